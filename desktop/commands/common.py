@@ -1,0 +1,98 @@
+"""Helpers every station subcommand shares: the data-dir option, the passphrase, opening the station
+with clear messages for the ways that can fail."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import getpass
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_data_dir
+
+from desktop.errors import UserFacingError
+
+ENV_PASSPHRASE = "YIZHAN_PASSPHRASE"
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("YIZHAN_DATA_DIR") or user_data_dir("yizhan", appauthor=False))
+
+
+def add_data_dir(parser: argparse.ArgumentParser, *, required: bool = False) -> None:
+    parser.add_argument(
+        "--data-dir", type=Path, required=required, default=None if required else default_data_dir(),
+        help="station data folder (default: %(default)s)",
+    )
+
+
+def passphrase(prompt: str = "Station passphrase: ", env: str = ENV_PASSPHRASE, *, confirm: bool = False) -> str:
+    value = os.environ.get(env)
+    if value:
+        return value
+    try:
+        value = getpass.getpass(prompt)
+        if confirm and getpass.getpass("Again: ") != value:
+            raise UserFacingError("the two passphrases differ; nothing was changed")
+    except EOFError:
+        raise UserFacingError(f"no passphrase: set {env} or run in a terminal") from None
+    return value
+
+
+def _disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    text = str(getattr(exc, "orig", exc))
+    return "database or disk is full" in text
+
+
+@contextmanager
+def station_errors() -> Iterator[None]:
+    """Turn the core's exceptions into one clear line each (the transaction already rolled back)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from models.crypto import IntegrityError
+    from models.keyfile import KeyFileError, WrongPassphrase
+    from models.station import StationError
+
+    try:
+        yield
+    except WrongPassphrase:
+        raise UserFacingError("wrong passphrase — the station stays locked (this attempt is recorded)", 3) from None
+    except (KeyFileError, StationError) as exc:
+        raise UserFacingError(str(exc)) from None
+    except IntegrityError as exc:
+        raise UserFacingError(f"stored data failed its integrity check: {exc}", 4) from None
+    except (DBAPIError, sqlite3.Error, OSError) as exc:
+        if _disk_full(exc):
+            raise UserFacingError("the disk is full — nothing was saved; free some space and try again", 5) from None
+        if isinstance(exc, DBAPIError) and "file is not a database" in str(exc.orig):
+            raise UserFacingError("the station database is damaged (not a database file)", 4) from None
+        raise
+
+
+def open_station(args: argparse.Namespace) -> Any:
+    from models.station import Station
+
+    data_dir: Path = args.data_dir
+    if not data_dir.exists():
+        raise UserFacingError(f"no station data folder at {data_dir} (run `yizhan init` or `yizhan demo` first)")
+    with station_errors():
+        return Station.open(data_dir, passphrase())
+
+
+def with_station(fn: Callable[[Any, argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        station = open_station(args)
+        try:
+            with station_errors():
+                return fn(station, args)
+        finally:
+            station.close()
+
+    return run

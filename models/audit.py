@@ -1,0 +1,102 @@
+"""The audit chain: who read, changed, exported or decrypted what, and every unlock attempt.
+
+Each event carries the MAC of the previous one; the MAC is keyed with a station secret, so nobody
+without the passphrase can rewrite history and recompute the chain. The newest (seq, mac) is kept in
+the settings table as well, so cutting events off the end is detected too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models.schema import AuditEvent, Setting, utcnow
+
+GENESIS = "0" * 64
+HEAD_KEY = "audit_head"
+
+
+@dataclass(frozen=True)
+class Finding:
+    seq: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"event #{self.seq}: {self.problem}"
+
+
+class AuditLog:
+    def __init__(self, mac_key: bytes) -> None:
+        self._key = mac_key
+
+    def _mac(self, event: AuditEvent) -> str:
+        body = json.dumps(
+            [event.seq, event.at.isoformat(), event.actor, event.action, event.target, event.detail, event.prev_mac],
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        return hmac.new(self._key, body.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def append(self, session: Session, actor: str, action: str, target: str = "", **detail: Any) -> AuditEvent:
+        """Add an event inside the caller's (write) transaction, so the event and the change it
+        describes commit together or not at all."""
+        last = session.execute(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).scalar_one_or_none()
+        event = AuditEvent(
+            seq=(last.seq + 1) if last else 1,
+            at=utcnow(),
+            actor=actor,
+            action=action,
+            target=target,
+            detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
+            prev_mac=last.mac if last else GENESIS,
+        )
+        event.mac = self._mac(event)
+        session.add(event)
+        session.merge(Setting(key=HEAD_KEY, value=json.dumps({"seq": event.seq, "mac": event.mac})))
+        return event
+
+    def verify(self, session: Session) -> list[Finding]:
+        """Every problem found: changed events, removed events (inside, at the start or at the end)
+        and events out of order. An empty list means the chain is intact."""
+        events = list(session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars())
+        return self._check(events, session.get(Setting, HEAD_KEY))
+
+    def _check(self, events: Iterable[AuditEvent], head: Setting | None) -> list[Finding]:
+        findings: list[Finding] = []
+        ordered = list(events)
+        position_of = {e.mac: i for i, e in enumerate(ordered)}
+        expected_prev, expected_seq = GENESIS, 1
+        for index, event in enumerate(ordered):
+            if not hmac.compare_digest(self._mac(event), event.mac):
+                findings.append(Finding(event.seq, "was changed after it was written"))
+            if event.seq != expected_seq:
+                findings.append(Finding(event.seq, f"events #{expected_seq}–#{event.seq - 1} were removed"))
+            elif event.prev_mac != expected_prev:
+                earlier = position_of.get(event.prev_mac)
+                if earlier is not None and earlier != index - 1:
+                    findings.append(Finding(event.seq, f"is out of order (it was written after #{ordered[earlier].seq})"))
+                else:
+                    findings.append(Finding(event.seq, "does not follow the event before it"))
+            expected_prev, expected_seq = event.mac, event.seq + 1
+        if head is not None:
+            recorded = json.loads(head.value)
+            if recorded["seq"] >= expected_seq:
+                findings.append(
+                    Finding(int(recorded["seq"]), f"events #{expected_seq}–#{recorded['seq']} were removed from the end")
+                )
+            elif ordered and recorded["seq"] == ordered[-1].seq and recorded["mac"] != ordered[-1].mac:
+                findings.append(Finding(ordered[-1].seq, "the newest event was replaced"))
+        elif ordered:
+            findings.append(Finding(ordered[-1].seq, "the chain head record is missing"))
+        return findings
+
+    @staticmethod
+    def count(session: Session) -> int:
+        return int(session.execute(select(func.count()).select_from(AuditEvent)).scalar_one())

@@ -1,0 +1,220 @@
+"""Residents: registration, look-up by ID number or phone (blind indexes), decryption with auditing.
+
+A volunteer's or admin's read of personal data is an audit event; the kiosk identifying a resident
+who typed their own ID number is recorded as `identify` without the number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models.schema import Resident, new_id, utcnow
+from models.validation import (
+    MAX_ADDRESS,
+    MAX_NAME,
+    Problem,
+    ValidationError,
+    birth_date_from_id,
+    clean_name,
+    clean_text,
+    mask_id_number,
+    normalize_id_number,
+    normalize_phone,
+)
+
+if TYPE_CHECKING:
+    from models.station import Actor, Station
+
+TABLE = "residents"
+ENCRYPTED = ("name", "id_number", "phone", "address", "birth_date", "emergency_contact")
+
+DUPLICATE_ID = Problem(
+    "duplicate_id",
+    "这个身份证号码已经登记过了。",
+    "This ID number is already registered.",
+    "이미 등록된 신분증 번호입니다.",
+)
+
+
+@dataclass(frozen=True)
+class ResidentInput:
+    name: str
+    id_number: str
+    phone: str = ""
+    address: str = ""
+    living_alone: bool = False
+    emergency_contact: str = ""
+    consent: bool = True
+
+
+@dataclass(frozen=True)
+class ResidentRecord:
+    id: str
+    name: str
+    id_number: str
+    phone: str
+    address: str
+    birth_date: dt.date | None
+    emergency_contact: str
+    living_alone: bool
+    consent_at: dt.datetime | None
+
+    @property
+    def masked_id(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def age(self) -> int | None:
+        if self.birth_date is None:
+            return None
+        today = dt.date.today()
+        return today.year - self.birth_date.year - ((today.month, today.day) < (self.birth_date.month, self.birth_date.day))
+
+
+def clean_input(data: ResidentInput) -> ResidentInput:
+    """Validate every field (raising ValidationError with a kind message) before anything is stored."""
+    return ResidentInput(
+        name=clean_name(data.name),
+        id_number=normalize_id_number(data.id_number),
+        phone=normalize_phone(data.phone) if data.phone.strip() else "",
+        address=clean_text(data.address, max_length=MAX_ADDRESS),
+        living_alone=bool(data.living_alone),
+        emergency_contact=clean_text(data.emergency_contact, max_length=MAX_NAME + 20),
+        consent=data.consent,
+    )
+
+
+class ResidentRepo:
+    def __init__(self, station: Station) -> None:
+        self._s = station
+
+    # -- writing ------------------------------------------------------------------
+    def add(self, data: ResidentInput, actor: Actor) -> str:
+        clean = clean_input(data)
+        with self._s.write() as session:
+            if self._find_row(session, clean.id_number) is not None:
+                raise ValidationError(DUPLICATE_ID, "id_number")
+            row = Resident(id=new_id(), consent_at=utcnow() if clean.consent else None)
+            self._fill(row, clean)
+            session.add(row)
+            self._s.audit.append(session, actor.label, "create", f"resident:{row.id}")
+            return row.id
+
+    def add_many(self, rows: list[ResidentInput], actor: Actor) -> list[str]:
+        """Bulk registration in one transaction (rows must already be clean and unique)."""
+        ids: list[str] = []
+        with self._s.write() as session:
+            for clean in rows:
+                row = Resident(id=new_id(), consent_at=utcnow() if clean.consent else None)
+                self._fill(row, clean)
+                session.add(row)
+                ids.append(row.id)
+            self._s.audit.append(session, actor.label, "import", "residents", count=len(ids))
+        return ids
+
+    def update(self, resident_id: str, data: ResidentInput, actor: Actor) -> None:
+        clean = clean_input(data)
+        with self._s.write() as session:
+            row = session.get(Resident, resident_id)
+            if row is None:
+                raise KeyError(resident_id)
+            other = self._find_row(session, clean.id_number)
+            if other is not None and other.id != resident_id:
+                raise ValidationError(DUPLICATE_ID, "id_number")
+            self._fill(row, clean)
+            row.updated_at = utcnow()
+            if clean.consent and row.consent_at is None:
+                row.consent_at = utcnow()
+            self._s.audit.append(session, actor.label, "change", f"resident:{row.id}")
+
+    def _fill(self, row: Resident, clean: ResidentInput) -> None:
+        enc = self._s.cipher.encrypt_text
+        birth = birth_date_from_id(clean.id_number)
+        row.name_ct = enc(clean.name, TABLE, "name", row.id)
+        row.id_number_ct = enc(clean.id_number, TABLE, "id_number", row.id)
+        row.id_number_bi = self._s.index("id_number", clean.id_number)
+        row.phone_ct = enc(clean.phone, TABLE, "phone", row.id) if clean.phone else None
+        row.phone_bi = self._s.index("phone", clean.phone) if clean.phone else None
+        row.address_ct = enc(clean.address, TABLE, "address", row.id) if clean.address else None
+        row.birth_date_ct = enc(birth.isoformat(), TABLE, "birth_date", row.id) if birth else None
+        row.emergency_contact_ct = (
+            enc(clean.emergency_contact, TABLE, "emergency_contact", row.id) if clean.emergency_contact else None
+        )
+        row.living_alone = clean.living_alone
+
+    # -- reading ----------------------------------------------------------------------
+    def _find_row(self, session: Session, id_number: str) -> Resident | None:
+        return session.execute(
+            select(Resident).where(Resident.id_number_bi == self._s.index("id_number", id_number))
+        ).scalar_one_or_none()
+
+    def find_by_id_number(self, id_number: str, actor: Actor) -> ResidentRecord | None:
+        """Look a resident up by the number they typed (raises ValidationError for a bad number)."""
+        number = normalize_id_number(id_number)
+        with self._s.read() as session:
+            row = self._find_row(session, number)
+        if row is None:
+            return None
+        record = self.decrypt(row)
+        self._audit_read(actor, row.id, "identify" if not actor.is_staff else "read")
+        return record
+
+    def find_by_phone(self, phone: str, actor: Actor) -> list[ResidentRecord]:
+        bi = self._s.index("phone", normalize_phone(phone))
+        with self._s.read() as session:
+            rows = list(session.execute(select(Resident).where(Resident.phone_bi == bi)).scalars())
+        for row in rows:
+            self._audit_read(actor, row.id, "read")
+        return [self.decrypt(r) for r in rows]
+
+    def get(self, resident_id: str, actor: Actor) -> ResidentRecord:
+        with self._s.read() as session:
+            row = session.get(Resident, resident_id)
+        if row is None:
+            raise KeyError(resident_id)
+        if actor.is_staff:
+            self._audit_read(actor, row.id, "read")
+        return self.decrypt(row)
+
+    def list_all(self, actor: Actor, *, living_alone_only: bool = False) -> list[ResidentRecord]:
+        """For volunteer screens; one audit event covers the listing."""
+        query = select(Resident).order_by(Resident.created_at)
+        if living_alone_only:
+            query = query.where(Resident.living_alone.is_(True))
+        with self._s.read() as session:
+            rows = list(session.execute(query).scalars())
+        with self._s.write() as session:
+            self._s.audit.append(session, actor.label, "read", "residents", count=len(rows))
+        return [self.decrypt(r) for r in rows]
+
+    def count(self) -> int:
+        with self._s.read() as session:
+            return int(session.execute(select(func.count()).select_from(Resident)).scalar_one())
+
+    def decrypt(self, row: Resident) -> ResidentRecord:
+        dec = self._s.cipher.decrypt_text
+
+        def opt(ct: bytes | None, column: str) -> str:
+            return dec(ct, TABLE, column, row.id) if ct is not None else ""
+
+        birth = opt(row.birth_date_ct, "birth_date")
+        return ResidentRecord(
+            id=row.id,
+            name=dec(row.name_ct, TABLE, "name", row.id),
+            id_number=dec(row.id_number_ct, TABLE, "id_number", row.id),
+            phone=opt(row.phone_ct, "phone"),
+            address=opt(row.address_ct, "address"),
+            birth_date=dt.date.fromisoformat(birth) if birth else None,
+            emergency_contact=opt(row.emergency_contact_ct, "emergency_contact"),
+            living_alone=row.living_alone,
+            consent_at=row.consent_at,
+        )
+
+    def _audit_read(self, actor: Actor, resident_id: str, action: str) -> None:
+        with self._s.write() as session:
+            self._s.audit.append(session, actor.label, action, f"resident:{resident_id}")

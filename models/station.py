@@ -1,0 +1,221 @@
+"""The unlocked station: database, keys, audit log and the repositories residents' data goes through.
+
+`Station.create` makes a new data folder; `Station.open` unlocks an existing one with the passphrase.
+Until then nothing personal is readable: the kiosk shows its name from `read_public_settings` only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import db
+from models.audit import AuditLog
+from models.crypto import BlindIndex, FieldCipher, KeyRing
+from models.keyfile import KEYFILE_NAME, KeyFile, WrongPassphrase
+from models.schema import Setting
+from models.settings import SETTINGS, coerce
+
+
+class StationError(Exception):
+    """A station folder cannot be used; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: the kiosk on a resident's behalf, a volunteer/admin, or the system itself."""
+
+    kind: str
+    id: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}:{self.id}" if self.id else self.kind
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind in ("volunteer", "admin")
+
+
+KIOSK = Actor("kiosk")
+SYSTEM = Actor("system")
+
+
+def _begin_immediate(conn: Any) -> None:
+    # Write transactions take SQLite's write lock up front, so two processes (kiosk and `yizhan sync`)
+    # never both read a counter and then collide on the insert.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("immediate") else "BEGIN")
+
+
+def _connect_plain(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # let our BEGIN (above) be the only one
+
+
+def read_public_settings(data_dir: Path) -> dict[str, Any]:
+    """Settings readable without the passphrase (station name, locale) for the locked start screen."""
+    path = Path(data_dir) / db.DB_NAME
+    if not path.exists():
+        raise StationError(f"{data_dir} is not a station data folder (run `yizhan init` or `yizhan demo`)")
+    engine = db.make_engine(path)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(select(Setting.key, Setting.value)).all()
+    finally:
+        engine.dispose()
+    values = {spec.key: spec.default for spec in SETTINGS}
+    values.update({k: json.loads(v) for k, v in rows if k in values})
+    return values
+
+
+class Station:
+    def __init__(self, data_dir: Path, keyfile: KeyFile, kek: bytes, ring: KeyRing, index_key: bytes) -> None:
+        from models.requests import RequestRepo
+        from models.residents import ResidentRepo
+        from models.volunteers import VolunteerRepo
+
+        self.data_dir = Path(data_dir)
+        self.keyfile = keyfile
+        self._kek = kek
+        ring.on_unknown = self._reload_key
+        self.cipher = FieldCipher(ring)
+        self.index = BlindIndex(index_key)
+        self.audit = AuditLog(self.index.derive("audit-chain"))
+        self.engine: Engine = db.make_engine(self.data_dir / db.DB_NAME)
+        event.listen(self.engine, "connect", _connect_plain)
+        event.listen(self.engine, "begin", _begin_immediate)
+        self._read = db.session_factory(self.engine)
+        self._write: sessionmaker[Session] = sessionmaker(
+            self.engine.execution_options(immediate=True), expire_on_commit=False
+        )
+        self.residents = ResidentRepo(self)
+        self.requests = RequestRepo(self)
+        self.volunteers = VolunteerRepo(self)
+
+    # -- lifecycle -----------------------------------------------------------
+    @classmethod
+    def create(cls, data_dir: Path, passphrase: str, *, name: str, locale: str = "zh_CN", prefix: str = "A01") -> Station:
+        data_dir = Path(data_dir)
+        if (data_dir / KEYFILE_NAME).exists() or (data_dir / db.DB_NAME).exists():
+            raise StationError(f"{data_dir} already holds a station; refusing to overwrite it")
+        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.chmod(0o700)
+        try:
+            keyfile, keys = KeyFile.create(data_dir / KEYFILE_NAME, passphrase)
+        except ValueError as exc:
+            raise StationError(str(exc)) from None
+        kek, _ = keyfile.unlock(passphrase)
+        engine = db.make_engine(data_dir / db.DB_NAME)
+        db.migrate(engine)
+        engine.dispose()
+        station = cls(data_dir, keyfile, kek, KeyRing(keys.data_keys, keys.active_id), keys.index_key)
+        with station.write() as session:
+            for key, value in (("station_name", name), ("locale", locale), ("station_prefix", prefix)):
+                station._put_setting(session, key, value)
+            station.audit.append(session, SYSTEM.label, "init", "station")
+        return station
+
+    @classmethod
+    def open(cls, data_dir: Path, passphrase: str) -> Station:
+        data_dir = Path(data_dir)
+        if not (data_dir / db.DB_NAME).exists():
+            raise StationError(f"{data_dir} is not a station data folder (run `yizhan init` or `yizhan demo`)")
+        keyfile = KeyFile.load(data_dir / KEYFILE_NAME)
+        engine = db.make_engine(data_dir / db.DB_NAME)
+        try:
+            db.migrate(engine)
+        except OperationalError as exc:
+            raise StationError(f"the station database cannot be opened: {exc.orig}") from None
+        finally:
+            engine.dispose()
+        try:
+            kek, keys = keyfile.unlock(passphrase)
+        except WrongPassphrase:
+            cls._record_failed_unlock(data_dir, keyfile)
+            raise
+        station = cls(data_dir, keyfile, kek, KeyRing(keys.data_keys, keys.active_id), keys.index_key)
+        with station.write() as session:
+            station.audit.append(session, SYSTEM.label, "unlock", "station")
+            failures = station._get_setting(session, "failed_unlocks", 0)
+            if failures:
+                # Failed attempts happened while locked (no key to chain them); record them now.
+                station.audit.append(session, SYSTEM.label, "failed_unlock", "station", count=failures)
+                station._put_setting(session, "failed_unlocks", 0)
+        return station
+
+    @staticmethod
+    def _record_failed_unlock(data_dir: Path, keyfile: KeyFile) -> None:
+        engine = db.make_engine(data_dir / db.DB_NAME)
+        try:
+            with Session(engine) as session, session.begin():
+                row = session.get(Setting, "failed_unlocks")
+                count = json.loads(row.value) if row else 0
+                session.merge(Setting(key="failed_unlocks", value=json.dumps(count + 1)))
+        finally:
+            engine.dispose()
+
+    def _reload_key(self, key_id: int) -> bytes | None:
+        self.keyfile = KeyFile.load(self.keyfile.path)
+        return self.keyfile.unwrap_one(self._kek, key_id)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Station:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- sessions ---------------------------------------------------------------
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._read() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction: commits on success, rolls back on any error."""
+        with self._write() as session, session.begin():
+            yield session
+
+    # -- settings -----------------------------------------------------------------
+    def _get_setting(self, session: Session, key: str, default: Any) -> Any:
+        row = session.get(Setting, key)
+        return default if row is None else json.loads(row.value)
+
+    def _put_setting(self, session: Session, key: str, value: Any) -> None:
+        session.merge(Setting(key=key, value=json.dumps(value, ensure_ascii=False)))
+
+    def setting_raw(self, key: str, default: Any, session: Session | None = None) -> Any:
+        """An internal (undeclared) setting such as lockout state."""
+        if session is not None:
+            return self._get_setting(session, key, default)
+        with self.read() as own:
+            return self._get_setting(own, key, default)
+
+    def put_setting_raw(self, session: Session, key: str, value: Any) -> None:
+        self._put_setting(session, key, value)
+
+    def settings(self) -> dict[str, Any]:
+        with self.read() as session:
+            rows = dict(session.execute(select(Setting.key, Setting.value)).tuples().all())
+        values = {spec.key: spec.default for spec in SETTINGS}
+        values.update({k: json.loads(v) for k, v in rows.items() if k in values})
+        return values
+
+    def setting(self, key: str) -> Any:
+        return self.settings()[key]
+
+    def update_settings(self, actor: Actor, **changes: Any) -> None:
+        with self.write() as session:
+            for key, value in changes.items():
+                self._put_setting(session, key, coerce(key, value))
+            self.audit.append(session, actor.label, "settings", "station", keys=sorted(changes))
