@@ -47,15 +47,23 @@ class AuditLog:
     def append(self, session: Session, actor: str, action: str, target: str = "", **detail: Any) -> AuditEvent:
         """Add an event inside the caller's (write) transaction, so the event and the change it
         describes commit together or not at all."""
-        last = session.execute(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).scalar_one_or_none()
+        # Chain from the recorded head, not from whatever row is last: if events were cut off the
+        # end, the gap stays visible instead of being papered over by the next event.
+        head = session.get(Setting, HEAD_KEY)
+        if head is not None:
+            recorded = json.loads(head.value)
+            seq, prev = int(recorded["seq"]) + 1, str(recorded["mac"])
+        else:
+            last = session.execute(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).scalar_one_or_none()
+            seq, prev = ((last.seq + 1), last.mac) if last else (1, GENESIS)
         event = AuditEvent(
-            seq=(last.seq + 1) if last else 1,
+            seq=seq,
             at=utcnow(),
             actor=actor,
             action=action,
             target=target,
             detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
-            prev_mac=last.mac if last else GENESIS,
+            prev_mac=prev,
         )
         event.mac = self._mac(event)
         session.add(event)

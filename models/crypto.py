@@ -73,19 +73,29 @@ class KeyRing:
 class FieldCipher:
     def __init__(self, ring: KeyRing) -> None:
         self.ring = ring
+        self._aeads: dict[bytes, AESGCM] = {}
+
+    def _aead(self, key: bytes) -> AESGCM:
+        # Building an AESGCM expands the key schedule; reuse one per key (hot path on bulk inserts).
+        aead = self._aeads.get(key)
+        if aead is None:
+            if len(self._aeads) > 4096:
+                self._aeads.clear()
+            aead = self._aeads[key] = AESGCM(key)
+        return aead
 
     def encrypt(self, plaintext: bytes, aad: bytes, *, key: bytes | None = None, key_id: int | None = None) -> bytes:
         kid = self.ring.active if key_id is None else key_id
         header = _HEADER.pack(FORMAT_VERSION, kid)
         nonce = os.urandom(NONCE_SIZE)
-        aead = AESGCM(key if key is not None else self.ring.key(kid))
+        aead = self._aead(key if key is not None else self.ring.key(kid))
         return header + nonce + aead.encrypt(nonce, plaintext, header + aad)
 
     def decrypt(self, ciphertext: bytes, aad: bytes, *, key: bytes | None = None) -> bytes:
         kid = key_id_of(ciphertext)
         header = ciphertext[: _HEADER.size]
         nonce = ciphertext[_HEADER.size : _HEADER.size + NONCE_SIZE]
-        aead = AESGCM(key if key is not None else self.ring.key(kid))
+        aead = self._aead(key if key is not None else self.ring.key(kid))
         try:
             return aead.decrypt(nonce, ciphertext[_HEADER.size + NONCE_SIZE :], header + aad)
         except InvalidTag:

@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from models.keyfile import DEFAULT_KDF, WrongPassphrase, _b64, _unb64, atomic_write, check_passphrase, derive_kek
+from models.keyfile import (
+    DEFAULT_KDF,
+    WrongPassphrase,
+    _b64,
+    _unb64,
+    atomic_write,
+    check_passphrase,
+    derive_kek,
+)
 from models.schema import utcnow
 
 if TYPE_CHECKING:

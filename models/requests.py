@@ -7,6 +7,7 @@ wrapped by the station data key. Destroying the wrapped key (retention) makes th
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -242,7 +243,7 @@ class RequestRepo:
         with self._s.read() as session:
             return [self.decrypt(r) for r in session.execute(query).scalars()]
 
-    def open_help_calls(self) -> list[RequestRecord]:
+    def open_help_calls(self) -> builtins.list[RequestRecord]:
         query = (
             select(ServiceRequest)
             .where(ServiceRequest.service == "help_call", ServiceRequest.acknowledged_at.is_(None),
@@ -260,7 +261,7 @@ class RequestRepo:
             row.acknowledged_at = row.acknowledged_at or utcnow()
             self._s.audit.append(session, actor.label, "acknowledge", f"request:{row.id}")
 
-    def missing_checkins(self, day: dt.date, deadline_hour: int, now: dt.datetime | None = None) -> list[str]:
+    def missing_checkins(self, day: dt.date, deadline_hour: int, now: dt.datetime | None = None) -> builtins.list[str]:
         """Ids of living-alone residents with no check-in on `day` (local time). Empty before the
         deadline hour of that day, so volunteers are not alarmed at 7 am."""
         now = now or dt.datetime.now()
@@ -278,7 +279,7 @@ class RequestRepo:
 
     def counts_by_state(self) -> dict[str, int]:
         with self._s.read() as session:
-            rows = session.execute(select(ServiceRequest.state, func.count()).group_by(ServiceRequest.state)).tuples().all()
+            rows = session.execute(select(ServiceRequest.state, func.count()).group_by(ServiceRequest.state)).all()
         return {state: int(n) for state, n in rows}
 
     def count_waiting(self) -> int:

@@ -206,7 +206,7 @@ class Station:
 
     def settings(self) -> dict[str, Any]:
         with self.read() as session:
-            rows = dict(session.execute(select(Setting.key, Setting.value)).tuples().all())
+            rows = {str(k): str(v) for k, v in session.execute(select(Setting.key, Setting.value)).all()}
         values = {spec.key: spec.default for spec in SETTINGS}
         values.update({k: json.loads(v) for k, v in rows.items() if k in values})
         return values

@@ -48,7 +48,8 @@ def _disk_full(exc: BaseException) -> bool:
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return True
     text = str(getattr(exc, "orig", exc))
-    return "database or disk is full" in text
+    # SQLite reports a full disk as SQLITE_FULL, and a refused write (quota, EFBIG) as an I/O error.
+    return "database or disk is full" in text or "disk I/O error" in text
 
 
 @contextmanager
@@ -70,7 +71,7 @@ def station_errors() -> Iterator[None]:
         raise UserFacingError(f"stored data failed its integrity check: {exc}", 4) from None
     except (DBAPIError, sqlite3.Error, OSError) as exc:
         if _disk_full(exc):
-            raise UserFacingError("the disk is full — nothing was saved; free some space and try again", 5) from None
+            raise UserFacingError("the disk is full or cannot be written — nothing was saved; free some space and try again", 5) from None
         if isinstance(exc, DBAPIError) and "file is not a database" in str(exc.orig):
             raise UserFacingError("the station database is damaged (not a database file)", 4) from None
         raise

@@ -1,7 +1,7 @@
 """initial station schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-25 08:19:01.621555
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision = '0001'
 down_revision = None
