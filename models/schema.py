@@ -206,3 +206,14 @@ class AuditEvent(Base):
     prev_mac: Mapped[str] = mapped_column(String(64))
     mac: Mapped[str] = mapped_column(String(64))
     synced: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PulledChange(Base):
+    """Every hub change this station applied, by hub sequence: written in the same transaction as the
+    change and the new cursor, so a change delivered twice is recognised and applied once."""
+
+    __tablename__ = "pulled_changes"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16))
+    ref_id: Mapped[str] = mapped_column(String(64))
+    applied_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,204 @@
+"""The station outbox: requests are sealed to the hub's public key once, as immutable envelopes, and
+wait here until the hub acknowledges them item by item.
+
+States: QUEUED → SENDING → SENT, or QUARANTINED with the hub's reason (shown to volunteers; it never
+blocks the others). A record is marked SENT only on its explicit per-item ack, in the same
+transaction as the request's own state. SENDING left behind by a crash is simply sent again: the
+hub acknowledges an identical re-push as a duplicate.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+
+from sync.protocol import Envelope, ItemResult, RecordKind
+from sync.sealing import seal_envelope
+
+if TYPE_CHECKING:
+    from models.station import Station
+
+KIND_BY_SERVICE = {
+    "help_call": RecordKind.HELP_CALL,
+    "daily_checkin": RecordKind.DAILY_CHECKIN,
+    "rating": RecordKind.RATING,
+}
+AUDIT_NAMESPACE = uuid.UUID("5b0f1e2c-9a5e-4c1b-8f3a-7d2e6c4b9a10")
+
+
+def _resident_snapshot(station: Station, resident_id: str | None) -> dict[str, Any]:
+    """What the hub needs to act on a request; travels sealed, never in the clear."""
+    if resident_id is None:
+        return {}
+    from models.station import SYSTEM
+
+    person = station.residents.get(resident_id, SYSTEM)
+    return {
+        "id": person.id,
+        "name": person.name,
+        "id_number": person.id_number,
+        "phone": person.phone,
+        "address": person.address,
+        "living_alone": person.living_alone,
+        "emergency_contact": person.emergency_contact,
+    }
+
+
+def fill_outbox(station: Station, hub_public_key: bytes, station_id: str, *, batch: int = 200) -> int:
+    """Seal every QUEUED request that has no envelope yet, and every audit event not yet enqueued."""
+    from models.schema import AuditEvent, OutboxItem, RequestState, ServiceRequest
+
+    made = 0
+    while True:
+        with station.write() as session:
+            has_envelope = select(OutboxItem.request_id).where(OutboxItem.request_id.is_not(None))
+            rows = list(
+                session.execute(
+                    select(ServiceRequest)
+                    .where(ServiceRequest.state == RequestState.QUEUED, ServiceRequest.id.not_in(has_envelope))
+                    .order_by(ServiceRequest.station_seq)
+                    .limit(batch)
+                ).scalars()
+            )
+            for row in rows:
+                assert row.station_seq is not None and row.receipt_code is not None
+                payload = {
+                    "service": row.service,
+                    "receipt_code": row.receipt_code,
+                    "resident": _resident_snapshot(station, row.resident_id),
+                    "fields": station.requests.fields_of(row),
+                    "created_at": row.created_at.isoformat() + "Z",
+                    "urgent": row.urgent,
+                }
+                env = seal_envelope(
+                    record_id=uuid.UUID(row.id), kind=KIND_BY_SERVICE.get(row.service, RecordKind.SERVICE_REQUEST),
+                    station_seq=row.station_seq, created_at=row.created_at, payload=payload,
+                    hub_public_key=hub_public_key,
+                )
+                session.add(_item_from(env, row.id))
+            events = list(
+                session.execute(
+                    select(AuditEvent).where(AuditEvent.synced.is_(False)).order_by(AuditEvent.seq).limit(batch)
+                ).scalars()
+            )
+            for event in events:
+                payload = {
+                    "seq": event.seq, "at": event.at.isoformat() + "Z", "actor": event.actor, "action": event.action,
+                    "target": event.target, "detail": event.detail, "prev_mac": event.prev_mac, "mac": event.mac,
+                }
+                env = seal_envelope(
+                    record_id=uuid.uuid5(AUDIT_NAMESPACE, f"{station_id}:{event.seq}:{event.mac}"),
+                    kind=RecordKind.AUDIT_EVENT, station_seq=event.seq, created_at=event.at, payload=payload,
+                    hub_public_key=hub_public_key,
+                )
+                session.add(_item_from(env, None))
+                event.synced = True
+            made += len(rows) + len(events)
+        if len(rows) < batch and len(events) < batch:
+            return made
+
+
+def _item_from(env: Envelope, request_id: str | None) -> Any:
+    from models.schema import OutboxItem, OutboxState
+
+    return OutboxItem(
+        id=str(env.id), request_id=request_id, kind=env.kind.value, station_seq=env.station_seq,
+        created_at=env.created_at.replace(tzinfo=None), sealed_payload=base64.b64decode(env.sealed_payload),
+        sha256=env.sha256, state=OutboxState.QUEUED,
+    )
+
+
+def envelope_of(item: Any) -> Envelope:
+    return Envelope(
+        id=uuid.UUID(item.id), kind=RecordKind(item.kind), station_seq=item.station_seq, created_at=item.created_at,
+        sealed_payload=base64.b64encode(item.sealed_payload).decode("ascii"), sha256=item.sha256,
+    )
+
+
+def pending(station: Station, limit: int = 5000) -> list[Envelope]:
+    """Envelopes still to send, oldest first; urgent help calls jump the queue."""
+    from models.schema import OutboxItem, OutboxState
+
+    with station.read() as session:
+        items = list(
+            session.execute(
+                select(OutboxItem)
+                .where(OutboxItem.state.in_((OutboxState.QUEUED, OutboxState.SENDING)))
+                .order_by((OutboxItem.kind != RecordKind.HELP_CALL.value), OutboxItem.created_at, OutboxItem.station_seq)
+                .limit(limit)
+            ).scalars()
+        )
+    return [envelope_of(i) for i in items]
+
+
+def mark_sending(station: Station, ids: Sequence[uuid.UUID]) -> None:
+    from models.schema import OutboxItem, OutboxState, RequestState, ServiceRequest
+
+    keys = [str(i) for i in ids]
+    with station.write() as session:
+        session.execute(
+            update(OutboxItem).where(OutboxItem.id.in_(keys), OutboxItem.state == OutboxState.QUEUED)
+            .values(state=OutboxState.SENDING, attempts=OutboxItem.attempts + 1)
+        )
+        session.execute(
+            update(ServiceRequest).where(ServiceRequest.id.in_(keys), ServiceRequest.state == RequestState.QUEUED)
+            .values(state=RequestState.SENDING)
+        )
+
+
+def apply_results(station: Station, results: Sequence[ItemResult]) -> tuple[int, int]:
+    """Record the hub's per-item answers in one transaction; returns (acknowledged, quarantined)."""
+    from models.requests import transition
+    from models.schema import OutboxItem, OutboxState, RequestState, ServiceRequest, utcnow
+
+    acked = quarantined = 0
+    with station.write() as session:
+        for result in results:
+            item = session.get(OutboxItem, str(result.id))
+            if item is None or item.state == OutboxState.SENT:
+                continue
+            request = session.get(ServiceRequest, item.request_id) if item.request_id else None
+            if result.hub_has_it:
+                item.state, item.sent_at, item.last_error = OutboxState.SENT, utcnow(), None
+                if request is not None and request.state in (RequestState.QUEUED, RequestState.SENDING):
+                    transition(request, RequestState.SENT)
+                    request.sent_at = utcnow()
+                acked += 1
+            else:
+                reason = f"{result.status.value}: {result.reason or 'refused by the hub'}"
+                item.state, item.last_error = OutboxState.QUARANTINED, reason
+                if request is not None and request.state in (RequestState.QUEUED, RequestState.SENDING):
+                    transition(request, RequestState.QUARANTINED)
+                    request.quarantine_reason = reason
+                quarantined += 1
+    return acked, quarantined
+
+
+def release_sending(station: Station) -> None:
+    """After a failed exchange, SENDING goes back to QUEUED (the next attempt re-sends the same bytes)."""
+    from models.schema import OutboxItem, OutboxState, RequestState, ServiceRequest
+
+    with station.write() as session:
+        session.execute(update(OutboxItem).where(OutboxItem.state == OutboxState.SENDING).values(state=OutboxState.QUEUED))
+        session.execute(
+            update(ServiceRequest).where(ServiceRequest.state == RequestState.SENDING).values(state=RequestState.QUEUED)
+        )
+
+
+def requeue_quarantined(station: Station, request_id: str, actor_label: str) -> None:
+    """A volunteer fixed the cause: send it again (same envelope, same bytes)."""
+    from models.requests import transition
+    from models.schema import OutboxItem, OutboxState, RequestState, ServiceRequest
+
+    with station.write() as session:
+        request = session.get(ServiceRequest, request_id)
+        if request is None or request.state != RequestState.QUARANTINED:
+            raise ValueError(f"{request_id} is not quarantined")
+        transition(request, RequestState.QUEUED)
+        request.quarantine_reason = None
+        session.execute(update(OutboxItem).where(OutboxItem.request_id == request_id).values(state=OutboxState.QUEUED))
+        station.audit.append(session, actor_label, "requeue", f"request:{request_id}")
