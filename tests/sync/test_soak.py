@@ -74,8 +74,8 @@ def test_soak_exactly_once(hub: Hub, enrolled: Callable[..., EnrolledStation]) -
                 _kill_mid_sync(st, proxy.url, rng)
                 kills += 1
             elif round_no % 25 == 11:
-                worker = threading.Thread(
-                    target=lambda: SyncEngine(st.station, hub_url=proxy.url, client_factory=_factory).run_once())
+                engine = SyncEngine(st.station, hub_url=proxy.url, client_factory=_factory)
+                worker = threading.Thread(target=engine.run_once)
                 worker.start()
                 time.sleep(rng.uniform(0.0, 0.2))
                 hub.process.restart()

@@ -88,7 +88,7 @@ def test_outbox_and_wire_carry_no_plaintext(hub: Hub, enrolled: Callable[..., En
 def test_captive_portal_counts_as_nothing(hub: Hub, enrolled: Callable[..., EnrolledStation]) -> None:
     st = enrolled()
     rec = st.station.requests.submit("certificate", {"certificate_type": "residence"}, KIOSK)
-    host, port = hub.url.rsplit(":", 1)
+    port = hub.url.rsplit(":", 1)[1]
     with FaultProxy("127.0.0.1", int(port)) as proxy:
         proxy.set_default(Fault.CAPTIVE_PORTAL)
         report = SyncEngine(st.station, hub_url=proxy.url).run_once()
