@@ -1,0 +1,107 @@
+"""Endpointer, model location, Qt-freedom, CLI JSON and the facade's 'voice off because…' status."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from array import array
+from pathlib import Path
+
+import pytest
+
+from desktop.cli import main
+from voice.controller import VoiceCallbacks, VoiceController, VoiceStatus
+from voice.endpointer import Endpointer
+from voice.models import korean_package_model, locate_model
+
+
+def tone(seconds: float, amplitude: int, rate: int = 16000) -> bytes:
+    return array(
+        "h", (int(amplitude * math.sin(2 * math.pi * 220 * i / rate)) for i in range(int(seconds * rate)))
+    ).tobytes()
+
+
+def events(endpointer: Endpointer, pcm: bytes) -> list[str]:
+    kinds: list[str] = []
+    for i in range(0, len(pcm), 3200):
+        kinds += [k for k, _ in endpointer.process(pcm[i : i + 3200]) if k != "audio"]
+    return kinds + [k for k, _ in endpointer.flush()]
+
+
+def test_endpointer_finds_one_utterance() -> None:
+    pcm = tone(0.5, 30) + tone(0.8, 8000) + tone(1.0, 30)
+    assert events(Endpointer(16000), pcm) == ["start", "end"]
+
+
+def test_endpointer_ignores_silence_and_clicks() -> None:
+    assert events(Endpointer(16000), tone(2.0, 0)) == []
+    assert events(Endpointer(16000), tone(0.5, 30) + tone(0.08, 8000) + tone(1.0, 30)) in (
+        [],
+        ["start", "cancel"],
+    )
+
+
+def test_endpointer_push_to_talk() -> None:
+    endpointer = Endpointer(16000)
+    assert [k for k, _ in endpointer.push_to_talk(True)] == ["start"]
+    endpointer.process(tone(0.5, 10))
+    assert [k for k, _ in endpointer.push_to_talk(False)] == ["end"]
+
+
+def test_korean_model_found_from_package(tmp_path: Path) -> None:
+    assert korean_package_model() is not None
+    assert locate_model("ko", tmp_path) == korean_package_model()
+
+
+def test_missing_model_makes_a_clear_status(tmp_path: Path) -> None:
+    seen: list[VoiceStatus] = []
+    controller = VoiceController(VoiceCallbacks(status=seen.append), models_dir=tmp_path)
+    controller.set_screen("home", "zh_CN")
+    assert not controller.wait_ready(5)
+    assert seen[-1].state == "no_model" and "语音功能已关闭" in seen[-1].message
+    controller.feed(b"\0" * 3200)  # ignored, no crash
+    controller.set_screen("home", "en")
+    assert "Voice is off" in controller.status.message
+    controller.close()
+
+
+def test_voice_package_never_imports_qt() -> None:
+    code = "import sys, voice, voice.controller, voice.pipeline, voice.installer, voice.tts; print('PySide6' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+def test_cli_intent_prints_one_json_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["intent", "--locale", "zh_CN", "我", "想", "查", "养老", "金"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["intent"] == "pension_inquiry" and result["confirm"] is False
+    assert set(result) == {"intent", "confidence", "confirm", "alternatives"}
+    assert main(["intent", "--locale", "zh_CN", "--screen", "nope/step", "返回"]) == 1
+
+
+def test_cli_recognize_korean_wav(speak_ko: object, capsys: pytest.CaptureFixture[str]) -> None:
+    wav = speak_ko("사회보험")  # type: ignore[operator]
+    assert main(["voice", "recognize", "--locale", "ko", str(wav)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["intent"] == "pension_inquiry" and 0 < result["rtf"] < 1
+    assert {"text", "alternatives", "confidence"} <= set(result)
+
+
+def test_cli_recognize_without_model_fails_clearly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wav = tmp_path / "x.wav"
+    subprocess.run(
+        ["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", str(wav), "synth", "0.5", "sine", "300"],
+        check=True,
+    )
+    assert main(["voice", "recognize", "--locale", "zh_CN", "--models-dir", str(tmp_path), str(wav)]) == 1
+    assert "install" in capsys.readouterr().err
+
+
+def test_cli_say_renders_wav(tmp_path: Path) -> None:
+    out = tmp_path / "hello.wav"
+    assert main(["voice", "say", "--locale", "en", "hello there", "--out", str(out)]) == 0
+    assert out.stat().st_size > 10_000

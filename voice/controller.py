@@ -1,0 +1,357 @@
+"""VoiceController: the Qt-free facade the kiosk drives.
+
+It loads the model for the screen's locale in the background, builds the screen grammar (reporting
+uncovered phrases), runs audio from the microphone or a WAV through the endpointer, the recognizer
+worker and the IntentMatcher, asks a yes/no question when unsure, and speaks prompts with the
+half-duplex gate closed. Everything reaches the UI through the plain callbacks in `VoiceCallbacks`;
+ui/voice_bridge.py turns them into Qt signals. Without a model or microphone `status` says why.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from models.catalogue import Catalogue, bundled_catalogue
+from voice.audio import SAMPLE_RATE, AudioSource, AudioUnavailable, MicrophoneSource
+from voice.endpointer import EndpointerConfig
+from voice.grammar import GrammarBuild, Uncovered, build_grammar
+from voice.matcher import IntentMatcher, IntentResult
+from voice.messages import message
+from voice.models import LoadedModel, ModelMissing, load_in_background, locate_model
+from voice.recognizer import RecognizerWorker, Utterance
+from voice.screens import COMMAND_IDS, HOME, intent_label, screen_intents
+from voice.tts import Speaker
+from voice.vocabulary import Vocabulary, load_vocabulary
+
+
+@dataclass(frozen=True)
+class VoiceStatus:
+    available: bool
+    state: str  # loading | ready | no_model | broken_model | no_microphone | listening
+    message: str
+    locale: str
+    detail: str = ""  # technical cause for volunteers and logs (e.g. which command installs the model)
+
+
+@dataclass(frozen=True)
+class IntentEvent:
+    intent: str
+    confidence: float
+    text: str
+    confirmed: bool  # True when the resident said yes to a confirmation question
+    result: IntentResult
+
+
+@dataclass(frozen=True)
+class ConfirmRequest:
+    intent: str
+    question: str
+    result: IntentResult
+
+
+@dataclass
+class VoiceCallbacks:
+    """All optional; called from worker threads (the Qt bridge re-emits them on the UI thread)."""
+
+    status: Callable[[VoiceStatus], None] | None = None
+    partial: Callable[[str], None] | None = None
+    text: Callable[[Utterance], None] | None = None
+    intent: Callable[[IntentEvent], None] | None = None
+    confirm: Callable[[ConfirmRequest], None] | None = None
+    not_understood: Callable[[str], None] | None = None
+    grammar: Callable[[list[Uncovered]], None] | None = None
+
+
+@dataclass
+class _Screen:
+    screen_id: str = HOME
+    locale: str = "zh_CN"
+    extra: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    dictation: bool = False
+
+
+class VoiceController:
+    def __init__(
+        self,
+        callbacks: VoiceCallbacks | None = None,
+        catalogue: Catalogue | None = None,
+        models_dir: Path | str | None = None,
+        speaker: Speaker | None = None,
+        endpointer: EndpointerConfig | None = None,
+        speak_feedback: bool = True,
+    ) -> None:
+        self.callbacks = callbacks or VoiceCallbacks()
+        self.catalogue = catalogue or bundled_catalogue()
+        self.models_dir = models_dir
+        self.speaker = speaker
+        self.speak_feedback = speak_feedback and speaker is not None
+        self._endpointer = endpointer
+        self._screen = _Screen()
+        self._lock = threading.RLock()
+        self._models: dict[str, LoadedModel] = {}
+        self._vocab: dict[str, Vocabulary] = {}
+        self._loading: set[str] = set()
+        self._worker: RecognizerWorker | None = None
+        self._worker_locale = ""
+        self._rate = SAMPLE_RATE
+        self._matcher: IntentMatcher | None = None
+        self._pending: ConfirmRequest | None = None
+        self._mic: MicrophoneSource | None = None
+        self._mic_thread: threading.Thread | None = None
+        self.status = VoiceStatus(False, "loading", message("loading", "zh_CN"), "zh_CN")
+        self.last_grammar: GrammarBuild | None = None
+        self._ready = threading.Event()
+        if speaker is not None:
+            speaker.gate.on_reopen = self._on_gate_reopen
+
+    # ---- screen and model ------------------------------------------------------------------
+    def set_screen(
+        self,
+        screen_id: str,
+        locale: str,
+        extra_commands: Mapping[str, Sequence[str]] | None = None,
+        dictation: bool = False,
+    ) -> None:
+        """Listen for this screen's commands (or free dictation); loads the locale's model if needed."""
+        with self._lock:
+            self._screen = _Screen(
+                screen_id, locale, {k: tuple(v) for k, v in (extra_commands or {}).items()}, dictation
+            )
+            self._pending = None
+            table = screen_intents(screen_id, locale, self.catalogue, self._screen.extra)
+            self._matcher = IntentMatcher(table, locale)
+            if locale in self._models:
+                self._apply_screen()
+            else:
+                self._start_loading(locale)
+
+    def _start_loading(self, locale: str) -> None:
+        self._ready.clear()
+        try:
+            path = locate_model(locale, self.models_dir)
+        except ModelMissing as missing:
+            self._set_status(False, missing.reason, locale, detail=str(missing))
+            self._ready.set()
+            return
+        self._set_status(False, "loading", locale)
+        if locale in self._loading:
+            return
+        self._loading.add(locale)
+
+        def done(loaded: LoadedModel | None, error: Exception | None) -> None:
+            with self._lock:
+                self._loading.discard(locale)
+                if loaded is None:
+                    self._set_status(False, "broken_model", locale, detail=str(error))
+                    self._ready.set()
+                    return
+                self._models[locale] = loaded
+                self._vocab[locale] = load_vocabulary(loaded.path)
+                if self._screen.locale == locale:
+                    self._apply_screen()
+
+        load_in_background(path, done)
+
+    def _apply_screen(self) -> None:
+        screen = self._screen
+        loaded = self._models[screen.locale]
+        if self._worker is None or self._worker_locale != screen.locale:
+            if self._worker is not None:
+                self._worker.close()
+            self._worker = RecognizerWorker(
+                loaded.model,
+                self._rate,
+                self._on_utterance,
+                self._on_partial,
+                endpointer_config=self._endpointer,
+            )
+            self._worker_locale = screen.locale
+        if screen.dictation:
+            self.last_grammar = None
+            self._worker.set_grammar(None)
+        else:
+            table = screen_intents(screen.screen_id, screen.locale, self.catalogue, screen.extra)
+            build = build_grammar(table, self._vocab[screen.locale], screen.locale)
+            self.last_grammar = build
+            if build.uncovered and self.callbacks.grammar:
+                self.callbacks.grammar(build.uncovered)
+            self._worker.set_grammar(build.to_json())
+        self._set_status(True, "ready", screen.locale)
+        self._ready.set()
+
+    def wait_ready(self, timeout: float = 60.0) -> bool:
+        """Block until the model is loaded (or known missing); True when voice is available."""
+        self._ready.wait(timeout)
+        return self.status.available
+
+    def _set_status(self, available: bool, state: str, locale: str, detail: str = "") -> None:
+        self.status = VoiceStatus(available, state, message(state, locale), locale, detail)
+        if self.callbacks.status:
+            self.callbacks.status(self.status)
+
+    # ---- audio in ----------------------------------------------------------------------------
+    def feed(self, chunk: bytes, sample_rate: int = SAMPLE_RATE) -> None:
+        """Audio from any thread; dropped while a prompt plays (half-duplex) or voice is off."""
+        worker = self._worker
+        if worker is None or not self.status.available:
+            return
+        if self.speaker is not None and not self.speaker.gate.mic_open():
+            return
+        if sample_rate != self._rate:
+            self._rate = sample_rate
+            worker.set_sample_rate(sample_rate)
+            self.set_screen(
+                self._screen.screen_id, self._screen.locale, self._screen.extra, self._screen.dictation
+            )
+        worker.feed(chunk)
+
+    def run_source(self, source: AudioSource, realtime: bool = False) -> None:
+        """Feed a whole source (WAV file or microphone) through the pipeline, then flush."""
+        chunk_seconds = 0.0
+        for chunk in source.chunks():
+            self.feed(chunk, source.sample_rate)
+            if realtime:
+                chunk_seconds = len(chunk) / 2 / source.sample_rate
+                time.sleep(chunk_seconds)
+        self.flush()
+
+    def flush(self) -> None:
+        if self._worker is not None:
+            self._worker.flush()
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        return self._worker.wait_idle(timeout) if self._worker is not None else True
+
+    def push_to_talk(self, pressed: bool) -> None:
+        """按住说话: pressed opens an utterance now, release ends it."""
+        if self._worker is not None and self.status.available:
+            if pressed and self.speaker is not None:
+                self.speaker.stop()
+            self._worker.push_to_talk(pressed)
+
+    def start_microphone(self, device: int | str | None = None) -> bool:
+        """Listen on the microphone in a thread; False (and a status saying why) when there is none."""
+        try:
+            self._mic = MicrophoneSource(device)
+        except AudioUnavailable as exc:
+            self._set_status(False, "no_microphone", self._screen.locale, detail=str(exc))
+            return False
+        mic = self._mic
+
+        def run() -> None:
+            try:
+                for chunk in mic.chunks():
+                    self.feed(chunk, mic.sample_rate)
+            except AudioUnavailable:
+                self._set_status(False, "no_microphone", self._screen.locale)
+
+        self._mic_thread = threading.Thread(target=run, name="microphone", daemon=True)
+        self._mic_thread.start()
+        return True
+
+    def stop_microphone(self) -> None:
+        if self._mic is not None:
+            self._mic.close()
+            self._mic = None
+
+    def _on_gate_reopen(self) -> None:
+        if self._worker is not None:
+            self._worker.reset()  # forget anything heard while the kiosk was speaking
+
+    # ---- results -----------------------------------------------------------------------------
+    def _on_partial(self, text: str) -> None:
+        if self.callbacks.partial:
+            self.callbacks.partial(text)
+
+    def _on_utterance(self, utterance: Utterance) -> None:
+        if self.callbacks.text:
+            self.callbacks.text(utterance)
+        with self._lock:
+            matcher, screen, pending = self._matcher, self._screen, self._pending
+        if utterance.dictation or matcher is None:
+            return
+        result = matcher.match(utterance.alternatives)
+        if pending is not None:
+            self._answer_confirmation(pending, result, utterance)
+            return
+        if result.intent is None:
+            self._not_understood(screen.locale)
+        elif result.confirm and result.intent not in ("yes", "no"):
+            self._ask(result, screen.locale)
+        elif result.confirm:
+            self._not_understood(screen.locale)
+        else:
+            self._emit(IntentEvent(result.intent, result.confidence, utterance.text, False, result))
+
+    def _answer_confirmation(
+        self, pending: ConfirmRequest, result: IntentResult, utterance: Utterance
+    ) -> None:
+        with self._lock:
+            self._pending = None
+        if result.acts and result.intent == "yes":
+            self._emit(
+                IntentEvent(pending.intent, pending.result.confidence, utterance.text, True, pending.result)
+            )
+        elif result.acts and result.intent not in ("no", None):
+            self._emit(IntentEvent(result.intent or "", result.confidence, utterance.text, False, result))
+        else:
+            self._say(message("cancelled", self._screen.locale), self._screen.locale)
+
+    def _ask(self, result: IntentResult, locale: str) -> None:
+        intent = result.intent or ""
+        label = intent_label(intent, locale, self.catalogue)
+        key = "confirm_command" if intent in COMMAND_IDS else "confirm"
+        request = ConfirmRequest(intent, message(key, locale, label=label), result)
+        with self._lock:
+            self._pending = request
+        if self.callbacks.confirm:
+            self.callbacks.confirm(request)
+        self._say(request.question, locale)
+
+    def _not_understood(self, locale: str) -> None:
+        text = message("not_understood", locale)
+        if self.callbacks.not_understood:
+            self.callbacks.not_understood(text)
+        self._say(text, locale)
+
+    def _emit(self, event: IntentEvent) -> None:
+        if self.speaker is not None:
+            if event.intent == "louder":
+                self.speaker.settings = self.speaker.settings.louder()
+            elif event.intent == "slower":
+                self.speaker.settings = self.speaker.settings.slower(self._screen.locale)
+        if self.callbacks.intent:
+            self.callbacks.intent(event)
+
+    # ---- speech out --------------------------------------------------------------------------
+    def say(self, text: str, locale: str | None = None) -> None:
+        """Speak a prompt (never blocks; ID numbers and PINs are masked)."""
+        if self.speaker is not None:
+            self.speaker.say(text, locale or self._screen.locale)
+
+    def _say(self, text: str, locale: str) -> None:
+        if self.speak_feedback:
+            self.say(text, locale)
+
+    def stop_speaking(self) -> None:
+        if self.speaker is not None:
+            self.speaker.stop()
+
+    def new_resident(self) -> None:
+        """Volume and rate back to defaults; any pending question forgotten."""
+        with self._lock:
+            self._pending = None
+        if self.speaker is not None:
+            self.speaker.reset_for_next_resident()
+
+    def close(self) -> None:
+        self.stop_microphone()
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None
+        if self.speaker is not None:
+            self.speaker.close()

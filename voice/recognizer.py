@@ -1,0 +1,225 @@
+"""The recognizer worker: one thread owns the endpointer and the one `KaldiRecognizer`.
+
+Audio and commands arrive through a queue from any thread. A grammar change is applied between
+utterances only (`Reset()` then `SetGrammar`); switching to free dictation replaces the recognizer
+with a grammar-less one in the same thread. Every utterance is delivered with all Vosk alternatives.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from voice.endpointer import Endpointer, EndpointerConfig
+from voice.textnorm import strip_unk
+
+MAX_ALTERNATIVES = 5
+_FEED_BYTES = 3200  # 0.1 s at 16 kHz
+
+
+@dataclass(frozen=True)
+class Utterance:
+    text: str
+    alternatives: list[str] = field(default_factory=list)
+    confidences: list[float] = field(default_factory=list)
+    dictation: bool = False
+    audio_seconds: float = 0.0
+    decode_seconds: float = 0.0  # time spent inside Vosk for this utterance
+    endpoint_at: float = 0.0  # perf_counter when the end of speech was detected (0: Vosk's own endpoint)
+
+
+def parse_result(raw: str) -> tuple[list[str], list[float]]:
+    """Vosk JSON → (texts best first, confidences); `[unk]` removed, empty texts dropped."""
+    data = json.loads(raw)
+    items = data.get("alternatives") or [{"text": data.get("text", ""), "confidence": 0.0}]
+    texts: list[str] = []
+    confidences: list[float] = []
+    for item in items:
+        text = " ".join(strip_unk(str(item.get("text", ""))).split())
+        if text and text not in texts:
+            texts.append(text)
+            confidences.append(float(item.get("confidence", 0.0)))
+    return texts, confidences
+
+
+class RecognizerWorker:
+    def __init__(
+        self,
+        model: Any,
+        sample_rate: int,
+        on_utterance: Callable[[Utterance], None],
+        on_partial: Callable[[str], None] | None = None,
+        on_speech: Callable[[bool], None] | None = None,
+        endpointer_config: EndpointerConfig | None = None,
+    ) -> None:
+        self._model = model
+        self._on_utterance = on_utterance
+        self._on_partial = on_partial
+        self._on_speech = on_speech
+        self._config = endpointer_config
+        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._grammar: str | None = None  # JSON grammar; None = dictation
+        self._pending: tuple[str | None] | None = None
+        self._rate = sample_rate
+        self._thread = threading.Thread(target=self._run, name="vosk-recognizer", daemon=True)
+        self._thread.start()
+
+    # ---- API (any thread) -------------------------------------------------------------------
+    def set_grammar(self, grammar_json: str | None) -> None:
+        """A JSON phrase list (with "[unk]"), or None for free dictation."""
+        self._queue.put(("grammar", grammar_json))
+
+    def set_sample_rate(self, rate: int) -> None:
+        self._queue.put(("rate", rate))
+
+    def feed(self, chunk: bytes) -> None:
+        self._queue.put(("audio", chunk))
+
+    def push_to_talk(self, pressed: bool) -> None:
+        self._queue.put(("ptt", pressed))
+
+    def flush(self) -> None:
+        """End of stream: finish an open utterance."""
+        self._queue.put(("flush", None))
+
+    def reset(self) -> None:
+        """Drop whatever was heard so far (e.g. the kiosk's own prompt)."""
+        self._queue.put(("reset", None))
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        done = threading.Event()
+        self._queue.put(("mark", done))
+        return done.wait(timeout)
+
+    def close(self) -> None:
+        self._queue.put(("stop", None))
+        self._thread.join(timeout=5)
+
+    # ---- worker thread ------------------------------------------------------------------------
+    def _new_recognizer(self) -> None:
+        import vosk
+
+        if self._grammar is None:
+            self._rec = vosk.KaldiRecognizer(self._model, self._rate)
+        else:
+            self._rec = vosk.KaldiRecognizer(self._model, self._rate, self._grammar)
+        self._rec.SetMaxAlternatives(MAX_ALTERNATIVES)
+        self._rec_has_grammar = self._grammar is not None
+
+    def _apply_grammar(self, grammar: str | None) -> None:
+        self._grammar = grammar
+        if grammar is not None and self._rec_has_grammar:
+            self._rec.Reset()
+            self._rec.SetGrammar(grammar)
+        else:
+            self._new_recognizer()
+
+    def _run(self) -> None:
+        self._new_recognizer()
+        self._endpointer = Endpointer(self._rate, self._config)
+        self._pcm = b""
+        self._decode = 0.0
+        self._audio = 0
+        self._held: list[str] = []
+        while True:
+            command, value = self._queue.get()
+            if command == "stop":
+                return
+            if command == "mark":
+                value.set()
+            elif command == "audio":
+                self._events(self._endpointer.process(value))
+            elif command == "ptt":
+                self._events(self._endpointer.push_to_talk(bool(value)))
+            elif command == "flush":
+                self._events(self._endpointer.flush())
+            elif command == "reset":
+                self._endpointer.reset()
+                self._rec.Reset()
+                self._pcm, self._held = b"", []
+                self._apply_pending()
+            elif command == "grammar":
+                self._pending = (value,)
+                if not self._endpointer.in_speech:
+                    self._apply_pending()
+            elif command == "rate":
+                self._rate = int(value)
+                self._endpointer = Endpointer(self._rate, self._config)
+                self._new_recognizer()
+
+    def _apply_pending(self) -> None:
+        if self._pending is not None:
+            (grammar,) = self._pending
+            self._pending = None
+            self._apply_grammar(grammar)
+
+    def _events(self, events: list[tuple[str, bytes]]) -> None:
+        for kind, audio in events:
+            if kind == "start":
+                self._pcm, self._decode, self._audio, self._held = b"", 0.0, 0, []
+                if self._on_speech:
+                    self._on_speech(True)
+                self._accept(audio)
+            elif kind == "audio":
+                self._accept(audio)
+            elif kind == "end":
+                self._finish(time.perf_counter())
+            elif kind == "cancel":  # a click or steady noise, not speech: forget it
+                self._rec.Reset()
+                self._pcm, self._held = b"", []
+                if self._on_speech:
+                    self._on_speech(False)
+                self._apply_pending()
+
+    def _accept(self, audio: bytes) -> None:
+        self._pcm += audio
+        self._audio += len(audio)
+        if len(self._pcm) < _FEED_BYTES:
+            return
+        pcm, self._pcm = self._pcm, b""
+        started = time.perf_counter()
+        endpoint = self._rec.AcceptWaveform(pcm)
+        self._decode += time.perf_counter() - started
+        if endpoint:  # Vosk's own endpoint: hold the result until ours confirms it was speech
+            self._held.append(self._rec.Result())
+        elif self._on_partial:
+            partial = strip_unk(json.loads(self._rec.PartialResult()).get("partial", "")).strip()
+            if partial:
+                self._on_partial(partial)
+
+    def _finish(self, endpoint_at: float) -> None:
+        started = time.perf_counter()
+        if self._pcm:
+            self._rec.AcceptWaveform(self._pcm)
+            self._pcm = b""
+        raw = self._rec.FinalResult()
+        self._decode += time.perf_counter() - started
+        held, self._held = self._held, []
+        for earlier in held:
+            self._deliver(earlier, endpoint_at)
+        self._deliver(raw, endpoint_at)
+        if self._on_speech:
+            self._on_speech(False)
+        self._apply_pending()
+
+    def _deliver(self, raw: str, endpoint_at: float) -> None:
+        texts, confidences = parse_result(raw)
+        if not texts:
+            return
+        self._on_utterance(
+            Utterance(
+                text=texts[0],
+                alternatives=texts,
+                confidences=confidences,
+                dictation=self._grammar is None,
+                audio_seconds=self._audio / 2 / self._rate,
+                decode_seconds=self._decode,
+                endpoint_at=endpoint_at,
+            )
+        )
+        self._decode = 0.0

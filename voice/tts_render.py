@@ -1,0 +1,76 @@
+"""Child-process entry point that renders one prompt to a WAV with pyttsx3.
+
+pyttsx3's run loop blocks and is not re-entrant, so each render runs in its own short process that
+the speaker can kill at once (`python -m voice.tts_render --voice cmn --rate 150 OUT TEXT`).
+pyttsx3 2.99's espeak driver silently writes nothing for longer texts; then the same espeak-ng
+engine is called through its command line instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import shutil
+import subprocess
+import sys
+import wave
+
+
+def _readable(path: str) -> bool:
+    try:
+        with wave.open(path, "rb") as f:
+            return f.getnframes() > 0
+    except (OSError, EOFError, wave.Error):
+        return False
+
+
+def render_pyttsx3(text: str, voice: str, rate: int, volume: float, out: str) -> None:
+    import pyttsx3
+
+    engine = pyttsx3.init()
+    for candidate in engine.getProperty("voices"):
+        languages = [str(x) for x in (candidate.languages or [])]
+        if voice in (candidate.id, candidate.id.split("/")[-1]) or voice in languages:
+            engine.setProperty("voice", candidate.id)
+            break
+    engine.setProperty("rate", rate)
+    engine.setProperty("volume", volume)
+    with contextlib.redirect_stdout(io.StringIO()):  # the driver prints "Audio saved to …"
+        engine.save_to_file(text, out)
+        engine.runAndWait()
+
+
+def render_espeak_cli(text: str, voice: str, rate: int, volume: float, out: str) -> None:
+    binary = shutil.which("espeak-ng") or shutil.which("espeak")
+    if binary is None:
+        raise SystemExit("no speech engine produced audio (espeak-ng not found)")
+    amplitude = str(max(0, min(200, int(volume * 100))))
+    subprocess.run([binary, "-v", voice, "-s", str(rate), "-a", amplitude, "-w", out, text], check=True)
+
+
+def render(text: str, voice: str, rate: int, volume: float, out: str) -> None:
+    if os.path.exists(out):
+        os.remove(out)
+    render_pyttsx3(text, voice, rate, volume, out)
+    if not _readable(out) and sys.platform.startswith("linux"):
+        render_espeak_cli(text, voice, rate, volume, out)
+    if not _readable(out):
+        raise SystemExit("the speech engine produced no audio")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--voice", required=True)
+    parser.add_argument("--rate", type=int, default=150)
+    parser.add_argument("--volume", type=float, default=1.0)
+    parser.add_argument("out")
+    parser.add_argument("text")
+    args = parser.parse_args(argv)
+    render(args.text, args.voice, args.rate, args.volume, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
