@@ -195,7 +195,8 @@ class RequestRepo:
             row.receipt_code = f"{prefix}-{seq:04d}"
             transition(row, S.QUEUED)
             row.queued_at = utcnow()
-            self._s.audit.append(session, actor.label, "submit", f"request:{row.id}", service=service)
+            if actor.is_staff:  # a volunteer acting for a resident is audited; the record itself is the kiosk's trail
+                self._s.audit.append(session, actor.label, "submit", f"request:{row.id}", service=service)
             session.flush()
             return self.decrypt(row)
 

@@ -1,0 +1,1 @@
+"""The Yizhan hub: sync API, hub database, CLI `yizhan-hub` (staff console comes next)."""

@@ -1,0 +1,232 @@
+"""The `yizhan-hub` command: set up, serve and administer a hub from a terminal.
+
+Every command takes `--home DIR` (key file + config; default $YIZHAN_HUB_HOME or the platform data
+folder) and `--db URL` (default: the URL `init` saved). Output meant for scripts goes to stdout;
+explanations go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from server.core.config import ENV_DB, ENV_HOME, HubSettings, load_settings, save_settings
+from server.core.db import make_engine, session_factory, transaction
+from server.core.keys import KeyFileError, create_key_file, load_key_file
+from server.services.errors import HubError
+from sync.protocol import HubStatus
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _settings(args: argparse.Namespace) -> HubSettings:
+    return load_settings(getattr(args, "home", None), getattr(args, "db", None))
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from server.db.migrate import upgrade
+
+    settings = _settings(args)
+    save_settings(settings)
+    keys = create_key_file(settings.key_file)
+    upgrade(make_engine(settings.db_url))
+    print(f"hub home: {settings.home}", file=sys.stderr)
+    print(
+        f"hub key id: {keys.key_id} (back up {settings.key_file}; without it no record can be read)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = _settings(args)
+    load_key_file(settings.key_file)  # fail here, clearly, rather than in every worker
+    if args.workers > 1:
+        os.environ[ENV_HOME], os.environ[ENV_DB] = str(settings.home), settings.db_url
+        uvicorn.run(
+            "server.main:create_app_from_env",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=args.log_level,
+        )
+    else:
+        from server.main import create_app
+
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+def _with_session(args: argparse.Namespace, work: Callable[..., Any]) -> Any:
+    settings = _settings(args)
+    keys = load_key_file(settings.key_file)
+    with transaction(session_factory(make_engine(settings.db_url))) as session:
+        return work(session, keys)
+
+
+def cmd_enrol_code(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from server.services.stations import create_enrolment_code
+
+    code = _with_session(
+        args, lambda s, _k: create_enrolment_code(s, args.station, timedelta(days=args.days))
+    )
+    print(code)
+    print(f"one-time code for station {args.station}, valid {args.days} days", file=sys.stderr)
+    return 0
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    from server.services.stations import revoke
+
+    name = _with_session(args, lambda s, _k: revoke(s, args.station).name)
+    print(f"station {name} revoked", file=sys.stderr)
+    return 0
+
+
+def cmd_staff_add(args: argparse.Namespace) -> int:
+    from server.services.staff import add_user
+
+    password = os.environ.get("YIZHAN_HUB_PASSWORD") or _prompt_password()
+    _with_session(args, lambda s, _k: add_user(s, args.user, args.role, password))
+    print(f"staff user {args.user} ({args.role}) added", file=sys.stderr)
+    return 0
+
+
+def _prompt_password() -> str:
+    first = getpass.getpass("password: ")
+    if first != getpass.getpass("again: "):
+        raise HubError(2, "password_mismatch", "the two passwords differ")
+    return first
+
+
+def cmd_requests_list(args: argparse.Namespace) -> int:
+    from server.services.reports import list_requests
+
+    rows = _with_session(args, lambda s, _k: list_requests(s, station=args.station, status=args.status))
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for row in rows:
+        print(
+            f"{row['id']}  {row['station']:<16} {row['receipt_code']:<12} {row['service']:<22} {row['status']}"
+        )
+    print(f"{len(rows)} request(s)", file=sys.stderr)
+    return 0
+
+
+def cmd_requests_update(args: argparse.Namespace) -> int:
+    from server.services.feed import update_request_status
+
+    status = HubStatus(args.status)
+    _with_session(
+        args, lambda s, k: update_request_status(s, k, args.id, status, args.reply, actor=args.actor)
+    )
+    print(f"request {args.id} → {status.value}", file=sys.stderr)
+    return 0
+
+
+def cmd_notices_publish(args: argparse.Namespace) -> int:
+    from server.services.feed import publish_notice
+
+    notice_id = _with_session(args, lambda s, k: publish_notice(s, k, args.title, args.body, args.station).id)
+    print(notice_id)
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from server.services.reports import stats
+
+    result = _with_session(args, lambda s, _k: stats(s))
+    print(json.dumps(result, ensure_ascii=False, indent=2 if not args.json else None))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--home", default=argparse.SUPPRESS, help="hub home (config + key file)")
+    common.add_argument(
+        "--db", default=argparse.SUPPRESS, help="database URL (postgresql://… or sqlite:///…)"
+    )
+    parser = argparse.ArgumentParser(prog="yizhan-hub", description="Yizhan 便民驿站 hub", parents=[common])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, handler: Handler, help_text: str, where: Any = sub) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = where.add_parser(name, help=help_text, parents=[common])
+        p.set_defaults(handler=handler)
+        return p
+
+    add("init", cmd_init, "create the key file and the database schema (safe to re-run)")
+    serve = add("serve", cmd_serve, "run the sync API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8730)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="warning")
+    add("enrol-code", cmd_enrol_code, "print a one-time enrolment code").add_argument(
+        "--station", required=True
+    )
+    sub.choices["enrol-code"].add_argument("--days", type=int, default=7)
+    add("revoke", cmd_revoke, "refuse a station from now on").add_argument("station")
+
+    staff = sub.add_parser("staff", help="staff users").add_subparsers(dest="staff_cmd", metavar="ACTION")
+    staff_add = add("add", cmd_staff_add, "add a staff user", staff)
+    staff_add.add_argument("user")
+    staff_add.add_argument("--role", choices=["staff", "supervisor", "admin"], required=True)
+
+    reqs = sub.add_parser("requests", help="residents' requests").add_subparsers(
+        dest="req_cmd", metavar="ACTION"
+    )
+    lst = add("list", cmd_requests_list, "list requests", reqs)
+    lst.add_argument("--json", action="store_true")
+    lst.add_argument("--station")
+    lst.add_argument("--status")
+    upd = add("update", cmd_requests_update, "set a request's status (and reply)", reqs)
+    upd.add_argument("id")
+    upd.add_argument("--status", required=True, choices=["received", "in_progress", "done", "rejected"])
+    upd.add_argument("--reply")
+    upd.add_argument("--actor", default="cli")
+
+    notices = sub.add_parser("notices", help="notices to stations").add_subparsers(
+        dest="n_cmd", metavar="ACTION"
+    )
+    pub = add("publish", cmd_notices_publish, "publish a notice", notices)
+    pub.add_argument("--title", required=True)
+    pub.add_argument("--body", required=True)
+    pub.add_argument("--station", help="only this station (default: all)")
+
+    add("stats", cmd_stats, "counts of records, duplicates, per station and status").add_argument(
+        "--json", action="store_true"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return handler(args)
+    except HubError as exc:
+        print(f"yizhan-hub: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyFileError as exc:
+        print(f"yizhan-hub: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

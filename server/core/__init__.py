@@ -1,0 +1,1 @@
+"""Hub core: settings, database engine, and the hub's keys."""

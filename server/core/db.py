@@ -1,0 +1,71 @@
+"""Database engine and transactions for PostgreSQL (psycopg 3) and SQLite (embedded demo).
+
+Every write goes through `transaction()`. On SQLite each transaction starts with BEGIN IMMEDIATE,
+so concurrent uvicorn workers queue on the file lock instead of failing with "database is locked"
+half-way through a batch. On PostgreSQL `lock_change_feed()` takes a transaction-scoped advisory
+lock: it is what keeps change sequence numbers in commit order (see services/feed.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from server.core.config import normalise_db_url
+
+# Any constant works; it only has to be the same in every hub process.
+CHANGE_FEED_LOCK_KEY = 0x59495A48  # "YIZH"
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    url = normalise_db_url(url)
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin (pysqlite quirk).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def is_postgres(session_or_engine: Session | Engine) -> bool:
+    bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) else session_or_engine
+    return bind.dialect.name == "postgresql"
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any exception."""
+    with factory() as session, session.begin():
+        yield session
+
+
+def lock_change_feed(session: Session) -> None:
+    """Serialise writers of the change feed until this transaction ends (commit or rollback)."""
+    if is_postgres(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHANGE_FEED_LOCK_KEY})
+    # SQLite: BEGIN IMMEDIATE already made this the only writer.

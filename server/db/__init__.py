@@ -1,0 +1,1 @@
+"""Hub database: SQLAlchemy models and migrations runner."""

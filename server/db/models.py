@@ -1,0 +1,228 @@
+"""Hub database models (SQLAlchemy 2.0 typed mappings).
+
+Owned here: stations and their credentials, enrolment codes, replay nonces, the push ledger
+(`envelopes`), requests with their history, staff users, notices, appointment slots, catalogue
+versions, help-call acks, check-ins, the change feed stations pull, and attachments.
+Columns ending in `_enc` hold AES-GCM ciphertext under the hub DEK (server/core/keys.py); plain
+columns hold only what the console must filter or count on (service, receipt code, status).
+UUIDs are stored as 36-char strings so SQLite and PostgreSQL share one schema.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+Stamp = DateTime(timezone=True)
+
+
+class Station(Base):
+    __tablename__ = "stations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_enc: Mapped[bytes | None] = mapped_column(LargeBinary)  # HMAC key; None until enrolled
+    created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+    enrolled_at: Mapped[datetime | None] = mapped_column(Stamp)
+    revoked_at: Mapped[datetime | None] = mapped_column(Stamp)
+    last_seen_at: Mapped[datetime | None] = mapped_column(Stamp)
+
+
+class EnrolmentCode(Base):
+    __tablename__ = "enrolment_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256; the code is shown once
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id"))
+    created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(Stamp)
+    used_at: Mapped[datetime | None] = mapped_column(Stamp)
+
+
+class RequestNonce(Base):
+    """Nonces of signed requests seen within the signature window; the PK refuses a replay."""
+
+    __tablename__ = "request_nonces"
+
+    station_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow, index=True)
+
+
+class EnvelopeRow(Base):
+    """The push ledger: one row per record id ever accepted. Its PK is the idempotency key."""
+
+    __tablename__ = "envelopes"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    station_seq: Mapped[int] = mapped_column(BigInteger)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    station_created_at: Mapped[datetime] = mapped_column(Stamp)
+    received_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+
+
+class ServiceRequest(Base):
+    __tablename__ = "requests"
+    __table_args__ = (Index("ix_requests_station_receipt", "station_id", "receipt_code"),)
+
+    id: Mapped[str] = mapped_column(ForeignKey("envelopes.id"), primary_key=True)
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    service: Mapped[str] = mapped_column(String(64), index=True)
+    receipt_code: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="new", index=True)
+    payload_enc: Mapped[bytes] = mapped_column(LargeBinary)  # resident PII + fields
+    reply_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    station_created_at: Mapped[datetime] = mapped_column(Stamp)
+    received_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+
+
+class RequestHistory(Base):
+    __tablename__ = "request_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), index=True)
+    at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    note_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class StationAuditEvent(Base):
+    __tablename__ = "station_audit_events"
+
+    id: Mapped[str] = mapped_column(ForeignKey("envelopes.id"), primary_key=True)
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id"), index=True)
+    payload_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Notice(Base):
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str | None] = mapped_column(ForeignKey("stations.id"))  # None = every station
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(Stamp)
+
+
+class AppointmentSlot(Base):
+    __tablename__ = "appointment_slots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str | None] = mapped_column(ForeignKey("stations.id"))
+    service: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime] = mapped_column(Stamp)
+    ends_at: Mapped[datetime] = mapped_column(Stamp)
+    capacity: Mapped[int] = mapped_column(Integer, default=1)
+    booked: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CatalogueVersion(Base):
+    __tablename__ = "catalogue_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    content: Mapped[str] = mapped_column(Text)  # the catalogue document as published (not PII)
+    published_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+
+
+class HelpCallAck(Base):
+    __tablename__ = "help_call_acks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), index=True)
+    acked_by: Mapped[str] = mapped_column(String(64))
+    acked_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+    message: Mapped[str | None] = mapped_column(Text)
+
+
+class CheckIn(Base):
+    __tablename__ = "checkins"
+    __table_args__ = (Index("ix_checkins_station_day", "station_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), unique=True)
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id"))
+    day: Mapped[date] = mapped_column(Date)
+    checked_in_at: Mapped[datetime] = mapped_column(Stamp)
+
+
+class ChangeRow(Base):
+    """The change feed. `seq` is hub-wide, assigned under the feed lock, so it follows commit order."""
+
+    __tablename__ = "changes"
+    __table_args__ = (Index("ix_changes_station_seq", "station_id", "seq"),)
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    station_id: Mapped[str | None] = mapped_column(ForeignKey("stations.id"))  # None = broadcast
+    kind: Mapped[str] = mapped_column(String(16))
+    ref_id: Mapped[str] = mapped_column(String(64))
+    data_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    received: Mapped[int] = mapped_column(BigInteger, default=0)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    record_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+
+
+class AttachmentChunk(Base):
+    """Chunks live in the database so any hub process can continue an upload another began."""
+
+    __tablename__ = "attachment_chunks"
+    __table_args__ = (UniqueConstraint("station_id", "sha256", "offset"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(String(36))
+    sha256: Mapped[str] = mapped_column(String(64))
+    offset: Mapped[int] = mapped_column(BigInteger)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,0 +1,1 @@
+"""Hub domain services: plain functions over a Session, shared by the API, the CLI and (next) the console."""

@@ -1,0 +1,212 @@
+"""The change feed stations pull, and the hub-side actions that write to it.
+
+Why a cursor can never skip: every writer calls `append_change`, which first takes the feed lock
+(PostgreSQL transaction-scoped advisory lock; SQLite's single writer) and only then reads
+max(seq)+1. The lock is held until the writer commits, so seq N+1 cannot be allocated before the
+transaction holding seq N has committed or rolled back. Hence seq order is commit order: any
+snapshot that sees seq N also sees every seq below N that will ever exist, and a station that
+stores next_cursor = N will never later find an unseen change with seq < N. (A plain SEQUENCE
+would not do this: values are handed out at insert time but become visible at commit time.)
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from server.core.db import lock_change_feed
+from server.core.keys import HubKeys
+from server.db.models import (
+    AppointmentSlot,
+    CatalogueVersion,
+    ChangeRow,
+    HelpCallAck,
+    Notice,
+    RequestHistory,
+    ServiceRequest,
+)
+from server.services.errors import HubError
+from server.services.stations import find_station
+from sync.protocol import PROTOCOL_VERSION, Change, ChangeKind, HubStatus, PullResponse
+
+
+def append_change(
+    session: Session,
+    keys: HubKeys,
+    *,
+    station_id: str | None,
+    kind: ChangeKind,
+    ref_id: str,
+    data: dict[str, Any],
+) -> int:
+    lock_change_feed(session)
+    seq = int(session.scalar(select(func.coalesce(func.max(ChangeRow.seq), 0))) or 0) + 1
+    session.add(
+        ChangeRow(
+            seq=seq,
+            station_id=station_id,
+            kind=kind.value,
+            ref_id=ref_id,
+            data_enc=keys.encrypt_json(data, _change_aad(seq)),
+            created_at=datetime.now(UTC),
+        )
+    )
+    session.flush()
+    return seq
+
+
+def current_seq(session: Session) -> int:
+    return int(session.scalar(select(func.coalesce(func.max(ChangeRow.seq), 0))) or 0)
+
+
+def pull(session: Session, keys: HubKeys, station_id: str, cursor: int, limit: int) -> PullResponse:
+    """Changes for this station (its own and broadcast ones) with seq > cursor, in seq order."""
+    if cursor > current_seq(session):
+        # A cursor from another hub or a restored backup: say so rather than wait forever.
+        raise HubError(409, "cursor_ahead", "cursor is beyond the hub's feed; reset the cursor to 0")
+    rows = session.scalars(
+        select(ChangeRow)
+        .where(
+            ChangeRow.seq > cursor, or_(ChangeRow.station_id == station_id, ChangeRow.station_id.is_(None))
+        )
+        .order_by(ChangeRow.seq)
+        .limit(limit + 1)
+    ).all()
+    page = rows[:limit]
+    changes = [
+        Change(
+            seq=row.seq,
+            kind=ChangeKind(row.kind),
+            ref_id=row.ref_id,
+            created_at=row.created_at,
+            data=keys.decrypt_json(row.data_enc, _change_aad(row.seq)),
+        )
+        for row in page
+    ]
+    next_cursor = page[-1].seq if page else cursor
+    return PullResponse(
+        protocol=PROTOCOL_VERSION, changes=changes, next_cursor=next_cursor, has_more=len(rows) > limit
+    )
+
+
+def update_request_status(
+    session: Session, keys: HubKeys, request_id: str, status: HubStatus, reply: str | None, actor: str
+) -> ServiceRequest:
+    req = session.get(ServiceRequest, request_id, with_for_update=True)
+    if req is None:
+        raise HubError(404, "unknown_request", f"no request {request_id}")
+    now = datetime.now(UTC)
+    session.add(
+        RequestHistory(
+            request_id=req.id,
+            at=now,
+            actor=actor,
+            from_status=req.status,
+            to_status=status.value,
+            note_enc=keys.encrypt_json(reply, f"request_history/note/{req.id}/{now.isoformat()}")
+            if reply
+            else None,
+        )
+    )
+    req.status = status.value
+    req.updated_at = now
+    if reply is not None:
+        req.reply_enc = keys.encrypt_json(reply, f"requests/reply/{req.id}")
+    current_reply = keys.decrypt_json(req.reply_enc, f"requests/reply/{req.id}") if req.reply_enc else None
+    data = {
+        "record_id": req.id,
+        "receipt_code": req.receipt_code,
+        "status": status.value,
+        "reply": current_reply,
+        "updated_at": now.isoformat(),
+    }
+    append_change(session, keys, station_id=req.station_id, kind=ChangeKind.STATUS, ref_id=req.id, data=data)
+    return req
+
+
+def publish_notice(
+    session: Session, keys: HubKeys, title: str, body: str, station: str | None = None
+) -> Notice:
+    station_id = _station_id(session, station)
+    notice = Notice(title=title, body=body, station_id=station_id, published_at=datetime.now(UTC))
+    session.add(notice)
+    session.flush()
+    data = {"id": notice.id, "title": title, "body": body, "published_at": notice.published_at.isoformat()}
+    append_change(
+        session, keys, station_id=station_id, kind=ChangeKind.NOTICE, ref_id=str(notice.id), data=data
+    )
+    return notice
+
+
+def publish_slot(
+    session: Session,
+    keys: HubKeys,
+    service: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    capacity: int = 1,
+    station: str | None = None,
+) -> AppointmentSlot:
+    station_id = _station_id(session, station)
+    slot = AppointmentSlot(
+        service=service, starts_at=starts_at, ends_at=ends_at, capacity=capacity, station_id=station_id
+    )
+    session.add(slot)
+    session.flush()
+    data = {
+        "id": slot.id,
+        "service": service,
+        "starts_at": starts_at.isoformat(),
+        "ends_at": ends_at.isoformat(),
+        "capacity": capacity,
+        "booked": 0,
+    }
+    append_change(session, keys, station_id=station_id, kind=ChangeKind.SLOT, ref_id=str(slot.id), data=data)
+    return slot
+
+
+def publish_catalogue(session: Session, keys: HubKeys, content: str) -> CatalogueVersion:
+    version = int(session.scalar(select(func.coalesce(func.max(CatalogueVersion.version), 0))) or 0) + 1
+    row = CatalogueVersion(version=version, content=content, published_at=datetime.now(UTC))
+    session.add(row)
+    session.flush()
+    data = {"version": version, "content": content}
+    append_change(session, keys, station_id=None, kind=ChangeKind.CATALOGUE, ref_id=str(version), data=data)
+    return row
+
+
+def ack_help_call(
+    session: Session, keys: HubKeys, request_id: str, by: str, message: str | None
+) -> HelpCallAck:
+    req = session.get(ServiceRequest, request_id)
+    if req is None or req.kind != "help_call":
+        raise HubError(404, "unknown_help_call", f"no help call {request_id}")
+    ack = HelpCallAck(request_id=req.id, acked_by=by, acked_at=datetime.now(UTC), message=message)
+    session.add(ack)
+    session.flush()
+    data = {
+        "record_id": req.id,
+        "receipt_code": req.receipt_code,
+        "acked_at": ack.acked_at.isoformat(),
+        "message": message,
+    }
+    append_change(
+        session, keys, station_id=req.station_id, kind=ChangeKind.HELP_ACK, ref_id=req.id, data=data
+    )
+    return ack
+
+
+def _station_id(session: Session, station: str | None) -> str | None:
+    if station is None:
+        return None
+    found = find_station(session, station)
+    if found is None:
+        raise HubError(404, "unknown_station", f"no station {station}")
+    return found.id
+
+
+def _change_aad(seq: int) -> str:
+    return f"changes/data/{seq}"

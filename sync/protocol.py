@@ -1,0 +1,266 @@
+"""The Yizhan sync wire protocol (v1): the one module the station and the hub both import.
+
+It owns the pydantic schemas of every request and response body, the limits both sides enforce,
+and the canonical string that request signatures cover. It knows nothing of databases, HTTP
+libraries or Qt, so either side can validate a body without pulling in the other's code.
+See docs/sync-protocol.md for the prose version.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+PROTOCOL_VERSION = 1
+
+# Anki pushes 250 objects a chunk; a kiosk record is small, so the byte cap rarely binds.
+MAX_PUSH_ITEMS = 250
+MAX_PUSH_BYTES = 1024 * 1024
+# CouchDB's batch size; large enough to catch up after days offline in a few round trips.
+MAX_PULL_LIMIT = 500
+DEFAULT_PULL_LIMIT = 500
+# One sealed record; photos travel as attachments, not inside the envelope.
+MAX_SEALED_B64_CHARS = 700_000
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+MAX_CHUNK_BYTES = 1024 * 1024
+# Signed requests older or newer than this are refused; the hub keeps nonces at least this long.
+SIGNATURE_WINDOW_SECONDS = 300
+
+# Header names of the request-signing scheme.
+H_STATION = "X-Yizhan-Station"
+H_TIMESTAMP = "X-Yizhan-Timestamp"
+H_NONCE = "X-Yizhan-Nonce"
+H_SIGNATURE = "X-Yizhan-Signature"
+H_HUB_TIME = "X-Yizhan-Hub-Time"
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SHA256_HEX = r"^[0-9a-f]{64}$"
+
+
+def _no_control_chars(value: str) -> str:
+    # NUL and friends break PostgreSQL text columns and terminals; refuse them at the edge.
+    if _CONTROL.search(value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+def _valid_base64(value: str) -> str:
+    try:
+        base64.b64decode(value, validate=True)
+    except ValueError as exc:
+        raise ValueError("not valid base64") from exc
+    return value
+
+
+CleanStr = Annotated[str, AfterValidator(_no_control_chars)]
+Sha256Hex = Annotated[str, Field(pattern=_SHA256_HEX)]
+Base64Str = Annotated[str, AfterValidator(_valid_base64)]
+
+
+class _Model(BaseModel):
+    # Unknown keys are refused so a typo on either side fails loudly instead of being dropped.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RecordKind(StrEnum):
+    """What a pushed envelope carries; all but audit_event become hub requests."""
+
+    SERVICE_REQUEST = "service_request"
+    HELP_CALL = "help_call"
+    DAILY_CHECKIN = "daily_checkin"
+    RATING = "rating"
+    AUDIT_EVENT = "audit_event"
+
+
+class HubStatus(StrEnum):
+    """Statuses the hub owns for a pushed request (NEW until staff accept it)."""
+
+    NEW = "new"
+    RECEIVED = "received"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    REJECTED = "rejected"
+
+
+class ItemStatus(StrEnum):
+    """Per-item push outcome. Only ACCEPTED and DUPLICATE_ACK mean "the hub has it"."""
+
+    ACCEPTED = "accepted"
+    DUPLICATE_ACK = "duplicate_ack"
+    CONFLICT = "conflict"
+    INVALID = "invalid"
+
+
+class ChangeKind(StrEnum):
+    """Kinds of entries in a station's pull feed."""
+
+    STATUS = "status"
+    NOTICE = "notice"
+    SLOT = "slot"
+    CATALOGUE = "catalogue"
+    HELP_ACK = "help_ack"
+
+
+# --- enrolment -------------------------------------------------------------------------------
+
+
+class EnrolRequest(_Model):
+    protocol: int = PROTOCOL_VERSION
+    code: Annotated[CleanStr, Field(min_length=4, max_length=64)]
+
+
+class EnrolResponse(_Model):
+    protocol: int
+    station_id: uuid.UUID
+    station_name: str
+    secret: Base64Str  # HMAC key for request signing; the station keeps it encrypted at rest
+    hub_public_key: Base64Str  # raw X25519 public key that payloads are sealed to
+    hub_key_id: str
+    server_time: datetime
+
+
+class HealthResponse(_Model):
+    protocol: int
+    status: Literal["ok"]
+    server_time: datetime
+
+
+# --- push ------------------------------------------------------------------------------------
+
+
+class Envelope(_Model):
+    """One immutable record as it travels: sealed to the hub, named by a station-made UUID."""
+
+    id: uuid.UUID
+    kind: RecordKind
+    station_seq: Annotated[int, Field(ge=0, le=2**62)]
+    created_at: datetime
+    sealed_payload: Annotated[Base64Str, Field(min_length=1, max_length=MAX_SEALED_B64_CHARS)]
+    sha256: Sha256Hex  # of the decoded sealed bytes; lets the hub tell a re-push from a conflict
+
+
+class PushRequest(_Model):
+    protocol: int = PROTOCOL_VERSION
+    items: Annotated[list[Envelope], Field(min_length=1, max_length=MAX_PUSH_ITEMS)]
+
+
+class ItemResult(_Model):
+    id: uuid.UUID
+    status: ItemStatus
+    reason: str | None = None
+
+    @property
+    def hub_has_it(self) -> bool:
+        """True only for an explicit acknowledgement: the station may mark the record SENT."""
+        return self.status in (ItemStatus.ACCEPTED, ItemStatus.DUPLICATE_ACK)
+
+
+class PushResponse(_Model):
+    protocol: int
+    results: list[ItemResult]
+
+
+# --- pull ------------------------------------------------------------------------------------
+
+
+class Change(_Model):
+    """One entry of a station's feed; `data` is shaped by `kind` (see docs/sync-protocol.md)."""
+
+    seq: int
+    kind: ChangeKind
+    ref_id: str
+    created_at: datetime
+    data: dict[str, Any]
+
+
+class PullResponse(_Model):
+    protocol: int
+    changes: list[Change]
+    next_cursor: int
+    has_more: bool
+
+
+# --- attachments -----------------------------------------------------------------------------
+
+
+class AttachmentStart(_Model):
+    protocol: int = PROTOCOL_VERSION
+    sha256: Sha256Hex
+    size: Annotated[int, Field(ge=1, le=MAX_ATTACHMENT_BYTES)]
+    record_id: uuid.UUID | None = None
+
+
+class AttachmentState(_Model):
+    protocol: int
+    sha256: str
+    size: int
+    received: int
+    complete: bool
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+
+class ErrorDetail(_Model):
+    code: str
+    message: str
+
+
+class ErrorResponse(_Model):
+    protocol: int
+    error: ErrorDetail
+
+
+# --- request signing -------------------------------------------------------------------------
+
+
+def body_digest(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def signing_string(method: str, path_and_query: str, timestamp: str, nonce: str, body: bytes) -> bytes:
+    """The exact bytes a request signature covers: everything that changes what the request does."""
+    parts = [
+        f"yizhan-v{PROTOCOL_VERSION}",
+        method.upper(),
+        path_and_query,
+        timestamp,
+        nonce,
+        body_digest(body),
+    ]
+    return "\n".join(parts).encode("utf-8")
+
+
+def sign(secret: bytes, method: str, path_and_query: str, timestamp: str, nonce: str, body: bytes) -> str:
+    mac = hmac.new(secret, signing_string(method, path_and_query, timestamp, nonce, body), hashlib.sha256)
+    return base64.b64encode(mac.digest()).decode("ascii")
+
+
+def verify_signature(
+    secret: bytes, signature: str, method: str, path_and_query: str, timestamp: str, nonce: str, body: bytes
+) -> bool:
+    expected = sign(secret, method, path_and_query, timestamp, nonce, body)
+    return hmac.compare_digest(expected.encode("ascii"), signature.encode("ascii", "replace"))
+
+
+# --- what a sealed payload decrypts to --------------------------------------------------------
+
+
+class RecordPayload(BaseModel):
+    """The plaintext inside a non-audit envelope. Extra keys are kept (sealed) for the console."""
+
+    model_config = ConfigDict(extra="allow")
+
+    service: Annotated[CleanStr, Field(min_length=1, max_length=64)]
+    receipt_code: Annotated[CleanStr, Field(min_length=1, max_length=32)]
+    resident: dict[str, Any] = Field(default_factory=dict)
+    fields: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime

@@ -1,0 +1,1 @@
+"""Reusable test helpers: a throwaway PostgreSQL, a hub in a subprocess, a TCP fault-injection proxy."""
