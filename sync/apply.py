@@ -54,12 +54,22 @@ def _apply_one(station: Station, session: Session, change: Change) -> None:
     if change.kind is ChangeKind.STATUS:
         target = STATUS_MAP.get(str(data.get("status")))
         if target is not None:
-            station.requests.apply_hub_status(session, str(data["record_id"]), target, data.get("reply"), change.seq)
+            station.requests.apply_hub_status(
+                session, str(data["record_id"]), target, data.get("reply"), change.seq
+            )
     elif change.kind is ChangeKind.NOTICE:
-        session.merge(Notice(id=str(data["id"]), title=str(data["title"]), body=str(data["body"]),
-                             published_at=_time(data.get("published_at", change.created_at))))
+        session.merge(
+            Notice(
+                id=str(data["id"]),
+                title=str(data["title"]),
+                body=str(data["body"]),
+                published_at=_time(data.get("published_at", change.created_at)),
+            )
+        )
     elif change.kind is ChangeKind.SLOT:
-        slot = session.get(AppointmentSlot, str(data["id"])) or AppointmentSlot(id=str(data["id"]), local_booked=0)
+        slot = session.get(AppointmentSlot, str(data["id"])) or AppointmentSlot(
+            id=str(data["id"]), local_booked=0
+        )
         slot.service = str(data["service"])
         slot.option = data.get("option")
         slot.starts_at, slot.ends_at = _time(data["starts_at"]), _time(data["ends_at"])
@@ -67,7 +77,9 @@ def _apply_one(station: Station, session: Session, change: Change) -> None:
         session.add(slot)
     elif change.kind is ChangeKind.CATALOGUE:
         session.query(CatalogueVersion).update({CatalogueVersion.active: False})
-        session.merge(CatalogueVersion(version=str(data["version"]), content=str(data["content"]), active=True))
+        session.merge(
+            CatalogueVersion(version=str(data["version"]), content=str(data["content"]), active=True)
+        )
     elif change.kind is ChangeKind.HELP_ACK:
         row = session.get(ServiceRequest, str(data["record_id"]))
         if row is not None and row.acknowledged_at is None:

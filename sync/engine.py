@@ -52,8 +52,9 @@ def default_client(credential: StationCredential, hub_url: str | None) -> HubCli
 
 
 class SyncEngine:
-    def __init__(self, station: Station, *, hub_url: str | None = None,
-                 client_factory: ClientFactory = default_client) -> None:
+    def __init__(
+        self, station: Station, *, hub_url: str | None = None, client_factory: ClientFactory = default_client
+    ) -> None:
         self.station = station
         self.hub_url = hub_url
         self._client_factory = client_factory

@@ -27,7 +27,9 @@ MAX_DELAY_S = 600.0
 IDLE_INTERVAL_S = 60.0  # after a complete pass, look again in a minute
 
 
-def backoff_delay(failures: int, rng: random.Random, base: float = BASE_DELAY_S, cap: float = MAX_DELAY_S) -> float:
+def backoff_delay(
+    failures: int, rng: random.Random, base: float = BASE_DELAY_S, cap: float = MAX_DELAY_S
+) -> float:
     """Full jitter: uniform in [0, min(cap, base·2^(failures-1))] — stations that lost the link together
     do not all come back in the same second."""
     if failures <= 0:
@@ -48,9 +50,15 @@ class SyncSnapshot:
 
 
 class SyncLoop:
-    def __init__(self, station: Station, *, on_change: Callable[[SyncSnapshot], None] | None = None,
-                 engine: SyncEngine | None = None, idle_interval: float = IDLE_INTERVAL_S,
-                 rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        station: Station,
+        *,
+        on_change: Callable[[SyncSnapshot], None] | None = None,
+        engine: SyncEngine | None = None,
+        idle_interval: float = IDLE_INTERVAL_S,
+        rng: random.Random | None = None,
+    ) -> None:
         self.station = station
         self.engine = engine or SyncEngine(station)
         self._on_change = on_change
@@ -94,14 +102,26 @@ class SyncLoop:
             try:
                 report = self.engine.run_once()
             except NotEnrolled:
-                self._publish(enrolled=False, online=False, syncing=False,
-                              waiting=self.station.requests.count_waiting(), last_error=None)
+                self._publish(
+                    enrolled=False,
+                    online=False,
+                    syncing=False,
+                    waiting=self.station.requests.count_waiting(),
+                    last_error=None,
+                )
             except Exception as exc:  # a bug must not kill the loop; it is logged and retried
                 log.exception("sync pass failed")
                 failures += 1
                 delay = backoff_delay(failures, self._rng)
-                self._publish(enrolled=True, online=False, syncing=False, last_error=str(exc), failures=failures,
-                              next_attempt_in=delay, waiting=self.station.requests.count_waiting())
+                self._publish(
+                    enrolled=True,
+                    online=False,
+                    syncing=False,
+                    last_error=str(exc),
+                    failures=failures,
+                    next_attempt_in=delay,
+                    waiting=self.station.requests.count_waiting(),
+                )
             else:
                 failures = 0 if report.complete else failures + 1
                 delay = self._idle if report.complete else backoff_delay(failures, self._rng)
@@ -111,8 +131,13 @@ class SyncLoop:
 
     def _from_report(self, report: SyncReport, failures: int, delay: float) -> dict[str, object]:
         changes: dict[str, object] = {
-            "enrolled": True, "online": report.error is None, "syncing": False, "waiting": report.waiting,
-            "last_error": report.error, "failures": failures, "next_attempt_in": delay,
+            "enrolled": True,
+            "online": report.error is None,
+            "syncing": False,
+            "waiting": report.waiting,
+            "last_error": report.error,
+            "failures": failures,
+            "next_attempt_in": delay,
         }
         if report.complete:
             changes["last_success"] = dt.datetime.now(dt.UTC)

@@ -59,7 +59,9 @@ def fill_outbox(station: Station, hub_public_key: bytes, station_id: str, *, bat
             rows = list(
                 session.execute(
                     select(ServiceRequest)
-                    .where(ServiceRequest.state == RequestState.QUEUED, ServiceRequest.id.not_in(has_envelope))
+                    .where(
+                        ServiceRequest.state == RequestState.QUEUED, ServiceRequest.id.not_in(has_envelope)
+                    )
                     .order_by(ServiceRequest.station_seq)
                     .limit(batch)
                 ).scalars()
@@ -75,24 +77,39 @@ def fill_outbox(station: Station, hub_public_key: bytes, station_id: str, *, bat
                     "urgent": row.urgent,
                 }
                 env = seal_envelope(
-                    record_id=uuid.UUID(row.id), kind=KIND_BY_SERVICE.get(row.service, RecordKind.SERVICE_REQUEST),
-                    station_seq=row.station_seq, created_at=row.created_at, payload=payload,
+                    record_id=uuid.UUID(row.id),
+                    kind=KIND_BY_SERVICE.get(row.service, RecordKind.SERVICE_REQUEST),
+                    station_seq=row.station_seq,
+                    created_at=row.created_at,
+                    payload=payload,
                     hub_public_key=hub_public_key,
                 )
                 session.add(_item_from(env, row.id))
             events = list(
                 session.execute(
-                    select(AuditEvent).where(AuditEvent.synced.is_(False)).order_by(AuditEvent.seq).limit(batch)
+                    select(AuditEvent)
+                    .where(AuditEvent.synced.is_(False))
+                    .order_by(AuditEvent.seq)
+                    .limit(batch)
                 ).scalars()
             )
             for event in events:
                 payload = {
-                    "seq": event.seq, "at": event.at.isoformat() + "Z", "actor": event.actor, "action": event.action,
-                    "target": event.target, "detail": event.detail, "prev_mac": event.prev_mac, "mac": event.mac,
+                    "seq": event.seq,
+                    "at": event.at.isoformat() + "Z",
+                    "actor": event.actor,
+                    "action": event.action,
+                    "target": event.target,
+                    "detail": event.detail,
+                    "prev_mac": event.prev_mac,
+                    "mac": event.mac,
                 }
                 env = seal_envelope(
                     record_id=uuid.uuid5(AUDIT_NAMESPACE, f"{station_id}:{event.seq}:{event.mac}"),
-                    kind=RecordKind.AUDIT_EVENT, station_seq=event.seq, created_at=event.at, payload=payload,
+                    kind=RecordKind.AUDIT_EVENT,
+                    station_seq=event.seq,
+                    created_at=event.at,
+                    payload=payload,
                     hub_public_key=hub_public_key,
                 )
                 session.add(_item_from(env, None))
@@ -106,16 +123,25 @@ def _item_from(env: Envelope, request_id: str | None) -> Any:
     from models.schema import OutboxItem, OutboxState
 
     return OutboxItem(
-        id=str(env.id), request_id=request_id, kind=env.kind.value, station_seq=env.station_seq,
-        created_at=env.created_at.replace(tzinfo=None), sealed_payload=base64.b64decode(env.sealed_payload),
-        sha256=env.sha256, state=OutboxState.QUEUED,
+        id=str(env.id),
+        request_id=request_id,
+        kind=env.kind.value,
+        station_seq=env.station_seq,
+        created_at=env.created_at.replace(tzinfo=None),
+        sealed_payload=base64.b64decode(env.sealed_payload),
+        sha256=env.sha256,
+        state=OutboxState.QUEUED,
     )
 
 
 def envelope_of(item: Any) -> Envelope:
     return Envelope(
-        id=uuid.UUID(item.id), kind=RecordKind(item.kind), station_seq=item.station_seq, created_at=item.created_at,
-        sealed_payload=base64.b64encode(item.sealed_payload).decode("ascii"), sha256=item.sha256,
+        id=uuid.UUID(item.id),
+        kind=RecordKind(item.kind),
+        station_seq=item.station_seq,
+        created_at=item.created_at,
+        sealed_payload=base64.b64encode(item.sealed_payload).decode("ascii"),
+        sha256=item.sha256,
     )
 
 
@@ -128,7 +154,11 @@ def pending(station: Station, limit: int = 5000) -> list[Envelope]:
             session.execute(
                 select(OutboxItem)
                 .where(OutboxItem.state.in_((OutboxState.QUEUED, OutboxState.SENDING)))
-                .order_by((OutboxItem.kind != RecordKind.HELP_CALL.value), OutboxItem.created_at, OutboxItem.station_seq)
+                .order_by(
+                    (OutboxItem.kind != RecordKind.HELP_CALL.value),
+                    OutboxItem.created_at,
+                    OutboxItem.station_seq,
+                )
                 .limit(limit)
             ).scalars()
         )
@@ -141,11 +171,13 @@ def mark_sending(station: Station, ids: Sequence[uuid.UUID]) -> None:
     keys = [str(i) for i in ids]
     with station.write() as session:
         session.execute(
-            update(OutboxItem).where(OutboxItem.id.in_(keys), OutboxItem.state == OutboxState.QUEUED)
+            update(OutboxItem)
+            .where(OutboxItem.id.in_(keys), OutboxItem.state == OutboxState.QUEUED)
             .values(state=OutboxState.SENDING, attempts=OutboxItem.attempts + 1)
         )
         session.execute(
-            update(ServiceRequest).where(ServiceRequest.id.in_(keys), ServiceRequest.state == RequestState.QUEUED)
+            update(ServiceRequest)
+            .where(ServiceRequest.id.in_(keys), ServiceRequest.state == RequestState.QUEUED)
             .values(state=RequestState.SENDING)
         )
 
@@ -183,9 +215,13 @@ def release_sending(station: Station) -> None:
     from models.schema import OutboxItem, OutboxState, RequestState, ServiceRequest
 
     with station.write() as session:
-        session.execute(update(OutboxItem).where(OutboxItem.state == OutboxState.SENDING).values(state=OutboxState.QUEUED))
         session.execute(
-            update(ServiceRequest).where(ServiceRequest.state == RequestState.SENDING).values(state=RequestState.QUEUED)
+            update(OutboxItem).where(OutboxItem.state == OutboxState.SENDING).values(state=OutboxState.QUEUED)
+        )
+        session.execute(
+            update(ServiceRequest)
+            .where(ServiceRequest.state == RequestState.SENDING)
+            .values(state=RequestState.QUEUED)
         )
 
 
@@ -200,5 +236,7 @@ def requeue_quarantined(station: Station, request_id: str, actor_label: str) -> 
             raise ValueError(f"{request_id} is not quarantined")
         transition(request, RequestState.QUEUED)
         request.quarantine_reason = None
-        session.execute(update(OutboxItem).where(OutboxItem.request_id == request_id).values(state=OutboxState.QUEUED))
+        session.execute(
+            update(OutboxItem).where(OutboxItem.request_id == request_id).values(state=OutboxState.QUEUED)
+        )
         station.audit.append(session, actor_label, "requeue", f"request:{request_id}")
