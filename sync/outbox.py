@@ -188,22 +188,33 @@ def apply_results(station: Station, results: Sequence[ItemResult]) -> tuple[int,
     from models.schema import OutboxItem, OutboxState, RequestState, ServiceRequest, utcnow
 
     acked = quarantined = 0
-    with station.write() as session:
+    now = utcnow()
+    with station.write() as session, session.no_autoflush:
+        # Load the batch's rows in two queries; per-item gets would flush and query 4 times an item.
+        items = {
+            i.id: i
+            for i in session.execute(select(OutboxItem).where(OutboxItem.id.in_([str(r.id) for r in results]))).scalars()
+        }
+        request_ids = [i.request_id for i in items.values() if i.request_id]
+        requests = {
+            r.id: r for r in session.execute(select(ServiceRequest).where(ServiceRequest.id.in_(request_ids))).scalars()
+        }
+        open_states = (RequestState.QUEUED, RequestState.SENDING)
         for result in results:
-            item = session.get(OutboxItem, str(result.id))
+            item = items.get(str(result.id))
             if item is None or item.state == OutboxState.SENT:
                 continue
-            request = session.get(ServiceRequest, item.request_id) if item.request_id else None
+            request = requests.get(item.request_id) if item.request_id else None
             if result.hub_has_it:
-                item.state, item.sent_at, item.last_error = OutboxState.SENT, utcnow(), None
-                if request is not None and request.state in (RequestState.QUEUED, RequestState.SENDING):
+                item.state, item.sent_at, item.last_error = OutboxState.SENT, now, None
+                if request is not None and request.state in open_states:
                     transition(request, RequestState.SENT)
-                    request.sent_at = utcnow()
+                    request.sent_at = now
                 acked += 1
             else:
                 reason = f"{result.status.value}: {result.reason or 'refused by the hub'}"
                 item.state, item.last_error = OutboxState.QUARANTINED, reason
-                if request is not None and request.state in (RequestState.QUEUED, RequestState.SENDING):
+                if request is not None and request.state in open_states:
                     transition(request, RequestState.QUARANTINED)
                     request.quarantine_reason = reason
                 quarantined += 1
