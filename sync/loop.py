@@ -134,7 +134,8 @@ class SyncLoop:
             "enrolled": True,
             "online": report.error is None,
             "syncing": False,
-            "waiting": report.waiting,
+            # residents' records, not internal envelopes such as audit events
+            "waiting": self.station.requests.count_waiting(),
             "last_error": report.error,
             "failures": failures,
             "next_attempt_in": delay,
