@@ -1,14 +1,61 @@
-"""Subcommands registered by this area (placeholder until the area lands)."""
+"""`yizhan run` (the default command: the kiosk window) and `yizhan tour` (every screen rendered
+offscreen to PNG plus a measured manifest.json)."""
 
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
 from typing import Any
+
+from desktop.errors import UserFacingError
 
 
 def register(sub: Any) -> None:
-    del sub
+    run = sub.add_parser("run", help="start the kiosk (default command)")
+    run.add_argument("--data-dir", help="station data folder (default: the per-user data folder)")
+    run.add_argument("--windowed", action="store_true", help="a normal window instead of full-screen kiosk mode")
+    run.set_defaults(handler=_run)
+
+    tour = sub.add_parser("tour", help="render every screen to PNG and write manifest.json")
+    tour.add_argument("--data-dir", required=True, help="station data folder (a demo station is ideal)")
+    tour.add_argument("--out", required=True, help="output folder for <screen>.png and manifest.json")
+    tour.add_argument("--locale", default="zh_CN", choices=("zh_CN", "en", "ko"))
+    tour.add_argument("--scale", type=float, default=1.0, help="text scale: 1.0, 1.15 or 1.3")
+    tour.add_argument("--theme", default="default", choices=("default", "high_contrast"))
+    tour.set_defaults(handler=_tour)
 
 
-def _unused(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace) -> int:
+    from desktop.app import run_kiosk
+    from desktop.paths import data_dir
+
+    return run_kiosk(data_dir(args.data_dir), windowed=bool(args.windowed))
+
+
+def _tour(args: argparse.Namespace) -> int:
+    passphrase = os.environ.get("YIZHAN_PASSPHRASE")
+    if not passphrase:
+        raise UserFacingError("set YIZHAN_PASSPHRASE to the station passphrase (printed by `yizhan demo`)")
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["YIZHAN_NO_VOICE"] = "1"
+    from desktop.app import AppContext, create_app
+    from desktop.paths import data_dir
+    from ui.tour import run_tour
+
+    folder = data_dir(args.data_dir)
+    if not folder.exists():
+        raise UserFacingError(f"{folder} does not exist (create one with `yizhan demo --data-dir {folder}`)")
+    create_app()
+    ctx = AppContext(folder, windowed=True)
+    ctx.theme = args.theme
+    try:
+        manifest = run_tour(ctx, Path(args.out), passphrase, locale=args.locale, scale=args.scale)
+    except RuntimeError as exc:
+        raise UserFacingError(str(exc)) from None
+    finally:
+        ctx.db.shutdown()
+        if ctx.station is not None:
+            ctx.station.close()
+    print(f"tour: {manifest}")
     return 0

@@ -1,0 +1,122 @@
+"""AppContext: wires the kiosk together — data folder, catalogue, DB worker, and the sync, speech and
+voice ports (defaults until those areas plug in their real ones) — and starts the window."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from models.catalogue import bundled_catalogue
+from ui.context import UiContext
+from ui.ports import LocalSyncStatus, SpeechPort, SyncPort, VoicePort
+
+
+class AppContext(UiContext):
+    """The UiContext plus the choice of port implementations. Other areas plug in here:
+    `plug_sync(port)` (sync engine), `plug_speech(port)` (TTS facade), `plug_voice(bridge)`."""
+
+    def __init__(self, data_dir: Path, *, windowed: bool = True) -> None:
+        super().__init__(data_dir, bundled_catalogue())
+        self.windowed = windowed
+        self.sync = LocalSyncStatus(self._count_waiting)
+
+    def _count_waiting(self) -> int:
+        return self.station.requests.count_waiting() if self.station is not None else 0
+
+    def plug_sync(self, port: SyncPort) -> None:
+        self.sync = port
+
+    def plug_speech(self, port: SpeechPort) -> None:
+        self.speech = port
+
+    def plug_voice(self, port: VoicePort) -> None:
+        self.voice = port
+
+    def plug_available_voice(self, window: Any) -> None:
+        """Use the voice engineer's VoiceBridge when it can start; touch works fully without it.
+        Called after the window is shown so model loading never delays the start screen."""
+        if os.environ.get("YIZHAN_NO_VOICE"):
+            return
+        try:
+            from ui.voice_adapter import BridgeSpeech, BridgeVoice
+            from ui.voice_bridge import VoiceBridge
+
+            bridge = VoiceBridge(self)
+        except Exception:  # no vosk/model/microphone: voice stays off, the kiosk says so by touch
+            return
+        voice = BridgeVoice(bridge)
+        self.plug_voice(voice)
+        self.plug_speech(BridgeSpeech(bridge))
+        voice.connect_intents(window.on_intent)
+        voice.on_text = window.on_dictation
+        voice.set_enabled(self.voice_on)
+
+
+def ensure_fonts() -> None:
+    """Register bundled fonts (assets/fonts) when the system has no CJK font, so no glyph is a box."""
+    from PySide6.QtGui import QFontDatabase
+
+    from ui.theme import CJK_FAMILIES
+
+    wanted = {f for families in CJK_FAMILIES.values() for f in families}
+    if wanted & set(QFontDatabase.families()):
+        return
+    fonts = Path(__file__).resolve().parent.parent / "assets" / "fonts"
+    for path in sorted(fonts.glob("*.[ot]t[fc]")):
+        QFontDatabase.addApplicationFont(str(path))
+
+
+def create_app(argv: list[str] | None = None) -> Any:
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app.setApplicationName("yizhan")
+    ensure_fonts()
+    return app
+
+
+def run_kiosk(data_dir: Path, *, windowed: bool) -> int:
+    started = time.perf_counter()
+    app = create_app()
+    from ui.shell import KioskWindow
+
+    ctx = AppContext(data_dir, windowed=windowed)
+    window = KioskWindow(ctx)
+    if windowed:
+        window.resize(1920, 1080)
+        window.show()
+    else:
+        from PySide6.QtCore import Qt
+
+        window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+        window.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
+        window.showFullScreen()
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(0, lambda: ctx.plug_available_voice(window))
+    if os.environ.get("YIZHAN_EXIT_WHEN_HOME"):
+        _exit_when_home(app, window, started)
+    code = int(app.exec())
+    window.shutdown()
+    ctx.db.shutdown()
+    if ctx.station is not None:
+        ctx.station.close()
+    return code
+
+
+def _exit_when_home(app: Any, window: Any, started: float) -> None:
+    """For bench/ui.py: print the time until the home screen is painted, then quit."""
+    from PySide6.QtCore import QTimer
+
+    from ui.navigator import ScreenKey
+
+    def on_screen(_screen: Any) -> None:
+        if window.nav.current_key == ScreenKey.HOME:
+            window.repaint()  # synchronous paint: home is on screen now
+            print(f"home-shown {time.perf_counter() - started:.4f}", flush=True)
+            QTimer.singleShot(0, app.quit)
+
+    window.nav.changed.connect(on_screen)

@@ -1,0 +1,24 @@
+"""Where the station keeps its data: the platform's user data folder (platformdirs), or --data-dir."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import user_data_path, user_log_path
+
+APP = "yizhan"
+
+
+def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
+    """--data-dir wins, then $YIZHAN_DATA_DIR, then the per-user data folder."""
+    if override:
+        return Path(override).expanduser().resolve()
+    env = os.environ.get("YIZHAN_DATA_DIR")
+    if env:
+        return Path(env).expanduser().resolve()
+    return user_data_path(APP, appauthor=False) / "station"
+
+
+def log_dir() -> Path:
+    return user_log_path(APP, appauthor=False)

@@ -1,0 +1,107 @@
+"""Fixtures for kiosk UI tests: offscreen Qt, a fresh encrypted station per test (residents,
+a volunteer and an admin), and a real KioskWindow unlocked through YIZHAN_PASSPHRASE."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["YIZHAN_NO_VOICE"] = "1"
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QPushButton, QWidget
+
+from models.residents import ResidentInput
+from models.station import SYSTEM, Station
+from models.validation import id_check_char
+
+PASSPHRASE = "test-pass-123"
+VOLUNTEER_PIN = "2468"
+ADMIN_PIN = "9753"
+
+
+def make_id(first17: str) -> str:
+    return first17 + id_check_char(first17)
+
+
+ALONE_ID = make_id("11010519491231002")
+OTHER_ID = make_id("32010219500315123")
+
+
+@dataclass
+class StationInfo:
+    path: Path
+    alone_id: str
+    other_id: str
+
+
+def create_station(path: Path) -> StationInfo:
+    station = Station.create(path, PASSPHRASE, name="幸福村便民服务站")
+    station.residents.add(ResidentInput("张桂英", ALONE_ID, phone="13800138000", living_alone=True,
+                                        emergency_contact="张强 13900139000"), SYSTEM)
+    station.residents.add(ResidentInput("李建国", OTHER_ID, phone="13700137000"), SYSTEM)
+    station.volunteers.add("王志愿", VOLUNTEER_PIN, "volunteer", SYSTEM)
+    station.volunteers.add("陈站长", ADMIN_PIN, "admin", SYSTEM)
+    station.close()
+    return StationInfo(path, ALONE_ID, OTHER_ID)
+
+
+@pytest.fixture
+def station_info(tmp_path: Path) -> StationInfo:
+    return create_station(tmp_path / "station")
+
+
+class Kiosk:
+    """The live window plus small helpers to drive it like a resident would."""
+
+    def __init__(self, qtbot: object, window: object) -> None:
+        self.qtbot = qtbot
+        self.window = window
+        self.ctx = window.ctx  # type: ignore[attr-defined]
+        self.nav = window.nav  # type: ignore[attr-defined]
+
+    def settle(self) -> None:
+        self.qtbot.waitUntil(lambda: self.ctx.db.idle, timeout=10_000)  # type: ignore[attr-defined]
+        QApplication.processEvents()  # widgets added to visible layouts are shown on the next turn
+
+    def button(self, name: str, root: QWidget | None = None) -> QPushButton:
+        root = root or self.window  # type: ignore[assignment]
+        for widget in root.findChildren(QPushButton):
+            if widget.accessibleName() == name and widget.isVisible():
+                return widget
+        names = sorted({w.accessibleName() for w in root.findChildren(QPushButton) if w.isVisible()})
+        raise LookupError(f"no visible button {name!r}; visible: {names}")
+
+    def click(self, widget_or_name: QWidget | str) -> None:
+        widget = self.button(widget_or_name) if isinstance(widget_or_name, str) else widget_or_name
+        assert widget.isEnabled(), f"{widget.accessibleName()} is disabled"
+        self.qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
+        self.settle()
+
+    def tr(self, key: str, **values: object) -> str:
+        return str(self.ctx.tr(key, **values))
+
+
+@pytest.fixture
+def kiosk(qtbot: object, station_info: StationInfo, monkeypatch: pytest.MonkeyPatch) -> Iterator[Kiosk]:
+    from desktop.app import AppContext
+    from ui.navigator import ScreenKey
+    from ui.shell import KioskWindow
+
+    monkeypatch.setenv("YIZHAN_PASSPHRASE", PASSPHRASE)
+    ctx = AppContext(station_info.path, windowed=True)
+    window = KioskWindow(ctx)
+    qtbot.addWidget(window)  # type: ignore[attr-defined]
+    window.resize(1920, 1080)
+    window.show()
+    qtbot.waitUntil(lambda: window.nav.current_key == ScreenKey.HOME and ctx.db.idle, timeout=10_000)  # type: ignore[attr-defined]
+    yield Kiosk(qtbot, window)
+    window.shutdown()
+    ctx.db.shutdown()
+    if ctx.station is not None:
+        ctx.station.close()

@@ -1,0 +1,132 @@
+"""Idle handling: after `idle_seconds` without a touch, a big "还需要帮助吗？" card (spoken too) with a
+countdown of at least 20 s and one 继续 button; when it runs out the half-filled form is wiped, the
+volume and text size are reset and the kiosk returns home (WCAG 2.2.1, EN 301 549 §5.1.3.13).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QFrame, QVBoxLayout, QWidget
+
+from ui.context import UiContext
+from ui.widgets import button, label, set_text
+
+MIN_GRACE_S = 20
+_ACTIVITY = {QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress, QEvent.Type.TouchBegin, QEvent.Type.Wheel}
+
+
+class IdleWatcher(QObject):
+    warn = Signal()
+    expired = Signal()
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self.idle_seconds = 120
+        self.grace_seconds = 30
+        self._active = False
+        self._idle = QTimer(self)
+        self._idle.setSingleShot(True)
+        self._idle.timeout.connect(self._on_idle)
+        self._grace = QTimer(self)
+        self._grace.setSingleShot(True)
+        self._grace.timeout.connect(self.expired.emit)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+
+    def configure(self, idle_seconds: int, grace_seconds: int) -> None:
+        self.idle_seconds = max(5, idle_seconds)
+        self.grace_seconds = max(MIN_GRACE_S, grace_seconds)
+        self.restart()
+
+    def set_active(self, active: bool) -> None:
+        """Only screens with something in progress time out; home needs no reset."""
+        self._active = active
+        self.restart()
+
+    def restart(self) -> None:
+        self._grace.stop()
+        if self._active:
+            self._idle.start(self.idle_seconds * 1000)
+        else:
+            self._idle.stop()
+
+    @property
+    def warning(self) -> bool:
+        return self._grace.isActive()
+
+    def trigger(self) -> None:
+        """Act as if the idle time had passed (tests, the tour)."""
+        self._idle.stop()
+        self._on_idle()
+
+    def _on_idle(self) -> None:
+        self._grace.start(self.grace_seconds * 1000)
+        self.warn.emit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in _ACTIVITY and self._active and not self._grace.isActive():
+            self._idle.start(self.idle_seconds * 1000)
+        return False
+
+
+class IdleCard(QWidget):
+    """A dimmed overlay with one centred card; not a separate window, so it cannot get lost."""
+
+    resume = Signal()
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("overlay")
+        self.setProperty("overlay", True)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        outer = QVBoxLayout(self)
+        outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.card = QFrame()
+        self.card.setObjectName("idlecard")
+        self.card.setFixedWidth(1100)
+        box = QVBoxLayout(self.card)
+        box.setContentsMargins(60, 50, 60, 50)
+        box.setSpacing(30)
+        self.title = label("", "h1", align=Qt.AlignmentFlag.AlignCenter)
+        self.countdown = label("", "", align=Qt.AlignmentFlag.AlignCenter)
+        self.continue_button = button("", "fa5s.check", "huge", self._continue)
+        self.continue_button.setMinimumHeight(140)
+        box.addWidget(self.title)
+        box.addWidget(self.countdown)
+        box.addWidget(self.continue_button)
+        outer.addWidget(self.card)
+        self._left = 0
+        self._ctx: UiContext | None = None
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self._count)
+        self.hide()
+
+    def show_card(self, ctx: UiContext, seconds: int) -> None:
+        self._ctx = ctx
+        self._left = seconds
+        set_text(self.title, ctx.tr("idle.title"))
+        set_text(self.continue_button, ctx.tr("idle.continue"))
+        self._count(advance=False)
+        parent = self.parentWidget()
+        if parent is not None:
+            self.setGeometry(parent.rect())
+        self.show()
+        self.raise_()
+        self._tick.start()
+
+    def _count(self, advance: bool = True) -> None:
+        if advance:
+            self._left = max(0, self._left - 1)
+        if self._ctx is not None:
+            set_text(self.countdown, self._ctx.tr("idle.countdown", n=self._left))
+
+    def _continue(self) -> None:
+        self._tick.stop()
+        self.hide()
+        self.resume.emit()
+
+    def hideEvent(self, event: object) -> None:
+        self._tick.stop()
+        super().hideEvent(event)  # type: ignore[arg-type]

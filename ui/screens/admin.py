@@ -1,0 +1,183 @@
+"""Admin screens: station settings (declared in models.settings, saved with the admin as actor) and
+volunteers with their PINs and roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLineEdit,
+    QScrollArea,
+    QWidget,
+)
+
+from models.settings import SETTINGS, coerce
+from models.validation import ValidationError
+from models.volunteers import VolunteerRecord
+from ui.i18n import LOCALES
+from ui.screens.base import Screen
+from ui.screens.lists import Card, CardList
+from ui.theme import PALETTES
+from ui.widgets import apply_icons, button, label, set_text
+
+HIDDEN = {"station_prefix", "demo"}
+
+
+class SettingsScreen(Screen):
+    screen_name = "admin_settings"
+
+    def __init__(self, ctx: Any, nav: Any) -> None:
+        super().__init__(ctx, nav)
+        self.root.addWidget(label(ctx.tr("admin.settings"), "h1"))
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.verticalScrollBar().setAccessibleName("scroll")
+        inner = QWidget()
+        form = QFormLayout(inner)
+        form.setVerticalSpacing(14)
+        form.setHorizontalSpacing(24)
+        form.setContentsMargins(0, 0, 24, 0)
+        self.inputs: dict[str, QWidget] = {}
+        for spec in SETTINGS:
+            if spec.key in HIDDEN:
+                continue
+            name = ctx.tr(f"setting.{spec.key}")
+            widget: QWidget
+            if spec.kind is bool:
+                widget = QCheckBox(name)
+            elif spec.key == "locale":
+                combo = QComboBox()
+                for code in LOCALES:
+                    combo.addItem(ctx.tr(f"locale.{code}"), code)
+                widget = combo
+            else:
+                widget = QLineEdit()
+                widget.setMinimumWidth(600)
+            widget.setAccessibleName(name)
+            self.inputs[spec.key] = widget
+            if isinstance(widget, QCheckBox):
+                form.addRow(widget)
+            else:
+                form.addRow(label(name, wrap=False), widget)
+        self.theme = QCheckBox(ctx.tr("admin.high_contrast"))
+        self.theme.setAccessibleName(ctx.tr("admin.high_contrast"))
+        form.addRow(self.theme)
+        scroll.setWidget(inner)
+        self.root.addWidget(scroll, 1)
+        self.message = label("", "card")
+        self.message.hide()
+        self.root.addWidget(self.message)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(button(ctx.tr("admin.save"), "fa5s.check", "primary", self.save))
+        self.root.addLayout(row)
+
+    def enter(self, **params: Any) -> None:
+        for key, widget in self.inputs.items():
+            value = self.ctx.settings.get(key)
+            if isinstance(widget, QCheckBox):
+                widget.setChecked(bool(value))
+            elif isinstance(widget, QComboBox):
+                widget.setCurrentIndex(max(0, widget.findData(value)))
+            elif isinstance(widget, QLineEdit):
+                widget.setText("" if value is None else str(value))
+        self.theme.setChecked(self.ctx.theme != "default")
+        self.message.hide()
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, widget in self.inputs.items():
+            if isinstance(widget, QCheckBox):
+                out[key] = widget.isChecked()
+            elif isinstance(widget, QComboBox):
+                out[key] = widget.currentData()
+            elif isinstance(widget, QLineEdit):
+                out[key] = coerce(key, widget.text().strip())
+        return out
+
+    def save(self) -> None:
+        try:
+            changes = self.values()
+        except ValueError:
+            set_text(self.message, self.ctx.tr("admin.bad_value"))
+            self.message.show()
+            return
+        station, actor = self.ctx.require_station(), self.ctx.actor
+
+        def op() -> dict[str, Any]:
+            station.update_settings(actor, **changes)
+            return station.settings()
+
+        self.ctx.db.run(op, self._saved)
+
+    def _saved(self, settings: dict[str, Any]) -> None:
+        self.ctx.settings = settings
+        self.ctx.set_theme("high_contrast" if self.theme.isChecked() else "default")
+        locale = str(settings.get("locale", self.ctx.locale))
+        self.ctx.locale = locale
+        self.ctx.changed.emit("settings")
+
+
+class VolunteersScreen(Screen):
+    screen_name = "admin_volunteers"
+
+    def __init__(self, ctx: Any, nav: Any) -> None:
+        super().__init__(ctx, nav)
+        self.root.addWidget(label(ctx.tr("admin.volunteers"), "h1"))
+        row = QHBoxLayout()
+        row.setSpacing(20)
+        self.name = QLineEdit()
+        self.name.setAccessibleName(ctx.tr("admin.vol_name"))
+        self.pin = QLineEdit()
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setAccessibleName(ctx.tr("admin.vol_pin"))
+        self.role = QComboBox()
+        self.role.setAccessibleName(ctx.tr("admin.vol_role"))
+        for role in ("volunteer", "admin"):
+            self.role.addItem(ctx.tr(f"role.{role}"), role)
+        row.addWidget(label(ctx.tr("admin.vol_name"), wrap=False))
+        row.addWidget(self.name, 2)
+        row.addWidget(label(ctx.tr("admin.vol_pin"), wrap=False))
+        row.addWidget(self.pin, 1)
+        row.addWidget(self.role, 1)
+        row.addWidget(button(ctx.tr("admin.vol_add"), "fa5s.user-plus", "primary", self.add))
+        self.root.addLayout(row)
+        self.message = label("", "error")
+        self.message.hide()
+        self.root.addWidget(self.message)
+        self.list = CardList()
+        self.root.addWidget(self.list, 1)
+
+    def enter(self, **params: Any) -> None:
+        self.message.hide()
+        station = self.ctx.require_station()
+        self.ctx.db.run(station.volunteers.list, self._show)
+
+    def _show(self, records: list[VolunteerRecord]) -> None:
+        cards = [Card([r.name, f"{self.ctx.tr('role.' + r.role)} · "
+                       f"{self.ctx.tr('admin.active' if r.active else 'admin.inactive')}"], "fa5s.user")
+                 for r in records]
+        self.list.set_cards(cards, self.ctx.tr("staff.empty"))
+        apply_icons(self.list, PALETTES[self.ctx.theme], self.ctx.scale)
+
+    def add(self) -> None:
+        station, actor = self.ctx.require_station(), self.ctx.actor
+        name, pin, role = self.name.text(), self.pin.text(), str(self.role.currentData())
+        self.ctx.db.run(lambda: station.volunteers.add(name, pin, role, actor), lambda _id: self._added(),
+                        self._failed)
+
+    def _added(self) -> None:
+        self.name.clear()
+        self.pin.clear()
+        self.enter()
+
+    def _failed(self, exc: BaseException) -> None:
+        text = exc.message(self.ctx.locale) if isinstance(exc, ValidationError) else self.ctx.tr("error.generic")
+        set_text(self.message, text)
+        self.message.show()

@@ -1,0 +1,74 @@
+"""The Screen base class: lifecycle (enter/reset/back), what the screen says aloud, and its voice
+commands per locale (catalogue phrases via voice.screens plus the global commands)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from ui.context import UiContext
+from ui.widgets import label
+
+if TYPE_CHECKING:
+    from ui.navigator import Navigator
+
+
+class Screen(QWidget):
+    screen_name = "screen"
+
+    def __init__(self, ctx: UiContext, nav: Navigator) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.nav = nav
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.root = QVBoxLayout(self)
+        self.root.setContentsMargins(40, 16, 40, 16)
+        self.root.setSpacing(20)
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def enter(self, **params: Any) -> None:
+        """Called each time the screen is shown (params from Navigator.go)."""
+
+    def reset(self) -> None:
+        """Wipe any in-progress input (idle reset, home)."""
+
+    def on_back(self) -> bool:
+        """Return True if the screen handled 返回 itself."""
+        return False
+
+    # -- speech and voice -------------------------------------------------------------------
+    def spoken_text(self) -> str:
+        return ""
+
+    def voice_screen_id(self) -> str:
+        return self.screen_name
+
+    def voice_intents(self) -> dict[str, tuple[str, ...]]:
+        from voice.screens import screen_intents
+
+        try:
+            return screen_intents(self.voice_screen_id(), self.ctx.locale, self.ctx.catalogue)
+        except ValueError:
+            return screen_intents(self.screen_name, self.ctx.locale, self.ctx.catalogue)
+
+    def handle_intent(self, intent: str) -> bool:
+        del intent
+        return False
+
+    # -- helpers ----------------------------------------------------------------------------
+    def heading(self, text: str, role: str = "h1") -> QLabel:
+        widget = label(text, role)
+        self.root.addWidget(widget)
+        return widget
+
+    def clear_layout(self, layout: Any) -> None:
+        while layout.count():
+            item = layout.takeAt(0)
+            widget: QWidget | None = item.widget()
+            if widget is not None:
+                widget.hide()
+                widget.deleteLater()
+            elif item.layout() is not None:
+                self.clear_layout(item.layout())

@@ -1,0 +1,191 @@
+"""A service flow rendered from catalogue data: one step page at a time (identify → choose → text →
+date slot → photo → consent → confirm), 返回 steps back without losing answers, every answer kept as
+an encrypted draft, and submission on the DB worker. No per-service screen classes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QHBoxLayout, QStackedWidget
+
+from models.catalogue import Service
+from models.requests import RequestRecord
+from models.residents import ResidentRecord
+from models.schema import new_id
+from ui.navigator import ScreenKey
+from ui.screens.base import Screen
+from ui.steps import StepPage, page_class
+from ui.widgets import label, set_text
+
+
+class ServiceScreen(Screen):
+    screen_name = "service"
+
+    def __init__(self, ctx: Any, nav: Any) -> None:
+        super().__init__(ctx, nav)
+        top = QHBoxLayout()
+        self.title = label("", "h1", wrap=False)
+        self.progress = label("", "muted", wrap=False)
+        top.addWidget(self.title, 1)
+        top.addWidget(self.progress)
+        self.root.addLayout(top)
+        self.step_title = label("", "h2")
+        self.who = label("", "muted")
+        self.root.addWidget(self.step_title)
+        self.root.addWidget(self.who)
+        self.pages = QStackedWidget()
+        self.root.addWidget(self.pages, 1)
+        self.service: Service | None = None
+        self.page_list: list[StepPage] = []
+        self.index = 0
+        self.fields: dict[str, Any] = {}
+        self.resident: ResidentRecord | None = None
+        self.draft_id: str | None = None
+        self._entering = False
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def enter(self, **params: Any) -> None:
+        self._entering = True
+        try:
+            self._enter(params)
+        finally:
+            self._entering = False
+
+    def _enter(self, params: dict[str, Any]) -> None:
+        if params.get("resume") and self.service is not None:
+            self._show_step()
+            return
+        service_id = params.get("service")
+        if not service_id:
+            return
+        self.reset()
+        self.start(self.ctx.catalogue.get(service_id))
+
+    def start(self, service: Service) -> None:
+        self.service = service
+        set_text(self.title, self.ctx.pick(service.title))
+        for step in service.steps:
+            page = page_class(step.kind, step.style)(self.ctx, self, step)
+            page.done.connect(self._step_done)
+            self.pages.addWidget(page)
+            self.page_list.append(page)
+        self.index = 0
+        self.draft_id = new_id() if service.kind == "form" else None
+        self._show_step()
+
+    def reset(self) -> None:
+        """Wipe the half-filled form: answers, pages and the encrypted draft."""
+        draft, station = self.draft_id, self.ctx.station
+        if draft and station is not None and self.resident is not None:
+            self.ctx.db.run(lambda: station.requests.discard_draft(draft))
+        for page in self.page_list:
+            self.pages.removeWidget(page)
+            page.deleteLater()
+        self.page_list.clear()
+        self.fields = {}
+        self.resident = None
+        self.draft_id = None
+        self.service = None
+        self.index = 0
+
+    def on_back(self) -> bool:
+        if self.service is not None and self.index > 0:
+            self.index -= 1
+            self._show_step()
+            return True
+        self.reset()
+        return False
+
+    # -- steps ----------------------------------------------------------------------------------
+    @property
+    def page(self) -> StepPage | None:
+        return self.page_list[self.index] if self.page_list else None
+
+    def _show_step(self) -> None:
+        page = self.page
+        if page is None or self.service is None:
+            return
+        page.refresh()
+        self.pages.setCurrentWidget(page)
+        set_text(self.step_title, page.title())
+        set_text(self.progress, self.ctx.tr("flow.progress", n=self.index + 1, total=len(self.page_list)))
+        who = self.ctx.tr("flow.who", name=self.resident.name, id=self.resident.masked_id) if self.resident else ""
+        set_text(self.who, who)
+        self.who.setVisible(bool(who))
+        if not self._entering and self.nav.current is self:
+            self.nav.changed.emit(self)  # new voice commands and spoken prompt for this step
+
+    def _step_done(self, updates: dict[str, Any]) -> None:
+        self.fields.update(updates)
+        self._save_draft()
+        self._advance()
+
+    def _advance(self) -> None:
+        if self.index + 1 < len(self.page_list):
+            self.index += 1
+            self._show_step()
+        elif self.service is not None and self.service.id == "my_requests" and self.resident is not None:
+            resident = self.resident
+            self.reset()
+            self.nav.go(ScreenKey.MY_REQUESTS, resident=resident)
+
+    def identified(self, record: ResidentRecord) -> None:
+        self.resident = record
+        self._advance()
+
+    def _save_draft(self) -> None:
+        station, service, draft = self.ctx.station, self.service, self.draft_id
+        if station is None or service is None or draft is None or self.resident is None:
+            return
+        fields, resident_id = dict(self.fields), self.resident.id
+        self.ctx.db.run(lambda: station.requests.save_draft(service.id, fields, resident_id, draft))
+
+    def cancel(self) -> None:
+        """The resident declined consent: nothing is kept."""
+        self.nav.home()
+
+    def submit(self) -> None:
+        station, service = self.ctx.station, self.service
+        if station is None or service is None or self.resident is None:
+            return
+        fields, resident_id, draft, actor = dict(self.fields), self.resident.id, self.draft_id, self.ctx.actor
+        if service.id == "daily_checkin":
+            def op() -> RequestRecord:
+                record = station.requests.checkin(resident_id, actor)
+                if draft:
+                    station.requests.discard_draft(draft)
+                return record
+        else:
+            def op() -> RequestRecord:
+                return station.requests.submit(service.id, fields, actor, resident_id=resident_id, draft_id=draft)
+        self.ctx.db.run(op, self._submitted, self._submit_failed)
+
+    def _submitted(self, record: RequestRecord) -> None:
+        service = self.service
+        self.draft_id = None  # it is a real request now: reset must not discard it
+        self.reset()
+        self.nav.go(ScreenKey.RECEIPT, record=record, service=service.id if service else record.service)
+
+    def _submit_failed(self, exc: BaseException) -> None:
+        page = self.page
+        message = self.ctx.tr("error.save_failed")
+        if page is not None and hasattr(page, "failed"):
+            page.failed(message)
+
+    # -- speech and voice -------------------------------------------------------------------------
+    def spoken_text(self) -> str:
+        page = self.page
+        if page is None or self.service is None:
+            return ""
+        prefix = self.ctx.pick(self.service.prompt) if self.index == 0 else ""
+        return f"{prefix} {page.spoken_text()}".strip()
+
+    def voice_screen_id(self) -> str:
+        page = self.page
+        if self.service is None or page is None:
+            return "service"
+        return f"{self.service.id}/{page.step.id}" if page.step.options else page.step.kind
+
+    def handle_intent(self, intent: str) -> bool:
+        page = self.page
+        return bool(page is not None and page.handle_intent(intent))

@@ -1,0 +1,88 @@
+"""The locked start screen: a calm "驿站正在启动，请志愿者解锁" and the passphrase field. Nothing personal
+is readable until a volunteer unlocks; YIZHAN_PASSPHRASE unlocks automatically (demo, tests)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit
+
+from ui import session
+from ui.screens.base import Screen
+from ui.widgets import button, icon_label, label, set_text
+
+
+class LockedScreen(Screen):
+    screen_name = "locked"
+
+    def __init__(self, ctx: Any, nav: Any) -> None:
+        super().__init__(ctx, nav)
+        self.root.addStretch(1)
+        self.root.addWidget(icon_label("fa5s.unlock", "", 120, ctx.tr("locked.title")))
+        self.title = label(ctx.tr("locked.title"), "h1", align=Qt.AlignmentFlag.AlignCenter)
+        self.hint = label(ctx.tr("locked.hint"), "", align=Qt.AlignmentFlag.AlignCenter)
+        self.root.addWidget(self.title)
+        self.root.addWidget(self.hint)
+        row = QHBoxLayout()
+        row.setSpacing(20)
+        row.addStretch(1)
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setAccessibleName(ctx.tr("locked.passphrase"))
+        self.passphrase.setPlaceholderText(ctx.tr("locked.passphrase"))
+        self.passphrase.setMinimumWidth(620)
+        self.passphrase.returnPressed.connect(self.try_unlock)
+        self.unlock_button = button(ctx.tr("locked.unlock"), "fa5s.unlock", "primary", self.try_unlock)
+        row.addWidget(self.passphrase)
+        row.addWidget(self.unlock_button)
+        row.addStretch(1)
+        self.root.addLayout(row)
+        self.message = label("", "error", align=Qt.AlignmentFlag.AlignCenter)
+        self.message.hide()
+        self.root.addWidget(self.message, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.root.addStretch(2)
+        self._auto_tried = False
+
+    def enter(self, **params: Any) -> None:
+        session.load_public(self.ctx, self._public)
+        env = os.environ.get("YIZHAN_PASSPHRASE")
+        if env and not self._auto_tried and not self.ctx.no_auto_unlock:
+            self._auto_tried = True
+            self._unlock(env)
+
+    def _public(self, values: dict[str, Any]) -> None:
+        if values and self.ctx.station is None:
+            self.ctx.settings = values
+            if "locale" in values and not self.ctx.locale_forced:
+                self.ctx.locale = str(values["locale"])
+            window = self.window()
+            if hasattr(window, "retranslate"):
+                window.retranslate()
+
+    def try_unlock(self) -> None:
+        text = self.passphrase.text()
+        if text:
+            self._unlock(text)
+
+    def _unlock(self, passphrase: str) -> None:
+        self.unlock_button.setEnabled(False)
+        set_text(self.title, self.ctx.tr("locked.opening"))
+        session.unlock(self.ctx, passphrase, self._opened, self._failed,
+                       keep_locale=self.ctx.locale_forced)
+
+    def _opened(self) -> None:
+        self.passphrase.clear()
+        self.unlock_button.setEnabled(True)
+        self.nav.rebuild()
+
+    def _failed(self, message: str) -> None:
+        self.passphrase.clear()
+        self.unlock_button.setEnabled(True)
+        set_text(self.title, self.ctx.tr("locked.title"))
+        set_text(self.message, message)
+        self.message.show()
+
+    def spoken_text(self) -> str:
+        return self.ctx.tr("locked.title")

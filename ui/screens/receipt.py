@@ -1,0 +1,158 @@
+"""After a service: the receipt code shown huge (spoken, printable) with what happens next, then a
+rating with big face buttons."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout
+
+from models.requests import RequestRecord
+from ui.navigator import ScreenKey
+from ui.printing import print_receipt, receipt_lines
+from ui.screens.base import Screen
+from ui.theme import pick_family
+from ui.widgets import button, icon_label, label, set_text
+
+NO_RATING = {"daily_checkin", "help_call", "my_requests", "notices"}
+FACES = ((5, "fa5s.grin-beam", "rating.good"), (3, "fa5s.meh", "rating.ok"), (1, "fa5s.frown", "rating.bad"))
+
+
+def spell_code(code: str) -> str:
+    """"A01-0012" → "A 0 1 - 0 0 1 2" so speech reads it digit by digit (a receipt code is not PII)."""
+    return " ".join(code)
+
+
+class ReceiptScreen(Screen):
+    screen_name = "receipt"
+
+    def __init__(self, ctx: Any, nav: Any) -> None:
+        super().__init__(ctx, nav)
+        self.root.addStretch(1)
+        self.root.addWidget(icon_label("fa5s.check-circle", "#0B4A1C", 110, ctx.tr("receipt.done")))
+        self.title = label("", "h1", align=Qt.AlignmentFlag.AlignCenter)
+        self.code_hint = label(ctx.tr("receipt.code_hint"), "", align=Qt.AlignmentFlag.AlignCenter)
+        self.code = label("", "huge", align=Qt.AlignmentFlag.AlignCenter)
+        self.next_hint = label("", "", align=Qt.AlignmentFlag.AlignCenter)
+        self.printed = label("", "muted", align=Qt.AlignmentFlag.AlignCenter)
+        for widget in (self.title, self.code_hint, self.code, self.next_hint, self.printed):
+            self.root.addWidget(widget)
+        self.root.addStretch(1)
+        row = QHBoxLayout()
+        row.setSpacing(40)
+        self.print_button = button(ctx.tr("receipt.print"), "fa5s.print", "", self.print_it)
+        self.finish = button(ctx.tr("receipt.finish"), "fa5s.check", "primary", self.done)
+        for action in (self.print_button, self.finish):
+            action.setMinimumHeight(110)
+            row.addWidget(action, 1)
+        self.root.addLayout(row)
+        self.record: RequestRecord | None = None
+
+    def enter(self, **params: Any) -> None:
+        record = params.get("record")
+        if record is None:
+            return
+        self.record = record
+        service = self.ctx.catalogue.get(record.service)
+        checkin = record.service == "daily_checkin"
+        set_text(self.title, self.ctx.tr("receipt.checkin" if checkin else "receipt.done"))
+        set_text(self.code, record.receipt_code or "", self.ctx.tr("a11y.receipt_code", code=record.receipt_code))
+        set_text(self.next_hint, self.ctx.tr("receipt.next", service=self.ctx.pick(service.title)))
+        self.printed.hide()
+
+    def print_it(self) -> None:
+        record = self.record
+        if record is None or not record.receipt_code:
+            return
+        lines = receipt_lines(str(self.ctx.settings.get("station_name", "")),
+                              self.ctx.pick(self.ctx.catalogue.get(record.service).title),
+                              record.receipt_code, record.created_at, self.ctx.tr("receipt.paper_note"))
+        where = print_receipt(self.ctx.data_dir / "receipts", record.receipt_code, lines, pick_family(self.ctx.locale))
+        self.last_printed = where
+        set_text(self.printed, self.ctx.tr("receipt.printed"))
+        self.printed.show()
+
+    def done(self) -> None:
+        record = self.record
+        if record is not None and record.service not in NO_RATING:
+            self.nav.go(ScreenKey.RATING, record=record, remember=False)
+        else:
+            self.nav.home()
+
+    def on_back(self) -> bool:
+        self.done()
+        return True
+
+    def handle_intent(self, intent: str) -> bool:
+        if intent == "yes":
+            self.done()
+            return True
+        return False
+
+    def spoken_text(self) -> str:
+        if self.record is None:
+            return ""
+        return f"{self.title.text()} {self.code_hint.text()} {spell_code(self.record.receipt_code or '')}。{self.next_hint.text()}"
+
+
+class RatingScreen(Screen):
+    screen_name = "rating"
+
+    def __init__(self, ctx: Any, nav: Any) -> None:
+        super().__init__(ctx, nav)
+        self.root.addStretch(1)
+        self.title = label(ctx.tr("rating.title"), "h1", align=Qt.AlignmentFlag.AlignCenter)
+        self.root.addWidget(self.title)
+        self.root.addStretch(1)
+        row = QHBoxLayout()
+        row.setSpacing(40)
+        self.faces: dict[int, Any] = {}
+        for score, icon, key in FACES:
+            widget = button(ctx.tr(key), icon, "option", partial(self.rate, score))
+            widget.setMinimumHeight(220)
+            widget.setProperty("icon_px", 96)
+            row.addWidget(widget, 1)
+            self.faces[score] = widget
+        self.root.addLayout(row)
+        self.root.addStretch(1)
+        self.skip = button(ctx.tr("rating.skip"), "fa5s.forward", "", self.nav.home)
+        self.root.addWidget(self.skip, 0, Qt.AlignmentFlag.AlignRight)
+        self.thanks = label(ctx.tr("rating.thanks"), "h2", align=Qt.AlignmentFlag.AlignCenter)
+        self.thanks.hide()
+        self.root.addWidget(self.thanks)
+        self.record: RequestRecord | None = None
+
+    def enter(self, **params: Any) -> None:
+        self.record = params.get("record", self.record)
+        self.thanks.hide()
+        for widget in self.faces.values():
+            widget.setEnabled(True)
+
+    def rate(self, score: int) -> None:
+        station, record, actor = self.ctx.station, self.record, self.ctx.actor
+        if station is None or record is None:
+            self.nav.home()
+            return
+        for widget in self.faces.values():
+            widget.setEnabled(False)
+        self.ctx.db.run(lambda: station.requests.rate(record.id, score, actor), lambda _r: self._rated(),
+                        lambda _e: self.nav.home())
+
+    def _rated(self) -> None:
+        self.thanks.show()
+        self.ctx.say(self.thanks.text())
+        self.nav.home()
+
+    def handle_intent(self, intent: str) -> bool:
+        if intent == "yes":
+            self.rate(5)
+            return True
+        if intent == "no":
+            self.nav.home()
+            return True
+        return False
+
+    def spoken_text(self) -> str:
+        return self.title.text()

@@ -1,0 +1,120 @@
+"""Register or edit a resident (volunteers, with the resident's consent). Look up by ID number first;
+a found resident's data is filled in (an audited read); saving validates every field and shows the
+kind message next to the form without clearing what was typed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QLineEdit, QWidget
+
+from models.residents import ResidentInput, ResidentRecord
+from models.validation import ValidationError
+from ui.screens.base import Screen
+from ui.widgets import button, label, scrolling, set_text
+
+FIELDS = ("id_number", "name", "phone", "address", "emergency_contact")
+
+
+class ResidentFormScreen(Screen):
+    screen_name = "resident_form"
+
+    def __init__(self, ctx: Any, nav: Any) -> None:
+        super().__init__(ctx, nav)
+        self.root.addWidget(label(ctx.tr("resident.title"), "h1"))
+        inner = QWidget()
+        form = QFormLayout(inner)
+        form.setContentsMargins(0, 0, 24, 0)
+        form.setVerticalSpacing(12)
+        form.setHorizontalSpacing(24)
+        self.inputs: dict[str, QLineEdit] = {}
+        for key in FIELDS:
+            edit = QLineEdit()
+            edit.setAccessibleName(ctx.tr(f"resident.{key}"))
+            edit.setMinimumWidth(700)
+            self.inputs[key] = edit
+            if key == "id_number":
+                row = QHBoxLayout()
+                row.setSpacing(20)
+                row.addWidget(edit, 1)
+                row.addWidget(button(ctx.tr("resident.find"), "fa5s.search", "", self.find_resident))
+                form.addRow(label(ctx.tr(f"resident.{key}"), wrap=False), row)
+            else:
+                form.addRow(label(ctx.tr(f"resident.{key}"), wrap=False), edit)
+        self.alone = QCheckBox(ctx.tr("resident.living_alone"))
+        self.alone.setAccessibleName(ctx.tr("resident.living_alone"))
+        self.consent = QCheckBox(ctx.tr("resident.consent"))
+        self.consent.setAccessibleName(ctx.tr("resident.consent"))
+        form.addRow(self.alone)
+        form.addRow(self.consent)
+        self.root.addWidget(scrolling(inner), 1)
+        self.message = label("", "error")
+        self.message.hide()
+        self.root.addWidget(self.message)
+        row = QHBoxLayout()
+        row.addWidget(button(ctx.tr("resident.new"), "fa5s.eraser", "", self.reset))
+        row.addStretch(1)
+        self.save_button = button(ctx.tr("resident.save"), "fa5s.check", "primary", self.save)
+        row.addWidget(self.save_button)
+        self.root.addLayout(row)
+        self.editing: str | None = None
+
+    def find_resident(self) -> None:
+        station, actor, number = self.ctx.require_station(), self.ctx.actor, self.inputs["id_number"].text()
+        self.ctx.db.run(lambda: station.residents.find_by_id_number(number, actor), self._found, self._failed)
+
+    def _found(self, record: ResidentRecord | None) -> None:
+        if record is None:
+            self._note(self.ctx.tr("resident.not_found"), error=False)
+            self.editing = None
+            return
+        self.editing = record.id
+        for key in FIELDS:
+            self.inputs[key].setText(str(getattr(record, key)))
+        self.alone.setChecked(record.living_alone)
+        self.consent.setChecked(record.consent_at is not None)
+        self._note(self.ctx.tr("resident.editing", name=record.name), error=False)
+
+    def save(self) -> None:
+        if not self.consent.isChecked():
+            self._note(self.ctx.tr("resident.need_consent"))
+            return
+        data = ResidentInput(
+            name=self.inputs["name"].text(), id_number=self.inputs["id_number"].text(),
+            phone=self.inputs["phone"].text(), address=self.inputs["address"].text(),
+            living_alone=self.alone.isChecked(), emergency_contact=self.inputs["emergency_contact"].text(),
+            consent=True,
+        )
+        station, actor, editing = self.ctx.require_station(), self.ctx.actor, self.editing
+
+        def op() -> str:
+            if editing:
+                station.residents.update(editing, data, actor)
+                return editing
+            return station.residents.add(data, actor)
+
+        self.ctx.db.run(op, self._saved, self._failed)
+
+    def _saved(self, resident_id: str) -> None:
+        self.editing = resident_id
+        self._note(self.ctx.tr("resident.saved"), error=False)
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ValidationError):
+            self._note(exc.message(self.ctx.locale))
+        else:
+            self._note(self.ctx.tr("error.generic"))
+
+    def _note(self, text: str, *, error: bool = True) -> None:
+        set_text(self.message, text)
+        self.message.setProperty("role", "error" if error else "card")
+        self.message.style().polish(self.message)
+        self.message.show()
+
+    def reset(self) -> None:
+        for edit in self.inputs.values():
+            edit.clear()
+        self.alone.setChecked(False)
+        self.consent.setChecked(False)
+        self.editing = None
+        self.message.hide()

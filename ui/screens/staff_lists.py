@@ -1,0 +1,162 @@
+"""Volunteer lists, one screen parameterised by kind: today's requests, open help calls (with
+已处理), living-alone residents who have not checked in, records the hub refused (with the reason),
+sync status with 立即同步, and (admins) the audit log with chain verification and export. Every read of
+a resident's data goes through the repositories with the volunteer as actor, so it is audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from PySide6.QtWidgets import QHBoxLayout
+
+from models.requests import RequestRecord
+from models.station import Actor, Station
+from models.validation import mask_phone
+from ui import i18n
+from ui.queries import export_audit, recent_audit, verify_audit
+from ui.screens.base import Screen
+from ui.screens.lists import Card, CardList
+from ui.theme import PALETTES
+from ui.widgets import apply_icons, button, label, set_text
+
+Loader = Callable[[Station, Actor], list[Card]]
+
+
+def _local(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=dt.UTC).astimezone().replace(tzinfo=None)
+
+
+class StaffListScreen(Screen):
+    screen_name = "staff_list"
+
+    def __init__(self, ctx: Any, nav: Any) -> None:
+        super().__init__(ctx, nav)
+        self.title = label("", "h1")
+        self.root.addWidget(self.title)
+        self.action_row = QHBoxLayout()
+        self.action_row.setSpacing(24)
+        self.root.addLayout(self.action_row)
+        self.message = label("", "card")
+        self.message.hide()
+        self.root.addWidget(self.message)
+        self.list = CardList()
+        self.root.addWidget(self.list, 1)
+        self.kind = ""
+        self.cards: list[Card] = []
+
+    def enter(self, **params: Any) -> None:
+        self.kind = str(params.get("kind", self.kind))
+        set_text(self.title, self.ctx.tr(f"staff.{self.kind}" if self.kind != "audit" else "admin.audit"))
+        self.message.hide()
+        self.clear_layout(self.action_row)
+        if self.kind == "sync":
+            self.action_row.addWidget(button(self.ctx.tr("staff.sync_now"), "fa5s.sync", "primary", self.sync_now))
+        elif self.kind == "audit":
+            self.action_row.addWidget(button(self.ctx.tr("admin.verify"), "fa5s.shield-alt", "primary", self.verify))
+            self.action_row.addWidget(button(self.ctx.tr("admin.export"), "fa5s.file-export", "", self.export))
+        self.action_row.addStretch(1)
+        self.reload()
+
+    def reload(self) -> None:
+        station, actor = self.ctx.require_station(), self.ctx.actor
+        loader: Loader = getattr(self, f"_load_{self.kind}")
+        self.ctx.db.run(lambda: loader(station, actor), self._show)
+
+    def _show(self, cards: list[Card]) -> None:
+        self.cards = cards
+        self.list.set_cards(cards, self.ctx.tr("staff.empty"))
+        apply_icons(self, PALETTES[self.ctx.theme], self.ctx.scale)
+
+    # -- loaders (DB worker) --------------------------------------------------------------------
+    def _title(self, service: str) -> str:
+        return self.ctx.pick(self.ctx.catalogue.get(service).title) if service in self.ctx.catalogue.ids() else service
+
+    def _who(self, station: Station, actor: Actor, record: RequestRecord) -> str:
+        if not record.resident_id:
+            return self.ctx.tr("staff.anonymous")
+        resident = station.residents.get(record.resident_id, actor)  # audited read
+        return f"{resident.name}（{resident.masked_id}）"
+
+    def _when(self, record: RequestRecord) -> str:
+        return i18n.short_time(self.ctx.locale, _local(record.created_at))
+
+    def _load_today(self, station: Station, actor: Actor) -> list[Card]:
+        start = dt.datetime.combine(dt.date.today(), dt.time()).astimezone().astimezone(dt.UTC).replace(tzinfo=None)
+        return [
+            Card([f"{self._when(r)} · {self._title(r.service)} · {r.receipt_code}",
+                  f"{self._who(station, actor, r)} · {self.ctx.tr('status.' + r.status_key)}"], "fa5s.file-alt")
+            for r in station.requests.list(since=start) if r.service != "rating"
+        ]
+
+    def _load_help(self, station: Station, actor: Actor) -> list[Card]:
+        cards = []
+        for r in station.requests.open_help_calls():
+            note = self.ctx.tr("staff.help_assist") if str(r.fields.get("note", "")).startswith("assist") \
+                else self.ctx.tr("staff.help_urgent")
+            cards.append(Card([f"{self._when(r)} · {note}", f"{r.receipt_code} · {self._who(station, actor, r)}"],
+                              "fa5s.bell", "#8E0B0B", note,
+                              [(self.ctx.tr("staff.acknowledge"), "fa5s.check", partial(self.acknowledge, r.id))]))
+        return cards
+
+    def _load_checkins(self, station: Station, actor: Actor) -> list[Card]:
+        hour = int(self.ctx.settings.get("checkin_deadline_hour", 10))
+        missing = station.requests.missing_checkins(dt.date.today(), hour)
+        cards = []
+        for resident_id in missing:
+            resident = station.residents.get(resident_id, actor)
+            phone = mask_phone(resident.phone) if resident.phone else self.ctx.tr("staff.no_phone")
+            cards.append(Card([resident.name, f"{resident.masked_id} · {phone}",
+                               self.ctx.tr("staff.contact", who=resident.emergency_contact or "—")], "fa5s.user-clock"))
+        if not missing and dt.datetime.now().hour < hour:
+            return [Card([self.ctx.tr("staff.before_deadline", hour=hour)], "fa5s.info-circle")]
+        return cards
+
+    def _load_quarantine(self, station: Station, actor: Actor) -> list[Card]:
+        return [
+            Card([f"{self._title(r.service)} · {r.receipt_code}", self.ctx.tr("staff.reason", reason=r.quarantine_reason or "—")],
+                 "fa5s.exclamation-triangle", "#8A4B00")
+            for r in station.requests.list(states={"QUARANTINED"})
+        ]
+
+    def _load_sync(self, station: Station, actor: Actor) -> list[Card]:
+        status = self.ctx.sync_status()
+        counts = station.requests.counts_by_state()
+        last = i18n.short_time(self.ctx.locale, status.last_success) if status.last_success else "—"
+        lines = [self.ctx.tr("status.online" if status.online else "status.offline"),
+                 self.ctx.tr("status.waiting", n=status.waiting), self.ctx.tr("staff.last_sync", time=last)]
+        detail = " · ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        return [Card(lines, "fa5s.sync"), Card([self.ctx.tr("staff.counts"), detail or "—"], "fa5s.list")]
+
+    def _load_audit(self, station: Station, actor: Actor) -> list[Card]:
+        return [Card([f"#{e.seq} · {e.action} · {e.actor}", f"{_local(e.at):%Y-%m-%d %H:%M:%S} · {e.target}"])
+                for e in recent_audit(station, 60)]
+
+    # -- actions --------------------------------------------------------------------------------
+    def acknowledge(self, request_id: str) -> None:
+        station, actor = self.ctx.require_station(), self.ctx.actor
+        self.ctx.db.run(lambda: station.requests.acknowledge_help(request_id, actor), lambda _r: self.reload())
+
+    def sync_now(self) -> None:
+        port = self.ctx.sync
+        self._say(self.ctx.tr("staff.syncing"))
+        self.ctx.db.run(lambda: port.sync_now() if port else None, lambda _r: self.reload())
+
+    def verify(self) -> None:
+        station = self.ctx.require_station()
+        self.ctx.db.run(lambda: verify_audit(station), self._verified)
+
+    def _verified(self, findings: list[str]) -> None:
+        self._say(self.ctx.tr("admin.chain_ok") if not findings else
+                  self.ctx.tr("admin.chain_bad", n=len(findings)) + "\n" + "\n".join(findings[:5]))
+
+    def export(self) -> None:
+        station, folder, who = self.ctx.require_station(), self.ctx.data_dir / "exports", self.ctx.actor.label
+        self.ctx.db.run(lambda: export_audit(station, folder, who),
+                        lambda path: self._say(self.ctx.tr("admin.exported", path=str(path))))
+
+    def _say(self, text: str) -> None:
+        set_text(self.message, text)
+        self.message.show()

@@ -1,0 +1,54 @@
+"""Unlocking the station from the UI: reading the public settings while locked, opening the station
+with the passphrase on the DB worker, and applying its settings (locale, text size, voice) after."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from models.keyfile import WrongPassphrase
+from models.station import Station, StationError, read_public_settings
+from ui.context import UiContext
+
+
+def load_public(ctx: UiContext, on_done: Callable[[dict[str, Any]], None]) -> None:
+    def op() -> dict[str, Any]:
+        try:
+            return read_public_settings(ctx.data_dir)
+        except StationError:
+            return {}
+
+    ctx.db.run(op, on_done)
+
+
+def unlock(ctx: UiContext, passphrase: str, on_done: Callable[[], None], on_error: Callable[[str], None],
+           *, keep_locale: bool = False) -> None:
+    def op() -> tuple[Station, dict[str, Any]]:
+        station = Station.open(ctx.data_dir, passphrase)
+        return station, station.settings()
+
+    def done(result: tuple[Station, dict[str, Any]]) -> None:
+        station, settings = result
+        apply_station(ctx, station, settings, keep_locale=keep_locale)
+        on_done()
+
+    def failed(exc: BaseException) -> None:
+        if isinstance(exc, WrongPassphrase):
+            on_error(ctx.tr("locked.wrong"))
+        elif isinstance(exc, StationError):
+            on_error(ctx.tr("locked.no_station", detail=str(exc)))
+        else:
+            on_error(ctx.tr("locked.failed", detail=type(exc).__name__))
+
+    ctx.db.run(op, done, failed)
+
+
+def apply_station(ctx: UiContext, station: Station, settings: dict[str, Any], *, keep_locale: bool = False) -> None:
+    ctx.station = station
+    ctx.settings = settings
+    if not keep_locale:
+        ctx.locale = str(settings.get("locale", ctx.locale))
+    ctx.scale_index = ctx.default_scale_index()
+    ctx.voice_on = bool(settings.get("voice_enabled", True))
+    ctx.reset_audio()
+    ctx.changed.emit("station")

@@ -1,0 +1,69 @@
+"""StepPage: the common shape of a step — what it saves (`done` with field updates), what it says,
+which voice intents it answers — and the Flow protocol pages use to reach their service flow."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from models.catalogue import Step
+from models.residents import ResidentRecord
+from ui.context import UiContext
+from ui.widgets import label, set_text
+
+
+class Flow(Protocol):
+    service: Any  # the Service being run (None only between flows)
+    fields: dict[str, Any]
+    resident: ResidentRecord | None
+
+    def identified(self, record: ResidentRecord) -> None: ...
+
+    def submit(self) -> None: ...
+
+    def cancel(self) -> None: ...
+
+
+class StepPage(QWidget):
+    done = Signal(dict)  # field updates; the flow stores them and moves on
+
+    def __init__(self, ctx: UiContext, flow: Flow, step: Step) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.flow = flow
+        self.step = step
+        self.box = QVBoxLayout(self)
+        self.box.setContentsMargins(0, 0, 0, 0)
+        self.box.setSpacing(20)
+        self.error = label("", "error")
+        self.error.hide()
+
+    def title(self) -> str:
+        return self.ctx.pick(self.step.title) if self.step.title else self.ctx.tr(f"step.{self.step.kind}")
+
+    def show_error(self, message: str) -> None:
+        set_text(self.error, message)
+        self.error.show()
+        self.ctx.say(message)
+
+    def clear_error(self) -> None:
+        self.error.hide()
+
+    def refresh(self) -> None:
+        """Called each time the page is shown."""
+        self.clear_error()
+
+    def reset(self) -> None:
+        self.clear_error()
+
+    def spoken_text(self) -> str:
+        return self.title()
+
+    def handle_intent(self, intent: str) -> bool:
+        del intent
+        return False
+
+    def center(self, widget: QWidget) -> None:
+        self.box.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)

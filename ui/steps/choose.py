@@ -1,0 +1,103 @@
+"""Choices as big icon buttons: a catalogue `choose` step (one tap picks and moves on) and the
+`date_slot` step (synced slots, or default slots for the next days marked "to be confirmed")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtWidgets import QGridLayout, QSizePolicy
+
+from ui import i18n
+from ui.queries import Slot, slots_for
+from ui.steps.base import StepPage
+from ui.widgets import button, label, set_text
+
+
+def _grid_button(text: str, icon: str, on_click: Any, icon_color: str = "") -> Any:
+    widget = button(text, icon, "option", on_click, icon_color=icon_color)
+    widget.setMinimumHeight(120)
+    widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+    return widget
+
+
+class ChoosePage(StepPage):
+    def __init__(self, ctx: Any, flow: Any, step: Any) -> None:
+        super().__init__(ctx, flow, step)
+        grid = QGridLayout()
+        grid.setSpacing(24)
+        columns = 2 if len(step.options) <= 4 else 3
+        self.options: dict[str, Any] = {}
+        for index, option in enumerate(step.options):
+            widget = _grid_button(ctx.pick(option.label), option.icon, lambda o=option.id: self.pick(o),
+                                  icon_color=flow.service.color)
+            grid.addWidget(widget, index // columns, index % columns)
+            self.options[option.id] = widget
+        self.box.addLayout(grid, 1)
+        self.box.addWidget(self.error)
+
+    def pick(self, option_id: str) -> None:
+        self.done.emit({self.step.id: option_id})
+
+    def handle_intent(self, intent: str) -> bool:
+        if intent in self.options:
+            self.pick(intent)
+            return True
+        return False
+
+    def spoken_text(self) -> str:
+        labels = "、".join(self.ctx.pick(o.label) for o in self.step.options) if self.ctx.locale == "zh_CN" \
+            else ", ".join(self.ctx.pick(o.label) for o in self.step.options)
+        return f"{self.title()} {labels}"
+
+
+def slot_label(locale: str, slot: Slot) -> str:
+    day = i18n.long_date(locale, slot.start.date())
+    return i18n.tr(locale, "slot.label", day=day, start=f"{slot.start:%H:%M}", end=f"{slot.end:%H:%M}")
+
+
+class DateSlotPage(StepPage):
+    def __init__(self, ctx: Any, flow: Any, step: Any) -> None:
+        super().__init__(ctx, flow, step)
+        self.note = label("", "muted")
+        self.box.addWidget(self.note)
+        self.grid = QGridLayout()
+        self.grid.setSpacing(24)
+        self.box.addLayout(self.grid, 1)
+        self.box.addWidget(self.error)
+        self.slots: list[Slot] = []
+        self.buttons: list[Any] = []
+
+    def refresh(self) -> None:
+        super().refresh()
+        station = self.ctx.station
+        if station is None:
+            return
+        service = self.flow.service.id
+        option = next((self.flow.fields.get(s.id) for s in self.flow.service.steps if s.kind == "choose"), None)
+        self.ctx.db.run(lambda: slots_for(station, service, option, dt.date.today()), self._show)
+
+    def _show(self, slots: list[Slot]) -> None:
+        for widget in self.buttons:
+            widget.hide()
+            widget.deleteLater()
+        self.buttons.clear()
+        self.slots = slots
+        tentative = any(s.tentative for s in slots)
+        set_text(self.note, self.ctx.tr("slot.tentative" if tentative else "slot.synced"))
+        for index, slot in enumerate(slots):
+            widget = _grid_button(slot_label(self.ctx.locale, slot), "fa5s.calendar-alt", lambda s=slot: self.pick(s),
+                                  icon_color=self.flow.service.color)
+            self.grid.addWidget(widget, index // 2, index % 2)
+            self.buttons.append(widget)
+        from ui.theme import PALETTES
+        from ui.widgets import apply_icons
+
+        apply_icons(self, PALETTES[self.ctx.theme], self.ctx.scale)
+
+    def pick(self, slot: Slot) -> None:
+        self.done.emit({self.step.id: {"slot_id": slot.id, "start": slot.start.isoformat(timespec="minutes"),
+                                       "end": slot.end.isoformat(timespec="minutes"), "tentative": slot.tentative}})
+
+    def spoken_text(self) -> str:
+        return f"{self.title()} {self.note.text()}"

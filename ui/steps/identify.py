@@ -1,0 +1,117 @@
+"""Identify by ID number on a big keypad (digits and X). The number is shown grouped for checking but
+never spoken; a bad number gets the validator's kind message and the typed digits stay for fixing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QVBoxLayout
+
+from models.residents import ResidentRecord
+from models.validation import ValidationError
+from ui.steps.base import StepPage
+from ui.widgets import Keypad, button, label
+
+ID_LENGTH = 18
+
+
+def group_id(raw: str) -> str:
+    """`110105 19491231 002X`: region, birth date, sequence — easier to compare with the card."""
+    parts = [raw[:6], raw[6:14], raw[14:]]
+    return " ".join(p for p in parts if p)
+
+
+class IdentifyPage(StepPage):
+    def __init__(self, ctx: Any, flow: Any, step: Any) -> None:
+        super().__init__(ctx, flow, step)
+        row = QHBoxLayout()
+        row.setSpacing(60)
+        left = QVBoxLayout()
+        left.setSpacing(24)
+        self.prompt = label(ctx.tr("identify.prompt"), "")
+        self.display = QLineEdit()
+        self.display.setProperty("role", "display")
+        self.display.setAccessibleName(ctx.tr("identify.display"))
+        self.display.setMaxLength(ID_LENGTH + 2)
+        self.display.setReadOnly(not ctx.assist)
+        self.display.textEdited.connect(self._typed)
+        self.display.returnPressed.connect(self.confirm)
+        self.count = label("", "muted")
+        self.confirm_button = button(ctx.tr("identify.confirm"), "fa5s.check", "primary", self.confirm)
+        self.confirm_button.setMinimumHeight(100)
+        left.addWidget(self.prompt)
+        left.addWidget(self.display)
+        left.addWidget(self.count)
+        left.addWidget(self.error)
+        left.addStretch(1)
+        left.addWidget(self.confirm_button)
+        words = {"del": ctx.tr("keypad.del"), "clear": ctx.tr("keypad.clear"), "name_X": ctx.tr("keypad.x")}
+        self.keypad = Keypad(words, with_x=True, key_size=QSize(170, 84))
+        self.keypad.key.connect(self.press)
+        row.addLayout(left, 5)
+        row.addWidget(self.keypad, 4)
+        self.box.addLayout(row, 1)
+        self.raw = ""
+        self._busy = False
+        self._show()
+
+    # -- input ----------------------------------------------------------------------------
+    def press(self, key: str) -> None:
+        if key == "DEL":
+            self.raw = self.raw[:-1]
+        elif key == "CLEAR":
+            self.raw = ""
+        elif len(self.raw) < ID_LENGTH:
+            self.raw += key
+        self._show()
+
+    def _typed(self, text: str) -> None:
+        self.raw = "".join(ch for ch in text.upper() if ch.isdigit() or ch == "X")[:ID_LENGTH]
+        self._show()
+
+    def _show(self) -> None:
+        self.display.setText(group_id(self.raw))
+        self.count.setText(self.ctx.tr("identify.count", n=len(self.raw), total=ID_LENGTH))
+        self.count.setAccessibleName(self.count.text())
+
+    # -- checking -----------------------------------------------------------------------------
+    def confirm(self) -> None:
+        station = self.ctx.station
+        if station is None or self._busy:
+            return
+        number, actor = self.raw, self.ctx.actor
+        self._busy = True
+        self.confirm_button.setEnabled(False)
+        self.ctx.db.run(lambda: station.residents.find_by_id_number(number, actor), self._found, self._failed)
+
+    def _found(self, record: ResidentRecord | None) -> None:
+        self._busy = False
+        self.confirm_button.setEnabled(True)
+        if record is None:
+            self.show_error(self.ctx.tr("identify.not_found"))
+            return
+        self.clear_error()
+        self.flow.identified(record)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._busy = False
+        self.confirm_button.setEnabled(True)
+        if isinstance(exc, ValidationError):
+            self.show_error(exc.message(self.ctx.locale))
+        else:
+            self.show_error(self.ctx.tr("error.generic"))
+
+    def refresh(self) -> None:
+        super().refresh()
+        self.display.setReadOnly(not self.ctx.assist)
+        if self.ctx.assist:
+            self.display.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def reset(self) -> None:
+        super().reset()
+        self.raw = ""
+        self._show()
+
+    def spoken_text(self) -> str:
+        return self.ctx.tr("identify.prompt")

@@ -1,0 +1,217 @@
+"""`yizhan tour`: drive the real window offscreen through every screen and service step, save each
+as OUT/<screen>.png, and write OUT/manifest.json with every visible text/input widget measured
+(ui/measure.py). Used by the volunteer guide and by tests/ui/test_tour.py.
+
+The tour writes nothing to the station: help calls are previewed, receipts are sample records, and
+staff screens are shown for a synthetic admin (the passphrase already proves the right to look).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QApplication
+
+from models.requests import RequestRecord
+from models.residents import ResidentRecord
+from models.station import Actor
+from models.volunteers import VolunteerRecord
+from ui import measure
+from ui.context import UiContext
+from ui.navigator import ScreenKey
+from ui.session import unlock
+from ui.shell import KioskWindow
+from ui.theme import SCALES
+
+SIZE = (1920, 1080)
+TOUR_ACTOR = Actor("admin", "tour")
+SAMPLE_ID = "110105194912310021"
+
+
+def settle(ctx: UiContext, timeout: float = 10.0) -> None:
+    """Process events until the DB worker is idle and its callbacks have run."""
+    app = QApplication.instance()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if app is not None:
+            app.processEvents()
+        if ctx.db.idle:
+            if app is not None:
+                app.processEvents()
+            return
+        time.sleep(0.002)
+    raise TimeoutError("background work did not finish")
+
+
+class Tour:
+    def __init__(self, ctx: UiContext, out: Path, passphrase: str) -> None:
+        self.ctx = ctx
+        self.out = Path(out)
+        self.passphrase = passphrase
+        self.window = KioskWindow(ctx)
+        self.window.resize(*SIZE)
+        self.window.show()
+        self.screens: list[dict[str, Any]] = []
+        self.resident: ResidentRecord | None = None
+        self.scale_index = ctx.scale_index
+
+    # -- capture --------------------------------------------------------------------------------
+    def shot(self, name: str) -> None:
+        settle(self.ctx)
+        app = QApplication.instance()
+        for _ in range(3):  # layout requests of freshly added rows settle over a few turns
+            if app is not None:
+                app.processEvents()
+        self.window.repaint()
+        image = self.window.grab().toImage()
+        png = f"{name}.png"
+        image.save(str(self.out / png))
+        self.screens.append({"name": name, "png": png, "widgets": measure.collect(self.window, image)})
+
+    def run(self) -> Path:
+        self.out.mkdir(parents=True, exist_ok=True)
+        settle(self.ctx)
+        self.shot("locked")
+        self._unlock()
+        for step in self.steps():
+            step()
+        manifest = {
+            "locale": self.ctx.locale, "scale": self.ctx.scale, "theme": self.ctx.theme,
+            "size": list(SIZE), "generated": dt.datetime.now().isoformat(timespec="seconds"),
+            "screens": self.screens,
+        }
+        path = self.out / "manifest.json"
+        path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        return path
+
+    def _unlock(self) -> None:
+        errors: list[str] = []
+        unlock(self.ctx, self.passphrase, lambda: None, errors.append, keep_locale=True)
+        settle(self.ctx)
+        if errors:
+            raise RuntimeError(errors[0])
+        self.ctx.scale_index = self.scale_index
+        self.window.apply_theme()
+        self.window.retranslate()
+        self.window.nav.rebuild()
+        settle(self.ctx)
+        station = self.ctx.require_station()
+        residents = self.ctx.db.call_blocking(lambda: station.residents.list_all(TOUR_ACTOR))
+        self.resident = next((r for r in residents if r.living_alone), residents[0] if residents else None)
+
+    # -- the route ---------------------------------------------------------------------------------
+    def steps(self) -> Iterator[Callable[[], None]]:
+        nav = self.window.nav
+
+        def show(key: ScreenKey | None, name: str, **params: Any) -> Callable[[], None]:
+            def step() -> None:
+                if key is None:
+                    nav.home()
+                else:
+                    nav.go(key, **params)
+                self.shot(name)
+            return step
+
+        yield show(None, "home")
+        for service in self.ctx.catalogue.services:
+            if service.kind == "form" or (service.kind == "screen" and service.steps):
+                yield from self._service(service.id)
+        yield self._identify_error
+        yield self._receipt
+        yield partial(self.shot, "rating")
+        if self.resident is not None:
+            yield show(ScreenKey.MY_REQUESTS, "my_requests", resident=self.resident)
+        yield show(ScreenKey.NOTICES, "notices")
+        yield show(ScreenKey.HELP, "help", reason="urgent", preview=True)
+        yield self._idle
+        yield show(None, "home-again")
+        yield show(ScreenKey.PIN, "pin")
+        yield self._staff
+
+    def _service(self, service_id: str) -> Iterator[Callable[[], None]]:
+        service = self.ctx.catalogue.get(service_id)
+
+        def open_step(index: int) -> None:
+            screen = self.window.nav.current
+            if index == 0:
+                self.window.nav.home()
+                screen = self.window.nav.go(ScreenKey.SERVICE, service=service_id)
+            else:
+                screen.resident = self.resident
+                step = service.steps[index - 1]
+                if step.options:
+                    screen.fields[step.id] = step.options[0].id
+                screen.index = index
+                screen._show_step()
+            self.shot(f"service-{service_id}-{index + 1}-{service.steps[index].id}")
+
+        for index in range(len(service.steps)):
+            yield partial(open_step, index)
+
+    def _identify_error(self) -> None:
+        nav = self.window.nav
+        nav.home()
+        screen = nav.go(ScreenKey.SERVICE, service="pension_inquiry")
+        page = screen.page
+        for key in SAMPLE_ID[:-1] + "9":
+            page.press(key)
+        page.confirm()
+        self.shot("identify-error")
+
+    def _receipt(self) -> None:
+        record = RequestRecord(
+            id="tour", service="problem_report", state="QUEUED", receipt_code="A01-0012", resident_id=None,
+            fields={}, reply="", urgent=False, created_at=dt.datetime.now(), quarantine_reason=None,
+            acknowledged_at=None,
+        )
+        self.window.nav.go(ScreenKey.RECEIPT, record=record)
+        self.shot("receipt")
+        self.window.nav.go(ScreenKey.RATING, record=record)
+
+    def _idle(self) -> None:
+        nav = self.window.nav
+        nav.home()
+        nav.go(ScreenKey.SERVICE, service="problem_report")
+        self.window.idle.trigger()
+        self.shot("idle")
+        self.window.idle_card.hide()
+        self.window.idle.set_active(False)
+
+    def _staff(self) -> None:
+        ctx, nav = self.ctx, self.window.nav
+        ctx.staff = VolunteerRecord("tour", "导览", "admin", True)
+        ctx.changed.emit("staff")
+        nav.go(ScreenKey.STAFF)
+        self.shot("staff")
+        for kind in ("today", "help", "checkins", "quarantine", "sync", "audit"):
+            nav.go(ScreenKey.STAFF_LIST, kind=kind)
+            self.shot(f"staff-{kind}")
+        for key in (ScreenKey.RESIDENT_FORM, ScreenKey.ADMIN_SETTINGS, ScreenKey.ADMIN_VOLUNTEERS):
+            nav.go(key)
+            self.shot(str(key))
+        ctx.staff = None
+        ctx.changed.emit("staff")
+        nav.home()
+
+
+def run_tour(ctx: UiContext, out: Path, passphrase: str, *, locale: str, scale: float) -> Path:
+    ctx.locale = locale
+    ctx.locale_forced = True
+    ctx.no_auto_unlock = True
+    index = min(range(len(SCALES)), key=lambda i: abs(SCALES[i] - scale))
+    ctx.scale_index = index
+    tour = Tour(ctx, out, passphrase)
+    tour.window.apply_theme()
+    tour.window.retranslate()
+    try:
+        return tour.run()
+    finally:
+        tour.window.shutdown()
+        tour.window.close()
+        tour.window.deleteLater()

@@ -1,0 +1,215 @@
+"""Big, labelled, accessible building blocks: labels with a type role, buttons with an icon and a
+word, home tiles, the numeric keypad (with X for ID numbers), and icon colouring that follows the
+theme. Every control gets an accessible name here, so screens cannot forget one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import qtawesome as qta
+from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.theme import Palette
+
+ICON_PX = {"bar": 36, "primary": 40, "option": 56, "tile": 96, "urgent": 110, "huge": 72, "": 36, "key": 36}
+
+
+def prop(obj: QObject, name: str) -> Any:
+    """A dynamic property, or None when unset. Never call QObject.property() for an unset name:
+    PySide6 6.12 then drops a reference to None, and on Python 3.11 enough calls abort the process."""
+    if name.encode() not in {bytes(n.data()) for n in obj.dynamicPropertyNames()}:
+        return None
+    return obj.property(name)
+
+
+def restyle(widget: QWidget) -> None:
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
+
+
+def label(text: str = "", role: str = "", *, name: str | None = None, wrap: bool = True,
+          align: Qt.AlignmentFlag | None = None) -> QLabel:
+    widget = QLabel(text)
+    if role:
+        widget.setProperty("role", role)
+    widget.setWordWrap(wrap)
+    widget.setAccessibleName(name or text)
+    widget.setTextFormat(Qt.TextFormat.PlainText)
+    if align is not None:
+        widget.setAlignment(align)
+    return widget
+
+
+def set_text(widget: QLabel | QPushButton, text: str, name: str | None = None) -> None:
+    widget.setText(f"  {text}" if isinstance(widget, QPushButton) and prop(widget, "icon_name") else text)
+    widget.setAccessibleName(name or text)
+
+
+def button(text: str, icon: str = "", role: str = "", on_click: Callable[[], None] | None = None,
+           *, name: str | None = None, icon_color: str = "") -> QPushButton:
+    widget = QPushButton(f"  {text}" if icon and text else text)  # air between icon and word
+    widget.setAccessibleName(name or text)
+    if role:
+        widget.setProperty("role", role)
+    if icon:
+        widget.setProperty("icon_name", icon)
+        widget.setProperty("icon_color", icon_color)
+    widget.setCursor(Qt.CursorShape.PointingHandCursor)
+    widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    if on_click is not None:
+        widget.clicked.connect(lambda _checked=False: on_click())
+    return widget
+
+
+def icon_label(icon: str, color: str = "", size: int = 96, name: str = "") -> QLabel:
+    widget = QLabel()
+    widget.setProperty("icon_name", icon)
+    widget.setProperty("icon_color", color)
+    widget.setProperty("icon_px", size)
+    widget.setAccessibleName(name)
+    widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    widget.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+    return widget
+
+
+def _role_color(role: str, palette: Palette, explicit: str) -> str:
+    if palette.name != "default" and explicit:
+        return palette.text if role not in ("primary", "urgent", "huge") else palette.primary_text
+    if explicit:
+        return explicit
+    return {
+        "primary": palette.primary_text, "huge": palette.primary_text, "urgent": palette.urgent_text,
+        "bar": palette.bar_text, "": palette.bar_text, "key": palette.text,
+    }.get(role, palette.text)
+
+
+def apply_icons(root: QWidget, palette: Palette, scale: float) -> None:
+    """(Re)colour every icon under `root` for the palette and size it for the text scale."""
+    widgets: list[QWidget] = [root, *root.findChildren(QWidget)]
+    for widget in widgets:
+        name = prop(widget, "icon_name")
+        if not name:
+            continue
+        role = str(prop(widget, "role") or "")
+        color = _role_color(role, palette, str(prop(widget, "icon_color") or ""))
+        if isinstance(widget, QPushButton):
+            size = round(ICON_PX.get(role, 36) * scale)
+            widget.setIcon(qta.icon(str(name), color=color))
+            widget.setIconSize(QSize(size, size))
+        elif isinstance(widget, QLabel):
+            size = round(int(prop(widget, "icon_px") or 64) * scale)
+            widget.setPixmap(qta.icon(str(name), color=color).pixmap(size, size))
+
+
+class TileButton(QPushButton):
+    """A home tile: big coloured icon above a wrapped label (QPushButton text cannot wrap)."""
+
+    def __init__(self, text: str, icon: str, color: str, role: str = "tile", *, subtitle: str = "") -> None:
+        super().__init__()
+        self.setProperty("role", role)
+        self.setAccessibleName(text)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 18, 12, 18)
+        layout.setSpacing(10)
+        self.icon_widget = icon_label(icon, color, ICON_PX.get(role, 96))
+        self.icon_widget.setProperty("role", role)
+        self.text_label = label(text, "urgent" if role == "urgent" else "tile", align=Qt.AlignmentFlag.AlignCenter)
+        self.text_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        layout.addStretch(1)
+        layout.addWidget(self.icon_widget)
+        layout.addWidget(self.text_label)
+        if subtitle:
+            self.subtitle = label(subtitle, "urgent_small" if role == "urgent" else "muted",
+                                  align=Qt.AlignmentFlag.AlignCenter)
+            self.subtitle.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            layout.addWidget(self.subtitle)
+        layout.addStretch(1)
+
+
+class Keypad(QWidget):
+    """Digits in a phone layout, an optional X key, 删除 and 清空. Emits `key` ("0"–"9", "X", "DEL", "CLEAR")."""
+
+    key = Signal(str)
+
+    def __init__(self, words: dict[str, str], *, with_x: bool, key_size: QSize | None = None) -> None:
+        key_size = key_size or QSize(150, 100)
+        super().__init__()
+        grid = QGridLayout(self)
+        grid.setSpacing(16)
+        grid.setContentsMargins(0, 0, 0, 0)
+        rows: Sequence[Sequence[str]] = (("1", "2", "3"), ("4", "5", "6"), ("7", "8", "9"),
+                                         ("X" if with_x else "CLEAR", "0", "DEL"))
+        self.buttons: dict[str, QPushButton] = {}
+        for r, row in enumerate(rows):
+            for c, key in enumerate(row):
+                text = {"DEL": words["del"], "CLEAR": words["clear"]}.get(key, key)
+                icon = {"DEL": "fa5s.backspace", "CLEAR": "fa5s.eraser"}.get(key, "")
+                name = words.get(f"name_{key}", text)
+                widget = button(text, icon, "key", name=name)
+                widget.setMinimumWidth(key_size.width())
+                widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+                widget.clicked.connect(lambda _c=False, k=key: self.key.emit(k))
+                grid.addWidget(widget, r, c)
+                self.buttons[key] = widget
+        if with_x:
+            clear = button(words["clear"], "fa5s.eraser", "key", name=words["clear"])
+            clear.clicked.connect(lambda _c=False: self.key.emit("CLEAR"))
+            grid.addWidget(clear, 4, 0, 1, 3)
+            self.buttons["CLEAR"] = clear
+
+
+class LongPressLabel(QLabel):
+    """A label that emits `long_pressed` after being held (the discreet volunteer entry)."""
+
+    long_pressed = Signal()
+
+    def __init__(self, text: str = "", hold_ms: int = 1500) -> None:
+        super().__init__(text)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(hold_ms)
+        self._timer.timeout.connect(self.long_pressed.emit)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._timer.start()
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._timer.stop()
+        super().mouseReleaseEvent(event)
+
+
+def hbox(*widgets: QWidget, spacing: int = 16, stretch_first: bool = False) -> QHBoxLayout:
+    layout = QHBoxLayout()
+    layout.setSpacing(spacing)
+    for index, widget in enumerate(widgets):
+        layout.addWidget(widget, 1 if (stretch_first and index == 0) else 0)
+    return layout
+
+
+def scrolling(content: QWidget) -> QWidget:
+    """Wrap a tall form so it scrolls instead of growing the window past the screen."""
+    from PySide6.QtWidgets import QFrame, QScrollArea
+
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.verticalScrollBar().setAccessibleName("scroll")
+    area.setWidget(content)
+    return area
