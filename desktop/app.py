@@ -22,6 +22,31 @@ class AppContext(UiContext):
         super().__init__(data_dir, bundled_catalogue())
         self.windowed = windowed
         self.sync = LocalSyncStatus(self._count_waiting)
+        self._sync_loop: Any = None
+        self.changed.connect(self._on_changed)
+
+    def _on_changed(self, what: str) -> None:
+        if what == "station" and self.station is not None and self._sync_loop is None:
+            self.start_sync()
+
+    def start_sync(self) -> None:
+        """After unlock: run the background sync loop if the station is enrolled with a hub (reading
+        the credential is database work, so it happens on the DB worker)."""
+        from desktop.sync_port import start_sync
+
+        station = self.require_station()
+
+        def plug(port: Any) -> None:
+            if port is not None:
+                self._sync_loop = port
+                self.plug_sync(port)
+
+        self.db.run(lambda: start_sync(station), plug, lambda _exc: None)
+
+    def stop_sync(self) -> None:
+        if self._sync_loop is not None:
+            self._sync_loop.stop()
+            self._sync_loop = None
 
     def _count_waiting(self) -> int:
         return self.station.requests.count_waiting() if self.station is not None else 0
@@ -101,6 +126,7 @@ def run_kiosk(data_dir: Path, *, windowed: bool) -> int:
         _exit_when_home(app, window, started)
     code = int(app.exec())
     window.shutdown()
+    ctx.stop_sync()
     ctx.db.shutdown()
     if ctx.station is not None:
         ctx.station.close()
