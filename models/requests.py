@@ -200,8 +200,9 @@ class RequestRepo:
             session.flush()
             return self.decrypt(row)
 
-    def help_call(self, actor: Actor, resident_id: str | None = None, note: str = "") -> RequestRecord:
-        return self.submit("help_call", {"note": note} if note else {}, actor, resident_id=resident_id, urgent=True)
+    def help_call(self, actor: Actor, resident_id: str | None = None, note: str = "", *, urgent: bool = True) -> RequestRecord:
+        """一键呼叫 (urgent) or "请志愿者帮忙" from a step (urgent=False: someone should come over)."""
+        return self.submit("help_call", {"note": note} if note else {}, actor, resident_id=resident_id, urgent=urgent)
 
     def checkin(self, resident_id: str, actor: Actor) -> RequestRecord:
         return self.submit("daily_checkin", {"status": "fine"}, actor, resident_id=resident_id)

@@ -181,6 +181,17 @@ class ResidentRepo:
             self._audit_read(actor, row.id, "read")
         return self.decrypt(row)
 
+    def get_many(self, resident_ids: list[str], actor: Actor) -> list[ResidentRecord]:
+        """Several residents in one read and one audit event (e.g. the missing check-in list)."""
+        if not resident_ids:
+            return []
+        with self._s.read() as session:
+            rows = {r.id: r for r in session.execute(select(Resident).where(Resident.id.in_(resident_ids))).scalars()}
+        if actor.is_staff:
+            with self._s.write() as session:
+                self._s.audit.append(session, actor.label, "read", "residents", ids=sorted(rows))
+        return [self.decrypt(rows[i]) for i in resident_ids if i in rows]
+
     def list_all(self, actor: Actor, *, living_alone_only: bool = False) -> list[ResidentRecord]:
         """For volunteer screens; one audit event covers the listing."""
         query = select(Resident).order_by(Resident.created_at)

@@ -56,7 +56,7 @@ class HelpScreen(Screen):
             return
         note = "" if urgent else f"assist:{params.get('where', '')}"
         CHIME_PLAYER.play(float(self.ctx.settings.get("tts_volume", 0.9)))
-        self.ctx.db.run(lambda: station.requests.help_call(actor, note=note), self._stored, self._failed)
+        self.ctx.db.run(lambda: station.requests.help_call(actor, note=note, urgent=urgent), self._stored, self._failed)
 
     def _stored(self, record: RequestRecord) -> None:
         self.record = record
