@@ -19,13 +19,13 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from models.station import KIOSK, Actor, Station  # noqa: E402
-from sync import outbox  # noqa: E402
-from sync.client import enrol, split_batches  # noqa: E402
-from sync.credentials import load_credential, save_credential  # noqa: E402
-from sync.engine import SyncEngine  # noqa: E402
-from sync.protocol import HubStatus, PushRequest  # noqa: E402
-from tests.support.hubproc import init_hub, running_hub  # noqa: E402
+from models.station import KIOSK, Actor, Station
+from sync import outbox
+from sync.client import enrol, split_batches
+from sync.credentials import load_credential, save_credential
+from sync.engine import SyncEngine
+from sync.protocol import HubStatus, PushRequest
+from tests.support.hubproc import init_hub, running_hub
 
 
 def main() -> None:
