@@ -78,6 +78,29 @@ class AppContext(UiContext):
         voice.connect_intents(window.on_intent)
         voice.on_text = window.on_dictation
         voice.set_enabled(self.voice_on)
+        self._warm_prompt_cache(bridge)
+
+    def _warm_prompt_cache(self, bridge: Any) -> None:
+        """Pre-render the catalogue's fixed prompts (they name nobody) so each screen speaks at once."""
+        import threading
+
+        from models.catalogue import pick
+
+        speaker = getattr(bridge.controller, "speaker", None)
+        if speaker is None:
+            return
+        locale = self.locale
+        texts = [pick(t, locale) for svc in self.catalogue.services for t in (svc.prompt, svc.title)]
+        texts += [pick(step.title, locale) for svc in self.catalogue.services for step in svc.steps if step.title]
+
+        def warm() -> None:
+            for text in dict.fromkeys(t for t in texts if t):
+                try:
+                    speaker.prerender(text, locale)
+                except Exception:  # a missing engine only means prompts render on demand
+                    return
+
+        threading.Thread(target=warm, name="tts-warm", daemon=True).start()
 
 
 def ensure_fonts() -> None:

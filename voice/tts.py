@@ -82,6 +82,16 @@ class HalfDuplexGate:
         return is_open
 
 
+def _scratch_dir() -> Path:
+    """A private (0700) folder for one-off renderings, on /dev/shm when it exists so they never reach
+    a disk at all."""
+    import tempfile
+
+    shm = Path("/dev/shm")
+    base = str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+    return Path(tempfile.mkdtemp(prefix="yizhan-tts-", dir=base))
+
+
 class PromptCache:
     """WAVs keyed by text + voice + rate; a cached prompt starts without rendering."""
 
@@ -147,6 +157,7 @@ class Speaker:
         self._stop = threading.Event()
         self._idle = threading.Event()
         self._idle.set()
+        self._scratch = _scratch_dir()
         self._thread = threading.Thread(target=self._run, name="tts-speaker", daemon=True)
         self._thread.start()
 
@@ -173,9 +184,22 @@ class Speaker:
         return self._idle.wait(timeout)
 
     def prerender(self, text: str, locale: str) -> Path:
-        """Render into the cache now (call off the UI thread), so the prompt starts instantly later."""
+        """Render a fixed prompt (a screen title, a catalogue prompt) into the on-disk cache now, off
+        the UI thread, so it starts instantly later. Only call it for text that names nobody."""
         safe = mask_sensitive(text, locale)
         return self.cache.render(safe, self.settings.voice(locale), self.settings.rate(locale))
+
+    def _wav_for(self, text: str, locale: str) -> tuple[Path, bool]:
+        """A cached WAV when this prompt was pre-rendered; otherwise a one-off rendering in a private
+        scratch folder (RAM-backed where the OS offers one), deleted right after it plays — spoken
+        replies, names and summaries never stay on disk. Returns (path, delete_after)."""
+        safe = mask_sensitive(text, locale)
+        voice, rate = self.settings.voice(locale), self.settings.rate(locale)
+        cached = self.cache.path_for(safe, voice, rate)
+        if cached.is_file():
+            return cached, False
+        out = self._scratch / f"{threading.get_ident()}-{time.monotonic_ns()}.wav"
+        return self.cache.render(safe, voice, rate, out=out), True
 
     def reset_for_next_resident(self) -> None:
         self.settings = TtsSettings()
@@ -192,8 +216,10 @@ class Speaker:
                 return
             self._stop.clear()
             text, locale = item
+            wav: Path | None = None
+            ephemeral = False
             try:
-                wav = self.prerender(text, locale)
+                wav, ephemeral = self._wav_for(text, locale)
                 if not self._stop.is_set():
                     self.gate.speaking(True)
                     try:
@@ -204,5 +230,7 @@ class Speaker:
                 if self.on_error and not self._stop.is_set():
                     self.on_error(exc)
             finally:
+                if ephemeral and wav is not None:
+                    wav.unlink(missing_ok=True)
                 if self._queue.empty():
                     self._idle.set()
