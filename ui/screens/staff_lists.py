@@ -116,7 +116,8 @@ class StaffListScreen(Screen):
     def _load_quarantine(self, station: Station, actor: Actor) -> list[Card]:
         return [
             Card([f"{self._title(r.service)} · {r.receipt_code}", self.ctx.tr("staff.reason", reason=r.quarantine_reason or "—")],
-                 "fa5s.exclamation-triangle", "#8A4B00")
+                 "fa5s.exclamation-triangle", "#8A4B00", self.ctx.tr("staff.quarantine"),
+                 [(self.ctx.tr("staff.resend"), "fa5s.redo", partial(self.resend, r.id))])
             for r in station.requests.list(states={"QUARANTINED"})
         ]
 
@@ -137,6 +138,19 @@ class StaffListScreen(Screen):
     def acknowledge(self, request_id: str) -> None:
         station, actor = self.ctx.require_station(), self.ctx.actor
         self.ctx.db.run(lambda: station.requests.acknowledge_help(request_id, actor), lambda _r: self.reload())
+
+    def resend(self, request_id: str) -> None:
+        """The volunteer fixed what the hub refused: queue the same envelope again and sync."""
+        from sync.outbox import requeue_quarantined
+
+        station, actor, port = self.ctx.require_station(), self.ctx.actor, self.ctx.sync
+
+        def op() -> None:
+            requeue_quarantined(station, request_id, actor.label)
+            if port is not None:
+                port.sync_now()
+
+        self.ctx.db.run(op, lambda _r: self.reload())
 
     def sync_now(self) -> None:
         port = self.ctx.sync

@@ -1,0 +1,29 @@
+"""Volunteer actions that touch sync: a record the hub refused is shown with its reason and can be
+sent again after the volunteer has looked at it."""
+
+from __future__ import annotations
+
+from models.schema import RequestState, ServiceRequest
+from models.station import KIOSK
+from tests.ui.conftest import VOLUNTEER_PIN, Kiosk
+from tests.ui.test_behaviour import _enter_pin, _open_pin
+from ui.navigator import ScreenKey
+
+
+def test_quarantined_record_shows_reason_and_can_be_resent(kiosk: Kiosk) -> None:
+    station = kiosk.ctx.station
+    rec = station.requests.submit("problem_report", {"description": "被退回的记录"}, KIOSK)
+    with station.write() as session:  # as sync/outbox.apply_results leaves a refused record
+        row = session.get(ServiceRequest, rec.id)
+        row.state, row.quarantine_reason = RequestState.QUARANTINED, "invalid: payload could not be opened"
+    screen = _open_pin(kiosk)
+    _enter_pin(kiosk, screen, VOLUNTEER_PIN)
+    assert kiosk.nav.current_key == ScreenKey.STAFF
+    kiosk.click(kiosk.tr("staff.quarantine"))
+    lists = kiosk.nav.current
+    assert len(lists.cards) == 1
+    assert any("payload could not be opened" in line for line in lists.cards[0].lines)
+    kiosk.click(kiosk.tr("staff.resend"))
+    assert station.requests.get(rec.id).state == "QUEUED"
+    assert station.requests.get(rec.id).quarantine_reason is None
+    assert lists.cards == []
