@@ -71,3 +71,45 @@ def test_kiosk_sync_round_trip(enrolled_kiosk: Kiosk, hub: Hub) -> None:
     assert any(kiosk.tr("status.done") in t for t in texts), texts
     kiosk.click(kiosk.tr("my.read_aloud"))
     assert any("路灯已修好" in text for text, _ in kiosk.ctx.speech.spoken)
+
+
+def test_admin_enrols_the_station_from_settings(qtbot: object, hub: Hub, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop.app import AppContext
+    from tests.ui.conftest import ADMIN_PIN
+    from tests.ui.test_behaviour import _enter_pin, _open_pin
+    from ui.navigator import ScreenKey
+    from ui.shell import KioskWindow
+
+    info = create_station(tmp_path / "station")
+    monkeypatch.setenv("YIZHAN_PASSPHRASE", PASSPHRASE)
+    ctx = AppContext(info.path, windowed=True)
+    window = KioskWindow(ctx)
+    qtbot.addWidget(window)  # type: ignore[attr-defined]
+    window.resize(1920, 1080)
+    window.show()
+    qtbot.waitUntil(lambda: window.nav.current_key == ScreenKey.HOME and ctx.db.idle, timeout=10_000)  # type: ignore[attr-defined]
+    kiosk = Kiosk(qtbot, window)
+    try:
+        assert ctx._sync_loop is None  # not enrolled: the kiosk stays offline by design
+        _enter_pin(kiosk, _open_pin(kiosk), ADMIN_PIN)
+        kiosk.click(kiosk.tr("admin.settings"))
+        screen = kiosk.nav.current
+        screen.inputs["hub_url"].setText(hub.url)
+        screen.enrol_code.setText("WRONG-CODE-0000")
+        kiosk.click(kiosk.tr("admin.enrol"))
+        qtbot.waitUntil(lambda: screen.message.isVisible(), timeout=10_000)  # type: ignore[attr-defined]
+        assert "加入没有成功" in screen.message.text()
+        screen.enrol_code.setText(hub.enrol_code(f"设置页-{tmp_path.name[-8:]}"))
+        kiosk.click(kiosk.tr("admin.enrol"))
+        qtbot.waitUntil(lambda: ctx._sync_loop is not None, timeout=10_000)  # type: ignore[attr-defined]
+        assert "设置页" in screen.message.text()
+        rec = ctx.station.requests.submit("problem_report", {"description": "设置页加入后提交"}, Actor("kiosk"))
+        ctx.sync.sync_now()
+        qtbot.waitUntil(lambda: ctx.station.requests.get(rec.id).state == "SENT", timeout=20_000)  # type: ignore[attr-defined]
+    finally:
+        ctx.stop_sync()
+        window.shutdown()
+        ctx.db.shutdown()
+        if ctx.station is not None:
+            ctx.station.close()

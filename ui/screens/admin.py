@@ -68,6 +68,13 @@ class SettingsScreen(Screen):
         self.theme = QCheckBox(ctx.tr("admin.high_contrast"))
         self.theme.setAccessibleName(ctx.tr("admin.high_contrast"))
         form.addRow(self.theme)
+        # Joining the hub: the one-time code from `yizhan-hub enrol-code` (or the console's 驿站 page).
+        self.enrol_code = QLineEdit()
+        self.enrol_code.setAccessibleName(ctx.tr("admin.enrol_code"))
+        enrol_row = QHBoxLayout()
+        enrol_row.addWidget(self.enrol_code, 1)
+        enrol_row.addWidget(button(ctx.tr("admin.enrol"), "fa5s.link", "", self.enrol))
+        form.addRow(label(ctx.tr("admin.enrol_code"), wrap=False), enrol_row)
         scroll.setWidget(inner)
         self.root.addWidget(scroll, 1)
         self.message = label("", "card")
@@ -115,6 +122,44 @@ class SettingsScreen(Screen):
             return station.settings()
 
         self.ctx.db.run(op, self._saved)
+
+    def enrol(self) -> None:
+        """Redeem the enrolment code at the hub address above; then the background sync starts."""
+        hub_url = self.values().get("hub_url", "") if self._values_ok() else ""
+        code = self.enrol_code.text().strip()
+        if not hub_url or not code:
+            self._tell(self.ctx.tr("admin.enrol_missing"))
+            return
+        station, actor = self.ctx.require_station(), self.ctx.actor
+
+        def op() -> str:
+            from sync.client import enrol
+            from sync.credentials import save_credential
+
+            credential = enrol(hub_url, code)
+            save_credential(station, credential, actor)
+            station.update_settings(actor, hub_url=credential.hub_url)
+            return credential.station_name
+
+        def done(name: str) -> None:
+            self.enrol_code.clear()
+            self._tell(self.ctx.tr("admin.enrolled", name=name))
+            start = getattr(self.ctx, "start_sync", None)
+            if start is not None:
+                start()
+
+        self.ctx.db.run(op, done, lambda exc: self._tell(self.ctx.tr("admin.enrol_failed", detail=str(exc))))
+
+    def _values_ok(self) -> bool:
+        try:
+            self.values()
+        except ValueError:
+            return False
+        return True
+
+    def _tell(self, text: str) -> None:
+        set_text(self.message, text)
+        self.message.show()
 
     def _saved(self, settings: dict[str, Any]) -> None:
         self.ctx.settings = settings
