@@ -27,3 +27,23 @@ def test_quarantined_record_shows_reason_and_can_be_resent(kiosk: Kiosk) -> None
     assert station.requests.get(rec.id).state == "QUEUED"
     assert station.requests.get(rec.id).quarantine_reason is None
     assert lists.cards == []
+
+
+def test_admin_resets_a_pin_and_deactivates_a_volunteer(kiosk: Kiosk) -> None:
+    from tests.ui.conftest import ADMIN_PIN
+
+    station = kiosk.ctx.station
+    _enter_pin(kiosk, _open_pin(kiosk), ADMIN_PIN)
+    kiosk.click(kiosk.tr("admin.volunteers"))
+    screen = kiosk.nav.current
+    kiosk.qtbot.waitUntil(lambda: len(screen.list.cards) == 2)
+    kiosk.click(kiosk.tr("admin.vol_set_pin"))  # first card: the volunteer; no PIN typed yet
+    assert screen.message.isVisible() and kiosk.tr("admin.vol_pin_first") in screen.message.text()
+    screen.pin.setText("8642")
+    kiosk.click(kiosk.tr("admin.vol_set_pin"))
+    assert station.volunteers.sign_in("8642") is not None
+    assert station.volunteers.sign_in(VOLUNTEER_PIN) is None  # the old PIN no longer works
+    kiosk.click(kiosk.tr("admin.vol_deactivate"))  # only the other person can be deactivated
+    kiosk.qtbot.waitUntil(lambda: not [v for v in station.volunteers.list() if v.role == "volunteer" and v.active])
+    assert station.volunteers.sign_in("8642") is None
+    assert [v.active for v in station.volunteers.list() if v.role == "admin"] == [True]

@@ -3,6 +3,7 @@ volunteers with their PINs and roles."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -205,9 +206,17 @@ class VolunteersScreen(Screen):
         self.ctx.db.run(station.volunteers.list, self._show)
 
     def _show(self, records: list[VolunteerRecord]) -> None:
-        cards = [Card([r.name, f"{self.ctx.tr('role.' + r.role)} · "
-                       f"{self.ctx.tr('admin.active' if r.active else 'admin.inactive')}"], "fa5s.user")
-                 for r in records]
+        me = getattr(self.ctx.staff, "id", None)
+        cards = []
+        for r in records:
+            actions = []
+            if r.active:
+                actions.append((self.ctx.tr("admin.vol_set_pin"), "fa5s.key", partial(self.set_pin, r.id)))
+                if r.id != me:  # an admin cannot lock themselves out
+                    actions.append((self.ctx.tr("admin.vol_deactivate"), "fa5s.user-slash", partial(self.deactivate, r.id)))
+            cards.append(Card([r.name, f"{self.ctx.tr('role.' + r.role)} · "
+                               f"{self.ctx.tr('admin.active' if r.active else 'admin.inactive')}"], "fa5s.user",
+                              actions=actions))
         self.list.set_cards(cards, self.ctx.tr("staff.empty"))
         apply_icons(self.list, PALETTES[self.ctx.theme], self.ctx.scale)
 
@@ -215,6 +224,22 @@ class VolunteersScreen(Screen):
         station, actor = self.ctx.require_station(), self.ctx.actor
         name, pin, role = self.name.text(), self.pin.text(), str(self.role.currentData())
         self.ctx.db.run(lambda: station.volunteers.add(name, pin, role, actor), lambda _id: self._added(),
+                        self._failed)
+
+    def set_pin(self, volunteer_id: str) -> None:
+        """Give this volunteer the PIN typed in the PIN field above (they forgot theirs)."""
+        pin = self.pin.text()
+        if not pin:
+            set_text(self.message, self.ctx.tr("admin.vol_pin_first"))
+            self.message.show()
+            return
+        station, actor = self.ctx.require_station(), self.ctx.actor
+        self.ctx.db.run(lambda: station.volunteers.set_pin(volunteer_id, pin, actor), lambda _r: self._added(),
+                        self._failed)
+
+    def deactivate(self, volunteer_id: str) -> None:
+        station, actor = self.ctx.require_station(), self.ctx.actor
+        self.ctx.db.run(lambda: station.volunteers.deactivate(volunteer_id, actor), lambda _r: self.enter(),
                         self._failed)
 
     def _added(self) -> None:
