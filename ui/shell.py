@@ -144,6 +144,9 @@ class KioskWindow(QWidget):
     def wipe_and_home(self) -> None:
         self.idle_card.hide()
         self.ctx.reset_audio()
+        station_locale = str(self.ctx.settings.get("locale", self.ctx.locale))
+        if not self.ctx.locale_forced and self.ctx.locale != station_locale:
+            self.ctx.set_locale(station_locale)  # the next resident starts in the station's language
         if self.ctx.scale_index != self.ctx.default_scale_index():
             self.ctx.set_scale_index(self.ctx.default_scale_index())
         self.nav.home()

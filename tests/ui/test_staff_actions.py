@@ -47,3 +47,17 @@ def test_admin_resets_a_pin_and_deactivates_a_volunteer(kiosk: Kiosk) -> None:
     kiosk.qtbot.waitUntil(lambda: not [v for v in station.volunteers.list() if v.role == "volunteer" and v.active])
     assert station.volunteers.sign_in("8642") is None
     assert [v.active for v in station.volunteers.list() if v.role == "admin"] == [True]
+
+
+def test_resident_switches_language_and_the_next_resident_starts_in_chinese(kiosk: Kiosk) -> None:
+    kiosk.click("English")
+    kiosk.qtbot.waitUntil(lambda: kiosk.ctx.locale == "en" and kiosk.nav.current_key == ScreenKey.HOME)
+    kiosk.settle()
+    home = kiosk.nav.current
+    assert home.tiles["pension_inquiry"].accessibleName().startswith("Pension")
+    kiosk.button("한국어")  # the other two languages are offered, each named in itself
+    kiosk.button("中文")
+    kiosk.window.wipe_and_home()  # the idle reset after this resident
+    kiosk.qtbot.waitUntil(lambda: kiosk.ctx.locale == "zh_CN")
+    kiosk.settle()
+    assert kiosk.nav.current.tiles["pension_inquiry"].accessibleName().startswith("养老金")

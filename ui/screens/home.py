@@ -4,16 +4,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout
 
 from models.catalogue import Service
 from ui.navigator import ScreenKey
 from ui.screens.base import Screen
-from ui.widgets import TileButton, label
+from ui.widgets import TileButton, button, label
 
 COLUMNS = 4
+LANGUAGES = (("zh_CN", "中文"), ("en", "English"), ("ko", "한국어"))
 
 
 class HomeScreen(Screen):
@@ -22,7 +25,13 @@ class HomeScreen(Screen):
     def __init__(self, ctx: Any, nav: Any) -> None:
         super().__init__(ctx, nav)
         self.greeting = label("", "h2")
-        self.root.addWidget(self.greeting)
+        top = QHBoxLayout()
+        top.addWidget(self.greeting, 1)
+        # Each language named in itself, so a resident who reads only that one can still find it.
+        for code, name in LANGUAGES:
+            if code != ctx.locale:
+                top.addWidget(button(name, "fa5s.globe-asia", "", partial(self.switch_language, code)))
+        self.root.addLayout(top)
         row = QHBoxLayout()
         row.setSpacing(28)
         grid = QGridLayout()
@@ -43,6 +52,10 @@ class HomeScreen(Screen):
             row.addWidget(tile, 1)
             self.tiles[urgent.id] = tile
         self.root.addLayout(row, 1)
+
+    def switch_language(self, locale: str) -> None:
+        # Deferred: switching rebuilds every screen, this one included, so not from inside its click.
+        QTimer.singleShot(0, lambda: self.ctx.set_locale(locale))
 
     def enter(self, **params: Any) -> None:
         hour = dt.datetime.now().hour
