@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from models.catalogue import Catalogue, bundled_catalogue
@@ -26,6 +26,32 @@ from voice.recognizer import RecognizerWorker, Utterance
 from voice.screens import COMMAND_IDS, HOME, intent_label, screen_intents
 from voice.tts import Speaker
 from voice.vocabulary import Vocabulary, load_vocabulary
+
+# Vosk alternative scores (log-likelihood–like, higher is better) closer than this to the best one
+# count as a real competitor. Calibrated on espeak-ng Korean through the home grammar: wrong guesses
+# had a competitor for another intent (or for nothing) within 0–2.7, right ones rarely within 3.
+ALTERNATIVE_MARGIN = 3.0
+
+
+def recognizer_doubts(utterance: Utterance, matcher: IntentMatcher, intent: str) -> bool:
+    """True when Vosk's own evidence is too weak to act on `intent` without asking:
+
+    - the best hypothesis is no grammar phrase (the bigram LM stitched fragments together), or
+    - a close alternative names another intent, or nothing (only [unk]/no phrase), i.e. the
+      decoder could not separate them.
+    """
+    if utterance.in_grammar is False:
+        return True
+    hypotheses = utterance.hypotheses
+    if not hypotheses:
+        return False
+    best_text, best = hypotheses[0]
+    if best_text != utterance.text:
+        return True  # the best hypothesis was only [unk]
+    return any(
+        best - score < ALTERNATIVE_MARGIN and matcher.intent_of(text) != intent
+        for text, score in hypotheses[1:]
+    )
 
 
 @dataclass(frozen=True)
@@ -210,7 +236,10 @@ class VoiceController:
         worker.feed(chunk)
 
     def run_source(self, source: AudioSource, realtime: bool = False) -> None:
-        """Feed a whole source (WAV file or microphone) through the pipeline, then flush."""
+        """Feed a whole source (WAV file or microphone) through the pipeline, then flush. A source is
+        a new stream: the endpointer learns its noise floor afresh."""
+        if self._worker is not None:
+            self._worker.reset()
         chunk_seconds = 0.0
         for chunk in source.chunks():
             self.feed(chunk, source.sample_rate)
@@ -275,6 +304,8 @@ class VoiceController:
         if utterance.dictation or matcher is None:
             return
         result = matcher.match(utterance.alternatives)
+        if result.acts and recognizer_doubts(utterance, matcher, result.intent or ""):
+            result = replace(result, confirm=True)
         if pending is not None:
             self._answer_confirmation(pending, result, utterance)
             return

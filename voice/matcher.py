@@ -129,6 +129,14 @@ class IntentMatcher:
     def match_text(self, text: str) -> IntentResult:
         return self.match([text])
 
+    def intent_of(self, text: str) -> str | None:
+        """The intent one hypothesis on its own points to (None below the floor)."""
+        best = self._best_per_intent(text, 1.0)
+        if not best:
+            return None
+        top = max(best.values(), key=lambda s: s.score)
+        return top.intent if top.score >= FLOOR else None
+
 
 def _occurrences(text: Sequence[str], phrase: Sequence[str]) -> list[tuple[int, int]]:
     n = len(phrase)

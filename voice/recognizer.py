@@ -2,7 +2,15 @@
 
 Audio and commands arrive through a queue from any thread. A grammar change is applied between
 utterances only (`Reset()` then `SetGrammar`); switching to free dictation replaces the recognizer
-with a grammar-less one in the same thread. Every utterance is delivered with all Vosk alternatives.
+with a grammar-less one in the same thread. Every utterance is delivered with all Vosk alternatives
+and, in grammar mode, whether the best hypothesis is exactly one grammar phrase (`in_grammar`).
+
+Why `in_grammar` matters: Vosk compiles the phrase list into a bigram LM with back-off, not a strict
+grammar, so it can emit word sequences that are no phrase at all ("하기 취소 하기 말해 주세요").
+Such an output means the decoder was stitching fragments together to explain audio that fits no
+phrase well; measured on espeak-ng Korean, nearly every wrong guess came out this way, while correctly
+recognised phrases mostly came out as exactly one phrase. The controller therefore asks before acting
+on an off-grammar hypothesis (see VoiceController._on_utterance).
 """
 
 from __future__ import annotations
@@ -31,6 +39,29 @@ class Utterance:
     audio_seconds: float = 0.0
     decode_seconds: float = 0.0  # time spent inside Vosk for this utterance
     endpoint_at: float = 0.0  # perf_counter when the end of speech was detected (0: Vosk's own endpoint)
+    in_grammar: bool | None = None  # best hypothesis is exactly one grammar phrase (None: dictation)
+    # every Vosk alternative as (text without unknown-word tokens, confidence), best first, duplicates
+    # and empty texts (only [unk] heard) kept: the evidence for how sure the decoder was
+    hypotheses: list[tuple[str, float]] = field(default_factory=list)
+
+
+def grammar_phrases(grammar_json: str | None) -> frozenset[str]:
+    """The phrases of a JSON grammar as Vosk will emit them (single spaces, no unknown-word token)."""
+    if grammar_json is None:
+        return frozenset()
+    return frozenset(
+        text for text in (" ".join(strip_unk(str(p)).split()) for p in json.loads(grammar_json)) if text
+    )
+
+
+def parse_hypotheses(raw: str) -> list[tuple[str, float]]:
+    """Vosk JSON → every alternative as (text with `[unk]` removed, confidence), best first."""
+    data = json.loads(raw)
+    items = data.get("alternatives") or [{"text": data.get("text", ""), "confidence": 0.0}]
+    return [
+        (" ".join(strip_unk(str(item.get("text", ""))).split()), float(item.get("confidence", 0.0)))
+        for item in items
+    ]
 
 
 def parse_result(raw: str) -> tuple[list[str], list[float]]:
@@ -64,6 +95,7 @@ class RecognizerWorker:
         self._config = endpointer_config
         self._queue: queue.Queue[tuple[str, Any]] = queue.Queue()
         self._grammar: str | None = None  # JSON grammar; None = dictation
+        self._phrases: frozenset[str] = frozenset()
         self._pending: tuple[str | None] | None = None
         self._rate = sample_rate
         self._thread = threading.Thread(target=self._run, name="vosk-recognizer", daemon=True)
@@ -113,6 +145,7 @@ class RecognizerWorker:
 
     def _apply_grammar(self, grammar: str | None) -> None:
         self._grammar = grammar
+        self._phrases = grammar_phrases(grammar)
         if grammar is not None and self._rec_has_grammar:
             self._rec.Reset()
             self._rec.SetGrammar(grammar)
@@ -162,6 +195,10 @@ class RecognizerWorker:
         for kind, audio in events:
             if kind == "start":
                 self._pcm, self._decode, self._audio, self._held = b"", 0.0, 0, []
+                # A fresh recognizer per utterance (≈ 0.5 ms with a screen grammar): Vosk otherwise
+                # carries its online CMVN/i-vector adaptation from one utterance (or resident) to the
+                # next, and the same words then decode differently depending on what came before.
+                self._new_recognizer()
                 if self._on_speech:
                     self._on_speech(True)
                 self._accept(audio)
@@ -220,6 +257,8 @@ class RecognizerWorker:
                 audio_seconds=self._audio / 2 / self._rate,
                 decode_seconds=self._decode,
                 endpoint_at=endpoint_at,
+                in_grammar=None if self._grammar is None else texts[0] in self._phrases,
+                hypotheses=parse_hypotheses(raw),
             )
         )
         self._decode = 0.0

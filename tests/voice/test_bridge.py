@@ -31,10 +31,10 @@ def test_wav_into_voice_input_emits_intent_on_ui_thread(
         threads.append(QThread.currentThread())
         heard.append(intent)
 
-    # a fresh recognizer may still ask once ("공지사항, 맞으세요?"); either way the screen learns "notices"
+    # a fresh recognizer may still ask once ("새 소식, 맞으세요?"); either way the screen learns "notices"
     bridge.intentRecognized.connect(record)
     bridge.confirmRequested.connect(record)
-    bridge.play_wav(speak_ko("공지사항"))
+    bridge.play_wav(speak_ko("새 소식"))
     qtbot.waitUntil(lambda: bool(heard), timeout=10_000)
     assert heard == ["notices"]
     assert threads == [bridge.thread()]

@@ -31,7 +31,9 @@ def test_korean_grammar_json_uses_model_words(ko_vocab: Vocabulary) -> None:
     assert phrases[-1] == "<UNK>"
     for phrase in phrases[:-1]:
         assert all(word in ko_vocab for word in phrase.split()), phrase
-    assert build.segmented["도와주세요"] == "도와주 세요"
+    assert build.segmented["연금 확인해 주세요"] == "연금 확인해 주세요"
+    # a word the model lacks is split into model words rather than dropped
+    assert segment_phrase("도와주세요", ko_vocab) == ("도와주 세요", "")
 
 
 ZH_WORDS = [

@@ -25,6 +25,7 @@ def test_korean_home_and_global_phrases_reach_their_intent(
     cases = _home_phrases()
     right, wrong_actions, report = 0, [], []
     for intent, phrase in cases:
+        controller.new_resident()  # each clip is its own trial: no question left pending from the last one
         outcome = run_wav(controller, collector, speak_ko(phrase))
         acted = [e.intent for e in outcome.intents]
         asked = [c.intent for c in outcome.confirms]

@@ -105,3 +105,23 @@ def test_cli_say_renders_wav(tmp_path: Path) -> None:
     out = tmp_path / "hello.wav"
     assert main(["voice", "say", "--locale", "en", "hello there", "--out", str(out)]) == 0
     assert out.stat().st_size > 10_000
+
+
+def test_recognizer_evidence_gates_acting() -> None:
+    """Off-grammar output, an [unk]-only best hypothesis or a close rival alternative → ask first."""
+    from voice.controller import recognizer_doubts
+    from voice.matcher import IntentMatcher
+    from voice.recognizer import Utterance, grammar_phrases, parse_hypotheses
+
+    assert grammar_phrases('["연금 얼마", "보조금", "<UNK>"]') == frozenset({"연금 얼마", "보조금"})
+    assert parse_hypotheses('{"alternatives": [{"text": "<UNK>", "confidence": 9.0}]}') == [("", 9.0)]
+    matcher = IntentMatcher({"pension": ["연금 얼마"], "subsidy": ["보조금"]}, "ko")
+
+    def utt(text: str, in_grammar: bool, hyps: list[tuple[str, float]]) -> Utterance:
+        return Utterance(text=text, alternatives=[text], in_grammar=in_grammar, hypotheses=hyps)
+
+    assert not recognizer_doubts(utt("보조금", True, [("보조금", 70.0), ("보조금", 60.0)]), matcher, "subsidy")
+    assert recognizer_doubts(utt("보조금 얼마", False, [("보조금 얼마", 70.0)]), matcher, "subsidy")
+    assert recognizer_doubts(utt("보조금", True, [("보조금", 70.0), ("연금 얼마", 68.0)]), matcher, "subsidy")
+    assert recognizer_doubts(utt("보조금", True, [("", 71.0), ("보조금", 70.0)]), matcher, "subsidy")
+    assert not recognizer_doubts(utt("보조금", True, [("보조금", 70.0), ("연금 얼마", 60.0)]), matcher, "subsidy")

@@ -51,7 +51,7 @@ def test_option_screen_and_extra_commands() -> None:
 
 def test_korean_and_english_text_similarity() -> None:
     ko = IntentMatcher(screen_intents("home", "ko"), "ko")
-    assert ko.match_text("연금 조회요").intent == "pension_inquiry"
+    assert ko.match_text("연금 얼마예요").intent == "pension_inquiry"
     assert ko.match_text("보조 금").intent == "subsidy_application"
     assert ko.match_text("오늘 날씨 어때요").intent is None
     en = IntentMatcher(screen_intents("home", "en"), "en")
