@@ -7,14 +7,19 @@ secure_delete overwrites freed pages so purged ciphertext does not linger in the
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 DB_NAME = "station.db"
+# The newest revision in models/migrations/versions (tests/core/test_schema.py keeps the two in step).
+# Knowing it lets an up-to-date station skip importing Alembic at start: a tenth of a second saved.
+SCHEMA_HEAD = "0002"
 
 
 def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -38,14 +43,29 @@ def make_engine(db_path: Path) -> Engine:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", "models:migrations")
     config.attributes["engine"] = engine
     return config
 
 
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        try:
+            value = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        except OperationalError:
+            return None
+    return None if value is None else str(value)
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (no-op when current)."""
+    if current_revision(engine) == SCHEMA_HEAD:
+        return
+    from alembic import command
+
     command.upgrade(alembic_config(engine), "head")
 
 
