@@ -102,6 +102,22 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_staff_unlock(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from server.db.models import StaffUser
+
+    def work(session: Any, _keys: Any) -> None:
+        user = session.scalars(select(StaffUser).where(StaffUser.username == args.user)).first()
+        if user is None:
+            raise HubError(404, "unknown_user", f"no staff user {args.user}")
+        user.locked_until, user.failed_logins = None, 0
+
+    _with_session(args, work)
+    print(f"staff user {args.user} unlocked", file=sys.stderr)
+    return 0
+
+
 def _prompt_password() -> str:
     first = getpass.getpass("password: ")
     if first != getpass.getpass("again: "):
@@ -166,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     add("init", cmd_init, "create the key file and the database schema (safe to re-run)")
-    serve = add("serve", cmd_serve, "run the sync API")
+    serve = add("serve", cmd_serve, "run the sync API and the staff console (/console)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8730)
     serve.add_argument("--workers", type=int, default=1)
@@ -181,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     staff_add = add("add", cmd_staff_add, "add a staff user", staff)
     staff_add.add_argument("user")
     staff_add.add_argument("--role", choices=["staff", "supervisor", "admin"], required=True)
+    add("unlock", cmd_staff_unlock, "lift a console lockout after failed logins", staff).add_argument("user")
 
     reqs = sub.add_parser("requests", help="residents' requests").add_subparsers(
         dest="req_cmd", metavar="ACTION"

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 
+from server import console
 from server.api import errors
 from server.api.routes import attachments, enrol, health, sync
 from server.api.state import HubState
@@ -29,6 +30,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     errors.install(app)
     for module in (health, enrol, sync, attachments):
         app.include_router(module.router)
+    console.install(app)
 
     @app.middleware("http")
     async def _frame(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

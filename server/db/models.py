@@ -87,7 +87,14 @@ class EnvelopeRow(Base):
 
 class ServiceRequest(Base):
     __tablename__ = "requests"
-    __table_args__ = (Index("ix_requests_station_receipt", "station_id", "receipt_code"),)
+    __table_args__ = (
+        Index("ix_requests_station_receipt", "station_id", "receipt_code"),
+        # The console's work queue: newest first, optionally per status / station / kind.
+        Index("ix_requests_received", "received_at"),
+        Index("ix_requests_status_received", "status", "received_at"),
+        Index("ix_requests_station_received", "station_id", "received_at"),
+        Index("ix_requests_kind_status", "kind", "status"),
+    )
 
     id: Mapped[str] = mapped_column(ForeignKey("envelopes.id"), primary_key=True)
     station_id: Mapped[str] = mapped_column(ForeignKey("stations.id"), index=True)
@@ -98,6 +105,7 @@ class ServiceRequest(Base):
     payload_enc: Mapped[bytes] = mapped_column(LargeBinary)  # resident PII + fields
     reply_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     assigned_to: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    department: Mapped[str | None] = mapped_column(String(64))  # 分派 target (console)
     station_created_at: Mapped[datetime] = mapped_column(Stamp)
     received_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
@@ -134,6 +142,8 @@ class StaffUser(Base):
     created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(Stamp)
+    last_login_at: Mapped[datetime | None] = mapped_column(Stamp)
 
 
 class Notice(Base):
@@ -153,6 +163,7 @@ class AppointmentSlot(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     station_id: Mapped[str | None] = mapped_column(ForeignKey("stations.id"))
     service: Mapped[str] = mapped_column(String(64))
+    option: Mapped[str | None] = mapped_column(String(64))  # e.g. health_check within "appointment"
     starts_at: Mapped[datetime] = mapped_column(Stamp)
     ends_at: Mapped[datetime] = mapped_column(Stamp)
     capacity: Mapped[int] = mapped_column(Integer, default=1)

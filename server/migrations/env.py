@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import server.db.console_models  # noqa: F401  (registers the console tables)
 from server.db.models import Base
 
 config = context.config

@@ -1,0 +1,58 @@
+"""The staff web console served by the hub under /console (Chinese first, English too).
+
+Server-rendered with Jinja2 and a little JavaScript (static/console.js): work queue, requests,
+daily check-ins, notices, appointment slots, stations, statistics, users and the audit trail.
+Routes live in routes/ (one module per area), session and role checks in auth.py, rendering in
+web.py; the database work is in server/services/console_*.py and resident_index.py.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from server.console.auth import CsrfRefused, Forbidden, LoginRequired
+from server.console.settings import ConsoleSettings
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def install(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
+    from server.console.routes import ROUTERS
+    from server.console.web import render, security_headers
+
+    app.state.console = settings or ConsoleSettings.from_env()
+    for router in ROUTERS:
+        app.include_router(router)
+    app.mount("/console/static", StaticFiles(directory=str(STATIC_DIR)), name="console-static")
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, _exc: LoginRequired) -> Response:
+        if request.headers.get("x-console-poll") == "1" or request.method != "GET":
+            return JSONResponse({"error": "login_required"}, status_code=401)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/console/login?next={quote(target, safe='')}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        return render(request, None, "error.html", status_code=403, code=403, what=exc.what)
+
+    @app.exception_handler(CsrfRefused)
+    async def _csrf(request: Request, _exc: CsrfRefused) -> Response:
+        return render(request, None, "error.html", status_code=403, code=403, what="csrf")
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        if request.url.path.startswith("/console"):
+            security_headers(response)
+            # Lets the browser's devtools (and bench/console.py) see the server's own time.
+            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+        return response

@@ -1,0 +1,124 @@
+"""English for the console. Chinese is the source text; anything without an entry stays Chinese.
+
+Templates call `_("中文")`; web.render binds `_` to `translate(text, viewer's language)`. The kiosk
+preview on the notices page stays Chinese on purpose: it shows what residents will see.
+"""
+
+from __future__ import annotations
+
+EN: dict[str, str] = {
+    # frame and navigation
+    "便民驿站工作台": "Yizhan staff console", "退出": "Log out", "工作队列": "Work queue",
+    "平安签到": "Daily check-in", "通知公告": "Notices", "预约时段": "Appointment slots",
+    "统计分析": "Statistics", "驿站管理": "Stations", "账号": "Accounts", "审计": "Audit",
+    "工作人员": "Staff", "主管": "Supervisor", "管理员": "Admin",
+    # login and errors
+    "登录": "Log in", "工作人员登录": "Staff login", "用户名": "User name", "密码": "Password",
+    "乡镇、县级便民服务中心使用。请勿在公用电脑上保存密码。":
+        "For town and county service centres. Do not save the password on a shared computer.",
+    "用户名或密码不对": "Wrong user name or password",
+    "登录失败次数过多，账号已暂时锁定，请稍后再试或联系管理员":
+        "Too many failed logins: the account is locked for a while. Try later or ask an admin.",
+    "账号已停用，请联系管理员": "This account is disabled; ask an admin.",
+    "请求已被拒绝": "Request refused",
+    "表单已过期或来源不明（缺少安全令牌）。请返回页面刷新后再试。":
+        "The form is stale or came from elsewhere (no valid security token). Go back, reload and try again.",
+    "没有找到": "Not found", "这件事不存在，或者已被删除。": "This item does not exist.",
+    "没有权限": "Not allowed",
+    "您的角色不能查看这部分内容。如工作需要，请联系管理员。": "Your role cannot see this. Ask an admin if you need it.",
+    "返回工作队列": "Back to the work queue",
+    # queue
+    "紧急呼叫": "Help calls", "已回应": "answered", "前": " ago", "共": "", "件": "requests", "第": "page",
+    "页": "", "更新于": "updated", "受理号": "Receipt", "驿站": "Station", "事项": "Service", "状态": "Status",
+    "提交时间": "Submitted", "已等待": "Waiting", "分派": "Assign", "紧急": "URGENT", "超期": "overdue",
+    "没有符合条件的办件": "No requests match", "上一页": "Previous", "下一页": "Next",
+    "提示音：开": "Sound: on", "提示音：关（点此开启）": "Sound: off (click to turn on)",
+    "全部驿站": "All stations", "全部事项": "All services", "时间": "Time", "不限": "Any",
+    "只看超期": "Overdue only", "筛选": "Filter", "清除": "Clear", "未办结": "Open", "已结束": "Closed",
+    "全部": "All", "一天内": "Last day", "三天内": "Last 3 days", "七天内": "Last 7 days",
+    "七天以前": "Older than 7 days",
+    "待受理": "New", "已受理": "Received", "办理中": "In progress", "已办结": "Done", "已退回": "Returned",
+    # request page
+    "居民提交的内容": "What the resident submitted", "到达中心": "Reached the hub", "分派给": "Assigned to",
+    "已回应呼叫": "Call answered", "居民信息": "Resident", "姓名": "Name", "身份证号": "ID number",
+    "电话": "Phone", "住址": "Address", "独居": "Lives alone", "是": "yes", "否": "no",
+    "紧急联系人": "Emergency contact", "这件事没有登记居民身份。": "No resident was identified for this request.",
+    "本次查看已记入审计。": "This view has been recorded in the audit trail.", "照片": "Photos",
+    "照片上传中": "Photo still uploading",
+    "姓名、身份证号、电话、住址和照片默认隐藏。": "Name, ID number, phone, address and photos are hidden by default.",
+    "查看个人信息（会记入审计）": "Show personal data (audited)",
+    "您的角色无权查看居民个人信息。需要时请主管处理。":
+        "Your role may not see residents' personal data. Ask a supervisor if it is needed.",
+    "办理记录": "History", "驿站提交": "Submitted at the station", "给居民的答复": "Reply to the resident",
+    "驿站同步后在“我的办件”显示并朗读。": "Shown and read aloud in “My requests” after the station syncs.",
+    "办理": "Handle", "答复或理由（用居民听得懂的话）": "Reply or reason (in plain words for the resident)",
+    "例如：路灯已经修好了，谢谢您反映。": "e.g. The street light has been repaired. Thank you for telling us.",
+    "受理": "Receive", "办结并答复": "Close with reply", "退回": "Return",
+    "确定退回？理由会告诉居民。": "Return this request? The resident will hear the reason.",
+    "办结需要写答复，退回需要写理由。": "Closing needs a reply; returning needs a reason.",
+    "部门": "Department", "经办人": "Person",
+    # check-in
+    "独居老人": "Living alone", "今天未签到": "not checked in today", "人未签到": "not checked in",
+    "名单来自各驿站同步上来的居民信息（登记为独居的老人）。未签到的请先打电话，联系不上请上门，并点“已上门探访”。本页的查看已记入审计。":
+        "The list comes from residents the stations synced (registered as living alone). Call those who have "
+        "not checked in; if nobody answers, visit and press “Visited”. Viewing this page is audited.",
+    "上次签到": "Last check-in", "今天": "Today", "已签到": "Checked in", "已上门": "Visited",
+    "情况（可不填）": "Note (optional)", "已上门探访": "Visited", "还没有驿站上报独居老人。":
+        "No station has reported residents living alone yet.",
+    # notices
+    "写通知": "Write a notice", "标题": "Title", "正文（会在驿站朗读，请写短句）":
+        "Text (read aloud at the station: keep sentences short)", "发给": "Send to",
+    "选定的驿站": "Chosen stations", "确定发布？驿站下次同步就会显示。": "Publish? Stations show it after their next sync.",
+    "发布": "Publish", "驿站屏幕预览": "Preview on the kiosk", "（标题）": "(title)", "（正文）": "(text)",
+    "已发布": "Published", "发布时间": "Published at", "正文": "Text", "还没有发布过通知": "No notices yet",
+    # slots
+    "超约待处理": "Overbooked slots to settle",
+    "驿站离线时可能同时约满同一时段。按提交先后，名额内的自动保留；多出来的请确认（加开名额）、改约到其他时段，或退回并说明理由。结果会在居民的“我的办件”里显示。":
+        "Offline stations can fill the same slot. Bookings within capacity (first come) are kept; settle the "
+        "rest: add capacity, move them to another slot, or return them with a reason. Residents see the outcome.",
+    "加开名额到": "Raise capacity to", "预约提交": "Booked at", "名额": "Place", "处理": "Settle",
+    "名额内": "within capacity", "超出": "over", "改约到…": "Move to…", "改约": "Move", "退回理由": "Reason",
+    "保留": "kept", "发布时段": "Publish a slot", "服务": "Service", "日期": "Date", "开始": "Start", "结束": "End",
+    "哪些驿站可约": "Bookable at", "全部驿站共用": "All stations share it", "每个选定驿站各一份": "One per chosen station",
+    "今后的时段": "Upcoming slots", "已约/名额": "Booked / capacity",
+    "还没有发布时段。驿站会先显示默认时段，由站点确认。": "No slots yet. Kiosks offer default times, confirmed locally.",
+    # stations
+    "注册码": "Enrolment code",
+    "请把注册码读给驿站志愿者，在驿站“设置 → 连接中心”里输入。只显示这一次，只能用一次。":
+        "Read the code to the station volunteer (Settings → Connect to hub). Shown once, usable once.",
+    "注册时间": "Enrolled", "最近联系": "Last contact", "最近上传": "Last upload", "最久等待": "Oldest open",
+    "已停用": "revoked", "待注册": "not enrolled", "超过一天没联系": "silent for a day",
+    "停用后这台驿站不能再同步，也不能用原名重新注册。确定停用？":
+        "A revoked station can no longer sync or re-enrol under this name. Revoke?",
+    "停用": "Revoke", "还没有驿站": "No stations yet", "新驿站或更换机器": "New station or replaced kiosk",
+    "驿站名称": "Station name", "例如：东山村驿站": "e.g. Dongshan village", "有效天数": "Valid days",
+    "生成注册码": "Create code",
+    # statistics
+    "最近八周": "last eight weeks", "每周办件量（按事项）": "Requests per week by service",
+    "每周办件量（按驿站）": "Requests per week by station", "响应和办结时间（中位数）": "Median time to respond and to close",
+    "件数": "Requests", "首次响应": "First response", "办结": "Closed", "反映问题的类别": "Problem categories",
+    "暂无数据": "No data yet", "问题描述里的高频词": "Frequent words in problem reports",
+    "按相邻两个汉字统计，每条描述只计一次。": "Counted as pairs of adjacent characters, once per report.",
+    "独居老人每日签到率（%）": "Daily check-in rate of residents living alone (%)",
+    # users and audit
+    "工作人员：办理队列里的事项，看不到居民个人信息；主管：另外可以分派、查看个人信息、签到、通知和预约；管理员：另外管理驿站、账号和审计。给工作人员选定驿站后，他只看到这些驿站的办件。":
+        "Staff handle the queue without residents' personal data; supervisors can also assign, see personal "
+        "data, check-ins, notices and slots; admins also manage stations, accounts and the audit. Staff with "
+        "chosen stations see only those stations' requests.",
+    "角色": "Role", "负责驿站": "Stations", "最近登录": "Last login", "解除锁定": "Unlock", "保存": "Save",
+    "锁定至": "locked until", "添加账号": "Add an account", "初始密码（至少 8 位）": "Initial password (8+ characters)",
+    "添加": "Add", "用户": "User", "操作": "Action", "对象": "Target", "说明": "Detail", "没有记录": "No entries",
+    # flash messages
+    "已保存": "Saved", "已受理，居民下次同步即可看到": "Received; the station sees it on its next sync",
+    "已标记为办理中": "Marked in progress", "已办结，答复会送到驿站": "Closed; the reply goes to the station",
+    "已退回，理由会送到驿站": "Returned; the reason goes to the station", "已分派": "Assigned",
+    "通知已发布": "Notice published", "预约时段已发布": "Slot published", "已记录上门探访": "Visit recorded",
+    "注册码已生成，只显示这一次": "Code created; it is shown only once", "驿站已停用": "Station revoked",
+    "账号已保存": "Account saved", "办结需要填写答复，退回需要填写理由": "Closing needs a reply; returning needs a reason",
+    "这件事的状态已经变了，请刷新后再操作": "The request changed meanwhile; reload and try again",
+    "操作没有成功，请检查填写的内容": "That did not work; please check the form",
+}
+
+
+def translate(text: str, lang: str) -> str:
+    return EN.get(text, text) if lang == "en" else text

@@ -1,0 +1,67 @@
+"""Daily check-in: living-alone residents who have not checked in today, and "visited"."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from server.api.deps import get_state
+from server.api.state import HubState
+from server.console.auth import Forbidden, PostViewerDep, ViewerDep, console_settings
+from server.console.web import back, render
+from server.core.db import transaction
+from server.services import console_audit, resident_index
+from server.services.errors import HubError
+
+router = APIRouter(include_in_schema=False)
+StateDep = Annotated[HubState, Depends(get_state)]
+
+
+def _today(request: Request) -> date:
+    return datetime.now(UTC).astimezone(console_settings(request).tz).date()
+
+
+@router.get("/console/checkins")
+def checkins_page(request: Request, viewer: ViewerDep, state: StateDep) -> Response:
+    viewer.require("checkins")
+    day = _today(request)
+    tz = console_settings(request).tz
+    with transaction(state.sessions) as session:
+        resident_index.refresh(session, state.keys, tz)
+    with transaction(state.sessions) as session:
+        rows = resident_index.living_alone_today(session, state.keys, viewer.scope, day)
+        console_audit.record(session, viewer.actor, "view_checkins", f"checkins:{day.isoformat()}",
+                             detail=f"{len(rows)} living-alone residents")
+    by_station: dict[str, list[resident_index.ResidentRow]] = {}
+    for row in rows:
+        by_station.setdefault(row.station, []).append(row)
+    missing = sum(1 for r in rows if not r.checked_in)
+    return render(request, viewer, "checkins.html", day=day, by_station=by_station, total=len(rows),
+                  missing=missing)
+
+
+@router.post("/console/checkins/visit")
+async def checkin_visit(request: Request, viewer: PostViewerDep, state: StateDep) -> Response:
+    viewer.require("checkins")
+    form = await request.form()
+    station_id, key, note = str(form.get("station", "")), str(form.get("resident", "")), str(form.get("note", ""))
+    if viewer.scope is not None and station_id not in viewer.scope:
+        raise Forbidden("station")
+    day = _today(request)
+
+    def work() -> None:
+        with transaction(state.sessions) as session:
+            resident_index.mark_visited(session, state.keys, station_id, key, day, viewer.username,
+                                        note.strip()[:500] or None)
+            console_audit.record(session, viewer.actor, "checkin_visited", f"resident:{key}",
+                                 station_id=station_id)
+
+    try:
+        await run_in_threadpool(work)
+    except HubError:
+        return back("/console/checkins", "error")
+    return back("/console/checkins", "visited")

@@ -1,0 +1,74 @@
+"""The work queue: filters, pagination, open help calls on top; `/live` is the auto-refresh part."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from server.api.deps import get_state
+from server.api.state import HubState
+from server.console import catalogue
+from server.console.auth import Viewer, ViewerDep, console_settings
+from server.console.web import render
+from server.core.db import transaction
+from server.db.models import Station
+from server.services.console_queue import AGES, Deadlines, QueueFilter, load_queue
+
+router = APIRouter(include_in_schema=False)
+StateDep = Annotated[HubState, Depends(get_state)]
+STATUSES = ("open", "new", "received", "in_progress", "done", "rejected", "closed", "all")
+
+
+def deadlines(request: Request) -> Deadlines:
+    settings = console_settings(request)
+    return Deadlines(settings.overdue_after, settings.help_overdue_after)
+
+
+def parse_filter(request: Request, viewer: Viewer) -> QueueFilter:
+    q = request.query_params
+    page = q.get("page", "1")
+    return QueueFilter(
+        station=q.get("station") or None,
+        service=q.get("service") or None,
+        status=q.get("status") or "open" if q.get("status") in STATUSES else "open",
+        age=q.get("age") if q.get("age") in AGES else None,
+        overdue=q.get("overdue") == "1",
+        page=int(page) if page.isdigit() else 1,
+        scope=viewer.scope,
+    )
+
+
+def _stations(state: HubState, viewer: Viewer) -> list[tuple[str, str]]:
+    with transaction(state.sessions) as session:
+        query = select(Station.id, Station.name).order_by(Station.name)
+        if viewer.scope is not None:
+            query = query.where(Station.id.in_(viewer.scope))
+        return [(sid, name) for sid, name in session.execute(query).all()]
+
+
+@router.get("/console/queue")
+def queue_page(request: Request, viewer: ViewerDep, state: StateDep) -> Response:
+    viewer.require("queue")
+    flt = parse_filter(request, viewer)
+    with transaction(state.sessions) as session:
+        page = load_queue(session, flt, deadlines(request))
+    query = {k: v for k, v in request.query_params.items() if k not in ("page", "flash")}
+    return render(
+        request, viewer, "queue.html", page=page, flt=flt, stations=_stations(state, viewer),
+        services=sorted(catalogue.services()), statuses=STATUSES, ages=list(AGES), query=query,
+        refresh=console_settings(request).refresh_seconds,
+    )
+
+
+@router.get("/console/queue/live")
+def queue_live(request: Request, viewer: ViewerDep, state: StateDep) -> Response:
+    """The refreshing part of the queue page (help calls + one page of rows) as an HTML fragment."""
+    viewer.require("queue")
+    flt = parse_filter(request, viewer)
+    with transaction(state.sessions) as session:
+        page = load_queue(session, flt, deadlines(request))
+    query = {k: v for k, v in request.query_params.items() if k not in ("page", "flash")}
+    return render(request, viewer, "_queue_live.html", page=page, flt=flt, query=query)

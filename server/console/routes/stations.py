@@ -1,0 +1,73 @@
+"""Stations: enrolment codes, last contact, queue health, revocation (admin only)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from server.api.deps import get_state
+from server.api.state import HubState
+from server.console.auth import PostViewerDep, Viewer, ViewerDep
+from server.console.routes.queue import deadlines
+from server.console.web import back, render
+from server.core.db import transaction
+from server.services import console_audit, stations
+from server.services.console_stations import list_stations
+from server.services.errors import HubError
+
+router = APIRouter(include_in_schema=False)
+StateDep = Annotated[HubState, Depends(get_state)]
+
+
+def _page(request: Request, viewer: Viewer, state: HubState, extra: dict[str, str] | None = None) -> Response:
+    with transaction(state.sessions) as session:
+        rows = list_stations(session, deadlines(request))
+    context: dict[str, Any] = {"rows": rows, **(extra or {})}
+    return render(request, viewer, "stations.html", **context)
+
+
+@router.get("/console/stations")
+def stations_page(request: Request, viewer: ViewerDep, state: StateDep) -> Response:
+    viewer.require("stations")
+    return _page(request, viewer, state)
+
+
+@router.post("/console/stations/code")
+async def enrolment_code(request: Request, viewer: PostViewerDep, state: StateDep) -> Response:
+    viewer.require("stations")
+    form = await request.form()
+    name = str(form.get("name", "")).strip()
+    days = str(form.get("days", "7"))
+
+    def work() -> str:
+        with transaction(state.sessions) as session:
+            code = stations.create_enrolment_code(session, name, timedelta(days=int(days) if days.isdigit() else 7))
+            console_audit.record(session, viewer.actor, "enrolment_code", f"station:{name}")
+            return code
+
+    try:
+        code = await run_in_threadpool(work)
+    except HubError as exc:
+        return _page(request, viewer, state, {"code_error": exc.message})
+    return _page(request, viewer, state, {"new_code": code, "new_code_station": name})
+
+
+@router.post("/console/stations/{station_id}/revoke")
+async def revoke(station_id: str, viewer: PostViewerDep, state: StateDep) -> Response:
+    viewer.require("stations")
+
+    def work() -> None:
+        with transaction(state.sessions) as session:
+            station = stations.revoke(session, station_id)
+            console_audit.record(session, viewer.actor, "station_revoke", f"station:{station.name}",
+                                 station_id=station.id)
+
+    try:
+        await run_in_threadpool(work)
+    except HubError:
+        return back("/console/stations", "error")
+    return back("/console/stations", "revoked")

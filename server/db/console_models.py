@@ -1,0 +1,107 @@
+"""Tables owned by the staff web console (server/console/), on the hub's declarative base.
+
+- `console_sessions`: logged-in browsers. The cookie carries a random token; only its SHA-256 is
+  stored, so a database dump cannot be replayed as a login. Each row holds its CSRF token.
+- `console_audit`: who saw which personal data, and what they changed (append-only).
+- `staff_stations`: which stations a `staff` user is responsible for (none = all).
+- `hub_residents`, `resident_checkins`, `request_facts`: an index the console builds from pushed
+  payloads (the hub learns residents only from what stations push). Names and contacts stay
+  encrypted (`data_enc`); plain columns are what the check-in page and statistics filter on.
+- `checkin_visits`: the "visited" action on a missing daily check-in.
+- `console_state`: small key/value facts such as the index watermark.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.db.models import Base, Stamp, utcnow
+
+
+class ConsoleSession(Base):
+    __tablename__ = "console_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(Stamp)  # absolute end, whatever the activity
+    ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class ConsoleAudit(Base):
+    __tablename__ = "console_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(Stamp, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    username: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(48))
+    target: Mapped[str] = mapped_column(String(128))  # e.g. request:<uuid>, station:<name>
+    station_id: Mapped[str | None] = mapped_column(String(36))
+    detail: Mapped[str | None] = mapped_column(Text)  # never personal data itself
+    ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class StaffStation(Base):
+    __tablename__ = "staff_stations"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), primary_key=True)
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id"), primary_key=True)
+
+
+class HubResident(Base):
+    __tablename__ = "hub_residents"
+    __table_args__ = (Index("ix_hub_residents_alone", "station_id", "living_alone"),)
+
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id"), primary_key=True)
+    resident_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    living_alone: Mapped[bool] = mapped_column(Boolean, default=False)
+    data_enc: Mapped[bytes] = mapped_column(LargeBinary)  # name, phone, address, emergency contact
+    seen_at: Mapped[datetime] = mapped_column(Stamp)  # station time of the snapshot kept
+    last_checkin_at: Mapped[datetime | None] = mapped_column(Stamp)
+
+
+class ResidentCheckin(Base):
+    __tablename__ = "resident_checkins"
+
+    station_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    resident_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # the hub's local day
+
+
+class RequestFacts(Base):
+    """Non-personal facts read out of a sealed payload once, so statistics need not decrypt."""
+
+    __tablename__ = "request_facts"
+    __table_args__ = (Index("ix_request_facts_slot", "slot_id"),)
+
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), primary_key=True)
+    resident_key: Mapped[str | None] = mapped_column(String(64))
+    category: Mapped[str | None] = mapped_column(String(64))
+    slot_id: Mapped[str | None] = mapped_column(String(64))  # booked slot; changed when staff move it
+    slot_state: Mapped[str | None] = mapped_column(String(16))  # None | confirmed | moved | refused
+
+
+class CheckinVisit(Base):
+    __tablename__ = "checkin_visits"
+    __table_args__ = (Index("ix_checkin_visits_day", "station_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.id"))
+    resident_key: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)
+    visited_by: Mapped[str] = mapped_column(String(64))
+    visited_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+    note_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class ConsoleState(Base):
+    __tablename__ = "console_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

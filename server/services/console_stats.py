@@ -1,0 +1,168 @@
+"""Statistics for the console (数据驱动): what residents ask for, how fast the office answers.
+
+- requests per service and per station per week (the hub's local weeks, Monday first);
+- median time from arrival to first response (leaving 新) and to close (办结/退回), per service;
+- the most frequent problem categories, and words in problem descriptions: CJK character bigrams
+  (no segmenter is installed on a closed network; bigrams catch 路灯, 漏水, 垃圾 well enough)
+  minus bigrams made of function characters;
+- daily check-in rates of living-alone residents (see resident_index.checkin_rates).
+Each table also goes out as CSV.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server.core.keys import HubKeys
+from server.db.console_models import RequestFacts
+from server.db.models import RequestHistory, ServiceRequest, Station
+from server.services.console_queue import WORK_KINDS
+from server.services.records import payload_aad
+
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_LATIN = re.compile(r"[A-Za-z]{3,}")
+_STOP = set("的了是在我你他她它们这那有和也都就不很吗呢吧啊呀个一上下来去说要会到着把被给让为与及或但而还又再没么什怎样家里")
+WORD_SAMPLE = 5000
+
+
+@dataclass
+class Stats:
+    weeks: list[date]  # Mondays, oldest first
+    by_service: dict[str, list[int]] = field(default_factory=dict)  # service → count per week
+    by_station: dict[str, list[int]] = field(default_factory=dict)
+    response_hours: dict[str, tuple[float | None, float | None, int]] = field(default_factory=dict)
+    categories: list[tuple[str, int]] = field(default_factory=list)
+    words: list[tuple[str, int]] = field(default_factory=list)
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def week_start(at: datetime, tz: ZoneInfo) -> date:
+    day = _aware(at).astimezone(tz).date()
+    return day - timedelta(days=day.weekday())
+
+
+def compute(
+    session: Session, keys: HubKeys, tz: ZoneInfo, *, weeks: int = 8, scope: Sequence[str] | None = None,
+    now: datetime | None = None,
+) -> Stats:
+    now = now or datetime.now(UTC)
+    this_week = week_start(now, tz)
+    mondays = [this_week - timedelta(weeks=i) for i in range(weeks - 1, -1, -1)]
+    since = datetime.combine(mondays[0], datetime.min.time(), tz).astimezone(UTC)
+    out = Stats(weeks=mondays)
+    index = {d: i for i, d in enumerate(mondays)}
+    names = dict(session.execute(select(Station.id, Station.name)).all())
+    where = [ServiceRequest.kind.in_(WORK_KINDS), ServiceRequest.received_at >= since]
+    if scope is not None:
+        where.append(ServiceRequest.station_id.in_(list(scope)))
+    for service, station_id, at in session.execute(
+        select(ServiceRequest.service, ServiceRequest.station_id, ServiceRequest.received_at).where(*where)
+    ):
+        i = index.get(week_start(at, tz))
+        if i is None:
+            continue
+        out.by_service.setdefault(service, [0] * weeks)[i] += 1
+        out.by_station.setdefault(names.get(station_id, station_id), [0] * weeks)[i] += 1
+    out.response_hours = _response_times(session, where)
+    out.categories = _categories(session, where)
+    out.words = top_words(_descriptions(session, keys, where))
+    return out
+
+
+def _response_times(session: Session, where: list) -> dict[str, tuple[float | None, float | None, int]]:  # type: ignore[type-arg]
+    first = (
+        select(RequestHistory.request_id, func.min(RequestHistory.at).label("at"))
+        .where(RequestHistory.from_status == "new")
+        .group_by(RequestHistory.request_id)
+        .subquery()
+    )
+    closed = (
+        select(RequestHistory.request_id, func.min(RequestHistory.at).label("at"))
+        .where(RequestHistory.to_status.in_(("done", "rejected")))
+        .group_by(RequestHistory.request_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ServiceRequest.service, ServiceRequest.received_at, first.c.at, closed.c.at)
+        .outerjoin(first, first.c.request_id == ServiceRequest.id)
+        .outerjoin(closed, closed.c.request_id == ServiceRequest.id)
+        .where(*where)
+    ).all()
+    firsts: dict[str, list[float]] = defaultdict(list)
+    closes: dict[str, list[float]] = defaultdict(list)
+    counts: Counter[str] = Counter()
+    for service, received, first_at, closed_at in rows:
+        counts[service] += 1
+        for bucket, at in ((firsts, first_at), (closes, closed_at)):
+            if at is not None:
+                hours = (_aware(at) - _aware(received)).total_seconds() / 3600
+                bucket[service].append(max(0.0, hours))
+                bucket["*"].append(max(0.0, hours))
+    counts["*"] = sum(counts.values())
+    return {
+        s: (
+            statistics.median(firsts[s]) if firsts[s] else None,
+            statistics.median(closes[s]) if closes[s] else None,
+            counts[s],
+        )
+        for s in counts
+    }
+
+
+def _categories(session: Session, where: list) -> list[tuple[str, int]]:  # type: ignore[type-arg]
+    rows = session.execute(
+        select(RequestFacts.category, func.count())
+        .join(ServiceRequest, ServiceRequest.id == RequestFacts.request_id)
+        .where(*where, ServiceRequest.service == "problem_report", RequestFacts.category.is_not(None))
+        .group_by(RequestFacts.category)
+        .order_by(func.count().desc())
+    ).all()
+    return [(str(c), int(n)) for c, n in rows]
+
+
+def _descriptions(session: Session, keys: HubKeys, where: list) -> list[str]:  # type: ignore[type-arg]
+    rows = session.execute(
+        select(ServiceRequest.id, ServiceRequest.payload_enc)
+        .where(*where, ServiceRequest.service == "problem_report")
+        .order_by(ServiceRequest.received_at.desc())
+        .limit(WORD_SAMPLE)
+    ).all()
+    texts = []
+    for rid, blob in rows:
+        payload = keys.decrypt_json(blob, payload_aad(rid))
+        fields = payload.get("fields") if isinstance(payload, dict) else None
+        if isinstance(fields, dict) and isinstance(fields.get("description"), str):
+            texts.append(fields["description"])
+    return texts
+
+
+def top_words(texts: Sequence[str], n: int = 20) -> list[tuple[str, int]]:
+    """Most frequent CJK bigrams (counted once per text) and Latin words."""
+    counts: Counter[str] = Counter()
+    for text in texts:
+        found: set[str] = set()
+        for run in _CJK_RUN.findall(text):
+            for i in range(len(run) - 1):
+                pair = run[i : i + 2]
+                if pair[0] not in _STOP and pair[1] not in _STOP:
+                    found.add(pair)
+        found.update(w.lower() for w in _LATIN.findall(text))
+        counts.update(found)
+    return [(w, c) for w, c in counts.most_common(n) if c > 1 or len(texts) < 5]
+
+
+def checkin_days(now: datetime, tz: ZoneInfo, n: int = 14) -> list[date]:
+    today = _aware(now).astimezone(tz).date()
+    return [today - timedelta(days=i) for i in range(n - 1, -1, -1)]
