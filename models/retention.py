@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select, text
 
-from models.schema import OutboxItem, OutboxState, RequestState, ServiceRequest, utcnow
+from models.schema import OutboxAttachment, OutboxItem, OutboxState, RequestState, ServiceRequest, utcnow
 
 if TYPE_CHECKING:
     from models.station import Actor, Station
@@ -43,6 +43,7 @@ def purge(station: Station, actor: Actor, *, days: int | None = None, dry_run: b
         chunk = ids[start : start + batch]
         with station.write() as session:
             session.execute(delete(OutboxItem).where(OutboxItem.request_id.in_(chunk)))
+            session.execute(delete(OutboxAttachment).where(OutboxAttachment.request_id.in_(chunk)))
             session.execute(delete(ServiceRequest).where(ServiceRequest.id.in_(chunk)))
             station.audit.append(session, actor.label, "purge", "requests", count=len(chunk), retention_days=days)
     with station.engine.connect() as conn:

@@ -217,3 +217,15 @@ class PulledChange(Base):
     kind: Mapped[str] = mapped_column(String(16))
     ref_id: Mapped[str] = mapped_column(String(64))
     applied_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class OutboxAttachment(Base):
+    """A photo sealed to the hub key, waiting for (or done with) its chunked, resumable upload. Named
+    by the SHA-256 of the sealed bytes, which never change, so an interrupted upload resumes."""
+
+    __tablename__ = "outbox_attachments"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), index=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    uploaded_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)

@@ -9,6 +9,7 @@ quarantined, so one bad record never blocks the others.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -72,6 +73,7 @@ class SyncEngine:
         report.sealed = outbox.fill_outbox(self.station, credential.hub_public_key, credential.station_id)
         client = self._client_factory(credential, self.hub_url)
         try:
+            self._upload_photos(client)
             self._push_all(client, report)
             self._pull_all(client, report)
         except AuthRefused as exc:
@@ -86,6 +88,14 @@ class SyncEngine:
         report.waiting = len(outbox.pending(self.station))
         self._note_result(report)
         return report
+
+    # -- photos ------------------------------------------------------------------------------
+    def _upload_photos(self, client: HubClient) -> None:
+        """Before the envelopes that name them: each photo resumes where an earlier attempt stopped."""
+        for sha256, request_id, sealed in outbox.pending_attachments(self.station):
+            state = client.upload_attachment(sealed, record_id=uuid.UUID(request_id))
+            if state.complete and state.sha256 == sha256:
+                outbox.mark_uploaded(self.station, sha256)
 
     # -- push --------------------------------------------------------------------------------
     def _push_all(self, client: HubClient, report: SyncReport) -> None:

@@ -10,6 +10,7 @@ hub acknowledges an identical re-push as a duplicate.
 from __future__ import annotations
 
 import base64
+import hashlib
 import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 
 from sync.protocol import Envelope, ItemResult, RecordKind
-from sync.sealing import seal_envelope
+from sync.sealing import record_aad, seal, seal_envelope
 
 if TYPE_CHECKING:
     from models.station import Station
@@ -68,11 +69,12 @@ def fill_outbox(station: Station, hub_public_key: bytes, station_id: str, *, bat
             )
             for row in rows:
                 assert row.station_seq is not None and row.receipt_code is not None
+                fields = _detach_photos(session, row.id, station.requests.fields_of(row), hub_public_key)
                 payload = {
                     "service": row.service,
                     "receipt_code": row.receipt_code,
                     "resident": _resident_snapshot(station, row.resident_id),
-                    "fields": station.requests.fields_of(row),
+                    "fields": fields,
                     "created_at": row.created_at.isoformat() + "Z",
                     "urgent": row.urgent,
                 }
@@ -117,6 +119,44 @@ def fill_outbox(station: Station, hub_public_key: bytes, station_id: str, *, bat
             made += len(rows) + len(events)
         if len(rows) < batch and len(events) < batch:
             return made
+
+
+def _detach_photos(session: Any, request_id: str, fields: dict[str, Any], hub_public_key: bytes) -> dict[str, Any]:
+    """Photos travel as sealed attachments (chunked, resumable), not inside the envelope: each one is
+    sealed once here and the field keeps only its SHA-256, which the hub's console looks up."""
+    from models.schema import OutboxAttachment
+
+    out: dict[str, Any] = {}
+    for key, value in fields.items():
+        if isinstance(value, dict) and "jpeg_base64" in value:
+            photo = base64.b64decode(value["jpeg_base64"])
+            sealed = seal(photo, hub_public_key, record_aad(request_id, "attachment"))
+            digest = hashlib.sha256(sealed).hexdigest()
+            session.merge(OutboxAttachment(sha256=digest, request_id=request_id, sealed=sealed))
+            out[key] = {"photo_sha256": digest, "size": len(photo)}
+        else:
+            out[key] = value
+    return out
+
+
+def pending_attachments(station: Station) -> list[tuple[str, str, bytes]]:
+    """(sha256, request id, sealed bytes) of photos not yet fully at the hub."""
+    from models.schema import OutboxAttachment
+
+    with station.read() as session:
+        rows = session.execute(
+            select(OutboxAttachment).where(OutboxAttachment.uploaded_at.is_(None)).order_by(OutboxAttachment.created_at)
+        ).scalars()
+        return [(r.sha256, r.request_id, r.sealed) for r in rows]
+
+
+def mark_uploaded(station: Station, sha256: str) -> None:
+    from models.schema import OutboxAttachment, utcnow
+
+    with station.write() as session:
+        row = session.get(OutboxAttachment, sha256)
+        if row is not None:
+            row.uploaded_at = utcnow()
 
 
 def _item_from(env: Envelope, request_id: str | None) -> Any:
