@@ -13,6 +13,8 @@ from models.catalogue import bundled_catalogue
 from ui.context import UiContext
 from ui.ports import LocalSyncStatus, SpeechPort, SyncPort, VoicePort
 
+SYNC_START_DELAY_MS = 1500
+
 
 class AppContext(UiContext):
     """The UiContext plus the choice of port implementations. Other areas plug in here:
@@ -27,6 +29,13 @@ class AppContext(UiContext):
 
     def _on_changed(self, what: str) -> None:
         if what == "station" and self.station is not None and self._sync_loop is None:
+            from PySide6.QtCore import QTimer
+
+            # After the first paint: the kiosk is usable at once, and sync needs no hurry.
+            QTimer.singleShot(SYNC_START_DELAY_MS, self._start_sync_if_unlocked)
+
+    def _start_sync_if_unlocked(self) -> None:
+        if self.station is not None and self._sync_loop is None:
             self.start_sync()
 
     def start_sync(self) -> None:
