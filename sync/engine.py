@@ -85,7 +85,7 @@ class SyncEngine:
         finally:
             outbox.release_sending(self.station)
             client.close()
-        report.waiting = len(outbox.pending(self.station))
+        report.waiting = outbox.count_pending(self.station)
         self._note_result(report)
         return report
 

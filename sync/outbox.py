@@ -205,6 +205,20 @@ def pending(station: Station, limit: int = 5000) -> list[Envelope]:
     return [envelope_of(i) for i in items]
 
 
+def count_pending(station: Station) -> int:
+    from sqlalchemy import func
+
+    from models.schema import OutboxItem, OutboxState
+
+    with station.read() as session:
+        return int(
+            session.execute(
+                select(func.count()).select_from(OutboxItem)
+                .where(OutboxItem.state.in_((OutboxState.QUEUED, OutboxState.SENDING)))
+            ).scalar_one()
+        )
+
+
 def mark_sending(station: Station, ids: Sequence[uuid.UUID]) -> None:
     from models.schema import OutboxItem, OutboxState, RequestState, ServiceRequest
 
