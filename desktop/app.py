@@ -75,19 +75,31 @@ class AppContext(UiContext):
         if os.environ.get("YIZHAN_NO_VOICE"):
             return
         try:
-            from ui.voice_adapter import BridgeSpeech, BridgeVoice
             from ui.voice_bridge import VoiceBridge
 
             bridge = VoiceBridge(self)
         except Exception:  # no vosk/model/microphone: voice stays off, the kiosk says so by touch
             return
+        self.plug_bridge(bridge, window)
+        self._warm_prompt_cache(bridge)
+
+    def plug_bridge(self, bridge: Any, window: Any, *, listen: bool = True) -> Any:
+        """Wire a VoiceBridge into the kiosk: intents and dictation to the window, the voice strip
+        (heard text, questions with 是 / 不是, why voice is off, 按住说话) to the bridge, the current
+        screen's commands to the recognizer. `listen=False` leaves the microphone alone (tests feed
+        WAVs through `bridge.play_wav`). Returns the BridgeVoice port."""
+        from ui.voice_adapter import BridgeSpeech, BridgeVoice
+
         voice = BridgeVoice(bridge)
         self.plug_voice(voice)
         self.plug_speech(BridgeSpeech(bridge))
         voice.connect_intents(window.on_intent)
         voice.on_text = window.on_dictation
-        voice.set_enabled(self.voice_on)
-        self._warm_prompt_cache(bridge)
+        voice.connect_panel(window.voice_panel)
+        if listen:
+            voice.set_enabled(self.voice_on)
+        window.refresh_voice()  # the screen on show was announced before voice was plugged in
+        return voice
 
     def _warm_prompt_cache(self, bridge: Any) -> None:
         """Pre-render the catalogue's fixed prompts (they name nobody) so each screen speaks at once."""

@@ -1,6 +1,6 @@
-"""The kiosk window: header (station name, date, sync status strip), the screen stack, the bottom bar
-(返回 · 首页 · 字号 · 语音 · 请志愿者帮忙) present on every screen, the idle card, theme application,
-and routing of voice intents.
+"""The kiosk window: header (station name, date, sync status strip), the screen stack, the voice strip
+(what voice heard or asks, why it is off, 按住说话), the bottom bar (返回 · 首页 · 字号 · 语音 ·
+请志愿者帮忙) present on every screen, the idle card, theme application, and routing of voice intents.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from ui.idle import IdleCard, IdleWatcher
 from ui.navigator import Navigator, ScreenKey
 from ui.ports import SyncStatus
 from ui.theme import PALETTES, pick_family, qpalette, stylesheet
+from ui.voice_panel import VoicePanel
 from ui.widgets import LongPressLabel, apply_icons, button, label, set_text
 
 STATUS_REFRESH_MS = 10_000
@@ -35,10 +36,15 @@ class KioskWindow(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
-        outer.addWidget(self._build_header())
+        self.header = self._build_header()
+        outer.addWidget(self.header)
         self.stack = QStackedWidget()
         outer.addWidget(self.stack, 1)
-        outer.addWidget(self._build_bottom_bar())
+        self.voice_panel = VoicePanel(ctx)
+        self.voice_panel.hide()  # shown once the station is unlocked (voice listens only then)
+        outer.addWidget(self.voice_panel)
+        self.bottom_bar = self._build_bottom_bar()
+        outer.addWidget(self.bottom_bar)
         self.nav = Navigator(ctx, self.stack)
         self.nav.changed.connect(self._on_screen)
         self.idle = IdleWatcher(self)
@@ -106,6 +112,7 @@ class KioskWindow(QWidget):
         self.voice_button.setProperty("icon_name", "fa5s.microphone" if ctx.voice_on else "fa5s.microphone-slash")
         set_text(self.help_button, ctx.tr("bar.help"))
         set_text(self.staff_exit, ctx.tr("staff.sign_out"))
+        self.voice_panel.retranslate()
         self._tick()
         self.show_status(ctx.last_status)
         apply_icons(self, PALETTES[ctx.theme], ctx.scale)
@@ -122,6 +129,7 @@ class KioskWindow(QWidget):
         if isinstance(app, QApplication):
             app.setPalette(qpalette(PALETTES[ctx.theme]))
             app.setStyleSheet(css)
+        self.voice_panel.apply_theme()
         apply_icons(self, PALETTES[ctx.theme], ctx.scale)
 
     def refresh_status(self) -> None:
@@ -175,6 +183,7 @@ class KioskWindow(QWidget):
         if what in ("scale", "theme"):
             self.apply_theme()
             self.retranslate()
+            self.fit_voice_panel()
         elif what in ("locale", "settings"):
             self.apply_theme()
             self.retranslate()
@@ -193,6 +202,8 @@ class KioskWindow(QWidget):
 
     def _on_screen(self, screen: Any) -> None:
         locked = self.ctx.station is None
+        self.voice_panel.screen_changed()
+        self.fit_voice_panel()
         for widget in (self.back_button, self.home_button, self.help_button):
             widget.setEnabled(not locked)
         self.back_button.setEnabled(not locked and self.nav.current_key != ScreenKey.HOME)
@@ -207,6 +218,25 @@ class KioskWindow(QWidget):
         if self.nav.current_key == ScreenKey.HOME:
             self.refresh_status()
 
+    def fit_voice_panel(self) -> None:
+        """Show the voice strip when the station is open and the screen on show still fits beside it.
+        At the largest text sizes a tall screen (the ID keypad) needs the room: the strip then steps
+        aside rather than squeeze its buttons together (the voice layer still speaks its questions)."""
+        page = self.stack.currentWidget()
+        panel = self.voice_panel
+        if self.ctx.station is None or page is None:
+            panel.setVisible(False)
+            return
+        header, bar = self.header.height(), self.bottom_bar.height()
+        room = self.height() - max(header, self.header.minimumSizeHint().height()) - max(
+            bar, self.bottom_bar.minimumSizeHint().height())
+        panel.setVisible(page.minimumSizeHint().height() + panel.sizeHint().height() <= room)
+
+    def refresh_voice(self) -> None:
+        """Tell a newly plugged voice port about the screen on show now."""
+        if self.nav.current is not None:
+            self._update_voice(self.nav.current)
+
     def _update_voice(self, screen: Any) -> None:
         if screen is self.nav.current and self.ctx.station is not None:
             self.ctx.voice.set_screen(screen.voice_screen_id(), self.ctx.locale, screen.voice_intents())
@@ -220,6 +250,13 @@ class KioskWindow(QWidget):
 
     def on_intent(self, intent: str) -> None:
         """A recognised voice intent: the screen's own first, then the global commands."""
+        self.voice_panel.keep_heard = True  # the words stay shown on the screen they lead to
+        try:
+            self._act_on_intent(intent)
+        finally:
+            self.voice_panel.keep_heard = False
+
+    def _act_on_intent(self, intent: str) -> None:
         screen = self.nav.current
         if self.idle_card.isVisible():
             self.idle_card.resume.emit()
@@ -262,6 +299,7 @@ class KioskWindow(QWidget):
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
         self.idle_card.setGeometry(self.rect())
+        self.fit_voice_panel()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.allow_close:

@@ -332,6 +332,20 @@ class VoiceController:
         else:
             self._say(message("cancelled", self._screen.locale), self._screen.locale)
 
+    def answer(self, yes: bool) -> bool:
+        """The resident answered the pending question by touch (the 是 / 不是 buttons): exactly as if
+        they had said 是 or 不是. False (and nothing happens) when no question is pending any more,
+        e.g. the screen changed or a spoken answer came first."""
+        with self._lock:
+            pending, self._pending = self._pending, None
+        if pending is None:
+            return False
+        if yes:
+            self._emit(IntentEvent(pending.intent, pending.result.confidence, "", True, pending.result))
+        else:
+            self._say(message("cancelled", self._screen.locale), self._screen.locale)
+        return True
+
     def _ask(self, result: IntentResult, locale: str) -> None:
         intent = result.intent or ""
         label = intent_label(intent, locale, self.catalogue)
