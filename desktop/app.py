@@ -76,8 +76,11 @@ class AppContext(UiContext):
             return
         try:
             from ui.voice_bridge import VoiceBridge
+            from voice.tts import Speaker
 
-            bridge = VoiceBridge(self)
+            # Speech works even when recognition cannot (no model for this locale, no microphone):
+            # every screen still speaks its prompt.
+            bridge = VoiceBridge(self, speaker=Speaker())
         except Exception:  # no vosk/model/microphone: voice stays off, the kiosk says so by touch
             return
         self.plug_bridge(bridge, window)

@@ -378,6 +378,18 @@ class VoiceController:
         if self.speaker is not None:
             self.speaker.say(text, locale or self._screen.locale)
 
+    def set_volume(self, volume: float) -> None:
+        """Station default volume (also what each new resident starts with)."""
+        if self.speaker is not None:
+            self.speaker.settings = replace(self.speaker.settings, volume=max(0.0, min(1.0, volume)))
+
+    def set_rate(self, rate: int) -> None:
+        """Station default speaking rate (words or characters per minute), for every locale."""
+        if self.speaker is not None:
+            settings = self.speaker.settings
+            rates = {locale: int(rate) for locale in {*settings.rates, "zh_CN", "en", "ko"}}
+            self.speaker.settings = replace(settings, rates=rates)
+
     def _say(self, text: str, locale: str) -> None:
         if self.speak_feedback:
             self.say(text, locale)

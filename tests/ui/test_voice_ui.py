@@ -241,3 +241,25 @@ def test_without_a_microphone_the_kiosk_says_so(
     # the model is ready but nothing can be heard: the strip keeps saying why, with no 按住说话
     assert strip.text.text() == message("no_microphone", "ko")
     assert not strip.ptt_button.isVisible()
+
+
+def test_real_wiring_speaks_prompts_even_without_recognition(
+    zh_kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app's own wiring (plug_available_voice): no Mandarin model here, so recognition is off —
+    but every screen still speaks, through a real Speaker whose volume follows the station setting."""
+    from voice.tts import Speaker
+
+    said: list[tuple[str, str]] = []
+    monkeypatch.setattr(Speaker, "say", lambda self, text, locale: said.append((text, locale)))
+    monkeypatch.delenv("YIZHAN_NO_VOICE", raising=False)
+    kiosk = zh_kiosk
+    kiosk.ctx.plug_available_voice(kiosk.window)
+    speaker = kiosk.ctx.voice.bridge.controller.speaker
+    assert isinstance(speaker, Speaker)
+    kiosk.ctx.settings["tts_volume"] = 0.6
+    kiosk.ctx.reset_audio()
+    assert speaker.settings.volume == pytest.approx(0.6)
+    kiosk.click(kiosk.ctx.pick(kiosk.ctx.catalogue.get("problem_report").title))
+    kiosk.qtbot.waitUntil(lambda: any("身份" in text for text, _ in said), timeout=5000)
+    assert all(locale == "zh_CN" for _, locale in said)
