@@ -4,9 +4,10 @@ so any number of uvicorn workers (or machines sharing both) can serve the same h
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import console
 from server.api import errors
@@ -32,21 +33,45 @@ def create_app(settings: HubSettings) -> FastAPI:
         app.include_router(module.router)
     console.install(app)
 
-    @app.middleware("http")
-    async def _frame(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_PUSH_BYTES + 64 * 1024:
-            # Refuse before reading a single body byte.
-            return errors.error_response(
-                413, "payload_too_large", f"request body over {MAX_PUSH_BYTES} bytes"
-            )
-        response = await call_next(request)
-        # Lets a station with a drifting clock correct its signing timestamp (see sync/client.py).
-        response.headers[H_HUB_TIME] = str(int(time.time()))
-        response.headers["Cache-Control"] = "no-store"
-        return response
+    # Outermost, so Server-Timing covers everything the app does for the request.
+    app.add_middleware(_FrameMiddleware)
 
     return app
+
+
+class _FrameMiddleware:
+    """Pure ASGI (no BaseHTTPMiddleware task group and body streams per request — measurable on the
+    sync hot path): refuses an oversized body before reading it, and stamps every response with
+    the hub's clock, no-store and the app's own time (`Server-Timing: app;dur=ms`, which
+    bench/hub_load.py and bench/console.py read to tell server time from queueing)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+
+        async def send_framed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                # Lets a station with a drifting clock correct its signing timestamp (sync/client.py).
+                headers[H_HUB_TIME] = str(int(time.time()))
+                headers["Cache-Control"] = "no-store"
+                headers.append("Server-Timing", f"app;dur={(time.perf_counter() - started) * 1000:.1f}")
+            await send(message)
+
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_PUSH_BYTES + 64 * 1024:
+            # Refuse before reading a single body byte.
+            refusal = errors.error_response(
+                413, "payload_too_large", f"request body over {MAX_PUSH_BYTES} bytes"
+            )
+            await refusal(scope, receive, send_framed)
+            return
+        await self.app(scope, receive, send_framed)
 
 
 def create_app_from_env() -> FastAPI:

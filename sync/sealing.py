@@ -64,18 +64,28 @@ def seal(plaintext: bytes, hub_public_key: bytes, aad: bytes) -> bytes:
     return bytes([SEAL_VERSION]) + eph_pub + nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
 
 
+class SealOpener:
+    """Opens sealed payloads with one hub private key, parsed once (the hub opens thousands)."""
+
+    def __init__(self, hub_private_key: bytes) -> None:
+        self._private = X25519PrivateKey.from_private_bytes(hub_private_key)
+        self._public_raw = _raw_public(self._private.public_key())
+
+    def open(self, blob: bytes, aad: bytes) -> bytes:
+        if len(blob) < _HEADER_LEN + 16 or blob[0] != SEAL_VERSION:
+            raise SealError("not a sealed payload of a known version")
+        eph_pub = blob[1 : 1 + _PUB_LEN]
+        nonce = blob[1 + _PUB_LEN : _HEADER_LEN]
+        try:
+            shared = self._private.exchange(X25519PublicKey.from_public_bytes(eph_pub))
+            key = _derive(shared, eph_pub, self._public_raw)
+            return AESGCM(key).decrypt(nonce, blob[_HEADER_LEN:], aad)
+        except (InvalidTag, ValueError) as exc:
+            raise SealError("sealed payload does not open with this hub key") from exc
+
+
 def open_sealed(blob: bytes, hub_private_key: bytes, aad: bytes) -> bytes:
-    if len(blob) < _HEADER_LEN + 16 or blob[0] != SEAL_VERSION:
-        raise SealError("not a sealed payload of a known version")
-    private = X25519PrivateKey.from_private_bytes(hub_private_key)
-    eph_pub = blob[1 : 1 + _PUB_LEN]
-    nonce = blob[1 + _PUB_LEN : _HEADER_LEN]
-    try:
-        shared = private.exchange(X25519PublicKey.from_public_bytes(eph_pub))
-        key = _derive(shared, eph_pub, _raw_public(private.public_key()))
-        return AESGCM(key).decrypt(nonce, blob[_HEADER_LEN:], aad)
-    except (InvalidTag, ValueError) as exc:
-        raise SealError("sealed payload does not open with this hub key") from exc
+    return SealOpener(hub_private_key).open(blob, aad)
 
 
 def seal_envelope(

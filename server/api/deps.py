@@ -5,31 +5,49 @@ id, a timestamp, a random nonce and an HMAC-SHA256 over method, path+query, time
 the body's SHA-256, keyed by the secret issued at enrolment. The hub refuses unknown or revoked
 stations, bad signatures, timestamps outside ±5 min, and any nonce it has already seen from that
 station within the window, so a captured request cannot be replayed.
+
+Hot path (push, pull): `signed_station` checks the headers and the signature before any database
+work, using the worker's cache of decrypted secrets; the route then runs `signed_transaction`, which
+claims the nonce — re-checking revocation and the secret against the database in the same
+statement — and does the work in one transaction on one connection (services/station_auth.py).
 """
 
 from __future__ import annotations
 
-import random
+import asyncio
+import logging
+import os
 import time
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Annotated
+import weakref
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Header, Request
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from server.api.state import HubState
-from server.core.db import transaction
-from server.db.models import RequestNonce, Station
 from server.services.errors import HubError
-from server.services.stations import secret_aad
+from server.services.station_auth import (
+    Credential,
+    SignedStation,
+    bad_signature,
+    claim_nonce,
+    load_credential,
+    prune_due,
+    prune_nonces,
+    record_refused_nonce,
+    station_revoked,
+)
 from sync.protocol import MAX_PUSH_BYTES, SIGNATURE_WINDOW_SECONDS, verify_signature
 
-_SEEN_GRANULARITY = timedelta(seconds=60)
 _MAX_SIGNED_BODY = MAX_PUSH_BYTES + 64 * 1024  # JSON framing around a full 1 MB batch
+
+T = TypeVar("T")
+log = logging.getLogger("yizhan.hub")
 
 
 def get_state(request: Request) -> HubState:
@@ -40,24 +58,19 @@ def get_state(request: Request) -> HubState:
 StateDep = Annotated[HubState, Depends(get_state)]
 
 
-@dataclass(frozen=True)
-class StationContext:
-    station_id: str
-    name: str
-
-
 def _unauthorised(code: str, message: str) -> HubError:
     return HubError(401, code, message)
 
 
-async def authenticated_station(
+async def signed_station(
     request: Request,
     state: StateDep,
     x_yizhan_station: Annotated[str | None, Header(max_length=64)] = None,
     x_yizhan_timestamp: Annotated[str | None, Header(max_length=32)] = None,
     x_yizhan_nonce: Annotated[str | None, Header(max_length=64)] = None,
     x_yizhan_signature: Annotated[str | None, Header(max_length=128)] = None,
-) -> StationContext:
+) -> SignedStation:
+    """Headers, clock window and signature. The nonce is claimed later, with the request's work."""
     if not (x_yizhan_station and x_yizhan_timestamp and x_yizhan_nonce and x_yizhan_signature):
         raise _unauthorised("unauthenticated", "this endpoint needs a signed station request")
     try:
@@ -72,53 +85,97 @@ async def authenticated_station(
     if len(body) > _MAX_SIGNED_BODY:
         raise HubError(413, "payload_too_large", f"request body over {MAX_PUSH_BYTES} bytes")
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    # The look-up is blocking database work: keep it off the event loop.
-    return await run_in_threadpool(
-        _check_and_record,
-        state,
-        request.method,
-        path,
-        x_yizhan_station,
-        x_yizhan_timestamp,
-        x_yizhan_nonce,
-        x_yizhan_signature,
-        body,
+
+    def verifies(cred: Credential) -> bool:
+        return verify_signature(
+            cred.secret, x_yizhan_signature, request.method, path, x_yizhan_timestamp, x_yizhan_nonce, body
+        )
+
+    cred = state.credentials.get(x_yizhan_station)
+    if cred is None or not verifies(cred):
+        # Not cached, or cached before a re-enrolment rotated the secret: read it (off the loop).
+        cred = await run_in_threadpool(_load_credential, state, x_yizhan_station)
+        if not verifies(cred):
+            raise bad_signature()
+    if cred.revoked:
+        # Checked after the signature so only the real station learns that it was revoked.
+        raise station_revoked()
+    return SignedStation(
+        station_id=cred.station_id, name=cred.name, nonce=x_yizhan_nonce, secret_enc=cred.secret_enc
     )
 
 
-def _check_and_record(
-    state: HubState, method: str, path: str, station_id: str, ts: str, nonce: str, signature: str, body: bytes
-) -> StationContext:
-    with transaction(state.sessions) as session:
-        station = session.get(Station, station_id)
-        if station is None or station.secret_enc is None:
-            raise _unauthorised("unknown_station", "station is not enrolled at this hub")
-        secret = state.keys.decrypt(station.secret_enc, secret_aad(station.id))
-        if not verify_signature(secret, signature, method, path, ts, nonce, body):
-            raise _unauthorised("bad_signature", "request signature does not verify")
-        if station.revoked_at is not None:
-            # Checked after the signature so only the real station learns that it was revoked.
-            raise HubError(403, "station_revoked", "this station has been revoked by the hub")
-        now = datetime.now(UTC)
-        if station.last_seen_at is None or now - _aware(station.last_seen_at) > _SEEN_GRANULARITY:
-            station.last_seen_at = now  # not on every request: a row write per call costs throughput
-        _record_nonce(session, station.id, nonce)
-        return StationContext(station_id=station.id, name=station.name)
+def _load_credential(state: HubState, station_id: str) -> Credential:
+    with state.engine.connect() as conn:
+        cred = load_credential(conn, state.keys, station_id)
+    state.credentials.put(cred)
+    return cred
 
 
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite hands back naive datetimes
+SignedDep = Annotated[SignedStation, Depends(signed_station)]
 
 
-def _record_nonce(session: Session, station_id: str, nonce: str) -> None:
+_HOT_PATH_THREADS = int(os.environ.get("YIZHAN_HUB_SYNC_THREADS", "8"))
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def run_signed(
+    state: HubState, signed: SignedStation, work: Callable[[Connection], T]
+) -> tuple[T, float]:
+    """`signed_transaction` on a worker thread, at most `_HOT_PATH_THREADS` at a time per process.
+
+    The work is CPU-bound Python (opening sealed items, SQL round trips on loopback): more threads
+    than that only add GIL hand-offs, and more concurrent transactions than the connection pool
+    holds would open and close overflow connections (a PostgreSQL backend start each time).
+    Returns the result and the milliseconds spent in the transaction itself (no queueing).
+    """
+    loop = asyncio.get_running_loop()
+    limiter = _limiters.get(loop)
+    if limiter is None:
+        limiter = _limiters[loop] = anyio.CapacityLimiter(_HOT_PATH_THREADS)
+
+    def timed() -> tuple[T, float]:
+        started = time.perf_counter()
+        result = signed_transaction(state, signed, work)
+        return result, (time.perf_counter() - started) * 1000
+
+    return await anyio.to_thread.run_sync(timed, limiter=limiter)
+
+
+def signed_transaction(state: HubState, signed: SignedStation, work: Callable[[Connection], T]) -> T:
+    """Claim the request's nonce and do its work in one transaction (blocking: call off the loop).
+
+    If the work itself is refused (a HubError such as cursor_ahead), its transaction rolls back
+    and the nonce is recorded on its own, so the request stays single-use.
+    """
+    claimed = False
     try:
-        with session.begin_nested():
-            session.add(RequestNonce(station_id=station_id, nonce=nonce, seen_at=datetime.now(UTC)))
-    except IntegrityError:
-        raise _unauthorised("replayed", "this request was already received (replay refused)") from None
-    if random.random() < 0.01:  # amortised clean-up; nonces older than 2 windows cannot be replayed
-        cutoff = datetime.now(UTC) - timedelta(seconds=2 * SIGNATURE_WINDOW_SECONDS)
-        session.execute(delete(RequestNonce).where(RequestNonce.seen_at < cutoff))
+        with state.engine.begin() as conn:
+            claim_nonce(conn, state.credentials, signed)
+            claimed = True
+            result = work(conn)
+    except HubError:
+        if claimed:
+            with state.engine.begin() as conn:
+                record_refused_nonce(conn, signed)
+        raise
+    if prune_due():
+        try:
+            with state.engine.begin() as conn:
+                prune_nonces(conn)
+        except SQLAlchemyError:  # e.g. a deadlock with another worker's prune: the next one will do
+            log.warning("nonce prune skipped", exc_info=True)
+    return result
 
 
-StationDep = Annotated[StationContext, Depends(authenticated_station)]
+async def authenticated_station(signed: SignedDep, state: StateDep) -> SignedStation:
+    """For endpoints off the hot path (attachments): claim the nonce in a transaction of its own."""
+    await run_in_threadpool(signed_transaction, state, signed, lambda _conn: None)
+    return signed
+
+
+# Kept for the attachment routes: they read `.station_id`, which SignedStation has.
+StationContext = SignedStation
+StationDep = Annotated[SignedStation, Depends(authenticated_station)]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.core.config import HubSettings
 from server.core.keys import HubKeys
+from server.services.feed import BroadcastCache
+from server.services.station_auth import CredentialCache
 
 
 @dataclass(frozen=True)
@@ -17,3 +19,7 @@ class HubState:
     keys: HubKeys
     engine: Engine
     sessions: sessionmaker[Session]
+    # Per-process cache of decrypted station secrets; only a hint, see services/station_auth.py.
+    credentials: CredentialCache = field(default_factory=CredentialCache)
+    # Decrypted broadcast feed entries (immutable rows, no resident data), see services/feed.py.
+    broadcasts: BroadcastCache = field(default_factory=BroadcastCache)

@@ -13,8 +13,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import MutableHeaders
 
 from server.console import catalogue
 from server.console.auth import Viewer, console_settings, language
@@ -108,12 +109,12 @@ def flash_for(exc: HubError) -> str:
     return exc.code if exc.code in FLASH else "error"
 
 
-def security_headers(response: Response) -> None:
+def security_headers(headers: MutableHeaders) -> None:
     # Everything the console loads is its own: no CDN, no inline script, no framing.
-    response.headers["Content-Security-Policy"] = (
+    headers["Content-Security-Policy"] = (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         "media-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
     )
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    headers["X-Frame-Options"] = "DENY"
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "no-referrer"

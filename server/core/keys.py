@@ -13,12 +13,13 @@ import json
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from sync.sealing import generate_hub_keypair, public_key_id
+from sync.sealing import SealOpener, generate_hub_keypair, public_key_id
 
 _FIELD_VERSION = 1
 _NONCE_LEN = 12
@@ -38,15 +39,30 @@ class HubKeys:
     def key_id(self) -> str:
         return public_key_id(self.public_key)
 
+    # Parsed key objects, built once per process instead of once per field or sealed item (the hot
+    # path opens 20 sealed items and encrypts 20 fields per push). cached_property writes to the
+    # instance __dict__ directly, so it works on a frozen dataclass.
+    @cached_property
+    def _dek_cipher(self) -> AESGCM:
+        return AESGCM(self.dek)
+
+    @cached_property
+    def _opener(self) -> SealOpener:
+        return SealOpener(self.private_key)
+
     def encrypt(self, plaintext: bytes, aad: str) -> bytes:
         nonce = os.urandom(_NONCE_LEN)
-        return bytes([_FIELD_VERSION]) + nonce + AESGCM(self.dek).encrypt(nonce, plaintext, aad.encode())
+        return bytes([_FIELD_VERSION]) + nonce + self._dek_cipher.encrypt(nonce, plaintext, aad.encode())
 
     def decrypt(self, blob: bytes, aad: str) -> bytes:
         if not blob or blob[0] != _FIELD_VERSION:
             raise KeyFileError("field encrypted under an unknown key version")
         nonce, body = blob[1 : 1 + _NONCE_LEN], blob[1 + _NONCE_LEN :]
-        return AESGCM(self.dek).decrypt(nonce, body, aad.encode())
+        return self._dek_cipher.decrypt(nonce, body, aad.encode())
+
+    def open_sealed(self, blob: bytes, aad: bytes) -> bytes:
+        """`sync.sealing.open_sealed` with this hub's key, parsed once per process."""
+        return self._opener.open(blob, aad)
 
     def encrypt_json(self, value: Any, aad: str) -> bytes:
         return self.encrypt(json.dumps(value, ensure_ascii=False, default=str).encode("utf-8"), aad)

@@ -12,9 +12,9 @@ would not do this: values are handed out at insert time but become visible at co
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Connection, Table, func, or_, select
 from sqlalchemy.orm import Session
 
 from server.core.db import lock_change_feed
@@ -58,38 +58,89 @@ def append_change(
     return seq
 
 
-def current_seq(session: Session) -> int:
+def current_seq(session: Session | Connection) -> int:
     return int(session.scalar(select(func.coalesce(func.max(ChangeRow.seq), 0))) or 0)
 
 
-def pull(session: Session, keys: HubKeys, station_id: str, cursor: int, limit: int) -> PullResponse:
+_changes = cast(Table, ChangeRow.__table__)
+
+
+class BroadcastCache:
+    """Decrypted `data` of broadcast changes (notices, slots, catalogue for every station), by seq.
+
+    Feed rows are immutable once committed (seq is never reused within one database), so a worker
+    can keep what it decrypted — one cache per app (HubState), i.e. per database and key file:
+    every station pulls the same broadcast rows. Only broadcast rows are kept — they
+    carry no resident data; a station's own changes are decrypted per pull and then dropped.
+    """
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        self._data: dict[int, dict[str, Any]] = {}
+        self._max = max_entries
+
+    def get(self, seq: int) -> dict[str, Any] | None:
+        return self._data.get(seq)
+
+    def put(self, seq: int, data: dict[str, Any]) -> None:
+        if len(self._data) >= self._max:
+            self._data.clear()
+        self._data[seq] = data
+
+
+def pull(
+    session: Session | Connection,
+    keys: HubKeys,
+    station_id: str,
+    cursor: int,
+    limit: int,
+    broadcast_cache: BroadcastCache | None = None,
+) -> PullResponse:
     """Changes for this station (its own and broadcast ones) with seq > cursor, in seq order."""
-    if cursor > current_seq(session):
-        # A cursor from another hub or a restored backup: say so rather than wait forever.
-        raise HubError(409, "cursor_ahead", "cursor is beyond the hub's feed; reset the cursor to 0")
-    rows = session.scalars(
-        select(ChangeRow)
-        .where(
-            ChangeRow.seq > cursor, or_(ChangeRow.station_id == station_id, ChangeRow.station_id.is_(None))
-        )
-        .order_by(ChangeRow.seq)
+    conn = session.connection() if isinstance(session, Session) else session
+    c = _changes.c
+    rows = conn.execute(
+        select(c.seq, c.station_id, c.kind, c.ref_id, c.created_at, c.data_enc)
+        .where(c.seq > cursor, or_(c.station_id == station_id, c.station_id.is_(None)))
+        .order_by(c.seq)
         .limit(limit + 1)
     ).all()
+    # A non-empty page proves the cursor is inside the feed; only an empty one needs max(seq).
+    if not rows and cursor > 0 and cursor > current_seq(conn):
+        # A cursor from another hub or a restored backup: say so rather than wait forever.
+        raise HubError(409, "cursor_ahead", "cursor is beyond the hub's feed; reset the cursor to 0")
     page = rows[:limit]
     changes = [
-        Change(
+        # Built from our own rows: construct without re-validating; pydantic-core serialises it.
+        Change.model_construct(
             seq=row.seq,
             kind=ChangeKind(row.kind),
             ref_id=row.ref_id,
-            created_at=row.created_at,
-            data=keys.decrypt_json(row.data_enc, _change_aad(row.seq)),
+            created_at=_aware(row.created_at),
+            data=_change_data(keys, row.seq, row.station_id, row.data_enc, broadcast_cache),
         )
         for row in page
     ]
     next_cursor = page[-1].seq if page else cursor
-    return PullResponse(
+    return PullResponse.model_construct(
         protocol=PROTOCOL_VERSION, changes=changes, next_cursor=next_cursor, has_more=len(rows) > limit
     )
+
+
+def _change_data(
+    keys: HubKeys, seq: int, station_id: str | None, data_enc: bytes, cache: BroadcastCache | None
+) -> dict[str, Any]:
+    if station_id is not None or cache is None:
+        data: dict[str, Any] = keys.decrypt_json(data_enc, _change_aad(seq))
+        return data
+    cached = cache.get(seq)
+    if cached is None:
+        cached = keys.decrypt_json(data_enc, _change_aad(seq))
+        cache.put(seq, cached)
+    return cached
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite hands back naive datetimes
 
 
 def update_request_status(

@@ -18,32 +18,46 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import Insert, insert, select
+from sqlalchemy import Connection, Row, String, Table, TextClause, any_, bindparam, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from server.core.db import is_postgres
 from server.core.keys import HubKeys
 from server.db.models import CheckIn, EnvelopeRow, ServiceRequest, StationAuditEvent
 from sync.protocol import Envelope, ItemResult, ItemStatus, RecordKind, RecordPayload
-from sync.sealing import SealError, open_sealed, record_aad
+from sync.sealing import SealError, record_aad
 
 
 @dataclass(frozen=True)
 class _Opened:
     envelope: Envelope
+    plaintext: bytes  # the sealed JSON as the station wrote it; stored re-encrypted under the DEK
     payload: dict[str, Any]
+    record: RecordPayload | None  # validated once here; None for audit events
 
 
-def ingest(session: Session, keys: HubKeys, station_id: str, items: Sequence[Envelope]) -> list[ItemResult]:
+_ledger = cast(Table, EnvelopeRow.__table__)
+_requests = cast(Table, ServiceRequest.__table__)
+_audits = cast(Table, StationAuditEvent.__table__)
+_checkins = cast(Table, CheckIn.__table__)
+
+
+def _conn(session: Session | Connection) -> Connection:
+    return session.connection() if isinstance(session, Session) else session
+
+
+def ingest(
+    session: Session | Connection, keys: HubKeys, station_id: str, items: Sequence[Envelope]
+) -> list[ItemResult]:
+    conn = _conn(session)
     results: dict[str, ItemResult] = {}
     first: dict[str, Envelope] = {}
     for env in items:  # the same id twice in one batch: judge the later copy against the first
         first.setdefault(str(env.id), env)
-    known = _classify_existing(session, station_id, list(first.values()))
+    known = _classify_existing(conn, station_id, list(first.values()))
     results.update(known)
     opened: list[_Opened] = []
     for key, env in first.items():
@@ -54,13 +68,13 @@ def ingest(session: Session, keys: HubKeys, station_id: str, items: Sequence[Env
             results[key] = outcome
         else:
             opened.append(outcome)
-    inserted = _insert_ledger(session, station_id, opened)
+    inserted = _insert_ledger(conn, station_id, opened)
     fresh = [item for item in opened if str(item.envelope.id) in inserted]
-    _store(session, keys, station_id, fresh)
+    _store(conn, keys, station_id, fresh)
     for item in fresh:
         results[str(item.envelope.id)] = ItemResult(id=item.envelope.id, status=ItemStatus.ACCEPTED)
     lost_race = [o.envelope for o in opened if str(o.envelope.id) not in inserted]
-    results.update(_classify_existing(session, station_id, lost_race))
+    results.update(_classify_existing(conn, station_id, lost_race))
     return [_result_for(env, first[str(env.id)], results[str(env.id)]) for env in items]
 
 
@@ -79,14 +93,17 @@ def _conflict(env: Envelope) -> ItemResult:
     return ItemResult(id=env.id, status=ItemStatus.CONFLICT, reason="id already used by a different record")
 
 
-def _classify_existing(session: Session, station_id: str, envs: Sequence[Envelope]) -> dict[str, ItemResult]:
+def _classify_existing(conn: Connection, station_id: str, envs: Sequence[Envelope]) -> dict[str, ItemResult]:
     if not envs:
         return {}
-    rows = session.execute(
-        select(EnvelopeRow.id, EnvelopeRow.station_id, EnvelopeRow.content_sha256, EnvelopeRow.kind).where(
-            EnvelopeRow.id.in_([str(e.id) for e in envs])
-        )
-    ).all()
+    ids = [str(e.id) for e in envs]
+    columns = (_ledger.c.id, _ledger.c.station_id, _ledger.c.content_sha256, _ledger.c.kind)
+    if conn.dialect.name == "postgresql":
+        # `= ANY(array)`: one statement text whatever the batch size, so it is prepared once.
+        match = _ledger.c.id == any_(bindparam("ids", ids, type_=postgresql.ARRAY(String)))
+    else:
+        match = _ledger.c.id.in_(ids)
+    rows = conn.execute(select(*columns).where(match)).all()
     stored = {row[0]: row for row in rows}
     out: dict[str, ItemResult] = {}
     for env in envs:
@@ -110,7 +127,7 @@ def _open(keys: HubKeys, env: Envelope) -> _Opened | ItemResult:
     if hashlib.sha256(blob).hexdigest() != env.sha256:
         return _invalid(env, "sha256 does not match sealed_payload")
     try:
-        plain = open_sealed(blob, keys.private_key, record_aad(env.id, env.kind.value))
+        plain = keys.open_sealed(blob, record_aad(env.id, env.kind.value))
         payload = json.loads(plain)
     except SealError:
         return _invalid(env, "sealed_payload does not open with this hub's key (sealed to another hub?)")
@@ -118,17 +135,18 @@ def _open(keys: HubKeys, env: Envelope) -> _Opened | ItemResult:
         return _invalid(env, "sealed payload is not a JSON document")
     if not isinstance(payload, dict):
         return _invalid(env, "sealed payload is not a JSON object")
+    record = None
     if env.kind is not RecordKind.AUDIT_EVENT:
         try:
-            RecordPayload.model_validate(payload)
+            record = RecordPayload.model_validate(payload)
         except ValidationError as exc:
             first_error = exc.errors()[0]
             where = ".".join(str(p) for p in first_error["loc"])
             return _invalid(env, f"payload field {where}: {first_error['msg']}")
-    return _Opened(envelope=env, payload=payload)
+    return _Opened(envelope=env, plaintext=plain, payload=payload, record=record)
 
 
-def _insert_ledger(session: Session, station_id: str, opened: Sequence[_Opened]) -> set[str]:
+def _insert_ledger(conn: Connection, station_id: str, opened: Sequence[_Opened]) -> set[str]:
     if not opened:
         return set()
     now = datetime.now(UTC)
@@ -144,22 +162,22 @@ def _insert_ledger(session: Session, station_id: str, opened: Sequence[_Opened])
         }
         for o in opened
     ]
-    insert: Any = postgresql.insert if is_postgres(session) else sqlite.insert
-    stmt: Insert = insert(EnvelopeRow).values(rows).on_conflict_do_nothing(index_elements=["id"])
-    return {row[0] for row in session.execute(stmt.returning(EnvelopeRow.id)).all()}
+    return {row[0] for row in _insert_rows(conn, _ledger, rows, on_conflict_id=True)}
 
 
-def _store(session: Session, keys: HubKeys, station_id: str, items: Sequence[_Opened]) -> None:
+def _store(conn: Connection, keys: HubKeys, station_id: str, items: Sequence[_Opened]) -> None:
     """Insert the new rows with one multi-row INSERT per table (the ORM unit of work is per row)."""
     now = datetime.now(UTC)
     audits, requests, checkins = [], [], []
     for item in items:
         env, rid = item.envelope, str(item.envelope.id)
-        if env.kind is RecordKind.AUDIT_EVENT:
-            enc = keys.encrypt_json(item.payload, f"station_audit_events/payload/{rid}")
+        # The sealed plaintext is already the JSON document: re-encrypt those bytes under the DEK
+        # rather than parse-and-dump them again (decrypt_json reads back the same object).
+        if env.kind is RecordKind.AUDIT_EVENT or item.record is None:
+            enc = keys.encrypt(item.plaintext, f"station_audit_events/payload/{rid}")
             audits.append({"id": rid, "station_id": station_id, "payload_enc": enc, "received_at": now})
             continue
-        payload = RecordPayload.model_validate(item.payload)
+        payload = item.record
         requests.append(
             {
                 "id": rid,
@@ -168,7 +186,7 @@ def _store(session: Session, keys: HubKeys, station_id: str, items: Sequence[_Op
                 "service": payload.service,
                 "receipt_code": payload.receipt_code,
                 "status": "new",
-                "payload_enc": keys.encrypt_json(item.payload, payload_aad(rid)),
+                "payload_enc": keys.encrypt(item.plaintext, payload_aad(rid)),
                 "station_created_at": payload.created_at,
                 "received_at": now,
                 "updated_at": now,
@@ -180,9 +198,45 @@ def _store(session: Session, keys: HubKeys, station_id: str, items: Sequence[_Op
                 {"request_id": rid, "station_id": station_id, "day": at.date(), "checked_in_at": at}
             )
     # Parents before children: the check-in rows reference the request rows.
-    for model, rows in ((StationAuditEvent, audits), (ServiceRequest, requests), (CheckIn, checkins)):
+    for table, rows in ((_audits, audits), (_requests, requests), (_checkins, checkins)):
         if rows:
-            session.execute(insert(model), rows)
+            _insert_rows(conn, table, rows)
+
+
+_UNNEST_SQL: dict[tuple[str, tuple[str, ...], bool], TextClause] = {}
+
+
+def _insert_rows(
+    conn: Connection, table: Table, rows: list[dict[str, Any]], *, on_conflict_id: bool = False
+) -> Sequence[Row[Any]]:
+    """Insert a batch of rows (same keys) in one statement; with on_conflict_id, skip ids already
+    stored and return the ids inserted.
+
+    PostgreSQL: one short statement whose parameters are one array per column,
+    `INSERT … SELECT * FROM unnest(CAST(:c AS type[]), …)`: its text never changes with the batch
+    size, so SQLAlchemy, psycopg and the server all reuse their cached/prepared forms, and the
+    whole batch is one round trip. SQLite: one cached statement executed with many parameter sets.
+    """
+    columns = tuple(rows[0])
+    if conn.dialect.name != "postgresql":
+        insert_: Any = sqlite.insert
+        stmt: Any = insert_(table)
+        if on_conflict_id:
+            stmt = stmt.on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
+            return conn.execute(stmt, rows).all()
+        conn.execute(stmt, rows)
+        return []
+    key = (table.name, columns, on_conflict_id)
+    sql = _UNNEST_SQL.get(key)
+    if sql is None:
+        arrays = ", ".join(
+            f"CAST(:{name} AS {table.c[name].type.compile(dialect=conn.dialect)}[])" for name in columns
+        )
+        tail = " ON CONFLICT (id) DO NOTHING RETURNING id" if on_conflict_id else ""
+        sql = text(f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays}){tail}")
+        _UNNEST_SQL[key] = sql
+    result = conn.execute(sql, {name: [row[name] for row in rows] for name in columns})
+    return result.all() if on_conflict_id else []
 
 
 def payload_aad(request_id: str) -> str:

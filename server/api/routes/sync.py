@@ -1,19 +1,27 @@
-"""POST /v1/push and GET /v1/pull: the two halves of station sync."""
+"""POST /v1/push and GET /v1/pull: the two halves of station sync.
+
+Each request is one transaction on one pooled connection: the nonce claim (with its revocation
+re-check) and the work commit together, before the answer is sent (api/deps.py). The answer is
+serialised by pydantic-core straight to JSON bytes; `response_model` still documents it.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy import Connection
 
-from server.api.deps import StateDep, StationDep
+from server.api.deps import SignedDep, StateDep, run_signed
 from server.api.errors import error_responses
-from server.core.db import transaction
 from server.services import feed, records
 from sync.protocol import (
     DEFAULT_PULL_LIMIT,
     MAX_PULL_LIMIT,
     PROTOCOL_VERSION,
+    ItemResult,
     PullResponse,
     PushRequest,
     PushResponse,
@@ -22,20 +30,36 @@ from sync.protocol import (
 router = APIRouter(tags=["sync"])
 
 
+def _json(model: BaseModel, txn_ms: float) -> Response:
+    # `txn`: time inside the database transaction, on a worker thread; server/main.py adds `app`
+    # (everything inside the app, including waiting for a worker thread) to the same header.
+    return Response(
+        content=model.model_dump_json(),
+        media_type="application/json",
+        headers={"Server-Timing": f"txn;dur={txn_ms:.1f}"},
+    )
+
+
 @router.post("/v1/push", response_model=PushResponse, responses=error_responses(401, 403, 413, 422))
-def push(body: PushRequest, station: StationDep, state: StateDep) -> PushResponse:
+async def push(body: PushRequest, station: SignedDep, state: StateDep) -> Response:
     """Store each envelope once. The whole batch commits together, so an ack is never premature."""
-    with transaction(state.sessions) as session:
-        results = records.ingest(session, state.keys, station.station_id, body.items)
-    return PushResponse(protocol=PROTOCOL_VERSION, results=results)
+
+    def work(conn: Connection) -> list[ItemResult]:
+        return records.ingest(conn, state.keys, station.station_id, body.items)
+
+    results, txn_ms = await run_signed(state, station, work)
+    return _json(PushResponse(protocol=PROTOCOL_VERSION, results=results), txn_ms)
 
 
 @router.get("/v1/pull", response_model=PullResponse, responses=error_responses(401, 403, 409, 422))
-def pull(
-    station: StationDep,
+async def pull(
+    station: SignedDep,
     state: StateDep,
     cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
-) -> PullResponse:
-    with transaction(state.sessions) as session:
-        return feed.pull(session, state.keys, station.station_id, cursor, limit)
+) -> Response:
+    def work(conn: Connection) -> PullResponse:
+        return feed.pull(conn, state.keys, station.station_id, cursor, limit, state.broadcasts)
+
+    page, txn_ms = await run_signed(state, station, work)
+    return _json(page, txn_ms)

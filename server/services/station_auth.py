@@ -1,0 +1,218 @@
+"""The database half of station authentication, built for the sync hot path.
+
+A signed request is checked in two steps (see server/api/deps.py for the first):
+
+1. Before any database work, the signature is verified against the station's secret. Decrypted
+   secrets are cached per worker process (`CredentialCache`), so a station that syncs again costs
+   no database read and no AES-GCM decryption. A cache entry is only ever a hint: an entry whose
+   secret no longer verifies is reloaded once (the station may have re-enrolled), and entries
+   expire after `CACHE_TTL_SECONDS` anyway.
+2. Inside the *same* transaction as the request's work, `claim_nonce` inserts the nonce with one
+   statement that also re-checks, against the committed row, that the station exists, is not
+   revoked and still has the very secret the signature was checked with:
+
+       INSERT INTO request_nonces (station_id, nonce, seen_at)
+       SELECT id, :nonce, :now FROM stations
+        WHERE id = :station AND revoked_at IS NULL AND secret_enc = :secret_enc
+       ON CONFLICT DO NOTHING RETURNING station_id
+
+   So revocation and secret rotation take effect on the next request in every worker, cache or
+   no cache, and replay protection still lives in the database (the primary key), shared by all
+   workers. No row back means: replayed, revoked or rotated; `claim_nonce` reads the station row
+   to say which. The nonce commits with the work (an acknowledgement is never sent for a request
+   whose nonce was not stored), and a request whose work is refused records its nonce on its own
+   (`record_refused_nonce`), so every answered request stays single-use.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table, delete, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from server.core.keys import HubKeys
+from server.db.models import RequestNonce, Station
+from server.services.errors import HubError
+from server.services.stations import secret_aad
+from sync.protocol import SIGNATURE_WINDOW_SECONDS
+
+CACHE_TTL_SECONDS = 60.0
+_CACHE_MAX_ENTRIES = 20_000
+_SEEN_EVERY_SECONDS = 60.0  # last_seen_at is written at most once a minute per station and worker
+_PRUNE_PROBABILITY = 0.01  # amortised clean-up; nonces older than 2 windows cannot be replayed
+
+_nonces = cast(Table, RequestNonce.__table__)
+_stations = cast(Table, Station.__table__)
+
+
+@dataclass(frozen=True)
+class Credential:
+    """What a worker remembers about a station between its requests."""
+
+    station_id: str
+    name: str
+    secret_enc: bytes  # the stored ciphertext: claim_nonce checks it is still the current one
+    secret: bytes
+    revoked: bool
+    loaded_at: float  # time.monotonic()
+
+
+@dataclass(frozen=True)
+class SignedStation:
+    """A request whose signature verified; its nonce is claimed in the work's transaction."""
+
+    station_id: str
+    name: str
+    nonce: str
+    secret_enc: bytes
+
+
+class CredentialCache:
+    """Per-process cache of decrypted station secrets, plus when this worker last wrote last_seen_at."""
+
+    def __init__(self, ttl: float = CACHE_TTL_SECONDS) -> None:
+        self.ttl = ttl
+        self._entries: dict[str, Credential] = {}
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def get(self, station_id: str) -> Credential | None:
+        entry = self._entries.get(station_id)
+        if entry is None or time.monotonic() - entry.loaded_at > self.ttl:
+            return None
+        return entry
+
+    def put(self, entry: Credential) -> None:
+        with self._lock:
+            if len(self._entries) >= _CACHE_MAX_ENTRIES:
+                self._entries.clear()
+            self._entries[entry.station_id] = entry
+
+    def drop(self, station_id: str) -> None:
+        with self._lock:
+            self._entries.pop(station_id, None)
+
+    def seen_is_due(self, station_id: str) -> bool:
+        """True at most once per `_SEEN_EVERY_SECONDS` per station (this process)."""
+        now = time.monotonic()
+        with self._lock:
+            last = self._seen.get(station_id)
+            if last is not None and now - last < _SEEN_EVERY_SECONDS:
+                return False
+            if len(self._seen) >= _CACHE_MAX_ENTRIES:
+                self._seen.clear()
+            self._seen[station_id] = now
+            return True
+
+
+def _unauthorised(code: str, message: str) -> HubError:
+    return HubError(401, code, message)
+
+
+def unknown_station() -> HubError:
+    return _unauthorised("unknown_station", "station is not enrolled at this hub")
+
+
+def bad_signature() -> HubError:
+    return _unauthorised("bad_signature", "request signature does not verify")
+
+
+def station_revoked() -> HubError:
+    return HubError(403, "station_revoked", "this station has been revoked by the hub")
+
+
+def replayed() -> HubError:
+    return _unauthorised("replayed", "this request was already received (replay refused)")
+
+
+def load_credential(conn: Connection, keys: HubKeys, station_id: str) -> Credential:
+    """Read and decrypt a station's secret (the cache-miss path). Raises unknown_station."""
+    row = conn.execute(
+        select(_stations.c.name, _stations.c.secret_enc, _stations.c.revoked_at).where(
+            _stations.c.id == station_id
+        )
+    ).first()
+    if row is None or row.secret_enc is None:
+        raise unknown_station()
+    secret_enc = bytes(row.secret_enc)
+    return Credential(
+        station_id=station_id,
+        name=row.name,
+        secret_enc=secret_enc,
+        secret=keys.decrypt(secret_enc, secret_aad(station_id)),
+        revoked=row.revoked_at is not None,
+        loaded_at=time.monotonic(),
+    )
+
+
+def _insert(conn: Connection) -> Any:
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+def claim_nonce(conn: Connection, cache: CredentialCache, signed: SignedStation) -> None:
+    """Store the nonce, re-checking revocation and the secret in the same statement (see module doc)."""
+    now = datetime.now(UTC)
+    source = select(
+        _stations.c.id, literal(signed.nonce, _nonces.c.nonce.type), literal(now, _nonces.c.seen_at.type)
+    ).where(
+        _stations.c.id == signed.station_id,
+        _stations.c.revoked_at.is_(None),
+        _stations.c.secret_enc == signed.secret_enc,
+    )
+    stmt = (
+        _insert(conn)(_nonces)
+        .from_select(["station_id", "nonce", "seen_at"], source)
+        .on_conflict_do_nothing(index_elements=["station_id", "nonce"])
+        .returning(_nonces.c.station_id)
+    )
+    if conn.execute(stmt).first() is None:
+        raise _why_not_claimed(conn, cache, signed)
+    if cache.seen_is_due(signed.station_id):
+        # Not on every request: a row write per call would cost throughput.
+        conn.execute(update(_stations).where(_stations.c.id == signed.station_id).values(last_seen_at=now))
+
+
+def prune_due() -> bool:
+    return random.random() < _PRUNE_PROBABILITY
+
+
+def prune_nonces(conn: Connection) -> None:
+    """Delete nonces older than two windows (such requests already fail the timestamp check).
+
+    Run in a transaction of its own after the request's work has committed, so a lock conflict
+    between two pruning workers can never cost a push its acknowledgement.
+    """
+    cutoff = datetime.now(UTC) - timedelta(seconds=2 * SIGNATURE_WINDOW_SECONDS)
+    conn.execute(delete(_nonces).where(_nonces.c.seen_at < cutoff))
+
+
+def _why_not_claimed(conn: Connection, cache: CredentialCache, signed: SignedStation) -> HubError:
+    row = conn.execute(
+        select(_stations.c.secret_enc, _stations.c.revoked_at).where(_stations.c.id == signed.station_id)
+    ).first()
+    if row is None or row.secret_enc is None:
+        cache.drop(signed.station_id)
+        return unknown_station()
+    if bytes(row.secret_enc) != signed.secret_enc:
+        # Signed with a secret that was rotated (re-enrolment) after this worker cached it.
+        cache.drop(signed.station_id)
+        return bad_signature()
+    if row.revoked_at is not None:
+        cache.drop(signed.station_id)
+        return station_revoked()
+    return replayed()
+
+
+def record_refused_nonce(conn: Connection, signed: SignedStation) -> None:
+    """Keep a request single-use even when its work was refused (its transaction rolled back)."""
+    conn.execute(
+        _insert(conn)(_nonces)
+        .values(station_id=signed.station_id, nonce=signed.nonce, seen_at=datetime.now(UTC))
+        .on_conflict_do_nothing(index_elements=["station_id", "nonce"])
+    )
