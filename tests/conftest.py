@@ -1,8 +1,22 @@
-"""Suite-wide settings: Qt renders offscreen; every test gets its own temporary data folder."""
+"""Suite-wide settings and fixtures: Qt renders offscreen; one throwaway PostgreSQL serves every test
+directory that needs a hub on PostgreSQL (each hub gets its own database in it)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("YIZHAN_TTS_DRIVER", "espeak")
+
+import pytest
+
+from tests.support import pgcluster
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[pgcluster.PgCluster]:
+    """initdb + pg_ctl on a temp dir and a free port. Never a silent skip: set-up installs PostgreSQL."""
+    assert pgcluster.available(), "PostgreSQL server binaries are missing: run scripts/setup.sh"
+    with pgcluster.pg_cluster() as cluster:
+        yield cluster

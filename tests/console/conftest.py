@@ -11,25 +11,21 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import Engine
 
 from models.residents import ResidentInput
 from models.station import Actor, Station
 from models.validation import id_check_char
-from server.core.keys import HubKeys, load_key_file
 from sync.client import enrol
 from sync.credentials import save_credential
 from tests.support import pgcluster
-from tests.support.hubproc import HubProcess, init_hub, running_hub
+from tests.support.hubhandle import HubHandle, started_hub
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "console"
@@ -44,81 +40,27 @@ VOLUNTEER = Actor("volunteer", "v1")
 _names = itertools.count(1)
 
 
-@dataclass
-class ConsoleHub:
-    backend: str
-    process: HubProcess
-    keys: HubKeys
-    _engine: Engine | None = field(default=None, repr=False)
-
-    @property
-    def url(self) -> str:
-        return self.process.url
-
-    def cli(self, *args: str, env: dict[str, str] | None = None) -> str:
-        import io
-
-        from server.cli import main
-
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()), _env(env or {}):
-            assert main([*args, "--home", str(self.process.home), "--db", self.process.db_url]) == 0
-        return out.getvalue().strip()
-
-    def engine(self) -> Engine:
-        if self._engine is None:
-            from server.core.db import make_engine
-
-            self._engine = make_engine(self.process.db_url, pool_size=2)
-        return self._engine
-
-    @contextlib.contextmanager
-    def session(self):  # type: ignore[no-untyped-def]
-        from server.core.db import session_factory, transaction
-
-        with transaction(session_factory(self.engine())) as session:
-            yield session
+ConsoleHub = HubHandle  # the name these tests use
 
 
 @contextlib.contextmanager
-def _env(values: dict[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
-
-
-@contextlib.contextmanager
-def _start_hub(backend: str, db_url: str | None = None) -> Iterator[ConsoleHub]:
-    home = Path(tempfile.mkdtemp(prefix=f"yizhan-console-{backend}-"))
-    db_url = db_url or f"sqlite:///{home / 'hub.sqlite3'}"
-    init_hub(home, db_url)
-    with _env({"YIZHAN_CONSOLE_REFRESH_SECONDS": str(REFRESH_SECONDS)}), running_hub(home, db_url) as proc:
-        hub = ConsoleHub(backend, proc, load_key_file(home / "hub-keys.json"))
+def _start_hub(backend: str, db_url: str | None = None) -> Iterator[HubHandle]:
+    env = {"YIZHAN_CONSOLE_REFRESH_SECONDS": str(REFRESH_SECONDS)}
+    with started_hub(backend, db_url, env=env, prefix="yizhan-console-") as hub:
         for user, role in USERS.items():
-            hub.cli("staff", "add", user, "--role", role, env={"YIZHAN_HUB_PASSWORD": PASSWORD})
+            hub.run("staff", "add", user, "--role", role, env={"YIZHAN_HUB_PASSWORD": PASSWORD})
         yield hub
-        if hub._engine is not None:
-            hub._engine.dispose()
 
 
 @pytest.fixture(scope="session")
-def hub() -> Iterator[ConsoleHub]:
+def hub() -> Iterator[HubHandle]:
     with _start_hub("sqlite") as handle:
         yield handle
 
 
 @pytest.fixture(scope="session")
-def pg_hub() -> Iterator[ConsoleHub]:
-    if not pgcluster.available():
-        pytest.skip("PostgreSQL server binaries not installed")
-    with pgcluster.pg_cluster() as cluster, _start_hub("postgresql", cluster.create_database("console")) as handle:
+def pg_hub(postgres_cluster: pgcluster.PgCluster) -> Iterator[HubHandle]:
+    with _start_hub("postgresql", postgres_cluster.create_database("console")) as handle:
         yield handle
 
 
@@ -142,7 +84,7 @@ def make_station(tmp_path: Path) -> Iterator[Callable[[ConsoleHub], EnrolledStat
         n = next(_names)
         name = f"东山村驿站{n}-{tmp_path.name[-4:]}"
         station = Station.create(tmp_path / f"station{n}", PASSPHRASE, name=name, prefix=f"D{n:02d}")
-        save_credential(station, enrol(target.url, target.cli("enrol-code", "--station", name)), Actor("admin", "t"))
+        save_credential(station, enrol(target.url, target.enrol_code(name)), Actor("admin", "t"))
         made.append(station)
         return EnrolledStation(name, station)
 
@@ -173,8 +115,7 @@ def csrf_of(http: requests.Session, url: str) -> str:
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed")
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run scripts/setup.sh"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -1,7 +1,7 @@
 """Fixtures for hub tests: a throwaway PostgreSQL, a real hub over HTTP, enrolled stations.
 
-- `postgres_cluster` (session): initdb + pg_ctl on a temp dir and a free port (as the `postgres`
-  user via runuser when running as root), stopped and deleted at the end.
+- `postgres_cluster` (session, tests/conftest.py): initdb + pg_ctl on a temp dir and a free port (as
+  the `postgres` user via runuser when running as root), stopped and deleted at the end.
 - `hub` (session, parametrized "sqlite" | "postgresql"): `yizhan-hub init` on a fresh home and
   database, then `yizhan-hub serve` under uvicorn in a subprocess on 127.0.0.1:<free port>. Every
   test that uses it runs once per backend. Tests share one hub per backend, so each test makes
@@ -11,103 +11,29 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import itertools
 import shutil
-import tempfile
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
-from server.core.keys import HubKeys, load_key_file
 from sync.client import HubClient, StationCredential, enrol
 from sync.protocol import Envelope, RecordKind
 from sync.sealing import seal_envelope
-from tests.support import pgcluster
-from tests.support.hubproc import HubProcess, init_hub, running_hub
+from tests.support.hubhandle import HubHandle, started_hub
 
 BACKENDS = ["sqlite", "postgresql"]
 
 
-@pytest.fixture(scope="session")
-def postgres_cluster() -> Iterator[pgcluster.PgCluster]:
-    # Never a silent skip: the README's set-up installs PostgreSQL, so its absence is a failure.
-    assert pgcluster.available(), "PostgreSQL server binaries are missing: run scripts/setup.sh"
-    with pgcluster.pg_cluster() as cluster:
-        yield cluster
-
-
-@dataclass
-class HubHandle:
-    """A running hub plus in-process access to its database and CLI (for staff-side actions)."""
-
-    backend: str
-    process: HubProcess
-    keys: HubKeys
-    _engine: Engine | None = field(default=None, repr=False)
-
-    @property
-    def url(self) -> str:
-        return self.process.url
-
-    @property
-    def db_url(self) -> str:
-        return self.process.db_url
-
-    @property
-    def home(self) -> Path:
-        return self.process.home
-
-    def engine(self) -> Engine:
-        if self._engine is None:
-            from server.core.db import make_engine
-
-            self._engine = make_engine(self.db_url, pool_size=2)
-        return self._engine
-
-    @contextlib.contextmanager
-    def session(self) -> Iterator[Session]:
-        from server.core.db import session_factory, transaction
-
-        with transaction(session_factory(self.engine())) as session:
-            yield session
-
-    def cli(self, *args: str) -> tuple[int, str]:
-        from server.cli import main
-
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-            code = main([*args, "--home", str(self.home), "--db", self.db_url])
-        return code, out.getvalue()
-
-    def enrol_code(self, name: str) -> str:
-        code, out = self.cli("enrol-code", "--station", name)
-        assert code == 0
-        return out.strip()
-
-
 @pytest.fixture(scope="session", params=BACKENDS)
 def hub(request: pytest.FixtureRequest) -> Iterator[HubHandle]:
-    home = Path(tempfile.mkdtemp(prefix="yizhan-hub-"))
-    if request.param == "postgresql":
-        db_url = request.getfixturevalue("postgres_cluster").create_database()
-    else:
-        db_url = f"sqlite:///{home / 'hub.sqlite3'}"
-    init_hub(home, db_url)
-    with running_hub(home, db_url) as proc:
-        handle = HubHandle(backend=request.param, process=proc, keys=load_key_file(home / "hub-keys.json"))
+    db_url = request.getfixturevalue("postgres_cluster").create_database() if request.param == "postgresql" else None
+    with started_hub(request.param, db_url) as handle:
         yield handle
-        if handle._engine is not None:
-            handle._engine.dispose()
-    shutil.rmtree(home, ignore_errors=True)
+    shutil.rmtree(handle.home, ignore_errors=True)
 
 
 _names = itertools.count(1)
