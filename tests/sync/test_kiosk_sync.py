@@ -16,35 +16,20 @@ from models.station import Actor, Station
 from sync.client import enrol
 from sync.credentials import save_credential
 from tests.sync.conftest import Hub
-from tests.ui.conftest import OTHER_ID, PASSPHRASE, Kiosk, StationInfo, create_station
+from tests.ui.conftest import OTHER_ID, PASSPHRASE, Kiosk, StationInfo, create_station, open_kiosk
 from tests.ui.flows import run_service
 
 
 @pytest.fixture
 def enrolled_kiosk(qtbot: object, hub: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Kiosk]:
-    from desktop.app import AppContext
-    from ui.navigator import ScreenKey
-    from ui.shell import KioskWindow
-
     info: StationInfo = create_station(tmp_path / "station")
     station = Station.open(info.path, PASSPHRASE)
     name = f"驿站-{tmp_path.name[-8:]}"
     save_credential(station, enrol(hub.url, hub.enrol_code(name)), Actor("admin", "test"))
     station.close()
-    monkeypatch.setenv("YIZHAN_PASSPHRASE", PASSPHRASE)
-    ctx = AppContext(info.path, windowed=True)
-    window = KioskWindow(ctx)
-    qtbot.addWidget(window)  # type: ignore[attr-defined]
-    window.resize(1920, 1080)
-    window.show()
-    qtbot.waitUntil(lambda: window.nav.current_key == ScreenKey.HOME and ctx.db.idle, timeout=10_000)  # type: ignore[attr-defined]
-    qtbot.waitUntil(lambda: ctx._sync_loop is not None, timeout=10_000)  # type: ignore[attr-defined]
-    yield Kiosk(qtbot, window)
-    ctx.stop_sync()
-    window.shutdown()
-    ctx.db.shutdown()
-    if ctx.station is not None:
-        ctx.station.close()
+    with open_kiosk(qtbot, info.path, monkeypatch) as kiosk:
+        qtbot.waitUntil(lambda: kiosk.ctx._sync_loop is not None, timeout=10_000)  # type: ignore[attr-defined]
+        yield kiosk
 
 
 def test_kiosk_sync_round_trip(enrolled_kiosk: Kiosk, hub: Hub) -> None:
@@ -75,22 +60,12 @@ def test_kiosk_sync_round_trip(enrolled_kiosk: Kiosk, hub: Hub) -> None:
 
 def test_admin_enrols_the_station_from_settings(qtbot: object, hub: Hub, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    from desktop.app import AppContext
     from tests.ui.conftest import ADMIN_PIN
     from tests.ui.test_behaviour import _enter_pin, _open_pin
-    from ui.navigator import ScreenKey
-    from ui.shell import KioskWindow
 
     info = create_station(tmp_path / "station")
-    monkeypatch.setenv("YIZHAN_PASSPHRASE", PASSPHRASE)
-    ctx = AppContext(info.path, windowed=True)
-    window = KioskWindow(ctx)
-    qtbot.addWidget(window)  # type: ignore[attr-defined]
-    window.resize(1920, 1080)
-    window.show()
-    qtbot.waitUntil(lambda: window.nav.current_key == ScreenKey.HOME and ctx.db.idle, timeout=10_000)  # type: ignore[attr-defined]
-    kiosk = Kiosk(qtbot, window)
-    try:
+    with open_kiosk(qtbot, info.path, monkeypatch) as kiosk:
+        ctx = kiosk.ctx
         assert ctx._sync_loop is None  # not enrolled: the kiosk stays offline by design
         _enter_pin(kiosk, _open_pin(kiosk), ADMIN_PIN)
         kiosk.click(kiosk.tr("admin.settings"))
@@ -107,9 +82,3 @@ def test_admin_enrols_the_station_from_settings(qtbot: object, hub: Hub, tmp_pat
         rec = ctx.station.requests.submit("problem_report", {"description": "设置页加入后提交"}, Actor("kiosk"))
         ctx.sync.sync_now()
         qtbot.waitUntil(lambda: ctx.station.requests.get(rec.id).state == "SENT", timeout=20_000)  # type: ignore[attr-defined]
-    finally:
-        ctx.stop_sync()
-        window.shutdown()
-        ctx.db.shutdown()
-        if ctx.station is not None:
-            ctx.station.close()

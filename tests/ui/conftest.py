@@ -3,6 +3,7 @@ a volunteer and an admin), and a real KioskWindow unlocked through YIZHAN_PASSPH
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -87,21 +88,35 @@ class Kiosk:
         return str(self.ctx.tr(key, **values))
 
 
-@pytest.fixture
-def kiosk(qtbot: object, station_info: StationInfo, monkeypatch: pytest.MonkeyPatch) -> Iterator[Kiosk]:
+@contextlib.contextmanager
+def open_kiosk(qtbot: object, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Kiosk]:
+    """The real kiosk window on `data_dir`, unlocked through YIZHAN_PASSPHRASE, at 1920×1080, on its
+    home screen; everything it started is shut down afterwards (sync loop, voice, DB worker)."""
     from desktop.app import AppContext
     from ui.navigator import ScreenKey
     from ui.shell import KioskWindow
 
     monkeypatch.setenv("YIZHAN_PASSPHRASE", PASSPHRASE)
-    ctx = AppContext(station_info.path, windowed=True)
+    ctx = AppContext(data_dir, windowed=True)
     window = KioskWindow(ctx)
     qtbot.addWidget(window)  # type: ignore[attr-defined]
     window.resize(1920, 1080)
     window.show()
     qtbot.waitUntil(lambda: window.nav.current_key == ScreenKey.HOME and ctx.db.idle, timeout=10_000)  # type: ignore[attr-defined]
-    yield Kiosk(qtbot, window)
-    window.shutdown()
-    ctx.db.shutdown()
-    if ctx.station is not None:
-        ctx.station.close()
+    try:
+        yield Kiosk(qtbot, window)
+    finally:
+        ctx.stop_sync()
+        bridge = getattr(ctx.voice, "bridge", None)
+        if bridge is not None:
+            bridge.close()
+        window.shutdown()
+        ctx.db.shutdown()
+        if ctx.station is not None:
+            ctx.station.close()
+
+
+@pytest.fixture
+def kiosk(qtbot: object, station_info: StationInfo, monkeypatch: pytest.MonkeyPatch) -> Iterator[Kiosk]:
+    with open_kiosk(qtbot, station_info.path, monkeypatch) as kiosk:
+        yield kiosk

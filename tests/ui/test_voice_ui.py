@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from models.station import Station
-from tests.ui.conftest import PASSPHRASE, Kiosk
+from tests.ui.conftest import PASSPHRASE, Kiosk, open_kiosk
 from tests.voice.conftest import synthesize
 from ui.navigator import ScreenKey
 from ui.voice_bridge import VoiceBridge
@@ -51,27 +51,10 @@ def speak(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
 
 
 def _kiosk(qtbot: QtBot, path: Path, monkeypatch: pytest.MonkeyPatch, locale: str) -> Iterator[Kiosk]:
-    from desktop.app import AppContext
-    from ui.shell import KioskWindow
-
     station = Station.create(path, PASSPHRASE, name="행복마을 주민센터", locale=locale)
     station.close()
-    monkeypatch.setenv("YIZHAN_PASSPHRASE", PASSPHRASE)
-    ctx = AppContext(path, windowed=True)
-    window = KioskWindow(ctx)
-    qtbot.addWidget(window)
-    window.resize(1920, 1080)
-    window.show()
-    qtbot.waitUntil(lambda: window.nav.current_key == ScreenKey.HOME and ctx.db.idle, timeout=10_000)
-    kiosk = Kiosk(qtbot, window)
-    yield kiosk
-    bridge = getattr(ctx.voice, "bridge", None)
-    if bridge is not None:
-        bridge.close()
-    window.shutdown()
-    ctx.db.shutdown()
-    if ctx.station is not None:
-        ctx.station.close()
+    with open_kiosk(qtbot, path, monkeypatch) as kiosk:
+        yield kiosk
 
 
 @pytest.fixture
