@@ -14,6 +14,7 @@ from ui.context import UiContext
 from ui.ports import LocalSyncStatus, SpeechPort, SyncPort, VoicePort
 
 SYNC_START_DELAY_MS = 1500
+RETENTION_INTERVAL_MS = 6 * 3600 * 1000
 
 
 class AppContext(UiContext):
@@ -37,6 +38,28 @@ class AppContext(UiContext):
     def _start_sync_if_unlocked(self) -> None:
         if self.station is not None and self._sync_loop is None:
             self.start_sync()
+        self._schedule_retention()
+
+    def _schedule_retention(self) -> None:
+        """Crypto-shred closed, acknowledged records past the retention period: once after start,
+        then every few hours, on the DB worker (the purge is audited by the core)."""
+        from PySide6.QtCore import QTimer
+
+        if getattr(self, "_retention_timer", None) is not None:
+            return
+        self._retention_timer = QTimer(self)
+        self._retention_timer.setInterval(RETENTION_INTERVAL_MS)
+        self._retention_timer.timeout.connect(self.purge_expired)
+        self._retention_timer.start()
+        self.purge_expired()
+
+    def purge_expired(self) -> None:
+        from models.retention import purge
+        from models.station import SYSTEM
+
+        station = self.station
+        if station is not None:
+            self.db.run(lambda: purge(station, SYSTEM), lambda _n: None, lambda _exc: None)
 
     def start_sync(self) -> None:
         """After unlock: run the background sync loop if the station is enrolled with a hub (reading

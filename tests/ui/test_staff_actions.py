@@ -61,3 +61,25 @@ def test_resident_switches_language_and_the_next_resident_starts_in_chinese(kios
     kiosk.qtbot.waitUntil(lambda: kiosk.ctx.locale == "zh_CN")
     kiosk.settle()
     assert kiosk.nav.current.tiles["pension_inquiry"].accessibleName().startswith("养老金")
+
+
+def test_kiosk_purges_expired_records_on_its_own(kiosk: Kiosk) -> None:
+    import datetime as dt
+
+    from models.schema import utcnow
+
+    station = kiosk.ctx.station
+    old = station.requests.submit("problem_report", {"description": "两百天前办结的事"}, KIOSK)
+    fresh = station.requests.submit("problem_report", {"description": "昨天办结的事"}, KIOSK)
+    with station.write() as session:
+        for rid, age in ((old.id, 200), (fresh.id, 1)):
+            station.requests.apply_hub_status(session, rid, "DONE", "办好了", hub_seq=1 if age > 100 else 2)
+            row = session.get(ServiceRequest, rid)
+            row.sent_at = row.closed_at = utcnow() - dt.timedelta(days=age)
+    # The kiosk schedules retention by itself after unlock; its timer then calls purge_expired.
+    kiosk.qtbot.waitUntil(lambda: getattr(kiosk.ctx, "_retention_timer", None) is not None, timeout=5000)
+    assert kiosk.ctx._retention_timer.isActive()
+    kiosk.ctx.purge_expired()
+    kiosk.settle()
+    remaining = {r.id for r in station.requests.list()}
+    assert old.id not in remaining and fresh.id in remaining
