@@ -46,7 +46,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  passphrase:     {info.passphrase}")
     print(f"  volunteer PIN:  {info.volunteer_pin}")
     print(f"  admin PIN:      {info.admin_pin}")
-    print(f"  {info.residents} demo residents, {info.requests} queued requests (generated, not real people)")
+    print(f"  {info.residents} demo residents, {info.requests} requests (generated, not real people);")
+    print("  3 of them show answers from a pretend hub so 我的办件 has something to show — demo only")
     return 0
 
 
