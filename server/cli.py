@@ -94,10 +94,10 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_staff_add(args: argparse.Namespace) -> int:
-    from server.services.staff import add_user
+    from server.services.staff import add_user, assign_stations
 
     password = os.environ.get("YIZHAN_HUB_PASSWORD") or _prompt_password()
-    _with_session(args, lambda s, _k: add_user(s, args.user, args.role, password))
+    _with_session(args, lambda s, _k: assign_stations(s, add_user(s, args.user, args.role, password), args.station))
     print(f"staff user {args.user} ({args.role}) added", file=sys.stderr)
     return 0
 
@@ -197,6 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     staff_add = add("add", cmd_staff_add, "add a staff user", staff)
     staff_add.add_argument("user")
     staff_add.add_argument("--role", choices=["staff", "supervisor", "admin"], required=True)
+    staff_add.add_argument("--station", action="append", default=[], metavar="NAME",
+                           help="a station this staff member works for (repeat; staff see only these)")
     add("unlock", cmd_staff_unlock, "lift a console lockout after failed logins", staff).add_argument("user")
 
     reqs = sub.add_parser("requests", help="residents' requests").add_subparsers(

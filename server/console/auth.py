@@ -62,7 +62,7 @@ class Viewer:
     role: str
     csrf_token: str
     lang: str
-    scope: tuple[str, ...] | None  # station ids; None = every station
+    scope: tuple[str, ...] | None  # station ids (staff); None = every station (supervisor, admin)
     ip: str | None
 
     def can(self, permission: str) -> bool:
@@ -116,7 +116,7 @@ def current_viewer(request: Request, state: Annotated[HubState, Depends(get_stat
         scope: tuple[str, ...] | None = None
         if info.role == "staff":
             ids = tuple(session.scalars(select(StaffStation.station_id).where(StaffStation.user_id == info.user_id)))
-            scope = ids or None
+            scope = ids  # fail closed: a staff member with no stations assigned sees none
     return Viewer(info.user_id, info.username, info.role, info.csrf_token, language(request), scope,
                   client_ip(request))
 

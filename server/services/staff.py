@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,6 +41,18 @@ def verify_password(password: str, stored: str) -> bool:
     except ValueError:
         return False
     return hmac.compare_digest(got, want)
+
+
+def assign_stations(session: Session, user: StaffUser, station_names: Sequence[str]) -> None:
+    """The stations a staff member works for (supervisors and admins see all)."""
+    from server.db.console_models import StaffStation
+    from server.db.models import Station
+
+    for name in station_names:
+        station = session.scalars(select(Station).where(Station.name == name)).first()
+        if station is None:
+            raise HubError(404, "unknown_station", f"no station named {name}")
+        session.merge(StaffStation(user_id=user.id, station_id=station.id))
 
 
 def add_user(session: Session, username: str, role: str, password: str) -> StaffUser:

@@ -85,12 +85,25 @@ def make_station(tmp_path: Path) -> Iterator[Callable[[ConsoleHub], EnrolledStat
         name = f"东山村驿站{n}-{tmp_path.name[-4:]}"
         station = Station.create(tmp_path / f"station{n}", PASSPHRASE, name=name, prefix=f"D{n:02d}")
         save_credential(station, enrol(target.url, target.enrol_code(name)), Actor("admin", "t"))
+        _assign_staff(target, name)
         made.append(station)
         return EnrolledStation(name, station)
 
     yield make
     for station in made:
         station.close()
+
+
+def _assign_staff(hub: HubHandle, station_name: str) -> None:
+    """Staff see only the stations an admin assigned them: give every staff account this station."""
+    from sqlalchemy import select
+
+    from server.db.models import StaffUser
+    from server.services.staff import assign_stations
+
+    with hub.session() as session:
+        for user in session.scalars(select(StaffUser).where(StaffUser.role == "staff")):
+            assign_stations(session, user, [station_name])
 
 
 def login_session(hub: ConsoleHub, user: str, password: str = PASSWORD) -> requests.Session:

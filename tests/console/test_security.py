@@ -63,6 +63,14 @@ def test_staff_role_cannot_open_personal_data_and_views_are_audited(
         assert answer.status_code == 403, path
         assert name.encode() not in answer.content
 
+    # A staff account with no stations assigned sees none of them (fail closed), not all of them.
+    hub.run("staff", "add", "weifenpei", "--role", "staff", env={"YIZHAN_HUB_PASSWORD": PASSWORD})
+    unassigned = login_session(hub, "weifenpei")
+    refused = unassigned.get(f"{hub.url}/console/requests/{request_id}", timeout=10, allow_redirects=False)
+    assert refused.status_code == 403 and "自来水停了两天" not in refused.text
+    queue = unassigned.get(f"{hub.url}/console/queue", timeout=10)
+    assert queue.status_code == 200 and request_id not in queue.text
+
     # The same refusal in a real browser, as the staff member sees it.
     browser = new_page()
     browser_login(browser, hub, "xiaowang")
