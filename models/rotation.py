@@ -58,6 +58,26 @@ def _reencrypt_rows(station: Station, retiring: set[int], batch: int, progress: 
 
 def rotate_data_key(station: Station, actor: Actor, *, batch: int = 500,
                     progress: Callable[[int], None] | None = None) -> dict[str, int]:
+    """Refuses (StationError) while another process has the station open: a running kiosk would
+    keep writing under the old key, which this would then drop."""
+    with station.exclusive():
+        return _rotate(station, actor, batch, progress)
+
+
+def _remaining(station: Station, retiring: set[int]) -> int:
+    """Values still under a retiring key (must be 0 before the key may be dropped)."""
+    count = 0
+    with station.read() as session:
+        for model, _pk, _table, columns in ENCRYPTED_COLUMNS:
+            for row in session.execute(select(model)).scalars():
+                count += sum(
+                    1 for c in columns
+                    if getattr(row, f"{c}_ct") is not None and key_id_of(getattr(row, f"{c}_ct")) in retiring
+                )
+    return count
+
+
+def _rotate(station: Station, actor: Actor, batch: int, progress: Callable[[int], None] | None) -> dict[str, int]:
     keyfile = station.keyfile
     if not keyfile.retiring:
         new_id, key = keyfile.add_data_key(station._kek)
@@ -65,6 +85,9 @@ def rotate_data_key(station: Station, actor: Actor, *, batch: int = 500,
         station.cipher.ring.active = new_id
     retiring = set(keyfile.retiring)
     moved = _reencrypt_rows(station, retiring, batch, progress)
+    left = _remaining(station, retiring)
+    if left:  # never drop a key a value still needs; the next run continues
+        raise RuntimeError(f"{left} values are still under the old key; run the rotation again")
     keyfile.drop_retired(sorted(retiring))
     for kid in retiring:
         station.cipher.ring.keys.pop(kid, None)

@@ -6,7 +6,9 @@ Until then nothing personal is readable: the kiosk shows its name from `read_pub
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +25,8 @@ from models.crypto import BlindIndex, FieldCipher, KeyRing
 from models.keyfile import KEYFILE_NAME, KeyFile, WrongPassphrase
 from models.schema import Setting
 from models.settings import SETTINGS, coerce
+
+LOCK_NAME = "station.lock"
 
 
 class StationError(Exception):
@@ -59,6 +63,12 @@ def _connect_plain(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None  # let our BEGIN (above) be the only one
 
 
+def _hold_shared_lock(data_dir: Path) -> int:
+    fd = os.open(data_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    return fd
+
+
 def read_public_settings(data_dir: Path) -> dict[str, Any]:
     """Settings readable without the passphrase (station name, locale) for the locked start screen."""
     path = Path(data_dir) / db.DB_NAME
@@ -82,6 +92,7 @@ class Station:
         from models.volunteers import VolunteerRepo
 
         self.data_dir = Path(data_dir)
+        self._lock_fd: int | None = _hold_shared_lock(self.data_dir)
         self.keyfile = keyfile
         self._kek = kek
         ring.on_unknown = self._reload_key
@@ -167,6 +178,25 @@ class Station:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the shared lock
+            self._lock_fd = None
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Run something no other process may overlap (key rotation): every open Station holds a
+        shared lock on `station.lock`; this upgrades ours, or refuses while anyone else has it open."""
+        assert self._lock_fd is not None, "station is closed"
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StationError(
+                "the station is open in another program (the kiosk or a sync); close it first"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_SH)
 
     def __enter__(self) -> Station:
         return self

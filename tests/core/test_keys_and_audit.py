@@ -174,3 +174,21 @@ def test_retention_purges_only_closed_acknowledged(station: Station, data_dir: P
         assert not station.audit.verify(session)
         assert session.query(__import__("models.schema").schema.AuditEvent).filter_by(action="purge").count() == 1
     assert "办好了".encode() not in (data_dir / "station.db").read_bytes()
+
+
+def test_rotation_refuses_while_another_program_has_the_station_open(station: Station, data_dir: Path) -> None:
+    from models.station import StationError
+
+    kiosk = Station.open(data_dir, PASSPHRASE)  # e.g. the running kiosk
+    try:
+        with pytest.raises(StationError, match="open in another program"):
+            rotate_data_key(station, ADMIN)
+        assert json.loads((data_dir / "station.key").read_text())["active_key_id"] == 1  # nothing changed
+        rid = kiosk.residents.add(resident(3), ADMIN)
+    finally:
+        kiosk.close()
+    assert rotate_data_key(station, ADMIN)["active_key_id"] == 2  # alone now: it goes ahead
+    station.close()
+    again = Station.open(data_dir, PASSPHRASE)
+    assert again.residents.get(rid, ADMIN).name == resident(3).name
+    again.close()
