@@ -3,7 +3,7 @@ request) encrypted under the station data key like any other secret."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sync.client import StationCredential
 
@@ -18,12 +18,49 @@ def save_credential(station: Station, credential: StationCredential, actor: Acto
 
     with station.write() as session:
         state = session.get(SyncState, 1) or SyncState(id=1, pull_cursor=0)
+        new_hub = state.station_id is not None and (
+            state.station_id != credential.station_id or state.hub_public_key != credential.hub_public_key.hex()
+        )
+        if new_hub:
+            _forget_previous_hub(session, state)
         state.hub_url = credential.hub_url
         state.station_id = credential.station_id
         state.credential_ct = station.cipher.encrypt_text(credential.to_json(), TABLE, COLUMN, ROW)
         state.hub_public_key = credential.hub_public_key.hex()
         session.add(state)
         station.audit.append(session, actor.label, "enrol", "hub", station_id=credential.station_id)
+
+
+def _forget_previous_hub(session: Any, state: Any) -> None:
+    """Joining another hub (or a rebuilt one): its feed starts again from 0, and what the old hub never
+    acknowledged must be sealed again to the new hub's key — nothing is lost, nothing skipped."""
+    from sqlalchemy import delete, select, update
+
+    from models.schema import (
+        AuditEvent,
+        OutboxAttachment,
+        OutboxItem,
+        OutboxState,
+        PulledChange,
+        RequestState,
+        ServiceRequest,
+    )
+
+    state.pull_cursor = 0
+    session.execute(delete(PulledChange))
+    unsent = select(OutboxItem).where(OutboxItem.state != OutboxState.SENT)
+    items = list(session.execute(unsent).scalars())
+    request_ids = [i.request_id for i in items if i.request_id]
+    audit_seqs = [i.station_seq for i in items if i.kind == "audit_event"]
+    session.execute(delete(OutboxItem).where(OutboxItem.state != OutboxState.SENT))
+    session.execute(delete(OutboxAttachment).where(OutboxAttachment.uploaded_at.is_(None)))
+    session.execute(
+        update(ServiceRequest)
+        .where(ServiceRequest.id.in_(request_ids),
+               ServiceRequest.state.in_((RequestState.SENDING, RequestState.QUARANTINED)))
+        .values(state=RequestState.QUEUED, quarantine_reason=None)
+    )
+    session.execute(update(AuditEvent).where(AuditEvent.seq.in_(audit_seqs)).values(synced=False))
 
 
 def load_credential(station: Station) -> StationCredential | None:

@@ -10,7 +10,7 @@ from models.residents import ResidentInput
 from models.schema import OutboxItem
 from models.station import KIOSK, Actor
 from models.validation import id_check_char
-from sync.client import HubClient
+from sync.client import HubClient, enrol
 from sync.engine import SyncEngine
 from tests.support.faultproxy import Fault, FaultProxy
 from tests.sync.conftest import EnrolledStation, Hub
@@ -143,3 +143,29 @@ def test_sync_cli_exit_codes(hub: Hub, enrolled: Callable[..., EnrolledStation])
     assert down.returncode == 1 and json.loads(down.stdout)["error"]
     with sqlite3.connect(st.data_dir / "station.db") as conn:
         assert conn.execute("SELECT last_error FROM sync_state").fetchone()[0]
+
+
+def test_joining_another_hub_loses_and_skips_nothing(hub: Hub, enrolled: Callable[..., EnrolledStation]) -> None:
+    from sync import outbox
+    from sync.credentials import load_credential, save_credential
+    from tests.support.hubhandle import started_hub
+
+    st = enrolled()
+    sent = st.station.requests.submit("problem_report", {"description": "旧中心收到了"}, KIOSK)
+    assert SyncEngine(st.station).run_once().complete
+    hub.set_status(sent.id, "received")
+    assert SyncEngine(st.station).run_once().pulled >= 1
+    waiting = st.station.requests.submit("problem_report", {"description": "还没发出去"}, KIOSK)
+    old = load_credential(st.station)
+    assert old is not None
+    outbox.fill_outbox(st.station, old.hub_public_key, old.station_id)  # sealed to the old hub, never sent
+
+    with started_hub("sqlite", prefix="yizhan-second-hub-") as second:
+        save_credential(st.station, enrol(second.url, second.enrol_code("迁入的驿站")), VOLUNTEER)
+        report = SyncEngine(st.station).run_once()
+        assert report.complete and report.quarantined == 0, report.error
+        assert set(second.station_requests("迁入的驿站")) == {waiting.id}  # re-sealed to the new key
+        second.set_status(waiting.id, "done", "新中心办好了")
+        assert SyncEngine(st.station).run_once().complete
+    assert st.station.requests.get(waiting.id).reply == "新中心办好了"  # the new feed from 0, nothing skipped
+    assert st.station.requests.get(sent.id).state == "RECEIVED"  # what the old hub answered stays
