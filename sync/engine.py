@@ -73,8 +73,10 @@ class SyncEngine:
         report.sealed = outbox.fill_outbox(self.station, credential.hub_public_key, credential.station_id)
         client = self._client_factory(credential, self.hub_url)
         try:
-            self._upload_photos(client)
+            # Records first (help calls lead the queue), photos after: a photo stalling on a weak link
+            # must never hold back an urgent call or anyone else's record.
             self._push_all(client, report)
+            self._upload_photos(client, report)
             self._pull_all(client, report)
         except AuthRefused as exc:
             report.error = str(exc)
@@ -90,10 +92,19 @@ class SyncEngine:
         return report
 
     # -- photos ------------------------------------------------------------------------------
-    def _upload_photos(self, client: HubClient) -> None:
-        """Before the envelopes that name them: each photo resumes where an earlier attempt stopped."""
+    def _upload_photos(self, client: HubClient, report: SyncReport) -> None:
+        """Each photo resumes where an earlier attempt stopped; one that fails is retried next pass
+        (the pass is then not complete) and does not stop the others."""
+        from sync.client import AuthRefused, SyncError
+
         for sha256, request_id, sealed in outbox.pending_attachments(self.station):
-            state = client.upload_attachment(sealed, record_id=uuid.UUID(request_id))
+            try:
+                state = client.upload_attachment(sealed, record_id=uuid.UUID(request_id))
+            except AuthRefused:
+                raise
+            except SyncError as exc:
+                report.error = report.error or f"photo upload: {exc}"
+                continue
             if state.complete and state.sha256 == sha256:
                 outbox.mark_uploaded(self.station, sha256)
 

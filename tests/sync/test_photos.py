@@ -30,17 +30,21 @@ def test_photo_uploads_resumably_and_opens_at_the_hub(
         {"description": "墙上裂缝", "photo": {"jpeg_base64": base64.b64encode(photo).decode("ascii")}},
         KIOSK,
     )
+    help_call = st.station.requests.help_call(KIOSK)
     port = int(hub.url.rsplit(":", 1)[1])
     with FaultProxy("127.0.0.1", port) as proxy:
-        # start, chunk 1 pass; chunk 2 is cut mid-request: the first pass ends with an error
-        proxy.plan(Fault.PASS, Fault.PASS, Fault.CUT_REQUEST)
+        # push, upload start and chunk 1 pass; chunk 2 is cut mid-request: the pass is incomplete
+        proxy.plan(Fault.PASS, Fault.PASS, Fault.PASS, Fault.CUT_REQUEST)
 
         def factory(cred: StationCredential, url: str | None) -> HubClient:
             return HubClient(cred, hub_url=url, stall_timeout=2.0)
 
         first = SyncEngine(st.station, hub_url=proxy.url, client_factory=factory).run_once()
         assert not first.complete and first.error
-        assert st.station.requests.get(rec.id).state == "QUEUED"  # the record waits for its photo
+        # A stalled photo holds back nobody: the records (the help call first) are already at the hub.
+        assert st.station.requests.get(rec.id).state == "SENT"
+        assert st.station.requests.get(help_call.id).state == "SENT"
+        assert first.error and "photo" in first.error
         second = SyncEngine(st.station, hub_url=proxy.url, client_factory=factory).run_once()
     assert second.complete, second.error
     with st.station.read() as session:
