@@ -105,11 +105,15 @@ class ResidentRepo:
             self._s.audit.append(session, actor.label, "create", f"resident:{row.id}")
             return row.id
 
-    def add_many(self, rows: list[ResidentInput], actor: Actor) -> list[str]:
-        """Bulk registration in one transaction (rows must already be clean and unique)."""
+    def add_many(self, rows: list[ResidentInput], actor: Actor, *, skip_registered: bool = False) -> list[str]:
+        """Bulk registration in one transaction (rows must already be clean and unique among
+        themselves). With `skip_registered`, ID numbers already on file are left out — checked inside
+        this same write transaction, so a registration made meanwhile cannot collide."""
         ids: list[str] = []
         with self._s.write() as session:
             for clean in rows:
+                if skip_registered and self._find_row(session, clean.id_number) is not None:
+                    continue
                 row = Resident(id=new_id(), consent_at=utcnow() if clean.consent else None)
                 self._fill(row, clean)
                 session.add(row)

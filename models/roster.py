@@ -72,7 +72,13 @@ def parse(text: str) -> tuple[list[tuple[int, ResidentInput]], list[tuple[int, s
             raise RosterError(f"the header needs a column {required!r} (found: {', '.join(header)})")
     rows: list[tuple[int, ResidentInput]] = []
     errors: list[tuple[int, str]] = []
-    for values in reader:
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # e.g. a cell over the csv module's size limit: the file is unusable
+            raise RosterError(f"line {reader.line_num}: cannot be read as CSV ({exc})") from None
         line = reader.line_num
         if not any(v.strip() for v in values):
             continue
@@ -105,6 +111,7 @@ def import_roster(station: Station, data: bytes, actor: Actor) -> ImportReport:
                 errors.append((line, DUPLICATE_ID.zh_CN))
                 continue
             fresh.append(resident)
-    if fresh:
-        station.residents.add_many(fresh, actor)
-    return ImportReport(imported=len(fresh), errors=sorted(errors))
+    imported = len(station.residents.add_many(fresh, actor, skip_registered=True)) if fresh else 0
+    if imported < len(fresh):  # registered by someone else between the check above and the insert
+        errors.append((0, f"{len(fresh) - imported} × {DUPLICATE_ID.zh_CN}"))
+    return ImportReport(imported=imported, errors=sorted(errors))

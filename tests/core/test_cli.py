@@ -181,3 +181,11 @@ def test_disk_full_is_clear_and_loses_nothing(initialised: Path, tmp_path: Path)
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     after = json.loads(yizhan("status", "--data-dir", str(initialised), "--json").stdout)
     assert after["residents"] == before["residents"] == 0  # all or nothing: no half import
+
+
+def test_roster_with_an_unreadable_cell_says_so_kindly(initialised: Path, tmp_path: Path) -> None:
+    path = tmp_path / "huge.csv"
+    path.write_text(_roster([["王" * 200_000, resident(1).id_number, "", "", ""]]), encoding="utf-8")
+    result = yizhan("resident", "import", "--data-dir", str(initialised), str(path))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "line 2" in result.stderr and "CSV" in result.stderr
