@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import queue
+import shutil
 import subprocess
 import sys
 import threading
@@ -112,15 +113,17 @@ class PromptCache:
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(f".{os.getpid()}.{threading.get_ident()}.part.wav")
         command = [sys.executable, "-m", "voice.tts_render", "--voice", voice, "--rate", str(rate)]
+        # The text goes on stdin: it may name a resident, and a command line is visible to `ps`.
         process = subprocess.Popen(
-            [*command, str(partial), text], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            [*command, str(partial)], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
         with self._lock:
             self._active = process
         try:
-            _, err = process.communicate(timeout=RENDER_TIMEOUT)
+            _, err = process.communicate(input=text.encode("utf-8"), timeout=RENDER_TIMEOUT)
         except subprocess.TimeoutExpired:
             process.kill()
+            partial.unlink(missing_ok=True)
             raise TtsError("speech engine timed out") from None
         finally:
             with self._lock:
@@ -208,6 +211,7 @@ class Speaker:
         self.stop()
         self._queue.put(None)
         self._thread.join(timeout=5)
+        shutil.rmtree(self._scratch, ignore_errors=True)
 
     def _run(self) -> None:
         while True:

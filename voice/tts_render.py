@@ -47,7 +47,9 @@ def render_espeak_cli(text: str, voice: str, rate: int, volume: float, out: str)
     if binary is None:
         raise SystemExit("no speech engine produced audio (espeak-ng not found)")
     amplitude = str(max(0, min(200, int(volume * 100))))
-    subprocess.run([binary, "-v", voice, "-s", str(rate), "-a", amplitude, "-w", out, text], check=True)
+    # --stdin: the text (it may name a resident) never appears on a command line (ps, /proc).
+    subprocess.run([binary, "-v", voice, "-s", str(rate), "-a", amplitude, "-w", out, "--stdin"],
+                   input=text.encode("utf-8"), check=True)
 
 
 def render(text: str, voice: str, rate: int, volume: float, out: str) -> None:
@@ -66,9 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=int, default=150)
     parser.add_argument("--volume", type=float, default=1.0)
     parser.add_argument("out")
-    parser.add_argument("text")
+    parser.add_argument("text", nargs="?", help="the text; read from standard input when omitted")
     args = parser.parse_args(argv)
-    render(args.text, args.voice, args.rate, args.volume, args.out)
+    text = args.text if args.text is not None else sys.stdin.buffer.read().decode("utf-8")
+    render(text, args.voice, args.rate, args.volume, args.out)
     return 0
 
 

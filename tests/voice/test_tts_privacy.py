@@ -34,6 +34,7 @@ def test_personal_text_never_stays_on_disk(tmp_path: Path) -> None:
         assert speaker.wait_idle(30)
     finally:
         speaker.close()
+    assert not speaker._scratch.exists()  # the private scratch folder goes with the speaker
     (personal, personal_len), (fixed, fixed_len) = player.played
     assert personal_len > 16000 and fixed_len > 8000  # both really were rendered speech
     assert not personal.exists(), "a one-off rendering of personal text was left behind"
