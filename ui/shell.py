@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QStackedWidget,
 
 from ui import i18n
 from ui.context import UiContext
+from ui.gc_guard import UiThreadGarbageCollector
 from ui.idle import IdleCard, IdleWatcher
 from ui.navigator import Navigator, ScreenKey
 from ui.ports import SyncStatus
@@ -28,6 +29,7 @@ GLOBAL_INTENTS = ("back", "home", "help_call", "repeat", "louder", "slower")
 class KioskWindow(QWidget):
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
+        self._gc = UiThreadGarbageCollector(self)
         self.ctx = ctx
         self.allow_close = ctx.windowed
         self.setObjectName("shell")
@@ -283,6 +285,7 @@ class KioskWindow(QWidget):
 
     def shutdown(self) -> None:
         """Stop timers and the idle watcher (before the DB worker is shut down)."""
+        self._gc.stop()
         self._status_timer.stop()
         self._clock.stop()
         self.idle.set_active(False)

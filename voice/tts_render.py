@@ -53,13 +53,26 @@ def render_espeak_cli(text: str, voice: str, rate: int, volume: float, out: str)
 
 
 def render(text: str, voice: str, rate: int, volume: float, out: str) -> None:
-    if os.path.exists(out):
-        os.remove(out)
-    render_pyttsx3(text, voice, rate, volume, out)
-    if not _readable(out) and sys.platform.startswith("linux"):
-        render_espeak_cli(text, voice, rate, volume, out)
-    if not _readable(out):
-        raise SystemExit("the speech engine produced no audio")
+    """pyttsx3 first; the espeak-ng CLI when pyttsx3 wrote nothing. Each writes its own file: the
+    pyttsx3 driver can still be calling back into a file after runAndWait returns (its weak-reference
+    errors), so the two must never share one."""
+    via_pyttsx3, via_cli = out + ".pyttsx3.wav", out + ".cli.wav"
+    for path in (out, via_pyttsx3, via_cli):
+        if os.path.exists(path):
+            os.remove(path)
+    try:
+        render_pyttsx3(text, voice, rate, volume, via_pyttsx3)
+        chosen = via_pyttsx3
+        if not _readable(via_pyttsx3) and sys.platform.startswith("linux"):
+            render_espeak_cli(text, voice, rate, volume, via_cli)
+            chosen = via_cli
+        if not _readable(chosen):
+            raise SystemExit("the speech engine produced no audio")
+        os.replace(chosen, out)
+    finally:
+        for path in (via_pyttsx3, via_cli):
+            if os.path.exists(path):
+                os.remove(path)
 
 
 def main(argv: list[str] | None = None) -> int:

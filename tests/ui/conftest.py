@@ -110,7 +110,7 @@ def open_kiosk(qtbot: object, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -
         bridge = getattr(ctx.voice, "bridge", None)
         if bridge is not None:
             bridge.close()
-        window.shutdown()
+        window.shutdown()  # also collects garbage once more, on this (the UI) thread
         ctx.db.shutdown()
         if ctx.station is not None:
             ctx.station.close()

@@ -235,6 +235,7 @@ def test_locked_start_and_wrong_passphrase(qtbot: Any, station_info: StationInfo
     qtbot.mouseClick(locked.unlock_button, __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.nav.current_key == ScreenKey.HOME, timeout=10_000)
     qtbot.waitUntil(lambda: ctx.db.idle)
+    window.shutdown()
     ctx.db.shutdown()
     ctx.station.close()
 
