@@ -7,6 +7,7 @@ the redirect URL (never free text from the request), so nothing can be reflected
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 
 from server.console import catalogue
@@ -103,6 +105,16 @@ def back(url: str, flash: str | None = None, **params: str) -> RedirectResponse:
     if flash:
         query["flash"] = flash
     return RedirectResponse(url + ("?" + urlencode(query) if query else ""), status_code=303)
+
+
+async def run_then_back(work: Callable[[], object], url: str, done_flash: str) -> RedirectResponse:
+    """Run a form action's database work off the event loop, then redirect back to `url` with a
+    flash saying it was done — or "error" when the hub refused it."""
+    try:
+        await run_in_threadpool(work)
+    except HubError:
+        return back(url, "error")
+    return back(url, done_flash)
 
 
 def flash_for(exc: HubError) -> str:

@@ -7,12 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import delete, select
-from starlette.concurrency import run_in_threadpool
 
 from server.api.deps import get_state
 from server.api.state import HubState
 from server.console.auth import ROLE_RANK, PostViewerDep, ViewerDep
-from server.console.web import back, render
+from server.console.web import render, run_then_back
 from server.core.db import transaction
 from server.db.console_models import ConsoleSession, StaffStation
 from server.db.models import StaffUser, Station
@@ -47,11 +46,7 @@ async def add_user(request: Request, viewer: PostViewerDep, state: StateDep) -> 
                                   str(form.get("password", "")))
             console_audit.record(session, viewer.actor, "user_add", f"user:{user.username}", detail=user.role)
 
-    try:
-        await run_in_threadpool(work)
-    except HubError:
-        return back("/console/users", "error")
-    return back("/console/users", "user")
+    return await run_then_back(work, "/console/users", "user")
 
 
 @router.post("/console/users/{user_id}")
@@ -78,11 +73,7 @@ async def update_user(user_id: int, request: Request, viewer: PostViewerDep, sta
             console_audit.record(session, viewer.actor, "user_update", f"user:{user.username}",
                                  detail=f"role={role} disabled={user.disabled} stations={len(chosen)}")
 
-    try:
-        await run_in_threadpool(work)
-    except HubError:
-        return back("/console/users", "error")
-    return back("/console/users", "user")
+    return await run_then_back(work, "/console/users", "user")
 
 
 @router.get("/console/audit")

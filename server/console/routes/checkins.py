@@ -7,15 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from server.api.deps import get_state
 from server.api.state import HubState
 from server.console.auth import Forbidden, PostViewerDep, ViewerDep, console_settings
-from server.console.web import back, render
+from server.console.web import render, run_then_back
 from server.core.db import transaction
 from server.services import console_audit, resident_index
-from server.services.errors import HubError
 
 router = APIRouter(include_in_schema=False)
 StateDep = Annotated[HubState, Depends(get_state)]
@@ -60,8 +58,4 @@ async def checkin_visit(request: Request, viewer: PostViewerDep, state: StateDep
             console_audit.record(session, viewer.actor, "checkin_visited", f"resident:{key}",
                                  station_id=station_id)
 
-    try:
-        await run_in_threadpool(work)
-    except HubError:
-        return back("/console/checkins", "error")
-    return back("/console/checkins", "visited")
+    return await run_then_back(work, "/console/checkins", "visited")

@@ -7,16 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
 
 from server.api.deps import get_state
 from server.api.state import HubState
 from server.console.auth import PostViewerDep, ViewerDep
-from server.console.web import back, render
+from server.console.web import back, render, run_then_back
 from server.core.db import transaction
 from server.db.models import Notice, Station
 from server.services import console_audit, feed
-from server.services.errors import HubError
 
 router = APIRouter(include_in_schema=False)
 StateDep = Annotated[HubState, Depends(get_state)]
@@ -51,8 +49,4 @@ async def publish(request: Request, viewer: PostViewerDep, state: StateDep) -> R
                 console_audit.record(session, viewer.actor, "notice_publish", f"notice:{notice.id}",
                                      station_id=notice.station_id)
 
-    try:
-        await run_in_threadpool(work)
-    except HubError:
-        return back("/console/notices", "error")
-    return back("/console/notices", "published")
+    return await run_then_back(work, "/console/notices", "published")

@@ -8,17 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
 
 from server.api.deps import get_state
 from server.api.state import HubState
 from server.console import catalogue
 from server.console.auth import PostViewerDep, ViewerDep, console_settings
-from server.console.web import back, render
+from server.console.web import back, render, run_then_back
 from server.core.db import transaction
 from server.db.models import Station
 from server.services import console_audit, console_slots, resident_index
-from server.services.errors import HubError
 
 router = APIRouter(include_in_schema=False)
 StateDep = Annotated[HubState, Depends(get_state)]
@@ -63,11 +61,7 @@ async def create(request: Request, viewer: PostViewerDep, state: StateDep) -> Re
                 console_audit.record(session, viewer.actor, "slot_publish", f"slot:{slot.id}",
                                      station_id=slot.station_id)
 
-    try:
-        await run_in_threadpool(work)
-    except HubError:
-        return back("/console/slots", "error")
-    return back("/console/slots", "slots")
+    return await run_then_back(work, "/console/slots", "slots")
 
 
 @router.post("/console/slots/{slot_id}/capacity")
@@ -83,11 +77,7 @@ async def capacity(slot_id: int, request: Request, viewer: PostViewerDep, state:
             console_slots.set_capacity(session, state.keys, slot_id, int(value))
             console_audit.record(session, viewer.actor, "slot_capacity", f"slot:{slot_id}", detail=value)
 
-    try:
-        await run_in_threadpool(work)
-    except HubError:
-        return back("/console/slots", "error")
-    return back("/console/slots", "saved")
+    return await run_then_back(work, "/console/slots", "saved")
 
 
 @router.post("/console/slots/resolve")
@@ -108,8 +98,4 @@ async def resolve(request: Request, viewer: PostViewerDep, state: StateDep) -> R
             console_audit.record(session, viewer.actor, f"booking_{decision}", f"request:{request_id}",
                                  detail=target or None)
 
-    try:
-        await run_in_threadpool(work)
-    except HubError:
-        return back("/console/slots", "error")
-    return back("/console/slots", "saved")
+    return await run_then_back(work, "/console/slots", "saved")

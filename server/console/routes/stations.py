@@ -13,7 +13,7 @@ from server.api.deps import get_state
 from server.api.state import HubState
 from server.console.auth import PostViewerDep, Viewer, ViewerDep
 from server.console.routes.queue import deadlines
-from server.console.web import back, render
+from server.console.web import render, run_then_back
 from server.core.db import transaction
 from server.services import console_audit, stations
 from server.services.console_stations import list_stations
@@ -66,8 +66,4 @@ async def revoke(station_id: str, viewer: PostViewerDep, state: StateDep) -> Res
             console_audit.record(session, viewer.actor, "station_revoke", f"station:{station.name}",
                                  station_id=station.id)
 
-    try:
-        await run_in_threadpool(work)
-    except HubError:
-        return back("/console/stations", "error")
-    return back("/console/stations", "revoked")
+    return await run_then_back(work, "/console/stations", "revoked")
