@@ -181,8 +181,8 @@ class RequestRepo:
         urgent: bool = False,
     ) -> RequestRecord:
         """Save for good: a receipt code made offline (station prefix + local sequence), QUEUED for sync."""
-        prefix = str(self._s.setting("station_prefix"))
         with self._s.write() as session:
+            prefix = str(self._s.setting_raw("station_prefix", "A01", session))
             row = session.get(ServiceRequest, draft_id) if draft_id else None
             if row is None:
                 row = ServiceRequest(id=draft_id or new_id(), service=service, state=S.DRAFT)
