@@ -5,6 +5,7 @@ from __future__ import annotations
 from server.console.routes import (
     admin,
     checkins,
+    consult,
     login,
     notices,
     queue,
@@ -14,4 +15,4 @@ from server.console.routes import (
     stats,
 )
 
-ROUTERS = [m.router for m in (login, queue, requests, checkins, notices, slots, stations, stats, admin)]
+ROUTERS = [m.router for m in (login, queue, requests, checkins, notices, consult, slots, stations, stats, admin)]
