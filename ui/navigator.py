@@ -34,6 +34,9 @@ class ScreenKey(StrEnum):
     RESIDENT_FORM = "resident_form"
     ADMIN_SETTINGS = "admin_settings"
     ADMIN_VOLUNTEERS = "admin_volunteers"
+    CONSULT = "consult"
+    CONSULT_FLOW = "consult_flow"
+    CONSULT_DONE = "consult_done"
 
 
 REGISTRY: dict[ScreenKey, str] = {
@@ -51,6 +54,9 @@ REGISTRY: dict[ScreenKey, str] = {
     ScreenKey.RESIDENT_FORM: "ui.screens.resident_form:ResidentFormScreen",
     ScreenKey.ADMIN_SETTINGS: "ui.screens.admin:SettingsScreen",
     ScreenKey.ADMIN_VOLUNTEERS: "ui.screens.admin:VolunteersScreen",
+    ScreenKey.CONSULT: "ui.screens.consult:ConsultScreen",
+    ScreenKey.CONSULT_FLOW: "ui.screens.consult:ConsultFlowScreen",
+    ScreenKey.CONSULT_DONE: "ui.screens.consult:ConsultDoneScreen",
 }
 # Screens a resident may reach without a volunteer; the others need ctx.staff.
 STAFF_ONLY = {ScreenKey.STAFF, ScreenKey.STAFF_LIST, ScreenKey.RESIDENT_FORM, ScreenKey.ADMIN_SETTINGS,
