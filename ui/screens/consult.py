@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSizePolicy
 
 from models import consultations
 from models.catalogue import Option, Service, Step
@@ -20,7 +20,7 @@ from sync.consult_votes import VoteRefused, cast_vote
 from ui.navigator import ScreenKey
 from ui.screens.base import Screen
 from ui.screens.flow import ServiceScreen
-from ui.widgets import TileButton, button, label, set_text
+from ui.widgets import button, icon_label, label, set_text
 
 CONSULT_COLOR = "#6C3483"
 CONSULT_ICON = "fa5s.vote-yea"
@@ -52,13 +52,27 @@ def as_service(ctx: Any, c: consultations.Consultation) -> Service:
     )
 
 
-class ConsultTile(TileButton):
-    """The home screen's 议事 banner, shown only while a consultation is open."""
+class ConsultTile(QPushButton):
+    """The home screen's 议事 banner, one row high, shown only while a consultation is open: an icon,
+    "居民议事" and the question's title (a QPushButton's own text cannot wrap, hence the labels)."""
 
     def __init__(self, ctx: Any, nav: Any) -> None:
-        super().__init__(ctx.tr("consult.tile"), CONSULT_ICON, CONSULT_COLOR, subtitle=" ")
+        super().__init__()
         self.ctx, self.nav = ctx, nav
-        self.setMinimumHeight(120)
+        self.setProperty("role", "tile")
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(24, 10, 24, 10)
+        row.setSpacing(24)
+        row.addWidget(icon_label(CONSULT_ICON, CONSULT_COLOR, 56))
+        self.name = label(ctx.tr("consult.tile"), "tile", wrap=False)
+        self.subtitle = label("", "h2")
+        for widget in (self.name, self.subtitle):
+            widget.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        row.addWidget(self.name)
+        row.addWidget(self.subtitle, 1)
+        self.setAccessibleName(ctx.tr("consult.tile"))
         self.hide()
         self.clicked.connect(lambda _c=False: self.nav.go(ScreenKey.CONSULT))
 
@@ -223,17 +237,20 @@ class ConsultDoneScreen(Screen):
     def __init__(self, ctx: Any, nav: Any) -> None:
         super().__init__(ctx, nav)
         self.root.addStretch(1)
+        self.icon = icon_label("fa5s.check-circle", "#1E8449", 120)
+        self.root.addWidget(self.icon)
         self.message = label("", "h1", align=Qt.AlignmentFlag.AlignCenter)
         self.detail = label("", "h2", align=Qt.AlignmentFlag.AlignCenter)
         self.root.addWidget(self.message)
         self.root.addWidget(self.detail)
         self.root.addStretch(1)
         self.home_button = button(ctx.tr("consult.home"), "fa5s.home", "primary", self.nav.home)
-        self.home_button.setMinimumHeight(110)
+        self.home_button.setMinimumSize(480, 110)
         self.root.addWidget(self.home_button, 0, Qt.AlignmentFlag.AlignHCenter)
 
     def enter(self, **params: Any) -> None:
         outcome = str(params.get("outcome", "thanks"))
+        self.icon.setVisible(outcome == "thanks")
         set_text(self.message, self.ctx.tr(f"consult.done.{outcome}"))
         set_text(self.detail, self.ctx.tr(f"consult.detail.{outcome}"))
 
