@@ -181,8 +181,8 @@ class SyncEngine:
                 if self._server_failures[batch[0].id] < SERVER_FAILURE_TRIES or not self._hub_alive(client):
                     raise
                 reason = (
-                    f"the hub failed on this record {self._server_failures[batch[0].id]} times in a row "
-                    f"({exc}) while it accepted others; 重新发送 tries again"
+                    f"the hub failed (HTTP {exc.status}) on this record {self._server_failures[batch[0].id]} "
+                    f"times in a row while it answered others; 重新发送 tries again"
                 )
                 return [[ItemResult(id=batch[0].id, status=ItemStatus.INVALID, reason=reason)]]
             tries = max(self._server_failures[e.id] for e in batch)
