@@ -37,9 +37,17 @@ def fake() -> Iterator[FakeHub]:
         yield hub
 
 
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One station made once; each test starts from a copy (creating one costs seconds)."""
+    folder = tmp_path_factory.mktemp("template") / "station"
+    Station.create(folder, PASSPHRASE, name="假中心测试站", prefix="F01").close()
+    return folder
+
+
 @pytest.fixture
-def st(fake: FakeHub, tmp_path: Path) -> Iterator[FakeStation]:
-    yield from fake_station(tmp_path / "station", fake, PASSPHRASE)
+def st(fake: FakeHub, tmp_path: Path, template: Path) -> Iterator[FakeStation]:
+    yield from fake_station(tmp_path / "station", fake, PASSPHRASE, template=template)
 
 
 def _submit(station: Station, n: int) -> list[str]:
@@ -83,7 +91,7 @@ def test_refusal_stops_the_loop_in_plain_words(fake: FakeHub, st: FakeStation, a
         snap = loop.snapshot
         assert snap.stopped == state and not snap.online and not snap.syncing and snap.waiting == 3
         asked = len(fake.requests)
-        time.sleep(1.5)  # back-off after one failure is at most 1 s: a retrying loop would have asked again
+        time.sleep(1.2)  # back-off after one failure is at most 1 s: a retrying loop would have asked again
         assert len(fake.requests) == asked, "a refused station kept retrying"
         assert len(fake.seen("/v1/push")) == 1  # refused as a whole: never bisected into quarantine
         fake.answer(healthy)
