@@ -151,6 +151,10 @@ def is_storage_failure(exc: BaseException) -> bool:
 def describe(exc: BaseException) -> str:
     """A short reason for volunteers. Exception text names record ids and fields, never resident data
     (the change's own data is kept encrypted, not quoted)."""
+    from models.requests import InvalidTransition
+
     if isinstance(exc, KeyError):
         return f"the hub's change lacks the field {exc}"
+    if isinstance(exc, InvalidTransition):  # "<record id>: A → B is not allowed"; the card names the record
+        return f"the record here is {str(exc).split(': ', 1)[-1]}"
     return (str(exc) or type(exc).__name__)[:REASON_CHARS]

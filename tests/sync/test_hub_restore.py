@@ -80,7 +80,7 @@ def _pg(pg: PgCluster, *statements: str) -> None:
 
     with psycopg.connect(f"host=127.0.0.1 port={pg.port} user={SUPERUSER} dbname=postgres", autocommit=True) as conn:
         for sql in statements:
-            conn.execute(sql)  # type: ignore[arg-type]
+            conn.execute(sql)
 
 
 def _receipt_counts(hub: HubHandle) -> dict[str, int]:

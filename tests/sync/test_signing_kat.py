@@ -15,7 +15,6 @@ from __future__ import annotations
 import pytest
 import requests
 
-from sync import client as client_module
 from sync.client import HmacAuth
 from sync.protocol import body_digest, sign, signing_string, verify_signature
 
@@ -61,7 +60,7 @@ def test_signature_known_answers(method: str, path: str, ts: str, nonce: str, bo
 
 def test_client_signs_the_path_relative_to_a_prefixed_hub_url(monkeypatch: pytest.MonkeyPatch) -> None:
     """Behind a reverse proxy at /yizhan the signed path is still /v1/…, with the query as sent."""
-    monkeypatch.setattr(client_module.secrets, "token_hex", lambda _n: "0123456789abcdef0123456789abcdef")
+    monkeypatch.setattr("sync.client.secrets.token_hex", lambda _n: "0123456789abcdef0123456789abcdef")
     auth = HmacAuth("station-1", SECRET, "/yizhan/", clock=lambda: 1700000000.9)
     prepared = requests.Request("GET", "https://hub.example/yizhan/v1/pull?cursor=41&limit=500").prepare()
     signed = auth(prepared)
