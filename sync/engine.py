@@ -7,8 +7,8 @@ Sync always moves on:
 - a batch the hub refuses as a whole (`HubRejected`) is split in halves until the one bad envelope is
   found and quarantined, so one bad record never blocks the others;
 - a batch the hub fails on (5xx) `SERVER_FAILURE_TRIES` times in a row is split the same way, once a
-  signed request has shown the hub itself works; an envelope that still fails alone is quarantined
-  with the reason (a volunteer can send it again);
+  signed request has shown the hub itself works; an envelope that still fails alone while the hub
+  accepts others is quarantined with the reason (a volunteer can send it again);
 - a pulled change that cannot apply is parked for a volunteer and the cursor moves on (sync/apply.py);
 - `cursor_ahead` (the hub was restored from a backup) resets the cursor to 0, re-applies the feed and
   pushes every record again, so the hub ends up with each one exactly once.
@@ -90,6 +90,7 @@ class SyncEngine:
         # Envelope id → server failures in a row (an ack removes it). Lives as long as the engine.
         self._server_failures: Counter[uuid.UUID] = Counter()
         self._hub_works = False  # a signed exchange succeeded in this pass
+        self._push_worked = False  # a push was acknowledged in this pass
 
     def close(self) -> None:
         if self._client is not None:
@@ -111,7 +112,7 @@ class SyncEngine:
             raise NotEnrolled("this station is not enrolled with a hub yet (yizhan enrol)")
         report = SyncReport()
         self._note_attempt()
-        self._hub_works = False
+        self._hub_works = self._push_worked = False
         report.sealed = outbox.fill_outbox(self.station, credential.hub_public_key, credential.station_id)
         client = self._client_of(credential)
         refusal: SyncError | None = None
@@ -178,18 +179,20 @@ class SyncEngine:
             for env in batch:
                 self._server_failures[env.id] += 1
             if len(batch) == 1:
-                if self._server_failures[batch[0].id] < SERVER_FAILURE_TRIES or not self._hub_alive(client):
+                # Quarantine only what the hub fails on while it takes other records in the same pass:
+                # a hub failing every push (while it still answers pulls) must not empty the outbox.
+                if self._server_failures[batch[0].id] < SERVER_FAILURE_TRIES or not self._push_worked:
                     raise
                 reason = (
                     f"the hub failed (HTTP {exc.status}) on this record {self._server_failures[batch[0].id]} "
-                    f"times in a row while it answered others; 重新发送 tries again"
+                    f"times in a row while it accepted others; 重新发送 tries again"
                 )
                 return [[ItemResult(id=batch[0].id, status=ItemStatus.INVALID, reason=reason)]]
             tries = max(self._server_failures[e.id] for e in batch)
             if (not splitting and tries < SERVER_FAILURE_TRIES) or not self._hub_alive(client):
                 raise  # the hub may just be down: back off and retry the batch whole
             return self._split(client, batch, splitting=True)
-        self._hub_works = True
+        self._hub_works = self._push_worked = True
         for env in batch:
             self._server_failures.pop(env.id, None)
         return [results]

@@ -257,9 +257,16 @@ def test_batch_the_hub_keeps_failing_on_is_bisected_after_n_tries(fake: FakeHub,
     engine.close()
 
 
-def test_a_hub_that_is_simply_down_quarantines_nothing(fake: FakeHub, st: FakeStation) -> None:
+OUTAGES: dict[str, Callable[[Seen], Answer]] = {
+    "everything_503": lambda _s: Answer(503, b"<html>maintenance</html>", "text/html"),
+    "every_push_500": lambda s: error(500, "internal_error") if s.path == "/v1/push" else healthy(s),
+}
+
+
+@pytest.mark.parametrize("outage", list(OUTAGES))
+def test_a_hub_that_is_simply_down_quarantines_nothing(fake: FakeHub, st: FakeStation, outage: str) -> None:
     ids = _submit(st.station, 5)
-    fake.answer(lambda _s: Answer(503, b"<html>maintenance</html>", "text/html"))
+    fake.answer(OUTAGES[outage])
     engine = SyncEngine(st.station)
     for _ in range(SERVER_FAILURE_TRIES + 3):
         report = engine.run_once()
