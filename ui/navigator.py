@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QSizePolicy, QStackedWidget, QWidget
 
 from ui.context import UiContext
+from ui.theme import COMPACT
 
 
 class ScreenKey(StrEnum):
@@ -79,6 +80,8 @@ class Navigator(QObject):
             # A screen never makes the window taller than the display: at the largest text size
             # it is laid out within the window (its scroll areas scroll) instead of growing it.
             widget.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+            compact = self.ctx.sizes is COMPACT
+            widget.fit_margins(24 if compact else 40, 8 if compact else 16)
             self._screens[key] = widget
             self.stack.addWidget(widget)
         return self._screens[key]

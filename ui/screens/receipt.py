@@ -7,7 +7,7 @@ from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy
 
 from models.requests import RequestRecord
 from ui.navigator import ScreenKey
@@ -45,7 +45,7 @@ class ReceiptScreen(Screen):
         self.print_button = button(ctx.tr("receipt.print"), "fa5s.print", "", self.print_it)
         self.finish = button(ctx.tr("receipt.finish"), "fa5s.check", "primary", self.done)
         for action in (self.print_button, self.finish):
-            action.setMinimumHeight(110)
+            action.setProperty("tall", True)
             row.addWidget(action, 1)
         self.root.addLayout(row)
         self.record: RequestRecord | None = None
@@ -111,7 +111,8 @@ class RatingScreen(Screen):
         self.faces: dict[int, Any] = {}
         for score, icon, key in FACES:
             widget = button(ctx.tr(key), icon, "option", partial(self.rate, score))
-            widget.setMinimumHeight(220)
+            widget.setProperty("tall", True)
+            widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
             widget.setProperty("icon_px", 96)
             row.addWidget(widget, 1)
             self.faces[score] = widget
