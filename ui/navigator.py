@@ -69,6 +69,8 @@ class Navigator(QObject):
         self._history: list[tuple[ScreenKey, dict[str, Any]]] = []
         self.current_key: ScreenKey | None = None
         self.last_transition_ms = 0.0
+        # set by the window: asks "要放弃这次办理吗？" and runs the callback on 是 (None: no window)
+        self.ask_abandon: Any = None
 
     def screen(self, key: ScreenKey) -> Any:
         """The (cached) screen for `key`, built on first use."""

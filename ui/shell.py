@@ -15,9 +15,11 @@ from PySide6.QtWidgets import QApplication, QFrame, QGridLayout, QStackedWidget,
 from ui import i18n
 from ui.context import UiContext
 from ui.gc_guard import UiThreadGarbageCollector
+from ui.ask import AskCard
 from ui.idle import IdleCard, IdleWatcher
 from ui.navigator import Navigator, ScreenKey
 from ui.ports import SyncStatus
+from ui.tap_guard import TapGuard
 from ui.theme import COMPACT, PALETTES, pick_family, qpalette, sizes_for, stylesheet
 from ui.voice_panel import VoicePanel
 from ui.widgets import LongPressLabel, apply_icons, button, label, set_text
@@ -51,8 +53,12 @@ class KioskWindow(QWidget):
         outer.addWidget(self.bottom_bar)
         self.nav = Navigator(ctx, self.stack)
         self.nav.changed.connect(self._on_screen)
+        self.tap_guard = TapGuard(self)
+        self.nav.changed.connect(lambda _screen: self.tap_guard.screen_changed())
+        self.nav.ask_abandon = self.ask_abandon
         self.idle = IdleWatcher(self)
         self.idle_card = IdleCard(self)
+        self.ask_card = AskCard(self)
         self.idle.warn.connect(self._on_idle_warn)
         self.idle.expired.connect(self.wipe_and_home)
         self.idle_card.resume.connect(self._on_idle_resume)
@@ -115,7 +121,7 @@ class KioskWindow(QWidget):
         self.bar_grid = QGridLayout(frame)
         self.bar_grid.setContentsMargins(40, 8, 40, 24)
         self.bar_grid.setSpacing(20)
-        self.back_button = button("", "fa5s.arrow-left", "bar", lambda: self.nav.back())
+        self.back_button = button("", "fa5s.arrow-left", "bar", self.go_back)
         self.home_button = button("", "fa5s.home", "bar", self.ask_home)
         self.size_button = button("", "fa5s.text-height", "bar", self.cycle_text_size)
         self.voice_button = button("", "fa5s.microphone", "bar", self.toggle_voice)
@@ -220,8 +226,33 @@ class KioskWindow(QWidget):
         self.status_label.style().polish(self.status_label)
 
     # -- bottom bar actions -------------------------------------------------------------------
+    def in_service(self) -> bool:
+        """A service with answers or typed input that leaving would throw away."""
+        screen = self.nav.current
+        return bool(self.nav.current_key == ScreenKey.SERVICE and screen is not None and screen.in_progress())
+
+    def ask_abandon(self, on_yes: Any = None) -> None:
+        """"要放弃这次办理吗？" 是 / 不是 — big and spoken; 是 wipes everything and goes home."""
+        self.ask_card.ask(self.ctx, self.ctx.tr("ask.abandon"), on_yes or self.wipe_and_home)
+
+    def go_back(self) -> None:
+        """返回: within a service a step back; off its first step (home) only after asking."""
+        screen = self.nav.current
+        leaving = self.nav.current_key == ScreenKey.SERVICE and screen is not None and screen.index == 0
+        if leaving and self.in_service():
+            self.ask_abandon()
+        else:
+            self.nav.back()
+
     def wipe_and_home(self) -> None:
+        """The next resident starts clean: form, audio, language, text size — and any volunteer or
+        admin session ends, so nobody reaches the staff area afterwards without a PIN."""
         self.idle_card.hide()
+        self.ask_card.hide()
+        if self.ctx.staff is not None or self.ctx.assist:
+            self.ctx.staff = None
+            self.ctx.assist = False
+            self.ctx.changed.emit("staff")
         self.ctx.reset_audio()
         station_locale = str(self.ctx.settings.get("locale", self.ctx.locale))
         if not self.ctx.locale_forced and self.ctx.locale != station_locale:
@@ -231,7 +262,10 @@ class KioskWindow(QWidget):
         self.nav.home()
 
     def ask_home(self) -> None:
-        self.wipe_and_home()
+        if self.in_service():
+            self.ask_abandon()
+        else:
+            self.wipe_and_home()
 
     def cycle_text_size(self) -> None:
         self.ctx.set_scale_index(self.ctx.scale_index + 1)
@@ -247,9 +281,6 @@ class KioskWindow(QWidget):
         self.nav.go(ScreenKey.STAFF if self.ctx.staff else ScreenKey.PIN)
 
     def sign_out(self) -> None:
-        self.ctx.staff = None
-        self.ctx.assist = False
-        self.ctx.changed.emit("staff")
         self.wipe_and_home()
 
     # -- reactions ------------------------------------------------------------------------------
@@ -337,12 +368,16 @@ class KioskWindow(QWidget):
             self.idle_card.resume.emit()
             self.idle_card.hide()
             return
+        if self.ask_card.isVisible():
+            if intent in ("yes", "no"):
+                self.ask_card.answer(intent == "yes")
+            return
         if screen is not None and screen.handle_intent(intent):
             return
         if intent == "back":
             self.nav.back()
         elif intent == "home":
-            self.wipe_and_home()
+            self.ask_home()
         elif intent == "help_call":
             self.nav.go(ScreenKey.HELP, reason="urgent")
         elif intent == "repeat" and screen is not None:
@@ -362,6 +397,7 @@ class KioskWindow(QWidget):
         self._status_timer.stop()
         self._clock.stop()
         self.idle.set_active(False)
+        self.tap_guard.remove()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.idle)
@@ -376,6 +412,7 @@ class KioskWindow(QWidget):
         super().resizeEvent(event)
         self._fit_to_window()
         self.idle_card.setGeometry(self.rect())
+        self.ask_card.setGeometry(self.rect())
         self.fit_voice_panel()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -145,6 +145,10 @@ QPushButton[role="huge"] {{ background: {p.primary}; color: {p.primary_text}; fo
 QPushButton[role="bar"] {{ font-weight: bold; font-size: {pt(sizes.button)}; padding: 4px 12px;
     min-height: {max(64, sizes.target)}px; }}
 QPushButton[tall="true"] {{ min-height: {px(sizes.tall, scale)}px; }}
+QPushButton:pressed, QPushButton[role="tile"]:pressed, QPushButton[role="option"]:pressed,
+QPushButton[role="key"]:pressed {{ background: {p.card_border}; border: 4px solid {p.text}; }}
+QPushButton[role="primary"]:pressed, QPushButton[role="huge"]:pressed, QPushButton[role="urgent"]:pressed {{
+    background: {p.text}; color: {p.window}; border: 4px solid {p.focus}; }}
 QLineEdit, QPlainTextEdit, QComboBox, QSpinBox, QDoubleSpinBox {{ font-size: {pt(sizes.body)}; background: {p.card};
     color: {p.text}; border: 2px solid {p.card_border}; border-radius: 10px; padding: 8px 12px; min-height: {target - 20}px; }}
 QLineEdit[role="display"] {{ font-size: {pt(sizes.h1)}; font-weight: bold; letter-spacing: 2px; min-height: {target}px; }}

@@ -162,9 +162,19 @@ class ServiceScreen(Screen):
         fields, resident_id = dict(self.fields), self.resident.id
         self.ctx.db.run(lambda: station.requests.save_draft(service.id, fields, resident_id, draft))
 
+    def in_progress(self) -> bool:
+        """Whether leaving now would throw away answers or typed input."""
+        if self.service is None:
+            return False
+        typed = bool(getattr(self.page, "raw", "")) if self.page is not None else False
+        return self.index > 0 or bool(self.fields) or self.resident is not None or typed
+
     def cancel(self) -> None:
-        """The resident declined consent: nothing is kept."""
-        self.nav.home()
+        """The resident tapped 不同意: after "要放弃这次办理吗？" 是, nothing is kept."""
+        if self.nav.ask_abandon is not None:
+            self.nav.ask_abandon()
+        else:
+            self.nav.home()
 
     def submit(self) -> None:
         station, service = self.ctx.station, self.service

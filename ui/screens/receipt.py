@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy
 
 from models.requests import RequestRecord
@@ -16,6 +16,7 @@ from ui.screens.base import Screen
 from ui.theme import pick_family
 from ui.widgets import button, icon_label, label, set_text
 
+THANKS_MS = 2500  # the thank-you stays this long before home
 NO_RATING = {"daily_checkin", "help_call", "my_requests", "notices"}
 FACES = ((5, "fa5s.grin-beam", "rating.good"), (3, "fa5s.meh", "rating.ok"), (1, "fa5s.frown", "rating.bad"))
 
@@ -82,7 +83,8 @@ class ReceiptScreen(Screen):
             self.nav.home()
 
     def on_back(self) -> bool:
-        self.done()
+        """返回 on a receipt means "I am finished": home, never forward to the rating."""
+        self.nav.home()
         return True
 
     def handle_intent(self, intent: str) -> bool:
@@ -142,9 +144,14 @@ class RatingScreen(Screen):
                         lambda _e: self.nav.home())
 
     def _rated(self) -> None:
+        """The rating ends with a thank-you the resident can see and hear, then home."""
         self.thanks.show()
         self.ctx.say(self.thanks.text())
-        self.nav.home()
+        QTimer.singleShot(THANKS_MS, self._thanked)
+
+    def _thanked(self) -> None:
+        if self.nav.current is self and self.thanks.isVisible():
+            self.nav.home()
 
     def handle_intent(self, intent: str) -> bool:
         if intent == "yes":
