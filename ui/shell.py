@@ -13,9 +13,9 @@ from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QFrame, QGridLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from ui import i18n
+from ui.ask import AskCard
 from ui.context import UiContext
 from ui.gc_guard import UiThreadGarbageCollector
-from ui.ask import AskCard
 from ui.idle import IdleCard, IdleWatcher
 from ui.navigator import Navigator, ScreenKey
 from ui.ports import SyncStatus
