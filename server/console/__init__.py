@@ -8,6 +8,7 @@ web.py; the database work is in server/services/console_*.py and resident_index.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from urllib.parse import quote
 
@@ -19,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.console.auth import CsrfRefused, Forbidden, LoginRequired
 from server.console.settings import ConsoleSettings
+from server.services import topics
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -28,6 +30,9 @@ def install(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
     from server.console.web import render
 
     app.state.console = settings or ConsoleSettings.from_env()
+    # jieba loads its dictionary in a second or two; do it now, off the request path, so the first
+    # push (which segments descriptions into topics) does not wait for it.
+    threading.Thread(target=topics.warm_up, name="jieba-warm-up", daemon=True).start()
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/console/static", StaticFiles(directory=str(STATIC_DIR)), name="console-static")

@@ -27,8 +27,6 @@ def _compute(request: Request, viewer: Viewer, state: HubState) -> tuple[console
     tz = console_settings(request).tz
     now = datetime.now(UTC)
     with transaction(state.sessions) as session:
-        resident_index.refresh(session, state.keys, tz)
-    with transaction(state.sessions) as session:
         stats = console_stats.compute(session, state.keys, tz, scope=viewer.scope, now=now)
         days = console_stats.checkin_days(now, tz)
         rates = resident_index.checkin_rates(session, viewer.scope, days)
