@@ -167,6 +167,40 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_topics(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime, time
+
+    from server.services.stations import find_station
+    from server.services.topics import analyse
+
+    def work(session: Any, _keys: Any) -> list[dict[str, Any]]:
+        stations = None
+        if args.station:
+            found = find_station(session, args.station)
+            if found is None:
+                raise HubError(404, "unknown_station", f"no station {args.station}")
+            stations = [found.id]
+        since = datetime.combine(args.since, time(0), UTC) if args.since else None
+        return [t.as_json() for t in analyse(session, since=since, stations=stations)]
+
+    rows = _with_session(args, work)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for row in rows:
+        flag = " 突增" if row["surge"] else ""
+        print(f"{row['topic']:<12} {row['count']:>5}  {row['trend']:<5}{flag}  {' '.join(row['words'])}")
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    from server.services.resident_index import backfill
+
+    n = _with_session(args, lambda s, k: backfill(s, k))
+    print(f"indexed {n} request(s)", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--home", default=argparse.SUPPRESS, help="hub home (config + key file)")
@@ -225,7 +259,20 @@ def build_parser() -> argparse.ArgumentParser:
     add("stats", cmd_stats, "counts of records, duplicates, per station and status").add_argument(
         "--json", action="store_true"
     )
+    _add_analysis_commands(sub, add)
     return parser
+
+
+def _add_analysis_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
+    """topics, report, reindex: the console's analysis from a terminal (scriptable with --json)."""
+    from datetime import date
+
+    topics = add("topics", cmd_topics, "frequent topics of residents' requests (高频议题), best first")
+    topics.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                        help="count from this day (default: the last 7 days); trend vs the 8 periods before")
+    topics.add_argument("--station", metavar="NAME")
+    topics.add_argument("--json", action="store_true")
+    add("reindex", cmd_reindex, "rebuild the console's resident and topic index from stored requests")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,6 +12,7 @@ from server.console.routes import (
     slots,
     stations,
     stats,
+    topics,
 )
 
-ROUTERS = [m.router for m in (login, queue, requests, checkins, notices, slots, stations, stats, admin)]
+ROUTERS = [m.router for m in (login, queue, requests, checkins, notices, slots, stations, stats, topics, admin)]
