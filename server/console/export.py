@@ -46,7 +46,7 @@ def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]
     from openpyxl.styles import Font
 
     book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    book.remove(book.active)
     for title, header, rows in sheets:
         sheet = book.create_sheet(_sheet_title(title))
         sheet.append([safe_cell(h) for h in header])

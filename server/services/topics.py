@@ -209,7 +209,7 @@ def analyse(
     return out
 
 
-def request_ids(session: Session, topic: str) -> Any:
+def request_ids(topic: str) -> Any:
     """A subquery of the request ids carrying `topic` (the queue filters on it)."""
     return select(RequestTopic.request_id).where(RequestTopic.topic == topic).scalar_subquery()
 
