@@ -67,7 +67,7 @@ def payload_aad(request_id: str) -> str:
     return f"requests/payload/{request_id}"  # the same binding services/records.py encrypts with
 
 
-def _data_aad(station_id: str, key: str) -> str:
+def data_aad(station_id: str, key: str) -> str:
     return f"hub_residents/data/{station_id}/{key}"
 
 
@@ -141,7 +141,7 @@ def index_pushed(conn: Connection, keys: HubKeys, records: Sequence[Pushed], tz:
             unwell = row["unwell_at"] if row else None
             row = residents[(rec.station_id, key)] = {
                 "station_id": rec.station_id, "resident_key": key, "living_alone": bool(resident.get("living_alone")),
-                "data_enc": keys.encrypt_json(person, _data_aad(rec.station_id, key)), "seen_at": at,
+                "data_enc": keys.encrypt_json(person, data_aad(rec.station_id, key)), "seen_at": at,
                 "last_checkin_at": checkin, "unwell_at": unwell,
             }
         if rec.kind == "daily_checkin":
@@ -241,7 +241,7 @@ def living_alone_today(
                 station_id=p.station_id,
                 station=names.get(p.station_id, p.station_id),
                 key=p.resident_key,
-                person=keys.decrypt_json(p.data_enc, _data_aad(p.station_id, p.resident_key)),
+                person=keys.decrypt_json(p.data_enc, data_aad(p.station_id, p.resident_key)),
                 last_checkin_at=_aware(p.last_checkin_at) if p.last_checkin_at else None,
                 checked_in=(p.station_id, p.resident_key) in done,
                 visited_by=visit.visited_by if visit else None,

@@ -5,47 +5,19 @@ queue filtered to one topic's requests."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from server.services import topics
-from tests.console.seeding import HubDb, hub_db
-
-NOW = datetime.now(UTC)
-# This week: what residents said, and the topic a clerk would file it under.
-THIS_WEEK = [
-    ("楼上漏水把天花板泡了", "供水排水"),
-    ("下水道堵塞，院子里都是积水", "供水排水"),
-    ("家里停水两天了", "供水排水"),
-    ("自来水水压太低", "供水排水"),
-    ("水管冻裂漏水", "供水排水"),
-    ("路灯不亮了，晚上走路怕摔", "道路路灯"),
-    ("村口路灯坏了", "道路路灯"),
-    ("路面坑洼很多", "道路路灯"),
-    ("高龄津贴什么时候发", "养老保障"),
-    ("低保申请需要什么材料", "养老保障"),
-    ("广场舞音响噪音太大", "噪音扰民"),
-]
-# Every one of the 8 weeks before: three road/light reports and two pension questions.
-EACH_EARLIER_WEEK = [("路灯又不亮了", "道路路灯"), ("修路修了一半", "道路路灯"), ("井盖松了", "道路路灯"),
-                     ("养老金到账了吗", "养老保障"), ("社保卡丢了", "养老保障")]
+from tests.console.seeding import NOW, THIS_WEEK, HubDb, hub_db, seed_topics
 
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> HubDb:
     db = hub_db(tmp_path_factory.mktemp("topics"))
-    for i, (text, _topic) in enumerate(THIS_WEEK):
-        db.add("东山村驿站", "problem_report", {"category": "other", "description": text},
-               at=NOW - timedelta(days=1, hours=i))
-    for week in range(1, 9):
-        for i, (text, _topic) in enumerate(EACH_EARLIER_WEEK):
-            at = NOW - timedelta(days=7 * week + 1, hours=i)
-            db.add("东山村驿站", "problem_report", {"category": "other", "description": text}, at=at)
-    # A category alone counts (no description words), and another station's water report.
-    db.add("西岭村驿站", "problem_report", {"category": "sanitation", "description": ""}, at=NOW - timedelta(days=2))
-    db.add("西岭村驿站", "problem_report", {"description": "楼道漏水"}, at=NOW - timedelta(days=2))
+    seed_topics(db)
     return db
 
 

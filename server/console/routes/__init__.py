@@ -13,6 +13,7 @@ from server.console.routes import (
     stations,
     stats,
     topics,
+    warnings,
 )
 
-ROUTERS = [m.router for m in (login, queue, requests, checkins, notices, slots, stations, stats, topics, admin)]
+ROUTERS = [m.router for m in (login, queue, requests, checkins, notices, slots, stations, stats, topics, warnings, admin)]
