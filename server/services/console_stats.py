@@ -68,14 +68,14 @@ def compute(
             continue
         out.by_service.setdefault(service, [0] * weeks)[i] += 1
         out.by_station.setdefault(names.get(station_id, station_id), [0] * weeks)[i] += 1
-    out.response_hours = _response_times(session, where)
+    out.response_hours = response_times(session, where)
     out.categories = _categories(session, where)
     out.words = sorted(topics.count_by_topic(session, since, now + timedelta(seconds=1), scope).items(),
                        key=lambda kv: (-kv[1], kv[0]))[:20]
     return out
 
 
-def _response_times(session: Session, where: list) -> dict[str, tuple[float | None, float | None, int]]:  # type: ignore[type-arg]
+def response_times(session: Session, where: list) -> dict[str, tuple[float | None, float | None, int]]:  # type: ignore[type-arg]
     first = (
         select(RequestHistory.request_id, func.min(RequestHistory.at).label("at"))
         .where(RequestHistory.from_status == "new")

@@ -2,7 +2,7 @@
 
 Read from the resident index the push keeps (resident_index.py): no decryption but the names of
 the residents listed, and the phone number only when a permitted viewer asks (the route audits it).
-On top come residents whose latest check-in said "我不太好", then the others by days missed. A
+On top come residents whose latest check-in said "我不太好", then the others by level and days missed. A
 visit outcome recorded after the last check-in marks a warning as handled (it stays listed, lower,
 until the resident checks in again). Levels escalate with days missed beyond the threshold:
 1 (注意) at N, 2 (警示) at N+2, 3 (严重) at N+5 days.
@@ -113,7 +113,7 @@ def load(
         unwell = row.unwell_at is not None and last is not None and _aware(row.unwell_at) == last
         if unwell or missed >= limits.get(row.station_id, DEFAULT_DAYS):
             found.append((row, missed, unwell))
-    found.sort(key=lambda f: (not f[2], -f[1]))
+    found.sort(key=lambda f: (not f[2], -level_for(f[1], limits.get(f[0].station_id, DEFAULT_DAYS)), -f[1]))
     visits = _latest_outcomes(session, [(f[0].station_id, f[0].resident_key) for f in found[:MAX_ROWS]])
     out = []
     for row, missed, unwell in found[:MAX_ROWS]:
@@ -130,8 +130,9 @@ def load(
             outcome=visit.outcome if visit else None, outcome_by=visit.visited_by if visit else None,
             outcome_at=_aware(visit.visited_at) if visit else None,
         ))
-    # Handled warnings (an outcome since the last check-in) go below the open ones.
-    out.sort(key=lambda w: (w.outcome is not None, not w.unwell, -w.days_missed))
+    # Handled warnings (an outcome since the last check-in) go below the open ones; then the most
+    # urgent level, then the most days (levels depend on each station's own threshold).
+    out.sort(key=lambda w: (w.outcome is not None, not w.unwell, -w.level, -w.days_missed))
     return out, len(found)
 
 

@@ -32,6 +32,7 @@ class HubDb:
     engine: Engine
     sessions: sessionmaker[Session]
     stations: dict[str, str] = field(default_factory=dict)  # name → id
+    received: list[datetime] = field(default_factory=list)  # hub times of the work requests added
     _seq: int = 0
 
     @contextlib.contextmanager
@@ -65,6 +66,8 @@ class HubDb:
                 "status": status, "payload_enc": self.keys.encrypt_json(payload, payload_aad(rid)),
                 "station_created_at": at, "received_at": received, "updated_at": received}])
             index_pushed(session.connection(), self.keys, [Pushed(rid, sid, kind, payload, at, received)])
+        if kind in ("service_request", "help_call"):
+            self.received.append(received)
         return rid
 
     def cli(self, *args: str) -> tuple[int, str]:

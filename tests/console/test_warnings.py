@@ -32,7 +32,8 @@ def test_who_is_warned_and_how_urgently(seeded: tuple[HubDb, dict[str, str]]) ->
     assert [by_name[n].days_missed for n in ("张桂兰", "刘淑珍", "陈玉梅", "孙建国", "吴春花")] == [2, 5, 8, 3, 6]
     assert [by_name[n].level for n in ("张桂兰", "刘淑珍", "陈玉梅", "吴春花")] == [1, 2, 3, 1]
     assert by_name["孙建国"].last_checkin_at is None
-    assert [w.name for w in rows[1:]] == ["陈玉梅", "吴春花", "刘淑珍", "孙建国", "张桂兰"]  # most days first
+    # Most urgent level first (each station's own threshold), then most days missed.
+    assert [w.name for w in rows[1:]] == ["陈玉梅", "刘淑珍", "吴春花", "孙建国", "张桂兰"]
 
 
 def test_scope_outcome_and_station_feed(seeded: tuple[HubDb, dict[str, str]]) -> None:

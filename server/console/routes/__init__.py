@@ -8,6 +8,7 @@ from server.console.routes import (
     login,
     notices,
     queue,
+    reports,
     requests,
     slots,
     stations,
@@ -16,4 +17,4 @@ from server.console.routes import (
     warnings,
 )
 
-ROUTERS = [m.router for m in (login, queue, requests, checkins, notices, slots, stations, stats, topics, warnings, admin)]
+ROUTERS = [m.router for m in (login, queue, requests, checkins, notices, slots, stations, stats, topics, warnings, reports, admin)]
