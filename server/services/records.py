@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from server.core.keys import HubKeys
 from server.db.models import CheckIn, EnvelopeRow, ServiceRequest, StationAuditEvent
-from server.services import consult
+from server.services import consult, resident_index
 from sync.protocol import ConsultVotePayload, Envelope, ItemResult, ItemStatus, RecordKind, RecordPayload
 from sync.sealing import SealError, record_aad
 
@@ -77,6 +77,7 @@ def ingest(
     repeated = consult.store_votes(
         conn, keys, station_id, [(i.envelope, i.vote) for i in fresh if i.vote is not None]
     )
+    resident_index.index_opened(conn, keys, station_id, fresh)  # the console's index, same transaction
     for item in fresh:
         status = ItemStatus.DUPLICATE if str(item.envelope.id) in repeated else ItemStatus.ACCEPTED
         results[str(item.envelope.id)] = ItemResult(id=item.envelope.id, status=status)

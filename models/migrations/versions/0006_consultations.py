@@ -1,7 +1,7 @@
 """consultations the hub sent, and who took part (no choices: secret ballot)
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004_parked_changes
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0004_parked_changes"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Community consultations: questions, voter tokens, ballots and station rolls (secret ballot).
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0003_console
 Create Date: 2026-11-27 16:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0002"
+down_revision = "0003_console"
 branch_labels = None
 depends_on = None
 
