@@ -69,7 +69,8 @@ def _vote(kiosk: Kiosk, id_number: str, option: str, shot: str = "") -> str:
     kiosk.click(home.consult_tile)
     assert kiosk.nav.current_key == ScreenKey.CONSULT
     kiosk.qtbot.waitUntil(lambda: kiosk.nav.current.join.isEnabled(), timeout=10_000)
-    assert kiosk.nav.current.title.text() == TITLE
+    assert kiosk.nav.current.headline.text() == TITLE
+    assert kiosk.nav.current.question.text() == "村里想给广场添置一样东西，您选哪个？"
     if shot:
         kiosk.window.grab().save(str(ARTIFACTS / f"{shot}-question.png"))
     kiosk.click(kiosk.tr("consult.join"))

@@ -101,10 +101,10 @@ class ConsultScreen(Screen):
     def __init__(self, ctx: Any, nav: Any) -> None:
         super().__init__(ctx, nav)
         self.consultation: consultations.Consultation | None = None
-        self.title = self.heading("", "h1")
-        self.body = label("", "card")
-        self.body.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
-        self.root.addWidget(self.body)
+        self.headline = self.heading("", "h1")
+        self.question = label("", "summary")
+        self.question.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        self.root.addWidget(self.question)
         self.root.addStretch(1)
         row = QHBoxLayout()
         row.setSpacing(40)
@@ -123,12 +123,12 @@ class ConsultScreen(Screen):
     def _loaded(self, open_now: list[consultations.Consultation]) -> None:
         self.consultation = open_now[0] if open_now else None
         if self.consultation is None:
-            set_text(self.title, self.ctx.tr("consult.none"))
-            set_text(self.body, "")
+            set_text(self.headline, self.ctx.tr("consult.none"))
+            set_text(self.question, "")
             self.join.setEnabled(False)
         else:
-            set_text(self.title, self.consultation.title)
-            set_text(self.body, self.consultation.body)
+            set_text(self.headline, self.consultation.title)
+            set_text(self.question, self.consultation.body)
             self.join.setEnabled(True)
         if self.nav.current is self:
             self.nav.changed.emit(self)  # speak the question now that it is known
