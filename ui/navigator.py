@@ -20,7 +20,6 @@ from PySide6.QtWidgets import QSizePolicy, QStackedWidget, QWidget
 from ui.context import UiContext
 from ui.theme import COMPACT
 
-
 log = logging.getLogger(__name__)
 
 
