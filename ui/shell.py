@@ -79,9 +79,13 @@ class KioskWindow(QWidget):
         self.name_label.long_pressed.connect(self.open_staff)
         self.date_label = label("", "offline", wrap=False)
         self.status_label = label("", "offline", wrap=False)
+        # A demo station says so on every screen (published passphrase and PINs, generated residents).
+        self.demo_label = label("演示", "offline", name="演示驿站 demo station", wrap=False)
+        self.demo_label.hide()
         self.staff_exit = button("", "fa5s.sign-out-alt", "", self.sign_out)
         self.staff_exit.hide()
         row.addWidget(self.name_label, 1)
+        row.addWidget(self.demo_label)
         row.addWidget(self.staff_exit)
         row.addWidget(self.date_label)
         row.addWidget(self.status_label)
@@ -107,6 +111,7 @@ class KioskWindow(QWidget):
         ctx = self.ctx
         name = str(ctx.settings.get("station_name") or ctx.tr("station.default_name"))
         set_text(self.name_label, name, ctx.tr("a11y.station_name", name=name))
+        self.demo_label.setVisible(bool(ctx.settings.get("demo")))
         set_text(self.back_button, ctx.tr("bar.back"))
         set_text(self.home_button, ctx.tr("bar.home"))
         set_text(self.size_button, ctx.tr("bar.size", level=ctx.tr(f"size.{ctx.scale_index}")))
