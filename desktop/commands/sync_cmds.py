@@ -14,9 +14,14 @@ def cmd_enrol(args: argparse.Namespace) -> int:
     from models.station import Actor
     from sync.client import SyncError, enrol
     from sync.credentials import save_credential
+    from sync.demo_guard import DemoStationRefused, check_demo_enrol
 
     station = open_station(args)
     try:
+        try:
+            check_demo_enrol(station, args.hub, demo_ok=args.demo_ok)
+        except DemoStationRefused as exc:
+            raise UserFacingError(str(exc)) from None
         try:
             credential = enrol(args.hub, args.code)
         except SyncError as exc:
@@ -112,6 +117,7 @@ def register(sub: Any) -> None:
     add_data_dir(p)
     p.add_argument("--hub", required=True, help="hub address, e.g. https://hub.example.gov.cn")
     p.add_argument("--code", required=True, help="one-time code from `yizhan-hub enrol-code`")
+    p.add_argument("--demo-ok", action="store_true", help="let a demo station join a hub that is not a demo hub")
     p.set_defaults(handler=cmd_enrol)
 
     p = sub.add_parser("sync", help="push queued records and pull the hub's answers")
