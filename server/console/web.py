@@ -26,6 +26,20 @@ from server.services.errors import HubError
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
+
+def _printable(value: Any) -> Any:
+    """Every value a template prints: text that cannot be encoded (a lone surrogate a station sent)
+    is shown with a replacement character, so one bad row never makes a page fail to render."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
+TEMPLATES.env.finalize = _printable
+
 STATUS_LABELS = {
     "new": "待受理",
     "received": "已受理",
@@ -57,13 +71,18 @@ def when(at: datetime | None, request: Request, fmt: str = "%Y-%m-%d %H:%M") -> 
     if at is None:
         return "—"
     aware = at if at.tzinfo else at.replace(tzinfo=UTC)
-    return aware.astimezone(console_settings(request).tz).strftime(fmt)
+    try:
+        return aware.astimezone(console_settings(request).tz).strftime(fmt)
+    except (OverflowError, ValueError):  # e.g. a station clock that said 9999-12-31: show it, do not fail
+        return aware.strftime(fmt) + " UTC"
 
 
 def age(at: datetime | None, lang: str) -> str:
     if at is None:
         return "—"
     seconds = (datetime.now(UTC) - (at if at.tzinfo else at.replace(tzinfo=UTC))).total_seconds()
+    if seconds < 0:
+        return "—"  # a station clock ahead of the hub
     minutes = int(seconds // 60)
     if minutes < 60:
         return f"{minutes} min" if lang == "en" else f"{minutes}分钟"

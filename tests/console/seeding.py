@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -63,7 +64,9 @@ class HubDb:
                 "station_created_at": at, "received_at": received}])
             session.execute(insert(ServiceRequest), [{
                 "id": rid, "station_id": sid, "kind": kind, "service": service, "receipt_code": payload["receipt_code"],
-                "status": status, "payload_enc": self.keys.encrypt_json(payload, payload_aad(rid)),
+                "status": status,
+                # ASCII-escaped JSON, as a station sends it (so a lone surrogate can be seeded too)
+                "payload_enc": self.keys.encrypt(json.dumps(payload).encode(), payload_aad(rid)),
                 "station_created_at": at, "received_at": received, "updated_at": received}])
             index_pushed(session.connection(), self.keys, [Pushed(rid, sid, kind, payload, at, received)])
         if kind in ("service_request", "help_call"):

@@ -43,7 +43,7 @@ def test_checkins_notices_slots_stations_stats(
     browser_login(page, hub, "guanli")
 
     # Daily check-in: the living-alone resident who did not check in, with the emergency contact.
-    page.goto(hub.url + "/console/checkins")
+    page.goto(hub.url + "/console/checkins?all=1")
     block = page.locator("section.card", has_text=st.name)
     row = block.locator("tr.missing", has_text=missing.name)
     expect(row).to_contain_text(missing.emergency_contact)
@@ -54,6 +54,7 @@ def test_checkins_notices_slots_stations_stats(
     row.locator("button").click()
     expect(page.locator(".flash")).to_contain_text("已记录上门探访")
     expect(page.locator("section.card", has_text=st.name).locator("tr", has_text=missing.name)).to_contain_text("已上门")
+    assert came.name not in page.locator("section.card", has_text=st.name).inner_text()  # default: only who is missing
 
     # Notices: the preview follows the typing; publishing to one station reaches it.
     page.goto(hub.url + "/console/notices")
