@@ -82,8 +82,9 @@ class HubDb:
         return code, out.getvalue()
 
 
-def hub_db(tmp: Path) -> HubDb:
-    url = f"sqlite:///{tmp}/hub.sqlite3"
+def hub_db(tmp: Path, url: str | None = None) -> HubDb:
+    """A fresh hub database (SQLite in `tmp`, or the PostgreSQL `url`) with its key file in `tmp`."""
+    url = url or f"sqlite:///{tmp}/hub.sqlite3"
     init_hub(tmp, url)
     engine = make_engine(url)
     return HubDb(tmp, url, load_key_file(tmp / "hub-keys.json"), engine, session_factory(engine))
