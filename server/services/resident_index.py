@@ -130,7 +130,8 @@ def index_pushed(conn: Connection, keys: HubKeys, records: Sequence[Pushed], tz:
             "slot_id": str(slot)[:64] if slot and rec.kind == "service_request" else None,
         })
         if rec.kind in ("service_request", "help_call"):
-            topic_rows.extend(topics.topic_rows(rec.id, rec.station_id, rec.received_at, fields))
+            # A request imported from a paper ledger counts on its ledger date, not on import day.
+            topic_rows.extend(topics.topic_rows(rec.id, rec.station_id, _ledger_time(fields) or rec.received_at, fields))
         if key is None:
             continue
         at = _aware(rec.created_at)
@@ -155,6 +156,15 @@ def index_pushed(conn: Connection, keys: HubKeys, records: Sequence[Pushed], tz:
     _upsert_residents(conn, [residents[k] for k in sorted(residents)])
     _insert_ignore(conn, _checkin_days, [{"station_id": s, "resident_key": k, "day": d} for s, k, d in sorted(checkins)],
                    ["station_id", "resident_key", "day"])
+
+
+def _ledger_time(fields: dict[str, Any]) -> datetime | None:
+    if not fields.get("imported") or not isinstance(fields.get("ledger_date"), str):
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(fields["ledger_date"]), datetime.min.time(), office_tz()).astimezone(UTC)
+    except ValueError:
+        return None
 
 
 def _clean(value: Any) -> Any:
