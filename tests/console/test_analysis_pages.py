@@ -7,43 +7,20 @@ artifacts/console/ (topics.png, warnings.png, report-week.png)."""
 from __future__ import annotations
 
 import io
-import os
 import re
-from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import openpyxl
-import pytest
 import requests
 from playwright.sync_api import expect
 
-from server.services import console_warnings, period_report
-from tests.console.conftest import PASSWORD, USERS, browser_login, login_session, shot
-from tests.console.seeding import NOW, THIS_WEEK, HubDb, hub_db, seed_residents, seed_topics
-from tests.support.hubproc import HubProcess, running_hub
+from server.services import period_report
+from tests.console.conftest import browser_login, login_session, shot
+from tests.console.seeding import NOW, THIS_WEEK, HubDb
+from tests.support.hubproc import HubProcess
 
 TZ = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture(scope="module")
-def analysis_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HubDb, HubProcess]]:
-    db = hub_db(tmp_path_factory.mktemp("analysis"))
-    seed_topics(db)
-    seed_residents(db)
-    # A station name a spreadsheet would run as a formula: exports must keep it as text.
-    db.add("=HYPERLINK(\"http://x\")", "problem_report", {"description": "路灯坏了"}, at=NOW - timedelta(hours=3))
-    os.environ["YIZHAN_HUB_PASSWORD"] = PASSWORD
-    try:
-        for user, role in USERS.items():
-            assert db.cli("staff", "add", user, "--role", role, *(["--station", "西岭村驿站"] if role == "staff" else []))[0] == 0
-    finally:
-        del os.environ["YIZHAN_HUB_PASSWORD"]
-    with db.session() as session:
-        console_warnings.set_threshold(session, db.stations["西岭村驿站"], 5)
-    with running_hub(db.home, db.url) as hub:
-        yield db, hub
 
 
 def test_topics_and_warnings_in_the_browser(analysis_hub: tuple[HubDb, HubProcess], new_page) -> None:  # type: ignore[no-untyped-def]
