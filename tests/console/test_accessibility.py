@@ -34,7 +34,7 @@ def page_paths(db: HubDb) -> list[str]:
             if isinstance(route, APIRoute) and "GET" in route.methods and not NOT_PAGES.search(route.path):
                 paths.append(re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], route.path))
     assert len(paths) >= 14, paths
-    return sorted(set(paths)) + ["/console/checkins?all=1", "/console/no-such-page"]
+    return [*sorted(set(paths)), "/console/checkins?all=1", "/console/no-such-page"]
 
 
 def violations(page) -> list[str]:  # type: ignore[no-untyped-def]

@@ -108,6 +108,16 @@ def test_checkins_notices_slots_stations_stats(
     page.click("form[action='/console/stations/code'] button.primary")
     expect(page.locator(".enrol-code")).to_have_text(__import__("re").compile(r"^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$"))
     shot(page, "stations")
+    assert "/console/stations/code" not in page.url  # post-redirect-get: a refresh makes no second code
+    page.reload()
+    expect(page.locator(".enrol-code")).to_have_count(0)
+    from sqlalchemy import func, select
+
+    from server.db.models import EnrolmentCode
+    from server.db.models import Station as HubStation
+    with hub.session() as session:
+        west = session.scalars(select(HubStation).where(HubStation.name == "西岭村驿站")).one()
+        assert session.scalar(select(func.count()).select_from(EnrolmentCode).where(EnrolmentCode.station_id == west.id)) == 1
 
     # Statistics: charts and CSV.
     page.goto(hub.url + "/console/stats")
@@ -123,7 +133,8 @@ def test_checkins_notices_slots_stations_stats(
     page.goto(hub.url + "/console/users")
     shot(page, "users")
     page.goto(hub.url + "/console/audit")
-    expect(page.locator("table")).to_contain_text("view_checkins")
+    expect(page.locator("table")).to_contain_text("查看平安签到")  # action words, not codes
+    expect(page.locator("table")).not_to_contain_text("view_checkins")
     shot(page, "audit")
 
     page.click("a.lang")
