@@ -63,6 +63,8 @@ FLASH = {
     "user": "账号已保存",
     "reply_required": "办结需要填写答复，退回需要填写理由",
     "bad_transition": "这件事的状态已经变了，请刷新后再操作",
+    "slot_past": "不能发布已经过去的时段，请选今后的日期和时间",
+    "bad_times": "结束时间要晚于开始时间",
     "error": "操作没有成功，请检查填写的内容",
 }
 
@@ -110,7 +112,7 @@ def render(
             "field_title": lambda s, f: catalogue.field_title(s, f, lang),
             "option_label": lambda s, f, v: catalogue.option_label(s, f, v, lang),
             "flash": translate(FLASH.get(flash, FLASH["error"]), lang) if flash else None,
-            "flash_bad": bool(flash) and flash in ("reply_required", "bad_transition", "error"),
+            "flash_bad": bool(flash) and flash in ("reply_required", "bad_transition", "error", "slot_past", "bad_times"),
             "path": request.url.path,
             "now": datetime.now(UTC),
             **context,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
@@ -166,6 +166,8 @@ def create_slots(
     starts, ends = datetime.combine(day, start, tz), datetime.combine(day, end, tz)
     if ends <= starts:
         raise HubError(422, "bad_times", "the slot must end after it starts")
+    if starts < datetime.now(UTC):
+        raise HubError(422, "slot_past", "a slot cannot start in the past")
     made = []
     targets: list[str | None] = list(stations) if stations else [None]
     for station_id in targets:
@@ -187,6 +189,16 @@ def set_capacity(session: Session, keys: HubKeys, slot_id: int, capacity: int) -
     slot.capacity = capacity
     publish_state(session, keys, slot)
     return slot
+
+
+def default_times(now: datetime, tz: ZoneInfo) -> tuple[date, time, time]:
+    """The form's suggestion: the next whole hour for two hours, or 09:00–11:00 the next day when
+    that would run past office hours (17:00)."""
+    local = now.astimezone(tz)
+    start = local.hour + 1
+    if start + 2 > 17:
+        return local.date() + timedelta(days=1), time(9), time(11)
+    return local.date(), time(max(start, 8)), time(max(start, 8) + 2)
 
 
 def _slot(session: Session, slot_id: int | str) -> AppointmentSlot:

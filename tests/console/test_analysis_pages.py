@@ -12,6 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import openpyxl
+import pytest
 import requests
 from playwright.sync_api import expect
 
@@ -120,3 +121,24 @@ def test_exports_neutralise_formulas_and_errors_are_pages(analysis_hub: tuple[Hu
     api = requests.get(hub.url + "/v1/nothing-here", timeout=30)
     assert api.status_code == 404 and api.json()["error"]["code"] == "http_404"  # the API keeps JSON
     assert re.search(r"<html", anon.text)
+
+
+def test_request_page_speaks_staff_language_and_staff_without_stations_are_told(
+    analysis_hub: tuple[HubDb, HubProcess], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, hub = analysis_hub
+    from sqlalchemy import select
+
+    from server.db.models import ServiceRequest
+    from tests.console.conftest import PASSWORD
+
+    with db.session() as session:
+        rid = session.scalar(select(ServiceRequest.id).where(ServiceRequest.service == "problem_report").limit(1))
+    page = login_session(hub, "zhuguan").get(f"{hub.url}/console/requests/{rid}", timeout=30).text
+    assert "问题描述" in page and "请说一说是什么问题" not in page  # staff words, not the kiosk's question
+    assert "驿站提交时间" in page and "中心收到时间" in page
+    monkeypatch.setenv("YIZHAN_HUB_PASSWORD", PASSWORD)
+    assert db.cli("staff", "add", "kongzhan", "--role", "staff")[0] == 0
+    queue = login_session(hub, "kongzhan").get(f"{hub.url}/console/queue", timeout=30).text
+    assert "还没有分配负责的驿站" in queue
+    assert "还没有分配负责的驿站" not in login_session(hub, "xiaowang").get(f"{hub.url}/console/queue", timeout=30).text

@@ -70,7 +70,9 @@ def test_checkins_notices_slots_stations_stats(
 
     # Slots: capacity 1, two offline bookings → overbooked → move the later one to another slot.
     page.goto(hub.url + "/console/slots")
+    tomorrow = (__import__("datetime").date.today() + __import__("datetime").timedelta(days=1)).isoformat()
     for start, end, cap in (("09:00", "11:00", "1"), ("14:00", "16:00", "5")):
+        page.fill("input[name=day]", tomorrow)
         page.fill("input[name=start]", start)
         page.fill("input[name=end]", end)
         page.fill("input[name=capacity]", cap)
