@@ -65,6 +65,9 @@ FLASH = {
     "bad_transition": "这件事的状态已经变了，请刷新后再操作",
     "slot_past": "不能发布已经过去的时段，请选今后的日期和时间",
     "bad_times": "结束时间要晚于开始时间",
+    "consult_created": "议事已发起，驿站下次同步就会显示",
+    "consult_closed": "议事已截止",
+    "consult_published": "结果已作为通知发到驿站",
     "error": "操作没有成功，请检查填写的内容",
 }
 
