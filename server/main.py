@@ -6,17 +6,18 @@ from __future__ import annotations
 import time
 
 from fastapi import FastAPI
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import console
 from server.api import errors
+from server.api.body_limits import BodyLimitMiddleware
 from server.api.routes import attachments, enrol, health, sync
 from server.api.state import HubState
 from server.core.config import HubSettings, load_settings
 from server.core.db import make_engine, session_factory
 from server.core.keys import load_key_file
-from sync.protocol import H_HUB_TIME, MAX_PUSH_BYTES, PROTOCOL_VERSION
+from sync.protocol import H_HUB_TIME, PROTOCOL_VERSION
 
 
 def create_app(settings: HubSettings) -> FastAPI:
@@ -33,6 +34,8 @@ def create_app(settings: HubSettings) -> FastAPI:
         app.include_router(module.router)
     console.install(app)
 
+    # Body limits inside the framing, so a 413 still carries the hub's clock and no-store.
+    app.add_middleware(BodyLimitMiddleware)
     # Outermost, so Server-Timing covers everything the app does for the request.
     app.add_middleware(_FrameMiddleware)
 
@@ -41,9 +44,9 @@ def create_app(settings: HubSettings) -> FastAPI:
 
 class _FrameMiddleware:
     """Pure ASGI (no BaseHTTPMiddleware task group and body streams per request — measurable on the
-    sync hot path): refuses an oversized body before reading it, and stamps every response with
-    the hub's clock, no-store and the app's own time (`Server-Timing: app;dur=ms`, which
-    bench/hub_load.py and bench/console.py read to tell server time from queueing)."""
+    sync hot path): stamps every response with the hub's clock, no-store and the app's own time
+    (`Server-Timing: app;dur=ms`, which bench/hub_load.py and bench/console.py read to tell server
+    time from queueing). Body sizes are bounded by server/api/body_limits.py."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -63,14 +66,6 @@ class _FrameMiddleware:
                 headers.append("Server-Timing", f"app;dur={(time.perf_counter() - started) * 1000:.1f}")
             await send(message)
 
-        declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_PUSH_BYTES + 64 * 1024:
-            # Refuse before reading a single body byte.
-            refusal = errors.error_response(
-                413, "payload_too_large", f"request body over {MAX_PUSH_BYTES} bytes"
-            )
-            await refusal(scope, receive, send_framed)
-            return
         await self.app(scope, receive, send_framed)
 
 
