@@ -93,6 +93,18 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_signing_key(args: argparse.Namespace) -> int:
+    from server.core.keys import retire_signing_keys, rotate_signing_key
+    from sync.answer_signing import signing_key_id
+
+    path = _settings(args).key_file
+    keys = rotate_signing_key(path) if args.action == "rotate" else retire_signing_keys(path)
+    for i, public in enumerate(keys.signing_public_keys):
+        print(f"{signing_key_id(public)}  {'current' if i == 0 else 'previous (still signing)'}")
+    print("restart every hub process to use the new key set", file=sys.stderr)
+    return 0
+
+
 def cmd_staff_add(args: argparse.Namespace) -> int:
     from server.services.staff import add_user, assign_stations
 
@@ -192,6 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.choices["enrol-code"].add_argument("--days", type=int, default=7)
     add("revoke", cmd_revoke, "refuse a station from now on").add_argument("station")
+    add("signing-key", cmd_signing_key,
+        "rotate: add a new answer-signing key (both sign until retire); retire: keep only the current one"
+        ).add_argument("action", choices=["rotate", "retire"])
 
     staff = sub.add_parser("staff", help="staff users").add_subparsers(dest="staff_cmd", metavar="ACTION")
     staff_add = add("add", cmd_staff_add, "add a staff user", staff)

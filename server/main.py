@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import console
 from server.api import errors
+from server.api.answer_signing import AnswerSigningMiddleware
 from server.api.body_limits import BodyLimitMiddleware
 from server.api.routes import attachments, enrol, health, sync
 from server.api.state import HubState
@@ -36,8 +37,10 @@ def create_app(settings: HubSettings) -> FastAPI:
 
     # Body limits inside the framing, so a 413 still carries the hub's clock and no-store.
     app.add_middleware(BodyLimitMiddleware)
-    # Outermost, so Server-Timing covers everything the app does for the request.
+    # Around everything the app does for the request, so Server-Timing covers it all.
     app.add_middleware(_FrameMiddleware)
+    # Outermost: every answer to a signed request is signed as sent, 413s and 500s included.
+    app.add_middleware(AnswerSigningMiddleware, signer=keys.signer)
 
     return app
 
