@@ -560,7 +560,8 @@ class HubClient:
         error — must verify, so a forged 403 cannot stop the station and a forged page applies nothing.
         """
         status = response.status_code
-        if not (200 <= status < 300) and _error_body(response) is None:
+        is_json = response.headers.get("Content-Type", "").split(";")[0].strip().lower() == "application/json"
+        if not ((200 <= status < 300 and is_json) or _error_body(response) is not None):
             return
         request = response.request
         try:
