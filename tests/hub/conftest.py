@@ -69,10 +69,13 @@ def station(make_station: Callable[..., HubClient]) -> HubClient:
 _seq = itertools.count(1)
 
 
+PLACEHOLDER_PREFIX = "A07"  # make_envelope swaps it for the pushing station's own prefix
+
+
 def make_payload(receipt: str | None = None, **extra: Any) -> dict[str, Any]:
     return {
         "service": extra.pop("service", "subsidy_application"),
-        "receipt_code": receipt or f"A07-{next(_seq):05d}",
+        "receipt_code": receipt or f"{PLACEHOLDER_PREFIX}-{next(_seq):05d}",
         "resident": {"name": "张秀英", "id_number": "320102195001011234", "phone": "13800138000"},
         "fields": {"reason": "高龄补贴"},
         "created_at": datetime.now(UTC).isoformat(),
@@ -87,11 +90,17 @@ def make_envelope(
     record_id: uuid.UUID | None = None,
     kind: RecordKind = RecordKind.SERVICE_REQUEST,
 ) -> Envelope:
+    """Seal a payload as `cred`'s station would; a placeholder receipt prefix becomes the station's
+    own (its name), since the hub accepts only receipt codes with the pushing station's prefix."""
+    payload = dict(payload or make_payload())
+    receipt = payload.get("receipt_code")
+    if isinstance(receipt, str) and receipt.startswith(PLACEHOLDER_PREFIX + "-"):
+        payload["receipt_code"] = cred.station_name + receipt[len(PLACEHOLDER_PREFIX):]
     return seal_envelope(
         record_id=record_id or uuid.uuid4(),
         kind=kind,
         station_seq=next(_seq),
         created_at=datetime.now(UTC),
-        payload=payload or make_payload(),
+        payload=payload,
         hub_public_key=cred.hub_public_key,
     )
