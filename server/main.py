@@ -3,6 +3,7 @@ so any number of uvicorn workers (or machines sharing both) can serve the same h
 
 from __future__ import annotations
 
+import os
 import time
 
 from fastapi import FastAPI
@@ -15,7 +16,7 @@ from server.api.answer_signing import AnswerSigningMiddleware
 from server.api.body_limits import BodyLimitMiddleware
 from server.api.routes import attachments, enrol, health, sync
 from server.api.state import HubState
-from server.core.config import HubSettings, load_settings
+from server.core.config import ENV_API_DOCS, HubSettings, load_settings
 from server.core.db import make_engine, session_factory
 from server.core.keys import load_key_file
 from sync.protocol import H_HUB_TIME, PROTOCOL_VERSION
@@ -24,7 +25,12 @@ from sync.protocol import H_HUB_TIME, PROTOCOL_VERSION
 def create_app(settings: HubSettings) -> FastAPI:
     keys = load_key_file(settings.key_file)
     engine = make_engine(settings.db_url)
+    # /docs and /redoc load scripts from a CDN on the console's origin: off unless asked for
+    # (`yizhan-hub serve --api-docs`). The schema itself stays at /openapi.json.
+    docs = api_docs_enabled()
     app = FastAPI(
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
         title="Yizhan hub sync API",
         version=f"{PROTOCOL_VERSION}.0",
         description="Station enrolment, push, pull and attachments. See docs/sync-protocol.md.",
@@ -70,6 +76,10 @@ class _FrameMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_framed)
+
+
+def api_docs_enabled() -> bool:
+    return os.environ.get(ENV_API_DOCS) == "1"
 
 
 def create_app_from_env() -> FastAPI:

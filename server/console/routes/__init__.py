@@ -7,6 +7,7 @@ from server.console.routes import (
     checkins,
     login,
     notices,
+    password,
     queue,
     requests,
     slots,
@@ -14,4 +15,4 @@ from server.console.routes import (
     stats,
 )
 
-ROUTERS = [m.router for m in (login, queue, requests, checkins, notices, slots, stations, stats, admin)]
+ROUTERS = [m.router for m in (login, password, queue, requests, checkins, notices, slots, stations, stats, admin)]
