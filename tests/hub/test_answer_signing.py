@@ -88,7 +88,7 @@ def test_forged_answers_are_not_applied_and_skip_nothing(hub: HubHandle, station
     first = station.requests.submit("problem_report", {"category": "water_power", "description": "路灯坏了"}, KIOSK)
     assert SyncEngine(station).run_once().complete
     hub.run("notices", "publish", "--title", "停水通知", "--body", "周三上午九点到十二点停水")
-    second = station.requests.submit("problem_report", {"category": "road", "description": "路面塌了"}, KIOSK)
+    second = station.requests.submit("problem_report", {"category": "road_light", "description": "路面塌了"}, KIOSK)
     cursor_before, seqs_before = _cursor_and_seqs(station)
 
     host, port = "127.0.0.1", hub.process.port
