@@ -144,8 +144,8 @@ def _open(keys: HubKeys, env: Envelope) -> _Opened | ItemResult:
 
 def _station_rules(conn: Connection, station_id: str, opened: Sequence[_Opened]) -> dict[str, ItemResult]:
     """Rules that depend on who pushes: a receipt code carries this station's own prefix (pinned by
-    its first accepted record, and never one another station already uses), and a booked slot is
-    one the hub offered to this station."""
+    its first accepted record, so it can never switch to another's), and a booked slot is one the
+    hub offered to this station."""
     out: dict[str, ItemResult] = {}
     records = [o for o in opened if o.record is not None]
     if not records:
@@ -153,37 +153,23 @@ def _station_rules(conn: Connection, station_id: str, opened: Sequence[_Opened])
     pinned = conn.execute(
         select(_requests.c.receipt_code).where(_requests.c.station_id == station_id).limit(1)
     ).scalar()
-    prefix = payload_rules.receipt_prefix(pinned) if pinned else None
-    if prefix is None:
-        prefix = payload_rules.receipt_prefix(records[0].record.receipt_code)  # type: ignore[union-attr]
-        if _prefix_taken(conn, station_id, prefix):
-            prefix = None  # every record of this batch is refused below
+    first = records[0].record
+    assert first is not None
+    prefix = payload_rules.receipt_prefix(pinned if pinned else first.receipt_code)
     offered = _offered_slots(conn, station_id, records)
     for item in records:
         record = item.record
         assert record is not None
         env = item.envelope
-        own = payload_rules.receipt_prefix(record.receipt_code)
-        if own != prefix:
+        if payload_rules.receipt_prefix(record.receipt_code) != prefix:
             out[str(env.id)] = _invalid(
-                env, f"receipt code {record.receipt_code} does not carry this station's own prefix"
-                + (f" {prefix}" if prefix else " (that prefix belongs to another station)"),
+                env, f"receipt code {record.receipt_code} does not carry this station's own prefix {prefix}"
             )
             continue
         slot = _slot_of(record)
         if slot is not None and slot not in offered:
             out[str(env.id)] = _invalid(env, f"slot {slot} was not offered to this station")
     return out
-
-
-def _prefix_taken(conn: Connection, station_id: str, prefix: str) -> bool:
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    hit = conn.execute(
-        select(_requests.c.station_id)
-        .where(_requests.c.station_id != station_id, _requests.c.receipt_code.like(escaped + "-%", escape="\\"))
-        .limit(1)
-    ).first()
-    return hit is not None
 
 
 def _slot_of(record: RecordPayload) -> str | None:

@@ -9,6 +9,7 @@ reset (console and CLI) are audited and end old sessions; /docs is off; hub SQLi
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import stat
@@ -16,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -30,12 +32,29 @@ PASSWORD = "correct horse 1"
 LIMITS = {"YIZHAN_HUB_LOGIN_FAILURES_PER_ADDRESS": "8", "YIZHAN_HUB_ENROL_FAILURES_PER_ADDRESS": "3"}
 
 
+BURST = 60
+
+
 @pytest.fixture(scope="module")
-def own_hub() -> Iterator[HubHandle]:
-    with started_hub("sqlite", env=LIMITS, prefix="yizhan-logins-") as hub:
-        for name, role in (("admin", "admin"), ("zhangsan", "staff"), ("burst", "staff")):
+def own_hub(postgres_cluster: Any) -> Iterator[HubHandle]:
+    """PostgreSQL: logins of different users run in parallel there (SQLite's BEGIN IMMEDIATE would
+    serialise them and hide the memory problem)."""
+    env = {**LIMITS, **({"YIZHAN_HUB_HASH_SLOTS": os.environ["HASH_SLOTS_FOR_BEFORE"]}
+                        if "HASH_SLOTS_FOR_BEFORE" in os.environ else {})}
+    with started_hub("postgresql", postgres_cluster.create_database(), env=env, prefix="yizhan-logins-") as hub:
+        for name, role in (("admin", "admin"), ("zhangsan", "staff")):
             hub.run("staff", "add", name, "--role", role, env={"YIZHAN_HUB_PASSWORD": PASSWORD})
+        _add_burst_users(hub)
         yield hub
+
+
+def _add_burst_users(hub: HubHandle) -> None:
+    from server.db.models import StaffUser
+    from server.services.staff import hash_password
+
+    shared = hash_password(PASSWORD)  # one hash for all: set-up need not spend 60 of them
+    with hub.session() as session:
+        session.add_all(StaffUser(username=f"burst{i}", role="staff", password_hash=shared) for i in range(BURST))
 
 
 def attempt(hub: HubHandle, user: str, password: str, http: requests.Session | None = None) -> requests.Response:
@@ -72,12 +91,12 @@ def test_sixty_parallel_logins_keep_memory_bounded(own_hub: HubHandle) -> None:
             peak = max(peak, rss_mb(pid))
             time.sleep(0.02)
 
-    def login() -> None:
-        statuses.append(attempt(own_hub, "burst", PASSWORD).status_code)
+    def login(i: int) -> None:
+        statuses.append(attempt(own_hub, f"burst{i}", PASSWORD).status_code)
 
     sampler = threading.Thread(target=sample)
     sampler.start()
-    workers = [threading.Thread(target=login) for _ in range(60)]
+    workers = [threading.Thread(target=login, args=(i,)) for i in range(BURST)]
     for w in workers:
         w.start()
     for w in workers:
@@ -169,11 +188,23 @@ def test_enrolment_code_guesses_are_limited_per_address(own_hub: HubHandle) -> N
     assert err.value.status == 429 and err.value.code == "too_many_attempts"
 
 
-def test_api_docs_are_off_and_the_database_file_is_private(own_hub: HubHandle) -> None:
+def test_api_docs_are_off_unless_asked_and_the_sqlite_file_is_private(own_hub: HubHandle, tmp_path: Path) -> None:
     for path in ("/docs", "/redoc"):
         assert requests.get(own_hub.url + path, timeout=10).status_code == 404
     assert requests.get(own_hub.url + "/openapi.json", timeout=10).status_code == 200
-    db = Path(own_hub.db_url.removeprefix("sqlite:///"))
-    for path in (db, db.with_name(db.name + "-wal")):
-        if path.exists():
-            assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    from server.core.db import make_engine
+    from server.main import create_app
+
+    db = tmp_path / "hub.db"
+    make_engine(f"sqlite:///{db}").dispose()
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    os.environ["YIZHAN_HUB_API_DOCS"] = "1"
+    try:
+        from server.core.config import HubSettings
+        from server.core.keys import create_key_file
+
+        create_key_file(tmp_path / "hub-keys.json")
+        app = create_app(HubSettings(home=tmp_path, db_url=f"sqlite:///{db}"))
+        assert app.docs_url == "/docs" and app.redoc_url == "/redoc"
+    finally:
+        del os.environ["YIZHAN_HUB_API_DOCS"]

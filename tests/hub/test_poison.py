@@ -102,15 +102,16 @@ def test_receipt_prefix_slots_and_photos_belong_to_their_station(hub: HubHandle,
     record_a = make_envelope(a.credential)
     a.push([record_a])
 
-    # Another station cannot use A's prefix, not even as its very first record.
-    stolen = make_envelope(b.credential, make_payload(receipt=f"{a_prefix}-99999"))
-    result = b.push([stolen]).results[0]
-    assert result.status is ItemStatus.INVALID and "own prefix" in (result.reason or "")
-    assert c.push([make_envelope(c.credential, make_payload(receipt=f"{a_prefix}-1"))]).results[0].status \
-        is ItemStatus.INVALID
-    # …and A, once pinned, cannot switch to another prefix.
+    # A station's prefix is pinned by its first accepted record: B, once pinned, cannot pass off a
+    # receipt code with A's prefix, and A cannot switch to another.
+    assert b.push([make_envelope(b.credential)]).results[0].status is ItemStatus.ACCEPTED
+    stolen = b.push([make_envelope(b.credential, make_payload(receipt=f"{a_prefix}-99999"))]).results[0]
+    assert stolen.status is ItemStatus.INVALID and f"own prefix {b.credential.station_name}" in (stolen.reason or "")
     other = a.push([make_envelope(a.credential, make_payload(receipt="ZZ9-1"))]).results[0]
     assert other.status is ItemStatus.INVALID and f"own prefix {a_prefix}" in (other.reason or "")
+    # Within one batch every record must share the prefix too.
+    mixed = c.push([make_envelope(c.credential), make_envelope(c.credential, make_payload(receipt="QQ1-1"))])
+    assert [r.status for r in mixed.results] == [ItemStatus.ACCEPTED, ItemStatus.INVALID]
 
     # Slots: only those offered to the station (or to all); kiosk default slots are not hub slots.
     from server.services.feed import publish_slot
