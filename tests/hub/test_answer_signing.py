@@ -159,6 +159,7 @@ def test_plain_http_is_refused_except_on_loopback() -> None:
     check_hub_address("http://192.168.1.20:8730", insecure_http=True)
 
 
+@pytest.mark.slow
 def test_signing_key_rotation_is_vouched_for_by_the_pinned_key(tmp_path: Path) -> None:
     from tests.support.hubhandle import started_hub
 

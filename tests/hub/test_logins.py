@@ -78,6 +78,7 @@ def test_lookalike_usernames_cannot_coexist_and_log_in_as_one(own_hub: HubHandle
     assert attempt(own_hub, "ＡＤＭＩＮ", PASSWORD).status_code == 303
 
 
+@pytest.mark.slow
 def test_sixty_parallel_logins_keep_memory_bounded(own_hub: HubHandle) -> None:
     assert own_hub.process.proc is not None
     pid = own_hub.process.proc.pid
