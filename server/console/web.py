@@ -43,6 +43,7 @@ FLASH = {
     "published": "通知已发布",
     "slots": "预约时段已发布",
     "visited": "已记录上门探访",
+    "pushed": "预警名单已发送给驿站",
     "code": "注册码已生成，只显示这一次",
     "revoked": "驿站已停用",
     "user": "账号已保存",
@@ -50,6 +51,9 @@ FLASH = {
     "password_reset": "密码已重置，该账号的登录都已退出",
     "reply_required": "办结需要填写答复，退回需要填写理由",
     "bad_transition": "这件事的状态已经变了，请刷新后再操作",
+    "consult_created": "议事已发起，驿站下次同步就会显示",
+    "consult_closed": "议事已截止",
+    "consult_published": "结果已作为通知发到驿站",
     "error": "操作没有成功，请检查填写的内容",
 }
 

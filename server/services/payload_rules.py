@@ -9,7 +9,8 @@ never stored, so it can never reach a console page or an export.
 Rules, for every kind: valid UTF-8 JSON; no NaN or Infinity; nesting at most `MAX_DEPTH`; at most
 `MAX_NODES` values, `MAX_KEYS` keys per object, `MAX_TEXT` characters per string; text normalised
 to NFC, with no lone surrogates and no control characters (tab, newline and carriage return
-excepted). For records (all kinds but audit events): the service exists in the catalogue and fits
+excepted). For records (all kinds but audit events and consultation votes, which have schemas of
+their own): the service exists in the catalogue and fits
 the kind; `created_at` lies within a window of the hub's clock; the receipt code has the form
 PREFIX-NUMBER; the resident snapshot and fields are objects; a value of a catalogue "choose" step
 (e.g. a problem report's category) is one of that step's options. Station-specific rules (receipt
@@ -85,6 +86,8 @@ def check(kind: RecordKind, plain: bytes, now: datetime | None = None) -> Checke
         if "at" in clean:
             _check_time(_parse_time(clean["at"], "at"), "at", now)
         return CheckedPayload(clean, plaintext, None)
+    if kind is RecordKind.CONSULT_VOTE:
+        return CheckedPayload(clean, plaintext, None)  # its own schema: services/consult.parse_vote
     try:
         record = RecordPayload.model_validate(clean)
     except ValidationError as exc:

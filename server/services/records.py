@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 
 from server.core.keys import HubKeys
 from server.db.models import AppointmentSlot, CheckIn, EnvelopeRow, ServiceRequest, StationAuditEvent
-from server.services import payload_rules
-from sync.protocol import Envelope, ItemResult, ItemStatus, RecordKind, RecordPayload
+from server.services import consult, payload_rules, resident_index
+from sync.protocol import ConsultVotePayload, Envelope, ItemResult, ItemStatus, RecordKind, RecordPayload
 from sync.sealing import SealError, record_aad
 
 
@@ -36,7 +36,8 @@ class _Opened:
     envelope: Envelope
     plaintext: bytes  # the sealed JSON as the station wrote it; stored re-encrypted under the DEK
     payload: dict[str, Any]
-    record: RecordPayload | None  # validated once here; None for audit events
+    record: RecordPayload | None  # validated once here; None for audit events and votes
+    vote: ConsultVotePayload | None = None  # consultation votes only
 
 
 _ledger = cast(Table, EnvelopeRow.__table__)
@@ -72,14 +73,35 @@ def ingest(
     refused = _station_rules(conn, station_id, opened)
     results.update(refused)
     opened = [o for o in opened if str(o.envelope.id) not in refused]
+    opened = _screen_votes(conn, station_id, opened, results)
     inserted = _insert_ledger(conn, station_id, opened)
     fresh = [item for item in opened if str(item.envelope.id) in inserted]
     _store(conn, keys, station_id, fresh)
+    repeated = consult.store_votes(
+        conn, keys, station_id, [(i.envelope, i.vote) for i in fresh if i.vote is not None]
+    )
+    resident_index.index_opened(conn, keys, station_id, fresh)  # the console's index, same transaction
     for item in fresh:
-        results[str(item.envelope.id)] = ItemResult(id=item.envelope.id, status=ItemStatus.ACCEPTED)
+        status = ItemStatus.DUPLICATE if str(item.envelope.id) in repeated else ItemStatus.ACCEPTED
+        results[str(item.envelope.id)] = ItemResult(id=item.envelope.id, status=status)
     lost_race = [o.envelope for o in opened if str(o.envelope.id) not in inserted]
     results.update(_classify_existing(conn, station_id, lost_race))
     return [_result_for(env, first[str(env.id)], results[str(env.id)]) for env in items]
+
+
+def _screen_votes(
+    conn: Connection, station_id: str, opened: list[_Opened], results: dict[str, ItemResult]
+) -> list[_Opened]:
+    """Votes that cannot count (unknown or closed consultation, bad option) are answered `invalid`
+    before they reach the ledger; everything else passes through unchanged."""
+    kept = []
+    for item in opened:
+        refused = consult.screen_vote(conn, station_id, item.envelope, item.vote) if item.vote else None
+        if refused is None:
+            kept.append(item)
+        else:
+            results[str(item.envelope.id)] = refused
+    return kept
 
 
 def _result_for(env: Envelope, first: Envelope, result: ItemResult) -> ItemResult:
@@ -139,6 +161,11 @@ def _open(keys: HubKeys, env: Envelope) -> _Opened | ItemResult:
         checked = payload_rules.check(env.kind, plain)
     except payload_rules.PayloadInvalid as exc:
         return _invalid(env, str(exc))
+    if env.kind is RecordKind.CONSULT_VOTE:
+        vote = consult.parse_vote(checked.payload)
+        if isinstance(vote, str):
+            return _invalid(env, vote)
+        return _Opened(envelope=env, plaintext=checked.plaintext, payload=checked.payload, record=None, vote=vote)
     return _Opened(envelope=env, plaintext=checked.plaintext, payload=checked.payload, record=checked.record)
 
 
@@ -220,6 +247,8 @@ def _store(conn: Connection, keys: HubKeys, station_id: str, items: Sequence[_Op
     audits, requests, checkins = [], [], []
     for item in items:
         env, rid = item.envelope, str(item.envelope.id)
+        if item.vote is not None:
+            continue  # stored apart by consult.store_votes: a ballot keeps no link to its envelope
         # The sealed plaintext is already the JSON document: re-encrypt those bytes under the DEK
         # rather than parse-and-dump them again (decrypt_json reads back the same object).
         if env.kind is RecordKind.AUDIT_EVENT or item.record is None:

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from server.api.deps import StateDep
-from server.api.errors import error_responses
+from server.api.errors import error_responses, require_protocol
 from server.api.throttle import enrol_throttle
 from server.core.db import transaction
 from server.services import enrolment, stations
@@ -36,8 +36,9 @@ def _b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
-@router.post("/v1/enrol", response_model=EnrolResponse, responses=error_responses(401, 403, 422, 429))
+@router.post("/v1/enrol", response_model=EnrolResponse, responses=error_responses(400, 401, 403, 422, 429))
 def enrol(body: EnrolRequest, request: Request, state: StateDep) -> EnrolResponse:
+    require_protocol(body.protocol)
     throttle = enrol_throttle(request)
     throttle.check()
     with transaction(state.sessions) as session:
