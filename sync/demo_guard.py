@@ -23,20 +23,21 @@ class DemoStationRefused(Exception):
     """This demo station may not join that hub; the message says why and what to do instead."""
 
 
-def hub_reports_demo(hub_url: str, *, timeout: float = HEALTH_TIMEOUT_S) -> bool:
+def hub_reports_demo(hub_url: str, *, timeout: float = HEALTH_TIMEOUT_S, ca_file: str | None = None) -> bool:
     """True only when the hub's own health answer says it is a demo hub."""
-    reply = requests.get(f"{hub_url.rstrip('/')}/v1/health", timeout=timeout, allow_redirects=False)
+    reply = requests.get(f"{hub_url.rstrip('/')}/v1/health", timeout=timeout, allow_redirects=False,
+                         verify=ca_file or True)
     if reply.status_code != 200:
         return False
     return HealthResponse.model_validate_json(reply.content).demo
 
 
-def check_demo_enrol(station: Station, hub_url: str, *, demo_ok: bool = False) -> None:
+def check_demo_enrol(station: Station, hub_url: str, *, demo_ok: bool = False, ca_file: str | None = None) -> None:
     """Raise DemoStationRefused when a demo station is about to join a hub that is not a demo hub."""
     if demo_ok or not station.setting("demo"):
         return
     try:
-        if hub_reports_demo(hub_url):
+        if hub_reports_demo(hub_url, ca_file=ca_file):
             return
         why = "that hub is a real hub"
     except (requests.RequestException, ValidationError, ValueError):
