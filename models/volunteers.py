@@ -32,6 +32,11 @@ PIN_FORMAT = Problem(
     "pin_format", "密码需要4到8位数字。", "A PIN has 4 to 8 digits.", "PIN은 4~8자리 숫자입니다."
 )
 
+PIN_TAKEN = Problem(
+    "pin_taken", "这个密码已经有人在用，请换一个。", "Someone else already uses this PIN; choose another.",
+    "다른 사람이 이미 쓰는 PIN입니다. 다른 PIN을 고르세요.",
+)
+
 
 class LockedOut(Exception):
     def __init__(self, seconds: int) -> None:
@@ -80,9 +85,18 @@ class VolunteerRepo:
     def __init__(self, station: Station) -> None:
         self._s = station
 
+    def _refuse_taken_pin(self, pin: str, except_id: str | None = None) -> None:
+        """A PIN names one person: one already used by another active account is refused, so a
+        sign-in (and everything audited after it) can only ever mean one volunteer."""
+        with self._s.read() as session:
+            rows = list(session.execute(select(Volunteer).where(Volunteer.active.is_(True))).scalars())
+        if any(r.id != except_id and check_pin(pin, r.pin_hash) for r in rows):
+            raise ValidationError(PIN_TAKEN, "pin")
+
     def add(self, name: str, pin: str, role: str, actor: Actor) -> str:
         Role(role)
         validate_pin(pin)
+        self._refuse_taken_pin(pin)
         with self._s.write() as session:
             row = Volunteer(id=new_id(), role=role, pin_hash=hash_pin(pin))
             row.name_ct = self._s.cipher.encrypt_text(clean_name(name), "volunteers", "name", row.id)
@@ -92,6 +106,7 @@ class VolunteerRepo:
 
     def set_pin(self, volunteer_id: str, pin: str, actor: Actor) -> None:
         validate_pin(pin)
+        self._refuse_taken_pin(pin, except_id=volunteer_id)
         with self._s.write() as session:
             row = session.get(Volunteer, volunteer_id)
             if row is None:

@@ -136,20 +136,22 @@ class KioskWindow(QWidget):
         grid = self.bar_grid
         margins = grid.contentsMargins()
         room = self.width() - margins.left() - margins.right()
-        # equal columns: the widest button decides whether five fit side by side
-        need = max(b.sizeHint().width() for b in self.bar_buttons) * 5 + grid.horizontalSpacing() * 4
-        rows = 1 if need <= room else 2
+        hints = [b.sizeHint().width() for b in self.bar_buttons]
+        rows = 1 if sum(hints) + grid.horizontalSpacing() * 4 <= room else 2
         if rows == self._bar_rows:
+            if rows == 1:
+                for index, hint in enumerate(hints):
+                    grid.setColumnStretch(index, hint)
             return
         self._bar_rows = rows
         for widget in self.bar_buttons:
             grid.removeWidget(widget)
         for column in range(6):
             grid.setColumnStretch(column, 0)
-        if rows == 1:
-            for index, widget in enumerate(self.bar_buttons):
+        if rows == 1:  # each as wide as its words ask, the spare room shared out alike
+            for index, (widget, hint) in enumerate(zip(self.bar_buttons, hints, strict=True)):
                 grid.addWidget(widget, 0, index)
-                grid.setColumnStretch(index, 1)
+                grid.setColumnStretch(index, hint)
         else:  # a 6-column grid: three buttons of two columns above two of three
             for index, widget in enumerate(self.bar_buttons[:3]):
                 grid.addWidget(widget, 0, index * 2, 1, 2)
@@ -167,7 +169,7 @@ class KioskWindow(QWidget):
             self.apply_theme()
         side = MARGIN[compact]
         self.header_grid.setContentsMargins(side, 12 if compact else 18, side, 4)
-        self.bar_grid.setContentsMargins(side, 8, side, 12 if compact else 24)
+        self.bar_grid.setContentsMargins(side, 12, side, 12 if compact else 24)  # ≥ 10 px from the screen
         self.bar_grid.setSpacing(sizes.gap + 4)
         for screen in self.nav.built():
             screen.fit_margins(side, 8 if compact else 16)  # type: ignore[attr-defined]
@@ -293,7 +295,7 @@ class KioskWindow(QWidget):
             self.apply_theme()
             self.retranslate()
             self.nav.rebuild()
-        elif what == "voice":
+        elif what in ("voice", "settings_kept"):
             self.retranslate()
         elif what == "station":
             self.retranslate()

@@ -92,7 +92,14 @@ def _open_pin(kiosk: Kiosk) -> Any:
     return kiosk.nav.current
 
 
-def _enter_pin(kiosk: Kiosk, screen: Any, pin: str) -> None:
+def _enter_pin(kiosk: Kiosk, screen: Any, pin: str, name: str | None = None) -> None:
+    """Sign in as a volunteer would: tap your name (on the first screen), then type the PIN."""
+    from tests.ui.conftest import ADMIN_PIN
+
+    if screen.stage == "who":
+        name = name or ("陈站长" if pin == ADMIN_PIN else "王志愿")
+        kiosk.qtbot.waitUntil(lambda: bool(screen.name_buttons))
+        kiosk.click(name)
     for digit in pin:
         kiosk.click(screen.keypad.buttons[digit])
     kiosk.click(kiosk.tr("pin.ok"))
