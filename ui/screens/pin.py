@@ -5,6 +5,7 @@ whose wait is shown in words."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -90,7 +91,7 @@ class PinScreen(Screen):
         columns = 2 if self.window().width() < 1200 else 3
         for index, person in enumerate(self.people):
             icon = "fa5s.user-shield" if person.role == "admin" else "fa5s.user"
-            widget = button(person.name, icon, "option", lambda _c=False, p=person: self.choose(p))
+            widget = button(person.name, icon, "option", partial(self.choose, person))
             widget.setProperty("tall", True)
             widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
             self.names.addWidget(widget, index // columns, index % columns)
