@@ -92,7 +92,7 @@ class HomeScreen(Screen):
             metrics = QFontMetrics(tile.text_label.font())
             text = tile.text_label.text()
             widest = max(widest, *(metrics.horizontalAdvance(w) for w in text.split() or [""]))
-        need = widest + 48
+        need = widest + 32  # the tile's side margins (12 + 12) and borders
         columns = COLUMNS
         while columns > 2 and (grid_width - self.grid.spacing() * (columns - 1)) // columns < need:
             columns -= 1
