@@ -276,8 +276,11 @@ class KioskWindow(QWidget):
         self.ctx.set_voice_on(not self.ctx.voice_on)
 
     def ask_for_help(self) -> None:
+        """请志愿者帮忙: a volunteer comes over; the caller's name travels with it when known."""
         current = self.nav.current_key
-        self.nav.go(ScreenKey.HELP, reason="assist", where=str(current or ""))
+        resident = getattr(self.nav.current, "resident", None)
+        self.nav.go(ScreenKey.HELP, reason="assist", where=str(current or ""),
+                    resident_id=getattr(resident, "id", None))
 
     def open_staff(self) -> None:
         self.nav.go(ScreenKey.STAFF if self.ctx.staff else ScreenKey.PIN)
