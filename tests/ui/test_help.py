@@ -98,3 +98,29 @@ def test_volunteer_list_puts_urgent_calls_first(kiosk: Kiosk) -> None:
     cards = kiosk.nav.current.cards
     assert [c.icon_name for c in cards] == [kiosk.tr("staff.help_urgent"), kiosk.tr("staff.help_assist")]
     assert cards[0].icon != cards[1].icon and cards[0].icon_color != cards[1].icon_color
+
+
+def test_checkin_not_well_becomes_an_urgent_help_call(kiosk: Kiosk) -> None:
+    kiosk.click(kiosk.ctx.pick(kiosk.ctx.catalogue.get("daily_checkin").title))
+    type_id(kiosk, ALONE_ID)
+    kiosk.click(kiosk.tr("identify.confirm"))
+    page = kiosk.nav.current.page
+    assert page.fine.text().strip() == "我今天很好" and page.unwell.text().strip() == "我不太好，想让人来看看"
+    resident = kiosk.nav.current.resident
+    kiosk.click(page.unwell)
+    assert kiosk.nav.current_key == ScreenKey.HELP
+    calls = kiosk.ctx.station.requests.open_help_calls()
+    assert len(calls) == 1 and calls[0].urgent and calls[0].resident_id == resident.id
+    checkins = [r for r in kiosk.ctx.station.requests.list() if r.service == "daily_checkin"]
+    assert len(checkins) == 1 and checkins[0].fields == {"status": "unwell"}
+
+
+def test_checkin_receipt_has_no_case_number(kiosk: Kiosk) -> None:
+    from tests.ui.flows import run_service
+
+    screen = run_service(kiosk, "daily_checkin", ALONE_ID)
+    assert kiosk.nav.current_key == ScreenKey.RECEIPT
+    assert screen.title.text() == kiosk.tr("receipt.checkin")
+    for widget in (screen.code, screen.code_hint, screen.next_hint, screen.print_button):
+        assert not widget.isVisible()
+    assert screen.record.receipt_code not in screen.spoken_text()

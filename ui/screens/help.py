@@ -87,6 +87,10 @@ class HelpScreen(Screen):
             self.record = None
             self._show_state(None)
             return
+        if params.get("record") is not None:  # already stored (平安签到 "我不太好")
+            CHIME_PLAYER.play(float(self.ctx.settings.get("tts_volume", 0.9)))
+            self._stored(params["record"])
+            return
         last = self._last_call
         if last is not None and time.monotonic() - last[0] < JOIN_S and last[1].acknowledged_at is None:
             # pressed again: the same call, rung again here, not a second record at the centre

@@ -61,6 +61,9 @@ class ReceiptScreen(Screen):
         set_text(self.title, self.ctx.tr("receipt.checkin" if checkin else "receipt.done"))
         set_text(self.code, record.receipt_code or "", self.ctx.tr("a11y.receipt_code", code=record.receipt_code))
         set_text(self.next_hint, self.ctx.tr("receipt.next", service=self.ctx.pick(service.title)))
+        # a check-in is no case to follow up: no 办件编号, no 办理进度, nothing to print
+        for widget in (self.code_hint, self.code, self.next_hint, self.print_button):
+            widget.setVisible(not checkin)
         self.printed.hide()
 
     def print_it(self) -> None:
@@ -96,6 +99,8 @@ class ReceiptScreen(Screen):
     def spoken_text(self) -> str:
         if self.record is None:
             return ""
+        if self.record.service == "daily_checkin":
+            return self.title.text()
         return f"{self.title.text()} {self.code_hint.text()} {spell_code(self.record.receipt_code or '')}。{self.next_hint.text()}"
 
 
