@@ -26,7 +26,8 @@ from ui.widgets import LongPressLabel, apply_icons, button, label, set_text
 
 STATUS_REFRESH_MS = 10_000
 CLOCK_MS = 5_000  # the minute shown turns over at most 5 s late
-MARGIN = {False: 40, True: 24}  # window side margins, px: regular / compact screens
+MARGIN = {False: 40, True: 24}
+NOT_LISTENING = {"none", "off", "loading", "error", "no_model", "no_microphone", "disabled", "unsupported"}  # window side margins, px: regular / compact screens
 GLOBAL_INTENTS = ("back", "home", "help_call", "repeat", "louder", "slower")
 
 
@@ -48,6 +49,8 @@ class KioskWindow(QWidget):
         outer.addWidget(self.stack, 1)
         self.voice_panel = VoicePanel(ctx)
         self.voice_panel.hide()  # shown once the station is unlocked (voice listens only then)
+        self._panel_show_status = self.voice_panel.show_status
+        self.voice_panel.show_status = self._voice_status  # type: ignore[method-assign]
         outer.addWidget(self.voice_panel)
         self.bottom_bar = self._build_bottom_bar()
         outer.addWidget(self.bottom_bar)
@@ -185,7 +188,8 @@ class KioskWindow(QWidget):
         set_text(self.back_button, ctx.tr("bar.back"))
         set_text(self.home_button, ctx.tr("bar.home"))
         set_text(self.size_button, ctx.tr("bar.size", level=ctx.tr(f"size.{ctx.scale_index}")))
-        set_text(self.voice_button, ctx.tr("bar.voice_on" if ctx.voice_on else "bar.voice_off"))
+        voice_word = "bar.voice_off" if not ctx.voice_on else "bar.voice_on" if ctx.voice_running else "bar.voice_not_running"
+        set_text(self.voice_button, ctx.tr(voice_word))
         self.voice_button.setProperty("icon_name", "fa5s.microphone" if ctx.voice_on else "fa5s.microphone-slash")
         set_text(self.help_button, ctx.tr("bar.help"))
         set_text(self.staff_exit, ctx.tr("staff.sign_out"))
@@ -195,6 +199,17 @@ class KioskWindow(QWidget):
         apply_icons(self, PALETTES[ctx.theme], ctx.scale)
         self._bar_rows = 0
         self._arrange_bar()
+
+    def _voice_status(self, available: bool, state: str, message: str) -> None:
+        """The voice layer's status, shown in the strip; the greeting and the 语音 button follow it,
+        so nothing invites speaking while recognition is not really running."""
+        self._panel_show_status(available, state, message)
+        running = bool(available) and state not in NOT_LISTENING
+        if running != self.ctx.voice_running:
+            self.ctx.voice_running = running
+            self.retranslate()
+            if self.nav.current_key == ScreenKey.HOME and self.nav.current is not None:
+                self.nav.current.enter()
 
     def _tick(self) -> None:
         now = dt.datetime.now()
@@ -306,6 +321,8 @@ class KioskWindow(QWidget):
             self._status_timer.start()
             self.idle.configure(int(self.ctx.settings.get("idle_seconds", 120)),
                                 int(self.ctx.settings.get("idle_grace_seconds", 30)))
+        elif what == "submitted":
+            self.refresh_status()
         elif what == "staff":
             self.staff_exit.setVisible(self.ctx.staff is not None)
             self.retranslate()

@@ -237,6 +237,8 @@ def test_locked_start_and_wrong_passphrase(qtbot: Any, station_info: StationInfo
     locked = window.nav.current
     assert window.nav.current_key == ScreenKey.LOCKED and ctx.station is None
     assert window.name_label.text() == "幸福村便民服务站"  # public settings, read while locked
+    # it says what it waits for, under a closed padlock (not "正在启动")
+    assert locked.title.text() == "请志愿者输入驿站密码" and locked.padlock.property("icon_name") == "fa5s.lock"
     assert not window.help_button.isEnabled()
     qtbot.keyClicks(locked.passphrase, "wrong-pass")
     qtbot.mouseClick(locked.unlock_button, __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.MouseButton.LeftButton)

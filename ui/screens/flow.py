@@ -216,6 +216,7 @@ class ServiceScreen(Screen):
     def _submitted(self, record: RequestRecord) -> None:
         service = self.service
         self.draft_id = None  # it is a real request now: reset must not discard it
+        self.ctx.changed.emit("submitted")  # the header's 待上传 count goes up at once
         self.reset()
         self.nav.go(ScreenKey.RECEIPT, record=record, service=service.id if service else record.service)
 

@@ -111,6 +111,7 @@ class HelpScreen(Screen):
         self.record = record
         if not joined:
             self._last_call = (time.monotonic(), record, self.urgent)
+            self.ctx.changed.emit("submitted")
             self.cancel_button.show()
             self._cancel_timer.start(CANCEL_S * 1000)
         set_text(self.code, self.ctx.tr("help.code", code=record.receipt_code))

@@ -105,7 +105,9 @@ class HomeScreen(Screen):
     def enter(self, **params: Any) -> None:
         hour = dt.datetime.now().hour
         part = "morning" if hour < 12 else "afternoon" if hour < 18 else "evening"
-        text = self.ctx.tr(f"home.greeting.{part}")
+        # "也可以直接说出来" only when recognition is really running for this language
+        voice = "_voice" if self.ctx.voice_running and self.ctx.voice_on else ""
+        text = self.ctx.tr(f"home.greeting.{part}{voice}")
         self.greeting.setText(text)
         self.greeting.setAccessibleName(text)
 
