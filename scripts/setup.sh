@@ -19,6 +19,7 @@ DEB_PACKAGES=(
   libnss3 libasound2                 # Qt WebEngine-free, but Qt Multimedia needs ALSA
   postgresql                         # the hub's production database (tests start a throwaway cluster)
   chromium chromium-driver           # browser tests of the hub's staff console
+  cups printer-driver-cups-pdf       # receipts print through a real CUPS queue (tests start cupsd)
 )
 
 missing=()

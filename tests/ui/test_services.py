@@ -51,7 +51,8 @@ def test_service_end_to_end(kiosk: Kiosk, service_id: str) -> None:
     else:
         assert kiosk.nav.current_key == ScreenKey.RATING
         kiosk.click(kiosk.tr("rating.good"))
-        assert kiosk.nav.current_key == ScreenKey.HOME
+        assert kiosk.nav.current.thanks.isVisible()  # the thank-you is seen, then home
+        kiosk.qtbot.waitUntil(lambda: kiosk.nav.current_key == ScreenKey.HOME, timeout=5000)
         assert station.requests.counts_by_state().get("QUEUED", 0) == 2  # the request and its rating
 
 

@@ -94,11 +94,13 @@ class StaffListScreen(Screen):
 
     def _load_help(self, station: Station, actor: Actor) -> list[Card]:
         cards = []
-        for r in station.requests.open_help_calls():
-            note = self.ctx.tr("staff.help_assist") if str(r.fields.get("note", "")).startswith("assist") \
-                else self.ctx.tr("staff.help_urgent")
+        calls = station.requests.open_help_calls()
+        # 一键呼叫 first (a red bell), then 请志愿者帮忙 (a helping hand): they must not look alike
+        for r in sorted(calls, key=lambda c: (not c.urgent, c.created_at)):
+            note = self.ctx.tr("staff.help_urgent") if r.urgent else self.ctx.tr("staff.help_assist")
+            icon, color = ("fa5s.bell", "#8E0B0B") if r.urgent else ("fa5s.hands-helping", "#17406B")
             cards.append(Card([f"{self._when(r)} · {note}", f"{r.receipt_code} · {self._who(station, actor, r)}"],
-                              "fa5s.bell", "#8E0B0B", note,
+                              icon, color, note,
                               [(self.ctx.tr("staff.acknowledge"), "fa5s.check", partial(self.acknowledge, r.id))]))
         return cards
 
