@@ -194,6 +194,8 @@ def run_kiosk(data_dir: Path, *, windowed: bool) -> int:
     QTimer.singleShot(0, lambda: ctx.plug_available_voice(window))
     if os.environ.get("YIZHAN_EXIT_WHEN_HOME"):
         _exit_when_home(app, window, started)
+    if os.environ.get("YIZHAN_EXIT_AFTER_FIRST_PAINT"):
+        _exit_after_first_paint(app, window, started)
     code = int(app.exec())
     window.shutdown()
     ctx.stop_sync()
@@ -201,6 +203,19 @@ def run_kiosk(data_dir: Path, *, windowed: bool) -> int:
     if ctx.station is not None:
         ctx.station.close()
     return code
+
+
+def _exit_after_first_paint(app: Any, window: Any, started: float) -> None:
+    """For bench/ui.py and tests/deploy: paint the first screen, print what it is, then quit."""
+    from PySide6.QtCore import QTimer
+
+    def report() -> None:
+        window.repaint()  # synchronous paint: the first screen is on screen now
+        print(f"first-paint {time.perf_counter() - started:.4f} screen={window.nav.current_key} "
+              f"fullscreen={int(window.isFullScreen())}", flush=True)
+        QTimer.singleShot(0, lambda: app.exit(0))  # exit(), not quit(): a kiosk window refuses close
+
+    QTimer.singleShot(0, report)
 
 
 def _exit_when_home(app: Any, window: Any, started: float) -> None:
@@ -213,6 +228,6 @@ def _exit_when_home(app: Any, window: Any, started: float) -> None:
         if window.nav.current_key == ScreenKey.HOME:
             window.repaint()  # synchronous paint: home is on screen now
             print(f"home-shown {time.perf_counter() - started:.4f}", flush=True)
-            QTimer.singleShot(0, app.quit)
+            QTimer.singleShot(0, lambda: app.exit(0))  # exit(), not quit(): a kiosk window refuses close
 
     window.nav.changed.connect(on_screen)
