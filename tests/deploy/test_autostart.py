@@ -5,6 +5,7 @@ even when the session's environment carries a passphrase."""
 from __future__ import annotations
 
 import configparser
+import contextlib
 import os
 import shlex
 import shutil
@@ -85,10 +86,8 @@ def test_what_the_unit_starts_comes_up_full_screen_and_locked_after_a_crash(stat
     service_env = {k: v for k, v in session_env.items() if k not in unit["Service"]["UnsetEnvironment"].split()}
     # A kiosk that crashes (SIGSEGV) is a failure in systemd's sense: Restart=on-failure applies.
     first = subprocess.Popen(argv, env=service_env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         first.wait(timeout=3)
-    except subprocess.TimeoutExpired:
-        pass
     first.send_signal(signal.SIGSEGV)
     assert first.wait(timeout=30) != 0
     # The restart: the same command line, once more. It paints the locked screen, full screen.
