@@ -77,7 +77,7 @@ fi
 
 case "$MODE" in
   --run)
-    DATA="${YIZHAN_DATA_DIR:-$HOME/.local/share/yizhan-demo}"
+    DATA="${YIZHAN_DATA_DIR:-$("$VENV/bin/python" -m desktop.paths)}"  # the folder every yizhan command uses
     if [ ! -f "$DATA/station.key" ]; then
       "$VENV/bin/yizhan" demo --data-dir "$DATA"
     else

@@ -170,6 +170,66 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_topics(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime, time
+
+    from server.services.stations import find_station
+    from server.services.topics import analyse
+
+    def work(session: Any, _keys: Any) -> list[dict[str, Any]]:
+        stations = None
+        if args.station:
+            found = find_station(session, args.station)
+            if found is None:
+                raise HubError(404, "unknown_station", f"no station {args.station}")
+            stations = [found.id]
+        since = datetime.combine(args.since, time(0), UTC) if args.since else None
+        return [t.as_json() for t in analyse(session, since=since, stations=stations)]
+
+    rows = _with_session(args, work)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for row in rows:
+        flag = " 突增" if row["surge"] else ""
+        print(f"{row['topic']:<12} {row['count']:>5}  {row['trend']:<5}{flag}  {' '.join(row['words'])}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from server.console.report_page import render_html, service_titles
+    from server.services import period_report
+    from server.services.resident_index import office_tz
+
+    kind, out, tz = ("week" if args.week else "month"), Path(args.out), office_tz()
+    suffix = out.suffix.lower()
+    if suffix not in (".xlsx", ".pdf", ".html"):
+        raise HubError(2, "bad_output", "--out must end in .xlsx, .pdf or .html")
+    report = _with_session(args, lambda s, _k: period_report.build(s, kind, tz, args.at))
+    if suffix == ".xlsx":
+        data = period_report.to_xlsx(report, service_titles())
+    elif suffix == ".pdf":
+        try:
+            data = period_report.to_pdf(render_html(report, tz, embed_css=True))
+        except period_report.PdfUnavailable as exc:
+            raise HubError(1, "no_pdf", str(exc)) from None
+    else:
+        data = render_html(report, tz, embed_css=True).encode("utf-8")
+    out.write_bytes(data)
+    print(f"{report.title} → {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    from server.services.resident_index import backfill
+
+    n = _with_session(args, lambda s, k: backfill(s, k))
+    print(f"indexed {n} request(s)", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--home", default=argparse.SUPPRESS, help="hub home (config + key file)")
@@ -228,7 +288,27 @@ def build_parser() -> argparse.ArgumentParser:
     add("stats", cmd_stats, "counts of records, duplicates, per station and status").add_argument(
         "--json", action="store_true"
     )
+    _add_analysis_commands(sub, add)
     return parser
+
+
+def _add_analysis_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
+    """topics, report, reindex: the console's analysis from a terminal (scriptable with --json)."""
+    from datetime import date
+
+    topics = add("topics", cmd_topics, "frequent topics of residents' requests (高频议题), best first")
+    topics.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                        help="count from this day (default: the last 7 days); trend vs the 8 periods before")
+    topics.add_argument("--station", metavar="NAME")
+    topics.add_argument("--json", action="store_true")
+    report = add("report", cmd_report, "the weekly or monthly report as Excel (.xlsx), PDF (.pdf) or HTML")
+    which = report.add_mutually_exclusive_group(required=True)
+    which.add_argument("--week", action="store_true", help="the last complete week (Monday–Sunday)")
+    which.add_argument("--month", action="store_true", help="the last complete calendar month")
+    report.add_argument("--at", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                        help="the week/month containing this day instead")
+    report.add_argument("--out", required=True, metavar="FILE")
+    add("reindex", cmd_reindex, "rebuild the console's resident and topic index from stored requests")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -85,7 +85,10 @@ class Offline(SyncError):
 
 
 class Transient(SyncError):
-    """A temporary failure after reaching the network: 5xx, 429, a cut or stalled connection."""
+    """A temporary failure after reaching the network: 5xx, 429, a cut or stalled connection.
+    `retry_after` is the hub's (or proxy's) Retry-After in seconds, when it sent one."""
+
+    retry_after: float | None = None
 
 
 class AuthRefused(SyncError):
@@ -100,6 +103,13 @@ class ProtocolError(SyncError):
 
 class HubRejected(ProtocolError):
     """The hub answered with a protocol error for a request it considers malformed."""
+
+
+class ProtocolMismatch(SyncError):
+    """The hub speaks another protocol version (its answer says so, or it refused ours with
+    `unsupported_protocol`). Retrying cannot help: this station's software needs an upgrade."""
+
+    retryable: ClassVar[bool] = False
 
 
 # --- credential ------------------------------------------------------------------------------
@@ -261,7 +271,7 @@ def parse_response(response: requests.Response, model: type[M]) -> M:
                 status=status,
             ) from exc
         if getattr(parsed, "protocol", PROTOCOL_VERSION) != PROTOCOL_VERSION:
-            raise ProtocolError(
+            raise ProtocolMismatch(
                 f"hub speaks protocol {getattr(parsed, 'protocol', '?')}, station speaks {PROTOCOL_VERSION}",
                 status=status,
             )
@@ -274,13 +284,33 @@ def parse_response(response: requests.Response, model: type[M]) -> M:
     error = _error_body(response)
     code = error.error.code if error else None
     message = error.error.message if error else f"HTTP {status} ({response.reason})"
+    if code == "unsupported_protocol":
+        raise ProtocolMismatch(f"hub does not accept this station's protocol: {message}", status=status, code=code)
     if status in (401, 403):
         raise AuthRefused(f"hub refused this station: {message}", status=status, code=code)
     if status >= 500 or status in (408, 425, 429):
-        raise Transient(f"hub temporarily failed: {message}", status=status, code=code)
+        transient = Transient(f"hub temporarily failed: {message}", status=status, code=code)
+        transient.retry_after = _retry_after(response.headers.get("Retry-After"))
+        raise transient
     if error is not None:
         raise HubRejected(f"hub rejected the request: {message}", status=status, code=code)
     raise ProtocolError(f"unexpected HTTP {status} without a protocol body (proxy?)", status=status)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds (RFC 9110: delay-seconds or an HTTP date); None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 def _require_json(response: requests.Response) -> None:

@@ -305,3 +305,17 @@ def requeue_quarantined(station: Station, request_id: str, actor_label: str) -> 
             update(OutboxItem).where(OutboxItem.request_id == request_id).values(state=OutboxState.QUEUED)
         )
         station.audit.append(session, actor_label, "requeue", f"request:{request_id}")
+
+
+def requeue_acknowledged(session: Any) -> int:
+    """The hub was restored from a backup and may have lost records it once acknowledged: queue every
+    SENT envelope again (its sealed bytes were kept) and mark every photo for upload again. The hub
+    answers `duplicate_ack` for what it still has and `accepted` for what it lost, so each record
+    ends up there exactly once. Runs inside the caller's transaction; request states are untouched."""
+    from models.schema import OutboxAttachment, OutboxItem, OutboxState
+
+    result = session.execute(
+        update(OutboxItem).where(OutboxItem.state == OutboxState.SENT).values(state=OutboxState.QUEUED)
+    )
+    session.execute(update(OutboxAttachment).values(uploaded_at=None))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -107,6 +107,7 @@ class ChangeKind(StrEnum):
     SLOT = "slot"
     CATALOGUE = "catalogue"
     HELP_ACK = "help_ack"
+    WARNINGS = "warnings"  # the station's living-alone warning list (hub console), whole list each time
 
 
 # --- enrolment -------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QSizePolicy, QStackedWidget, QWidget
 
 from ui.context import UiContext
+from ui.theme import COMPACT
 
 
 class ScreenKey(StrEnum):
@@ -68,6 +69,8 @@ class Navigator(QObject):
         self._history: list[tuple[ScreenKey, dict[str, Any]]] = []
         self.current_key: ScreenKey | None = None
         self.last_transition_ms = 0.0
+        # set by the window: asks "要放弃这次办理吗？" and runs the callback on 是 (None: no window)
+        self.ask_abandon: Any = None
 
     def screen(self, key: ScreenKey) -> Any:
         """The (cached) screen for `key`, built on first use."""
@@ -79,6 +82,8 @@ class Navigator(QObject):
             # A screen never makes the window taller than the display: at the largest text size
             # it is laid out within the window (its scroll areas scroll) instead of growing it.
             widget.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+            compact = self.ctx.sizes is COMPACT
+            widget.fit_margins(24 if compact else 40, 8 if compact else 16)
             self._screens[key] = widget
             self.stack.addWidget(widget)
         return self._screens[key]

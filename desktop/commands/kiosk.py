@@ -22,7 +22,10 @@ def register(sub: Any) -> None:
     tour.add_argument("--data-dir", required=True, help="station data folder (a demo station is ideal)")
     tour.add_argument("--out", required=True, help="output folder for <screen>.png and manifest.json")
     tour.add_argument("--locale", default="zh_CN", choices=("zh_CN", "en", "ko"))
-    tour.add_argument("--scale", type=float, default=1.0, help="text scale: 1.0, 1.15 or 1.3")
+    tour.add_argument("--scale", type=float, default=None, help="text scale: 1.0, 1.15 or 1.3")
+    tour.add_argument("--text-size", choices=("standard", "large", "xlarge"), default=None,
+                      help="text size by name (wins over --scale; default standard)")
+    tour.add_argument("--size", default="1920x1080", help="window size WxH, e.g. 1366x768 or 1080x1920")
     tour.add_argument("--theme", default="default", choices=("default", "high_contrast"))
     tour.set_defaults(handler=_tour)
 
@@ -73,8 +76,12 @@ def _tour(args: argparse.Namespace) -> int:
     os.environ["YIZHAN_NO_VOICE"] = "1"
     from desktop.app import AppContext, create_app
     from desktop.paths import data_dir
-    from ui.tour import run_tour
+    from ui.tour import parse_size, run_tour
 
+    try:
+        size = parse_size(args.size)
+    except ValueError as exc:
+        raise UserFacingError(str(exc)) from None
     folder = data_dir(args.data_dir)
     if not folder.exists():
         raise UserFacingError(f"{folder} does not exist (create one with `yizhan demo --data-dir {folder}`)")
@@ -82,7 +89,8 @@ def _tour(args: argparse.Namespace) -> int:
     ctx = AppContext(folder, windowed=True)
     ctx.theme = args.theme
     try:
-        manifest = run_tour(ctx, Path(args.out), passphrase, locale=args.locale, scale=args.scale)
+        manifest = run_tour(ctx, Path(args.out), passphrase, locale=args.locale, scale=args.scale,
+                            text_size=args.text_size, size=size)
     except RuntimeError as exc:
         raise UserFacingError(str(exc)) from None
     finally:

@@ -22,6 +22,15 @@ def error_response(
     return JSONResponse(status_code=status, content=body, headers=headers)
 
 
+def require_protocol(version: int) -> None:
+    """Refuse a body of another protocol version with a code the station acts on (it asks for a
+    software upgrade instead of retrying) rather than guess at what an unknown version means."""
+    if version != PROTOCOL_VERSION:
+        raise HubError(
+            400, "unsupported_protocol", f"this hub speaks sync protocol {PROTOCOL_VERSION}, not {version}"
+        )
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(HubError)
     async def _hub_error(_request: Request, exc: HubError) -> JSONResponse:

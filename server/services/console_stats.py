@@ -2,16 +2,14 @@
 
 - requests per service and per station per week (the hub's local weeks, Monday first);
 - median time from arrival to first response (leaving 新) and to close (办结/退回), per service;
-- the most frequent problem categories, and words in problem descriptions: CJK character bigrams
-  (no segmenter is installed on a closed network; bigrams catch 路灯, 漏水, 垃圾 well enough)
-  minus bigrams made of function characters;
+- the most frequent problem categories, and the topics of the period (services/topics.py: jieba
+  words grouped into topics at push time, so this page decrypts nothing);
 - daily check-in rates of living-alone residents (see resident_index.checkin_rates).
 Each table also goes out as CSV.
 """
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -25,13 +23,8 @@ from sqlalchemy.orm import Session
 from server.core.keys import HubKeys
 from server.db.console_models import RequestFacts
 from server.db.models import RequestHistory, ServiceRequest, Station
+from server.services import topics
 from server.services.console_queue import WORK_KINDS
-from server.services.records import payload_aad
-
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
-_LATIN = re.compile(r"[A-Za-z]{3,}")
-_STOP = set("的了是在我你他她它们这那有和也都就不很吗呢吧啊呀个一上下来去说要会到着把被给让为与及或但而还又再没么什怎样家里")
-WORD_SAMPLE = 5000
 
 
 @dataclass
@@ -41,7 +34,7 @@ class Stats:
     by_station: dict[str, list[int]] = field(default_factory=dict)
     response_hours: dict[str, tuple[float | None, float | None, int]] = field(default_factory=dict)
     categories: list[tuple[str, int]] = field(default_factory=list)
-    words: list[tuple[str, int]] = field(default_factory=list)
+    words: list[tuple[str, int]] = field(default_factory=list)  # (topic, requests) best first
 
 
 def _aware(at: datetime) -> datetime:
@@ -75,13 +68,14 @@ def compute(
             continue
         out.by_service.setdefault(service, [0] * weeks)[i] += 1
         out.by_station.setdefault(names.get(station_id, station_id), [0] * weeks)[i] += 1
-    out.response_hours = _response_times(session, where)
+    out.response_hours = response_times(session, where)
     out.categories = _categories(session, where)
-    out.words = top_words(_descriptions(session, keys, where))
+    out.words = sorted(topics.count_by_topic(session, since, now + timedelta(seconds=1), scope).items(),
+                       key=lambda kv: (-kv[1], kv[0]))[:20]
     return out
 
 
-def _response_times(session: Session, where: list) -> dict[str, tuple[float | None, float | None, int]]:  # type: ignore[type-arg]
+def response_times(session: Session, where: list) -> dict[str, tuple[float | None, float | None, int]]:  # type: ignore[type-arg]
     first = (
         select(RequestHistory.request_id, func.min(RequestHistory.at).label("at"))
         .where(RequestHistory.from_status == "new")
@@ -130,37 +124,6 @@ def _categories(session: Session, where: list) -> list[tuple[str, int]]:  # type
         .order_by(func.count().desc())
     ).all()
     return [(str(c), int(n)) for c, n in rows]
-
-
-def _descriptions(session: Session, keys: HubKeys, where: list) -> list[str]:  # type: ignore[type-arg]
-    rows = session.execute(
-        select(ServiceRequest.id, ServiceRequest.payload_enc)
-        .where(*where, ServiceRequest.service == "problem_report")
-        .order_by(ServiceRequest.received_at.desc())
-        .limit(WORD_SAMPLE)
-    ).all()
-    texts = []
-    for rid, blob in rows:
-        payload = keys.decrypt_json(blob, payload_aad(rid))
-        fields = payload.get("fields") if isinstance(payload, dict) else None
-        if isinstance(fields, dict) and isinstance(fields.get("description"), str):
-            texts.append(fields["description"])
-    return texts
-
-
-def top_words(texts: Sequence[str], n: int = 20) -> list[tuple[str, int]]:
-    """Most frequent CJK bigrams (counted once per text) and Latin words."""
-    counts: Counter[str] = Counter()
-    for text in texts:
-        found: set[str] = set()
-        for run in _CJK_RUN.findall(text):
-            for i in range(len(run) - 1):
-                pair = run[i : i + 2]
-                if pair[0] not in _STOP and pair[1] not in _STOP:
-                    found.add(pair)
-        found.update(w.lower() for w in _LATIN.findall(text))
-        counts.update(found)
-    return [(w, c) for w, c in counts.most_common(n) if c > 1 or len(texts) < 5]
 
 
 def checkin_days(now: datetime, tz: ZoneInfo, n: int = 14) -> list[date]:

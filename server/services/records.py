@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from server.core.keys import HubKeys
 from server.db.models import CheckIn, EnvelopeRow, ServiceRequest, StationAuditEvent
+from server.services import resident_index
 from sync.protocol import Envelope, ItemResult, ItemStatus, RecordKind, RecordPayload
 from sync.sealing import SealError, record_aad
 
@@ -71,6 +72,7 @@ def ingest(
     inserted = _insert_ledger(conn, station_id, opened)
     fresh = [item for item in opened if str(item.envelope.id) in inserted]
     _store(conn, keys, station_id, fresh)
+    resident_index.index_opened(conn, keys, station_id, fresh)  # the console's index, same transaction
     for item in fresh:
         results[str(item.envelope.id)] = ItemResult(id=item.envelope.id, status=ItemStatus.ACCEPTED)
     lost_race = [o.envelope for o in opened if str(o.envelope.id) not in inserted]

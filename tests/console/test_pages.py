@@ -111,7 +111,7 @@ def test_checkins_notices_slots_stations_stats(
     # Statistics: charts and CSV.
     page.goto(hub.url + "/console/stats")
     expect(page.locator("svg.chart").first).to_be_visible()
-    assert "道路路灯" in page.content() and "路灯" in page.locator("section", has_text="高频词").inner_text()
+    assert "道路路灯" in page.content() and "路灯" in page.locator("section", has_text="高频议题").inner_text()
     shot(page, "stats")
     admin = login_session(hub, "guanli")
     csv = admin.get(hub.url + "/console/stats/categories.csv", timeout=30)

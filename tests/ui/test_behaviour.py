@@ -207,8 +207,10 @@ def test_voice_commands_per_screen_and_intents(kiosk: Kiosk) -> None:
     assert kiosk.nav.current.fields["category"] == "road_light"
     kiosk.window.on_intent("back")
     assert kiosk.nav.current.page.step.id == "category"
-    kiosk.window.on_intent("home")
-    assert kiosk.nav.current_key == ScreenKey.HOME
+    kiosk.window.on_intent("home")  # mid-service: asked first, and 是 can be said too
+    assert kiosk.window.ask_card.isVisible() and kiosk.nav.current_key == ScreenKey.SERVICE
+    kiosk.window.on_intent("yes")
+    assert kiosk.nav.current_key == ScreenKey.HOME and not kiosk.window.ask_card.isVisible()
     kiosk.click(kiosk.window.voice_button)
     assert not kiosk.ctx.voice_on and kiosk.window.voice_button.accessibleName() == kiosk.tr("bar.voice_off")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
 
 from models.volunteers import LockedOut, VolunteerRecord
@@ -22,13 +22,12 @@ class PinScreen(Screen):
     def __init__(self, ctx: Any, nav: Any) -> None:
         super().__init__(ctx, nav)
         row = QHBoxLayout()
-        row.setSpacing(80)
+        row.setSpacing(40)
         left = QVBoxLayout()
         left.setSpacing(24)
         self.title = label(ctx.tr("pin.title"), "h1")
         self.dots = label("", "h1")
         self.dots.setAccessibleName(ctx.tr("pin.entered"))
-        self.dots.setMinimumHeight(80)
         left.addWidget(self.title)
         left.addWidget(label(ctx.tr("pin.hint"), ""))
         left.addWidget(self.dots)
@@ -37,10 +36,9 @@ class PinScreen(Screen):
         left.addWidget(self.error)
         left.addStretch(1)
         self.ok = button(ctx.tr("pin.ok"), "fa5s.check", "primary", self.submit)
-        self.ok.setMinimumHeight(100)
+        self.ok.setProperty("tall", True)
         left.addWidget(self.ok)
-        keypad = Keypad({"del": ctx.tr("keypad.del"), "clear": ctx.tr("keypad.clear")}, with_x=False,
-                        key_size=QSize(170, 90))
+        keypad = Keypad({"del": ctx.tr("keypad.del"), "clear": ctx.tr("keypad.clear")}, with_x=False)
         keypad.key.connect(self.press)
         self.keypad = keypad
         row.addLayout(left, 1)

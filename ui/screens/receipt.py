@@ -6,8 +6,8 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy
 
 from models.requests import RequestRecord
 from ui.navigator import ScreenKey
@@ -16,6 +16,7 @@ from ui.screens.base import Screen
 from ui.theme import pick_family
 from ui.widgets import button, icon_label, label, set_text
 
+THANKS_MS = 2500  # the thank-you stays this long before home
 NO_RATING = {"daily_checkin", "help_call", "my_requests", "notices"}
 FACES = ((5, "fa5s.grin-beam", "rating.good"), (3, "fa5s.meh", "rating.ok"), (1, "fa5s.frown", "rating.bad"))
 
@@ -45,7 +46,7 @@ class ReceiptScreen(Screen):
         self.print_button = button(ctx.tr("receipt.print"), "fa5s.print", "", self.print_it)
         self.finish = button(ctx.tr("receipt.finish"), "fa5s.check", "primary", self.done)
         for action in (self.print_button, self.finish):
-            action.setMinimumHeight(110)
+            action.setProperty("tall", True)
             row.addWidget(action, 1)
         self.root.addLayout(row)
         self.record: RequestRecord | None = None
@@ -82,7 +83,8 @@ class ReceiptScreen(Screen):
             self.nav.home()
 
     def on_back(self) -> bool:
-        self.done()
+        """返回 on a receipt means "I am finished": home, never forward to the rating."""
+        self.nav.home()
         return True
 
     def handle_intent(self, intent: str) -> bool:
@@ -111,7 +113,8 @@ class RatingScreen(Screen):
         self.faces: dict[int, Any] = {}
         for score, icon, key in FACES:
             widget = button(ctx.tr(key), icon, "option", partial(self.rate, score))
-            widget.setMinimumHeight(220)
+            widget.setProperty("tall", True)
+            widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
             widget.setProperty("icon_px", 96)
             row.addWidget(widget, 1)
             self.faces[score] = widget
@@ -141,9 +144,14 @@ class RatingScreen(Screen):
                         lambda _e: self.nav.home())
 
     def _rated(self) -> None:
+        """The rating ends with a thank-you the resident can see and hear, then home."""
         self.thanks.show()
         self.ctx.say(self.thanks.text())
-        self.nav.home()
+        QTimer.singleShot(THANKS_MS, self._thanked)
+
+    def _thanked(self) -> None:
+        if self.nav.current is self and self.thanks.isVisible():
+            self.nav.home()
 
     def handle_intent(self, intent: str) -> bool:
         if intent == "yes":

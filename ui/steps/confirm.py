@@ -29,7 +29,7 @@ class ConsentPage(StepPage):
         self.no = button(ctx.tr("consent.no"), "fa5s.times", "", self.flow.cancel)
         self.yes = button(ctx.tr("consent.yes"), "fa5s.check", "primary", self.agree)
         for widget in (self.no, self.yes):
-            widget.setMinimumHeight(110)
+            widget.setProperty("tall", True)
             row.addWidget(widget, 1)
         self.box.addLayout(row)
 
@@ -82,7 +82,7 @@ class ConfirmPage(StepPage):
         self.box.addStretch(1)
         self.box.addWidget(self.error)
         self.submit_button = button(ctx.tr("confirm.submit"), "fa5s.check", "primary", self.submit)
-        self.submit_button.setMinimumHeight(120)
+        self.submit_button.setProperty("tall", True)
         self.box.addWidget(self.submit_button)
 
     def title(self) -> str:
@@ -120,7 +120,7 @@ class CheckinPage(StepPage):
         self.box.addWidget(self.hello)
         self.box.addStretch(1)
         self.fine = button(self.title(), "fa5s.smile", "huge", self.submit)
-        self.fine.setMinimumSize(900, 260)
+        self.fine.setMinimumWidth(900)
         self.box.addWidget(self.fine, 0, Qt.AlignmentFlag.AlignHCenter)
         self.box.addWidget(self.error)
         self.box.addStretch(1)

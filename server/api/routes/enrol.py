@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter
 
 from server.api.deps import StateDep
-from server.api.errors import error_responses
+from server.api.errors import error_responses, require_protocol
 from server.core.db import transaction
 from server.services import stations
 from sync.protocol import PROTOCOL_VERSION, EnrolRequest, EnrolResponse
@@ -17,8 +17,9 @@ from sync.protocol import PROTOCOL_VERSION, EnrolRequest, EnrolResponse
 router = APIRouter(tags=["enrolment"])
 
 
-@router.post("/v1/enrol", response_model=EnrolResponse, responses=error_responses(401, 403, 422))
+@router.post("/v1/enrol", response_model=EnrolResponse, responses=error_responses(400, 401, 403, 422))
 def enrol(body: EnrolRequest, state: StateDep) -> EnrolResponse:
+    require_protocol(body.protocol)
     with transaction(state.sessions) as session:
         station, secret = stations.enrol(session, state.keys, body.code)
         return EnrolResponse(

@@ -8,10 +8,13 @@ from server.console.routes import (
     login,
     notices,
     queue,
+    reports,
     requests,
     slots,
     stations,
     stats,
+    topics,
+    warnings,
 )
 
-ROUTERS = [m.router for m in (login, queue, requests, checkins, notices, slots, stations, stats, admin)]
+ROUTERS = [m.router for m in (login, queue, requests, checkins, notices, slots, stations, stats, topics, warnings, reports, admin)]

@@ -27,9 +27,6 @@ def _today(request: Request) -> date:
 def checkins_page(request: Request, viewer: ViewerDep, state: StateDep) -> Response:
     viewer.require("checkins")
     day = _today(request)
-    tz = console_settings(request).tz
-    with transaction(state.sessions) as session:
-        resident_index.refresh(session, state.keys, tz)
     with transaction(state.sessions) as session:
         rows = resident_index.living_alone_today(session, state.keys, viewer.scope, day)
         console_audit.record(session, viewer.actor, "view_checkins", f"checkins:{day.isoformat()}",

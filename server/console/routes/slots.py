@@ -16,7 +16,7 @@ from server.console.auth import PostViewerDep, ViewerDep, console_settings
 from server.console.web import back, render, run_then_back
 from server.core.db import transaction
 from server.db.models import Station
-from server.services import console_audit, console_slots, resident_index
+from server.services import console_audit, console_slots
 
 router = APIRouter(include_in_schema=False)
 StateDep = Annotated[HubState, Depends(get_state)]
@@ -28,8 +28,6 @@ def slots_page(request: Request, viewer: ViewerDep, state: StateDep) -> Response
     tz = console_settings(request).tz
     today = datetime.now(UTC).astimezone(tz).date()
     since = datetime.combine(today, time(0), tz).astimezone(UTC)
-    with transaction(state.sessions) as session:
-        resident_index.refresh(session, state.keys, tz)
     with transaction(state.sessions) as session:
         slots = console_slots.list_slots(session, since)
         stations = [(s.id, s.name) for s in session.scalars(select(Station).order_by(Station.name))]
