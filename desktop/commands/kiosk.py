@@ -62,7 +62,7 @@ def _remove_autostart(_args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from desktop.app import run_kiosk
+    from desktop.launch import run_kiosk
     from desktop.paths import data_dir
 
     return run_kiosk(data_dir(args.data_dir), windowed=bool(args.windowed))
