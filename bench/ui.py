@@ -116,8 +116,9 @@ def _close(ctx, window) -> None:  # type: ignore[no-untyped-def]
     window.deleteLater()
 
 
-def unlock_to_home(station: Path, tries: int) -> list[float]:
-    """Passphrase entered on the locked screen → home built, painted and taking input."""
+def unlock_to_home(station: Path, tries: int) -> tuple[list[float], list[float]]:
+    """Passphrase entered on the locked screen → home built, painted and taking input: in all, and
+    from the moment the station is open (after the deliberately slow scrypt key derivation)."""
     from PySide6.QtWidgets import QApplication
 
     from ui.navigator import ScreenKey
@@ -125,10 +126,12 @@ def unlock_to_home(station: Path, tries: int) -> list[float]:
 
     app = QApplication.instance() or QApplication([])
     os.environ.pop("YIZHAN_PASSPHRASE", None)
-    times = []
+    times, after_open = [], []
     for _ in range(tries):
         ctx, window = _window(station, SIZES[0])
         settle(ctx)
+        opened: list[float] = []
+        ctx.changed.connect(lambda what, opened=opened: opened.append(time.perf_counter()) if what == "station" else None)
         assert window.nav.current_key == ScreenKey.LOCKED
         locked = window.nav.current
         started = time.perf_counter()
@@ -140,10 +143,12 @@ def unlock_to_home(station: Path, tries: int) -> list[float]:
             time.sleep(0.001)
         window.repaint()
         app.processEvents()
-        times.append((time.perf_counter() - started) * 1000)
+        ended = time.perf_counter()
+        times.append((ended - started) * 1000)
+        after_open.append((ended - opened[0]) * 1000)
         settle(ctx)
         _close(ctx, window)
-    return times
+    return times, after_open
 
 
 def transitions(station: Path, count: int, size: tuple[int, int]) -> list[float]:
@@ -204,9 +209,12 @@ def main() -> None:
           f"      goal ≤ 2× bare: {verdict(ratio <= 2)}")
     print(f"  real locked screen (field)  median {med['locked']:.3f} s = {med['locked'] / med['bare']:.2f}× bare")
     print(f"  cold start → home           median {med['home']:.3f} s = {med['home'] / med['bare']:.2f}× bare")
-    u = statistics.median(unlock)
-    print(f"unlock → home interactive     median {u:.0f} ms (runs: {', '.join(f'{t:.0f}' for t in unlock)})"
+    total, after_open = unlock
+    u, o = statistics.median(total), statistics.median(after_open)
+    print(f"unlock → home interactive     median {u:.0f} ms (runs: {', '.join(f'{t:.0f}' for t in total)})"
           f"      goal ≤ 300 ms: {verdict(u <= 300)}")
+    print(f"  of which after the key derivation (station open → home painted) median {o:.0f} ms"
+          f"      ≤ 300 ms: {verdict(o <= 300)}")
     rss = med["home_rss"]
     print(f"RSS at home, no voice model   median {rss:.0f} MB ({rss / med['bare_rss']:.1f}× bare)"
           f"      goal ≤ 150 MB: {verdict(rss <= 150)}")

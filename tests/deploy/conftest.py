@@ -66,7 +66,8 @@ def kiosk_install(kiosk_bundle: Path, tmp_path_factory: pytest.TempPathFactory) 
     prefix = tmp_path_factory.mktemp("kiosk") / "yizhan"
     done = subprocess.run(["bash", str(kiosk_bundle / "install.sh"), "--prefix", str(prefix), "--demo"],
                           capture_output=True, text=True, timeout=900,
-                          env=clean_env(YIZHAN_NO_START="1", PYTHON=sys.executable, HOME=str(prefix.parent)))
+                          env=clean_env(YIZHAN_NO_START="1", PYTHON=sys.executable, HOME=str(prefix.parent),
+                                        PIP_NO_COMPILE="1"))  # pip's own switch: no .pyc pass in a test
     assert done.returncode == 0, f"install.sh failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return prefix
 

