@@ -35,6 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 2
+    from desktop import logs
+
+    logs.configure()
     try:
         return int(handler(args) or 0)
     except UserFacingError as exc:

@@ -285,6 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_argument("--body", required=True)
     pub.add_argument("--station", help="only this station (default: all)")
 
+    from server.consult_cli import register as register_consult
+
+    register_consult(sub, add, _with_session)
     add("stats", cmd_stats, "counts of records, duplicates, per station and status").add_argument(
         "--json", action="store_true"
     )

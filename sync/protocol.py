@@ -78,6 +78,7 @@ class RecordKind(StrEnum):
     DAILY_CHECKIN = "daily_checkin"
     RATING = "rating"
     AUDIT_EVENT = "audit_event"
+    CONSULT_VOTE = "consult_vote"  # a secret ballot: no resident, no receipt (docs/security.md)
 
 
 class HubStatus(StrEnum):
@@ -91,12 +92,15 @@ class HubStatus(StrEnum):
 
 
 class ItemStatus(StrEnum):
-    """Per-item push outcome. Only ACCEPTED and DUPLICATE_ACK mean "the hub has it"."""
+    """Per-item push outcome. ACCEPTED, DUPLICATE_ACK and DUPLICATE mean "the hub has it"."""
 
     ACCEPTED = "accepted"
     DUPLICATE_ACK = "duplicate_ack"
     CONFLICT = "conflict"
     INVALID = "invalid"
+    # A consultation vote whose voter already voted (at any station): the envelope is stored, the
+    # first vote counts, this one does not. The station tells the resident at the next visit.
+    DUPLICATE = "duplicate"
 
 
 class ChangeKind(StrEnum):
@@ -108,6 +112,7 @@ class ChangeKind(StrEnum):
     CATALOGUE = "catalogue"
     HELP_ACK = "help_ack"
     WARNINGS = "warnings"  # the station's living-alone warning list (hub console), whole list each time
+    CONSULTATION = "consultation"
 
 
 # --- enrolment -------------------------------------------------------------------------------
@@ -161,7 +166,7 @@ class ItemResult(_Model):
     @property
     def hub_has_it(self) -> bool:
         """True only for an explicit acknowledgement: the station may mark the record SENT."""
-        return self.status in (ItemStatus.ACCEPTED, ItemStatus.DUPLICATE_ACK)
+        return self.status in (ItemStatus.ACCEPTED, ItemStatus.DUPLICATE_ACK, ItemStatus.DUPLICATE)
 
 
 class PushResponse(_Model):
@@ -265,3 +270,23 @@ class RecordPayload(BaseModel):
     resident: dict[str, Any] = Field(default_factory=dict)
     fields: dict[str, Any] = Field(default_factory=dict)
     created_at: datetime
+
+
+# --- consultations (居民议事) --------------------------------------------------------------------
+
+MAX_CONSULT_OPTIONS = 6
+MAX_SUGGESTION_CHARS = 500
+
+
+class ConsultVotePayload(_Model):
+    """The sealed plaintext of a `consult_vote` envelope: no resident, only a pseudonymous token.
+
+    `voter_token` is HMAC-SHA256(consultation voter key, normalised ID number), the same at every
+    station, so the hub can keep one vote per resident without learning who voted. `station_residents`
+    is the station's count of registered residents at the time (turnout's denominator)."""
+
+    consultation_id: uuid.UUID
+    voter_token: Sha256Hex
+    option: Annotated[int, Field(ge=0, lt=MAX_CONSULT_OPTIONS)] | None = None
+    suggestion: Annotated[CleanStr, Field(max_length=MAX_SUGGESTION_CHARS)] | None = None
+    station_residents: Annotated[int, Field(ge=0, le=10_000_000)] = 0

@@ -27,7 +27,6 @@ from ui.widgets import LongPressLabel, apply_icons, button, label, set_text
 STATUS_REFRESH_MS = 10_000
 CLOCK_MS = 5_000  # the minute shown turns over at most 5 s late
 MARGIN = {False: 40, True: 24}  # window side margins, px: regular / compact screens
-GLOBAL_INTENTS = ("back", "home", "help_call", "repeat", "louder", "slower")
 
 
 class KioskWindow(QWidget):

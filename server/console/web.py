@@ -49,6 +49,9 @@ FLASH = {
     "user": "账号已保存",
     "reply_required": "办结需要填写答复，退回需要填写理由",
     "bad_transition": "这件事的状态已经变了，请刷新后再操作",
+    "consult_created": "议事已发起，驿站下次同步就会显示",
+    "consult_closed": "议事已截止",
+    "consult_published": "结果已作为通知发到驿站",
     "error": "操作没有成功，请检查填写的内容",
 }
 

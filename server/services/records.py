@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 
 from server.core.keys import HubKeys
 from server.db.models import CheckIn, EnvelopeRow, ServiceRequest, StationAuditEvent
-from server.services import resident_index
-from sync.protocol import Envelope, ItemResult, ItemStatus, RecordKind, RecordPayload
+from server.services import consult, resident_index
+from sync.protocol import ConsultVotePayload, Envelope, ItemResult, ItemStatus, RecordKind, RecordPayload
 from sync.sealing import SealError, record_aad
 
 
@@ -37,7 +37,8 @@ class _Opened:
     envelope: Envelope
     plaintext: bytes  # the sealed JSON as the station wrote it; stored re-encrypted under the DEK
     payload: dict[str, Any]
-    record: RecordPayload | None  # validated once here; None for audit events
+    record: RecordPayload | None  # validated once here; None for audit events and votes
+    vote: ConsultVotePayload | None = None  # consultation votes only
 
 
 _ledger = cast(Table, EnvelopeRow.__table__)
@@ -69,15 +70,35 @@ def ingest(
             results[key] = outcome
         else:
             opened.append(outcome)
+    opened = _screen_votes(conn, station_id, opened, results)
     inserted = _insert_ledger(conn, station_id, opened)
     fresh = [item for item in opened if str(item.envelope.id) in inserted]
     _store(conn, keys, station_id, fresh)
+    repeated = consult.store_votes(
+        conn, keys, station_id, [(i.envelope, i.vote) for i in fresh if i.vote is not None]
+    )
     resident_index.index_opened(conn, keys, station_id, fresh)  # the console's index, same transaction
     for item in fresh:
-        results[str(item.envelope.id)] = ItemResult(id=item.envelope.id, status=ItemStatus.ACCEPTED)
+        status = ItemStatus.DUPLICATE if str(item.envelope.id) in repeated else ItemStatus.ACCEPTED
+        results[str(item.envelope.id)] = ItemResult(id=item.envelope.id, status=status)
     lost_race = [o.envelope for o in opened if str(o.envelope.id) not in inserted]
     results.update(_classify_existing(conn, station_id, lost_race))
     return [_result_for(env, first[str(env.id)], results[str(env.id)]) for env in items]
+
+
+def _screen_votes(
+    conn: Connection, station_id: str, opened: list[_Opened], results: dict[str, ItemResult]
+) -> list[_Opened]:
+    """Votes that cannot count (unknown or closed consultation, bad option) are answered `invalid`
+    before they reach the ledger; everything else passes through unchanged."""
+    kept = []
+    for item in opened:
+        refused = consult.screen_vote(conn, station_id, item.envelope, item.vote) if item.vote else None
+        if refused is None:
+            kept.append(item)
+        else:
+            results[str(item.envelope.id)] = refused
+    return kept
 
 
 def _result_for(env: Envelope, first: Envelope, result: ItemResult) -> ItemResult:
@@ -137,6 +158,11 @@ def _open(keys: HubKeys, env: Envelope) -> _Opened | ItemResult:
         return _invalid(env, "sealed payload is not a JSON document")
     if not isinstance(payload, dict):
         return _invalid(env, "sealed payload is not a JSON object")
+    if env.kind is RecordKind.CONSULT_VOTE:
+        vote = consult.parse_vote(payload)
+        if isinstance(vote, str):
+            return _invalid(env, vote)
+        return _Opened(envelope=env, plaintext=plain, payload=payload, record=None, vote=vote)
     record = None
     if env.kind is not RecordKind.AUDIT_EVENT:
         try:
@@ -173,6 +199,8 @@ def _store(conn: Connection, keys: HubKeys, station_id: str, items: Sequence[_Op
     audits, requests, checkins = [], [], []
     for item in items:
         env, rid = item.envelope, str(item.envelope.id)
+        if item.vote is not None:
+            continue  # stored apart by consult.store_votes: a ballot keeps no link to its envelope
         # The sealed plaintext is already the JSON document: re-encrypt those bytes under the DEK
         # rather than parse-and-dump them again (decrypt_json reads back the same object).
         if env.kind is RecordKind.AUDIT_EVENT or item.record is None:

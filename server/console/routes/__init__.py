@@ -5,6 +5,7 @@ from __future__ import annotations
 from server.console.routes import (
     admin,
     checkins,
+    consult,
     login,
     notices,
     queue,
@@ -17,4 +18,4 @@ from server.console.routes import (
     warnings,
 )
 
-ROUTERS = [m.router for m in (login, queue, requests, checkins, notices, slots, stations, stats, topics, warnings, reports, admin)]
+ROUTERS = [m.router for m in (login, queue, requests, checkins, notices, consult, slots, stations, stats, topics, warnings, reports, admin)]
