@@ -114,7 +114,7 @@ def pull(
             seq=row.seq,
             kind=ChangeKind(row.kind),
             ref_id=row.ref_id,
-            created_at=_aware(row.created_at),
+            created_at=row.created_at,
             data=_change_data(keys, row.seq, row.station_id, row.data_enc, broadcast_cache),
         )
         for row in page
@@ -136,10 +136,6 @@ def _change_data(
         cached = keys.decrypt_json(data_enc, _change_aad(seq))
         cache.put(seq, cached)
     return cached
-
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite hands back naive datetimes
 
 
 def update_request_status(

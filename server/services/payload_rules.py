@@ -32,6 +32,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from server.db.types import assume_utc
 from sync.protocol import RecordKind, RecordPayload
 
 MAX_DEPTH = 8
@@ -212,7 +213,7 @@ def _parse_time(value: Any, where: str) -> datetime:
 
 def _check_time(at: datetime, where: str, now: datetime | None) -> None:
     now = now or datetime.now(UTC)
-    aware = at if at.tzinfo else at.replace(tzinfo=UTC)
+    aware = assume_utc(at)
     try:
         ok = now - PAST_WINDOW <= aware <= now + FUTURE_WINDOW
     except OverflowError:
