@@ -20,7 +20,7 @@ from server.db.models import Attachment, HelpCallAck, RequestHistory, ServiceReq
 from server.services import feed
 from server.services.errors import HubError
 from server.services.records import payload_aad
-from sync.protocol import ChangeKind, HubStatus
+from sync.protocol import HubStatus
 from sync.sealing import SealError, open_sealed, record_aad
 
 # action → (statuses it may start from, status it leads to)
@@ -172,29 +172,8 @@ def assign(
     req.department = department or req.department
     req.assigned_to = assignee.id if assignee else req.assigned_to
     note = "分派：" + " / ".join(x for x in (department, assignee.username if assignee else "") if x)
-    now = datetime.now(UTC)
     status = "received" if req.status == "new" else req.status
-    session.add(
-        RequestHistory(
-            request_id=req.id,
-            at=now,
-            actor=actor,
-            from_status=req.status,
-            to_status=status,
-            note_enc=keys.encrypt_json(note, f"request_history/note/{req.id}/{now.isoformat()}"),
-        )
-    )
-    req.status, req.updated_at = status, now
-    reply = keys.decrypt_json(req.reply_enc, f"requests/reply/{req.id}") if req.reply_enc else None
-    data = {
-        "record_id": req.id,
-        "receipt_code": req.receipt_code,
-        "status": status,
-        "reply": reply,
-        "updated_at": now.isoformat(),
-    }
-    feed.append_change(session, keys, station_id=req.station_id, kind=ChangeKind.STATUS, ref_id=req.id, data=data)
-    return req
+    return feed.record_status(session, keys, req, status, note, actor)
 
 
 def open_photo(session: Session, keys: HubKeys, request_id: str, sha256: str) -> tuple[bytes, str]:
