@@ -21,6 +21,9 @@ from server.core.keys import KeyFileError, create_key_file, load_key_file
 from server.services.errors import HubError
 from sync.protocol import HubStatus
 
+# Import names that only the `hub` extra installs (pyproject.toml).
+HUB_PACKAGES = frozenset({"fastapi", "starlette", "uvicorn", "psycopg", "jinja2", "multipart"})
+
 Handler = Callable[[argparse.Namespace], int]
 
 
@@ -367,6 +370,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in HUB_PACKAGES:
+            raise
+        # A kiosk-only install (`yizhan[kiosk]`) has the command but not the hub's packages.
+        print(f"yizhan-hub: the hub's packages are not installed ({exc.name} is missing): "
+              "pip install 'yizhan[hub]'", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

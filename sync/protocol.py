@@ -143,6 +143,7 @@ class HealthResponse(_Model):
     protocol: int
     status: Literal["ok"]
     server_time: datetime
+    demo: bool = False  # a demo hub (YIZHAN_HUB_DEMO=1): demo stations may join it (sync/demo_guard.py)
 
 
 # --- push ------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ itself); `home()` wipes every screen's in-progress input.
 from __future__ import annotations
 
 import importlib
+import logging
 import time
 from enum import StrEnum
 from typing import Any
@@ -18,6 +19,8 @@ from PySide6.QtWidgets import QSizePolicy, QStackedWidget, QWidget
 
 from ui.context import UiContext
 from ui.theme import COMPACT
+
+log = logging.getLogger(__name__)
 
 
 class ScreenKey(StrEnum):
@@ -111,6 +114,7 @@ class Navigator(QObject):
         screen.enter(**params)
         self.stack.setCurrentWidget(screen)
         self.last_transition_ms = (time.perf_counter() - started) * 1000
+        log.info("screen %s (%.0f ms)", key.value, self.last_transition_ms)  # the key only: no input
         self.changed.emit(screen)
         return screen
 

@@ -14,7 +14,6 @@ from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QMouseEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QSizePolicy,
@@ -212,8 +211,8 @@ class Keypad(QWidget):
             widget.clicked.connect(lambda _c=False, k=key: self.key.emit(k))
             grid.addWidget(widget, r, c, rows, columns)
             self.buttons[key] = widget
-        for column in range(grid.columnCount()):
-            grid.setColumnStretch(column, 1)
+        for column in range(grid.columnCount()):  # 删除 / 清空 are words: their column is wider
+            grid.setColumnStretch(column, 4 if with_x and column == 3 else 3)
 
 
 class LongPressLabel(QLabel):
@@ -235,14 +234,6 @@ class LongPressLabel(QLabel):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self._timer.stop()
         super().mouseReleaseEvent(event)
-
-
-def hbox(*widgets: QWidget, spacing: int = 16, stretch_first: bool = False) -> QHBoxLayout:
-    layout = QHBoxLayout()
-    layout.setSpacing(spacing)
-    for index, widget in enumerate(widgets):
-        layout.addWidget(widget, 1 if (stretch_first and index == 0) else 0)
-    return layout
 
 
 def scrolling(content: QWidget) -> QWidget:

@@ -16,6 +16,7 @@ def cmd_enrol(args: argparse.Namespace) -> int:
     from models.station import Actor
     from sync.client import SyncError, enrol
     from sync.credentials import save_credential
+    from sync.demo_guard import DemoStationRefused, check_demo_enrol
 
     if args.insecure_http and not args.hub.startswith("https://"):
         print("warning: --insecure-http: the station secret and every answer will cross the network "
@@ -24,6 +25,11 @@ def cmd_enrol(args: argparse.Namespace) -> int:
         raise UserFacingError(f"CA certificate file not found: {args.ca}")
     station = open_station(args)
     try:
+        try:
+            check_demo_enrol(station, args.hub, demo_ok=args.demo_ok,
+                             ca_file=os.path.abspath(args.ca) if args.ca else None)
+        except DemoStationRefused as exc:
+            raise UserFacingError(str(exc)) from None
         try:
             credential = enrol(args.hub, args.code, insecure_http=args.insecure_http,
                                ca_file=os.path.abspath(args.ca) if args.ca else None)
@@ -120,6 +126,7 @@ def register(sub: Any) -> None:
     add_data_dir(p)
     p.add_argument("--hub", required=True, help="hub address, e.g. https://hub.example.gov.cn")
     p.add_argument("--code", required=True, help="one-time code from `yizhan-hub enrol-code`")
+    p.add_argument("--demo-ok", action="store_true", help="let a demo station join a hub that is not a demo hub")
     p.add_argument("--ca", default=None, metavar="FILE",
                    help="PEM certificate of the private CA that issued the hub's certificate (kept and used for every sync)")
     p.add_argument("--insecure-http", action="store_true",

@@ -8,6 +8,7 @@ web.py; the database work is in server/services/console_*.py and resident_index.
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 from urllib.parse import quote
@@ -28,6 +29,7 @@ from server.services import topics
 from server.services.errors import HubError
 
 STATIC_DIR = Path(__file__).parent / "static"
+log = logging.getLogger("yizhan.hub")
 
 
 def install(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
@@ -74,6 +76,13 @@ def install(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
         if not _is_console(request):
             return error_response(exc.status, exc.code, exc.message)
         return await error_page(request, exc.status if 400 <= exc.status < 600 else 400, "page")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error", exc_info=exc)  # never echo internals: the log has them
+        if not _is_console(request):
+            return error_response(500, "internal_error", "the hub failed to handle this request")
+        return await error_page(request, 500, "page")
 
     # Pure ASGI and a no-op outside /console: the sync API pays nothing for it. Server-Timing
     # is stamped on every response by server/main.py.
