@@ -110,12 +110,14 @@ class VoiceController:
         speaker: Speaker | None = None,
         endpointer: EndpointerConfig | None = None,
         speak_feedback: bool = True,
+        two_pass: bool = True,
     ) -> None:
         self.callbacks = callbacks or VoiceCallbacks()
         self.catalogue = catalogue or bundled_catalogue()
         self.models_dir = models_dir
         self.speaker = speaker
         self.speak_feedback = speak_feedback and speaker is not None
+        self.two_pass = two_pass  # decode weak grammar results again on free-speech screens
         self._endpointer = endpointer
         self._screen = _Screen()
         self._lock = threading.RLock()
@@ -197,7 +199,7 @@ class VoiceController:
                 endpointer_config=self._endpointer,
             )
             self._worker_locale = screen.locale
-        self._worker.set_second_pass(self._needs_second_pass)
+        self._worker.set_second_pass(self._needs_second_pass if self.two_pass else None)
         if screen.dictation:
             self.last_grammar = None
             self._worker.set_grammar(None)
