@@ -88,7 +88,7 @@ class VoicePanel(QWidget):
         """A yes/no question waits for an answer (shown with its 是 / 不是 buttons)."""
         return bool(self.question) and self.ctx.voice_on
 
-    def setVisible(self, visible: bool) -> None:  # noqa: N802 (Qt's name)
+    def setVisible(self, visible: bool) -> None:
         """The window sets the strip aside on a tall screen at the larger text sizes; never while a
         question waits: the 是 / 不是 card must show at every text size (it then draws compact)."""
         super().setVisible(visible or (self.asking and self.ctx.station is not None))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,7 @@ class Condition:
 CONDITIONS = [Condition(s, p, n) for n in NOISE for s in SPEEDS for p in PITCHES]
 
 _unit_rms: list[float] = []
+_unit_lock = threading.Lock()
 _voice_rms: dict[Path, float] = {}
 
 
@@ -46,6 +48,11 @@ def _rms(path: Path) -> float:
 
 def _pink_unit_rms(folder: Path) -> float:
     """RMS of sox's pink noise at vol 1 (measured once)."""
+    with _unit_lock:
+        return _measure_pink(folder)
+
+
+def _measure_pink(folder: Path) -> float:
     if not _unit_rms:
         probe = folder / "pink-probe.wav"
         subprocess.run(

@@ -41,7 +41,7 @@ def test_confirmation_card_shows_at_every_text_size(zh_kiosk: Kiosk, scale_index
         assert button.isVisible(), f"scale {SCALES[scale_index]}: the answer buttons stepped aside"
         assert button.width() >= 64 and button.height() >= 64, button.size()
         top_left = button.mapTo(window, button.rect().topLeft())
-        assert 0 <= top_left.y() and top_left.y() + button.height() <= window.height()
+        assert top_left.y() >= 0 and top_left.y() + button.height() <= window.height()
     assert panel.text.text() == "您是要办理补贴申请吗？"
     bar = window.bottom_bar
     assert bar.isVisible() and bar.geometry().bottom() <= window.height(), "the bottom bar was pushed off"
