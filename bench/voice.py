@@ -26,7 +26,7 @@ from voice.pipeline import Collector, Outcome, run_wav
 from voice.screens import screen_intents
 
 KIOSK_BUDGET_RTF = recognizer.SECOND_PASS_RTF
-TWO_PASS_CLIPS = 8  # free decoding with the 500 000-word Korean model is slow: a few clips suffice
+TWO_PASS_CLIPS = 4  # free decoding with the 500 000-word Korean model is slow: a few clips suffice
 
 
 def rss_mb() -> float:

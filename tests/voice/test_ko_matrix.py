@@ -19,10 +19,11 @@ from tests.voice.ko_phrasings import KO_PHRASINGS
 from voice.controller import VoiceController
 from voice.pipeline import Collector, run_wav
 
-# measured 2026-11-27 (see the printed table); regression floors, below the goals
-FLOOR_CLEAN = 0.55
-FLOOR_10DB = 0.30
-MAX_WRONG_PER_CONDITION = 3
+# Measured 2026-11-27 (41–42 phrasings per condition): clean 66.7–81.0 %, 20 dB 61.9–73.8 %,
+# 10 dB 38.1–59.5 %, 0–2 wrong actions per condition ("뒤로" is heard as "무사 해요"). These floors
+# guard against regressions; they are far below the goals, which are not met.
+FLOOR = {None: 0.60, 20: 0.55, 10: 0.33}
+MAX_WRONG_PER_CONDITION = 2
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +41,7 @@ def clips(audio_dir: Path) -> dict[tuple[Condition, str], Path]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1500)  # 756 clips; ≈ 3–4 min on an idle 2-core machine
 def test_korean_commands_across_voices_and_noise(
     ko_pipeline: tuple[VoiceController, Collector], clips: dict[tuple[Condition, str], Path]
 ) -> None:
@@ -57,8 +59,7 @@ def test_korean_commands_across_voices_and_noise(
             wrong += [f"{phrase!r} → {a}" for a in acted if a != intent]
         accuracy = right / len(KO_PHRASINGS)
         lines.append(f"{condition.name:26} {right:2}/{len(KO_PHRASINGS)} = {accuracy:6.1%}  wrong {len(wrong)} {wrong}")
-        floor = FLOOR_CLEAN if condition.snr is None else FLOOR_10DB
-        if accuracy < floor or len(wrong) > MAX_WRONG_PER_CONDITION:
+        if accuracy < FLOOR[condition.snr] or len(wrong) > MAX_WRONG_PER_CONDITION:
             failures.append(lines[-1])
     print("\nKorean commands per condition:\n" + "\n".join(lines))
     assert not failures, "\n".join(failures)
