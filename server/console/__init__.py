@@ -21,7 +21,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.api.errors import error_response
+from server.api.errors import error_response, validation_response
 from server.console.auth import CsrfRefused, Forbidden, LoginRequired
 from server.console.errors import error_page
 from server.console.settings import ConsoleSettings
@@ -68,9 +68,7 @@ def install(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         if not _is_console(request):
-            first = (exc.errors() or [{"loc": (), "msg": "invalid request"}])[0]
-            where = ".".join(str(p) for p in first.get("loc", ()))
-            return error_response(422, "validation_error", f"{where}: {first.get('msg', 'invalid')}")
+            return validation_response(exc)  # the sync API's rule (server/api/errors.py)
         return await error_page(request, 404, "page")
 
     @app.exception_handler(HubError)

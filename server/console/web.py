@@ -61,6 +61,8 @@ FLASH = {
     "code": "注册码已生成，只显示这一次",
     "revoked": "驿站已停用",
     "user": "账号已保存",
+    "password_changed": "密码已修改，请用新密码登录",
+    "password_reset": "密码已重置，该账号的登录都已退出",
     "reply_required": "办结需要填写答复，退回需要填写理由",
     "bad_transition": "这件事的状态已经变了，请刷新后再操作",
     "slot_past": "不能发布已经过去的时段，请选今后的日期和时间",

@@ -66,7 +66,8 @@ def _live_bookings(session: Session, slot_ids: Sequence[str]) -> dict[str, list[
         select(RequestFacts, ServiceRequest)
         .join(ServiceRequest, ServiceRequest.id == RequestFacts.request_id)
         .where(RequestFacts.slot_id.in_(list(slot_ids)), ServiceRequest.status != "rejected")
-        .order_by(ServiceRequest.station_created_at, ServiceRequest.id)
+        # Who booked first is the hub's receipt order, not a station's (settable) clock (issue 10 §3).
+        .order_by(ServiceRequest.received_at, ServiceRequest.station_created_at, ServiceRequest.id)
     ).all()
     out: dict[str, list[tuple[RequestFacts, ServiceRequest]]] = {}
     for facts, req in rows:
