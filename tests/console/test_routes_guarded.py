@@ -19,6 +19,7 @@ from tests.console.conftest import ConsoleHub, csrf_of, login_session
 NO_ROLE_NEEDED = {
     "/console/login": "no session yet: its own double-submit token (tests/console/test_security.py)",
     "/console/logout": "any logged-in viewer may end their own session",
+    "/console/password": "any logged-in viewer may change their own password (hub10 tests the rules)",
 }
 
 
