@@ -27,8 +27,11 @@ def page_paths(db: HubDb) -> list[str]:
         from server.db.models import ServiceRequest
 
         request_id = session.scalar(select(ServiceRequest.id).where(ServiceRequest.kind == "service_request").limit(1))
+        from server.db.models import StaffUser
+
+        user_id = session.scalar(select(StaffUser.id).where(StaffUser.username == "xiaowang"))
     values = {"request_id": str(request_id), "kind": "week", "table": "by_service",
-              "consultation_id": _consultation(db)}
+              "consultation_id": _consultation(db), "user_id": str(user_id)}
     paths = []
     for router in ROUTERS:
         for route in router.routes:
