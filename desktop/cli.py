@@ -9,14 +9,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from desktop.commands import kiosk, station, sync_cmds, voice_cmds
+from desktop.commands import handwriting_cmds, kiosk, station, sync_cmds, voice_cmds
 from desktop.errors import UserFacingError
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yizhan", description="Yizhan 便民驿站 station")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (kiosk, station, voice_cmds, sync_cmds):
+    for module in (kiosk, station, voice_cmds, sync_cmds, handwriting_cmds):
         module.register(sub)
     return parser
 

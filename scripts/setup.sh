@@ -17,6 +17,7 @@ DEB_PACKAGES=(
   libportaudio2                      # microphone access (sounddevice)
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libfontconfig1 libdbus-1-3  # Qt
   libnss3 libasound2                 # Qt WebEngine-free, but Qt Multimedia needs ALSA
+  libzinnia0 tegaki-zinnia-simplified-chinese  # handwriting recognition (Zinnia + its Simplified Chinese model)
   postgresql                         # the hub's production database (tests start a throwaway cluster)
   chromium chromium-driver           # browser tests of the hub's staff console
 )

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-QT_FREE = ("models", "sync", "voice", "server")
+QT_FREE = ("models", "sync", "voice", "server", "handwriting")
 
 PROBE = """
 import importlib, json, pkgutil, sys
