@@ -8,6 +8,9 @@ from collections.abc import Iterator
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("YIZHAN_TTS_DRIVER", "espeak")
+# As the kiosk does (ui/keyboard.py), before any test creates the QApplication: the on-screen keyboard.
+os.environ.setdefault("QT_IM_MODULE", "qtvirtualkeyboard")
+os.environ.setdefault("QT_VIRTUALKEYBOARD_DESKTOP_DISABLE", "1")
 
 import pytest
 
