@@ -39,6 +39,7 @@ def microphone() -> AudioSource:
 # Where notes come from: the microphone, as for the voice pipeline. Tests and demos swap in a
 # voice.audio.WavFileSource here.
 source_factory: Callable[[], AudioSource] = microphone
+PACE_FILES = True  # a file source plays in real time, as a microphone would (demos); tests switch it off
 
 
 class VoiceNote(QWidget):
@@ -125,7 +126,7 @@ class VoiceNote(QWidget):
             self._fail("no_mic")
             return
         self.recorder = NoteRecorder(source, progress=self._progress.emit,
-                                     realtime=not isinstance(source, MicrophoneSource))
+                                     realtime=PACE_FILES and not isinstance(source, MicrophoneSource))
         set_text(self.record, self.ctx.tr("note.stop"))
         self._show_progress(0.0, 0.0)
         recorder, locale = self.recorder, self.ctx.locale

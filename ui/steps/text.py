@@ -105,6 +105,13 @@ class TextPage(StepPage):
         self.panels.setCurrentWidget(panel)
         self.mode_buttons[mode].setChecked(True)
         self.mode = mode
+        palette = PALETTES[self.ctx.theme]
+        for b in self.mode_buttons.values():
+            # The chosen way in: a thick primary-coloured frame and a tinted face (not colour alone:
+            # the frame is three times as thick).
+            b.setStyleSheet(
+                f"QPushButton:checked {{ border: 6px solid {palette.primary}; background: {palette.bar}; }}"
+            )
         if mode == "keys":
             self.edit.setFocus()
 
