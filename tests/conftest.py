@@ -4,6 +4,7 @@ directory that needs a hub on PostgreSQL (each hub gets its own database in it).
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -11,6 +12,8 @@ os.environ.setdefault("YIZHAN_TTS_DRIVER", "espeak")
 # As the kiosk does (ui/keyboard.py), before any test creates the QApplication: the on-screen keyboard.
 os.environ.setdefault("QT_IM_MODULE", "qtvirtualkeyboard")
 os.environ.setdefault("QT_VIRTUALKEYBOARD_DESKTOP_DISABLE", "1")
+# Config folders (the keyboard's pinyin dictionary path among them) go to a scratch place, not ~/.config.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="yizhan-test-config-")
 
 import pytest
 

@@ -14,6 +14,7 @@ import functools
 import sqlite3
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
@@ -81,7 +82,6 @@ class TextPage(StepPage):
         self.box.addLayout(row)
         self.pad: Any = None
         self.voice_note: Any = None
-        self.keyboard: Any = None
         self.set_mode("write")
 
     # -- the three ways in ------------------------------------------------------------------
@@ -112,8 +112,15 @@ class TextPage(StepPage):
             b.setStyleSheet(
                 f"QPushButton:checked {{ border: 6px solid {palette.primary}; background: {palette.bar}; }}"
             )
+        # The docked keyboard (ui/keyboard.py) answers focus on the box only in 打字 mode: with the
+        # pad or the voice note in use it would cover them.
+        self.edit.setProperty("osk", mode == "keys")
         if mode == "keys":
-            self.edit.setFocus()
+            self.show_keyboard()
+        else:
+            dock = self._dock()
+            if dock is not None:
+                dock.hide()
 
     def _build(self, mode: str) -> QWidget:
         panel: QWidget
@@ -131,13 +138,40 @@ class TextPage(StepPage):
             panel.ready.connect(self.use_note)
             panel.cleared.connect(self.drop_note)
         else:
-            from ui.keyboard import keyboard_panel
-
-            self.keyboard = panel = keyboard_panel(self.ctx)
+            panel = self._keys_panel()
         self.panels.addWidget(panel)
         self.panel_by_mode[mode] = panel
         apply_icons(panel, PALETTES[self.ctx.theme], self.ctx.scale)  # built after the window coloured its icons
         return panel
+
+    def _keys_panel(self) -> QWidget:
+        from ui.keyboard import available
+
+        panel = QWidget()
+        box = QVBoxLayout(panel)
+        box.setContentsMargins(0, 0, 0, 0)
+        if available():
+            self.keys_note = label(self.ctx.tr("keyboard.below"), "card")
+            box.addWidget(self.keys_note)
+            box.addWidget(button(self.ctx.tr("keyboard.show"), "fa5s.keyboard", "", self.show_keyboard),
+                          0, Qt.AlignmentFlag.AlignLeft)
+        else:
+            self.keys_note = label(self.ctx.tr("keyboard.unavailable"), "card")
+            box.addWidget(self.keys_note)
+        box.addStretch(1)
+        return panel
+
+    def _dock(self) -> Any:
+        from ui.keyboard import dock_of
+
+        return dock_of(self)
+
+    def show_keyboard(self) -> None:
+        """打字: focus the box and bring the docked keyboard up (also after 收起键盘)."""
+        dock = self._dock()
+        self.edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        if dock is not None:
+            dock.show_for(self.edit)
 
     def resizeEvent(self, event: Any) -> None:
         """Short screens (1366×768): drop the hint line and show one row of candidates."""
