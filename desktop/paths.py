@@ -1,4 +1,7 @@
-"""Where the station keeps its data: the platform's user data folder (platformdirs), or --data-dir."""
+"""Where the station keeps its data: the platform's user data folder (platformdirs), or --data-dir.
+
+Every `yizhan` command — the kiosk and the admin commands alike — defaults to `data_dir()`;
+`python -m desktop.paths` prints it (scripts/setup.sh uses that for its demo station)."""
 
 from __future__ import annotations
 
@@ -22,3 +25,7 @@ def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
 
 def log_dir() -> Path:
     return user_log_path(APP, appauthor=False)
+
+
+if __name__ == "__main__":
+    print(data_dir())

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 class LoopSyncPort:
     """The status strip's view of sync: online from the last pass, waiting counted from the database
-    (so a record saved a second ago shows at once), and 立即同步 waking the loop."""
+    (so a record saved a second ago shows at once), why sync stopped (if it did), how many pulled
+    changes need a volunteer, and 立即同步 waking the loop."""
 
     def __init__(self, station: Station, loop: SyncLoop) -> None:
         self._station = station
@@ -21,8 +22,14 @@ class LoopSyncPort:
 
     def status(self) -> SyncStatus:
         snap = self._loop.snapshot
+        from sync.parking import count_open
+
         return SyncStatus(
-            online=snap.online, waiting=self._station.requests.count_waiting(), last_success=snap.last_success
+            online=snap.online,
+            waiting=self._station.requests.count_waiting(),
+            last_success=snap.last_success,
+            stopped=snap.stopped,
+            parked=count_open(self._station),
         )
 
     def sync_now(self) -> None:

@@ -180,7 +180,18 @@ class RequestRepo:
         draft_id: str | None = None,
         urgent: bool = False,
     ) -> RequestRecord:
-        """Save for good: a receipt code made offline (station prefix + local sequence), QUEUED for sync."""
+        """Save for good: a receipt code made offline (station prefix + local sequence), QUEUED for sync.
+
+        The receipt mark (models/seqmark.py) is raised before the commit, and the WAL is checkpointed
+        after it, so the save is in station.db itself and its number is never handed out again."""
+        record = self._submit(service, fields, actor, resident_id=resident_id, draft_id=draft_id, urgent=urgent)
+        self._s.checkpoint()
+        return record
+
+    def _submit(
+        self, service: str, fields: dict[str, Any], actor: Actor, *,
+        resident_id: str | None, draft_id: str | None, urgent: bool,
+    ) -> RequestRecord:
         with self._s.write() as session:
             prefix = str(self._s.setting_raw("station_prefix", "A01", session))
             row = session.get(ServiceRequest, draft_id) if draft_id else None
@@ -191,6 +202,7 @@ class RequestRepo:
             row.urgent = urgent
             self._seal_fields(row, fields)
             seq = self._next_seq(session)
+            self._s.seqmark.raise_to(seq)
             row.station_seq = seq
             row.receipt_code = f"{prefix}-{seq:04d}"
             transition(row, S.QUEUED)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from models.crypto import IntegrityError
 from models.schema import Resident, new_id, utcnow
 from models.validation import (
     MAX_ADDRESS,
@@ -63,6 +64,9 @@ class ResidentRecord:
     emergency_contact: str
     living_alone: bool
     consent_at: dt.datetime | None
+    # A stored value failed its integrity check: every personal field is blank, `problem` says which.
+    damaged: bool = False
+    problem: str = ""
 
     @property
     def masked_id(self) -> str:
@@ -194,10 +198,11 @@ class ResidentRepo:
         if actor.is_staff:
             with self._s.write() as session:
                 self._s.audit.append(session, actor.label, "read", "residents", ids=sorted(rows))
-        return [self.decrypt(rows[i]) for i in resident_ids if i in rows]
+        return [self.decrypt_or_flag(rows[i]) for i in resident_ids if i in rows]
 
     def list_all(self, actor: Actor, *, living_alone_only: bool = False) -> list[ResidentRecord]:
-        """For volunteer screens; one audit event covers the listing."""
+        """For volunteer screens; one audit event covers the listing. A record whose ciphertext fails
+        its integrity check is listed with `damaged=True` (fields blank), never failing the others."""
         query = select(Resident).order_by(Resident.created_at)
         if living_alone_only:
             query = query.where(Resident.living_alone.is_(True))
@@ -205,11 +210,21 @@ class ResidentRepo:
             rows = list(session.execute(query).scalars())
         with self._s.write() as session:
             self._s.audit.append(session, actor.label, "read", "residents", count=len(rows))
-        return [self.decrypt(r) for r in rows]
+        return [self.decrypt_or_flag(r) for r in rows]
 
     def count(self) -> int:
         with self._s.read() as session:
             return int(session.execute(select(func.count()).select_from(Resident)).scalar_one())
+
+    def decrypt_or_flag(self, row: Resident) -> ResidentRecord:
+        """The decrypted record, or a blank one flagged damaged when a stored value was tampered with."""
+        try:
+            return self.decrypt(row)
+        except (IntegrityError, UnicodeDecodeError, ValueError) as exc:
+            return ResidentRecord(
+                id=row.id, name="", id_number="", phone="", address="", birth_date=None, emergency_contact="",
+                living_alone=row.living_alone, consent_at=row.consent_at, damaged=True, problem=str(exc),
+            )
 
     def decrypt(self, row: Resident) -> ResidentRecord:
         dec = self._s.cipher.decrypt_text

@@ -219,6 +219,23 @@ class PulledChange(Base):
     applied_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class ParkedChange(Base):
+    """A pulled hub change that could not be applied (e.g. a status for a record quarantined here):
+    kept with its reason for a volunteer, while the cursor moves on. A later change of the same kind
+    for the same record resolves it; so does re-applying it once the record allows (sync/parking.py)."""
+
+    __tablename__ = "parked_changes"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    seq: Mapped[int] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    ref_id: Mapped[str] = mapped_column(String(64), index=True)
+    change_ct: Mapped[bytes] = mapped_column(LargeBinary)  # the whole change, DEK-encrypted (replies are personal)
+    reason: Mapped[str] = mapped_column(Text)
+    parked_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True, index=True)
+    resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
 class OutboxAttachment(Base):
     """A photo sealed to the hub key, waiting for (or done with) its chunked, resumable upload. Named
     by the SHA-256 of the sealed bytes, which never change, so an interrupted upload resumes."""

@@ -16,21 +16,43 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import db
-from models.audit import AuditLog
+from models.audit import HEAD_SIGNED, AuditLog
 from models.crypto import BlindIndex, FieldCipher, KeyRing
 from models.keyfile import KEYFILE_NAME, KeyFile, WrongPassphrase
-from models.schema import Setting
+from models.schema import Counter, Setting, utcnow
+from models.seqmark import SeqMark
 from models.settings import SETTINGS, coerce
 
 LOCK_NAME = "station.lock"
+RECEIPTS_LOST = "receipts_lost"
 
 
 class StationError(Exception):
     """A station folder cannot be used; the message says why and what to do."""
+
+
+class DamagedStation(StationError):
+    """The database file is damaged; the message names the next step (restore a backup)."""
+
+    def __init__(self, data_dir: Path, why: str) -> None:
+        super().__init__(
+            f"the station database in {data_dir} is damaged ({why}); restore the newest copy made by "
+            f"`yizhan backup` with `yizhan restore --from FILE --data-dir {data_dir}`"
+        )
+
+
+def _check_file(data_dir: Path) -> None:
+    problem = db.damage_in_header(data_dir / db.DB_NAME)
+    if problem:
+        raise DamagedStation(data_dir, problem)
+
+
+def _damage_reason(exc: DatabaseError) -> str:
+    return str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
 
 
 @dataclass(frozen=True)
@@ -74,10 +96,13 @@ def read_public_settings(data_dir: Path) -> dict[str, Any]:
     path = Path(data_dir) / db.DB_NAME
     if not path.exists():
         raise StationError(f"{data_dir} is not a station data folder (run `yizhan init` or `yizhan demo`)")
+    _check_file(Path(data_dir))
     engine = db.make_engine(path)
     try:
         with engine.connect() as conn:
             rows = conn.execute(select(Setting.key, Setting.value)).all()
+    except DatabaseError as exc:
+        raise DamagedStation(Path(data_dir), _damage_reason(exc)) from None
     finally:
         engine.dispose()
     values = {spec.key: spec.default for spec in SETTINGS}
@@ -98,7 +123,10 @@ class Station:
         ring.on_unknown = self._reload_key
         self.cipher = FieldCipher(ring)
         self.index = BlindIndex(index_key)
-        self.audit = AuditLog(self.index.derive("audit-chain"))
+        self.audit = AuditLog(self.index.derive("audit-chain"), self.index.derive("audit-head"))
+        # Mixed into every PIN verifier: without the unlocked keys a stolen database cannot test a PIN.
+        self.pin_pepper = self.index.derive("pin-pepper")
+        self.seqmark = SeqMark(self.data_dir, self.index.derive("receipt-mark"))
         self.engine: Engine = db.make_engine(self.data_dir / db.DB_NAME)
         event.listen(self.engine, "connect", _connect_plain)
         event.listen(self.engine, "begin", _begin_immediate)
@@ -123,6 +151,7 @@ class Station:
         except ValueError as exc:
             raise StationError(str(exc)) from None
         kek, _ = keyfile.unlock(passphrase)
+        db.create_private(data_dir / db.DB_NAME)
         engine = db.make_engine(data_dir / db.DB_NAME)
         db.migrate(engine)
         engine.dispose()
@@ -131,6 +160,8 @@ class Station:
             for key, value in (("station_name", name), ("locale", locale), ("station_prefix", prefix)):
                 station._put_setting(session, key, value)
             station.audit.append(session, SYSTEM.label, "init", "station")
+            # Signed heads from the start: this station never adopts an unsigned one (see audit.py).
+            station.audit.append(session, SYSTEM.label, HEAD_SIGNED, "audit")
         return station
 
     @classmethod
@@ -139,11 +170,13 @@ class Station:
         if not (data_dir / db.DB_NAME).exists():
             raise StationError(f"{data_dir} is not a station data folder (run `yizhan init` or `yizhan demo`)")
         keyfile = KeyFile.load(data_dir / KEYFILE_NAME)
+        db.tighten_permissions(data_dir / db.DB_NAME)
+        _check_file(data_dir)
         engine = db.make_engine(data_dir / db.DB_NAME)
         try:
             db.migrate(engine)
-        except OperationalError as exc:
-            raise StationError(f"the station database cannot be opened: {exc.orig}") from None
+        except DatabaseError as exc:
+            raise DamagedStation(data_dir, _damage_reason(exc)) from None
         finally:
             engine.dispose()
         try:
@@ -152,14 +185,59 @@ class Station:
             cls._record_failed_unlock(data_dir, keyfile)
             raise
         station = cls(data_dir, keyfile, kek, KeyRing(keys.data_keys, keys.active_id), keys.index_key)
-        with station.write() as session:
-            station.audit.append(session, SYSTEM.label, "unlock", "station")
-            failures = station._get_setting(session, "failed_unlocks", 0)
+        try:
+            station._on_unlock()
+        except DatabaseError as exc:
+            station.close()
+            raise DamagedStation(data_dir, _damage_reason(exc)) from None
+        except BaseException:
+            station.close()
+            raise
+        return station
+
+    def _on_unlock(self) -> None:
+        from models.volunteers import pepper_legacy_hashes
+
+        """Upgrades that need the keys (sign an old audit head, pepper old PIN verifiers), the receipt
+        mark check, and the unlock itself: one transaction."""
+        with self.write() as session:
+            self.audit.adopt_unsigned_head(session)
+            upgraded = pepper_legacy_hashes(session, self.pin_pepper)
+            if upgraded:
+                self.audit.append(session, SYSTEM.label, "pin_pepper", "volunteers", count=upgraded)
+            self._reconcile_receipts(session)
+            self.audit.append(session, SYSTEM.label, "unlock", "station")
+            failures = self._get_setting(session, "failed_unlocks", 0)
             if failures:
                 # Failed attempts happened while locked (no key to chain them); record them now.
-                station.audit.append(session, SYSTEM.label, "failed_unlock", "station", count=failures)
-                station._put_setting(session, "failed_unlocks", 0)
-        return station
+                self.audit.append(session, SYSTEM.label, "failed_unlock", "station", count=failures)
+                self._put_setting(session, "failed_unlocks", 0)
+
+    def _reconcile_receipts(self, session: Session) -> None:
+        """Compare the receipt counter with the mark kept outside the database. A counter behind the
+        mark means the database lost commits (its WAL, or an older backup was restored): move the
+        counter past every number ever handed out and record what may be gone."""
+        counter = session.get(Counter, "receipt")
+        value = counter.value if counter is not None else 0
+        mark = self.seqmark.read()
+        if mark is None or mark < value:
+            self.seqmark.raise_to(value)
+            return
+        if mark == value:
+            return
+        if counter is None:
+            counter = Counter(name="receipt", value=0)
+            session.add(counter)
+        counter.value = mark
+        lost = {"first": value + 1, "last": mark, "found_at": utcnow().isoformat(timespec="seconds")}
+        self._put_setting(session, RECEIPTS_LOST, lost)
+        self.audit.append(session, SYSTEM.label, RECEIPTS_LOST, "station", first=value + 1, last=mark)
+
+    def checkpoint(self) -> None:
+        """Copy committed pages from the WAL into station.db now (PASSIVE: never waits for readers),
+        so an acknowledged save is in the main file even if the -wal file is lost later."""
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
     @staticmethod
     def _record_failed_unlock(data_dir: Path, keyfile: KeyFile) -> None:

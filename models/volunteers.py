@@ -1,8 +1,15 @@
-"""Volunteers and admins: PINs hashed with scrypt, a station-wide PIN-pad lockout that grows with
+"""Volunteers and admins: peppered PIN verifiers, a station-wide PIN-pad lockout that grows with
 each failure, and audited sign-in.
 
 The PIN pad asks for a PIN alone (no user name to type at a kiosk), so the lockout guards the pad
-itself: after 3 wrong PINs it waits 30 s, then doubles per further failure, capped at one hour.
+itself: after 3 wrong PINs it waits 30 s, then doubles per further failure, capped at one hour. For
+the same reason two active accounts may never share a PIN.
+
+A PIN has only 10^4–10^8 values, so a salted scrypt hash alone falls to an offline guesser in
+minutes. The stored verifier is therefore HMAC(pepper, scrypt(PIN, salt)); the pepper is derived
+from a key wrapped in station.key, so a stolen database without the passphrase cannot be tested
+against any guess. Verifiers written before the pepper existed (`scrypt$…`) are wrapped in place at
+the next unlock (HMAC over the stored digest — no PIN needed), see `pepper_legacy_hashes`.
 """
 
 from __future__ import annotations
@@ -13,9 +20,11 @@ import hashlib
 import hmac
 import os
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from models.schema import Role, Volunteer, new_id, utcnow
 from models.validation import Problem, ValidationError, clean_name
@@ -27,9 +36,37 @@ FREE_ATTEMPTS = 3
 BASE_DELAY_S = 30
 MAX_DELAY_S = 3600
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+SCHEME = "pscrypt"  # peppered scrypt; "scrypt" is the pre-pepper format, upgraded at unlock
+LEGACY_SCHEME = "scrypt"
+# The most common 4-digit PINs in leaked-PIN studies (DataGenetics, 3.4 million PINs): together they
+# cover about a fifth of all choices. Same-digit runs and ±1 sequences are refused by rule below.
+_COMMON_PINS = frozenset({
+    "1234", "1111", "0000", "1212", "7777", "1004", "2000", "4444", "2222", "6969", "9999", "3333",
+    "5555", "6666", "1122", "1313", "8888", "4321", "2001", "1010", "123456", "654321", "123123",
+    "112233", "121212", "520520", "5201314", "12345678", "88888888", "666666", "888888", "000000",
+})
 
 PIN_FORMAT = Problem(
     "pin_format", "密码需要4到8位数字。", "A PIN has 4 to 8 digits.", "PIN은 4~8자리 숫자입니다."
+)
+PIN_WEAK = Problem(
+    "pin_weak",
+    "这个密码太容易被猜到（比如1234、1111），请换一个不好猜的数字。",
+    "This PIN is too easy to guess (like 1234 or 1111). Please choose a less obvious one.",
+    "이 PIN은 너무 쉽게 추측됩니다(예: 1234, 1111). 다른 숫자를 골라 주세요.",
+)
+PIN_TAKEN = Problem(
+    "pin_taken",
+    "这个密码已经有别的账号在用，请换一个。",
+    "Another active account already uses this PIN. Please choose a different one.",
+    "다른 계정이 이미 사용 중인 PIN입니다. 다른 PIN을 골라 주세요.",
+)
+
+LAST_ADMIN = Problem(
+    "last_admin",
+    "这是最后一位管理员，不能停用；请先添加另一位管理员。",
+    "This is the last active admin and cannot be disabled; add another admin first.",
+    "마지막 관리자는 비활성화할 수 없습니다. 먼저 다른 관리자를 추가해 주세요.",
 )
 
 
@@ -47,26 +84,57 @@ class VolunteerRecord:
     active: bool
 
 
-def hash_pin(pin: str) -> str:
+def _pepper(pepper: bytes, digest: bytes) -> bytes:
+    return hmac.new(pepper, b"yizhan-pin\x00" + digest, hashlib.sha256).digest()
+
+
+def _format(scheme: str, n: int, r: int, p: int, salt: bytes, value: bytes) -> str:
+    return f"{scheme}${n}${r}${p}${base64.b64encode(salt).decode()}${base64.b64encode(value).decode()}"
+
+
+def hash_pin(pin: str, pepper: bytes) -> str:
+    """The stored verifier: HMAC(pepper, scrypt(PIN, salt)), never the bare scrypt digest."""
     salt = os.urandom(16)
     digest = hashlib.scrypt(pin.encode(), salt=salt, dklen=32, **_SCRYPT)
-    return "scrypt${n}${r}${p}${salt}${digest}".format(
-        **_SCRYPT, salt=base64.b64encode(salt).decode(), digest=base64.b64encode(digest).decode()
-    )
+    return _format(SCHEME, _SCRYPT["n"], _SCRYPT["r"], _SCRYPT["p"], salt, _pepper(pepper, digest))
 
 
-def check_pin(pin: str, stored: str) -> bool:
+def check_pin(pin: str, stored: str, pepper: bytes) -> bool:
     try:
-        _, n, r, p, salt, digest = stored.split("$")
-        candidate = hashlib.scrypt(pin.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32)
+        scheme, n, r, p, salt, value = stored.split("$")
+        if scheme != SCHEME:
+            return False  # unpeppered verifiers are upgraded at unlock; never accepted as they are
+        digest = hashlib.scrypt(pin.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32)
     except ValueError:
         return False
-    return hmac.compare_digest(candidate, base64.b64decode(digest))
+    return hmac.compare_digest(_pepper(pepper, digest), base64.b64decode(value))
 
 
-def validate_pin(pin: str) -> str:
+def pepper_legacy_hash(stored: str, pepper: bytes) -> str | None:
+    """A pre-pepper `scrypt$…` verifier wrapped with the pepper (same PIN still matches), or None
+    when it is already peppered or unreadable."""
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != LEGACY_SCHEME:
+            return None
+        return _format(SCHEME, int(n), int(r), int(p), base64.b64decode(salt), _pepper(pepper, base64.b64decode(digest)))
+    except ValueError:
+        return None
+
+
+def is_weak_pin(pin: str) -> bool:
+    """Same digit throughout, a ±1 run (1234, 8765, 7890), or one of the most common PINs."""
+    if len(set(pin)) == 1 or pin in _COMMON_PINS:
+        return True
+    steps = {(int(b) - int(a)) % 10 for a, b in pairwise(pin)}
+    return steps in ({1}, {9})
+
+
+def validate_pin(pin: str, *, check_strength: bool = True) -> str:
     if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 8):
         raise ValidationError(PIN_FORMAT, "pin")
+    if check_strength and is_weak_pin(pin):
+        raise ValidationError(PIN_WEAK, "pin")
     return pin
 
 
@@ -80,12 +148,21 @@ class VolunteerRepo:
     def __init__(self, station: Station) -> None:
         self._s = station
 
-    def add(self, name: str, pin: str, role: str, actor: Actor) -> str:
+    def _check_unused(self, session: Session, pin: str, except_id: str | None = None) -> None:
+        """Refuse a PIN another active account already has: the pad signs in by PIN alone."""
+        rows = session.execute(select(Volunteer).where(Volunteer.active.is_(True))).scalars()
+        if any(r.id != except_id and check_pin(pin, r.pin_hash, self._s.pin_pepper) for r in rows):
+            raise ValidationError(PIN_TAKEN, "pin")
+
+    def add(self, name: str, pin: str, role: str, actor: Actor, *, check_strength: bool = True) -> str:
+        """A new account. `check_strength=False` only for the demo station's published PINs."""
         Role(role)
-        validate_pin(pin)
+        validate_pin(pin, check_strength=check_strength)
+        clean = clean_name(name)
         with self._s.write() as session:
-            row = Volunteer(id=new_id(), role=role, pin_hash=hash_pin(pin))
-            row.name_ct = self._s.cipher.encrypt_text(clean_name(name), "volunteers", "name", row.id)
+            self._check_unused(session, pin)
+            row = Volunteer(id=new_id(), role=role, pin_hash=hash_pin(pin, self._s.pin_pepper))
+            row.name_ct = self._s.cipher.encrypt_text(clean, "volunteers", "name", row.id)
             session.add(row)
             self._s.audit.append(session, actor.label, "create", f"volunteer:{row.id}", role=role)
             return row.id
@@ -96,14 +173,23 @@ class VolunteerRepo:
             row = session.get(Volunteer, volunteer_id)
             if row is None:
                 raise KeyError(volunteer_id)
-            row.pin_hash = hash_pin(pin)
+            self._check_unused(session, pin, except_id=volunteer_id)
+            row.pin_hash = hash_pin(pin, self._s.pin_pepper)
             self._s.audit.append(session, actor.label, "change", f"volunteer:{row.id}", field="pin")
 
     def deactivate(self, volunteer_id: str, actor: Actor) -> None:
+        """Disable an account. The last active admin stays: without one nobody could manage the station."""
         with self._s.write() as session:
             row = session.get(Volunteer, volunteer_id)
             if row is None:
                 raise KeyError(volunteer_id)
+            if row.role == Role.ADMIN and row.active:
+                admins = session.execute(
+                    select(func.count()).select_from(Volunteer)
+                    .where(Volunteer.active.is_(True), Volunteer.role == Role.ADMIN)
+                ).scalar_one()
+                if admins <= 1:
+                    raise ValidationError(LAST_ADMIN, "volunteer")
             row.active = False
             self._s.audit.append(session, actor.label, "deactivate", f"volunteer:{row.id}")
 
@@ -132,7 +218,7 @@ class VolunteerRepo:
             raise LockedOut(wait)
         with self._s.read() as session:
             rows = list(session.execute(select(Volunteer).where(Volunteer.active.is_(True))).scalars())
-        match = next((r for r in rows if check_pin(pin, r.pin_hash)), None)
+        match = next((r for r in rows if check_pin(pin, r.pin_hash, self._s.pin_pepper)), None)
         with self._s.write() as session:
             if match is None:
                 state = self._s.setting_raw("pin_lock", {"failures": 0, "last": None}, session)
@@ -144,3 +230,15 @@ class VolunteerRepo:
             self._s.audit.append(session, f"{match.role}:{match.id}", "sign_in", f"volunteer:{match.id}")
         name = self._s.cipher.decrypt_text(match.name_ct, "volunteers", "name", match.id)
         return VolunteerRecord(match.id, name, match.role, match.active)
+
+
+def pepper_legacy_hashes(session: Session, pepper: bytes) -> int:
+    """Wrap every pre-pepper verifier with the pepper, inside the caller's (unlock) transaction.
+    Returns how many were upgraded."""
+    upgraded = 0
+    for row in session.execute(select(Volunteer)).scalars():
+        new = pepper_legacy_hash(row.pin_hash, pepper)
+        if new is not None:
+            row.pin_hash = new
+            upgraded += 1
+    return upgraded

@@ -1,8 +1,15 @@
-"""The kiosk's background sync: runs passes off the UI thread, backs off exponentially with full
-jitter (1 s doubling to a 10-minute cap, reset on success) and wakes at once on "立即同步".
+"""The kiosk's background sync (and `yizhan sync` in the foreground): runs passes off the UI thread,
+backs off exponentially with full jitter (1 s doubling to a 10-minute cap, reset on success, never
+sooner than the hub's Retry-After) and wakes at once on "立即同步".
+
+Retryable failures (offline, 5xx, a captive portal) keep backing off. A refusal that only a person
+can fix stops the loop with a plain-words state (`SyncSnapshot.stopped`, a key of STOP_STATES that
+the UI translates via assets/i18n `sync.stopped.<key>`): the hub revoked or does not know this
+station, its credential no longer verifies, the station is not enrolled, or the software is too old
+for the hub. A stopped loop makes no more attempts on its own; 立即同步 (a person asking) runs one.
 
 It reports through a plain callback (the UI turns it into a Qt signal) and a snapshot any thread
-can read: online, waiting count, last success, last error.
+can read: online, waiting count, last success, last error, stopped state, parked changes.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from sync.client import AuthRefused, ProtocolMismatch, SyncError
 from sync.engine import NotEnrolled, SyncEngine, SyncReport
 
 if TYPE_CHECKING:
@@ -25,6 +33,27 @@ log = logging.getLogger(__name__)
 BASE_DELAY_S = 1.0
 MAX_DELAY_S = 600.0
 IDLE_INTERVAL_S = 60.0  # after a complete pass, look again in a minute
+MAX_RETRY_AFTER_S = 3600.0  # honour a hub's Retry-After up to an hour, never longer
+
+# Stop states: why the loop stopped, as keys the UI translates (assets/i18n "sync.stopped.<key>").
+STOP_STATES = ("revoked", "unknown_station", "bad_credential", "refused", "not_enrolled", "upgrade")
+
+
+def stop_state(exc: BaseException) -> str | None:
+    """The plain-words state for a failure only a person can fix; None for one worth retrying."""
+    if isinstance(exc, NotEnrolled):
+        return "not_enrolled"
+    if isinstance(exc, ProtocolMismatch):
+        return "upgrade"
+    if isinstance(exc, AuthRefused):
+        return {
+            "station_revoked": "revoked",
+            "unknown_station": "unknown_station",
+            "bad_signature": "bad_credential",
+        }.get(exc.code or "", "refused")
+    if isinstance(exc, SyncError) and not exc.retryable:
+        return "refused"
+    return None
 
 
 def backoff_delay(
@@ -47,6 +76,8 @@ class SyncSnapshot:
     last_error: str | None = None
     failures: int = 0
     next_attempt_in: float = 0.0
+    stopped: str | None = None  # a STOP_STATES key: no retries until a person acts
+    parked: int = 0  # pulled changes waiting for a volunteer (sync/parking.py)
 
 
 class SyncLoop:
@@ -96,38 +127,50 @@ class SyncLoop:
 
     def _run(self) -> None:
         failures = 0
-        while not self._stop.is_set():
-            self._publish(syncing=True)
-            delay = self._idle
-            try:
-                report = self.engine.run_once()
-            except NotEnrolled:
-                self._publish(
-                    enrolled=False,
-                    online=False,
-                    syncing=False,
-                    waiting=self.station.requests.count_waiting(),
-                    last_error=None,
-                )
-            except Exception as exc:  # a bug must not kill the loop; it is logged and retried
-                log.exception("sync pass failed")
-                failures += 1
-                delay = backoff_delay(failures, self._rng)
-                self._publish(
-                    enrolled=True,
-                    online=False,
-                    syncing=False,
-                    last_error=str(exc),
-                    failures=failures,
-                    next_attempt_in=delay,
-                    waiting=self.station.requests.count_waiting(),
-                )
-            else:
-                failures = 0 if report.complete else failures + 1
-                delay = self._idle if report.complete else backoff_delay(failures, self._rng)
-                self._publish(**self._from_report(report, failures, delay))
-            self._wake.wait(delay)
-            self._wake.clear()
+        try:
+            while not self._stop.is_set():
+                delay: float | None
+                failures, delay = self._pass(failures)
+                self._wake.wait(delay)  # None: stopped, wait for 立即同步 or stop()
+                self._wake.clear()
+        finally:
+            self.engine.close()
+
+    def _pass(self, failures: int) -> tuple[int, float | None]:
+        """Run one pass and publish its outcome; returns (failures in a row, delay before the next)."""
+        self._publish(syncing=True)
+        try:
+            report = self.engine.run_once()
+        except Exception as exc:  # a bug must not kill the loop; it is logged and retried
+            state = stop_state(exc)
+            if state is not None:
+                log.warning("sync stopped (%s): %s", state, exc)
+                self._publish(enrolled=state != "not_enrolled", online=False, syncing=False,
+                              stopped=state, last_error=str(exc), next_attempt_in=0.0,
+                              waiting=self.station.requests.count_waiting(), parked=self._parked())
+                return failures, None
+            log.exception("sync pass failed")
+            failures += 1
+            delay = backoff_delay(failures, self._rng)
+            self._publish(enrolled=True, online=False, syncing=False, stopped=None, last_error=str(exc),
+                          failures=failures, next_attempt_in=delay,
+                          waiting=self.station.requests.count_waiting(), parked=self._parked())
+            return failures, delay
+        failures = 0 if report.complete else failures + 1
+        delay = self._idle if report.complete else backoff_delay(failures, self._rng)
+        if report.retry_after is not None:
+            delay = max(delay, min(report.retry_after, MAX_RETRY_AFTER_S))
+        self._publish(**self._from_report(report, failures, delay))
+        return failures, delay
+
+    def _parked(self) -> int:
+        from sync.parking import count_open
+
+        try:
+            return count_open(self.station)
+        except Exception:  # a status count must never stop the loop
+            log.exception("could not count parked changes")
+            return 0
 
     def _from_report(self, report: SyncReport, failures: int, delay: float) -> dict[str, object]:
         changes: dict[str, object] = {
@@ -139,6 +182,8 @@ class SyncLoop:
             "last_error": report.error,
             "failures": failures,
             "next_attempt_in": delay,
+            "stopped": None,
+            "parked": self._parked(),
         }
         if report.complete:
             changes["last_success"] = dt.datetime.now(dt.UTC)

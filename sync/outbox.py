@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
-from sync.protocol import Envelope, ItemResult, RecordKind
+from sync.protocol import Envelope, ItemResult, ItemStatus, RecordKind
 from sync.sealing import record_aad, seal, seal_envelope
 
 if TYPE_CHECKING:
@@ -245,10 +245,12 @@ def mark_sending(station: Station, ids: Sequence[uuid.UUID]) -> None:
 
 def apply_results(station: Station, results: Sequence[ItemResult]) -> tuple[int, int]:
     """Record the hub's per-item answers in one transaction; returns (acknowledged, quarantined)."""
+    from models.consultations import mark_duplicates
     from models.requests import transition
     from models.schema import OutboxItem, OutboxState, RequestState, ServiceRequest, utcnow
 
     acked = quarantined = 0
+    duplicates: list[str] = []  # consultation votes whose voter had already voted elsewhere
     now = utcnow()
     with station.write() as session, session.no_autoflush:
         # Load the batch's rows in two queries; per-item gets would flush and query 4 times an item.
@@ -268,6 +270,8 @@ def apply_results(station: Station, results: Sequence[ItemResult]) -> tuple[int,
             request = requests.get(item.request_id) if item.request_id else None
             if result.hub_has_it:
                 item.state, item.sent_at, item.last_error = OutboxState.SENT, now, None
+                if result.status is ItemStatus.DUPLICATE:
+                    duplicates.append(item.id)
                 if request is not None and request.state in open_states:
                     transition(request, RequestState.SENT)
                     request.sent_at = now
@@ -279,6 +283,7 @@ def apply_results(station: Station, results: Sequence[ItemResult]) -> tuple[int,
                     transition(request, RequestState.QUARANTINED)
                     request.quarantine_reason = reason
                 quarantined += 1
+        mark_duplicates(session, duplicates)
     return acked, quarantined
 
 
@@ -312,3 +317,17 @@ def requeue_quarantined(station: Station, request_id: str, actor_label: str) -> 
             update(OutboxItem).where(OutboxItem.request_id == request_id).values(state=OutboxState.QUEUED)
         )
         station.audit.append(session, actor_label, "requeue", f"request:{request_id}")
+
+
+def requeue_acknowledged(session: Any) -> int:
+    """The hub was restored from a backup and may have lost records it once acknowledged: queue every
+    SENT envelope again (its sealed bytes were kept) and mark every photo for upload again. The hub
+    answers `duplicate_ack` for what it still has and `accepted` for what it lost, so each record
+    ends up there exactly once. Runs inside the caller's transaction; request states are untouched."""
+    from models.schema import OutboxAttachment, OutboxItem, OutboxState
+
+    result = session.execute(
+        update(OutboxItem).where(OutboxItem.state == OutboxState.SENT).values(state=OutboxState.QUEUED)
+    )
+    session.execute(update(OutboxAttachment).values(uploaded_at=None))
+    return int(getattr(result, "rowcount", 0) or 0)

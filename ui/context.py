@@ -18,7 +18,7 @@ from models.volunteers import VolunteerRecord
 from ui import i18n
 from ui.ports import NoVoice, SilentSpeech, SpeechPort, SyncPort, SyncStatus, VoicePort
 from ui.tasks import DbWorker
-from ui.theme import SCALES
+from ui.theme import REGULAR, SCALES, Sizes
 
 
 class UiContext(QObject):
@@ -37,8 +37,10 @@ class UiContext(QObject):
         self.voice: VoicePort = voice or NoVoice()
         self.locale = i18n.DEFAULT
         self.scale_index = 0
+        self.sizes: Sizes = REGULAR  # regular or compact, chosen by the window for its size
         self.theme = "default"
         self.voice_on = True
+        self.voice_running = False  # recognition really listening in this language (set by the window)
         self.staff: VolunteerRecord | None = None
         self.assist = False  # a volunteer is helping at the kiosk with a keyboard
         self.last_status = SyncStatus(online=False, waiting=0)

@@ -91,7 +91,7 @@ class IdleCard(QWidget):
         self.title = label("", "h1", align=Qt.AlignmentFlag.AlignCenter)
         self.countdown = label("", "", align=Qt.AlignmentFlag.AlignCenter)
         self.continue_button = button("", "fa5s.check", "huge", self._continue)
-        self.continue_button.setMinimumHeight(140)
+        self.continue_button.setProperty("tall", True)
         box.addWidget(self.title)
         box.addWidget(self.countdown)
         box.addWidget(self.continue_button)

@@ -3,6 +3,10 @@
 The text colour comes from the widget's live palette (the stylesheet is applied to it on polish);
 the background is the most common colour actually painted in the widget's area of a window grab,
 so it reflects whatever is really behind the text.
+
+Each widget is also checked for fit: `offscreen` when any part lies outside the window, `clipped`
+when its text (or a tile's icon and label) needs more room than the widget has, `scrolled` when a
+scroll area shows only part of it, and `overlaps` names the measured widgets it collides with.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from collections import Counter
 from typing import Any
 
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtGui import QColor, QFontInfo, QImage, QPalette
+from PySide6.QtGui import QColor, QFontInfo, QFontMetrics, QImage, QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
@@ -28,7 +32,8 @@ from ui.theme import contrast_ratio
 from ui.widgets import prop
 
 INTERACTIVE = (QAbstractButton, QLineEdit, QPlainTextEdit, QComboBox, QAbstractSpinBox, QScrollBar)
-SAMPLE = 32
+SAMPLE = 16
+SLACK_PX = 1  # rounding between a size hint and the laid-out size
 
 
 def background_of(image: QImage, rect: QRect) -> QColor:
@@ -48,7 +53,7 @@ def _text_widget(widget: QWidget) -> QWidget:
 
 def _text(widget: QWidget) -> str:
     if isinstance(widget, QLabel | QAbstractButton | QLineEdit):
-        return widget.text().strip()
+        return widget.text().replace("\u200b", "").strip()
     if isinstance(widget, QPlainTextEdit):
         return widget.toPlainText()
     if isinstance(widget, QComboBox):
@@ -83,11 +88,62 @@ def _shown(widget: QWidget, root: QWidget) -> bool:
     return not (isinstance(widget, QLabel) and not widget.text())
 
 
-def collect(root: QWidget, image: QImage | None = None) -> list[dict[str, Any]]:
-    """Every visible widget with text or input under `root`, measured."""
+def _longest_word_px(widget: QLabel) -> int:
+    """Width of the widest piece a word-wrapping label cannot break (a Latin word, a URL part)."""
+    metrics = QFontMetrics(widget.font())
+    pieces = widget.text().replace("\u200b", " ").split()
+    return max((metrics.horizontalAdvance(p) for p in pieces if p.isascii()), default=0)
+
+
+def text_fits(widget: QWidget) -> bool:
+    """Whether everything the widget shows fits inside it, nothing cut or pushed out of its box."""
+    if isinstance(widget, QLabel) and widget.text():
+        inner = widget.contentsRect()
+        margins = widget.width() - inner.width()
+        if widget.wordWrap():
+            if _longest_word_px(widget) + margins + 2 * widget.margin() > widget.width() + SLACK_PX:
+                return False
+            return widget.heightForWidth(widget.width()) <= widget.height() + SLACK_PX
+        hint = widget.sizeHint()
+        return hint.width() <= widget.width() + SLACK_PX and hint.height() <= widget.height() + SLACK_PX
+    tile_label = getattr(widget, "text_label", None)
+    if isinstance(tile_label, QLabel):  # a tile: its icon and label must both fit
+        layout = widget.layout()
+        if layout is not None:
+            need = layout.minimumSize()
+            if need.height() > widget.height() + SLACK_PX or need.width() > widget.width() + SLACK_PX:
+                return False
+        return text_fits(tile_label)
+    if isinstance(widget, QAbstractButton) and widget.text().strip():
+        # the width it asks for (text, icon, padding) and the height of its lines of text
+        lines = widget.text().count("\n") + 1
+        tall = QFontMetrics(widget.font()).lineSpacing() * lines
+        return widget.sizeHint().width() <= widget.width() + SLACK_PX and tall <= widget.height() - 4
+    return True
+
+
+def _overlapping(found: list[dict[str, Any]], widgets: list[QWidget]) -> None:
+    """Record, per widget, the measured widgets (not its own ancestors or children) it collides with."""
+    rects = [QRect(f["x"], f["y"], f["w"], f["h"]) for f in found]
+    for i, a in enumerate(widgets):
+        hits: list[str] = []
+        for j, b in enumerate(widgets):
+            if i == j or a.isAncestorOf(b) or b.isAncestorOf(a):
+                continue
+            if rects[i].intersects(rects[j]):
+                hits.append(found[j]["accessible_name"] or found[j]["text"])
+        found[i]["overlaps"] = hits
+
+
+def collect(root: QWidget, image: QImage | None = None, screen: QRect | None = None) -> list[dict[str, Any]]:
+    """Every visible widget with text or input under `root`, measured. `screen` is the display area
+    the window is meant to fill (default: the window itself); a window grown past it leaves widgets
+    off-screen."""
     image = image or root.grab().toImage()
     ratio = image.devicePixelRatio() or 1.0
     found: list[dict[str, Any]] = []
+    measured: list[QWidget] = []
+    window = screen if screen is not None else root.rect()
     # A visible overlay (the idle card) covers everything else: only what it shows can be seen.
     overlays = [w for w in root.findChildren(QWidget) if prop(w, "overlay") and w.isVisible()]
     search = overlays[-1] if overlays else root
@@ -102,8 +158,9 @@ def collect(root: QWidget, image: QImage | None = None) -> list[dict[str, Any]]:
             continue  # a tile's own label: measured as part of its tile
         top_left = widget.mapTo(root, QPoint(0, 0))
         visible = widget.visibleRegion().boundingRect()
-        clipped = visible.size() != widget.size()
-        rect = QRect(top_left + visible.topLeft(), visible.size()) if clipped else QRect(top_left, widget.size())
+        scrolled = visible.size() != widget.size()
+        full = QRect(top_left, widget.size())
+        rect = QRect(top_left + visible.topLeft(), visible.size()) if scrolled else full
         source = _text_widget(widget)
         font = source.font()
         scaled = QRect(round(rect.x() * ratio), round(rect.y() * ratio), round(rect.width() * ratio),
@@ -118,11 +175,15 @@ def collect(root: QWidget, image: QImage | None = None) -> list[dict[str, Any]]:
             "text": _text(source)[:80],
             "interactive": interactive,
             "enabled": widget.isEnabled(),
-            "clipped": clipped,  # partly scrolled out of view: geometry is the visible part
+            "clipped": not text_fits(widget),  # its text (or icon) needs more room than it has
+            "scrolled": scrolled,  # partly scrolled out of view: geometry is the visible part
+            "offscreen": not window.contains(rect),
             "x": rect.x(), "y": rect.y(), "w": rect.width(), "h": rect.height(),
             "font_px": QFontInfo(font).pixelSize(),
             "font_pt": round(font.pointSizeF(), 1),
             "contrast": round(contrast_ratio(fg, bg), 2) if has_text else None,
             "fg": fg.name(), "bg": bg.name(),
         })
+        measured.append(widget)
+    _overlapping(found, measured)
     return found

@@ -9,6 +9,7 @@ itself); `home()` wipes every screen's in-progress input.
 from __future__ import annotations
 
 import importlib
+import logging
 import time
 from enum import StrEnum
 from typing import Any
@@ -17,6 +18,9 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QSizePolicy, QStackedWidget, QWidget
 
 from ui.context import UiContext
+from ui.theme import COMPACT
+
+log = logging.getLogger(__name__)
 
 
 class ScreenKey(StrEnum):
@@ -34,6 +38,9 @@ class ScreenKey(StrEnum):
     RESIDENT_FORM = "resident_form"
     ADMIN_SETTINGS = "admin_settings"
     ADMIN_VOLUNTEERS = "admin_volunteers"
+    CONSULT = "consult"
+    CONSULT_FLOW = "consult_flow"
+    CONSULT_DONE = "consult_done"
 
 
 REGISTRY: dict[ScreenKey, str] = {
@@ -51,6 +58,9 @@ REGISTRY: dict[ScreenKey, str] = {
     ScreenKey.RESIDENT_FORM: "ui.screens.resident_form:ResidentFormScreen",
     ScreenKey.ADMIN_SETTINGS: "ui.screens.admin:SettingsScreen",
     ScreenKey.ADMIN_VOLUNTEERS: "ui.screens.admin:VolunteersScreen",
+    ScreenKey.CONSULT: "ui.screens.consult:ConsultScreen",
+    ScreenKey.CONSULT_FLOW: "ui.screens.consult:ConsultFlowScreen",
+    ScreenKey.CONSULT_DONE: "ui.screens.consult:ConsultDoneScreen",
 }
 # Screens a resident may reach without a volunteer; the others need ctx.staff.
 STAFF_ONLY = {ScreenKey.STAFF, ScreenKey.STAFF_LIST, ScreenKey.RESIDENT_FORM, ScreenKey.ADMIN_SETTINGS,
@@ -68,6 +78,8 @@ class Navigator(QObject):
         self._history: list[tuple[ScreenKey, dict[str, Any]]] = []
         self.current_key: ScreenKey | None = None
         self.last_transition_ms = 0.0
+        # set by the window: asks "要放弃这次办理吗？" and runs the callback on 是 (None: no window)
+        self.ask_abandon: Any = None
 
     def screen(self, key: ScreenKey) -> Any:
         """The (cached) screen for `key`, built on first use."""
@@ -79,6 +91,8 @@ class Navigator(QObject):
             # A screen never makes the window taller than the display: at the largest text size
             # it is laid out within the window (its scroll areas scroll) instead of growing it.
             widget.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+            compact = self.ctx.sizes is COMPACT
+            widget.fit_margins(24 if compact else 40, 8 if compact else 16)
             self._screens[key] = widget
             self.stack.addWidget(widget)
         return self._screens[key]
@@ -100,6 +114,7 @@ class Navigator(QObject):
         screen.enter(**params)
         self.stack.setCurrentWidget(screen)
         self.last_transition_ms = (time.perf_counter() - started) * 1000
+        log.info("screen %s (%.0f ms)", key.value, self.last_transition_ms)  # the key only: no input
         self.changed.emit(screen)
         return screen
 

@@ -21,6 +21,8 @@ class SyncStatus:
     online: bool
     waiting: int
     last_success: dt.datetime | None = None
+    stopped: str | None = None  # why sync stopped, an i18n key suffix ("sync.stopped.<key>"); None while it runs
+    parked: int = 0  # pulled hub changes that need a volunteer (sync/parking.py)
 
 
 @runtime_checkable

@@ -10,20 +10,25 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QFrame, QGridLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from ui import i18n, keyboard
+from ui.ask import AskCard
 from ui.context import UiContext
 from ui.gc_guard import UiThreadGarbageCollector
 from ui.idle import IdleCard, IdleWatcher
 from ui.navigator import Navigator, ScreenKey
 from ui.ports import SyncStatus
-from ui.theme import PALETTES, pick_family, qpalette, stylesheet
+from ui.tap_guard import TapGuard
+from ui.theme import COMPACT, PALETTES, pick_family, qpalette, sizes_for, stylesheet
 from ui.voice_panel import VoicePanel
 from ui.widgets import LongPressLabel, apply_icons, button, label, set_text
 
 STATUS_REFRESH_MS = 10_000
-GLOBAL_INTENTS = ("back", "home", "help_call", "repeat", "louder", "slower")
+CLOCK_MS = 5_000  # the minute shown turns over at most 5 s late
+MARGIN = {False: 40, True: 24}  # window side margins, px: regular / compact screens
+# Voice states in which recognition is not running: the greeting must not invite speech then.
+NOT_LISTENING = {"none", "off", "loading", "error", "no_model", "no_microphone", "disabled", "unsupported"}
 
 
 class KioskWindow(QWidget):
@@ -44,13 +49,19 @@ class KioskWindow(QWidget):
         outer.addWidget(self.stack, 1)
         self.voice_panel = VoicePanel(ctx)
         self.voice_panel.hide()  # shown once the station is unlocked (voice listens only then)
+        self._panel_show_status = self.voice_panel.show_status
+        self.voice_panel.show_status = self._voice_status  # type: ignore[method-assign]
         outer.addWidget(self.voice_panel)
         self.bottom_bar = self._build_bottom_bar()
         outer.addWidget(self.bottom_bar)
         self.nav = Navigator(ctx, self.stack)
         self.nav.changed.connect(self._on_screen)
+        self.tap_guard = TapGuard(self)
+        self.nav.changed.connect(lambda _screen: self.tap_guard.screen_changed())
+        self.nav.ask_abandon = self.ask_abandon
         self.idle = IdleWatcher(self)
         self.idle_card = IdleCard(self)
+        self.ask_card = AskCard(self)
         self.idle.warn.connect(self._on_idle_warn)
         self.idle.expired.connect(self.wipe_and_home)
         self.idle_card.resume.connect(self._on_idle_resume)
@@ -60,8 +71,9 @@ class KioskWindow(QWidget):
         self._status_timer.setInterval(STATUS_REFRESH_MS)
         self._status_timer.timeout.connect(self.refresh_status)
         self._clock = QTimer(self)
-        self._clock.setInterval(30_000)
+        self._clock.setInterval(CLOCK_MS)
         self._clock.timeout.connect(self._tick)
+        self._clock.start()  # the header clock ticks from the first paint
         QShortcut(QKeySequence("Ctrl+Alt+V"), self, self.open_staff)
         self.apply_theme()
         self.retranslate()
@@ -72,46 +84,118 @@ class KioskWindow(QWidget):
     def _build_header(self) -> QFrame:
         frame = QFrame()
         frame.setObjectName("header")
-        row = QHBoxLayout(frame)
-        row.setContentsMargins(40, 18, 40, 4)
-        row.setSpacing(24)
+        self.header_grid = QGridLayout(frame)
+        self.header_grid.setContentsMargins(40, 18, 40, 4)
+        self.header_grid.setHorizontalSpacing(24)
+        self.header_grid.setVerticalSpacing(0)
         self.name_label = LongPressLabel()
         self.name_label.setProperty("role", "h1")
+        self.name_label.setWordWrap(True)
         self.name_label.long_pressed.connect(self.open_staff)
         self.date_label = label("", "offline", wrap=False)
         self.status_label = label("", "offline", wrap=False)
+        # A demo station says so on every screen (published passphrase and PINs, generated residents).
+        self.demo_label = label("演示", "offline", name="演示驿站 demo station", wrap=False)
+        self.demo_label.hide()
         self.staff_exit = button("", "fa5s.sign-out-alt", "", self.sign_out)
         self.staff_exit.hide()
-        row.addWidget(self.name_label, 1)
-        row.addWidget(self.staff_exit)
-        row.addWidget(self.date_label)
-        row.addWidget(self.status_label)
+        self._header_stacked: bool | None = None
+        self._arrange_header(False)
         return frame
+
+    def _arrange_header(self, stacked: bool) -> None:
+        """Name, date and status in one row; on compact screens date above status, beside the name."""
+        if stacked == self._header_stacked:
+            return
+        self._header_stacked = stacked
+        grid = self.header_grid
+        for widget in (self.name_label, self.staff_exit, self.date_label, self.status_label, self.demo_label):
+            grid.removeWidget(widget)
+        grid.addWidget(self.name_label, 0, 0, 2 if stacked else 1, 1)
+        grid.addWidget(self.demo_label, 0, 4, 2 if stacked else 1, 1)  # 演示 on a demo station
+        grid.addWidget(self.staff_exit, 0, 1, 2 if stacked else 1, 1)
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        if stacked:
+            grid.addWidget(self.date_label, 0, 2, right)
+            grid.addWidget(self.status_label, 1, 2, right)
+        else:
+            grid.addWidget(self.date_label, 0, 2)
+            grid.addWidget(self.status_label, 0, 3)
+        grid.setColumnStretch(0, 1)
 
     def _build_bottom_bar(self) -> QFrame:
         frame = QFrame()
         frame.setObjectName("bottombar")
-        row = QHBoxLayout(frame)
-        row.setContentsMargins(40, 8, 40, 24)
-        row.setSpacing(20)
-        self.back_button = button("", "fa5s.arrow-left", "bar", lambda: self.nav.back())
-        self.home_button = button("", "fa5s.home", "bar", self.wipe_and_home)
+        self.bar_grid = QGridLayout(frame)
+        self.bar_grid.setContentsMargins(40, 8, 40, 24)
+        self.bar_grid.setSpacing(20)
+        self.back_button = button("", "fa5s.arrow-left", "bar", self.go_back)
+        self.home_button = button("", "fa5s.home", "bar", self.ask_home)
         self.size_button = button("", "fa5s.text-height", "bar", self.cycle_text_size)
         self.voice_button = button("", "fa5s.microphone", "bar", self.toggle_voice)
         self.help_button = button("", "fa5s.hands-helping", "bar", self.ask_for_help)
-        for widget in (self.back_button, self.home_button, self.size_button, self.voice_button, self.help_button):
-            row.addWidget(widget, 1)
+        self.bar_buttons = (self.back_button, self.home_button, self.size_button, self.voice_button,
+                            self.help_button)
+        self._bar_rows = 0
         return frame
+
+    def _arrange_bar(self) -> None:
+        """One row of five when every word fits, else two rows (three above two), never a cut word."""
+        grid = self.bar_grid
+        margins = grid.contentsMargins()
+        room = self.width() - margins.left() - margins.right()
+        hints = [b.sizeHint().width() for b in self.bar_buttons]
+        rows = 1 if sum(hints) + grid.horizontalSpacing() * 4 <= room else 2
+        if rows == self._bar_rows:
+            if rows == 1:
+                for index, hint in enumerate(hints):
+                    grid.setColumnStretch(index, hint)
+            return
+        self._bar_rows = rows
+        for widget in self.bar_buttons:
+            grid.removeWidget(widget)
+        for column in range(6):
+            grid.setColumnStretch(column, 0)
+        if rows == 1:  # each as wide as its words ask, the spare room shared out alike
+            for index, (widget, hint) in enumerate(zip(self.bar_buttons, hints, strict=True)):
+                grid.addWidget(widget, 0, index)
+                grid.setColumnStretch(index, hint)
+        else:  # a 6-column grid: three buttons of two columns above two of three
+            for index, widget in enumerate(self.bar_buttons[:3]):
+                grid.addWidget(widget, 0, index * 2, 1, 2)
+            for index, widget in enumerate(self.bar_buttons[3:]):
+                grid.addWidget(widget, 1, index * 3, 1, 3)
+            for column in range(6):
+                grid.setColumnStretch(column, 1)
+
+    def _fit_to_window(self) -> None:
+        """Pick the size set for this window (regular or compact) and lay out header and bar for it."""
+        sizes = sizes_for(self.width(), self.height())
+        compact = sizes is COMPACT
+        if sizes != self.ctx.sizes:
+            self.ctx.sizes = sizes
+            self.apply_theme()
+        side = MARGIN[compact]
+        self.header_grid.setContentsMargins(side, 12 if compact else 18, side, 4)
+        self.bar_grid.setContentsMargins(side, 12, side, 12 if compact else 24)  # ≥ 10 px from the screen
+        self.bar_grid.setSpacing(sizes.gap + 4)
+        for screen in self.nav.built():
+            screen.fit_margins(side, 8 if compact else 16)  # type: ignore[attr-defined]
+        self._arrange_header(compact)
+        self._bar_rows = 0
+        self._arrange_bar()
 
     # -- words, theme, status ------------------------------------------------------------
     def retranslate(self) -> None:
         ctx = self.ctx
         name = str(ctx.settings.get("station_name") or ctx.tr("station.default_name"))
         set_text(self.name_label, name, ctx.tr("a11y.station_name", name=name))
+        self.demo_label.setVisible(bool(ctx.settings.get("demo")))
         set_text(self.back_button, ctx.tr("bar.back"))
         set_text(self.home_button, ctx.tr("bar.home"))
         set_text(self.size_button, ctx.tr("bar.size", level=ctx.tr(f"size.{ctx.scale_index}")))
-        set_text(self.voice_button, ctx.tr("bar.voice_on" if ctx.voice_on else "bar.voice_off"))
+        voice_word = "bar.voice_off" if not ctx.voice_on else "bar.voice_on" if ctx.voice_running else "bar.voice_not_running"
+        set_text(self.voice_button, ctx.tr(voice_word))
         self.voice_button.setProperty("icon_name", "fa5s.microphone" if ctx.voice_on else "fa5s.microphone-slash")
         set_text(self.help_button, ctx.tr("bar.help"))
         set_text(self.staff_exit, ctx.tr("staff.sign_out"))
@@ -119,6 +203,19 @@ class KioskWindow(QWidget):
         self._tick()
         self.show_status(ctx.last_status)
         apply_icons(self, PALETTES[ctx.theme], ctx.scale)
+        self._bar_rows = 0
+        self._arrange_bar()
+
+    def _voice_status(self, available: bool, state: str, message: str) -> None:
+        """The voice layer's status, shown in the strip; the greeting and the 语音 button follow it,
+        so nothing invites speaking while recognition is not really running."""
+        self._panel_show_status(available, state, message)
+        running = bool(available) and state not in NOT_LISTENING
+        if running != self.ctx.voice_running:
+            self.ctx.voice_running = running
+            self.retranslate()
+            if self.nav.current_key == ScreenKey.HOME and self.nav.current is not None:
+                self.nav.current.enter()
 
     def _tick(self) -> None:
         now = dt.datetime.now()
@@ -128,7 +225,7 @@ class KioskWindow(QWidget):
     def apply_theme(self) -> None:
         ctx = self.ctx
         app = QApplication.instance()
-        css = stylesheet(PALETTES[ctx.theme], ctx.scale, pick_family(ctx.locale))
+        css = stylesheet(PALETTES[ctx.theme], ctx.scale, pick_family(ctx.locale), ctx.sizes)
         if isinstance(app, QApplication):
             app.setPalette(qpalette(PALETTES[ctx.theme]))
             app.setStyleSheet(css)
@@ -152,8 +249,33 @@ class KioskWindow(QWidget):
         self.status_label.style().polish(self.status_label)
 
     # -- bottom bar actions -------------------------------------------------------------------
+    def in_service(self) -> bool:
+        """A service with answers or typed input that leaving would throw away."""
+        screen = self.nav.current
+        return bool(self.nav.current_key == ScreenKey.SERVICE and screen is not None and screen.in_progress())
+
+    def ask_abandon(self, on_yes: Any = None) -> None:
+        """"要放弃这次办理吗？" 是 / 不是 — big and spoken; 是 wipes everything and goes home."""
+        self.ask_card.ask(self.ctx, self.ctx.tr("ask.abandon"), on_yes or self.wipe_and_home)
+
+    def go_back(self) -> None:
+        """返回: within a service a step back; off its first step (home) only after asking."""
+        screen = self.nav.current
+        leaving = self.nav.current_key == ScreenKey.SERVICE and screen is not None and screen.index == 0
+        if leaving and self.in_service():
+            self.ask_abandon()
+        else:
+            self.nav.back()
+
     def wipe_and_home(self) -> None:
+        """The next resident starts clean: form, audio, language, text size — and any volunteer or
+        admin session ends, so nobody reaches the staff area afterwards without a PIN."""
         self.idle_card.hide()
+        self.ask_card.hide()
+        if self.ctx.staff is not None or self.ctx.assist:
+            self.ctx.staff = None
+            self.ctx.assist = False
+            self.ctx.changed.emit("staff")
         self.ctx.reset_audio()
         station_locale = str(self.ctx.settings.get("locale", self.ctx.locale))
         if not self.ctx.locale_forced and self.ctx.locale != station_locale:
@@ -162,6 +284,12 @@ class KioskWindow(QWidget):
             self.ctx.set_scale_index(self.ctx.default_scale_index())
         self.nav.home()
 
+    def ask_home(self) -> None:
+        if self.in_service():
+            self.ask_abandon()
+        else:
+            self.wipe_and_home()
+
     def cycle_text_size(self) -> None:
         self.ctx.set_scale_index(self.ctx.scale_index + 1)
 
@@ -169,16 +297,16 @@ class KioskWindow(QWidget):
         self.ctx.set_voice_on(not self.ctx.voice_on)
 
     def ask_for_help(self) -> None:
+        """请志愿者帮忙: a volunteer comes over; the caller's name travels with it when known."""
         current = self.nav.current_key
-        self.nav.go(ScreenKey.HELP, reason="assist", where=str(current or ""))
+        resident = getattr(self.nav.current, "resident", None)
+        self.nav.go(ScreenKey.HELP, reason="assist", where=str(current or ""),
+                    resident_id=getattr(resident, "id", None))
 
     def open_staff(self) -> None:
         self.nav.go(ScreenKey.STAFF if self.ctx.staff else ScreenKey.PIN)
 
     def sign_out(self) -> None:
-        self.ctx.staff = None
-        self.ctx.assist = False
-        self.ctx.changed.emit("staff")
         self.wipe_and_home()
 
     # -- reactions ------------------------------------------------------------------------------
@@ -191,7 +319,7 @@ class KioskWindow(QWidget):
             self.apply_theme()
             self.retranslate()
             self.nav.rebuild()
-        elif what == "voice":
+        elif what in ("voice", "settings_kept"):
             self.retranslate()
         elif what == "station":
             self.retranslate()
@@ -199,6 +327,8 @@ class KioskWindow(QWidget):
             self._status_timer.start()
             self.idle.configure(int(self.ctx.settings.get("idle_seconds", 120)),
                                 int(self.ctx.settings.get("idle_grace_seconds", 30)))
+        elif what == "submitted":
+            self.refresh_status()
         elif what == "staff":
             self.staff_exit.setVisible(self.ctx.staff is not None)
             self.retranslate()
@@ -233,7 +363,8 @@ class KioskWindow(QWidget):
         header, bar = self.header.height(), self.bottom_bar.height()
         room = self.height() - max(header, self.header.minimumSizeHint().height()) - max(
             bar, self.bottom_bar.minimumSizeHint().height())
-        panel.setVisible(page.minimumSizeHint().height() + panel.sizeHint().height() <= room)
+        content = getattr(page, "body", page)  # a screen's content, not its (shrinkable) scroll area
+        panel.setVisible(content.minimumSizeHint().height() + panel.sizeHint().height() <= room)
 
     def refresh_voice(self) -> None:
         """Tell a newly plugged voice port about the screen on show now."""
@@ -265,12 +396,16 @@ class KioskWindow(QWidget):
             self.idle_card.resume.emit()
             self.idle_card.hide()
             return
+        if self.ask_card.isVisible():
+            if intent in ("yes", "no"):
+                self.ask_card.answer(intent == "yes")
+            return
         if screen is not None and screen.handle_intent(intent):
             return
         if intent == "back":
             self.nav.back()
         elif intent == "home":
-            self.wipe_and_home()
+            self.ask_home()
         elif intent == "help_call":
             self.nav.go(ScreenKey.HELP, reason="urgent")
         elif intent == "repeat" and screen is not None:
@@ -290,6 +425,7 @@ class KioskWindow(QWidget):
         self._status_timer.stop()
         self._clock.stop()
         self.idle.set_active(False)
+        self.tap_guard.remove()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.idle)
@@ -302,7 +438,9 @@ class KioskWindow(QWidget):
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
+        self._fit_to_window()
         self.idle_card.setGeometry(self.rect())
+        self.ask_card.setGeometry(self.rect())
         self.fit_voice_panel()
 
     def closeEvent(self, event: QCloseEvent) -> None:

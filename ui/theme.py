@@ -63,6 +63,20 @@ class Sizes:
     huge: float = 72
     target: int = 80  # min height of an ordinary button, px
     gap: int = 16     # spacing between controls, px
+    tall: int = 110   # min height of a screen's main buttons (提交, 同意 …), px
+    key: int = 72     # min height of a keypad key, px
+    key_font: float = 36  # keypad digits, pt
+
+
+REGULAR = Sizes()
+# The cheap village panels (1366×768, 1280×800) and portrait kiosks (1080 wide): the same rules
+# (body ≥ 18 pt, headings ≥ 30 pt, targets ≥ 64 px) at the smallest sizes that still meet them.
+COMPACT = Sizes(body=18, small=18, button=19, tile=22, h2=22, h1=30, huge=48, target=64, gap=12, tall=72, key=56, key_font=26)
+
+
+def sizes_for(width: int, height: int) -> Sizes:
+    """The size set for a window: full sizes from 1600×1000 up, compact below (or when portrait)."""
+    return REGULAR if width >= 1600 and height >= 1000 else COMPACT
 
 
 def contrast_ratio(a: QColor, b: QColor) -> float:
@@ -103,7 +117,7 @@ QLabel[role="h1"] {{ font-size: {pt(sizes.h1)}; font-weight: bold; }}
 QLabel[role="h2"] {{ font-size: {pt(sizes.h2)}; font-weight: bold; }}
 QLabel[role="huge"] {{ font-size: {pt(sizes.huge)}; font-weight: bold; color: {p.text}; }}
 QLabel[role="muted"] {{ color: {p.muted}; font-size: {pt(sizes.small)}; }}
-QLabel[role="tile"] {{ font-size: {sizes.tile * min(scale, 1.1):.1f}pt; font-weight: bold; }}
+QLabel[role="tile"] {{ font-size: {pt(sizes.tile)}; font-weight: bold; }}
 QLabel[role="online"] {{ color: {p.ok_text}; font-size: {pt(sizes.small)}; font-weight: bold; }}
 QLabel[role="offline"] {{ color: {p.text}; font-size: {pt(sizes.small)}; font-weight: bold; }}
 QLabel[role="error"] {{ color: {p.error_text}; background: {p.error_bg}; border: 2px solid {p.error_text};
@@ -123,11 +137,18 @@ QPushButton[role="primary"]:focus {{ border: 4px solid {p.focus}; }}
 QPushButton[role="tile"], QPushButton[role="option"] {{ background: {p.card}; color: {p.text}; border: 2px solid {p.card_border}; }}
 QPushButton[role="option"] {{ font-size: {pt(sizes.tile)}; font-weight: bold; text-align: left; padding-left: 28px; }}
 QPushButton[role="urgent"] {{ background: {p.urgent}; color: {p.urgent_text}; border: 2px solid {p.urgent}; }}
-QPushButton[role="key"] {{ background: {p.card}; color: {p.text}; font-size: {pt(sizes.h1)}; font-weight: bold;
-    min-height: {px(72, scale)}px; padding: 2px 8px; }}
+QPushButton[role="key"] {{ background: {p.card}; color: {p.text}; font-size: {pt(sizes.key_font)}; font-weight: bold;
+    min-height: {max(64, px(sizes.key, scale))}px; padding: 2px 8px; }}
+QPushButton[role="key"][word="true"] {{ font-size: {pt(sizes.button)}; }}
 QPushButton[role="huge"] {{ background: {p.primary}; color: {p.primary_text}; font-size: {pt(sizes.h1 + 8)};
-    font-weight: bold; border-radius: 24px; }}
-QPushButton[role="bar"] {{ font-weight: bold; font-size: {sizes.button:.1f}pt; }}
+    font-weight: bold; border-radius: 24px; min-height: {px(sizes.tall * 2, scale)}px; }}
+QPushButton[role="bar"] {{ font-weight: bold; font-size: {pt(sizes.button)}; padding: 4px 12px;
+    min-height: {max(64, sizes.target)}px; }}
+QPushButton[tall="true"] {{ min-height: {px(sizes.tall, scale)}px; }}
+QPushButton:pressed, QPushButton[role="tile"]:pressed, QPushButton[role="option"]:pressed,
+QPushButton[role="key"]:pressed {{ background: {p.card_border}; border: 4px solid {p.text}; }}
+QPushButton[role="primary"]:pressed, QPushButton[role="huge"]:pressed, QPushButton[role="urgent"]:pressed {{
+    background: {p.text}; color: {p.window}; border: 4px solid {p.focus}; }}
 QLineEdit, QPlainTextEdit, QComboBox, QSpinBox, QDoubleSpinBox {{ font-size: {pt(sizes.body)}; background: {p.card};
     color: {p.text}; border: 2px solid {p.card_border}; border-radius: 10px; padding: 8px 12px; min-height: {target - 20}px; }}
 QLineEdit[role="display"] {{ font-size: {pt(sizes.h1)}; font-weight: bold; letter-spacing: 2px; min-height: {target}px; }}
@@ -142,7 +163,7 @@ QScrollBar:vertical {{ width: {px(64, scale)}px; background: {p.bar}; }}
 QScrollBar::handle:vertical {{ background: {p.muted}; min-height: 80px; border-radius: 8px; }}
 QFrame#bottombar, QFrame#header {{ background: {p.window}; }}
 QFrame#idlecard {{ background: {p.card}; border: 4px solid {p.text}; border-radius: 28px; }}
-QWidget#overlay {{ background: rgba(0, 0, 0, 150); }}
+QWidget#overlay {{ background: {p.window}; }}
 """
 
 

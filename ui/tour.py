@@ -2,6 +2,10 @@
 as OUT/<screen>.png, and write OUT/manifest.json with every visible text/input widget measured
 (ui/measure.py). Used by the volunteer guide and by tests/ui/test_tour.py.
 
+The window size (1920×1080, the cheap 1280×800 / 1366×768 panels, portrait 1080×1920) and the text
+size (standard / large / xlarge) are chosen per run; `Tour.render` renders one combination, so a
+test can unlock the station once and walk the same window through many sizes.
+
 The tour writes nothing to the station: help calls are previewed, receipts are sample records, and
 staff screens are shown for a synthetic admin (the passphrase already proves the right to look).
 """
@@ -16,6 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QApplication
 
 from models.requests import RequestRecord
@@ -30,6 +35,7 @@ from ui.shell import KioskWindow
 from ui.theme import SCALES
 
 SIZE = (1920, 1080)
+TEXT_SIZES = ("standard", "large", "xlarge")  # index into ui.theme.SCALES
 TOUR_ACTOR = Actor("admin", "tour")
 SAMPLE_ID = "110105194912310021"
 
@@ -49,17 +55,32 @@ def settle(ctx: UiContext, timeout: float = 10.0) -> None:
     raise TimeoutError("background work did not finish")
 
 
+def parse_size(text: str) -> tuple[int, int]:
+    """"1366x768" → (1366, 768); a clear ValueError for anything else."""
+    try:
+        width, height = (int(part) for part in text.lower().replace("×", "x").split("x"))
+    except ValueError:
+        raise ValueError(f"window size must look like 1366x768, not {text!r}") from None
+    if not (640 <= width <= 4000 and 480 <= height <= 4000):
+        raise ValueError(f"window size {text!r} is outside 640x480 … 4000x4000")
+    return width, height
+
+
 class Tour:
-    def __init__(self, ctx: UiContext, out: Path, passphrase: str) -> None:
+    def __init__(self, ctx: UiContext, out: Path, passphrase: str, *, size: tuple[int, int] = SIZE,
+                 save_png: bool = True) -> None:
         self.ctx = ctx
         self.out = Path(out)
         self.passphrase = passphrase
+        self.size = size
+        self.save_png = save_png
         self.window = KioskWindow(ctx)
-        self.window.resize(*SIZE)
+        self.window.resize(*size)
         self.window.show()
         self.screens: list[dict[str, Any]] = []
         self.resident: ResidentRecord | None = None
         self.scale_index = ctx.scale_index
+        self.unlocked = False
 
     # -- capture --------------------------------------------------------------------------------
     def shot(self, name: str) -> None:
@@ -68,27 +89,58 @@ class Tour:
         for _ in range(3):  # layout requests of freshly added rows settle over a few turns
             if app is not None:
                 app.processEvents()
-        self.window.repaint()
-        image = self.window.grab().toImage()
+        image = self.window.grab().toImage()  # grab() paints the window itself
         png = f"{name}.png"
-        image.save(str(self.out / png))
-        self.screens.append({"name": name, "png": png, "widgets": measure.collect(self.window, image)})
+        if self.save_png:
+            image.save(str(self.out / png))
+        self.screens.append({"name": name, "png": png if self.save_png else None,
+                             "widgets": measure.collect(self.window, image, QRect(0, 0, *self.size))})
 
     def run(self) -> Path:
+        """Render every screen at the current size and text size into `out` (unlocking first)."""
         self.out.mkdir(parents=True, exist_ok=True)
-        settle(self.ctx)
-        self.shot("locked")
-        self._unlock()
+        self.screens = []
+        if self.window.size().width() != self.size[0] or self.window.size().height() != self.size[1]:
+            self.window.resize(*self.size)
+        if not self.unlocked:
+            settle(self.ctx)
+            self.shot("locked")
+            self._unlock()
+            self.unlocked = True
         for step in self.steps():
             step()
         manifest = {
             "locale": self.ctx.locale, "scale": self.ctx.scale, "theme": self.ctx.theme,
-            "size": list(SIZE), "generated": dt.datetime.now().isoformat(timespec="seconds"),
+            "text_size": TEXT_SIZES[self.ctx.scale_index],
+            "size": list(self.size), "generated": dt.datetime.now().isoformat(timespec="seconds"),
             "screens": self.screens,
         }
         path = self.out / "manifest.json"
         path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         return path
+
+    def render(self, out: Path, *, size: tuple[int, int], text_size: str, locale: str | None = None,
+               theme: str | None = None) -> Path:
+        """Walk the (already unlocked) window through every screen again at another combination."""
+        ctx = self.ctx
+        self.out, self.size = Path(out), size
+        self.window.resize(*size)
+        if theme is not None:
+            ctx.theme = theme
+        if locale is not None:
+            ctx.locale = locale
+        ctx.scale_index = TEXT_SIZES.index(text_size)
+        self.scale_index = ctx.scale_index
+        self.window.apply_theme()
+        self.window.retranslate()
+        self.window.nav.rebuild()
+        settle(ctx)
+        return self.run()
+
+    def close(self) -> None:
+        self.window.shutdown()
+        self.window.close()
+        self.window.deleteLater()
 
     def _unlock(self) -> None:
         errors: list[str] = []
@@ -200,18 +252,31 @@ class Tour:
         nav.home()
 
 
-def run_tour(ctx: UiContext, out: Path, passphrase: str, *, locale: str, scale: float) -> Path:
+def scale_index_for(scale: float | None, text_size: str | None) -> int:
+    """The text size by name wins; otherwise the nearest of SCALES to `--scale`."""
+    if text_size is not None:
+        return TEXT_SIZES.index(text_size)
+    wanted = 1.0 if scale is None else scale
+    return min(range(len(SCALES)), key=lambda i: abs(SCALES[i] - wanted))
+
+
+def start_tour(ctx: UiContext, out: Path, passphrase: str, *, locale: str, scale: float | None = None,
+               text_size: str | None = None, size: tuple[int, int] = SIZE, save_png: bool = True) -> Tour:
+    """A tour window on `ctx` (not yet run): call `run()` once, then `render()` for more combinations."""
     ctx.locale = locale
     ctx.locale_forced = True
     ctx.no_auto_unlock = True
-    index = min(range(len(SCALES)), key=lambda i: abs(SCALES[i] - scale))
-    ctx.scale_index = index
-    tour = Tour(ctx, out, passphrase)
+    ctx.scale_index = scale_index_for(scale, text_size)
+    tour = Tour(ctx, out, passphrase, size=size, save_png=save_png)
     tour.window.apply_theme()
     tour.window.retranslate()
+    return tour
+
+
+def run_tour(ctx: UiContext, out: Path, passphrase: str, *, locale: str, scale: float | None = None,
+             text_size: str | None = None, size: tuple[int, int] = SIZE) -> Path:
+    tour = start_tour(ctx, out, passphrase, locale=locale, scale=scale, text_size=text_size, size=size)
     try:
         return tour.run()
     finally:
-        tour.window.shutdown()
-        tour.window.close()
-        tour.window.deleteLater()
+        tour.close()

@@ -5,15 +5,15 @@ theme. Every control gets an accessible name here, so screens cannot forget one.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import qtawesome as qta
 from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtGui import QIcon, QMouseEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QSizePolicy,
@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 
 from ui.theme import Palette
 
-ICON_PX = {"bar": 36, "primary": 40, "option": 56, "tile": 96, "urgent": 110, "huge": 72, "": 36, "key": 36}
+_ICONS: weakref.WeakKeyDictionary[QLabel, QIcon] = weakref.WeakKeyDictionary()
+ICON_PX = {"bar": 32, "primary": 40, "option": 56, "tile": 96, "urgent": 110, "huge": 72, "": 36, "key": 36}
 
 
 def prop(obj: QObject, name: str) -> Any:
@@ -111,7 +112,14 @@ def apply_icons(root: QWidget, palette: Palette, scale: float) -> None:
             widget.setIconSize(QSize(size, size))
         elif isinstance(widget, QLabel):
             size = round(int(prop(widget, "icon_px") or 64) * scale)
-            widget.setPixmap(qta.icon(str(name), color=color).pixmap(size, size))
+            icon = qta.icon(str(name), color=color)
+            widget.setPixmap(icon.pixmap(size, size))
+            widget.setProperty("icon_full_px", size)
+            _ICONS[widget] = icon  # kept so a tile can redraw it smaller when space is short
+            tile = widget.parentWidget()
+            if isinstance(tile, TileButton):
+                tile._icon_px = -1
+                tile.fit_icon()
 
 
 class TileButton(QPushButton):
@@ -128,6 +136,8 @@ class TileButton(QPushButton):
         layout.setSpacing(10)
         self.icon_widget = icon_label(icon, color, ICON_PX.get(role, 96))
         self.icon_widget.setProperty("role", role)
+        self.icon_widget.setMinimumSize(1, 1)  # the icon shrinks to leave the label room (fit_icon)
+        self._icon_px = -1
         self.text_label = label(text, "urgent" if role == "urgent" else "tile", align=Qt.AlignmentFlag.AlignCenter)
         self.text_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         layout.addStretch(1)
@@ -140,37 +150,69 @@ class TileButton(QPushButton):
             layout.addWidget(self.subtitle)
         layout.addStretch(1)
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_icon()
+
+    def fit_icon(self) -> None:
+        """Draw the icon as large as the tile allows (its full size at most), so the label always fits."""
+        icon = _ICONS.get(self.icon_widget)
+        full = prop(self.icon_widget, "icon_full_px")
+        layout = self.layout()
+        if icon is None or not full or layout is None:
+            return
+        margins = layout.contentsMargins()
+        words = self.text_label.heightForWidth(self.width() - margins.left() - margins.right())
+        extra = 0
+        subtitle = getattr(self, "subtitle", None)
+        if subtitle is not None:
+            extra = subtitle.heightForWidth(self.width() - margins.left() - margins.right()) + layout.spacing()
+        room = self.height() - margins.top() - margins.bottom() - words - layout.spacing() - extra
+        size = max(0, min(int(full), room))
+        if size != self._icon_px:
+            self._icon_px = size
+            self.icon_widget.setPixmap(icon.pixmap(size, size) if size >= 24 else QPixmap())
 
 class Keypad(QWidget):
-    """Digits in a phone layout, an optional X key, 删除 and 清空. Emits `key` ("0"–"9", "X", "DEL", "CLEAR")."""
+    """Digits in a phone layout, an optional X key, 删除 and 清空. Emits `key` ("0"–"9", "X", "DEL", "CLEAR").
+
+    With X (ID numbers) the keys fill four rows: 删除 and 清空 stand tall in a fourth column and 0 is
+    twice as wide, so the pad needs no fifth row on a short screen. Keys share the space they get
+    and never shrink below the stylesheet's key height (≥ 64 px)."""
 
     key = Signal(str)
 
     def __init__(self, words: dict[str, str], *, with_x: bool, key_size: QSize | None = None) -> None:
-        key_size = key_size or QSize(150, 100)
         super().__init__()
         grid = QGridLayout(self)
-        grid.setSpacing(16)
+        grid.setSpacing(14)
         grid.setContentsMargins(0, 0, 0, 0)
-        rows: Sequence[Sequence[str]] = (("1", "2", "3"), ("4", "5", "6"), ("7", "8", "9"),
-                                         ("X" if with_x else "CLEAR", "0", "DEL"))
         self.buttons: dict[str, QPushButton] = {}
-        for r, row in enumerate(rows):
-            for c, key in enumerate(row):
-                text = {"DEL": words["del"], "CLEAR": words["clear"]}.get(key, key)
-                icon = {"DEL": "fa5s.backspace", "CLEAR": "fa5s.eraser"}.get(key, "")
-                name = words.get(f"name_{key}", text)
-                widget = button(text, icon, "key", name=name)
-                widget.setMinimumWidth(key_size.width())
-                widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-                widget.clicked.connect(lambda _c=False, k=key: self.key.emit(k))
-                grid.addWidget(widget, r, c)
-                self.buttons[key] = widget
+        # (key, row, column, row span, column span)
+        cells: Sequence[tuple[str, int, int, int, int]]
         if with_x:
-            clear = button(words["clear"], "fa5s.eraser", "key", name=words["clear"])
-            clear.clicked.connect(lambda _c=False: self.key.emit("CLEAR"))
-            grid.addWidget(clear, 4, 0, 1, 3)
-            self.buttons["CLEAR"] = clear
+            cells = (("1", 0, 0, 1, 1), ("2", 0, 1, 1, 1), ("3", 0, 2, 1, 1), ("DEL", 0, 3, 2, 1),
+                     ("4", 1, 0, 1, 1), ("5", 1, 1, 1, 1), ("6", 1, 2, 1, 1),
+                     ("7", 2, 0, 1, 1), ("8", 2, 1, 1, 1), ("9", 2, 2, 1, 1), ("CLEAR", 2, 3, 2, 1),
+                     ("X", 3, 0, 1, 1), ("0", 3, 1, 1, 2))
+        else:
+            cells = tuple((k, r, c, 1, 1) for r, row in enumerate((("1", "2", "3"), ("4", "5", "6"), ("7", "8", "9"),
+                                                                  ("CLEAR", "0", "DEL"))) for c, k in enumerate(row))
+        for key, r, c, rows, columns in cells:
+            text = {"DEL": words["del"], "CLEAR": words["clear"]}.get(key, key)
+            icon = {"DEL": "fa5s.backspace", "CLEAR": "fa5s.eraser"}.get(key, "")
+            name = words.get(f"name_{key}", text)
+            widget = button(text, icon, "key", name=name)
+            if icon:
+                widget.setProperty("word", True)  # 删除 / 清空: a word, in button size, not a digit
+            if key_size is not None:
+                widget.setMinimumWidth(key_size.width())
+            widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+            widget.clicked.connect(lambda _c=False, k=key: self.key.emit(k))
+            grid.addWidget(widget, r, c, rows, columns)
+            self.buttons[key] = widget
+        for column in range(grid.columnCount()):  # 删除 / 清空 are words: their column is wider
+            grid.setColumnStretch(column, 4 if with_x and column == 3 else 3)
 
 
 class LongPressLabel(QLabel):
@@ -192,14 +234,6 @@ class LongPressLabel(QLabel):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self._timer.stop()
         super().mouseReleaseEvent(event)
-
-
-def hbox(*widgets: QWidget, spacing: int = 16, stretch_first: bool = False) -> QHBoxLayout:
-    layout = QHBoxLayout()
-    layout.setSpacing(spacing)
-    for index, widget in enumerate(widgets):
-        layout.addWidget(widget, 1 if (stretch_first and index == 0) else 0)
-    return layout
 
 
 def scrolling(content: QWidget) -> QWidget:

@@ -1,17 +1,27 @@
 """IntentMatcher: recognised text (every Vosk alternative) → an intent, a confidence, and whether to ask.
 
-Exact or synonym phrases score 1; otherwise fuzzy similarity over locale tokens (pinyin with
-dialect folding for Chinese, jamo for Korean, words for English). The best intent acts when it is
-confident and clearly ahead of the runner-up; when the margin is small or the score middling the
-kiosk asks "您是要办理……吗？"; below the floor nothing happens.
+Two kinds of evidence, combined in `match`:
+
+- phrases: the screen's catalogue phrases; exact or synonym phrases score 1, otherwise fuzzy
+  similarity over locale tokens (pinyin with dialect folding for Chinese, jamo for Korean, words for
+  English). Good for short commands ("返回", "是的") and option names.
+- concepts (voice/concepts.py): weighted concept words with synonyms and colloquial variants from
+  assets/catalogue/concepts/, so "门口的下水道又堵了" reaches 反映问题 without being a listed phrase.
+
+Safety first: anything that sounds like a call for help reaches `help_call` — acting at once, or
+asking once when another intent competes or the words were negated. Otherwise the best intent acts
+when it is confident and clearly ahead of the runner-up; when the margin is small or the score
+middling the kiosk asks "您是要办理……吗？"; below the floor nothing happens (a lone greeting gets a
+spoken hint instead, `IntentResult.hint == "greeting"`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from voice.concepts import HELP, ConceptScorer, ConceptScores, concept_table
 from voice.similarity import phrase_score
 from voice.textnorm import tokens
 
@@ -20,6 +30,14 @@ FLOOR = 0.62
 NESTED_PENALTY = 0.7  # 是的 inside 不是的 is not evidence for yes
 MARGIN = 0.12
 ALTERNATIVE_WEIGHT = 0.92  # a lower-ranked Vosk alternative counts a little less than the best
+# concept evidence (sums of concept weights, see assets/catalogue/concepts/)
+CONCEPT_ACT = 1.0  # enough to act …
+CONCEPT_MARGIN = 0.5  # … when this far ahead of any other intent
+CONCEPT_FLOOR = 0.6  # enough to ask
+COMPETES = 0.8  # another intent this strong competes with a call for help: ask once
+HELP_FLOOR = 0.5  # the least help evidence that is never ignored
+SHORT_UTTERANCE = 6  # characters: a command; longer speech needs concept words to be asked about
+LONG_UTTERANCE = 16  # characters: longer speech (a radio, a chat) only ever asks, never acts
 
 
 @dataclass(frozen=True)
@@ -45,6 +63,7 @@ class IntentResult:
     confirm: bool
     alternatives: list[Scored] = field(default_factory=list)
     text: str = ""
+    hint: str = ""  # "greeting": nothing to do, but tell the resident what can be said
 
     @property
     def acts(self) -> bool:
@@ -57,6 +76,7 @@ class IntentResult:
             "confidence": round(self.confidence, 3),
             "confirm": self.confirm,
             "alternatives": [a.as_dict() for a in self.alternatives],
+            **({"hint": self.hint} if self.hint else {}),
         }
 
 
@@ -66,13 +86,17 @@ NOTHING = IntentResult(None, 0.0, False)
 class IntentMatcher:
     """Scores utterances against one screen's intent table in one locale."""
 
-    def __init__(self, table: Mapping[str, Sequence[str]], locale: str) -> None:
+    def __init__(
+        self, table: Mapping[str, Sequence[str]], locale: str, concepts: bool = True
+    ) -> None:
         self.locale = locale
         self._phrases = [
             (intent, phrase, tokens(phrase, locale))
             for intent, phrases in table.items()
             for phrase in phrases
         ]
+        # concepts only for the intents this screen offers (an option screen has its own words)
+        self._concepts = ConceptScorer(concept_table(locale), table.keys()) if concepts else None
 
     def _best_per_intent(self, text: str, weight: float) -> dict[str, Scored]:
         said = tokens(text, self.locale)
@@ -89,7 +113,93 @@ class IntentMatcher:
         return best
 
     def match(self, alternatives: Sequence[str]) -> IntentResult:
-        """`alternatives` best first (Vosk order); every one is scored."""
+        """`alternatives` best first (Vosk order); every one is scored, by phrases and by concepts."""
+        phrase = self.match_phrases(alternatives)
+        if self._concepts is None or not self._concepts.intents or not alternatives:
+            return phrase
+        return self._combine(phrase, alternatives)
+
+    def concept_scores(self, alternatives: Sequence[str]) -> ConceptScores:
+        """Concept scores over all alternatives (a lower-ranked one counts a little less)."""
+        assert self._concepts is not None
+        merged = ConceptScores()
+        for rank, text in enumerate(alternatives):
+            scored = self._concepts.score(text)
+            weight = 1.0 if rank == 0 else ALTERNATIVE_WEIGHT
+            if rank == 0:
+                merged.greeting, merged.length, merged.matches = scored.greeting, scored.length, scored.matches
+            merged.negated |= scored.negated
+            for intent, score in scored.scores.items():
+                merged.scores[intent] = max(merged.scores.get(intent, 0.0), score * weight)
+        return merged
+
+    def _combine(self, phrase: IntentResult, alternatives: Sequence[str]) -> IntentResult:
+        concepts = self.concept_scores(alternatives)
+        heard = alternatives[0]
+        ranked = concepts.ranked()
+        scored = [
+            Scored(i, s, heard, " ".join(m.word for m in concepts.matches if m.intent == i)) for i, s in ranked
+        ]
+        others = [(i, s) for i, s in ranked if i != HELP]
+        help_score = concepts.scores.get(HELP, 0.0)
+        if help_score >= HELP_FLOOR or HELP in concepts.negated or phrase.intent == HELP:
+            return self._help(phrase, concepts, others, scored, heard)
+        top, top_score = ranked[0] if ranked else (None, 0.0)
+        runner_up = others[1][1] if len(others) > 1 else 0.0
+        short = concepts.length <= LONG_UTTERANCE
+        if top is None and concepts.greeting:
+            return IntentResult(None, 0.0, False, phrase.alternatives, heard, hint="greeting")
+        if top is not None and top_score >= CONCEPT_ACT and top_score - runner_up >= CONCEPT_MARGIN:
+            # a phrase match elsewhere only counts against the concepts if it covers most of what was
+            # said ("没问题" inside "我身体没问题很好" is not a yes)
+            # …nor if it was only fuzzy (响一点 sounds like 慢一点; the concept word is exact)
+            agrees = (
+                phrase.intent in (None, top)
+                or not phrase.acts
+                or self._partial(phrase, heard)
+                or (phrase.alternatives[0].score < 1.0 if phrase.alternatives else True)
+            )
+            confidence = min(1.0, top_score / (CONCEPT_ACT + CONCEPT_MARGIN))
+            return IntentResult(top, round(confidence, 4), not (agrees and short), scored, heard)
+        if phrase.acts:
+            rival = top is not None and top != phrase.intent and top_score >= CONCEPT_FLOOR
+            return replace(phrase, confirm=rival or not short)
+        if top is not None and top_score >= CONCEPT_FLOOR:
+            return IntentResult(top, round(min(1.0, top_score / 2), 4), True, scored, heard)
+        if phrase.intent is None and concepts.greeting:
+            return replace(phrase, hint="greeting")
+        if phrase.intent is not None and concepts.length > SHORT_UTTERANCE and not concepts.scores:
+            # a fuzzy phrase somewhere in a sentence that names no concept at all: chat, not a request
+            return IntentResult(None, phrase.confidence, False, phrase.alternatives, heard)
+        return phrase
+
+    def _partial(self, phrase: IntentResult, heard: str) -> bool:
+        """True when the phrase that matched covers less than 60 % of the utterance."""
+        said = tokens(heard, self.locale)
+        matched = tokens(phrase.alternatives[0].phrase, self.locale) if phrase.alternatives else ()
+        return bool(said) and len(matched) < 0.6 * len(said)
+
+    def _help(
+        self,
+        phrase: IntentResult,
+        concepts: ConceptScores,
+        others: list[tuple[str, float]],
+        scored: list[Scored],
+        heard: str,
+    ) -> IntentResult:
+        """A call for help reaches help_call: at once, or with one question when another intent
+        competes or the help words were negated ("我没有摔倒")."""
+        rival = any(score >= COMPETES for _, score in others) or (
+            phrase.acts and phrase.intent not in (None, HELP)
+        )
+        negated = HELP in concepts.negated and concepts.scores.get(HELP, 0.0) < HELP_FLOOR
+        confidence = max(concepts.scores.get(HELP, 0.0), phrase.confidence if phrase.intent == HELP else 0.0)
+        if not any(s.intent == HELP for s in scored):
+            scored = [Scored(HELP, confidence, heard, ""), *scored]
+        return IntentResult(HELP, round(min(1.0, confidence), 4), rival or negated, scored, heard)
+
+    def match_phrases(self, alternatives: Sequence[str]) -> IntentResult:
+        """Phrase evidence only: the screen's catalogue phrases, exactly or fuzzily."""
         best: dict[str, Scored] = {}
         for rank, text in enumerate(alternatives):
             for intent, scored in self._best_per_intent(

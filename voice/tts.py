@@ -83,14 +83,58 @@ class HalfDuplexGate:
         return is_open
 
 
+SCRATCH_PREFIX = "yizhan-tts-"
+# A scratch folder named without a process id (older versions) is stale once this old.
+_UNNAMED_STALE_S = 3600
+
+
+def _scratch_base() -> Path | None:
+    shm = Path("/dev/shm")
+    return shm if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_scratch(base: Path) -> list[Path]:
+    """Remove this user's scratch folders left by a kiosk that crashed (its process is gone), so
+    spoken personal text does not outlive a crash. Folders of running processes are left alone."""
+    removed: list[Path] = []
+    uid = os.getuid()
+    for folder in base.glob(f"{SCRATCH_PREFIX}*"):
+        try:
+            info = folder.lstat()
+        except FileNotFoundError:
+            continue
+        if info.st_uid != uid or not folder.is_dir() or folder.is_symlink():
+            continue
+        pid_text = folder.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        if pid_text.isdigit():
+            stale = not _alive(int(pid_text))
+        else:
+            stale = time.time() - info.st_mtime > _UNNAMED_STALE_S
+        if stale:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
 def _scratch_dir() -> Path:
     """A private (0700) folder for one-off renderings, on /dev/shm when it exists so they never reach
-    a disk at all."""
+    a disk at all. Its name carries our process id, so a later start can tell a crashed kiosk's
+    leftovers (removed first) from another running process's folder."""
     import tempfile
 
-    shm = Path("/dev/shm")
-    base = str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
-    return Path(tempfile.mkdtemp(prefix="yizhan-tts-", dir=base))
+    base = _scratch_base()
+    remove_stale_scratch(base or Path(tempfile.gettempdir()))
+    return Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=None if base is None else str(base)))
 
 
 class PromptCache:

@@ -83,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out")
     parser.add_argument("text", nargs="?", help="the text; read from standard input when omitted")
     args = parser.parse_args(argv)
+    # Everything this process (and the espeak-ng it may start) writes is for this user only: a
+    # one-off rendering can name a resident. Safe here: this short process has one thread.
+    os.umask(0o077)
     text = args.text if args.text is not None else sys.stdin.buffer.read().decode("utf-8")
     render(text, args.voice, args.rate, args.volume, args.out)
     return 0

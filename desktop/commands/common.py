@@ -13,21 +13,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from platformdirs import user_data_dir
-
 from desktop.errors import UserFacingError
+from desktop.paths import data_dir as default_data_dir
 
 ENV_PASSPHRASE = "YIZHAN_PASSPHRASE"
+ENV_ADMIN_PIN = "YIZHAN_ADMIN_PIN"
+ENV_STAFF_PIN = "YIZHAN_STAFF_PIN"
 
 
-def default_data_dir() -> Path:
-    return Path(os.environ.get("YIZHAN_DATA_DIR") or user_data_dir("yizhan", appauthor=False))
-
-
-def add_data_dir(parser: argparse.ArgumentParser, *, required: bool = False) -> None:
+def add_data_dir(parser: argparse.ArgumentParser) -> None:
+    """--data-dir, defaulting to the one folder `yizhan run` uses too (desktop/paths.py)."""
     parser.add_argument(
-        "--data-dir", type=Path, required=required, default=None if required else default_data_dir(),
-        help="station data folder (default: %(default)s)",
+        "--data-dir", type=Path, default=default_data_dir(),
+        help="station data folder (default: $YIZHAN_DATA_DIR or %(default)s)",
     )
 
 
@@ -44,6 +42,26 @@ def passphrase(prompt: str = "Station passphrase: ", env: str = ENV_PASSPHRASE, 
     return value
 
 
+def pin(prompt: str, env: str) -> str:
+    """A PIN from the environment or typed twice at a prompt (never on the command line)."""
+    value = os.environ.get(env)
+    if value:
+        return value.strip()
+    try:
+        value = getpass.getpass(prompt).strip()
+        if getpass.getpass("Again: ").strip() != value:
+            raise UserFacingError("the two PINs differ; nothing was changed")
+    except EOFError:
+        raise UserFacingError(f"no PIN: set {env} or run in a terminal") from None
+    return value
+
+
+def kind_message(exc: Any, locale: str = "zh_CN") -> str:
+    """A ValidationError's message in the station's language, with the English beside it."""
+    zh, en = exc.message(locale), exc.message("en")
+    return zh if zh == en else f"{zh} ({en})"
+
+
 def _disk_full(exc: BaseException) -> bool:
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return True
@@ -57,23 +75,31 @@ def station_errors() -> Iterator[None]:
     """Turn the core's exceptions into one clear line each (the transaction already rolled back)."""
     from sqlalchemy.exc import DBAPIError
 
+    from models.backup import BackupError
     from models.crypto import IntegrityError
     from models.keyfile import KeyFileError, WrongPassphrase
     from models.station import StationError
+    from models.validation import ValidationError
 
     try:
         yield
     except WrongPassphrase:
         raise UserFacingError("wrong passphrase — the station stays locked (this attempt is recorded)", 3) from None
-    except (KeyFileError, StationError) as exc:
+    except (KeyFileError, StationError, BackupError) as exc:
         raise UserFacingError(str(exc)) from None
+    except ValidationError as exc:
+        raise UserFacingError(kind_message(exc)) from None
     except IntegrityError as exc:
         raise UserFacingError(f"stored data failed its integrity check: {exc}", 4) from None
     except (DBAPIError, sqlite3.Error, OSError) as exc:
         if _disk_full(exc):
             raise UserFacingError("the disk is full or cannot be written — nothing was saved; free some space and try again", 5) from None
-        if isinstance(exc, DBAPIError) and "file is not a database" in str(exc.orig):
-            raise UserFacingError("the station database is damaged (not a database file)", 4) from None
+        text = str(getattr(exc, "orig", exc))
+        if "file is not a database" in text or "malformed" in text:
+            raise UserFacingError(
+                f"the station database is damaged ({text.splitlines()[0]}); restore the newest copy made by "
+                "`yizhan backup` with `yizhan restore --from FILE`", 4,
+            ) from None
         raise
 
 

@@ -8,26 +8,36 @@ web.py; the database work is in server/services/console_*.py and resident_index.
 
 from __future__ import annotations
 
+import logging
+import threading
 from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.api.errors import error_response, validation_response
 from server.console.auth import CsrfRefused, Forbidden, LoginRequired
+from server.console.errors import error_page
 from server.console.settings import ConsoleSettings
+from server.services import topics
+from server.services.errors import HubError
 
 STATIC_DIR = Path(__file__).parent / "static"
+log = logging.getLogger("yizhan.hub")
 
 
 def install(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
     from server.console.routes import ROUTERS
-    from server.console.web import render
-
     app.state.console = settings or ConsoleSettings.from_env()
+    # jieba loads its dictionary in a second or two; do it now, off the request path, so the first
+    # push (which segments descriptions into topics) does not wait for it.
+    threading.Thread(target=topics.warm_up, name="jieba-warm-up", daemon=True).start()
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/console/static", StaticFiles(directory=str(STATIC_DIR)), name="console-static")
@@ -41,15 +51,46 @@ def install(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
-        return render(request, None, "error.html", status_code=403, code=403, what=exc.what)
+        return await error_page(request, 403, exc.what)
 
     @app.exception_handler(CsrfRefused)
     async def _csrf(request: Request, _exc: CsrfRefused) -> Response:
-        return render(request, None, "error.html", status_code=403, code=403, what="csrf")
+        return await error_page(request, 403, "csrf")
+
+    # Console pages answer errors as HTML in the viewer's language, with the menu when logged in;
+    # the sync API keeps its JSON error model (server/api/errors.py).
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if not _is_console(request):
+            return error_response(exc.status_code, f"http_{exc.status_code}", str(exc.detail))
+        return await error_page(request, exc.status_code, "page", headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if not _is_console(request):
+            return validation_response(exc)  # the sync API's rule (server/api/errors.py)
+        return await error_page(request, 404, "page")
+
+    @app.exception_handler(HubError)
+    async def _hub_error(request: Request, exc: HubError) -> Response:
+        if not _is_console(request):
+            return error_response(exc.status, exc.code, exc.message)
+        return await error_page(request, exc.status if 400 <= exc.status < 600 else 400, "page")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error", exc_info=exc)  # never echo internals: the log has them
+        if not _is_console(request):
+            return error_response(500, "internal_error", "the hub failed to handle this request")
+        return await error_page(request, 500, "page")
 
     # Pure ASGI and a no-op outside /console: the sync API pays nothing for it. Server-Timing
     # is stamped on every response by server/main.py.
     app.add_middleware(_ConsoleHeadersMiddleware)
+
+
+def _is_console(request: Request) -> bool:
+    return request.url.path == "/console" or request.url.path.startswith("/console/")
 
 
 class _ConsoleHeadersMiddleware:

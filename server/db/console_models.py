@@ -3,12 +3,14 @@
 - `console_sessions`: logged-in browsers. The cookie carries a random token; only its SHA-256 is
   stored, so a database dump cannot be replayed as a login. Each row holds its CSRF token.
 - `console_audit`: who saw which personal data, and what they changed (append-only).
-- `staff_stations`: which stations a `staff` user is responsible for (none = all).
+- `staff_stations`: which stations a `staff` user is responsible for; a staff user with none
+  sees no station at all (fail closed). Supervisors and admins see every station.
 - `hub_residents`, `resident_checkins`, `request_facts`: an index the console builds from pushed
   payloads (the hub learns residents only from what stations push). Names and contacts stay
   encrypted (`data_enc`); plain columns are what the check-in page and statistics filter on.
 - `checkin_visits`: the "visited" action on a missing daily check-in.
-- `console_state`: small key/value facts such as the index watermark.
+- `request_topics`: topic words per request (services/topics.py), written at push time.
+- `console_state`: small key/value facts such as per-station warning thresholds.
 """
 
 from __future__ import annotations
@@ -56,7 +58,10 @@ class StaffStation(Base):
 
 class HubResident(Base):
     __tablename__ = "hub_residents"
-    __table_args__ = (Index("ix_hub_residents_alone", "station_id", "living_alone"),)
+    __table_args__ = (
+        Index("ix_hub_residents_alone", "station_id", "living_alone"),
+        Index("ix_hub_residents_checkin", "living_alone", "last_checkin_at"),
+    )
 
     station_id: Mapped[str] = mapped_column(ForeignKey("stations.id"), primary_key=True)
     resident_key: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -64,6 +69,7 @@ class HubResident(Base):
     data_enc: Mapped[bytes] = mapped_column(LargeBinary)  # name, phone, address, emergency contact
     seen_at: Mapped[datetime] = mapped_column(Stamp)  # station time of the snapshot kept
     last_checkin_at: Mapped[datetime | None] = mapped_column(Stamp)
+    unwell_at: Mapped[datetime | None] = mapped_column(Stamp)  # last check-in that said "我不太好"
 
 
 class ResidentCheckin(Base):
@@ -98,6 +104,24 @@ class CheckinVisit(Base):
     visited_by: Mapped[str] = mapped_column(String(64))
     visited_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
     note_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # visited | phoned | hospital | away | other
+
+
+class RequestTopic(Base):
+    """One topic word found in a request (description, voice transcript or category), written at push
+    time so the topics page is a GROUP BY, never a decryption."""
+
+    __tablename__ = "request_topics"
+    __table_args__ = (
+        Index("ix_request_topics_received", "received_at"),
+        Index("ix_request_topics_topic", "topic", "received_at"),
+    )
+
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), primary_key=True)
+    word: Mapped[str] = mapped_column(String(32), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(32))
+    station_id: Mapped[str] = mapped_column(String(36))
+    received_at: Mapped[datetime] = mapped_column(Stamp)
 
 
 class ConsoleState(Base):

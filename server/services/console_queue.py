@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from server.db.models import HelpCallAck, ServiceRequest, Station
+from server.services import topics
 
 OPEN = ("new", "received", "in_progress")
 CLOSED = ("done", "rejected")
@@ -32,6 +33,7 @@ class QueueFilter:
     age: str | None = None  # key of AGES
     overdue: bool = False
     page: int = 1
+    topic: str | None = None  # a topic of services/topics.py (the topics page links here)
     scope: Sequence[str] | None = None  # station ids the viewer may see; None = every station
 
 
@@ -49,7 +51,8 @@ class QueueRow:
     service: str
     receipt_code: str
     status: str
-    received_at: datetime
+    received_at: datetime  # the hub's receipt time
+    created_at: datetime  # the station's submission time (station clock; may be days earlier offline)
     department: str | None
     overdue: bool
     acked: bool = False
@@ -76,6 +79,8 @@ def _conditions(f: QueueFilter, deadlines: Deadlines, now: datetime) -> list[Col
         where.append(ServiceRequest.station_id == f.station)
     if f.service:
         where.append(ServiceRequest.service == f.service)
+    if f.topic:
+        where.append(ServiceRequest.id.in_(topics.request_ids(f.topic)))
     if f.status == "open" or f.overdue:
         where.append(ServiceRequest.status.in_(OPEN))
     elif f.status == "closed":
@@ -110,6 +115,7 @@ def _columns() -> Any:
         ServiceRequest.receipt_code,
         ServiceRequest.status,
         ServiceRequest.received_at,
+        ServiceRequest.station_created_at,
         ServiceRequest.department,
     )
 
@@ -129,6 +135,7 @@ def _row(raw: Any, names: dict[str, str], deadlines: Deadlines, now: datetime, a
         receipt_code=raw.receipt_code,
         status=raw.status,
         received_at=received,
+        created_at=_aware(raw.station_created_at),
         department=raw.department,
         overdue=raw.status in OPEN and now - received > limit,
         acked=acked,

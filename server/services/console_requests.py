@@ -109,7 +109,10 @@ def load_view(session: Session, keys: HubKeys, request_id: str, *, with_identity
     notes = voice_note_hashes(fields)  # voice notes are attachments too, played on the page, not shown as photos
     photos = [
         Photo(a.sha256, a.size, a.complete)
-        for a in session.scalars(select(Attachment).where(Attachment.record_id == req.id))
+        # Only the record's own station can attach photos to it (issue 10 §3).
+        for a in session.scalars(
+            select(Attachment).where(Attachment.record_id == req.id, Attachment.station_id == req.station_id)
+        )
         if a.sha256 not in notes
     ]
     ack = session.scalars(select(HelpCallAck).where(HelpCallAck.request_id == req.id)).first()

@@ -2,36 +2,30 @@
 
 - requests per service and per station per week (the hub's local weeks, Monday first);
 - median time from arrival to first response (leaving 新) and to close (办结/退回), per service;
-- the most frequent problem categories, and words in problem descriptions: CJK character bigrams
-  (no segmenter is installed on a closed network; bigrams catch 路灯, 漏水, 垃圾 well enough)
-  minus bigrams made of function characters;
+- the most frequent problem categories, and the topics of the period (services/topics.py: jieba
+  words grouped into topics at push time, so this page decrypts nothing);
 - daily check-in rates of living-alone residents (see resident_index.checkin_rates).
 Each table also goes out as CSV.
 """
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from server.core.keys import HubKeys
 from server.db.console_models import RequestFacts
 from server.db.models import RequestHistory, ServiceRequest, Station
+from server.services import topics
 from server.services.console_queue import WORK_KINDS
-from server.services.records import payload_aad
-
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
-_LATIN = re.compile(r"[A-Za-z]{3,}")
-_STOP = set("的了是在我你他她它们这那有和也都就不很吗呢吧啊呀个一上下来去说要会到着把被给让为与及或但而还又再没么什怎样家里")
-WORD_SAMPLE = 5000
 
 
 @dataclass
@@ -41,7 +35,7 @@ class Stats:
     by_station: dict[str, list[int]] = field(default_factory=dict)
     response_hours: dict[str, tuple[float | None, float | None, int]] = field(default_factory=dict)
     categories: list[tuple[str, int]] = field(default_factory=list)
-    words: list[tuple[str, int]] = field(default_factory=list)
+    words: list[tuple[str, int]] = field(default_factory=list)  # (topic, requests) best first
 
 
 def _aware(at: datetime) -> datetime:
@@ -53,6 +47,12 @@ def week_start(at: datetime, tz: ZoneInfo) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def week_index(column: Any, mondays: Sequence[date], tz: ZoneInfo) -> Any:
+    """A SQL expression: which of `mondays`' weeks (0 = oldest) a timestamp falls in, else NULL."""
+    starts = [datetime.combine(d, datetime.min.time(), tz).astimezone(UTC) for d in mondays]
+    return case(*((column >= start, i) for i, start in reversed(list(enumerate(starts)))), else_=None)
+
+
 def compute(
     session: Session, keys: HubKeys, tz: ZoneInfo, *, weeks: int = 8, scope: Sequence[str] | None = None,
     now: datetime | None = None,
@@ -62,26 +62,29 @@ def compute(
     mondays = [this_week - timedelta(weeks=i) for i in range(weeks - 1, -1, -1)]
     since = datetime.combine(mondays[0], datetime.min.time(), tz).astimezone(UTC)
     out = Stats(weeks=mondays)
-    index = {d: i for i, d in enumerate(mondays)}
     names = dict(session.execute(select(Station.id, Station.name)).all())
     where = [ServiceRequest.kind.in_(WORK_KINDS), ServiceRequest.received_at >= since]
     if scope is not None:
         where.append(ServiceRequest.station_id.in_(list(scope)))
-    for service, station_id, at in session.execute(
-        select(ServiceRequest.service, ServiceRequest.station_id, ServiceRequest.received_at).where(*where)
+    # Counted in the database, one row per (week, service, station): the page never walks requests.
+    week = week_index(ServiceRequest.received_at, mondays, tz)
+    for i, service, station_id, n in session.execute(
+        select(week, ServiceRequest.service, ServiceRequest.station_id, func.count())
+        .where(*where).group_by(week, ServiceRequest.service, ServiceRequest.station_id)
     ):
-        i = index.get(week_start(at, tz))
         if i is None:
             continue
-        out.by_service.setdefault(service, [0] * weeks)[i] += 1
-        out.by_station.setdefault(names.get(station_id, station_id), [0] * weeks)[i] += 1
-    out.response_hours = _response_times(session, where)
+        out.by_service.setdefault(service, [0] * weeks)[int(i)] += int(n)
+        station = out.by_station.setdefault(names.get(station_id, station_id), [0] * weeks)
+        station[int(i)] += int(n)
+    out.response_hours = response_times(session, where)
     out.categories = _categories(session, where)
-    out.words = top_words(_descriptions(session, keys, where))
+    out.words = sorted(topics.count_by_topic(session, since, now + timedelta(seconds=1), scope).items(),
+                       key=lambda kv: (-kv[1], kv[0]))[:20]
     return out
 
 
-def _response_times(session: Session, where: list) -> dict[str, tuple[float | None, float | None, int]]:  # type: ignore[type-arg]
+def response_times(session: Session, where: list) -> dict[str, tuple[float | None, float | None, int]]:  # type: ignore[type-arg]
     first = (
         select(RequestHistory.request_id, func.min(RequestHistory.at).label("at"))
         .where(RequestHistory.from_status == "new")
@@ -94,6 +97,8 @@ def _response_times(session: Session, where: list) -> dict[str, tuple[float | No
         .group_by(RequestHistory.request_id)
         .subquery()
     )
+    if session.get_bind().dialect.name == "postgresql":
+        return _response_times_pg(session, where, first, closed)
     rows = session.execute(
         select(ServiceRequest.service, ServiceRequest.received_at, first.c.at, closed.c.at)
         .outerjoin(first, first.c.request_id == ServiceRequest.id)
@@ -121,6 +126,33 @@ def _response_times(session: Session, where: list) -> dict[str, tuple[float | No
     }
 
 
+def _response_times_pg(session: Session, where: list, first: Any, closed: Any) -> dict[str, tuple[float | None, float | None, int]]:  # type: ignore[type-arg]
+    """The same medians computed by PostgreSQL (percentile_cont), per service and overall."""
+    def hours(at: Any) -> Any:
+        # GREATEST skips NULLs (it would turn "not yet answered" into 0 h): keep NULL as NULL.
+        return case((at.is_(None), None),
+                    else_=func.greatest(func.extract("epoch", at - ServiceRequest.received_at) / 3600.0, 0.0))
+
+    def median(at: Any) -> Any:
+        return func.percentile_cont(0.5).within_group(hours(at))
+
+    base = (
+        select(func.count(), median(first.c.at), median(closed.c.at))
+        .select_from(ServiceRequest)
+        .outerjoin(first, first.c.request_id == ServiceRequest.id)
+        .outerjoin(closed, closed.c.request_id == ServiceRequest.id)
+        .where(*where)
+    )
+    out: dict[str, tuple[float | None, float | None, int]] = {}
+    for service, n, a, b in session.execute(base.add_columns(ServiceRequest.service).group_by(ServiceRequest.service)
+                                            .with_only_columns(ServiceRequest.service, *base.selected_columns)):
+        out[str(service)] = (None if a is None else float(a), None if b is None else float(b), int(n))
+    n, a, b = session.execute(base).one()
+    if n:
+        out["*"] = (None if a is None else float(a), None if b is None else float(b), int(n))
+    return out
+
+
 def _categories(session: Session, where: list) -> list[tuple[str, int]]:  # type: ignore[type-arg]
     rows = session.execute(
         select(RequestFacts.category, func.count())
@@ -130,37 +162,6 @@ def _categories(session: Session, where: list) -> list[tuple[str, int]]:  # type
         .order_by(func.count().desc())
     ).all()
     return [(str(c), int(n)) for c, n in rows]
-
-
-def _descriptions(session: Session, keys: HubKeys, where: list) -> list[str]:  # type: ignore[type-arg]
-    rows = session.execute(
-        select(ServiceRequest.id, ServiceRequest.payload_enc)
-        .where(*where, ServiceRequest.service == "problem_report")
-        .order_by(ServiceRequest.received_at.desc())
-        .limit(WORD_SAMPLE)
-    ).all()
-    texts = []
-    for rid, blob in rows:
-        payload = keys.decrypt_json(blob, payload_aad(rid))
-        fields = payload.get("fields") if isinstance(payload, dict) else None
-        if isinstance(fields, dict) and isinstance(fields.get("description"), str):
-            texts.append(fields["description"])
-    return texts
-
-
-def top_words(texts: Sequence[str], n: int = 20) -> list[tuple[str, int]]:
-    """Most frequent CJK bigrams (counted once per text) and Latin words."""
-    counts: Counter[str] = Counter()
-    for text in texts:
-        found: set[str] = set()
-        for run in _CJK_RUN.findall(text):
-            for i in range(len(run) - 1):
-                pair = run[i : i + 2]
-                if pair[0] not in _STOP and pair[1] not in _STOP:
-                    found.add(pair)
-        found.update(w.lower() for w in _LATIN.findall(text))
-        counts.update(found)
-    return [(w, c) for w, c in counts.most_common(n) if c > 1 or len(texts) < 5]
 
 
 def checkin_days(now: datetime, tz: ZoneInfo, n: int = 14) -> list[date]:

@@ -1,36 +1,39 @@
 """What the console knows about residents, built from the payloads stations pushed.
 
 The hub has no resident register: a resident exists here because a station sent a request with a
-`resident` snapshot (name, id_number, phone, address, living_alone, emergency_contact). `refresh`
-reads requests received since a watermark (minus an overlap, since a push transaction may commit
-a little after the time it stamped) and keeps, per station and resident, the newest snapshot
-(encrypted), the daily check-in days, and each request's non-personal facts (problem category,
-booked slot). Re-reading a request is harmless, so the overlap never double-counts.
+`resident` snapshot (name, id_number, phone, address, living_alone, emergency_contact).
+`index_pushed` runs inside the push transaction (called from services/records.py) with the payloads
+the push just opened, so no page ever decrypts requests or writes to build it: per station and
+resident the newest snapshot (encrypted), the latest check-in and "我不太好" check-in
+(`fields.feeling == "unwell"`), the check-in days, each request's non-personal facts (problem
+category, booked slot) and its topic words (services/topics.py). Indexing a request twice is
+harmless (`backfill` re-reads everything for records older than this index).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import ColumnElement, Connection, Table, and_, case, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from server.core.db import is_postgres
 from server.core.keys import HubKeys
-from server.db.console_models import CheckinVisit, ConsoleState, HubResident, RequestFacts, ResidentCheckin
+from server.db.console_models import CheckinVisit, HubResident, RequestFacts, RequestTopic, ResidentCheckin
 from server.db.models import ServiceRequest, Station
-from server.services.records import payload_aad
+from server.services import topics
 
-WATERMARK = "resident_index_watermark"
-OVERLAP = timedelta(minutes=10)
 BATCH = 2000
-_INDEX_LOCK = 0x59495A49  # "YIZI": one indexer at a time across hub processes
+log = logging.getLogger(__name__)
+UNWELL = ("unwell", "not_well", "bad")  # a daily check-in's `feeling` that means "我不太好"
 _PERSON_KEYS = ("name", "id_number", "phone", "address", "emergency_contact")
 
 
@@ -60,129 +63,248 @@ def resident_key(keys: HubKeys, resident: dict[str, Any]) -> str | None:
     return None
 
 
-def _data_aad(station_id: str, key: str) -> str:
+def payload_aad(request_id: str) -> str:
+    return f"requests/payload/{request_id}"  # the same binding services/records.py encrypts with
+
+
+def data_aad(station_id: str, key: str) -> str:
     return f"hub_residents/data/{station_id}/{key}"
 
 
-def refresh(session: Session, keys: HubKeys, tz: ZoneInfo) -> int:
-    """Index requests received since the watermark; returns how many were read."""
-    if is_postgres(session):
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _INDEX_LOCK})
-    state = session.get(ConsoleState, WATERMARK)
-    mark = datetime.fromisoformat(state.value) if state else datetime(1970, 1, 1, tzinfo=UTC)
-    cursor: tuple[datetime, str] = (mark - OVERLAP, "")
-    seen = 0
-    while True:
-        rows = session.execute(
-            select(
-                ServiceRequest.id,
-                ServiceRequest.station_id,
-                ServiceRequest.kind,
-                ServiceRequest.payload_enc,
-                ServiceRequest.station_created_at,
-                ServiceRequest.received_at,
-            )
-            .where(
-                or_(
-                    ServiceRequest.received_at > cursor[0],
-                    and_(ServiceRequest.received_at == cursor[0], ServiceRequest.id > cursor[1]),
-                )
-            )
-            .order_by(ServiceRequest.received_at, ServiceRequest.id)
-            .limit(BATCH)
-        ).all()
-        if not rows:
-            break
-        _index_batch(session, keys, tz, rows)
-        seen += len(rows)
-        cursor = (_aware(rows[-1].received_at), rows[-1].id)
-        mark = max(mark, cursor[0])
-    if state is None:
-        session.add(ConsoleState(key=WATERMARK, value=mark.isoformat()))
-    else:
-        state.value = mark.isoformat()
-    return seen
+@dataclass(frozen=True)
+class Pushed:
+    """One stored request as the indexer needs it (the push hands in the payload it just opened)."""
+
+    id: str
+    station_id: str
+    kind: str
+    payload: dict[str, Any]
+    created_at: datetime  # station time
+    received_at: datetime  # hub time
 
 
-def _index_batch(session: Session, keys: HubKeys, tz: ZoneInfo, rows: Sequence[Any]) -> None:
-    known_facts = set(
-        session.scalars(select(RequestFacts.request_id).where(RequestFacts.request_id.in_([r.id for r in rows])))
-    )
-    residents: dict[tuple[str, str], HubResident] = {}
+def index_opened(conn: Connection, keys: HubKeys, station_id: str, opened: Sequence[Any]) -> None:
+    """The push hook: `opened` are services/records.py's freshly stored items (envelope, payload,
+    validated record); audit events (record None) are not requests and are skipped."""
+    now = datetime.now(UTC)
+    records = [
+        Pushed(str(o.envelope.id), station_id, o.envelope.kind.value, o.payload, _aware(o.record.created_at), now)
+        for o in opened if o.record is not None
+    ]
+    # A savepoint: an index that cannot be written must never fail the push (the records are
+    # stored and acknowledged; `yizhan-hub reindex` can index them later).
+    try:
+        with conn.begin_nested():
+            index_pushed(conn, keys, records)
+    except Exception:
+        log.exception("console index not updated for %d pushed record(s)", len(records))
+
+
+def office_tz() -> ZoneInfo:
+    """The office's time zone for check-in days (the console setting YIZHAN_CONSOLE_TZ)."""
+    return ZoneInfo(os.environ.get("YIZHAN_CONSOLE_TZ", "Asia/Shanghai"))
+
+
+def index_pushed(conn: Connection, keys: HubKeys, records: Sequence[Pushed], tz: ZoneInfo | None = None) -> None:
+    """Bring the index up to date with newly stored requests, inside the push transaction.
+
+    Upserts only, keyed by (station, resident): a concurrent push of the same resident keeps the
+    newest snapshot (station time) and the latest check-in, whichever commits first.
+    """
+    if not records:
+        return
+    tz = tz or office_tz()
+    facts, topic_rows = [], []
+    residents: dict[tuple[str, str], dict[str, Any]] = {}
     checkins: set[tuple[str, str, date]] = set()
-    for row in rows:
-        payload = keys.decrypt_json(row.payload_enc, payload_aad(row.id))
-        resident = payload.get("resident") if isinstance(payload, dict) else None
+    for rec in records:
+        resident = rec.payload.get("resident")
         resident = resident if isinstance(resident, dict) else {}
-        fields = payload.get("fields") if isinstance(payload, dict) else None
+        fields = rec.payload.get("fields")
         fields = fields if isinstance(fields, dict) else {}
         key = resident_key(keys, resident)
-        if row.id not in known_facts:
-            slot = fields.get("slot")
-            session.add(
-                RequestFacts(
-                    request_id=row.id,
-                    resident_key=key,
-                    category=str(fields["category"])[:64] if fields.get("category") else None,
-                    slot_id=str(slot)[:64] if slot and row.kind == "service_request" else None,
-                )
-            )
+        slot = fields.get("slot")
+        facts.append({
+            "request_id": rec.id, "resident_key": key,
+            "category": str(fields["category"])[:64] if fields.get("category") else None,
+            "slot_id": str(slot)[:64] if slot and rec.kind == "service_request" else None,
+        })
+        if rec.kind in ("service_request", "help_call"):
+            # A request imported from a paper ledger counts on its ledger date, not on import day.
+            topic_rows.extend(topics.topic_rows(rec.id, rec.station_id, _ledger_time(fields) or rec.received_at, fields))
         if key is None:
             continue
-        at = _aware(row.station_created_at)
-        hub_res = residents.get((row.station_id, key)) or session.get(HubResident, (row.station_id, key))
-        if hub_res is None:
-            hub_res = HubResident(station_id=row.station_id, resident_key=key, seen_at=at - timedelta(days=1))
-            session.add(hub_res)
-        residents[(row.station_id, key)] = hub_res
-        if _aware(hub_res.seen_at) <= at:
-            person = {k: resident.get(k) or "" for k in _PERSON_KEYS}
-            hub_res.data_enc = keys.encrypt_json(person, _data_aad(row.station_id, key))
-            hub_res.living_alone = bool(resident.get("living_alone"))
-            hub_res.seen_at = at
-        if row.kind == "daily_checkin":
-            if hub_res.last_checkin_at is None or _aware(hub_res.last_checkin_at) < at:
-                hub_res.last_checkin_at = at
-            checkins.add((row.station_id, key, at.astimezone(tz).date()))
-    session.flush()
-    for station_id, key, day in checkins:
-        if session.get(ResidentCheckin, (station_id, key, day)) is None:
-            session.add(ResidentCheckin(station_id=station_id, resident_key=key, day=day))
-    session.flush()
+        at = _aware(rec.created_at)
+        row = residents.get((rec.station_id, key))
+        if row is None or row["seen_at"] <= at:
+            person = {k: _clean(resident.get(k) or "") for k in _PERSON_KEYS}
+            checkin = row["last_checkin_at"] if row else None
+            unwell = row["unwell_at"] if row else None
+            row = residents[(rec.station_id, key)] = {
+                "station_id": rec.station_id, "resident_key": key, "living_alone": bool(resident.get("living_alone")),
+                "data_enc": keys.encrypt_json(person, data_aad(rec.station_id, key)), "seen_at": at,
+                "last_checkin_at": checkin, "unwell_at": unwell,
+            }
+        if rec.kind == "daily_checkin":
+            if row["last_checkin_at"] is None or row["last_checkin_at"] < at:
+                row["last_checkin_at"] = at
+            if str(fields.get("feeling", "")) in UNWELL and (row["unwell_at"] is None or row["unwell_at"] < at):
+                row["unwell_at"] = at
+            checkins.add((rec.station_id, key, local_day(at, tz)))
+    _insert_ignore(conn, _facts, facts, ["request_id"])
+    _insert_ignore(conn, _topics, topic_rows, ["request_id", "word"])
+    _upsert_residents(conn, [residents[k] for k in sorted(residents)])
+    _insert_ignore(conn, _checkin_days, [{"station_id": s, "resident_key": k, "day": d} for s, k, d in sorted(checkins)],
+                   ["station_id", "resident_key", "day"])
+
+
+def _ledger_time(fields: dict[str, Any]) -> datetime | None:
+    if not fields.get("imported") or not isinstance(fields.get("ledger_date"), str):
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(fields["ledger_date"]), datetime.min.time(), office_tz()).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def _clean(value: Any) -> Any:
+    """Text as it can be stored: a lone surrogate (from a station's escaped JSON) becomes U+FFFD."""
+    return value.encode("utf-8", "replace").decode("utf-8") if isinstance(value, str) else value
+
+
+def local_day(at: datetime, tz: ZoneInfo) -> date:
+    try:
+        return at.astimezone(tz).date()
+    except OverflowError:  # a station clock at the edge of the calendar (9999-12-31)
+        return at.date()
+
+
+_facts = cast(Table, RequestFacts.__table__)
+_topics = cast(Table, RequestTopic.__table__)
+_residents = cast(Table, HubResident.__table__)
+_checkin_days = cast(Table, ResidentCheckin.__table__)
+
+
+def _insert(conn: Connection) -> Any:
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+def _insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: list[str]) -> None:
+    if rows:
+        conn.execute(_insert(conn)(table).on_conflict_do_nothing(index_elements=keys), rows)
+
+
+def _upsert_residents(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    stmt = _insert(conn)(_residents)
+    new, old = stmt.excluded, _residents.c
+    newer = new.seen_at >= old.seen_at
+
+    def later(column: str) -> Any:
+        mine, theirs = old[column], new[column]
+        return case((mine.is_(None), theirs), (theirs.is_(None), mine), (theirs > mine, theirs), else_=mine)
+
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["station_id", "resident_key"],
+        set_={
+            "data_enc": case((newer, new.data_enc), else_=old.data_enc),
+            "living_alone": case((newer, new.living_alone), else_=old.living_alone),
+            "seen_at": case((newer, new.seen_at), else_=old.seen_at),
+            "last_checkin_at": later("last_checkin_at"),
+            "unwell_at": later("unwell_at"),
+        },
+    )
+    conn.execute(stmt, rows)
+
+
+def backfill(session: Session, keys: HubKeys, tz: ZoneInfo | None = None) -> int:
+    """Index every stored request again (idempotent): for records pushed before the index was kept
+    at push time (`yizhan-hub reindex`). Returns how many requests were read."""
+    conn = session.connection()
+    seen, after = 0, ""
+    while True:
+        rows = conn.execute(
+            select(ServiceRequest.id, ServiceRequest.station_id, ServiceRequest.kind, ServiceRequest.payload_enc,
+                   ServiceRequest.station_created_at, ServiceRequest.received_at)
+            .where(ServiceRequest.id > after).order_by(ServiceRequest.id).limit(BATCH)
+        ).all()
+        if not rows:
+            return seen
+        batch = []
+        for r in rows:
+            payload = keys.decrypt_json(r.payload_enc, payload_aad(r.id))
+            batch.append(Pushed(r.id, r.station_id, r.kind, payload if isinstance(payload, dict) else {},
+                                _aware(r.station_created_at), _aware(r.received_at)))
+        index_pushed(conn, keys, batch, tz)
+        seen, after = seen + len(rows), rows[-1].id
+
+
+@dataclass
+class CheckinList:
+    rows: list[ResidentRow]
+    total: int  # living-alone residents in scope
+    missing: int  # of them, not checked in on the day
+    unreadable: int = 0  # rows that could not be shown (reported on the page, never a 500)
+
+
+def open_person(keys: HubKeys, station_id: str, key: str, blob: bytes) -> dict[str, Any] | None:
+    """A resident's snapshot, or None when this one row cannot be read (it is reported, not raised)."""
+    try:
+        person = keys.decrypt_json(blob, data_aad(station_id, key))
+    except Exception:
+        log.warning("resident snapshot %s/%s cannot be opened", station_id, key[:12])
+        return None
+    return person if isinstance(person, dict) else None
 
 
 def living_alone_today(
-    session: Session, keys: HubKeys, scope: Sequence[str] | None, day: date
-) -> list[ResidentRow]:
-    """Living-alone residents of the stations in scope, with whether they checked in on `day`."""
+    session: Session, keys: HubKeys, scope: Sequence[str] | None, day: date, *,
+    station: str | None = None, everyone: bool = False, limit: int = 300,
+) -> CheckinList:
+    """Living-alone residents of the stations in scope who have not checked in on `day` (with
+    `everyone`, those who have too), at most `limit`; plus the counts for the whole scope.
+    Only the rows shown are decrypted."""
     names = dict(session.execute(select(Station.id, Station.name)).all())
-    query = select(HubResident).where(HubResident.living_alone.is_(True))
+    came = (
+        select(ResidentCheckin.station_id, ResidentCheckin.resident_key)
+        .where(ResidentCheckin.day == day).subquery()
+    )
+    joined = and_(came.c.station_id == HubResident.station_id, came.c.resident_key == HubResident.resident_key)
+    where: list[ColumnElement[bool]] = [HubResident.living_alone.is_(True)]
     if scope is not None:
-        query = query.where(HubResident.station_id.in_(list(scope)))
-    people = list(session.scalars(query))
-    done = set(session.execute(select(ResidentCheckin.station_id, ResidentCheckin.resident_key).where(
-        ResidentCheckin.day == day)).all())
+        where.append(HubResident.station_id.in_(list(scope)))
+    if station:
+        where.append(HubResident.station_id == station)
+    total, checked = session.execute(
+        select(func.count(), func.count(came.c.resident_key)).select_from(HubResident).outerjoin(came, joined).where(*where)
+    ).one()
+    query = select(HubResident, came.c.resident_key.is_not(None)).outerjoin(came, joined).where(*where)
+    if not everyone:
+        query = query.where(came.c.resident_key.is_(None))
+    people = session.execute(query.order_by(HubResident.station_id, HubResident.last_checkin_at).limit(limit)).all()
+    keys_shown = {p.resident_key for p, _ in people}
     visits = {
         (v.station_id, v.resident_key): v
-        for v in session.scalars(select(CheckinVisit).where(CheckinVisit.day == day).order_by(CheckinVisit.id))
+        for v in session.scalars(select(CheckinVisit).where(CheckinVisit.day == day,
+                                                            CheckinVisit.resident_key.in_(keys_shown))
+                                 .order_by(CheckinVisit.id))
     }
-    out = []
-    for p in people:
+    out, unreadable = [], 0
+    for p, checked_in in people:
+        person = open_person(keys, p.station_id, p.resident_key, p.data_enc)
+        if person is None:
+            unreadable += 1
+            continue
         visit = visits.get((p.station_id, p.resident_key))
-        out.append(
-            ResidentRow(
-                station_id=p.station_id,
-                station=names.get(p.station_id, p.station_id),
-                key=p.resident_key,
-                person=keys.decrypt_json(p.data_enc, _data_aad(p.station_id, p.resident_key)),
-                last_checkin_at=_aware(p.last_checkin_at) if p.last_checkin_at else None,
-                checked_in=(p.station_id, p.resident_key) in done,
-                visited_by=visit.visited_by if visit else None,
-                visited_at=_aware(visit.visited_at) if visit else None,
-            )
-        )
+        out.append(ResidentRow(
+            station_id=p.station_id, station=names.get(p.station_id, p.station_id), key=p.resident_key,
+            person=person, last_checkin_at=_aware(p.last_checkin_at) if p.last_checkin_at else None,
+            checked_in=bool(checked_in), visited_by=visit.visited_by if visit else None,
+            visited_at=_aware(visit.visited_at) if visit else None,
+        ))
     out.sort(key=lambda r: (r.checked_in, r.visited_by is not None, r.station, str(r.person.get("name"))))
-    return out
+    return CheckinList(out, int(total), int(total) - int(checked), unreadable)
 
 
 def mark_visited(

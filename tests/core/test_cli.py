@@ -17,6 +17,7 @@ from models.export import read_export
 from tests.core.conftest import PASSPHRASE, resident
 
 ROOT = Path(__file__).resolve().parents[2]
+ADMIN_PIN = "4826"
 
 
 def yizhan(*args: str, passphrase: str | None = PASSPHRASE, env: dict[str, str] | None = None,
@@ -40,7 +41,8 @@ def yizhan(*args: str, passphrase: str | None = PASSPHRASE, env: dict[str, str] 
 @pytest.fixture
 def initialised(tmp_path: Path) -> Path:
     data = tmp_path / "st"
-    result = yizhan("init", "--data-dir", str(data), "--station-name", "柳树湾村驿站", "--locale", "zh_CN")
+    result = yizhan("init", "--data-dir", str(data), "--station-name", "柳树湾村驿站", "--locale", "zh_CN",
+                    env={"YIZHAN_ADMIN_PIN": ADMIN_PIN})
     assert result.returncode == 0, result.stderr
     return data
 
@@ -58,12 +60,13 @@ def test_init_then_status(initialised: Path) -> None:
 
 
 def test_init_refuses_to_overwrite(initialised: Path) -> None:
-    again = yizhan("init", "--data-dir", str(initialised), "--station-name", "x")
+    again = yizhan("init", "--data-dir", str(initialised), "--station-name", "x", env={"YIZHAN_ADMIN_PIN": ADMIN_PIN})
     assert again.returncode != 0 and "refusing to overwrite" in again.stderr
 
 
 def test_short_passphrase_refused(tmp_path: Path) -> None:
-    result = yizhan("init", "--data-dir", str(tmp_path / "s"), "--station-name", "x", passphrase="short")
+    result = yizhan("init", "--data-dir", str(tmp_path / "s"), "--station-name", "x", passphrase="short",
+                    env={"YIZHAN_ADMIN_PIN": ADMIN_PIN})
     assert result.returncode == 1 and "at least 8" in result.stderr
 
 

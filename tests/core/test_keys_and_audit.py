@@ -14,7 +14,7 @@ from models.retention import purge
 from models.rotation import rotate_data_key
 from models.schema import RequestState, ServiceRequest, utcnow
 from models.station import KIOSK, Actor, Station
-from models.volunteers import LockedOut, lockout_seconds
+from models.volunteers import LockedOut, check_pin, lockout_seconds
 from tests.core.conftest import PASSPHRASE, resident
 
 ADMIN = Actor("admin", "a1")
@@ -119,6 +119,51 @@ def test_removed_tail_detected(audited: Path) -> None:
     assert any("were removed" in f for f in found), found
 
 
+def _cut_tail_and_rewrite_head(data_dir: Path, keep_up_to: int) -> None:
+    """The attack the head MAC stops: delete the newest events, point audit_head at the new last one."""
+    with sqlite3.connect(data_dir / "station.db") as conn:
+        conn.execute("DELETE FROM audit_events WHERE seq>?", (keep_up_to,))
+        seq, mac = conn.execute("SELECT seq, mac FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
+        conn.execute("UPDATE settings SET value=? WHERE key='audit_head'", (json.dumps({"seq": seq, "mac": mac}),))
+
+
+def test_cut_tail_with_rewritten_head_detected(audited: Path) -> None:
+    _cut_tail_and_rewrite_head(audited, 4)
+    found = _findings(audited)  # opening appends new events on top of the forged head first
+    assert any("rewritten" in f for f in found), found
+    assert _findings(audited), "later writes must not bless the forged head"
+
+
+def test_unsigned_head_of_an_old_station_is_adopted_once() -> None:
+    """A chain written before the head MAC (no `head_signed` event yet) gets its head signed once;
+    after that an unsigned head is a finding, never adopted again."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from models.audit import AuditLog
+    from models.schema import Base, Setting
+
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    log = AuditLog(b"c" * 32, b"h" * 32)
+
+    def strip_tag(session: Session) -> None:
+        head = session.get(Setting, "audit_head")
+        assert head is not None
+        head.value = json.dumps({k: v for k, v in json.loads(head.value).items() if k != "tag"})
+
+    with Session(engine) as session, session.begin():
+        for i in range(3):
+            log.append(session, "admin:a1", "read", f"resident:{i}")
+        strip_tag(session)  # as the old code wrote it
+        session.flush()
+        assert log.adopt_unsigned_head(session) and log.verify(session) == []
+        strip_tag(session)
+        session.flush()
+        assert not log.adopt_unsigned_head(session)
+        assert any("rewritten" in str(f) for f in log.verify(session))
+
+
 def test_reordered_events_detected(audited: Path) -> None:
     with sqlite3.connect(audited / "station.db") as conn:
         conn.execute("UPDATE audit_events SET seq=-1 WHERE seq=3")
@@ -147,11 +192,43 @@ def test_pin_lockout_grows(station: Station) -> None:
     assert [lockout_seconds(n) for n in (2, 3, 4, 5, 20)] == [0, 30, 60, 120, 3600]
 
 
-def test_pin_stored_hashed(station: Station, data_dir: Path) -> None:
+def test_pin_verifier_is_useless_without_the_station_keys(station: Station, data_dir: Path) -> None:
+    """A guesser holding only station.db computes scrypt(PIN, salt) for the right PIN and still
+    finds no match: the stored value is HMAC(pepper, scrypt(...)) and the pepper is in station.key."""
+    import base64
+    import hashlib
+
     station.volunteers.add("志愿者", "975310", "admin", ADMIN)
     with sqlite3.connect(data_dir / "station.db") as conn:
         (stored,) = conn.execute("SELECT pin_hash FROM volunteers").fetchone()
-    assert "975310" not in stored and stored.startswith("scrypt$")
+    scheme, n, r, p, salt, value = stored.split("$")
+    offline = hashlib.scrypt(b"975310", salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32)
+    assert scheme == "pscrypt" and base64.b64decode(value) != offline  # the right guess does not show
+    assert not check_pin("975310", stored, b"\0" * 32)  # nor with any other pepper
+    assert check_pin("975310", stored, station.pin_pepper)
+
+
+def test_unpeppered_verifiers_are_upgraded_at_unlock(station: Station, data_dir: Path) -> None:
+    """A station from before the pepper: its `scrypt$` verifiers are wrapped at the next unlock and
+    the same PIN still signs in; an unpeppered verifier is never accepted as it is."""
+    import base64
+    import hashlib
+
+    vid = station.volunteers.add("老志愿者", "975310", "volunteer", ADMIN)
+    station.close()
+    salt = b"0123456789abcdef"
+    digest = hashlib.scrypt(b"975310", salt=salt, n=2**14, r=8, p=1, dklen=32)
+    legacy = f"scrypt$16384$8$1${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+    _tamper(data_dir, "UPDATE volunteers SET pin_hash=? WHERE id=?", legacy, vid)
+    assert not check_pin("975310", legacy, b"\0" * 32)
+    again = Station.open(data_dir, PASSPHRASE)
+    with sqlite3.connect(data_dir / "station.db") as conn:
+        (stored,) = conn.execute("SELECT pin_hash FROM volunteers").fetchone()
+    assert stored.startswith("pscrypt$") and digest.hex() not in stored
+    assert base64.b64encode(digest).decode() not in stored
+    signed = again.volunteers.sign_in("975310")
+    assert signed is not None and signed.id == vid
+    again.close()
 
 
 def test_retention_purges_only_closed_acknowledged(station: Station, data_dir: Path) -> None:

@@ -103,6 +103,9 @@ def open_kiosk(qtbot: object, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -
     window.resize(1920, 1080)
     window.show()
     qtbot.waitUntil(lambda: window.nav.current_key == ScreenKey.HOME and ctx.db.idle, timeout=10_000)  # type: ignore[attr-defined]
+    # Scripted clicks come faster than any hand: the double-tap guard is off here and switched on
+    # (at its real 400 ms) by the tests about double taps (tests/ui/test_taps.py).
+    window.tap_guard.guard_ms = 0
     try:
         yield Kiosk(qtbot, window)
     finally:

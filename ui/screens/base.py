@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ui.context import UiContext
-from ui.widgets import label
+from ui.widgets import label, scrolling
 
 if TYPE_CHECKING:
     from ui.navigator import Navigator
@@ -23,9 +23,16 @@ class Screen(QWidget):
         self.ctx = ctx
         self.nav = nav
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.root = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        # The screen's content scrolls when the largest text on a small panel makes it taller than
+        # the window: a last resort that keeps every control whole instead of squeezed on top of another.
+        self.body = QWidget()
+        self.body.setProperty("page", True)
+        self.root = QVBoxLayout(self.body)
         self.root.setContentsMargins(40, 16, 40, 16)
         self.root.setSpacing(20)
+        outer.addWidget(scrolling(self.body))
 
     # -- lifecycle ----------------------------------------------------------------------
     def enter(self, **params: Any) -> None:
@@ -58,6 +65,11 @@ class Screen(QWidget):
         return False
 
     # -- helpers ----------------------------------------------------------------------------
+    def fit_margins(self, side: int, vertical: int) -> None:
+        """Narrower margins on compact screens (the window calls this when its size set changes)."""
+        self.root.setContentsMargins(side, vertical, side, vertical)
+        self.root.setSpacing(12 if side < 40 else 20)
+
     def heading(self, text: str, role: str = "h1") -> QLabel:
         widget = label(text, role)
         self.root.addWidget(widget)

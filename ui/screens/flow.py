@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QHBoxLayout, QStackedWidget
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QStackedWidget
 
 from models.catalogue import Service
 from models.requests import RequestRecord
@@ -15,7 +15,7 @@ from models.schema import new_id
 from ui.navigator import ScreenKey
 from ui.screens.base import Screen
 from ui.steps import StepPage, page_class
-from ui.widgets import label, set_text
+from ui.widgets import label, restyle, set_text
 
 
 class ServiceScreen(Screen):
@@ -23,18 +23,20 @@ class ServiceScreen(Screen):
 
     def __init__(self, ctx: Any, nav: Any) -> None:
         super().__init__(ctx, nav)
-        top = QHBoxLayout()
-        self.title = label("", "h1", wrap=False)
+        self.top = QHBoxLayout()
+        self.top.setSpacing(20)
+        self.title = label("", "h1")
         self.progress = label("", "muted", wrap=False)
-        top.addWidget(self.title, 1)
-        top.addWidget(self.progress)
-        self.root.addLayout(top)
+        self.top.addWidget(self.title, 1)
+        self.top.addWidget(self.progress)
+        self.root.addLayout(self.top)
         self.step_title = label("", "h2")
         self.who = label("", "muted")
         self.root.addWidget(self.step_title)
         self.root.addWidget(self.who)
         self.pages = QStackedWidget()
-        self.root.addWidget(self.pages, 1)
+        self.root.addWidget(self.pages, 1)  # a step taller than the window scrolls with the screen
+        self._compact = False
         self.service: Service | None = None
         self.page_list: list[StepPage] = []
         self.index = 0
@@ -42,6 +44,23 @@ class ServiceScreen(Screen):
         self.resident: ResidentRecord | None = None
         self.draft_id: str | None = None
         self._entering = False
+
+    def fit_margins(self, side: int, vertical: int) -> None:
+        """On a compact screen the service name and the step share one row (room for the step)."""
+        super().fit_margins(side, vertical)
+        compact = side < 40
+        if compact == self._compact:
+            return
+        self._compact = compact
+        if compact:
+            self.root.removeWidget(self.step_title)
+            self.top.insertWidget(1, self.step_title, 1)
+            self.title.setProperty("role", "h2")
+        else:
+            self.top.removeWidget(self.step_title)
+            self.root.insertWidget(1, self.step_title)
+            self.title.setProperty("role", "h1")
+        restyle(self.title)
 
     # -- lifecycle ------------------------------------------------------------------------
     def enter(self, **params: Any) -> None:
@@ -106,6 +125,9 @@ class ServiceScreen(Screen):
         if page is None or self.service is None:
             return
         page.refresh()
+        for other in self.page_list:  # only the step on show claims room (the stack sizes to its largest)
+            policy = QSizePolicy.Policy.Preferred if other is page else QSizePolicy.Policy.Ignored
+            other.setSizePolicy(policy, policy)
         self.pages.setCurrentWidget(page)
         set_text(self.step_title, page.title())
         set_text(self.progress, self.ctx.tr("flow.progress", n=self.index + 1, total=len(self.page_list)))
@@ -140,9 +162,19 @@ class ServiceScreen(Screen):
         fields, resident_id = dict(self.fields), self.resident.id
         self.ctx.db.run(lambda: station.requests.save_draft(service.id, fields, resident_id, draft))
 
+    def in_progress(self) -> bool:
+        """Whether leaving now would throw away answers or typed input."""
+        if self.service is None:
+            return False
+        typed = bool(getattr(self.page, "raw", "")) if self.page is not None else False
+        return self.index > 0 or bool(self.fields) or self.resident is not None or typed
+
     def cancel(self) -> None:
-        """The resident declined consent: nothing is kept."""
-        self.nav.home()
+        """The resident tapped 不同意: after "要放弃这次办理吗？" 是, nothing is kept."""
+        if self.nav.ask_abandon is not None:
+            self.nav.ask_abandon()
+        else:
+            self.nav.home()
 
     def submit(self) -> None:
         station, service = self.ctx.station, self.service
@@ -160,9 +192,31 @@ class ServiceScreen(Screen):
                 return station.requests.submit(service.id, fields, actor, resident_id=resident_id, draft_id=draft)
         self.ctx.db.run(op, self._submitted, self._submit_failed)
 
+    def submit_unwell(self) -> None:
+        """平安签到 "我不太好": checked in (not missing) and an urgent help call with the resident's
+        name, for the volunteers here and the hub; the help screen then says what is happening."""
+        station, resident, actor = self.ctx.station, self.resident, self.ctx.actor
+        if station is None or resident is None:
+            return
+        resident_id, draft = resident.id, self.draft_id
+
+        def op() -> RequestRecord:
+            station.requests.submit("daily_checkin", {"status": "unwell"}, actor, resident_id=resident_id)
+            if draft:
+                station.requests.discard_draft(draft)
+            return station.requests.help_call(actor, resident_id, note="checkin:unwell", urgent=True)
+
+        def done(call: RequestRecord) -> None:
+            self.draft_id = None
+            self.reset()
+            self.nav.go(ScreenKey.HELP, reason="urgent", record=call)
+
+        self.ctx.db.run(op, done, self._submit_failed)
+
     def _submitted(self, record: RequestRecord) -> None:
         service = self.service
         self.draft_id = None  # it is a real request now: reset must not discard it
+        self.ctx.changed.emit("submitted")  # the header's 待上传 count goes up at once
         self.reset()
         self.nav.go(ScreenKey.RECEIPT, record=record, service=service.id if service else record.service)
 

@@ -3,19 +3,24 @@ rating with big face buttons."""
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy
 
 from models.requests import RequestRecord
 from ui.navigator import ScreenKey
 from ui.printing import print_receipt, receipt_lines
+from ui.queries import Slot
 from ui.screens.base import Screen
+from ui.steps.choose import slot_label
 from ui.theme import pick_family
 from ui.widgets import button, icon_label, label, set_text
 
+THANKS_MS = 2500  # the thank-you stays this long before home
 NO_RATING = {"daily_checkin", "help_call", "my_requests", "notices"}
 FACES = ((5, "fa5s.grin-beam", "rating.good"), (3, "fa5s.meh", "rating.ok"), (1, "fa5s.frown", "rating.bad"))
 
@@ -37,7 +42,9 @@ class ReceiptScreen(Screen):
         self.code = label("", "huge", align=Qt.AlignmentFlag.AlignCenter)
         self.next_hint = label("", "", align=Qt.AlignmentFlag.AlignCenter)
         self.printed = label("", "muted", align=Qt.AlignmentFlag.AlignCenter)
-        for widget in (self.title, self.code_hint, self.code, self.next_hint, self.printed):
+        self.booked = label("", "h2", align=Qt.AlignmentFlag.AlignCenter)  # an appointment's date and time
+        self.booked.hide()
+        for widget in (self.title, self.code_hint, self.code, self.booked, self.next_hint, self.printed):
             self.root.addWidget(widget)
         self.root.addStretch(1)
         row = QHBoxLayout()
@@ -45,7 +52,7 @@ class ReceiptScreen(Screen):
         self.print_button = button(ctx.tr("receipt.print"), "fa5s.print", "", self.print_it)
         self.finish = button(ctx.tr("receipt.finish"), "fa5s.check", "primary", self.done)
         for action in (self.print_button, self.finish):
-            action.setMinimumHeight(110)
+            action.setProperty("tall", True)
             row.addWidget(action, 1)
         self.root.addLayout(row)
         self.record: RequestRecord | None = None
@@ -60,6 +67,12 @@ class ReceiptScreen(Screen):
         set_text(self.title, self.ctx.tr("receipt.checkin" if checkin else "receipt.done"))
         set_text(self.code, record.receipt_code or "", self.ctx.tr("a11y.receipt_code", code=record.receipt_code))
         set_text(self.next_hint, self.ctx.tr("receipt.next", service=self.ctx.pick(service.title)))
+        booked = self.booked_text(record)
+        set_text(self.booked, booked)
+        self.booked.setVisible(bool(booked))
+        # a check-in is no case to follow up: no 办件编号, no 办理进度, nothing to print
+        for widget in (self.code_hint, self.code, self.next_hint, self.print_button):
+            widget.setVisible(not checkin)
         self.printed.hide()
 
     def print_it(self) -> None:
@@ -68,11 +81,26 @@ class ReceiptScreen(Screen):
             return
         lines = receipt_lines(str(self.ctx.settings.get("station_name", "")),
                               self.ctx.pick(self.ctx.catalogue.get(record.service).title),
-                              record.receipt_code, record.created_at, self.ctx.tr("receipt.paper_note"))
-        where = print_receipt(self.ctx.data_dir / "receipts", record.receipt_code, lines, pick_family(self.ctx.locale))
-        self.last_printed = where
-        set_text(self.printed, self.ctx.tr("receipt.printed"))
+                              record.receipt_code, record.created_at, self.ctx.tr("receipt.paper_note"),
+                              self.booked_text(record))
+        result = print_receipt(self.ctx.data_dir / "receipts", record.receipt_code, lines, pick_family(self.ctx.locale))
+        self.last_printed = result
+        # "回执已打印" only when a printer took the job; otherwise say where the receipt was saved
+        message = self.ctx.tr("receipt.printed") if result.printed else \
+            self.ctx.tr("receipt.no_printer", file=Path(result.where).name)
+        set_text(self.printed, message)
         self.printed.show()
+        self.ctx.say(message)
+
+    def booked_text(self, record: RequestRecord) -> str:
+        """"预约时间：11月28日 星期六 09:00–11:00" for an appointment (marked when still to be confirmed)."""
+        for value in record.fields.values():
+            if isinstance(value, dict) and "start" in value and "end" in value:
+                slot = Slot(str(value.get("slot_id", "")), dt.datetime.fromisoformat(value["start"]),
+                            dt.datetime.fromisoformat(value["end"]), bool(value.get("tentative")))
+                extra = self.ctx.tr("summary.tentative") if slot.tentative else ""
+                return self.ctx.tr("receipt.booked", slot=slot_label(self.ctx.locale, slot)) + extra
+        return ""
 
     def done(self) -> None:
         record = self.record
@@ -82,7 +110,8 @@ class ReceiptScreen(Screen):
             self.nav.home()
 
     def on_back(self) -> bool:
-        self.done()
+        """返回 on a receipt means "I am finished": home, never forward to the rating."""
+        self.nav.home()
         return True
 
     def handle_intent(self, intent: str) -> bool:
@@ -94,7 +123,11 @@ class ReceiptScreen(Screen):
     def spoken_text(self) -> str:
         if self.record is None:
             return ""
-        return f"{self.title.text()} {self.code_hint.text()} {spell_code(self.record.receipt_code or '')}。{self.next_hint.text()}"
+        if self.record.service == "daily_checkin":
+            return self.title.text()
+        booked = f" {self.booked.text()}。" if self.booked.isVisible() else ""
+        return (f"{self.title.text()} {self.code_hint.text()} {spell_code(self.record.receipt_code or '')}。"
+                f"{booked}{self.next_hint.text()}")
 
 
 class RatingScreen(Screen):
@@ -111,7 +144,8 @@ class RatingScreen(Screen):
         self.faces: dict[int, Any] = {}
         for score, icon, key in FACES:
             widget = button(ctx.tr(key), icon, "option", partial(self.rate, score))
-            widget.setMinimumHeight(220)
+            widget.setProperty("tall", True)
+            widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
             widget.setProperty("icon_px", 96)
             row.addWidget(widget, 1)
             self.faces[score] = widget
@@ -141,9 +175,14 @@ class RatingScreen(Screen):
                         lambda _e: self.nav.home())
 
     def _rated(self) -> None:
+        """The rating ends with a thank-you the resident can see and hear, then home."""
         self.thanks.show()
         self.ctx.say(self.thanks.text())
-        self.nav.home()
+        QTimer.singleShot(THANKS_MS, self._thanked)
+
+    def _thanked(self) -> None:
+        if self.nav.current is self and self.thanks.isVisible():
+            self.nav.home()
 
     def handle_intent(self, intent: str) -> bool:
         if intent == "yes":

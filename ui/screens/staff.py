@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QApplication, QGridLayout, QSizePolicy
 
 from ui.navigator import ScreenKey
 from ui.screens.base import Screen
-from ui.widgets import button, label, set_text
+from ui.theme import PALETTES
+from ui.widgets import apply_icons, button, label, set_text
 
 VOLUNTEER_ITEMS = (
     ("today", "fa5s.list", "staff.today"),
@@ -48,19 +49,29 @@ class StaffHomeScreen(Screen):
         if staff is None:
             return
         set_text(self.title, self.ctx.tr("staff.title", name=staff.name, role=self.ctx.tr(f"role.{staff.role}")))
-        if staff.role != self._role:
-            self._build(staff.role)
+        self._build(staff.role)  # each time: the columns follow the window and the text size
 
     def _build(self, role: str) -> None:
         self.clear_layout(self.grid)
         self.buttons.clear()
         items = VOLUNTEER_ITEMS + (ADMIN_ITEMS if role == "admin" else ())
-        for index, (key, icon, text_key) in enumerate(items):
+        widgets = []
+        for key, icon, text_key in items:
             widget = button(self.ctx.tr(text_key), icon, "option", partial(self.open, key))
             widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-            widget.setMinimumHeight(120)
-            self.grid.addWidget(widget, index // 3, index % 3)
+            widget.setProperty("tall", True)
+            widgets.append(widget)
             self.buttons[key] = widget
+        for widget in widgets:  # icons first: they count in the width each button asks for
+            apply_icons(widget, PALETTES[self.ctx.theme], self.ctx.scale)
+        # three columns when the longest label still fits whole, else two (small panels, big text)
+        room = self.window().width() - 2 * self.root.contentsMargins().left()
+        for widget in widgets:
+            widget.ensurePolished()
+        widest = max(w.sizeHint().width() for w in widgets)
+        columns = 3 if widest * 3 + self.grid.spacing() * 2 <= room else 2
+        for index, widget in enumerate(widgets):
+            self.grid.addWidget(widget, index // columns, index % columns)
         self._role = role
 
     def open(self, key: str) -> None:
@@ -75,13 +86,21 @@ class StaffHomeScreen(Screen):
         elif key == "volunteers":
             self.nav.go(ScreenKey.ADMIN_VOLUNTEERS)
         elif key == "exit":
-            window = self.window()
-            window.allow_close = True  # type: ignore[attr-defined]
-            app = QApplication.instance()
-            if app is not None:
-                app.quit()
+            card = getattr(self.window(), "ask_card", None)
+            if card is None:
+                self.exit_now()
+            else:  # a kiosk that quits by accident leaves the village without it: ask first
+                card.ask(self.ctx, self.ctx.tr("admin.exit_ask"), self.exit_now,
+                         yes=self.ctx.tr("admin.exit_yes"), no=self.ctx.tr("admin.exit_no"))
         else:
             self.nav.go(ScreenKey.STAFF_LIST, kind=key)
+
+    def exit_now(self) -> None:
+        window = self.window()
+        window.allow_close = True  # type: ignore[attr-defined]
+        app = QApplication.instance()
+        if app is not None:
+            app.quit()
 
     def reset(self) -> None:
         self._role = "" if self.ctx.staff is None else self._role

@@ -1,6 +1,7 @@
 """Volunteer lists, one screen parameterised by kind: today's requests, open help calls (with
 已处理), living-alone residents who have not checked in, records the hub refused (with the reason),
-sync status with 立即同步, and (admins) the audit log with chain verification and export. Every read of
+sync status with 立即同步 (why sync stopped, if it did, and the hub changes that need a volunteer,
+each with 已处理), and (admins) the audit log with chain verification and export. Every read of
 a resident's data goes through the repositories with the volunteer as actor, so it is audited."""
 
 from __future__ import annotations
@@ -93,11 +94,13 @@ class StaffListScreen(Screen):
 
     def _load_help(self, station: Station, actor: Actor) -> list[Card]:
         cards = []
-        for r in station.requests.open_help_calls():
-            note = self.ctx.tr("staff.help_assist") if str(r.fields.get("note", "")).startswith("assist") \
-                else self.ctx.tr("staff.help_urgent")
+        calls = station.requests.open_help_calls()
+        # 一键呼叫 first (a red bell), then 请志愿者帮忙 (a helping hand): they must not look alike
+        for r in sorted(calls, key=lambda c: (not c.urgent, c.created_at)):
+            note = self.ctx.tr("staff.help_urgent") if r.urgent else self.ctx.tr("staff.help_assist")
+            icon, color = ("fa5s.bell", "#8E0B0B") if r.urgent else ("fa5s.hands-helping", "#17406B")
             cards.append(Card([f"{self._when(r)} · {note}", f"{r.receipt_code} · {self._who(station, actor, r)}"],
-                              "fa5s.bell", "#8E0B0B", note,
+                              icon, color, note,
                               [(self.ctx.tr("staff.acknowledge"), "fa5s.check", partial(self.acknowledge, r.id))]))
         return cards
 
@@ -106,6 +109,9 @@ class StaffListScreen(Screen):
         missing = station.requests.missing_checkins(dt.date.today(), hour)
         cards = []
         for resident in station.residents.get_many(missing, actor):  # one audited read for the list
+            if resident.damaged:  # the others still show; this one says what is wrong
+                cards.append(Card([self.ctx.tr("staff.damaged_record")], "fa5s.exclamation-triangle"))
+                continue
             phone = mask_phone(resident.phone) if resident.phone else self.ctx.tr("staff.no_phone")
             cards.append(Card([resident.name, f"{resident.masked_id} · {phone}",
                                self.ctx.tr("staff.contact", who=resident.emergency_contact or "—")], "fa5s.user-clock"))
@@ -128,7 +134,24 @@ class StaffListScreen(Screen):
         lines = [self.ctx.tr("status.online" if status.online else "status.offline"),
                  self.ctx.tr("status.waiting", n=status.waiting), self.ctx.tr("staff.last_sync", time=last)]
         detail = " · ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-        return [Card(lines, "fa5s.sync"), Card([self.ctx.tr("staff.counts"), detail or "—"], "fa5s.list")]
+        cards = [Card(lines, "fa5s.sync"), *self._parked_cards(station),
+                 Card([self.ctx.tr("staff.counts"), detail or "—"], "fa5s.list")]
+        if status.stopped:  # sync stopped for a reason only a person can fix: say it first, in words
+            cards.insert(0, Card([self.ctx.tr(f"sync.stopped.{status.stopped}")], "fa5s.ban", "#8E0B0B"))
+        return cards
+
+    def _parked_cards(self, station: Station) -> list[Card]:
+        """Hub changes that could not apply (sync/parking.py), each with 已处理 once dealt with."""
+        from sync.parking import open_parked
+
+        parked = open_parked(station)
+        return [
+            Card([self.ctx.tr("sync.parked", n=len(parked)),
+                  self.ctx.tr("sync.parked_item", code=p.receipt_code or "—", seq=p.seq, reason=p.reason)],
+                 "fa5s.pause-circle", "#8A4B00", self.ctx.tr("sync.parked", n=len(parked)),
+                 [(self.ctx.tr("staff.acknowledge"), "fa5s.check", partial(self.dismiss_parked, p.id))])
+            for p in parked
+        ]
 
     def _load_audit(self, station: Station, actor: Actor) -> list[Card]:
         return [Card([f"#{e.seq} · {e.action} · {e.actor}", f"{_local(e.at):%Y-%m-%d %H:%M:%S} · {e.target}"])
@@ -151,6 +174,12 @@ class StaffListScreen(Screen):
                 port.sync_now()
 
         self.ctx.db.run(op, lambda _r: self.reload())
+
+    def dismiss_parked(self, parked_id: str) -> None:
+        from sync.parking import dismiss
+
+        station, actor = self.ctx.require_station(), self.ctx.actor
+        self.ctx.db.run(lambda: dismiss(station, parked_id, actor.label), lambda _r: self.reload())
 
     def sync_now(self) -> None:
         port = self.ctx.sync

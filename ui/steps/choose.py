@@ -16,7 +16,7 @@ from ui.widgets import button, label, set_text
 
 def _grid_button(text: str, icon: str, on_click: Any, icon_color: str = "") -> Any:
     widget = button(text, icon, "option", on_click, icon_color=icon_color)
-    widget.setMinimumHeight(120)
+    widget.setProperty("tall", True)
     widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
     return widget
 

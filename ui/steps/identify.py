@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QVBoxLayout
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QBoxLayout, QLineEdit, QVBoxLayout
 
 from models.residents import ResidentRecord
 from models.validation import ValidationError
@@ -25,10 +26,11 @@ def group_id(raw: str) -> str:
 class IdentifyPage(StepPage):
     def __init__(self, ctx: Any, flow: Any, step: Any) -> None:
         super().__init__(ctx, flow, step)
-        row = QHBoxLayout()
-        row.setSpacing(60)
+        row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        row.setSpacing(40)
+        self.row = row
         left = QVBoxLayout()
-        left.setSpacing(24)
+        left.setSpacing(16)
         self.prompt = label(ctx.tr("identify.prompt"), "")
         self.display = QLineEdit()
         self.display.setProperty("role", "display")
@@ -39,7 +41,7 @@ class IdentifyPage(StepPage):
         self.display.returnPressed.connect(self.confirm)
         self.count = label("", "muted")
         self.confirm_button = button(ctx.tr("identify.confirm"), "fa5s.check", "primary", self.confirm)
-        self.confirm_button.setMinimumHeight(100)
+        self.confirm_button.setProperty("tall", True)
         left.addWidget(self.prompt)
         left.addWidget(self.display)
         left.addWidget(self.count)
@@ -47,14 +49,20 @@ class IdentifyPage(StepPage):
         left.addStretch(1)
         left.addWidget(self.confirm_button)
         words = {"del": ctx.tr("keypad.del"), "clear": ctx.tr("keypad.clear"), "name_X": ctx.tr("keypad.x")}
-        self.keypad = Keypad(words, with_x=True, key_size=QSize(170, 84))
+        self.keypad = Keypad(words, with_x=True)
         self.keypad.key.connect(self.press)
-        row.addLayout(left, 5)
-        row.addWidget(self.keypad, 4)
+        row.addLayout(left, 4)
+        row.addWidget(self.keypad, 5)
         self.box.addLayout(row, 1)
         self.raw = ""
         self._busy = False
         self._show()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Side by side on a landscape screen; on a portrait kiosk the keypad goes below, full width."""
+        super().resizeEvent(event)
+        portrait = self.window().height() > self.window().width()
+        self.row.setDirection(QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight)
 
     # -- input ----------------------------------------------------------------------------
     def press(self, key: str) -> None:

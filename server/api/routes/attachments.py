@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Request
 from starlette.concurrency import run_in_threadpool
 
 from server.api.deps import StateDep, StationDep
-from server.api.errors import error_responses
+from server.api.errors import error_responses, require_protocol
 from server.core.db import transaction
 from server.services import attachments
 from sync.protocol import AttachmentStart, AttachmentState
@@ -24,8 +24,9 @@ _BINARY_BODY = {
 }
 
 
-@router.post("/v1/attachments", response_model=AttachmentState, responses=error_responses(401, 403, 409, 422))
+@router.post("/v1/attachments", response_model=AttachmentState, responses=error_responses(400, 401, 403, 409, 422))
 def start_upload(body: AttachmentStart, station: StationDep, state: StateDep) -> AttachmentState:
+    require_protocol(body.protocol)
     with transaction(state.sessions) as session:
         return attachments.start(session, station.station_id, body)
 

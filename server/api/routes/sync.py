@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy import Connection
 
 from server.api.deps import SignedDep, StateDep, run_signed
-from server.api.errors import error_responses
+from server.api.errors import error_responses, require_protocol
 from server.services import feed, records
 from sync.protocol import (
     DEFAULT_PULL_LIMIT,
@@ -40,9 +40,10 @@ def _json(model: BaseModel, txn_ms: float) -> Response:
     )
 
 
-@router.post("/v1/push", response_model=PushResponse, responses=error_responses(401, 403, 413, 422))
+@router.post("/v1/push", response_model=PushResponse, responses=error_responses(400, 401, 403, 413, 422))
 async def push(body: PushRequest, station: SignedDep, state: StateDep) -> Response:
     """Store each envelope once. The whole batch commits together, so an ack is never premature."""
+    require_protocol(body.protocol)
 
     def work(conn: Connection) -> list[ItemResult]:
         return records.ingest(conn, state.keys, station.station_id, body.items)

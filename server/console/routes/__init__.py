@@ -5,13 +5,22 @@ from __future__ import annotations
 from server.console.routes import (
     admin,
     checkins,
+    consult,
     login,
     notices,
+    password,
     queue,
+    reports,
     requests,
     slots,
     stations,
     stats,
+    topics,
+    warnings,
 )
 
-ROUTERS = [m.router for m in (login, queue, requests, checkins, notices, slots, stations, stats, admin)]
+ROUTERS = [
+    m.router
+    for m in (login, password, queue, requests, checkins, notices, consult, slots, stations, stats, topics,
+              warnings, reports, admin)
+]

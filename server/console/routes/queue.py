@@ -36,7 +36,8 @@ def parse_filter(request: Request, viewer: Viewer) -> QueueFilter:
         status=q.get("status") or "open" if q.get("status") in STATUSES else "open",
         age=q.get("age") if q.get("age") in AGES else None,
         overdue=q.get("overdue") == "1",
-        page=int(page) if page.isdigit() else 1,
+        page=int(page) if page.isdigit() and len(page) < 7 else 1,
+        topic=(q.get("topic") or "")[:32] or None,
         scope=viewer.scope,
     )
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -12,7 +10,7 @@ from fastapi.responses import Response
 
 from server.api.deps import get_state
 from server.api.state import HubState
-from server.console import catalogue, charts
+from server.console import catalogue, charts, export
 from server.console.auth import Viewer, ViewerDep, console_settings
 from server.console.web import render
 from server.core.db import transaction
@@ -26,8 +24,6 @@ TABLES = ("by_service", "by_station", "response", "categories", "words", "checki
 def _compute(request: Request, viewer: Viewer, state: HubState) -> tuple[console_stats.Stats, dict, list]:  # type: ignore[type-arg]
     tz = console_settings(request).tz
     now = datetime.now(UTC)
-    with transaction(state.sessions) as session:
-        resident_index.refresh(session, state.keys, tz)
     with transaction(state.sessions) as session:
         stats = console_stats.compute(session, state.keys, tz, scope=viewer.scope, now=now)
         days = console_stats.checkin_days(now, tz)
@@ -56,36 +52,31 @@ def stats_page(request: Request, viewer: ViewerDep, state: StateDep) -> Response
     )
 
 
-@router.get("/console/stats/{table}.csv")
-def stats_csv(table: str, request: Request, viewer: ViewerDep, state: StateDep) -> Response:
+@router.get("/console/stats/{table}.{fmt}")
+def stats_export(table: str, fmt: str, request: Request, viewer: ViewerDep, state: StateDep) -> Response:
     viewer.require("stats")
-    if table not in TABLES:
-        return Response("unknown table", status_code=404)
+    if table not in TABLES or fmt not in ("csv", "xlsx"):
+        return render(request, viewer, "error.html", status_code=404, code=404, what="page")
     stats, rates, days = _compute(request, viewer, state)
-    buf = io.StringIO()
-    out = csv.writer(buf)
     weeks = [d.isoformat() for d in stats.weeks]
+    header: list[str]
+    rows: list[list[object]]
     if table in ("by_service", "by_station"):
-        out.writerow([table.removeprefix("by_"), *weeks])
-        for name, values in sorted(getattr(stats, table).items()):
-            out.writerow([name, *values])
+        header = [table.removeprefix("by_"), *weeks]
+        rows = [[name, *values] for name, values in sorted(getattr(stats, table).items())]
     elif table == "response":
-        out.writerow(["service", "requests", "median_hours_to_first_response", "median_hours_to_close"])
-        for service, (first, close, n) in sorted(stats.response_hours.items()):
-            out.writerow([service, n, _num(first), _num(close)])
+        header = ["service", "requests", "median_hours_to_first_response", "median_hours_to_close"]
+        rows = [[service, n, _num(first), _num(close)] for service, (first, close, n) in sorted(stats.response_hours.items())]
     elif table in ("categories", "words"):
-        out.writerow([table.removesuffix("s"), "count"])
-        out.writerows(getattr(stats, table))
+        header = ["topic" if table == "words" else "category", "count"]
+        rows = [list(r) for r in getattr(stats, table)]
     else:
-        out.writerow(["station", *[d.isoformat() for d in days]])
-        for name, values in sorted(rates.items()):
-            out.writerow([name, *[f"{values.get(d, 0.0):.3f}" for d in days]])
+        header = ["station", *[d.isoformat() for d in days]]
+        rows = [[name, *[round(values.get(d, 0.0), 3) for d in days]] for name, values in sorted(rates.items())]
     with transaction(state.sessions) as session:
-        console_audit.record(session, viewer.actor, "export_csv", f"stats:{table}")
-    # A BOM so Excel on an office PC opens the Chinese text as UTF-8.
-    return Response("\ufeff" + buf.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="yizhan-{table}.csv"'})
+        console_audit.record(session, viewer.actor, f"export_{fmt}", f"stats:{table}")
+    return export.download(table, fmt, header, rows)
 
 
-def _num(value: float | None) -> str:
-    return "" if value is None else f"{value:.2f}"
+def _num(value: float | None) -> float | str:
+    return "" if value is None else round(value, 2)

@@ -1,0 +1,73 @@
+"""A big yes/no question over the whole window ("要放弃这次办理吗？" 是 / 不是): spoken, two huge
+buttons, no time limit. Like the idle card it lives inside the window, so it cannot get lost."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
+
+from ui.context import UiContext
+from ui.widgets import button, label, set_text
+
+
+class AskCard(QWidget):
+    """An overlay with one question; `ask()` shows it, 是 runs the action, 不是 just closes it."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("overlay")
+        self.setProperty("overlay", True)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        outer = QVBoxLayout(self)
+        outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.card = QFrame()
+        self.card.setObjectName("idlecard")
+        self.card.setMaximumWidth(1100)
+        box = QVBoxLayout(self.card)
+        box.setContentsMargins(40, 40, 40, 40)
+        box.setSpacing(30)
+        self.question = label("", "h1", align=Qt.AlignmentFlag.AlignCenter)
+        row = QHBoxLayout()
+        row.setSpacing(40)
+        self.yes_button = button("", "fa5s.check", "primary", self._yes)
+        self.no_button = button("", "fa5s.times", "", self._no)
+        for widget in (self.no_button, self.yes_button):
+            widget.setProperty("tall", True)
+            row.addWidget(widget, 1)
+        box.addWidget(self.question)
+        box.addLayout(row)
+        outer.addWidget(self.card)
+        self._action: Callable[[], None] | None = None
+        self.hide()
+
+    def ask(self, ctx: UiContext, question: str, on_yes: Callable[[], None], *, yes: str = "",
+            no: str = "") -> None:
+        self._action = on_yes
+        set_text(self.question, question)
+        set_text(self.yes_button, yes or ctx.tr("ask.yes"))
+        set_text(self.no_button, no or ctx.tr("ask.no"))
+        parent = self.parentWidget()
+        if parent is not None:
+            self.setGeometry(parent.rect())
+        self.show()
+        self.raise_()
+        ctx.say(question)
+
+    def answer(self, yes: bool) -> None:
+        """是 (True) or 不是 (False), by touch or by voice."""
+        if yes:
+            self._yes()
+        else:
+            self._no()
+
+    def _yes(self) -> None:
+        action, self._action = self._action, None
+        self.hide()
+        if action is not None:
+            action()
+
+    def _no(self) -> None:
+        self._action = None
+        self.hide()

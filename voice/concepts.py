@@ -1,0 +1,321 @@
+"""Concept scoring: what an utterance is *about*, from weighted concept words in the catalogue data.
+
+The tables live in assets/catalogue/concepts/<locale>.toml (see the header there). For an utterance
+the scorer finds every concept word it mentions — Chinese by characters or by dialect-folded pinyin
+over jieba words, Korean over words with particles and endings stripped, English over stemmed words —
+drops matches that sit inside a longer match of another intent, cancels concepts right after a
+negation word, and sums per intent the weight of each concept mentioned (each concept once).
+
+It is Qt-free and deterministic; `voice.matcher.IntentMatcher` turns the scores into a decision.
+"""
+
+from __future__ import annotations
+
+import tomllib
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from models.catalogue import CATALOGUE_DIR
+from voice.segment import add_words, en_words, ko_stem, ko_words, zh_words
+from voice.textnorm import fold_syllable, strip_unk
+
+CONCEPTS_DIR = CATALOGUE_DIR / "concepts"
+PINYIN_QUALITY = 0.9  # a homophone is good evidence, a little less than the written word
+# words that may stand between a negation and what it negates: 不想申请补贴, 不用去体检, don't want help
+BRIDGES = frozenset({
+    "想", "要", "用", "需要", "能", "会", "去", "再", "是", "申请", "办", "领", "给我", "帮我", "找",
+    "want", "need", "to", "a", "any", "the",
+})  # fmt: skip
+SCORE_CAP = 2.5
+HELP = "help_call"
+
+
+class ConceptError(ValueError):
+    """A concepts file is malformed; the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class Concept:
+    intent: str
+    index: int  # position within its intent: a concept counts once however many words match
+    weight: float
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ConceptTable:
+    locale: str
+    concepts: tuple[Concept, ...]
+    negation: tuple[str, ...] = ()
+    greeting: tuple[str, ...] = ()
+
+    @property
+    def intents(self) -> frozenset[str]:
+        return frozenset(c.intent for c in self.concepts)
+
+
+@dataclass(frozen=True)
+class Match:
+    intent: str
+    concept: int
+    start: int
+    end: int
+    quality: float
+    word: str
+
+
+@dataclass
+class ConceptScores:
+    scores: dict[str, float] = field(default_factory=dict)
+    negated: set[str] = field(default_factory=set)  # intents with a concept cancelled by negation
+    matches: list[Match] = field(default_factory=list)
+    greeting: bool = False  # the utterance is only a greeting
+    length: int = 0  # characters (zh, ko) or words (en) said, fillers included
+
+    def ranked(self) -> list[tuple[str, float]]:
+        return sorted(self.scores.items(), key=lambda item: item[1], reverse=True)
+
+
+def _locale_file(locale: str) -> str:
+    return "zh_CN" if locale.startswith("zh") else ("ko" if locale.startswith("ko") else "en")
+
+
+def parse_table(raw: dict[str, object], locale: str, where: str) -> ConceptTable:
+    concepts: list[Concept] = []
+    for intent, entries in raw.items():
+        if intent in ("negation", "greeting"):
+            continue
+        if not isinstance(entries, list):
+            raise ConceptError(f"{where}: [[{intent}]] must be an array of tables")
+        for index, entry in enumerate(entries):
+            if not isinstance(entry, dict) or not isinstance(entry.get("words"), list):
+                raise ConceptError(f"{where}: {intent}[{index}] needs a `words` list")
+            weight = float(entry.get("weight", 1.0))
+            if not 0 < weight <= 2:
+                raise ConceptError(f"{where}: {intent}[{index}] weight {weight} outside (0, 2]")
+            words = tuple(unicodedata.normalize("NFC", str(w)).strip() for w in entry["words"])
+            concepts.append(Concept(intent, index, weight, tuple(w for w in words if w)))
+    negation = tuple(str(w) for w in raw.get("negation", []) or [])  # type: ignore[union-attr]
+    greeting = tuple(str(w) for w in raw.get("greeting", []) or [])  # type: ignore[union-attr]
+    return ConceptTable(locale, tuple(concepts), negation, greeting)
+
+
+@cache
+def concept_table(locale: str, directory: Path = CONCEPTS_DIR) -> ConceptTable:
+    """The bundled concept table for a locale (empty when the locale has none)."""
+    name = _locale_file(locale)
+    path = directory / f"{name}.toml"
+    if not path.is_file():
+        return ConceptTable(name, ())
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConceptError(f"{path.name}: {exc}") from None
+    return parse_table(raw, name, path.name)
+
+
+# ---- per-locale views of an utterance ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _View:
+    """An utterance as units (characters for zh/ko, words for en) plus word boundaries."""
+
+    units: tuple[str, ...]
+    folded: tuple[str, ...]  # zh: folded pinyin per character; others: the units again
+    words: tuple[tuple[int, int], ...]  # (start, end) unit spans of the segmenter's words
+
+    def word_set(self) -> set[tuple[int, int]]:
+        return set(self.words)
+
+    def starts(self) -> set[int]:
+        return {a for a, _ in self.words}
+
+    def ends(self) -> set[int]:
+        return {b for _, b in self.words}
+
+
+def _is_hanzi(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff"
+
+
+@cache
+def _pinyin(ch: str) -> str:
+    from pypinyin import lazy_pinyin
+
+    syllables = lazy_pinyin(ch, errors="ignore")
+    return fold_syllable(syllables[0]) if syllables else ch
+
+
+def _zh_view(text: str) -> _View:
+    words = zh_words(strip_unk(text))
+    units: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for word in words:
+        start = len(units)
+        units.extend(word)
+        spans.append((start, len(units)))
+    folded = tuple(_pinyin(ch) if _is_hanzi(ch) else ch for ch in units)
+    return _View(tuple(units), folded, tuple(spans))
+
+
+def _ko_view(text: str) -> _View:
+    units: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for word in ko_words(strip_unk(text)):
+        start = len(units)
+        units.extend(word)
+        spans.append((start, len(units)))
+    return _View(tuple(units), tuple(units), tuple(spans))
+
+
+def _en_view(text: str) -> _View:
+    words = en_words(strip_unk(text))
+    return _View(words, words, tuple((i, i + 1) for i in range(len(words))))
+
+
+def _view(text: str, locale: str) -> _View:
+    if locale.startswith("zh"):
+        return _zh_view(text)
+    if locale.startswith("ko"):
+        return _ko_view(text)
+    return _en_view(text)
+
+
+def _word_units(word: str, locale: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A concept word as (units, folded units) in the same form as the utterance view."""
+    if locale.startswith("zh"):
+        units = tuple(word)
+        return units, tuple(_pinyin(ch) if _is_hanzi(ch) else ch for ch in units)
+    if locale.startswith("ko"):
+        units = tuple("".join(ko_stem(w) for w in word.split()))
+        return units, units
+    units = en_words(word)
+    return units, units
+
+
+def _find(haystack: tuple[str, ...], needle: tuple[str, ...]) -> list[int]:
+    n = len(needle)
+    if n == 0:
+        return []
+    return [i for i in range(len(haystack) - n + 1) if haystack[i : i + n] == needle]
+
+
+# one-character concept words may carry one of these inside a jieba word (脏得, 堵了, 大坑)
+_SUFFIXES = frozenset("得了的死着住啦")
+_PREFIXES = frozenset("大小有")
+
+
+def _fits_words(view: _View, start: int, end: int) -> bool:
+    """Does a match respect the segmentation? One character must be a word of its own (or with a
+    particle: 脏得, 大坑) — 开 is not in 开门; a longer word must not straddle a word boundary
+    (挺好 is not in 挺|好看), but may sit inside one longer word (紧急 in 紧急情况)."""
+    if end - start == 1:
+        for a, b in view.words:
+            if a <= start < b:
+                rest = view.units[a:start] + view.units[end:b]
+                return len(rest) == 0 or (
+                    len(rest) == 1 and (rest[0] in _SUFFIXES if a == start else rest[0] in _PREFIXES)
+                )
+        return False
+    inside = any(a <= start and end <= b for a, b in view.words)
+    crossing = any(a < start < b or a < end < b for a, b in view.words)
+    return inside or not crossing
+
+
+class ConceptScorer:
+    """Scores utterances against the concept table of one locale, limited to `intents`."""
+
+    def __init__(self, table: ConceptTable, intents: Iterable[str] | None = None) -> None:
+        allowed = None if intents is None else set(intents)
+        self.table = table
+        self.locale = table.locale
+        self._words: list[tuple[Concept, str, tuple[str, ...], tuple[str, ...]]] = []
+        for concept in table.concepts:
+            if allowed is not None and concept.intent not in allowed:
+                continue
+            for word in concept.words:
+                units, folded = _word_units(word, self.locale)
+                if units:
+                    self._words.append((concept, word, units, folded))
+        self._negation = [_word_units(w, self.locale)[0] for w in table.negation]
+        self._greeting = {"".join(_word_units(w, self.locale)[0]) for w in table.greeting}
+        if self.locale.startswith("zh"):
+            add_words([w for _, w, _, _ in self._words] + list(table.negation))
+
+    @property
+    def intents(self) -> frozenset[str]:
+        return frozenset(c.intent for c, _, _, _ in self._words)
+
+    def _matches(self, view: _View) -> list[Match]:
+        found: list[Match] = []
+        for concept, word, units, folded in self._words:
+            single = len(units) == 1
+            hits = [(s, 1.0) for s in _find(view.units, units)]
+            if not hits and not single and self.locale.startswith("zh"):
+                hits = [(s, PINYIN_QUALITY) for s in _find(view.folded, folded)]
+            for start, quality in hits:
+                end = start + len(units)
+                if self.locale.startswith("zh") and not _fits_words(view, start, end):
+                    continue
+                found.append(Match(concept.intent, concept.index, start, end, quality, word))
+        # overlapping matches of different intents: the longer one wins (打扫卫生 over 卫生)
+        kept = [
+            m
+            for m in found
+            if not any(
+                o.intent != m.intent
+                and o.start <= m.start
+                and m.end <= o.end
+                and (o.end - o.start) > (m.end - m.start)
+                for o in found
+            )
+        ]
+        return kept
+
+    def _negated(self, match: Match, view: _View, covered: list[Match]) -> bool:
+        """A negation word stands right before the concept, or with only bridge words between
+        (不要补贴, 不想申请补贴) — and is not itself part of a concept word, as 不 in 不舒服 or 没 in 没水
+        are. "没问题，很好" does not negate 很好: 问题 is not a bridge."""
+        for neg in self._negation:
+            for start in _find(view.units, neg):
+                end = start + len(neg)
+                if end > match.start:
+                    continue
+                between = [view.units[a:b] for a, b in view.words if end <= a and b <= match.start]
+                if sum(len(w) for w in between) != match.start - end or any(
+                    "".join(w) not in BRIDGES for w in between
+                ):
+                    continue
+                if start not in view.starts() or (len(neg) == 1 and (start, end) not in view.word_set()):
+                    continue  # 没有 inside 有没有 is a question, not a negation
+                if any(c.start <= start and end <= c.end for c in covered):
+                    continue
+                return True
+        return False
+
+    def score(self, text: str) -> ConceptScores:
+        view = _view(text, self.locale)
+        result = ConceptScores(length=len(view.units))
+        if not view.units:
+            return result
+        joined = "".join(view.units)
+        result.greeting = joined in self._greeting
+        matches = self._matches(view)
+        best: dict[tuple[str, int], float] = {}
+        weights = {(c.intent, c.index): c.weight for c in self.table.concepts}
+        for match in matches:
+            if self._negated(match, view, matches):
+                result.negated.add(match.intent)
+                continue
+            key = (match.intent, match.concept)
+            best[key] = max(best.get(key, 0.0), match.quality)
+            result.matches.append(match)
+        for (intent, index), quality in best.items():
+            result.scores[intent] = min(
+                SCORE_CAP, result.scores.get(intent, 0.0) + weights[(intent, index)] * quality
+            )
+        return result
