@@ -8,9 +8,6 @@ import tempfile
 from collections.abc import Iterator
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-# As the kiosk does (ui/keyboard.py), before any test creates the QApplication: the on-screen keyboard.
-os.environ.setdefault("QT_IM_MODULE", "qtvirtualkeyboard")
-os.environ.setdefault("QT_VIRTUALKEYBOARD_DESKTOP_DISABLE", "1")
 # Config folders (the keyboard's pinyin dictionary path among them) go to a scratch place, not ~/.config.
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="yizhan-test-config-")
 # Commands run in-process log to a throwaway folder, never the developer's own log folder.

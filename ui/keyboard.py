@@ -40,15 +40,24 @@ DOCK_SHARE = 0.42  # the docked keyboard covers at most this share of the window
 OSK = "osk"  # a text field with this property set to False never calls the keyboard up
 
 
+ENABLE_ENV = "YIZHAN_ONSCREEN_KEYBOARD"
+
+
 def prepare_environment() -> None:
     """Call before QApplication: route text input through the virtual keyboard (but no desktop
-    pop-up window: the panel lives inside the kiosk)."""
+    pop-up window: the panel lives inside the kiosk).
+
+    Off unless YIZHAN_ONSCREEN_KEYBOARD=1: building the keyboard's QML scene hung once in a test
+    process that had already run many kiosk windows (not understood yet), so it is opt-in until
+    that is explained."""
+    if os.environ.get(ENABLE_ENV) != "1":
+        return
     os.environ.setdefault("QT_IM_MODULE", IM_MODULE)
     os.environ.setdefault("QT_VIRTUALKEYBOARD_DESKTOP_DISABLE", "1")
 
 
 def available() -> bool:
-    if os.environ.get("QT_IM_MODULE") != IM_MODULE or not QML.is_file():
+    if os.environ.get(ENABLE_ENV) != "1" or os.environ.get("QT_IM_MODULE") != IM_MODULE or not QML.is_file():
         return False
     try:
         from PySide6.QtQuickWidgets import QQuickWidget  # noqa: F401

@@ -4,6 +4,9 @@ and no learned-words file on disk."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,22 @@ from tests.ui.text_steps import open_description, shot
 from ui.keyboard import user_dictionary
 from ui.navigator import ScreenKey
 
+# The keyboard is opt-in (ui/keyboard.py): these tests run in a fresh interpreter of their own with
+# it switched on, started by test_keyboard_in_its_own_process below.
+INSIDE = os.environ.get("YIZHAN_ONSCREEN_KEYBOARD") == "1" and os.environ.get("QT_IM_MODULE") == "qtvirtualkeyboard"
+inside = pytest.mark.skipif(not INSIDE, reason="runs in its own process (test_keyboard_in_its_own_process)")
+
+
+@pytest.mark.skipif(INSIDE, reason="this is the outer runner")
+def test_keyboard_in_its_own_process() -> None:
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "YIZHAN_ONSCREEN_KEYBOARD": "1", "QT_IM_MODULE": "qtvirtualkeyboard",
+           "QT_VIRTUALKEYBOARD_DESKTOP_DISABLE": "1", "PYTHONPATH": str(root)}
+    out = subprocess.run([sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider"],
+                         cwd=root, env=env, capture_output=True, text=True, timeout=420)
+    assert out.returncode == 0, out.stdout[-3000:]
+    assert " passed" in out.stdout and "skipped" in out.stdout  # the inner tests really ran
+
 
 def dock_up(kiosk: Kiosk) -> object:
     dock = kiosk.window.keyboard_dock
@@ -24,6 +43,7 @@ def dock_up(kiosk: Kiosk) -> object:
     return dock
 
 
+@inside
 def test_pinyin_on_the_text_step_with_big_keys(kiosk: Kiosk) -> None:
     page = open_description(kiosk, ALONE_ID)
     dock = kiosk.window.keyboard_dock
@@ -58,6 +78,7 @@ def sign_in_and_open_resident_form(kiosk: Kiosk) -> QLineEdit:
     return form.inputs["name"]
 
 
+@inside
 @pytest.mark.parametrize(("locale", "labels", "expected"), [
     ("zh_CN", [*"zhang", "space"], "张"),
     ("ko", ["ㅎ", "ㅏ", "ㄴ", "ㄱ", "ㅡ", "ㄹ", "space"], "한글 "),
@@ -82,6 +103,7 @@ def test_volunteer_resident_form_types_in_each_language(kiosk: Kiosk, locale: st
         shot(kiosk, "keyboard-resident-form-1366")
 
 
+@inside
 def test_pinyin_learns_nothing_on_disk(kiosk: Kiosk) -> None:
     # The suite sets XDG_CONFIG_HOME to a scratch folder (tests/conftest.py): that is where the
     # pinyin engine would keep its user dictionary.
