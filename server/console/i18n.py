@@ -45,6 +45,7 @@ EN: dict[str, str] = {
     "紧急联系人": "Emergency contact", "这件事没有登记居民身份。": "No resident was identified for this request.",
     "本次查看已记入审计。": "This view has been recorded in the audit trail.", "照片": "Photos",
     "照片上传中": "Photo still uploading",
+    "语音留言": "Voice note", "秒": "s", "自动转写，仅供参考": "Automatic transcript, for reference only",
     "姓名、身份证号、电话、住址和照片默认隐藏。": "Name, ID number, phone, address and photos are hidden by default.",
     "查看个人信息（会记入审计）": "Show personal data (audited)",
     "您的角色无权查看居民个人信息。需要时请主管处理。":
