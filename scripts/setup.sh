@@ -30,6 +30,7 @@ TEST_PACKAGES=(
   sox                                # test audio for the voice tests
   postgresql                         # the hub's production database (tests start a throwaway cluster)
   chromium chromium-driver           # browser tests of the hub's staff console
+  cups printer-driver-cups-pdf       # receipts print through a real CUPS queue (tests start cupsd)
   nginx openssl                      # the hub behind a TLS reverse proxy (tests/deploy)
   systemd                            # systemd-analyze verify on the units in deploy/ and autostart
   xvfb xdotool                       # a real X window for end-to-end checks

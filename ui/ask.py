@@ -42,11 +42,12 @@ class AskCard(QWidget):
         self._action: Callable[[], None] | None = None
         self.hide()
 
-    def ask(self, ctx: UiContext, question: str, on_yes: Callable[[], None]) -> None:
+    def ask(self, ctx: UiContext, question: str, on_yes: Callable[[], None], *, yes: str = "",
+            no: str = "") -> None:
         self._action = on_yes
         set_text(self.question, question)
-        set_text(self.yes_button, ctx.tr("ask.yes"))
-        set_text(self.no_button, ctx.tr("ask.no"))
+        set_text(self.yes_button, yes or ctx.tr("ask.yes"))
+        set_text(self.no_button, no or ctx.tr("ask.no"))
         parent = self.parentWidget()
         if parent is not None:
             self.setGeometry(parent.rect())

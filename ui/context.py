@@ -40,6 +40,7 @@ class UiContext(QObject):
         self.sizes: Sizes = REGULAR  # regular or compact, chosen by the window for its size
         self.theme = "default"
         self.voice_on = True
+        self.voice_running = False  # recognition really listening in this language (set by the window)
         self.staff: VolunteerRecord | None = None
         self.assist = False  # a volunteer is helping at the kiosk with a keyboard
         self.last_status = SyncStatus(online=False, waiting=0)

@@ -27,6 +27,8 @@ from ui.widgets import LongPressLabel, apply_icons, button, label, set_text
 STATUS_REFRESH_MS = 10_000
 CLOCK_MS = 5_000  # the minute shown turns over at most 5 s late
 MARGIN = {False: 40, True: 24}  # window side margins, px: regular / compact screens
+# Voice states in which recognition is not running: the greeting must not invite speech then.
+NOT_LISTENING = {"none", "off", "loading", "error", "no_model", "no_microphone", "disabled", "unsupported"}
 
 
 class KioskWindow(QWidget):
@@ -47,6 +49,8 @@ class KioskWindow(QWidget):
         outer.addWidget(self.stack, 1)
         self.voice_panel = VoicePanel(ctx)
         self.voice_panel.hide()  # shown once the station is unlocked (voice listens only then)
+        self._panel_show_status = self.voice_panel.show_status
+        self.voice_panel.show_status = self._voice_status  # type: ignore[method-assign]
         outer.addWidget(self.voice_panel)
         self.bottom_bar = self._build_bottom_bar()
         outer.addWidget(self.bottom_bar)
@@ -89,6 +93,9 @@ class KioskWindow(QWidget):
         self.name_label.long_pressed.connect(self.open_staff)
         self.date_label = label("", "offline", wrap=False)
         self.status_label = label("", "offline", wrap=False)
+        # A demo station says so on every screen (published passphrase and PINs, generated residents).
+        self.demo_label = label("演示", "offline", name="演示驿站 demo station", wrap=False)
+        self.demo_label.hide()
         self.staff_exit = button("", "fa5s.sign-out-alt", "", self.sign_out)
         self.staff_exit.hide()
         self._header_stacked: bool | None = None
@@ -101,9 +108,10 @@ class KioskWindow(QWidget):
             return
         self._header_stacked = stacked
         grid = self.header_grid
-        for widget in (self.name_label, self.staff_exit, self.date_label, self.status_label):
+        for widget in (self.name_label, self.staff_exit, self.date_label, self.status_label, self.demo_label):
             grid.removeWidget(widget)
         grid.addWidget(self.name_label, 0, 0, 2 if stacked else 1, 1)
+        grid.addWidget(self.demo_label, 0, 4, 2 if stacked else 1, 1)  # 演示 on a demo station
         grid.addWidget(self.staff_exit, 0, 1, 2 if stacked else 1, 1)
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         if stacked:
@@ -135,20 +143,22 @@ class KioskWindow(QWidget):
         grid = self.bar_grid
         margins = grid.contentsMargins()
         room = self.width() - margins.left() - margins.right()
-        # equal columns: the widest button decides whether five fit side by side
-        need = max(b.sizeHint().width() for b in self.bar_buttons) * 5 + grid.horizontalSpacing() * 4
-        rows = 1 if need <= room else 2
+        hints = [b.sizeHint().width() for b in self.bar_buttons]
+        rows = 1 if sum(hints) + grid.horizontalSpacing() * 4 <= room else 2
         if rows == self._bar_rows:
+            if rows == 1:
+                for index, hint in enumerate(hints):
+                    grid.setColumnStretch(index, hint)
             return
         self._bar_rows = rows
         for widget in self.bar_buttons:
             grid.removeWidget(widget)
         for column in range(6):
             grid.setColumnStretch(column, 0)
-        if rows == 1:
-            for index, widget in enumerate(self.bar_buttons):
+        if rows == 1:  # each as wide as its words ask, the spare room shared out alike
+            for index, (widget, hint) in enumerate(zip(self.bar_buttons, hints, strict=True)):
                 grid.addWidget(widget, 0, index)
-                grid.setColumnStretch(index, 1)
+                grid.setColumnStretch(index, hint)
         else:  # a 6-column grid: three buttons of two columns above two of three
             for index, widget in enumerate(self.bar_buttons[:3]):
                 grid.addWidget(widget, 0, index * 2, 1, 2)
@@ -166,7 +176,7 @@ class KioskWindow(QWidget):
             self.apply_theme()
         side = MARGIN[compact]
         self.header_grid.setContentsMargins(side, 12 if compact else 18, side, 4)
-        self.bar_grid.setContentsMargins(side, 8, side, 12 if compact else 24)
+        self.bar_grid.setContentsMargins(side, 12, side, 12 if compact else 24)  # ≥ 10 px from the screen
         self.bar_grid.setSpacing(sizes.gap + 4)
         for screen in self.nav.built():
             screen.fit_margins(side, 8 if compact else 16)  # type: ignore[attr-defined]
@@ -179,10 +189,12 @@ class KioskWindow(QWidget):
         ctx = self.ctx
         name = str(ctx.settings.get("station_name") or ctx.tr("station.default_name"))
         set_text(self.name_label, name, ctx.tr("a11y.station_name", name=name))
+        self.demo_label.setVisible(bool(ctx.settings.get("demo")))
         set_text(self.back_button, ctx.tr("bar.back"))
         set_text(self.home_button, ctx.tr("bar.home"))
         set_text(self.size_button, ctx.tr("bar.size", level=ctx.tr(f"size.{ctx.scale_index}")))
-        set_text(self.voice_button, ctx.tr("bar.voice_on" if ctx.voice_on else "bar.voice_off"))
+        voice_word = "bar.voice_off" if not ctx.voice_on else "bar.voice_on" if ctx.voice_running else "bar.voice_not_running"
+        set_text(self.voice_button, ctx.tr(voice_word))
         self.voice_button.setProperty("icon_name", "fa5s.microphone" if ctx.voice_on else "fa5s.microphone-slash")
         set_text(self.help_button, ctx.tr("bar.help"))
         set_text(self.staff_exit, ctx.tr("staff.sign_out"))
@@ -192,6 +204,17 @@ class KioskWindow(QWidget):
         apply_icons(self, PALETTES[ctx.theme], ctx.scale)
         self._bar_rows = 0
         self._arrange_bar()
+
+    def _voice_status(self, available: bool, state: str, message: str) -> None:
+        """The voice layer's status, shown in the strip; the greeting and the 语音 button follow it,
+        so nothing invites speaking while recognition is not really running."""
+        self._panel_show_status(available, state, message)
+        running = bool(available) and state not in NOT_LISTENING
+        if running != self.ctx.voice_running:
+            self.ctx.voice_running = running
+            self.retranslate()
+            if self.nav.current_key == ScreenKey.HOME and self.nav.current is not None:
+                self.nav.current.enter()
 
     def _tick(self) -> None:
         now = dt.datetime.now()
@@ -273,8 +296,11 @@ class KioskWindow(QWidget):
         self.ctx.set_voice_on(not self.ctx.voice_on)
 
     def ask_for_help(self) -> None:
+        """请志愿者帮忙: a volunteer comes over; the caller's name travels with it when known."""
         current = self.nav.current_key
-        self.nav.go(ScreenKey.HELP, reason="assist", where=str(current or ""))
+        resident = getattr(self.nav.current, "resident", None)
+        self.nav.go(ScreenKey.HELP, reason="assist", where=str(current or ""),
+                    resident_id=getattr(resident, "id", None))
 
     def open_staff(self) -> None:
         self.nav.go(ScreenKey.STAFF if self.ctx.staff else ScreenKey.PIN)
@@ -292,7 +318,7 @@ class KioskWindow(QWidget):
             self.apply_theme()
             self.retranslate()
             self.nav.rebuild()
-        elif what == "voice":
+        elif what in ("voice", "settings_kept"):
             self.retranslate()
         elif what == "station":
             self.retranslate()
@@ -300,6 +326,8 @@ class KioskWindow(QWidget):
             self._status_timer.start()
             self.idle.configure(int(self.ctx.settings.get("idle_seconds", 120)),
                                 int(self.ctx.settings.get("idle_grace_seconds", 30)))
+        elif what == "submitted":
+            self.refresh_status()
         elif what == "staff":
             self.staff_exit.setVisible(self.ctx.staff is not None)
             self.retranslate()

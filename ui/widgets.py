@@ -211,8 +211,8 @@ class Keypad(QWidget):
             widget.clicked.connect(lambda _c=False, k=key: self.key.emit(k))
             grid.addWidget(widget, r, c, rows, columns)
             self.buttons[key] = widget
-        for column in range(grid.columnCount()):
-            grid.setColumnStretch(column, 1)
+        for column in range(grid.columnCount()):  # 删除 / 清空 are words: their column is wider
+            grid.setColumnStretch(column, 4 if with_x and column == 3 else 3)
 
 
 class LongPressLabel(QLabel):

@@ -20,7 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = ("desktop", "ui", "voice", "sync", "models", "server", "assets")
-HUB_WIRE_MODULES = {"sync", "sync.protocol", "sync.sealing"}
+HUB_WIRE_MODULES = {"sync", "sync.protocol", "sync.sealing", "sync.answer_signing"}
 
 PROBE = """
 import importlib, json, pkgutil, sys

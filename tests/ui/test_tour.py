@@ -1,6 +1,8 @@
-"""The tour over every screen, in every locale: no control under 64 px, no text under 18 pt, a
-heading of at least 30 pt on each screen, every control named, text contrast at least 7:1, and
-controls at least 2.5 mm (10 px) apart — all measured from the live widgets (ui/measure.py)."""
+"""The tour over every screen at 1920×1080, 1366×768, 1280×800 and portrait 1080×1920, at every text
+size, in zh_CN (and en/ko/high contrast on 1366×768): nothing cut, off-screen or overlapping, no
+control under 64 px, no text under 18 pt, a heading of at least 30 pt on each screen, every control
+named, text contrast at least 7:1, and controls at least 2.5 mm (10 px) apart — all measured from
+the live widgets (ui/measure.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +18,12 @@ import pytest
 
 from tests.ui.conftest import PASSPHRASE, create_station
 
-LOCALES = ("zh_CN", "en", "ko")
+SIZES = ("1920x1080", "1366x768", "1280x800", "1080x1920")
+TEXT_SIZES = ("standard", "large", "xlarge")
+# every size × every text size in Chinese; English, Korean and high contrast on the small panel
+COMBOS = [(size, text, "zh_CN", "default") for size in SIZES for text in TEXT_SIZES] + [
+    ("1366x768", "standard", "en", "default"), ("1366x768", "standard", "ko", "default"),
+    ("1366x768", "standard", "zh_CN", "high_contrast")]
 MIN_TARGET_PX = 64
 MIN_GAP_PX = 10
 MIN_BODY_PT = 18
@@ -28,23 +36,53 @@ def tour_station(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return create_station(tmp_path_factory.mktemp("tour") / "station").path
 
 
-@pytest.fixture(scope="session", params=LOCALES)
-def manifest(request: pytest.FixtureRequest, tour_station: Path, tmp_path_factory: pytest.TempPathFactory,
-             qapp: Any) -> dict[str, Any]:
-    from desktop.app import AppContext
-    from ui.tour import run_tour
+class TourRunner:
+    """One station, one unlocked window, walked through each combination in turn (rendering the
+    window once per combination keeps 15 tours inside CI's time)."""
 
-    out = tmp_path_factory.mktemp(f"tour-{request.param}")
-    ctx = AppContext(tour_station)
+    def __init__(self, station: Path, out: Path) -> None:
+        from desktop.app import AppContext
+
+        self.ctx = AppContext(station)
+        self.out = out
+        self.tour: Any = None
+        self.done: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+
+    def manifest(self, combo: tuple[str, str, str, str]) -> dict[str, Any]:
+        from ui.tour import parse_size, start_tour
+
+        if combo not in self.done:
+            size, text, locale, theme = combo
+            out = self.out / "-".join(combo)
+            if self.tour is None:
+                self.ctx.theme = theme
+                # the first combination also saves its PNGs (checked below)
+                self.tour = start_tour(self.ctx, out, PASSPHRASE, locale=locale, text_size=text,
+                                       size=parse_size(size), save_png=True)
+                path = self.tour.run()
+                self.tour.save_png = False
+            else:
+                path = self.tour.render(out, size=parse_size(size), text_size=text, locale=locale, theme=theme)
+            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            data["out"] = out
+            self.done[combo] = data
+        return self.done[combo]
+
+    def close(self) -> None:
+        if self.tour is not None:
+            self.tour.close()
+        self.ctx.db.shutdown()
+        if self.ctx.station is not None:
+            self.ctx.station.close()
+
+
+@pytest.fixture(scope="session")
+def tours(tour_station: Path, tmp_path_factory: pytest.TempPathFactory, qapp: Any) -> Iterator[TourRunner]:
+    runner = TourRunner(tour_station, tmp_path_factory.mktemp("tours"))
     try:
-        path = run_tour(ctx, out, PASSPHRASE, locale=request.param, scale=1.0)
+        yield runner
     finally:
-        ctx.db.shutdown()
-        if ctx.station is not None:
-            ctx.station.close()
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    data["out"] = out
-    return data
+        runner.close()
 
 
 def _problems(manifest: dict[str, Any]) -> list[str]:
@@ -57,7 +95,7 @@ def _problems(manifest: dict[str, Any]) -> list[str]:
             what = f"{name}: {w['class']} {w['accessible_name'] or w['text']!r}"
             if not w["accessible_name"]:
                 problems.append(f"{what} has no accessible name")
-            if w["interactive"] and not w["clipped"] and (w["w"] < MIN_TARGET_PX or w["h"] < MIN_TARGET_PX):
+            if w["interactive"] and not w["scrolled"] and (w["w"] < MIN_TARGET_PX or w["h"] < MIN_TARGET_PX):
                 problems.append(f"{what} is {w['w']}×{w['h']} px")
             if w["contrast"] is not None:
                 if w["font_pt"] < MIN_BODY_PT:
@@ -74,13 +112,35 @@ def _problems(manifest: dict[str, Any]) -> list[str]:
     return problems
 
 
-def test_tour_meets_the_numbers(manifest: dict[str, Any]) -> None:
+def _fit_problems(manifest: dict[str, Any]) -> list[str]:
+    """Anything cut, outside the window or lying on top of something else."""
+    problems: list[str] = []
+    for screen in manifest["screens"]:
+        for w in screen["widgets"]:
+            what = f"{screen['name']}: {w['class']} {w['text'] or w['accessible_name']!r} at {w['x']},{w['y']} {w['w']}×{w['h']}"
+            if w["clipped"]:
+                problems.append(f"{what} does not fit its text")
+            if w["offscreen"]:
+                problems.append(f"{what} is off-screen")
+            if w["overlaps"]:
+                problems.append(f"{what} overlaps {w['overlaps']}")
+    return problems
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("combo", COMBOS, ids=["-".join(c) for c in COMBOS])
+def test_every_screen_fits_and_meets_the_numbers(tours: TourRunner, combo: tuple[str, str, str, str]) -> None:
+    manifest = tours.manifest(combo)
+    assert manifest["size"] == [int(v) for v in combo[0].split("x")] and manifest["text_size"] == combo[1]
+    assert manifest["locale"] == combo[2] and manifest["theme"] == combo[3]
+    assert _fit_problems(manifest) == []
     assert _problems(manifest) == []
 
 
-def test_tour_covers_every_screen_and_step(manifest: dict[str, Any]) -> None:
+def test_tour_covers_every_screen_and_step(tours: TourRunner) -> None:
     from models.catalogue import bundled_catalogue
 
+    manifest = tours.manifest(COMBOS[0])
     names = {s["name"] for s in manifest["screens"]}
     for required in ("locked", "home", "receipt", "rating", "my_requests", "notices", "help", "idle", "pin",
                      "staff", "identify-error", "admin_settings"):
@@ -95,18 +155,64 @@ def test_tour_covers_every_screen_and_step(manifest: dict[str, Any]) -> None:
         assert all(w["w"] <= 1920 and w["y"] + w["h"] <= 1080 for w in screen["widgets"]), screen["name"]
 
 
+def test_largest_text_enlarges_all_text(tours: TourRunner) -> None:
+    """字号 特大 makes every kind of text bigger — tiles and the bottom bar too, not only headings."""
+    small, large = tours.manifest(COMBOS[0]), tours.manifest(("1920x1080", "xlarge", "zh_CN", "default"))
+
+    def sizes(manifest: dict[str, Any]) -> dict[str, float]:
+        home = next(s for s in manifest["screens"] if s["name"] == "home")
+        return {w["accessible_name"]: w["font_pt"] for w in home["widgets"] if w["text"]}
+
+    before, after = sizes(small), sizes(large)
+    common = [name for name in before if name in after]
+    assert "养老金查询" in common and "首页" in common
+    for name in common:
+        assert after[name] >= before[name] * 1.25, f"{name}: {before[name]} pt → {after[name]} pt"
+
+
+def test_measure_flags_cut_offscreen_and_overlapping_widgets(qapp: Any) -> None:
+    """The checks themselves: a label too narrow for its word, a button past the window's edge and
+    two buttons on top of each other are each reported."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+
+    from ui import measure
+
+    root = QWidget()
+    root.resize(400, 300)
+    cut = QLabel("Supercalifragilisticexpialidocious", root)
+    cut.setWordWrap(True)
+    cut.setAccessibleName("cut")
+    cut.setGeometry(0, 0, 60, 200)
+    fits = QLabel("ok", root)
+    fits.setAccessibleName("fits")
+    fits.setGeometry(0, 220, 200, 40)
+    a = QPushButton("A", root)
+    a.setAccessibleName("A")
+    a.setGeometry(100, 0, 100, 80)
+    b = QPushButton("B", root)
+    b.setAccessibleName("B")
+    b.setGeometry(150, 40, 100, 80)
+    root.show()
+    found = {w["accessible_name"]: w for w in measure.collect(root, screen=QRect(0, 0, 220, 300))}
+    assert found["cut"]["clipped"] and not found["fits"]["clipped"]
+    assert found["A"]["overlaps"] == ["B"] and found["B"]["overlaps"] == ["A"]
+    assert found["B"]["offscreen"] and not found["A"]["offscreen"]
+    root.close()
+
+
 def test_tour_command_high_contrast(tour_station: Path, tmp_path: Path) -> None:
     env = {**os.environ, "YIZHAN_PASSPHRASE": PASSPHRASE, "QT_QPA_PLATFORM": "offscreen"}
     out = tmp_path / "hc"
     result = subprocess.run(
         [sys.executable, "-m", "desktop.cli", "tour", "--data-dir", str(tour_station), "--out", str(out),
-         "--theme", "high_contrast"],
+         "--theme", "high_contrast", "--size", "1080x1920", "--text-size", "large"],
         env=env, capture_output=True, text=True, timeout=120, check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert data["theme"] == "high_contrast"
-    assert _problems(data) == []
+    assert data["theme"] == "high_contrast" and data["size"] == [1080, 1920] and data["text_size"] == "large"
+    assert _problems(data) == [] and _fit_problems(data) == []
 
 
 def test_tour_without_passphrase_is_refused(tour_station: Path, tmp_path: Path) -> None:

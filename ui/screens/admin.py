@@ -7,6 +7,7 @@ from functools import partial
 from typing import Any
 
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QCheckBox,
     QComboBox,
     QFormLayout,
@@ -21,12 +22,45 @@ from models.settings import SETTINGS, coerce
 from models.validation import ValidationError
 from models.volunteers import VolunteerRecord
 from ui.i18n import LOCALES
+from ui.navigator import ScreenKey
 from ui.screens.base import Screen
 from ui.screens.lists import Card, CardList
 from ui.theme import PALETTES
 from ui.widgets import apply_icons, button, label, set_text
 
 HIDDEN = {"station_prefix", "demo"}
+# Settings a volunteer picks from a few big buttons instead of typing a number.
+CHOICES: dict[str, tuple[tuple[float, str], ...]] = {
+    "text_scale": ((1.0, "size.0"), (1.15, "size.1"), (1.3, "size.2")),
+    "tts_volume": ((0.5, "volume.low"), (0.7, "volume.mid"), (0.9, "volume.high"), (1.0, "volume.max")),
+}
+
+
+class ChoiceRow(QWidget):
+    """One big button per value; exactly one is chosen (a checked button looks pressed)."""
+
+    def __init__(self, ctx: Any, choices: tuple[tuple[float, str], ...], name: str) -> None:
+        super().__init__()
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(16)
+        self.group = QButtonGroup(self)
+        self.group.setExclusive(True)
+        self.values: list[float] = []
+        for value, key in choices:
+            widget = button(ctx.tr(key), "", "option", name=f"{name}：{ctx.tr(key)}")
+            widget.setCheckable(True)
+            self.group.addButton(widget, len(self.values))
+            self.values.append(value)
+            row.addWidget(widget, 1)
+
+    def value(self) -> float:
+        return self.values[max(0, self.group.checkedId())]
+
+    def set_value(self, value: Any) -> None:
+        wanted = float(value) if value is not None else self.values[0]
+        index = min(range(len(self.values)), key=lambda i: abs(self.values[i] - wanted))
+        self.group.button(index).setChecked(True)
 
 
 class SettingsScreen(Screen):
@@ -52,6 +86,8 @@ class SettingsScreen(Screen):
             widget: QWidget
             if spec.kind is bool:
                 widget = QCheckBox(name)
+            elif spec.key in CHOICES:
+                widget = ChoiceRow(ctx, CHOICES[spec.key], name)
             elif spec.key == "locale":
                 combo = QComboBox()
                 for code in LOCALES:
@@ -91,18 +127,24 @@ class SettingsScreen(Screen):
             value = self.ctx.settings.get(key)
             if isinstance(widget, QCheckBox):
                 widget.setChecked(bool(value))
+            elif isinstance(widget, ChoiceRow):
+                widget.set_value(value)
             elif isinstance(widget, QComboBox):
                 widget.setCurrentIndex(max(0, widget.findData(value)))
             elif isinstance(widget, QLineEdit):
                 widget.setText("" if value is None else str(value))
         self.theme.setChecked(self.ctx.theme != "default")
         self.message.hide()
+        if params.get("saved"):
+            self._tell(self.ctx.tr("admin.saved"))
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, widget in self.inputs.items():
             if isinstance(widget, QCheckBox):
                 out[key] = widget.isChecked()
+            elif isinstance(widget, ChoiceRow):
+                out[key] = widget.value()
             elif isinstance(widget, QComboBox):
                 out[key] = widget.currentData()
             elif isinstance(widget, QLineEdit):
@@ -136,7 +178,9 @@ class SettingsScreen(Screen):
         def op() -> str:
             from sync.client import enrol
             from sync.credentials import save_credential
+            from sync.demo_guard import check_demo_enrol
 
+            check_demo_enrol(station, hub_url)  # a demo station joins only a demo hub
             credential = enrol(hub_url, code)
             save_credential(station, credential, actor)
             station.update_settings(actor, hub_url=credential.hub_url)
@@ -163,11 +207,19 @@ class SettingsScreen(Screen):
         self.message.show()
 
     def _saved(self, settings: dict[str, Any]) -> None:
+        """Saved: the admin stays on this screen and is told so (a new language rebuilds the screens,
+        so then a fresh settings screen is shown with the same words)."""
         self.ctx.settings = settings
         self.ctx.set_theme("high_contrast" if self.theme.isChecked() else "default")
         locale = str(settings.get("locale", self.ctx.locale))
-        self.ctx.locale = locale
-        self.ctx.changed.emit("settings")
+        if locale != self.ctx.locale:
+            self.ctx.locale = locale
+            self.ctx.changed.emit("settings")
+            self.nav.go(ScreenKey.ADMIN_SETTINGS, remember=False, saved=True)
+            return
+        self.ctx.changed.emit("settings_kept")
+        self._tell(self.ctx.tr("admin.saved"))
+        self.ctx.say(self.ctx.tr("admin.saved"))
 
 
 class VolunteersScreen(Screen):

@@ -192,9 +192,31 @@ class ServiceScreen(Screen):
                 return station.requests.submit(service.id, fields, actor, resident_id=resident_id, draft_id=draft)
         self.ctx.db.run(op, self._submitted, self._submit_failed)
 
+    def submit_unwell(self) -> None:
+        """平安签到 "我不太好": checked in (not missing) and an urgent help call with the resident's
+        name, for the volunteers here and the hub; the help screen then says what is happening."""
+        station, resident, actor = self.ctx.station, self.resident, self.ctx.actor
+        if station is None or resident is None:
+            return
+        resident_id, draft = resident.id, self.draft_id
+
+        def op() -> RequestRecord:
+            station.requests.submit("daily_checkin", {"status": "unwell"}, actor, resident_id=resident_id)
+            if draft:
+                station.requests.discard_draft(draft)
+            return station.requests.help_call(actor, resident_id, note="checkin:unwell", urgent=True)
+
+        def done(call: RequestRecord) -> None:
+            self.draft_id = None
+            self.reset()
+            self.nav.go(ScreenKey.HELP, reason="urgent", record=call)
+
+        self.ctx.db.run(op, done, self._submit_failed)
+
     def _submitted(self, record: RequestRecord) -> None:
         service = self.service
         self.draft_id = None  # it is a real request now: reset must not discard it
+        self.ctx.changed.emit("submitted")  # the header's 待上传 count goes up at once
         self.reset()
         self.nav.go(ScreenKey.RECEIPT, record=record, service=service.id if service else record.service)
 

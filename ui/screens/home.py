@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QBoxLayout, QGridLayout, QHBoxLayout
 
 from models.catalogue import Service
@@ -88,9 +88,15 @@ class HomeScreen(Screen):
         margins = self.root.contentsMargins()
         width = self.width() - margins.left() - margins.right()
         grid_width = width if portrait else width * 4 // 5
-        widest = max((t.text_label.minimumSizeHint().width() for t in self.service_tiles), default=0)
-        # a tile must hold its longest word plus its padding (fit_icon makes the icon fit the height)
-        need = widest + 48
+        # a tile must hold its longest word plus its padding (fit_icon makes the icon fit the height);
+        # a Chinese title has no spaces, so it counts whole (and is short)
+        widest = 0
+        for tile in self.service_tiles:
+            tile.text_label.ensurePolished()
+            metrics = QFontMetrics(tile.text_label.font())
+            text = tile.text_label.text()
+            widest = max(widest, *(metrics.horizontalAdvance(w) for w in text.split() or [""]))
+        need = widest + 32  # the tile's side margins (12 + 12) and borders
         columns = COLUMNS
         while columns > 2 and (grid_width - self.grid.spacing() * (columns - 1)) // columns < need:
             columns -= 1
@@ -103,7 +109,9 @@ class HomeScreen(Screen):
     def enter(self, **params: Any) -> None:
         hour = dt.datetime.now().hour
         part = "morning" if hour < 12 else "afternoon" if hour < 18 else "evening"
-        text = self.ctx.tr(f"home.greeting.{part}")
+        # "也可以直接说出来" only when recognition is really running for this language
+        voice = "_voice" if self.ctx.voice_running and self.ctx.voice_on else ""
+        text = self.ctx.tr(f"home.greeting.{part}{voice}")
         self.greeting.setText(text)
         self.greeting.setAccessibleName(text)
         self.consult_tile.refresh()

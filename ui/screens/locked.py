@@ -1,4 +1,4 @@
-"""The locked start screen: a calm "驿站正在启动，请志愿者解锁" and the passphrase field. Nothing personal
+"""The locked start screen: a closed padlock, "请志愿者输入驿站密码" and the passphrase field. Nothing personal
 is readable until a volunteer unlocks; YIZHAN_PASSPHRASE unlocks automatically (demo, tests)."""
 
 from __future__ import annotations
@@ -20,9 +20,11 @@ class LockedScreen(Screen):
     def __init__(self, ctx: Any, nav: Any) -> None:
         super().__init__(ctx, nav)
         self.root.addStretch(1)
-        self.root.addWidget(icon_label("fa5s.unlock", "", 120, ctx.tr("locked.title")))
-        self.title = label(ctx.tr("locked.title"), "h1", align=Qt.AlignmentFlag.AlignCenter)
-        self.hint = label(ctx.tr("locked.hint"), "", align=Qt.AlignmentFlag.AlignCenter)
+        # what it waits for, under a closed padlock (not "正在启动": nothing is starting)
+        self.padlock = icon_label("fa5s.lock", "", 120, ctx.tr("locked.padlock"))
+        self.root.addWidget(self.padlock)
+        self.title = label(ctx.tr("locked.waiting"), "h1", align=Qt.AlignmentFlag.AlignCenter)
+        self.hint = label(ctx.tr("locked.why"), "", align=Qt.AlignmentFlag.AlignCenter)
         self.root.addWidget(self.title)
         self.root.addWidget(self.hint)
         row = QHBoxLayout()
@@ -80,9 +82,9 @@ class LockedScreen(Screen):
     def _failed(self, message: str) -> None:
         self.passphrase.clear()
         self.unlock_button.setEnabled(True)
-        set_text(self.title, self.ctx.tr("locked.title"))
+        set_text(self.title, self.ctx.tr("locked.waiting"))
         set_text(self.message, message)
         self.message.show()
 
     def spoken_text(self) -> str:
-        return self.ctx.tr("locked.title")
+        return self.ctx.tr("locked.waiting")

@@ -1,17 +1,21 @@
-"""The volunteer PIN pad (reached by a long press on the station name). Digits are shown as dots and
-never spoken; wrong PINs count toward the station-wide lockout, whose wait is shown in words."""
+"""Volunteer sign-in (reached by a long press on the station name): first "请选择您的名字" with one big
+tile per active volunteer, then that person's PIN pad. Digits are shown as dots and never spoken;
+a PIN that is not the chosen person's is refused; wrong PINs count toward the station-wide lockout,
+whose wait is shown in words."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from models.volunteers import LockedOut, VolunteerRecord
 from ui.navigator import ScreenKey
 from ui.screens.base import Screen
-from ui.widgets import Keypad, button, label, set_text
+from ui.theme import PALETTES
+from ui.widgets import Keypad, apply_icons, button, label, set_text
 
 MAX_PIN = 8
 
@@ -21,7 +25,25 @@ class PinScreen(Screen):
 
     def __init__(self, ctx: Any, nav: Any) -> None:
         super().__init__(ctx, nav)
-        row = QHBoxLayout()
+        # stage 1: who are you?
+        self.who_page = QWidget()
+        who = QVBoxLayout(self.who_page)
+        who.setContentsMargins(0, 0, 0, 0)
+        who.setSpacing(20)
+        self.who_title = label(ctx.tr("pin.choose_name"), "h1")
+        who.addWidget(self.who_title)
+        self.names = QGridLayout()
+        self.names.setSpacing(24)
+        who.addLayout(self.names)
+        who.addStretch(1)
+        self.root.addWidget(self.who_page, 1)
+        self.name_buttons: dict[str, Any] = {}
+        self.people: list[VolunteerRecord] = []
+        self.chosen: VolunteerRecord | None = None
+        # stage 2: your PIN
+        self.pin_page = QWidget()
+        row = QHBoxLayout(self.pin_page)
+        row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(40)
         left = QVBoxLayout()
         left.setSpacing(24)
@@ -43,13 +65,58 @@ class PinScreen(Screen):
         self.keypad = keypad
         row.addLayout(left, 1)
         row.addWidget(keypad, 1)
-        self.root.addLayout(row, 1)
+        self.root.addWidget(self.pin_page, 1)
         self.pin = ""
+        self._stage("pin")
 
     def enter(self, **params: Any) -> None:
         self.pin = ""
         self._show()
         self.error.hide()
+        self.chosen = None
+        station = self.ctx.station
+        if station is not None:
+            self._stage("who")
+            self.ctx.db.run(station.volunteers.list, self._show_people)
+
+    def _stage(self, stage: str) -> None:
+        self.stage = stage
+        self.who_page.setVisible(stage == "who")
+        self.pin_page.setVisible(stage == "pin")
+
+    def _show_people(self, people: list[VolunteerRecord]) -> None:
+        self.clear_layout(self.names)
+        self.name_buttons.clear()
+        self.people = [p for p in people if p.active]
+        columns = 2 if self.window().width() < 1200 else 3
+        for index, person in enumerate(self.people):
+            icon = "fa5s.user-shield" if person.role == "admin" else "fa5s.user"
+            widget = button(person.name, icon, "option", partial(self.choose, person))
+            widget.setProperty("tall", True)
+            widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+            self.names.addWidget(widget, index // columns, index % columns)
+            widget.setVisible(self.who_page.isVisible())  # at once, not on the next event-loop turn
+            self.name_buttons[person.id] = widget
+        apply_icons(self, PALETTES[self.ctx.theme], self.ctx.scale)
+
+    def choose(self, person: VolunteerRecord) -> None:
+        """Stage 2: this person's PIN."""
+        self.chosen = person
+        set_text(self.title, self.ctx.tr("pin.title_for", name=person.name))
+        self.pin = ""
+        self._show()
+        self.error.hide()
+        self._stage("pin")
+        if self.nav.current is self:
+            self.nav.changed.emit(self)  # a new step: the tap guard and speech follow
+
+    def on_back(self) -> bool:
+        if self.stage == "pin" and self.people:
+            self.chosen = None
+            self._stage("who")
+            self.nav.changed.emit(self)
+            return True
+        return False
 
     def press(self, key: str) -> None:
         if key == "DEL":
@@ -74,7 +141,7 @@ class PinScreen(Screen):
 
     def _signed_in(self, record: VolunteerRecord | None) -> None:
         self.ok.setEnabled(True)
-        if record is None:
+        if record is None or (self.chosen is not None and record.id != self.chosen.id):
             self._error(self.ctx.tr("pin.wrong"))
             return
         self.ctx.staff = record
@@ -98,7 +165,7 @@ class PinScreen(Screen):
         self._show()
 
     def spoken_text(self) -> str:
-        return self.title.text()
+        return self.who_title.text() if self.stage == "who" else self.title.text()
 
     def keyPressEvent(self, event: Any) -> None:
         text = event.text()

@@ -3,7 +3,9 @@ rating with big face buttons."""
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -12,7 +14,9 @@ from PySide6.QtWidgets import QHBoxLayout, QSizePolicy
 from models.requests import RequestRecord
 from ui.navigator import ScreenKey
 from ui.printing import print_receipt, receipt_lines
+from ui.queries import Slot
 from ui.screens.base import Screen
+from ui.steps.choose import slot_label
 from ui.theme import pick_family
 from ui.widgets import button, icon_label, label, set_text
 
@@ -38,7 +42,9 @@ class ReceiptScreen(Screen):
         self.code = label("", "huge", align=Qt.AlignmentFlag.AlignCenter)
         self.next_hint = label("", "", align=Qt.AlignmentFlag.AlignCenter)
         self.printed = label("", "muted", align=Qt.AlignmentFlag.AlignCenter)
-        for widget in (self.title, self.code_hint, self.code, self.next_hint, self.printed):
+        self.booked = label("", "h2", align=Qt.AlignmentFlag.AlignCenter)  # an appointment's date and time
+        self.booked.hide()
+        for widget in (self.title, self.code_hint, self.code, self.booked, self.next_hint, self.printed):
             self.root.addWidget(widget)
         self.root.addStretch(1)
         row = QHBoxLayout()
@@ -61,6 +67,12 @@ class ReceiptScreen(Screen):
         set_text(self.title, self.ctx.tr("receipt.checkin" if checkin else "receipt.done"))
         set_text(self.code, record.receipt_code or "", self.ctx.tr("a11y.receipt_code", code=record.receipt_code))
         set_text(self.next_hint, self.ctx.tr("receipt.next", service=self.ctx.pick(service.title)))
+        booked = self.booked_text(record)
+        set_text(self.booked, booked)
+        self.booked.setVisible(bool(booked))
+        # a check-in is no case to follow up: no 办件编号, no 办理进度, nothing to print
+        for widget in (self.code_hint, self.code, self.next_hint, self.print_button):
+            widget.setVisible(not checkin)
         self.printed.hide()
 
     def print_it(self) -> None:
@@ -69,11 +81,26 @@ class ReceiptScreen(Screen):
             return
         lines = receipt_lines(str(self.ctx.settings.get("station_name", "")),
                               self.ctx.pick(self.ctx.catalogue.get(record.service).title),
-                              record.receipt_code, record.created_at, self.ctx.tr("receipt.paper_note"))
-        where = print_receipt(self.ctx.data_dir / "receipts", record.receipt_code, lines, pick_family(self.ctx.locale))
-        self.last_printed = where
-        set_text(self.printed, self.ctx.tr("receipt.printed"))
+                              record.receipt_code, record.created_at, self.ctx.tr("receipt.paper_note"),
+                              self.booked_text(record))
+        result = print_receipt(self.ctx.data_dir / "receipts", record.receipt_code, lines, pick_family(self.ctx.locale))
+        self.last_printed = result
+        # "回执已打印" only when a printer took the job; otherwise say where the receipt was saved
+        message = self.ctx.tr("receipt.printed") if result.printed else \
+            self.ctx.tr("receipt.no_printer", file=Path(result.where).name)
+        set_text(self.printed, message)
         self.printed.show()
+        self.ctx.say(message)
+
+    def booked_text(self, record: RequestRecord) -> str:
+        """"预约时间：11月28日 星期六 09:00–11:00" for an appointment (marked when still to be confirmed)."""
+        for value in record.fields.values():
+            if isinstance(value, dict) and "start" in value and "end" in value:
+                slot = Slot(str(value.get("slot_id", "")), dt.datetime.fromisoformat(value["start"]),
+                            dt.datetime.fromisoformat(value["end"]), bool(value.get("tentative")))
+                extra = self.ctx.tr("summary.tentative") if slot.tentative else ""
+                return self.ctx.tr("receipt.booked", slot=slot_label(self.ctx.locale, slot)) + extra
+        return ""
 
     def done(self) -> None:
         record = self.record
@@ -96,7 +123,11 @@ class ReceiptScreen(Screen):
     def spoken_text(self) -> str:
         if self.record is None:
             return ""
-        return f"{self.title.text()} {self.code_hint.text()} {spell_code(self.record.receipt_code or '')}。{self.next_hint.text()}"
+        if self.record.service == "daily_checkin":
+            return self.title.text()
+        booked = f" {self.booked.text()}。" if self.booked.isVisible() else ""
+        return (f"{self.title.text()} {self.code_hint.text()} {spell_code(self.record.receipt_code or '')}。"
+                f"{booked}{self.next_hint.text()}")
 
 
 class RatingScreen(Screen):

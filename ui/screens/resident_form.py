@@ -27,11 +27,12 @@ class ResidentFormScreen(Screen):
         form.setContentsMargins(0, 0, 24, 0)
         form.setVerticalSpacing(12)
         form.setHorizontalSpacing(24)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # label above its field when narrow
         self.inputs: dict[str, QLineEdit] = {}
         for key in FIELDS:
             edit = QLineEdit()
             edit.setAccessibleName(ctx.tr(f"resident.{key}"))
-            edit.setMinimumWidth(700)
+            edit.setMinimumWidth(320)
             self.inputs[key] = edit
             if key == "id_number":
                 row = QHBoxLayout()

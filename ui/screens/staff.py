@@ -62,7 +62,8 @@ class StaffHomeScreen(Screen):
             widget.setProperty("tall", True)
             widgets.append(widget)
             self.buttons[key] = widget
-        apply_icons(self, PALETTES[self.ctx.theme], self.ctx.scale)
+        for widget in widgets:  # icons first: they count in the width each button asks for
+            apply_icons(widget, PALETTES[self.ctx.theme], self.ctx.scale)
         # three columns when the longest label still fits whole, else two (small panels, big text)
         room = self.window().width() - 2 * self.root.contentsMargins().left()
         for widget in widgets:
@@ -85,13 +86,21 @@ class StaffHomeScreen(Screen):
         elif key == "volunteers":
             self.nav.go(ScreenKey.ADMIN_VOLUNTEERS)
         elif key == "exit":
-            window = self.window()
-            window.allow_close = True  # type: ignore[attr-defined]
-            app = QApplication.instance()
-            if app is not None:
-                app.quit()
+            card = getattr(self.window(), "ask_card", None)
+            if card is None:
+                self.exit_now()
+            else:  # a kiosk that quits by accident leaves the village without it: ask first
+                card.ask(self.ctx, self.ctx.tr("admin.exit_ask"), self.exit_now,
+                         yes=self.ctx.tr("admin.exit_yes"), no=self.ctx.tr("admin.exit_no"))
         else:
             self.nav.go(ScreenKey.STAFF_LIST, kind=key)
+
+    def exit_now(self) -> None:
+        window = self.window()
+        window.allow_close = True  # type: ignore[attr-defined]
+        app = QApplication.instance()
+        if app is not None:
+            app.quit()
 
     def reset(self) -> None:
         self._role = "" if self.ctx.staff is None else self._role

@@ -94,11 +94,13 @@ class StaffListScreen(Screen):
 
     def _load_help(self, station: Station, actor: Actor) -> list[Card]:
         cards = []
-        for r in station.requests.open_help_calls():
-            note = self.ctx.tr("staff.help_assist") if str(r.fields.get("note", "")).startswith("assist") \
-                else self.ctx.tr("staff.help_urgent")
+        calls = station.requests.open_help_calls()
+        # 一键呼叫 first (a red bell), then 请志愿者帮忙 (a helping hand): they must not look alike
+        for r in sorted(calls, key=lambda c: (not c.urgent, c.created_at)):
+            note = self.ctx.tr("staff.help_urgent") if r.urgent else self.ctx.tr("staff.help_assist")
+            icon, color = ("fa5s.bell", "#8E0B0B") if r.urgent else ("fa5s.hands-helping", "#17406B")
             cards.append(Card([f"{self._when(r)} · {note}", f"{r.receipt_code} · {self._who(station, actor, r)}"],
-                              "fa5s.bell", "#8E0B0B", note,
+                              icon, color, note,
                               [(self.ctx.tr("staff.acknowledge"), "fa5s.check", partial(self.acknowledge, r.id))]))
         return cards
 
@@ -107,6 +109,9 @@ class StaffListScreen(Screen):
         missing = station.requests.missing_checkins(dt.date.today(), hour)
         cards = []
         for resident in station.residents.get_many(missing, actor):  # one audited read for the list
+            if resident.damaged:  # the others still show; this one says what is wrong
+                cards.append(Card([self.ctx.tr("staff.damaged_record")], "fa5s.exclamation-triangle"))
+                continue
             phone = mask_phone(resident.phone) if resident.phone else self.ctx.tr("staff.no_phone")
             cards.append(Card([resident.name, f"{resident.masked_id} · {phone}",
                                self.ctx.tr("staff.contact", who=resident.emergency_contact or "—")], "fa5s.user-clock"))

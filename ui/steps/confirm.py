@@ -114,29 +114,45 @@ class ConfirmPage(StepPage):
 
 
 class CheckinPage(StepPage):
+    """平安签到: "我今天很好" (huge) or "我不太好，想让人来看看" — the second becomes an urgent help
+    request for the volunteers here and the hub."""
+
     def __init__(self, ctx: Any, flow: Any, step: Any) -> None:
         super().__init__(ctx, flow, step)
         self.hello = label("", "h2", align=Qt.AlignmentFlag.AlignCenter)
         self.box.addWidget(self.hello)
         self.box.addStretch(1)
-        self.fine = button(self.title(), "fa5s.smile", "huge", self.submit)
-        self.fine.setMinimumWidth(900)
+        self.fine = button(ctx.tr("checkin.fine"), "fa5s.smile", "huge", self.submit)
+        self.fine.setMinimumWidth(700)
         self.box.addWidget(self.fine, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.unwell = button(ctx.tr("checkin.unwell"), "fa5s.hand-holding-medical", "urgent", self.submit_unwell)
+        self.unwell.setProperty("tall", True)
+        self.unwell.setMinimumWidth(700)
+        self.box.addSpacing(24)
+        self.box.addWidget(self.unwell, 0, Qt.AlignmentFlag.AlignHCenter)
         self.box.addWidget(self.error)
         self.box.addStretch(1)
 
     def refresh(self) -> None:
         super().refresh()
         self.fine.setEnabled(True)
+        self.unwell.setEnabled(True)
         name = self.flow.resident.name if self.flow.resident else ""
         set_text(self.hello, self.ctx.tr("checkin.hello", name=name))
 
     def submit(self) -> None:
         self.fine.setEnabled(False)
+        self.unwell.setEnabled(False)
         self.flow.submit()
+
+    def submit_unwell(self) -> None:
+        self.fine.setEnabled(False)
+        self.unwell.setEnabled(False)
+        self.flow.submit_unwell()
 
     def failed(self, message: str) -> None:
         self.fine.setEnabled(True)
+        self.unwell.setEnabled(True)
         self.show_error(message)
 
     def handle_intent(self, intent: str) -> bool:
@@ -146,4 +162,4 @@ class CheckinPage(StepPage):
         return False
 
     def spoken_text(self) -> str:
-        return f"{self.hello.text()} {self.title()}"
+        return f"{self.hello.text()} {self.fine.accessibleName()}，{self.unwell.accessibleName()}"

@@ -8,6 +8,7 @@ from server.console.routes import (
     consult,
     login,
     notices,
+    password,
     queue,
     reports,
     requests,
@@ -18,4 +19,8 @@ from server.console.routes import (
     warnings,
 )
 
-ROUTERS = [m.router for m in (login, queue, requests, checkins, notices, consult, slots, stations, stats, topics, warnings, reports, admin)]
+ROUTERS = [
+    m.router
+    for m in (login, password, queue, requests, checkins, notices, consult, slots, stations, stats, topics,
+              warnings, reports, admin)
+]

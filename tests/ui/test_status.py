@@ -1,0 +1,44 @@
+"""Status that is true: the header clock ticks, the 待上传 count follows each submission at once,
+and the greeting and the 语音 button invite speaking only while recognition really runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.ui.conftest import ALONE_ID, Kiosk
+from tests.ui.flows import run_service
+from ui import i18n
+from ui.navigator import ScreenKey
+
+
+def test_header_clock_ticks(kiosk: Kiosk) -> None:
+    window = kiosk.window
+    assert window._clock.isActive() and window._clock.interval() <= 60_000
+    window.date_label.setText("frozen")
+    window._clock.timeout.emit()  # one tick of the running timer
+    now = dt.datetime.now()
+    assert i18n.short_time(kiosk.ctx.locale, now) in window.date_label.text()
+
+
+def test_pending_count_follows_each_submission(kiosk: Kiosk) -> None:
+    window = kiosk.window
+    window._status_timer.stop()  # only the submission itself may update the strip
+    assert kiosk.tr("status.waiting", n=0) in window.status_label.text()
+    run_service(kiosk, "problem_report", ALONE_ID)
+    kiosk.settle()
+    assert kiosk.nav.current_key == ScreenKey.RECEIPT
+    assert kiosk.tr("status.waiting", n=1) in window.status_label.text()
+
+
+def test_voice_words_only_while_recognition_runs(kiosk: Kiosk) -> None:
+    window, home = kiosk.window, kiosk.nav.current
+    # YIZHAN_NO_VOICE: no recognition — no invitation to speak, and the button does not say 开
+    assert "直接说出来" not in home.greeting.text()
+    assert window.voice_button.text().strip() == "语音：没有启动"
+    window.voice_panel.show_status(True, "ready", "可以说话了")  # as the voice layer reports it
+    assert "也可以直接说出来" in home.greeting.text()
+    assert window.voice_button.text().strip() == "语音：开"
+    window.voice_panel.show_status(False, "no_microphone", "没有麦克风")
+    assert "直接说出来" not in home.greeting.text()
+    kiosk.click(window.voice_button)  # switched off: says so
+    assert window.voice_button.text().strip() == "语音：关"
