@@ -135,6 +135,10 @@ def _apply_one(station: Station, session: Session, change: Change) -> None:
         from models import consultations
 
         consultations.apply_change(station, session, data)
+    elif change.kind is ChangeKind.WARNINGS:
+        from models import hub_warnings
+
+        hub_warnings.store(station, session, data)
     elif change.kind is ChangeKind.HELP_ACK:
         row = session.get(ServiceRequest, str(data["record_id"]))
         if row is not None and row.acknowledged_at is None:
