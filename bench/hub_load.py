@@ -462,6 +462,10 @@ def _report(target: Target, tally: Tally, elapsed: float, cpu: dict[str, float],
         "records_expected": expected,
         "latency_ms": {"all": _summary(every), "push": _summary(tally.latencies["push"]),
                        "pull": _summary(tally.latencies["pull"])},
+        # Inside the server's app (Server-Timing `app`; the baseline sends none) and, of that, inside
+        # the request's one database transaction (`txn`).
+        "server_time_ms": _summary([v for v in tally.server["push"] + tally.server["pull"] if v == v]),
+        "transaction_time_ms": _summary([v for v in tally.txn["push"] + tally.txn["pull"] if v == v]),
         "server_cpu_ms_per_request": round(1000 * cpu["server"] / max(1, requests_n), 2),
         "cpu_cores_used": {k: round(v / elapsed, 2) for k, v in cpu.items()},
         "errors": sum(tally.errors.values()),

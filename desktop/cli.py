@@ -9,7 +9,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from desktop.commands import kiosk, ledger_cmds, staff, station, sync_cmds, voice_cmds
+from desktop.commands import handwriting_cmds, kiosk, ledger_cmds, staff, station, sync_cmds, voice_cmds
 from desktop.errors import UserFacingError
 
 # Import names that only the `kiosk` extra installs (pyproject.toml).
@@ -20,7 +20,7 @@ KIOSK_PACKAGES = frozenset({"PySide6", "shiboken6", "qtawesome", "requests", "vo
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yizhan", description="Yizhan 便民驿站 station")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (kiosk, station, staff, voice_cmds, sync_cmds, ledger_cmds):
+    for module in (kiosk, station, staff, voice_cmds, sync_cmds, ledger_cmds, handwriting_cmds):
         module.register(sub)
     return parser
 

@@ -31,6 +31,9 @@ def ensure_fonts() -> None:
 def create_app(argv: list[str] | None = None) -> Any:
     from PySide6.QtWidgets import QApplication
 
+    from ui.keyboard import prepare_environment
+
+    prepare_environment()  # the on-screen keyboard's input method must be chosen before QApplication
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("yizhan")
     ensure_fonts()

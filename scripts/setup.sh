@@ -17,6 +17,7 @@ RUN_PACKAGES=(
   fonts-noto-cjk fonts-wqy-microhei  # Chinese and Korean glyphs (no boxes)
   libportaudio2                      # microphone access (sounddevice)
   libasound2 libpulse0               # Qt Multimedia (sounds, chimes)
+  libzinnia0 tegaki-zinnia-simplified-chinese  # handwriting recognition (Zinnia + its Simplified Chinese model)
   # Qt itself and every library its xcb platform plugin (libqxcb.so, libQt6XcbQpa.so) links to —
   # with icccm4 or keysyms1 missing, Qt blames libxcb-cursor0 instead (tests/deploy checks with ldd).
   libegl1 libgl1 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0 libxkbcommon0

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, update
 
-from models import consultations
+from models import consultations, hub_warnings
 from models.schema import (
     AppointmentSlot,
     CatalogueVersion,
@@ -138,6 +138,8 @@ def _apply_one(station: Station, session: Session, change: Change) -> None:
         )
     elif change.kind is ChangeKind.CONSULTATION:
         consultations.apply_change(station, session, data)
+    elif change.kind is ChangeKind.WARNINGS:
+        hub_warnings.store(station, session, data)
     elif change.kind is ChangeKind.HELP_ACK:
         row = session.get(ServiceRequest, str(data["record_id"]))
         if row is not None and row.acknowledged_at is None:

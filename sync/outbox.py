@@ -129,24 +129,31 @@ def fill_outbox(station: Station, hub_public_key: bytes, station_id: str, *, bat
             return made
 
 
+# Field values that travel as sealed attachments: inline base64 key → the digest key left in the field.
+ATTACHMENT_FIELDS = {"jpeg_base64": "photo_sha256", "ogg_base64": "audio_sha256"}
+
+
 def _detach_photos(session: Any, request_id: str, fields: dict[str, Any], hub_public_key: bytes) -> dict[str, Any]:
-    """Photos travel as sealed attachments (chunked, resumable), not inside the envelope: each one is
-    sealed once here and the field keeps only its SHA-256, which the hub's console looks up."""
+    """Photos and voice notes travel as sealed attachments (chunked, resumable), not inside the
+    envelope: each one is sealed once here and the field keeps its SHA-256 (plus any small
+    metadata beside the bytes, e.g. a note's length), which the hub's console looks up."""
     out: dict[str, Any] = {}
     for key, value in fields.items():
-        if isinstance(value, dict) and "jpeg_base64" in value:
-            photo = base64.b64decode(value["jpeg_base64"])
-            sealed = seal(photo, hub_public_key, record_aad(request_id, "attachment"))
+        inline = next((k for k in ATTACHMENT_FIELDS if isinstance(value, dict) and k in value), None)
+        if inline is not None:
+            blob = base64.b64decode(value[inline])
+            sealed = seal(blob, hub_public_key, record_aad(request_id, "attachment"))
             digest = hashlib.sha256(sealed).hexdigest()
             session.merge(OutboxAttachment(sha256=digest, request_id=request_id, sealed=sealed))
-            out[key] = {"photo_sha256": digest, "size": len(photo)}
+            meta = {k: v for k, v in value.items() if k != inline}
+            out[key] = {**meta, ATTACHMENT_FIELDS[inline]: digest, "size": len(blob)}
         else:
             out[key] = value
     return out
 
 
 def pending_attachments(station: Station) -> list[tuple[str, str, bytes]]:
-    """(sha256, request id, sealed bytes) of photos not yet fully at the hub."""
+    """(sha256, request id, sealed bytes) of attachments (photos, voice notes) not yet fully at the hub."""
     with station.read() as session:
         rows = session.execute(
             select(OutboxAttachment).where(OutboxAttachment.uploaded_at.is_(None)).order_by(OutboxAttachment.created_at)

@@ -8,6 +8,8 @@ import tempfile
 from collections.abc import Iterator
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Config folders (the keyboard's pinyin dictionary path among them) go to a scratch place, not ~/.config.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="yizhan-test-config-")
 # Commands run in-process log to a throwaway folder, never the developer's own log folder.
 os.environ.setdefault("YIZHAN_LOG_DIR", tempfile.mkdtemp(prefix="yizhan-test-logs-"))
 

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QFrame, QGridLayout, QStackedWidget, QVBoxLayout, QWidget
 
-from ui import i18n
+from ui import i18n, keyboard
 from ui.ask import AskCard
 from ui.context import UiContext
 from ui.gc_guard import UiThreadGarbageCollector
@@ -77,6 +77,7 @@ class KioskWindow(QWidget):
         QShortcut(QKeySequence("Ctrl+Alt+V"), self, self.open_staff)
         self.apply_theme()
         self.retranslate()
+        self.keyboard_dock = keyboard.install(self, ctx)  # on-screen keyboard for every text field
         self.nav.go(ScreenKey.LOCKED, remember=False)
 
     # -- layout ----------------------------------------------------------------------------

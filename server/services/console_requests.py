@@ -102,15 +102,17 @@ def load_view(session: Session, keys: HubKeys, request_id: str, *, with_identity
             select(RequestHistory).where(RequestHistory.request_id == req.id).order_by(RequestHistory.id)
         )
     ]
+    fields = payload.get("fields")
+    notes = voice_note_hashes(fields)  # voice notes are attachments too, played on the page, not shown as photos
     photos = [
         Photo(a.sha256, a.size, a.complete)
         # Only the record's own station can attach photos to it (issue 10 §3).
         for a in session.scalars(
             select(Attachment).where(Attachment.record_id == req.id, Attachment.station_id == req.station_id)
         )
+        if a.sha256 not in notes
     ]
     ack = session.scalars(select(HelpCallAck).where(HelpCallAck.request_id == req.id)).first()
-    fields = payload.get("fields")
     return RequestView(
         id=req.id,
         station_id=req.station_id,
@@ -199,7 +201,27 @@ def open_photo(session: Session, keys: HubKeys, request_id: str, sha256: str) ->
     return plain, _media_type(plain)
 
 
+def voice_note_hashes(fields: Any) -> set[str]:
+    """SHA-256s of the voice notes a request's fields point at (`{"audio_sha256": …}` values)."""
+    if not isinstance(fields, dict):
+        return set()
+    return {str(v["audio_sha256"]) for v in fields.values() if isinstance(v, dict) and v.get("audio_sha256")}
+
+
+def open_voice_note(session: Session, keys: HubKeys, request_id: str, sha256: str) -> bytes:
+    """The decrypted Ogg/Opus bytes of a voice note this request's fields name; anything else is a 404."""
+    req = get_request(session, request_id)
+    if sha256 not in voice_note_hashes(payload_of(keys, req).get("fields")):
+        raise HubError(404, "unknown_attachment", "this request has no such voice note")
+    data, media = open_photo(session, keys, request_id, sha256)
+    if media != "audio/ogg":
+        raise HubError(404, "unknown_attachment", "this attachment is not a voice note")
+    return data
+
+
 def _media_type(data: bytes) -> str:
+    if data[:4] == b"OggS":
+        return "audio/ogg"
     if data.startswith(b"\x89PNG"):
         return "image/png"
     if data.startswith(b"\xff\xd8"):

@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from models.station import Station
 from tests.core.conftest import PASSPHRASE
 
@@ -19,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 KILLS = 50
 
 
+@pytest.mark.slow
 def test_sigkill_never_loses_a_committed_record(station: Station, data_dir: Path) -> None:
     station.close()
     rng = random.Random(20261125)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT = ("desktop", "ui", "voice", "sync", "models", "server", "assets")
+PROJECT = ("desktop", "ui", "voice", "sync", "models", "server", "assets", "handwriting")
 HUB_WIRE_MODULES = {"sync", "sync.protocol", "sync.sealing", "sync.answer_signing"}
 
 PROBE = """
@@ -59,13 +59,13 @@ def source_modules(pkg: str) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("pkg", ["models", "sync", "voice", "server"])
+@pytest.mark.parametrize("pkg", ["models", "sync", "voice", "server", "handwriting"])
 def test_core_packages_never_load_qt(pkg: str) -> None:
     loaded = probe(pkg)["loaded"]
     assert [m for m in loaded if m.startswith("PySide6") or m.startswith("shiboken6")] == []
 
 
-@pytest.mark.parametrize("pkg", ["models", "sync", "voice", "server"])
+@pytest.mark.parametrize("pkg", ["models", "sync", "voice", "server", "handwriting"])
 def test_the_probe_walked_every_source_module(pkg: str) -> None:
     """The import walk covered every .py file on disk (so nothing escaped the checks above)."""
     assert source_modules(pkg) <= set(probe(pkg)["walked"])

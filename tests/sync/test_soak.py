@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from models.schema import PulledChange, SyncState
 from models.station import KIOSK
 from sync.client import HubClient, StationCredential
@@ -50,6 +52,7 @@ def _kill_mid_sync(st: EnrolledStation, proxy_url: str, rng: random.Random) -> N
     child.wait(timeout=30)
 
 
+@pytest.mark.slow
 def test_soak_exactly_once(hub: Hub, enrolled: Callable[..., EnrolledStation]) -> None:
     rng = random.Random(f"soak-{hub.backend}")
     stations = [enrolled(prefix=chr(ord("B") + i)) for i in range(STATIONS)]

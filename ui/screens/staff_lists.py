@@ -107,7 +107,7 @@ class StaffListScreen(Screen):
     def _load_checkins(self, station: Station, actor: Actor) -> list[Card]:
         hour = int(self.ctx.settings.get("checkin_deadline_hour", 10))
         missing = station.requests.missing_checkins(dt.date.today(), hour)
-        cards = []
+        cards = self._hub_warning_cards(station, actor)
         for resident in station.residents.get_many(missing, actor):  # one audited read for the list
             if resident.damaged:  # the others still show; this one says what is wrong
                 cards.append(Card([self.ctx.tr("staff.damaged_record")], "fa5s.exclamation-triangle"))
@@ -117,6 +117,20 @@ class StaffListScreen(Screen):
                                self.ctx.tr("staff.contact", who=resident.emergency_contact or "—")], "fa5s.user-clock"))
         if not missing and dt.datetime.now().hour < hour:
             return [Card([self.ctx.tr("staff.before_deadline", hour=hour)], "fa5s.info-circle")]
+        return cards
+
+    def _hub_warning_cards(self, station: Station, actor: Actor) -> list[Card]:
+        """The hub's 独居老人预警 for this station, most urgent first, above today's own list."""
+        from models import hub_warnings
+
+        cards = []
+        for w in hub_warnings.read(station, actor):
+            level = self.ctx.tr("staff.hub_warning_unwell") if w.unwell else self.ctx.tr(f"staff.hub_level.{w.level}")
+            lines = [f"{level} · {w.name}", self.ctx.tr("staff.hub_warning_days", days=w.days_missed)]
+            if w.outcome:
+                lines.append(self.ctx.tr("staff.hub_warning_outcome", outcome=w.outcome))
+            cards.append(Card(lines, "fa5s.exclamation-circle", "#8E0B0B" if w.level >= 3 or w.unwell else "#8A4B00",
+                              self.ctx.tr("staff.hub_warning")))
         return cards
 
     def _load_quarantine(self, station: Station, actor: Actor) -> list[Card]:

@@ -1,37 +1,231 @@
-"""Free text (dictation when voice is on, or a volunteer typing) shown big for checking, and the
-optional photo step (camera if present; otherwise it says why and offers to skip)."""
+"""Free text and the optional photo step.
+
+A text step offers three ways in, side by side with the text box (answer by any one, or several):
+写字 — the handwriting pad (Zinnia), 录一段话 — a voice note (kept encrypted with the request,
+sent to the hub as a sealed attachment), 打字 — the on-screen keyboard (pinyin, Hangul, English);
+dictation from the voice layer still lands in the box. The photo step uses the camera if present;
+otherwise it says why and offers to skip.
+"""
 
 from __future__ import annotations
 
+import errno
+import functools
+import sqlite3
 from typing import Any
 
-from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QPlainTextEdit,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from models.validation import ValidationError, clean_text
 from ui.steps.base import StepPage
-from ui.widgets import button, label, set_text
+from ui.theme import PALETTES
+from ui.widgets import apply_icons, button, label, set_text
+
+COMPACT_BELOW = 420  # page height in px under which the text step tightens its layout
+MODES = (("write", "fa5s.pen-fancy"), ("voice", "fa5s.microphone"), ("keys", "fa5s.keyboard"))
+
+
+def note_key(step_id: str) -> str:
+    """The field a step's voice note is stored under, beside the text."""
+    return f"{step_id}_voice"
+
+
+def disk_full(exc: BaseException) -> bool:
+    text = str(getattr(exc, "orig", exc))
+    return (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or (
+        isinstance(getattr(exc, "orig", exc), sqlite3.OperationalError | OSError)
+        and ("database or disk is full" in text or "No space left" in text)
+    )
 
 
 class TextPage(StepPage):
     def __init__(self, ctx: Any, flow: Any, step: Any) -> None:
         super().__init__(ctx, flow, step)
-        self.hint = label(ctx.tr("text.hint_voice" if step.dictation and ctx.voice_on else "text.hint_type"), "muted")
+        hint = "text.hint_voice" if step.dictation and ctx.voice_on else "text.hint_choose"
+        self.hint = label(ctx.tr(hint), "muted")
         self.edit = QPlainTextEdit()
         self.edit.setAccessibleName(self.title())
-        self.edit.setMinimumHeight(260)
+        self.edit.setMinimumHeight(100)
         self.edit.setProperty("role", "big")
+        self.note: dict[str, Any] | None = None  # the voice note in use (encoded, in memory)
+        self.note_label = label("", "card")
+        self.note_label.hide()
         self.box.addWidget(self.hint)
-        self.box.addWidget(self.edit, 1)
+        left = QVBoxLayout()
+        left.setSpacing(12)
+        left.addWidget(self.edit, 1)
+        left.addWidget(self.note_label)
+        self.panels = QStackedWidget()
+        self.panel_by_mode: dict[str, QWidget] = {}
+        work = QHBoxLayout()
+        work.setSpacing(24)
+        work.addLayout(left, 2)
+        work.addWidget(self.panels, 6)
+        self.box.addLayout(work, 1)
         self.box.addWidget(self.error)
-        row = QHBoxLayout()
-        row.setSpacing(24)
+        row = self._mode_row()
+        row.addStretch(1)
         if step.optional:
             row.addWidget(button(ctx.tr("step.skip"), "fa5s.forward", "", self.skip))
-        row.addStretch(1)
         self.next_button = button(ctx.tr("step.next"), "fa5s.arrow-right", "primary", self.next)
-        self.next_button.setMinimumWidth(480)
+        self.next_button.setMinimumWidth(300)
         row.addWidget(self.next_button)
         self.box.addLayout(row)
+        self.pad: Any = None
+        self.voice_note: Any = None
+        self.set_mode("write")
+
+    # -- the three ways in ------------------------------------------------------------------
+    def _mode_row(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.setSpacing(24)
+        self.mode_buttons: dict[str, QPushButton] = {}
+        group = QButtonGroup(self)
+        group.setExclusive(True)
+        for mode, icon in MODES:
+            b = button(self.ctx.tr(f"text.mode_{mode}"), icon, "option", functools.partial(self.set_mode, mode))
+            b.setCheckable(True)
+            group.addButton(b)
+            self.mode_buttons[mode] = b
+            row.addWidget(b)
+        return row
+
+    def set_mode(self, mode: str) -> None:
+        """Show the pad, the voice note or the keyboard (each is built the first time it is needed)."""
+        panel = self.panel_by_mode.get(mode) or self._build(mode)
+        self.panels.setCurrentWidget(panel)
+        self.mode_buttons[mode].setChecked(True)
+        self.mode = mode
+        palette = PALETTES[self.ctx.theme]
+        for b in self.mode_buttons.values():
+            # The chosen way in: a thick primary-coloured frame and a tinted face (not colour alone:
+            # the frame is three times as thick).
+            b.setStyleSheet(
+                f"QPushButton:checked {{ border: 6px solid {palette.primary}; background: {palette.bar}; }}"
+            )
+        # The docked keyboard (ui/keyboard.py) answers focus on the box only in 打字 mode: with the
+        # pad or the voice note in use it would cover them.
+        self.edit.setProperty("osk", mode == "keys")
+        if mode == "keys":
+            self.show_keyboard()
+        else:
+            dock = self._dock()
+            if dock is not None:
+                dock.hide()
+
+    def _build(self, mode: str) -> QWidget:
+        panel: QWidget
+        if mode == "write":
+            from ui.handwriting_pad import HandwritingPad
+
+            self.pad = panel = HandwritingPad(self.ctx)
+            panel.set_compact(self.height() < COMPACT_BELOW)
+            panel.chosen.connect(self.append)
+            panel.backspace.connect(self.backspace)
+        elif mode == "voice":
+            from ui.voice_note import VoiceNote
+
+            self.voice_note = panel = VoiceNote(self.ctx)
+            panel.ready.connect(self.use_note)
+            panel.cleared.connect(self.drop_note)
+        else:
+            panel = self._keys_panel()
+        self.panels.addWidget(panel)
+        self.panel_by_mode[mode] = panel
+        apply_icons(panel, PALETTES[self.ctx.theme], self.ctx.scale)  # built after the window coloured its icons
+        return panel
+
+    def _keys_panel(self) -> QWidget:
+        from ui.keyboard import available
+
+        panel = QWidget()
+        box = QVBoxLayout(panel)
+        box.setContentsMargins(0, 0, 0, 0)
+        if available():
+            self.keys_note = label(self.ctx.tr("keyboard.below"), "card")
+            box.addWidget(self.keys_note)
+            box.addWidget(button(self.ctx.tr("keyboard.show"), "fa5s.keyboard", "", self.show_keyboard),
+                          0, Qt.AlignmentFlag.AlignLeft)
+        else:
+            self.keys_note = label(self.ctx.tr("keyboard.unavailable"), "card")
+            box.addWidget(self.keys_note)
+        box.addStretch(1)
+        return panel
+
+    def _dock(self) -> Any:
+        from ui.keyboard import dock_of
+
+        return dock_of(self)
+
+    def show_keyboard(self) -> None:
+        """打字: focus the box and bring the docked keyboard up (also after 收起键盘)."""
+        dock = self._dock()
+        self.edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        if dock is not None:
+            dock.show_for(self.edit)
+
+    def resizeEvent(self, event: Any) -> None:
+        """Short screens (1366×768): drop the hint line and show one row of candidates."""
+        compact = event.size().height() < COMPACT_BELOW
+        self.hint.setVisible(not compact)
+        if self.pad is not None:
+            self.pad.set_compact(compact)
+        super().resizeEvent(event)
+
+    def append(self, text: str) -> None:
+        cursor = self.edit.textCursor()
+        cursor.insertText(text)
+        self.edit.setTextCursor(cursor)
+        self.clear_error()
+
+    def backspace(self) -> None:
+        cursor = self.edit.textCursor()
+        cursor.deletePreviousChar()
+        self.edit.setTextCursor(cursor)
+
+    # -- the voice note -------------------------------------------------------------------------
+    def use_note(self, value: dict[str, Any]) -> None:
+        """用这段: keep the note in the draft now (encrypted with the request's record key), so a
+        crash loses nothing; a full disk gets its own message and the recording stays for a retry."""
+        flow, station = self.flow, self.ctx.station
+        draft, service, resident = getattr(flow, "draft_id", None), flow.service, flow.resident
+        if station is None or draft is None or service is None or resident is None:
+            self._note_saved(value)
+            return
+        fields = {**flow.fields, self.step.id: self.edit.toPlainText(), note_key(self.step.id): value}
+        service_id, resident_id = service.id, resident.id
+        self.ctx.db.run(lambda: station.requests.save_draft(service_id, fields, resident_id, draft),
+                        lambda _id: self._note_saved(value), self._note_failed)
+
+    def _note_saved(self, value: dict[str, Any]) -> None:
+        self.note = value
+        self.flow.fields[note_key(self.step.id)] = value
+        text = self.ctx.tr("note.summary", seconds=round(float(value.get("seconds", 0))))
+        if value.get("transcript"):
+            text += "\n" + self.ctx.tr("note.transcript", text=value["transcript"])
+        set_text(self.note_label, text)
+        self.note_label.show()
+        self.clear_error()
+        if self.voice_note is not None:
+            self.voice_note.mark_used()
+
+    def _note_failed(self, exc: BaseException) -> None:
+        if self.voice_note is not None:
+            self.voice_note.show_message("disk_full" if disk_full(exc) else "failed")
+
+    def drop_note(self) -> None:
+        self.note = None
+        self.flow.fields.pop(note_key(self.step.id), None)
+        self.note_label.hide()
 
     def set_dictated(self, text: str) -> None:
         """Dictation result from the voice layer: shown big for the resident to confirm or correct."""
@@ -43,10 +237,13 @@ class TextPage(StepPage):
         except ValidationError as exc:
             self.show_error(exc.message(self.ctx.locale))
             return
-        if not text and not self.step.optional:
-            self.show_error(self.ctx.tr("text.required"))
+        if not text and self.note is None and not self.step.optional:
+            self.show_error(self.ctx.tr("text.required_or_note"))
             return
-        self.done.emit({self.step.id: text})
+        updates: dict[str, Any] = {self.step.id: text}
+        if self.note is not None:
+            updates[note_key(self.step.id)] = self.note
+        self.done.emit(updates)
 
     def skip(self) -> None:
         self.done.emit({self.step.id: ""})
@@ -54,6 +251,13 @@ class TextPage(StepPage):
     def reset(self) -> None:
         super().reset()
         self.edit.clear()
+        self.note = None
+        self.note_label.hide()
+        if self.pad is not None:
+            self.pad.clear()
+        if self.voice_note is not None:
+            self.voice_note.clear(quiet=True)
+        self.set_mode("write")
 
     def handle_intent(self, intent: str) -> bool:
         if intent == "yes":

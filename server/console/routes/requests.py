@@ -109,3 +109,17 @@ def request_photo(request_id: str, sha256: str, viewer: ViewerDep, state: StateD
         console_audit.record(session, viewer.actor, "view_photo", f"request:{request_id}",
                              station_id=req.station_id, detail=sha256[:16])
     return Response(data, media_type=media, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/console/requests/{request_id}/notes/{sha256}")
+def request_voice_note(request_id: str, sha256: str, viewer: ViewerDep, state: StateDep) -> Response:
+    """A resident's voice note for the page's <audio> element: anyone who may see the request may
+    hear it (its description, spoken); each play is audited. Never cached by the browser."""
+    viewer.require("queue")
+    with transaction(state.sessions) as session:
+        req = console_requests.get_request(session, request_id)
+        _in_scope(viewer, req.station_id)
+        data = console_requests.open_voice_note(session, state.keys, request_id, sha256)
+        console_audit.record(session, viewer.actor, "play_voice_note", f"request:{request_id}",
+                             station_id=req.station_id, detail=sha256[:16])
+    return Response(data, media_type="audio/ogg", headers={"Cache-Control": "no-store"})

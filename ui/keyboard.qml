@@ -1,0 +1,27 @@
+// The on-screen keyboard embedded in a QQuickWidget (ui/keyboard.py). The panel is created only
+// after the settings are applied, so it starts in the kiosk's language.
+import QtQuick
+import QtQuick.VirtualKeyboard
+import QtQuick.VirtualKeyboard.Settings
+
+Item {
+    id: root
+    property string kioskLocale: "zh_CN"
+    onKioskLocaleChanged: VirtualKeyboardSettings.locale = kioskLocale
+
+    Component { id: panelComponent; InputPanel { objectName: "inputPanel"; active: true } }
+    Loader {
+        id: loader
+        objectName: "panelLoader"
+        anchors.left: parent.left
+        anchors.right: parent.right
+        anchors.bottom: parent.bottom
+        active: false
+        sourceComponent: panelComponent
+    }
+    Component.onCompleted: {
+        VirtualKeyboardSettings.activeLocales = ["zh_CN", "en_US", "ko_KR"]
+        VirtualKeyboardSettings.locale = kioskLocale
+        loader.active = true
+    }
+}
