@@ -126,7 +126,7 @@ def seed(db_url: str, home: Path, n: int, n_residents: int, n_stations: int = 40
         fields: dict[str, Any] = {}
         if service == "problem_report":
             fields = {"category": rng.choice(CATEGORIES), "description": rng.choice(DESCRIPTIONS)}
-        elif service == "appointment":
+        elif service == "appointment" and rng.random() < 0.02:  # ~250 bookings on 40 upcoming slots
             fields = {"appointment_service": "health_check", "slot": rng.choice(slot_ids)}
         seq += 1
         batch.append({"id": str(uuid.uuid4()), "sid": sid, "kind": kind, "seq": seq, "at": at, "rng": rng,

@@ -25,8 +25,15 @@ errors; PostgreSQL sessions opened during the run (pool churn); and how the CPU 
 between hub processes, PostgreSQL, the client processes and the bench parent (which runs the
 staff thread), beside the whole machine's busy cores (anything else running shows up there).
 
-    .venv/bin/python bench/hub_load.py [--stations 200] [--rounds 3] [--batch 20] [--workers 2]
-                                       [--client-procs 4]
+    .venv/bin/python bench/hub_load.py [--stations 200] [--rounds 3] [--batch 20] [--workers 1,2,4]
+                                       [--client-procs 4] [--cadence-stations 2000] [--json]
+
+Same run, same clients, same database: every measurement is taken twice, against the hub and against
+a baseline (bench/hub_baseline.py: a bare FastAPI endpoint that verifies nothing and stores the push
+body with one psycopg INSERT), so the goals are ratios that hold on a fast or a slow day — 200
+stations at once: p95 ≤ 2× and hub CPU per request ≤ 2× the baseline's, for each worker count;
+cadence mode (2,000 stations each syncing about every 5 minutes, Poisson arrivals, 2 minutes,
+open loop): p95 ≤ 1.5×. Absolute figures are printed too (the old goal: p95 ≤ 500 ms on 2 cores).
 
 Bounded by design: loopback only, fixed work per station, a 120 s cap on the whole run.
 """
@@ -38,13 +45,18 @@ import http.client
 import json
 import multiprocessing as mp
 import os
+import random
 import secrets
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,6 +83,8 @@ from sync.protocol import (
 from sync.sealing import seal_envelope
 from tests.support.hubproc import init_hub, running_hub
 from tests.support.pgcluster import pg_cluster
+
+ROOT = Path(__file__).resolve().parent.parent
 
 RUN_CAP_SECONDS = 120.0
 
@@ -348,136 +362,274 @@ def _summary(values: list[float]) -> dict[str, float]:
     }
 
 
+@dataclass
+class Target:
+    """A server under test: the hub or the baseline, on a loopback port, with its process tree."""
+
+    name: str
+    port: int
+    root_pid: int
+
+
+@contextmanager
+def baseline_server(db_url: str, workers: int) -> Iterator[Target]:
+    """bench/hub_baseline.py under uvicorn with the hub's worker count, on the hub's database."""
+    from tests.support.ports import free_port
+
+    dsn = db_url.replace("postgresql+psycopg://", "postgresql://")
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:  # the table bench/hub_baseline.py writes
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_baseline_push (id bigserial PRIMARY KEY, body bytea NOT NULL)")
+    port = free_port()
+    cmd = [sys.executable, "-m", "uvicorn", "hub_baseline:app", "--app-dir", str(ROOT / "bench"),
+           "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+    proc = subprocess.Popen(cmd, env={**os.environ, "YIZHAN_BASELINE_DSN": dsn}, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn.request("GET", "/v1/health")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the baseline server did not start")
+            time.sleep(0.1)
+        time.sleep(0.5 * workers)  # every worker process up, not only the first
+        yield Target("baseline", port, proc.pid)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+@contextmanager
+def hub_server(home: Path, db_url: str, workers: int) -> Iterator[Target]:
+    with running_hub(home, db_url, workers=workers) as hub:
+        assert hub.proc is not None
+        time.sleep(0.5 * workers)
+        yield Target("hub", hub.port, hub.proc.pid)
+
+
+def _cpu_snapshot(target: Target, pg_dir: Path, clients: set[int]) -> dict[str, float]:
+    return {
+        "server": _cpu_ticks(_descendants(target.root_pid)),
+        "postgres": _cpu_ticks(_postgres_pids(pg_dir)),
+        "clients": _cpu_ticks(clients),
+        "whole_machine": _machine_busy(),
+    }
+
+
+def _measure(target: Target, pg_dir: Path, db_url: str, home: Path, clients: list[Any], results: Any,
+             start_at: Any, ready: Any, cap: float) -> tuple[Tally, float, dict[str, float], int]:
+    """Release the prepared client processes, collect their tallies; CPU used meanwhile."""
+    for _ in clients:
+        ready.get(timeout=600)  # every station sealed and serialised its batches
+    client_pids = {p.pid for p in clients if p.pid is not None}
+    stop, updated = threading.Event(), [0]
+    staff = threading.Thread(target=_staff_updates, args=(db_url, home, stop, updated), daemon=True)
+    staff.start()
+    time.sleep(0.2)
+    before = _cpu_snapshot(target, pg_dir, client_pids)
+    start = time.time() + 0.5
+    start_at.value = start
+    tally, finished = Tally(), []
+    for _ in clients:
+        ended, part = results.get(timeout=cap + 60)
+        finished.append(ended)
+        tally.merge(part)
+    elapsed = max(finished) - start
+    after = _cpu_snapshot(target, pg_dir, client_pids)
+    stop.set()
+    staff.join(timeout=10)
+    for p in clients:
+        p.join(timeout=10)
+    return tally, elapsed, {k: after[k] - before[k] for k in after}, updated[0]
+
+
+def _report(target: Target, tally: Tally, elapsed: float, cpu: dict[str, float], expected: int) -> dict[str, Any]:
+    every = tally.latencies["push"] + tally.latencies["pull"]
+    requests_n = len(every) + sum(tally.errors.values())
+    return {
+        "server": target.name,
+        "elapsed_s": round(elapsed, 2),
+        "requests": requests_n,
+        "requests_per_s": round(requests_n / elapsed, 1),
+        "records_acked": tally.acked,
+        "records_expected": expected,
+        "latency_ms": {"all": _summary(every), "push": _summary(tally.latencies["push"]),
+                       "pull": _summary(tally.latencies["pull"])},
+        "server_cpu_ms_per_request": round(1000 * cpu["server"] / max(1, requests_n), 2),
+        "cpu_cores_used": {k: round(v / elapsed, 2) for k, v in cpu.items()},
+        "errors": sum(tally.errors.values()),
+        "errors_by_kind": tally.errors,
+    }
+
+
+def burst(target: Target, pg_dir: Path, db_url: str, home: Path, creds: list[StationCredential],
+          args: argparse.Namespace) -> dict[str, Any]:
+    """Every station at once: ROUNDS × (push BATCH records, pull to the end), no think time."""
+    procs_n = max(1, min(args.client_procs, len(creds)))
+    ctx = mp.get_context("spawn")
+    ready, results = ctx.Queue(), ctx.Queue()
+    start_at = ctx.Value("d", 0.0)
+    clients = [
+        ctx.Process(target=_client_process,
+                    args=([c.to_json() for c in creds[i::procs_n]], "127.0.0.1", target.port, args.batch,
+                          args.rounds, ready, start_at, results), daemon=True)
+        for i in range(procs_n)
+    ]
+    for p in clients:
+        p.start()
+    tally, elapsed, cpu, _ = _measure(target, pg_dir, db_url, home, clients, results, start_at, ready,
+                                      RUN_CAP_SECONDS)
+    return _report(target, tally, elapsed, cpu, len(creds) * args.rounds * args.batch)
+
+
+def _cadence_process(creds: list[str], schedule: list[tuple[float, int]], host: str, port: int, batch: int,
+                     ready: Any, start_at: Any, results: Any) -> None:
+    """Open-loop arrivals: at each scheduled offset one station syncs (push one batch, pull to the
+    end) on a fresh connection, however slow the earlier ones are."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    stations_ = [StationCredential.from_json(c) for c in creds]
+    work = [(offset, stations_[i], _push_bodies(stations_[i], batch, 1)) for offset, i in schedule]
+    tallies = [Tally() for _ in work]
+    ready.put(os.getpid())
+    while start_at.value == 0.0:
+        time.sleep(0.005)
+    start = start_at.value
+    with ThreadPoolExecutor(max_workers=200) as pool:
+        for (offset, cred, bodies), tally in zip(work, tallies, strict=True):
+            delay = start + offset - time.time()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(Station(cred, host, port, tally).run, bodies)
+    total = Tally()
+    for t in tallies:
+        total.merge(t)
+    results.put((time.time(), total))
+
+
+def cadence(target: Target, pg_dir: Path, db_url: str, home: Path, creds: list[StationCredential],
+            schedule: list[tuple[float, int]], args: argparse.Namespace) -> dict[str, Any]:
+    procs_n = max(1, args.client_procs)
+    ctx = mp.get_context("spawn")
+    ready, results = ctx.Queue(), ctx.Queue()
+    start_at = ctx.Value("d", 0.0)
+    payload = [c.to_json() for c in creds]
+    clients = [
+        ctx.Process(target=_cadence_process,
+                    args=(payload, schedule[i::procs_n], "127.0.0.1", target.port, args.cadence_batch, ready,
+                          start_at, results), daemon=True)
+        for i in range(procs_n)
+    ]
+    for p in clients:
+        p.start()
+    tally, elapsed, cpu, _ = _measure(target, pg_dir, db_url, home, clients, results, start_at, ready,
+                                      args.cadence_seconds + 60)
+    return _report(target, tally, elapsed, cpu, len(schedule) * args.cadence_batch)
+
+
+def poisson_schedule(stations_n: int, interval_s: float, duration_s: float, seed: int) -> list[tuple[float, int]]:
+    """Arrival offsets of `stations_n` stations each syncing every `interval_s` on average: one
+    Poisson process of rate stations_n / interval_s, each arrival a station picked at random."""
+    rng = random.Random(seed)
+    rate, t, out = stations_n / interval_s, 0.0, []
+    while True:
+        t += rng.expovariate(rate)
+        if t >= duration_s:
+            return out
+        out.append((t, rng.randrange(stations_n)))
+
+
+def enrol_all(hub_url: str, db_url: str, home: Path, n: int, prefix: str) -> list[StationCredential]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    keys = load_key_file(home / "hub-keys.json")
+    sessions = session_factory(make_engine(db_url, pool_size=2))
+    with transaction(sessions) as s:
+        codes = [stations.create_enrolment_code(s, f"{prefix}{i:04d}") for i in range(n)]
+        if prefix == "B":
+            for k in range(5):
+                feed.publish_notice(s, keys, f"通知 {k}", "社区活动安排", None)
+    with ThreadPoolExecutor(16) as pool:
+        return list(pool.map(lambda c: enrol(hub_url, c), codes))
+
+
+def _ratio(ours: float, base: float) -> float:
+    return round(ours / base, 2) if base else float("inf")
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    procs_n = max(1, min(args.client_procs, args.stations))
+    out: dict[str, Any] = {"cpus": os.cpu_count(), "backend": "postgresql-15", "stations": args.stations,
+                           "rounds": args.rounds, "batch": args.batch, "by_workers": {}}
     with pg_cluster() as cluster:
         db_url = cluster.create_database("bench")
         home = Path(tempfile.mkdtemp(prefix="yizhan-bench-"))
         init_hub(home, db_url)
-        keys = load_key_file(home / "hub-keys.json")
-        sessions = session_factory(make_engine(db_url, pool_size=2))
-        with running_hub(home, db_url, workers=args.workers) as hub:
-            with transaction(sessions) as s:
-                codes = [stations.create_enrolment_code(s, f"B{i:03d}") for i in range(args.stations)]
-                for n in range(5):
-                    feed.publish_notice(s, keys, f"通知 {n}", "社区活动安排", None)
-            from concurrent.futures import ThreadPoolExecutor
+        with running_hub(home, db_url, workers=1) as hub:
+            creds = enrol_all(hub.url, db_url, home, args.stations, "B")
+            cadence_creds = (enrol_all(hub.url, db_url, home, args.cadence_stations, "C")
+                             if args.cadence_stations else [])
+        for workers in args.workers:
+            row: dict[str, Any] = {}
+            # Baseline and hub back to back with the same clients, stations and database.
+            with baseline_server(db_url, workers) as target:
+                row["baseline"] = burst(target, cluster.data_dir, db_url, home, creds, args)
+            with hub_server(home, db_url, workers) as target:
+                row["hub"] = burst(target, cluster.data_dir, db_url, home, creds, args)
+            row["p95_ratio"] = _ratio(row["hub"]["latency_ms"]["all"]["p95"],
+                                      row["baseline"]["latency_ms"]["all"]["p95"])
+            row["cpu_per_request_ratio"] = _ratio(row["hub"]["server_cpu_ms_per_request"],
+                                                  row["baseline"]["server_cpu_ms_per_request"])
+            out["by_workers"][str(workers)] = row
+        if cadence_creds:
+            schedule = poisson_schedule(len(cadence_creds), args.cadence_interval, args.cadence_seconds, seed=7)
+            workers = args.cadence_workers
+            row = {"stations": len(cadence_creds), "interval_s": args.cadence_interval,
+                   "duration_s": args.cadence_seconds, "arrivals": len(schedule), "workers": workers}
+            with baseline_server(db_url, workers) as target:
+                row["baseline"] = cadence(target, cluster.data_dir, db_url, home, cadence_creds, schedule, args)
+            with hub_server(home, db_url, workers) as target:
+                row["hub"] = cadence(target, cluster.data_dir, db_url, home, cadence_creds, schedule, args)
+            row["p95_ratio"] = _ratio(row["hub"]["latency_ms"]["all"]["p95"],
+                                      row["baseline"]["latency_ms"]["all"]["p95"])
+            row["cpu_per_request_ratio"] = _ratio(row["hub"]["server_cpu_ms_per_request"],
+                                                  row["baseline"]["server_cpu_ms_per_request"])
+            out["cadence"] = row
+    return out
 
-            with ThreadPoolExecutor(16) as pool:
-                creds = list(pool.map(lambda c: enrol(hub.url, c), codes))
-            ctx = mp.get_context("spawn")
-            ready, results = ctx.Queue(), ctx.Queue()
-            start_at = ctx.Value("d", 0.0)
-            shares = [creds[i::procs_n] for i in range(procs_n)]
-            clients = [
-                ctx.Process(
-                    target=_client_process,
-                    args=(
-                        [c.to_json() for c in share],
-                        "127.0.0.1",
-                        hub.port,
-                        args.batch,
-                        args.rounds,
-                        ready,
-                        start_at,
-                        results,
-                    ),
-                    daemon=True,
-                )
-                for share in shares
-            ]
-            for p in clients:
-                p.start()
-            for _ in clients:
-                ready.get(timeout=300)  # every station sealed and serialised its batches
-            assert hub.proc is not None
-            hub_pids = _descendants(hub.proc.pid)
-            pg_pids = _postgres_pids(cluster.data_dir)
-            client_pids = {p.pid for p in clients if p.pid is not None}
-            stop, updated = threading.Event(), [0]
-            staff = threading.Thread(target=_staff_updates, args=(db_url, home, stop, updated), daemon=True)
-            staff.start()
-            time.sleep(0.2)
-            pg_pids |= _postgres_pids(cluster.data_dir)  # the staff thread's backend
-            per_hub_before = {pid: _cpu_ticks({pid}) for pid in hub_pids}
-            sessions_before = _pg_sessions(db_url)
-            cpu_before = {
-                "hub": _cpu_ticks(hub_pids),
-                "postgres": _cpu_ticks(pg_pids),
-                "clients": _cpu_ticks(client_pids),
-                "bench_parent": _cpu_ticks({os.getpid()}),
-                "whole_machine": _machine_busy(),
-            }
-            start = time.time() + 0.5
-            start_at.value = start
-            tally, finished = Tally(), []
-            for _ in clients:
-                ended, part = results.get(timeout=RUN_CAP_SECONDS + 30)
-                finished.append(ended)
-                tally.merge(part)
-            elapsed = max(finished) - start
-            pg_pids |= _postgres_pids(cluster.data_dir)
-            cpu = {
-                "hub": _cpu_ticks(hub_pids) - cpu_before["hub"],
-                "postgres": _cpu_ticks(pg_pids) - cpu_before["postgres"],
-                "clients": _cpu_ticks(client_pids) - cpu_before["clients"],
-                "bench_parent": _cpu_ticks({os.getpid()}) - cpu_before["bench_parent"],
-                "whole_machine": _machine_busy() - cpu_before["whole_machine"],
-            }
-            sessions_opened = _pg_sessions(db_url) - sessions_before
-            per_hub = sorted(
-                (round((_cpu_ticks({pid}) - before) / elapsed, 2) for pid, before in per_hub_before.items()),
-                reverse=True,
-            )
-            stop.set()
-            staff.join(timeout=10)
-            for p in clients:
-                p.join(timeout=10)
-    every = tally.latencies["push"] + tally.latencies["pull"]
-    server_every = tally.server["push"] + tally.server["pull"]
-    total_requests = len(every) + sum(tally.errors.values())
-    return {
-        "stations": args.stations,
-        "rounds": args.rounds,
-        "batch": args.batch,
-        "hub_workers": args.workers,
-        "client_processes": procs_n,
-        "cpus": os.cpu_count(),
-        "backend": "postgresql-15",
-        "elapsed_s": round(elapsed, 2),
-        "requests": total_requests,
-        "requests_per_s": round(total_requests / elapsed, 1),
-        "records_acked": tally.acked,
-        "records_expected": args.stations * args.rounds * args.batch,
-        "records_per_s": round(tally.acked / elapsed, 1),
-        "status_updates_during_run": updated[0],
-        "latency_ms": {
-            "all": _summary(every),
-            "push": _summary(tally.latencies["push"]),
-            "pull": _summary(tally.latencies["pull"]),
-        },
-        # Inside the hub's app (from its Server-Timing header): everything after uvicorn handed
-        # the request to the app, including waiting for one of the worker's sync threads.
-        "server_time_ms": {
-            "all": _summary([v for v in server_every if v == v]),
-            "push": _summary([v for v in tally.server["push"] if v == v]),
-            "pull": _summary([v for v in tally.server["pull"] if v == v]),
-        },
-        # Of which inside the request's one database transaction (nonce claim + work + commit).
-        "transaction_time_ms": {
-            kind: _summary([v for v in values if v == v])
-            for kind, values in (
-                ("all", tally.txn["push"] + tally.txn["pull"]),
-                ("push", tally.txn["push"]),
-                ("pull", tally.txn["pull"]),
-            )
-        },
-        "cpu_cores_used": {k: round(v / elapsed, 2) for k, v in cpu.items()},
-        "cpu_cores_per_hub_process": per_hub,
-        "postgres_sessions_opened_during_run": sessions_opened,
-        "errors": sum(tally.errors.values()),
-        "errors_by_kind": tally.errors,
-    }
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def print_table(result: dict[str, Any]) -> None:
+    print(f"{result['stations']} stations at once, {result['rounds']} rounds of push {result['batch']} + pull; "
+          f"{result['cpus']} cores; hub vs bare FastAPI + one psycopg INSERT, same run")
+    for workers, row in result["by_workers"].items():
+        hub, base = row["hub"], row["baseline"]
+        print(f"  workers {workers}: hub {hub['requests_per_s']:.0f} req/s p95 {hub['latency_ms']['all']['p95']:.0f} ms "
+              f"({hub['server_cpu_ms_per_request']:.2f} ms CPU/req) · baseline {base['requests_per_s']:.0f} req/s "
+              f"p95 {base['latency_ms']['all']['p95']:.0f} ms ({base['server_cpu_ms_per_request']:.2f} ms CPU/req)")
+        print(f"             p95 ratio {row['p95_ratio']:.2f}× (goal ≤ 2×: {_met(row['p95_ratio'] <= 2)}) · "
+              f"CPU/request ratio {row['cpu_per_request_ratio']:.2f}× (goal ≤ 2×: {_met(row['cpu_per_request_ratio'] <= 2)})"
+              f" · absolute p95 {hub['latency_ms']['all']['p95']:.0f} ms (old goal ≤ 500 ms: "
+              f"{_met(hub['latency_ms']['all']['p95'] <= 500)}) · errors {hub['errors']}")
+    row = result.get("cadence")
+    if row:
+        hub, base = row["hub"], row["baseline"]
+        print(f"cadence: {row['stations']} stations each every ~{row['interval_s']:.0f} s (Poisson), "
+              f"{row['duration_s']:.0f} s, {row['arrivals']} syncs, workers {row['workers']}")
+        print(f"  hub p50 {hub['latency_ms']['all']['p50']:.0f} ms p95 {hub['latency_ms']['all']['p95']:.0f} ms, "
+              f"{hub['server_cpu_ms_per_request']:.2f} ms hub CPU/request · baseline p50 "
+              f"{base['latency_ms']['all']['p50']:.0f} ms p95 {base['latency_ms']['all']['p95']:.0f} ms, "
+              f"{base['server_cpu_ms_per_request']:.2f} ms CPU/request")
+        print(f"  p95 ratio {row['p95_ratio']:.2f}× (goal ≤ 1.5×: {_met(row['p95_ratio'] <= 1.5)}) · errors {hub['errors']}")
 
 
 def main() -> int:
@@ -485,11 +637,22 @@ def main() -> int:
     parser.add_argument("--stations", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--batch", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", default="1,2,4", help="comma-separated worker counts, e.g. 1,2,4")
     parser.add_argument("--client-procs", type=int, default=4, help="processes the stations run in")
-    result = run(parser.parse_args())
-    print(json.dumps(result, ensure_ascii=False, indent=2))
-    ok = result["errors"] == 0 and result["records_acked"] == result["records_expected"]
+    parser.add_argument("--cadence-stations", type=int, default=2000, help="0 skips the cadence mode")
+    parser.add_argument("--cadence-interval", type=float, default=300.0, help="mean seconds between a station's syncs")
+    parser.add_argument("--cadence-seconds", type=float, default=120.0)
+    parser.add_argument("--cadence-batch", type=int, default=3, help="records per cadence sync")
+    parser.add_argument("--cadence-workers", type=int, default=2)
+    parser.add_argument("--json", action="store_true", help="print the full figures as JSON too")
+    args = parser.parse_args()
+    args.workers = [int(w) for w in str(args.workers).split(",") if w.strip()]
+    result = run(args)
+    print_table(result)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    rows = [*(r["hub"] for r in result["by_workers"].values()), *([result["cadence"]["hub"]] if "cadence" in result else [])]
+    ok = all(r["errors"] == 0 and r["records_acked"] == r["records_expected"] for r in rows)
     return 0 if ok else 1
 
 

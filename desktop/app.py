@@ -4,14 +4,17 @@ voice ports (defaults until those areas plug in their real ones) — and starts 
 from __future__ import annotations
 
 import os
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
+# Start-up lives in desktop/launch.py (kept free of the heavy imports below so it can paint first);
+# these names stay importable from here.
+from desktop.launch import create_app, ensure_fonts, run_kiosk
 from models.catalogue import bundled_catalogue
 from ui.context import UiContext
 from ui.ports import LocalSyncStatus, SpeechPort, SyncPort, VoicePort
+
+__all__ = ["AppContext", "create_app", "ensure_fonts", "run_kiosk"]
 
 SYNC_START_DELAY_MS = 1500
 RETENTION_INTERVAL_MS = 6 * 3600 * 1000
@@ -148,71 +151,3 @@ class AppContext(UiContext):
                     return
 
         threading.Thread(target=warm, name="tts-warm", daemon=True).start()
-
-
-def ensure_fonts() -> None:
-    """Register bundled fonts (assets/fonts) when the system has no CJK font, so no glyph is a box."""
-    from PySide6.QtGui import QFontDatabase
-
-    from ui.theme import CJK_FAMILIES
-
-    wanted = {f for families in CJK_FAMILIES.values() for f in families}
-    if wanted & set(QFontDatabase.families()):
-        return
-    fonts = Path(__file__).resolve().parent.parent / "assets" / "fonts"
-    for path in sorted(fonts.glob("*.[ot]t[fc]")):
-        QFontDatabase.addApplicationFont(str(path))
-
-
-def create_app(argv: list[str] | None = None) -> Any:
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
-    app.setApplicationName("yizhan")
-    ensure_fonts()
-    return app
-
-
-def run_kiosk(data_dir: Path, *, windowed: bool) -> int:
-    started = time.perf_counter()
-    app = create_app()
-    from ui.shell import KioskWindow
-
-    ctx = AppContext(data_dir, windowed=windowed)
-    window = KioskWindow(ctx)
-    if windowed:
-        window.resize(1920, 1080)
-        window.show()
-    else:
-        from PySide6.QtCore import Qt
-
-        window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
-        window.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
-        window.showFullScreen()
-    from PySide6.QtCore import QTimer
-
-    QTimer.singleShot(0, lambda: ctx.plug_available_voice(window))
-    if os.environ.get("YIZHAN_EXIT_WHEN_HOME"):
-        _exit_when_home(app, window, started)
-    code = int(app.exec())
-    window.shutdown()
-    ctx.stop_sync()
-    ctx.db.shutdown()
-    if ctx.station is not None:
-        ctx.station.close()
-    return code
-
-
-def _exit_when_home(app: Any, window: Any, started: float) -> None:
-    """For bench/ui.py: print the time until the home screen is painted, then quit."""
-    from PySide6.QtCore import QTimer
-
-    from ui.navigator import ScreenKey
-
-    def on_screen(_screen: Any) -> None:
-        if window.nav.current_key == ScreenKey.HOME:
-            window.repaint()  # synchronous paint: home is on screen now
-            print(f"home-shown {time.perf_counter() - started:.4f}", flush=True)
-            QTimer.singleShot(0, app.quit)
-
-    window.nav.changed.connect(on_screen)

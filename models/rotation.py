@@ -1,6 +1,7 @@
 """Data-key rotation: a new key becomes active at once, then rows move to it in small batches (each its
-own short transaction, so the kiosk keeps working), and the old key is dropped only when no row uses
-it. An interrupted rotation resumes where it stopped on the next run.
+own short transaction, so an interruption loses nothing), and the old key is dropped only when no
+row uses it. An interrupted rotation resumes where it stopped on the next run. Rotation needs the
+station to itself: it refuses while the kiosk or another program has the station open.
 """
 
 from __future__ import annotations

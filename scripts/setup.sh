@@ -1,26 +1,49 @@
 #!/usr/bin/env bash
 # Yizhan set-up for a fresh Debian/Ubuntu machine, then one of:
-#   scripts/setup.sh --run    start the kiosk on a demo station (SQLite, embedded)
-#   scripts/setup.sh --test   run the whole test suite (ruff, mypy, pytest)
-# Installs only what is missing: Debian packages (needs root — or run it with sudo), a virtual
-# environment in .venv, and the project with its dev dependencies.
+#   scripts/setup.sh --run    a kiosk: install only what the kiosk and the demo need, start the demo
+#   scripts/setup.sh --test   a developer machine or CI: install everything, run the whole test suite
+# Installs only what is missing: Debian packages (needs root — or it prints the `sudo apt-get install`
+# line), a virtual environment in .venv, and the project (`.[kiosk]` for --run, `.[dev]` for --test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 MODE="${1:---run}"
 VENV=.venv
-DEB_PACKAGES=(
-  python3-venv python3-dev
+
+# What a kiosk needs at run time (also what scripts/bundle.sh puts on the USB stick).
+RUN_PACKAGES=(
+  python3-venv
   espeak-ng libespeak-ng1            # pyttsx3's speech engine on Linux
   fonts-noto-cjk fonts-wqy-microhei  # Chinese and Korean glyphs (no boxes)
-  sox                                # test audio for the voice tests
   libportaudio2                      # microphone access (sounddevice)
-  libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libfontconfig1 libdbus-1-3  # Qt
-  libnss3 libasound2                 # Qt WebEngine-free, but Qt Multimedia needs ALSA
+  libasound2 libpulse0               # Qt Multimedia (sounds, chimes)
+  # Qt itself and every library its xcb platform plugin (libqxcb.so, libQt6XcbQpa.so) links to —
+  # with icccm4 or keysyms1 missing, Qt blames libxcb-cursor0 instead (tests/deploy checks with ldd).
+  libegl1 libgl1 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0 libxkbcommon0
+  libxkbcommon-x11-0 libx11-6 libx11-xcb1 libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
+  libxcb-randr0 libxcb-render-util0 libxcb-render0 libxcb-shape0 libxcb-shm0 libxcb-sync1
+  libxcb-util1 libxcb-xfixes0 libxcb-xkb1 libxcb-glx0
+)
+# Only for the test suite and the hub tests, on top of RUN_PACKAGES.
+TEST_PACKAGES=(
+  python3-dev
+  sox                                # test audio for the voice tests
   postgresql                         # the hub's production database (tests start a throwaway cluster)
   chromium chromium-driver           # browser tests of the hub's staff console
   cups printer-driver-cups-pdf       # receipts print through a real CUPS queue (tests start cupsd)
+  nginx openssl                      # the hub behind a TLS reverse proxy (tests/deploy)
+  systemd                            # systemd-analyze verify on the units in deploy/ and autostart
+  xvfb xdotool                       # a real X window for end-to-end checks
 )
+
+case "$MODE" in
+  --run) DEB_PACKAGES=("${RUN_PACKAGES[@]}"); EXTRAS=kiosk ;;
+  --test) DEB_PACKAGES=("${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}"); EXTRAS=dev ;;
+  *)
+    echo "usage: scripts/setup.sh [--run [--windowed]|--test]" >&2
+    exit 2
+    ;;
+esac
 
 missing=()
 for pkg in "${DEB_PACKAGES[@]}"; do
@@ -43,13 +66,14 @@ if [ ! -x "$VENV/bin/python" ]; then
   echo "== creating $VENV"
   "$PY" -m venv "$VENV"
 fi
-stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
-if [ ! -f "$stamp" ]; then
-  echo "== installing Yizhan and its dependencies into $VENV"
+# One stamp per pyproject.toml and extra; a dev install already holds everything a kiosk needs.
+hash="$(sha256sum pyproject.toml | cut -c1-16)"
+if [ ! -f "$VENV/.installed-$hash-$EXTRAS" ] && [ ! -f "$VENV/.installed-$hash-dev" ]; then
+  echo "== installing Yizhan [$EXTRAS] into $VENV"
   "$VENV/bin/pip" install -q --upgrade pip
-  "$VENV/bin/pip" install -q -e ".[dev]"
+  "$VENV/bin/pip" install -q -e ".[$EXTRAS]"
   rm -f "$VENV"/.installed-*
-  touch "$stamp"
+  touch "$VENV/.installed-$hash-$EXTRAS"
 fi
 
 case "$MODE" in
@@ -60,6 +84,7 @@ case "$MODE" in
     else
       echo "== demo station in $DATA (passphrase yizhan-demo-2026, volunteer PIN 2468, admin PIN 1357)"
     fi
+    echo "== next time, start it with: $VENV/bin/yizhan run --data-dir $DATA"
     shift || true
     exec "$VENV/bin/yizhan" run --data-dir "$DATA" "$@"
     ;;
@@ -71,9 +96,5 @@ case "$MODE" in
     "$VENV/bin/mypy" models sync voice server desktop ui
     echo "== pytest"
     exec "$VENV/bin/pytest" -q
-    ;;
-  *)
-    echo "usage: scripts/setup.sh [--run [--windowed]|--test]" >&2
-    exit 2
     ;;
 esac

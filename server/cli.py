@@ -15,11 +15,14 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from server.core.config import ENV_DB, ENV_HOME, HubSettings, load_settings, save_settings
+from server.core.config import ENV_API_DOCS, ENV_DB, ENV_HOME, HubSettings, load_settings, save_settings
 from server.core.db import make_engine, session_factory, transaction
 from server.core.keys import KeyFileError, create_key_file, load_key_file
 from server.services.errors import HubError
 from sync.protocol import HubStatus
+
+# Import names that only the `hub` extra installs (pyproject.toml).
+HUB_PACKAGES = frozenset({"fastapi", "starlette", "uvicorn", "psycopg", "jinja2", "multipart"})
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -48,6 +51,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     load_key_file(settings.key_file)  # fail here, clearly, rather than in every worker
+    if args.api_docs:
+        os.environ[ENV_API_DOCS] = "1"  # read by every worker's create_app
     if args.workers > 1:
         os.environ[ENV_HOME], os.environ[ENV_DB] = str(settings.home), settings.db_url
         uvicorn.run(
@@ -93,6 +98,18 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_signing_key(args: argparse.Namespace) -> int:
+    from server.core.keys import retire_signing_keys, rotate_signing_key
+    from sync.answer_signing import signing_key_id
+
+    path = _settings(args).key_file
+    keys = rotate_signing_key(path) if args.action == "rotate" else retire_signing_keys(path)
+    for i, public in enumerate(keys.signing_public_keys):
+        print(f"{signing_key_id(public)}  {'current' if i == 0 else 'previous (still signing)'}")
+    print("restart every hub process to use the new key set", file=sys.stderr)
+    return 0
+
+
 def cmd_staff_add(args: argparse.Namespace) -> int:
     from server.services.staff import add_user, assign_stations
 
@@ -102,13 +119,31 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_staff_unlock(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
+def cmd_staff_password(args: argparse.Namespace) -> int:
+    """An admin's reset from the terminal (YIZHAN_HUB_PASSWORD or a prompt), audited like the console's."""
+    from server.services import console_audit
+    from server.services.staff import find_user, reset_password
 
-    from server.db.models import StaffUser
+    password = os.environ.get("YIZHAN_HUB_PASSWORD") or _prompt_password()
+
+    def work(session: Any, _keys: Any) -> str:
+        user = find_user(session, args.user)
+        if user is None:
+            raise HubError(404, "unknown_user", f"no staff user {args.user}")
+        reset_password(session, user, password)
+        console_audit.record(session, console_audit.Actor(None, "cli", None), "password_reset", f"user:{user.username}")
+        return str(user.username)
+
+    name = _with_session(args, work)
+    print(f"password of staff user {name} reset; their sessions were ended", file=sys.stderr)
+    return 0
+
+
+def cmd_staff_unlock(args: argparse.Namespace) -> int:
+    from server.services.staff import find_user
 
     def work(session: Any, _keys: Any) -> None:
-        user = session.scalars(select(StaffUser).where(StaffUser.username == args.user)).first()
+        user = find_user(session, args.user)
         if user is None:
             raise HubError(404, "unknown_user", f"no staff user {args.user}")
         user.locked_until, user.failed_logins = None, 0
@@ -247,11 +282,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8730)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--log-level", default="warning")
+    serve.add_argument("--api-docs", action="store_true",
+                       help="serve /docs and /redoc (they load scripts from a CDN; off by default)")
     add("enrol-code", cmd_enrol_code, "print a one-time enrolment code").add_argument(
         "--station", required=True
     )
     sub.choices["enrol-code"].add_argument("--days", type=int, default=7)
     add("revoke", cmd_revoke, "refuse a station from now on").add_argument("station")
+    add("signing-key", cmd_signing_key,
+        "rotate: add a new answer-signing key (both sign until retire); retire: keep only the current one"
+        ).add_argument("action", choices=["rotate", "retire"])
 
     staff = sub.add_parser("staff", help="staff users").add_subparsers(dest="staff_cmd", metavar="ACTION")
     staff_add = add("add", cmd_staff_add, "add a staff user", staff)
@@ -260,6 +300,8 @@ def build_parser() -> argparse.ArgumentParser:
     staff_add.add_argument("--station", action="append", default=[], metavar="NAME",
                            help="a station this staff member works for (repeat; staff see only these)")
     add("unlock", cmd_staff_unlock, "lift a console lockout after failed logins", staff).add_argument("user")
+    add("password", cmd_staff_password, "reset a staff user's password (YIZHAN_HUB_PASSWORD or prompt)",
+        staff).add_argument("user")
 
     reqs = sub.add_parser("requests", help="residents' requests").add_subparsers(
         dest="req_cmd", metavar="ACTION"
@@ -282,6 +324,9 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_argument("--body", required=True)
     pub.add_argument("--station", help="only this station (default: all)")
 
+    from server.consult_cli import register as register_consult
+
+    register_consult(sub, add, _with_session)
     add("stats", cmd_stats, "counts of records, duplicates, per station and status").add_argument(
         "--json", action="store_true"
     )
@@ -325,6 +370,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in HUB_PACKAGES:
+            raise
+        # A kiosk-only install (`yizhan[kiosk]`) has the command but not the hub's packages.
+        print(f"yizhan-hub: the hub's packages are not installed ({exc.name} is missing): "
+              "pip install 'yizhan[hub]'", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -3,26 +3,34 @@ so any number of uvicorn workers (or machines sharing both) can serve the same h
 
 from __future__ import annotations
 
+import os
 import time
 
 from fastapi import FastAPI
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import console
 from server.api import errors
+from server.api.answer_signing import AnswerSigningMiddleware
+from server.api.body_limits import BodyLimitMiddleware
 from server.api.routes import attachments, enrol, health, sync
 from server.api.state import HubState
-from server.core.config import HubSettings, load_settings
+from server.core.config import ENV_API_DOCS, HubSettings, load_settings
 from server.core.db import make_engine, session_factory
 from server.core.keys import load_key_file
-from sync.protocol import H_HUB_TIME, MAX_PUSH_BYTES, PROTOCOL_VERSION
+from sync.protocol import H_HUB_TIME, PROTOCOL_VERSION
 
 
 def create_app(settings: HubSettings) -> FastAPI:
     keys = load_key_file(settings.key_file)
     engine = make_engine(settings.db_url)
+    # /docs and /redoc load scripts from a CDN on the console's origin: off unless asked for
+    # (`yizhan-hub serve --api-docs`). The schema itself stays at /openapi.json.
+    docs = api_docs_enabled()
     app = FastAPI(
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
         title="Yizhan hub sync API",
         version=f"{PROTOCOL_VERSION}.0",
         description="Station enrolment, push, pull and attachments. See docs/sync-protocol.md.",
@@ -33,17 +41,21 @@ def create_app(settings: HubSettings) -> FastAPI:
         app.include_router(module.router)
     console.install(app)
 
-    # Outermost, so Server-Timing covers everything the app does for the request.
+    # Body limits inside the framing, so a 413 still carries the hub's clock and no-store.
+    app.add_middleware(BodyLimitMiddleware)
+    # Around everything the app does for the request, so Server-Timing covers it all.
     app.add_middleware(_FrameMiddleware)
+    # Outermost: every answer to a signed request is signed as sent, 413s and 500s included.
+    app.add_middleware(AnswerSigningMiddleware, signer=keys.signer)
 
     return app
 
 
 class _FrameMiddleware:
     """Pure ASGI (no BaseHTTPMiddleware task group and body streams per request — measurable on the
-    sync hot path): refuses an oversized body before reading it, and stamps every response with
-    the hub's clock, no-store and the app's own time (`Server-Timing: app;dur=ms`, which
-    bench/hub_load.py and bench/console.py read to tell server time from queueing)."""
+    sync hot path): stamps every response with the hub's clock, no-store and the app's own time
+    (`Server-Timing: app;dur=ms`, which bench/hub_load.py and bench/console.py read to tell server
+    time from queueing). Body sizes are bounded by server/api/body_limits.py."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -63,15 +75,11 @@ class _FrameMiddleware:
                 headers.append("Server-Timing", f"app;dur={(time.perf_counter() - started) * 1000:.1f}")
             await send(message)
 
-        declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_PUSH_BYTES + 64 * 1024:
-            # Refuse before reading a single body byte.
-            refusal = errors.error_response(
-                413, "payload_too_large", f"request body over {MAX_PUSH_BYTES} bytes"
-            )
-            await refusal(scope, receive, send_framed)
-            return
         await self.app(scope, receive, send_framed)
+
+
+def api_docs_enabled() -> bool:
+    return os.environ.get(ENV_API_DOCS) == "1"
 
 
 def create_app_from_env() -> FastAPI:

@@ -131,6 +131,10 @@ def _apply_one(station: Station, session: Session, change: Change) -> None:
         session.merge(
             CatalogueVersion(version=str(data["version"]), content=str(data["content"]), active=True)
         )
+    elif change.kind is ChangeKind.CONSULTATION:
+        from models import consultations
+
+        consultations.apply_change(station, session, data)
     elif change.kind is ChangeKind.HELP_ACK:
         row = session.get(ServiceRequest, str(data["record_id"]))
         if row is not None and row.acknowledged_at is None:

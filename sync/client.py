@@ -13,6 +13,14 @@ send and what to mark SENT; every failure surfaces as one of four typed exceptio
                  malformed JSON, missing per-item results). Retry with back-off; nothing counts.
   HubRejected:   (a ProtocolError) the hub itself refused the request as malformed (413/422/409);
                  the outbox should split the batch to find and quarantine the bad record.
+  UnverifiedAnswer: (a ProtocolError) an answer that claims to be the protocol but carries no
+                 valid signature from the hub's pinned key (sync/answer_signing.py): tampered in
+                 transit or not the hub. Nothing from it is returned, so nothing is applied.
+
+Every answer to a signed request is verified before it is parsed, errors included (a forged
+403 must not stop the station). Enrolment refuses plain http:// except on loopback unless the
+admin passes `insecure_http`, proves the code without sending it, and refuses an answer whose keys
+are not bound to the code.
 
 Timeouts: (connect, stall). requests applies the read timeout to each socket read, so it limits
 how long no byte arrives, not the total — a slow link that keeps moving is never cut off (Anki: 30 s).
@@ -22,18 +30,21 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
+import ipaddress
 import json
 import secrets
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import requests
 from pydantic import BaseModel, ValidationError
 
+from sync.answer_signing import H_ANSWER_SIGNATURE, H_SIGNING_KEYS, AnswerNotVerified, verify_answer
 from sync.protocol import (
     H_HUB_TIME,
     H_NONCE,
@@ -55,8 +66,13 @@ from sync.protocol import (
     PullResponse,
     PushRequest,
     PushResponse,
+    enrol_binding,
+    enrol_code_digest,
+    enrol_proof,
+    enrol_secret_key,
     sign,
 )
+from sync.sealing import SealError, open_enrol_secret
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_STALL_TIMEOUT = 30.0
@@ -105,6 +121,17 @@ class HubRejected(ProtocolError):
     """The hub answered with a protocol error for a request it considers malformed."""
 
 
+class UnverifiedAnswer(ProtocolError):
+    """An answer without a valid signature from the pinned hub key: nothing from it is used."""
+
+
+class EnrolmentRefused(SyncError):
+    """Enrolment stopped on the station's side: an insecure address, or an answer not bound to the
+    code (keys swapped in transit). Not retryable without a person looking at it."""
+
+    retryable: ClassVar[bool] = False
+
+
 class ProtocolMismatch(SyncError):
     """The hub speaks another protocol version (its answer says so, or it refused ours with
     `unsupported_protocol`). Retrying cannot help: this station's software needs an upgrade."""
@@ -125,6 +152,12 @@ class StationCredential:
     secret: bytes
     hub_public_key: bytes
     hub_key_id: str
+    # Pinned at enrolment: the hub's Ed25519 answer-signing keys (current first). Replaced only by
+    # a key set announced in an answer that a pinned key signed (rotation).
+    hub_signing_keys: tuple[bytes, ...] = ()
+    ca_file: str | None = None  # PEM of a private CA that issued the hub's certificate
+    # Called with the updated credential when the hub rotates its signing key (persist the pins).
+    on_pins: Callable[[StationCredential], None] | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> str:
         doc = {
@@ -134,6 +167,8 @@ class StationCredential:
             "secret": base64.b64encode(self.secret).decode("ascii"),
             "hub_public_key": base64.b64encode(self.hub_public_key).decode("ascii"),
             "hub_key_id": self.hub_key_id,
+            "hub_signing_keys": [base64.b64encode(k).decode("ascii") for k in self.hub_signing_keys],
+            "ca_file": self.ca_file,
         }
         return json.dumps(doc)
 
@@ -147,6 +182,8 @@ class StationCredential:
             secret=base64.b64decode(doc["secret"]),
             hub_public_key=base64.b64decode(doc["hub_public_key"]),
             hub_key_id=doc["hub_key_id"],
+            hub_signing_keys=tuple(base64.b64decode(k) for k in doc.get("hub_signing_keys", [])),
+            ca_file=doc.get("ca_file"),
         )
 
 
@@ -166,10 +203,14 @@ class HmacAuth(requests.auth.AuthBase):
         self.base_path = base_path.rstrip("/")
         self.clock = clock
 
-    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-        parts = urlsplit(r.url or "")
+    def path_of(self, url: str) -> str:
+        """path?query relative to the hub base URL, as signed (and as the hub signs its answer)."""
+        parts = urlsplit(url)
         path = parts.path[len(self.base_path) :] if parts.path.startswith(self.base_path) else parts.path
-        path_qs = path + (f"?{parts.query}" if parts.query else "")
+        return path + (f"?{parts.query}" if parts.query else "")
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        path_qs = self.path_of(r.url or "")
         body = r.body if isinstance(r.body, bytes) else (r.body or "").encode("utf-8")
         ts, nonce = str(int(self.clock())), secrets.token_hex(16)
         r.headers[H_STATION] = self.station_id
@@ -186,12 +227,19 @@ class _Transport:
     """One requests.Session plus the response rules shared by enrolment and signed calls."""
 
     def __init__(
-        self, base_url: str, connect_timeout: float, stall_timeout: float, session: requests.Session | None
+        self,
+        base_url: str,
+        connect_timeout: float,
+        stall_timeout: float,
+        session: requests.Session | None,
+        ca_file: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, stall_timeout)
         self.session = session or requests.Session()
         self.session.headers.setdefault("User-Agent", _USER_AGENT)
+        if ca_file:
+            self.session.verify = ca_file  # a hub certificate from a private CA
 
     def call(
         self,
@@ -334,25 +382,69 @@ def _error_body(response: requests.Response) -> ErrorResponse | None:
 # --- enrolment -------------------------------------------------------------------------------
 
 
+def check_hub_address(hub_url: str, *, insecure_http: bool = False) -> None:
+    """Refuse plain http:// to anything but this machine, unless the admin insists."""
+    parts = urlsplit(hub_url)
+    if parts.scheme == "https":
+        return
+    if parts.scheme != "http" or not parts.hostname:
+        raise EnrolmentRefused(f"hub address must start with https:// (got {hub_url!r})")
+    if _is_loopback(parts.hostname) or insecure_http:
+        return
+    raise EnrolmentRefused(
+        "the hub address uses plain http://: anyone on the network path could read or change what the "
+        "station and the hub say. Use the hub's https:// address (or pass --insecure-http for a test network)"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def enrol(
     hub_url: str,
     code: str,
     *,
+    insecure_http: bool = False,
+    ca_file: str | None = None,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     stall_timeout: float = DEFAULT_STALL_TIMEOUT,
     session: requests.Session | None = None,
 ) -> StationCredential:
-    """Redeem a one-time enrolment code; returns the credential to store (encrypted) on the station."""
-    transport = _Transport(hub_url, connect_timeout, stall_timeout, session)
-    body = EnrolRequest(code=code).model_dump_json().encode("utf-8")
+    """Redeem a one-time enrolment code; returns the credential to store (encrypted) on the station.
+
+    The code never travels: the station sends a proof derived from it, and accepts the answer only
+    if its MAC (keyed by the code) binds the station id, the sealed secret and both hub keys.
+    """
+    check_hub_address(hub_url, insecure_http=insecure_http)
+    transport = _Transport(hub_url, connect_timeout, stall_timeout, session, ca_file)
+    digest = enrol_code_digest(code)
+    body = EnrolRequest(code_proof=enrol_proof(digest)).model_dump_json().encode("utf-8")
     answer = transport.call("POST", "/v1/enrol", EnrolResponse, body=body)
+    if not hmac.compare_digest(enrol_binding(digest, answer).encode(), answer.binding.encode()):
+        raise EnrolmentRefused(
+            "the hub's answer is not bound to this enrolment code: its keys were changed on the way. "
+            "Nothing was saved; check the network path (use https://) and try again"
+        )
+    try:
+        secret = open_enrol_secret(base64.b64decode(answer.sealed_secret), enrol_secret_key(digest),
+                                   str(answer.station_id))
+    except SealError as exc:
+        raise EnrolmentRefused(f"the station secret in the hub's answer does not open: {exc}") from None
     return StationCredential(
         hub_url=hub_url.rstrip("/"),
         station_id=str(answer.station_id),
         station_name=answer.station_name,
-        secret=base64.b64decode(answer.secret),
+        secret=secret,
         hub_public_key=base64.b64decode(answer.hub_public_key),
         hub_key_id=answer.hub_key_id,
+        hub_signing_keys=tuple(base64.b64decode(k) for k in answer.hub_signing_keys),
+        ca_file=ca_file,
     )
 
 
@@ -374,7 +466,7 @@ class HubClient:
     ) -> None:
         base = (hub_url or credential.hub_url).rstrip("/")
         self.credential = credential
-        self._transport = _Transport(base, connect_timeout, stall_timeout, session)
+        self._transport = _Transport(base, connect_timeout, stall_timeout, session, credential.ca_file)
         self._clock = clock
         self.clock_offset = 0.0  # hub time minus station time, learnt from a clock_skew refusal
         self._auth = HmacAuth(
@@ -477,13 +569,50 @@ class HubClient:
         body: bytes | None = None,
         content_type: str = "application/json",
     ) -> M:
+        if not self.credential.hub_signing_keys:
+            raise AuthRefused("this station has no pinned hub signing key (enrolled before answers were "
+                              "signed): enrol it again with a new code")
         response = self._transport.send(method, path, body=body, content_type=content_type, auth=self._auth)
+        self._verify_answer(response)
         if response.status_code == 401 and self._learn_clock(response):
             # An offline kiosk's clock drifts; retry once with the hub's time (fresh nonce, fresh signature).
             response = self._transport.send(
                 method, path, body=body, content_type=content_type, auth=self._auth
             )
+            self._verify_answer(response)
         return parse_response(response, model)
+
+    def _verify_answer(self, response: requests.Response) -> None:
+        """Before anything of the answer is used: a pinned hub key must have signed it.
+
+        Answers that do not claim to be the protocol (a proxy's 502 page, a portal's redirect) are
+        left to `parse_response`, which never turns them into data; a protocol body — success or
+        error — must verify, so a forged 403 cannot stop the station and a forged page applies nothing.
+        """
+        status = response.status_code
+        is_json = response.headers.get("Content-Type", "").split(";")[0].strip().lower() == "application/json"
+        if not ((200 <= status < 300 and is_json) or _error_body(response) is not None):
+            return
+        request = response.request
+        try:
+            verified = verify_answer(
+                self.credential.hub_signing_keys,
+                response.headers.get(H_ANSWER_SIGNATURE),
+                response.headers.get(H_SIGNING_KEYS),
+                status=status,
+                method=request.method or "GET",
+                path_and_query=self._auth.path_of(request.url or ""),
+                nonce=str(request.headers.get(H_NONCE, "")),
+                hub_time=response.headers.get(H_HUB_TIME, ""),
+                body=response.content,
+            )
+        except AnswerNotVerified as exc:
+            raise UnverifiedAnswer(f"hub answer refused ({exc}): tampered on the way?", status=status) from None
+        if verified.rotated:
+            # The hub rotated its signing key and the old, pinned key vouched for the new set.
+            self.credential = replace(self.credential, hub_signing_keys=verified.pins)
+            if self.credential.on_pins is not None:
+                self.credential.on_pins(self.credential)
 
     def _learn_clock(self, response: requests.Response) -> bool:
         error = _error_body(response)

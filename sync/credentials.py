@@ -1,8 +1,11 @@
 """Where the station keeps its enrolment: the `sync_state` row, with the credential (it signs every
-request) encrypted under the station data key like any other secret."""
+request, and pins the hub's sealing and signing keys) encrypted under the station data key like any
+other secret. A credential loaded here persists new signing-key pins itself when the hub rotates
+its key (`StationCredential.on_pins`)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sync.client import StationCredential
@@ -70,4 +73,17 @@ def load_credential(station: Station) -> StationCredential | None:
         state = session.get(SyncState, 1)
     if state is None or state.credential_ct is None:
         return None
-    return StationCredential.from_json(station.cipher.decrypt_text(state.credential_ct, TABLE, COLUMN, ROW))
+    credential = StationCredential.from_json(station.cipher.decrypt_text(state.credential_ct, TABLE, COLUMN, ROW))
+    return replace(credential, on_pins=lambda updated: _save_pins(station, updated))
+
+
+def _save_pins(station: Station, credential: StationCredential) -> None:
+    """The hub rotated its signing key, vouched for by the key pinned before: pin the new set."""
+    from models.schema import SyncState
+
+    with station.write() as session:
+        state = session.get(SyncState, 1)
+        if state is None or state.station_id != credential.station_id:
+            return
+        state.credential_ct = station.cipher.encrypt_text(credential.to_json(), TABLE, COLUMN, ROW)
+        station.audit.append(session, "sync", "pin_hub_signing_key", "hub", station_id=credential.station_id)

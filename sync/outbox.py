@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
-from sync.protocol import Envelope, ItemResult, RecordKind
+from sync.protocol import Envelope, ItemResult, ItemStatus, RecordKind
 from sync.sealing import record_aad, seal, seal_envelope
 
 if TYPE_CHECKING:
@@ -238,10 +238,12 @@ def mark_sending(station: Station, ids: Sequence[uuid.UUID]) -> None:
 
 def apply_results(station: Station, results: Sequence[ItemResult]) -> tuple[int, int]:
     """Record the hub's per-item answers in one transaction; returns (acknowledged, quarantined)."""
+    from models.consultations import mark_duplicates
     from models.requests import transition
     from models.schema import OutboxItem, OutboxState, RequestState, ServiceRequest, utcnow
 
     acked = quarantined = 0
+    duplicates: list[str] = []  # consultation votes whose voter had already voted elsewhere
     now = utcnow()
     with station.write() as session, session.no_autoflush:
         # Load the batch's rows in two queries; per-item gets would flush and query 4 times an item.
@@ -261,6 +263,8 @@ def apply_results(station: Station, results: Sequence[ItemResult]) -> tuple[int,
             request = requests.get(item.request_id) if item.request_id else None
             if result.hub_has_it:
                 item.state, item.sent_at, item.last_error = OutboxState.SENT, now, None
+                if result.status is ItemStatus.DUPLICATE:
+                    duplicates.append(item.id)
                 if request is not None and request.state in open_states:
                     transition(request, RequestState.SENT)
                     request.sent_at = now
@@ -272,6 +276,7 @@ def apply_results(station: Station, results: Sequence[ItemResult]) -> tuple[int,
                     transition(request, RequestState.QUARANTINED)
                     request.quarantine_reason = reason
                 quarantined += 1
+        mark_duplicates(session, duplicates)
     return acked, quarantined
 
 

@@ -78,6 +78,7 @@ class RecordKind(StrEnum):
     DAILY_CHECKIN = "daily_checkin"
     RATING = "rating"
     AUDIT_EVENT = "audit_event"
+    CONSULT_VOTE = "consult_vote"  # a secret ballot: no resident, no receipt (docs/security.md)
 
 
 class HubStatus(StrEnum):
@@ -91,12 +92,15 @@ class HubStatus(StrEnum):
 
 
 class ItemStatus(StrEnum):
-    """Per-item push outcome. Only ACCEPTED and DUPLICATE_ACK mean "the hub has it"."""
+    """Per-item push outcome. ACCEPTED, DUPLICATE_ACK and DUPLICATE mean "the hub has it"."""
 
     ACCEPTED = "accepted"
     DUPLICATE_ACK = "duplicate_ack"
     CONFLICT = "conflict"
     INVALID = "invalid"
+    # A consultation vote whose voter already voted (at any station): the envelope is stored, the
+    # first vote counts, this one does not. The station tells the resident at the next visit.
+    DUPLICATE = "duplicate"
 
 
 class ChangeKind(StrEnum):
@@ -108,30 +112,38 @@ class ChangeKind(StrEnum):
     CATALOGUE = "catalogue"
     HELP_ACK = "help_ack"
     WARNINGS = "warnings"  # the station's living-alone warning list (hub console), whole list each time
+    CONSULTATION = "consultation"
 
 
 # --- enrolment -------------------------------------------------------------------------------
 
 
 class EnrolRequest(_Model):
+    """The code itself never travels: only a proof derived from it (see `enrol_proof`)."""
+
     protocol: int = PROTOCOL_VERSION
-    code: Annotated[CleanStr, Field(min_length=4, max_length=64)]
+    code_proof: Sha256Hex
 
 
 class EnrolResponse(_Model):
     protocol: int
     station_id: uuid.UUID
     station_name: str
-    secret: Base64Str  # HMAC key for request signing; the station keeps it encrypted at rest
+    # The HMAC key for request signing, AES-256-GCM-sealed under a key derived from the code;
+    # the station keeps it encrypted at rest.
+    sealed_secret: Base64Str
     hub_public_key: Base64Str  # raw X25519 public key that payloads are sealed to
     hub_key_id: str
+    hub_signing_keys: Annotated[list[Base64Str], Field(min_length=1, max_length=4)]  # Ed25519, current first
     server_time: datetime
+    binding: Base64Str  # HMAC-SHA256 under a code-derived key over everything above but the time
 
 
 class HealthResponse(_Model):
     protocol: int
     status: Literal["ok"]
     server_time: datetime
+    demo: bool = False  # a demo hub (YIZHAN_HUB_DEMO=1): demo stations may join it (sync/demo_guard.py)
 
 
 # --- push ------------------------------------------------------------------------------------
@@ -161,7 +173,7 @@ class ItemResult(_Model):
     @property
     def hub_has_it(self) -> bool:
         """True only for an explicit acknowledgement: the station may mark the record SENT."""
-        return self.status in (ItemStatus.ACCEPTED, ItemStatus.DUPLICATE_ACK)
+        return self.status in (ItemStatus.ACCEPTED, ItemStatus.DUPLICATE_ACK, ItemStatus.DUPLICATE)
 
 
 class PushResponse(_Model):
@@ -252,6 +264,50 @@ def verify_signature(
     return hmac.compare_digest(expected.encode("ascii"), signature.encode("ascii", "replace"))
 
 
+# --- enrolment binding ---------------------------------------------------------------------
+# The one-time code is a secret shared by the hub (as its SHA-256) and the volunteer who types it.
+# Keys derived from it let the station prove it holds the code without sending it, let the hub
+# seal the station secret to it, and bind the hub's keys to it, so a man in the middle of the
+# enrolment can neither read the secret nor swap a key.
+
+
+def normalise_enrol_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def enrol_code_digest(code: str) -> str:
+    """Hex SHA-256 of the normalised code: what the hub stores, never the code itself."""
+    return hashlib.sha256(normalise_enrol_code(code).encode("utf-8")).hexdigest()
+
+
+def _enrol_key(code_digest: str, label: str) -> bytes:
+    return hmac.new(bytes.fromhex(code_digest), label.encode("ascii"), hashlib.sha256).digest()
+
+
+def enrol_proof(code_digest: str) -> str:
+    return _enrol_key(code_digest, "yizhan-enrol-proof-v1").hex()
+
+
+def enrol_secret_key(code_digest: str) -> bytes:
+    return _enrol_key(code_digest, "yizhan-enrol-secret-v1")
+
+
+def enrol_binding(code_digest: str, answer: EnrolResponse | dict[str, Any]) -> str:
+    """HMAC over the answer's identity and keys; `answer` may still lack its binding."""
+    doc = answer.model_dump(mode="json") if isinstance(answer, BaseModel) else answer
+    parts = [
+        "yizhan-enrol-v1",
+        str(doc["station_id"]),
+        str(doc["station_name"]),
+        str(doc["sealed_secret"]),
+        str(doc["hub_public_key"]),
+        str(doc["hub_key_id"]),
+        ",".join(str(k) for k in doc["hub_signing_keys"]),
+    ]
+    mac = hmac.new(_enrol_key(code_digest, "yizhan-enrol-mac-v1"), "\n".join(parts).encode("utf-8"), hashlib.sha256)
+    return base64.b64encode(mac.digest()).decode("ascii")
+
+
 # --- what a sealed payload decrypts to --------------------------------------------------------
 
 
@@ -265,3 +321,23 @@ class RecordPayload(BaseModel):
     resident: dict[str, Any] = Field(default_factory=dict)
     fields: dict[str, Any] = Field(default_factory=dict)
     created_at: datetime
+
+
+# --- consultations (居民议事) --------------------------------------------------------------------
+
+MAX_CONSULT_OPTIONS = 6
+MAX_SUGGESTION_CHARS = 500
+
+
+class ConsultVotePayload(_Model):
+    """The sealed plaintext of a `consult_vote` envelope: no resident, only a pseudonymous token.
+
+    `voter_token` is HMAC-SHA256(consultation voter key, normalised ID number), the same at every
+    station, so the hub can keep one vote per resident without learning who voted. `station_residents`
+    is the station's count of registered residents at the time (turnout's denominator)."""
+
+    consultation_id: uuid.UUID
+    voter_token: Sha256Hex
+    option: Annotated[int, Field(ge=0, lt=MAX_CONSULT_OPTIONS)] | None = None
+    suggestion: Annotated[CleanStr, Field(max_length=MAX_SUGGESTION_CHARS)] | None = None
+    station_residents: Annotated[int, Field(ge=0, le=10_000_000)] = 0

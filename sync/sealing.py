@@ -127,3 +127,17 @@ def _raw_private(key: X25519PrivateKey) -> bytes:
     return key.private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )
+
+
+def seal_enrol_secret(secret: bytes, key: bytes, station_id: str) -> bytes:
+    """The station secret as it travels in the enrolment answer: AES-256-GCM under the key derived
+    from the one-time code (sync.protocol.enrol_secret_key), bound to the station id."""
+    nonce = os.urandom(_NONCE_LEN)
+    return nonce + AESGCM(key).encrypt(nonce, secret, f"yizhan/enrol/{station_id}".encode())
+
+
+def open_enrol_secret(blob: bytes, key: bytes, station_id: str) -> bytes:
+    try:
+        return AESGCM(key).decrypt(blob[:_NONCE_LEN], blob[_NONCE_LEN:], f"yizhan/enrol/{station_id}".encode())
+    except (InvalidTag, ValueError) as exc:
+        raise SealError("the station secret does not open with this enrolment code") from exc

@@ -4,10 +4,12 @@ directory that needs a hub on PostgreSQL (each hub gets its own database in it).
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("YIZHAN_TTS_DRIVER", "espeak")
+# Commands run in-process log to a throwaway folder, never the developer's own log folder.
+os.environ.setdefault("YIZHAN_LOG_DIR", tempfile.mkdtemp(prefix="yizhan-test-logs-"))
 
 import pytest
 

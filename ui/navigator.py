@@ -9,6 +9,7 @@ itself); `home()` wipes every screen's in-progress input.
 from __future__ import annotations
 
 import importlib
+import logging
 import time
 from enum import StrEnum
 from typing import Any
@@ -18,6 +19,8 @@ from PySide6.QtWidgets import QSizePolicy, QStackedWidget, QWidget
 
 from ui.context import UiContext
 from ui.theme import COMPACT
+
+log = logging.getLogger(__name__)
 
 
 class ScreenKey(StrEnum):
@@ -35,6 +38,9 @@ class ScreenKey(StrEnum):
     RESIDENT_FORM = "resident_form"
     ADMIN_SETTINGS = "admin_settings"
     ADMIN_VOLUNTEERS = "admin_volunteers"
+    CONSULT = "consult"
+    CONSULT_FLOW = "consult_flow"
+    CONSULT_DONE = "consult_done"
 
 
 REGISTRY: dict[ScreenKey, str] = {
@@ -52,6 +58,9 @@ REGISTRY: dict[ScreenKey, str] = {
     ScreenKey.RESIDENT_FORM: "ui.screens.resident_form:ResidentFormScreen",
     ScreenKey.ADMIN_SETTINGS: "ui.screens.admin:SettingsScreen",
     ScreenKey.ADMIN_VOLUNTEERS: "ui.screens.admin:VolunteersScreen",
+    ScreenKey.CONSULT: "ui.screens.consult:ConsultScreen",
+    ScreenKey.CONSULT_FLOW: "ui.screens.consult:ConsultFlowScreen",
+    ScreenKey.CONSULT_DONE: "ui.screens.consult:ConsultDoneScreen",
 }
 # Screens a resident may reach without a volunteer; the others need ctx.staff.
 STAFF_ONLY = {ScreenKey.STAFF, ScreenKey.STAFF_LIST, ScreenKey.RESIDENT_FORM, ScreenKey.ADMIN_SETTINGS,
@@ -105,6 +114,7 @@ class Navigator(QObject):
         screen.enter(**params)
         self.stack.setCurrentWidget(screen)
         self.last_transition_ms = (time.perf_counter() - started) * 1000
+        log.info("screen %s (%.0f ms)", key.value, self.last_transition_ms)  # the key only: no input
         self.changed.emit(screen)
         return screen
 

@@ -26,9 +26,9 @@ from ui.widgets import LongPressLabel, apply_icons, button, label, set_text
 
 STATUS_REFRESH_MS = 10_000
 CLOCK_MS = 5_000  # the minute shown turns over at most 5 s late
-MARGIN = {False: 40, True: 24}
-NOT_LISTENING = {"none", "off", "loading", "error", "no_model", "no_microphone", "disabled", "unsupported"}  # window side margins, px: regular / compact screens
-GLOBAL_INTENTS = ("back", "home", "help_call", "repeat", "louder", "slower")
+MARGIN = {False: 40, True: 24}  # window side margins, px: regular / compact screens
+# Voice states in which recognition is not running: the greeting must not invite speech then.
+NOT_LISTENING = {"none", "off", "loading", "error", "no_model", "no_microphone", "disabled", "unsupported"}
 
 
 class KioskWindow(QWidget):
@@ -93,6 +93,9 @@ class KioskWindow(QWidget):
         self.name_label.long_pressed.connect(self.open_staff)
         self.date_label = label("", "offline", wrap=False)
         self.status_label = label("", "offline", wrap=False)
+        # A demo station says so on every screen (published passphrase and PINs, generated residents).
+        self.demo_label = label("演示", "offline", name="演示驿站 demo station", wrap=False)
+        self.demo_label.hide()
         self.staff_exit = button("", "fa5s.sign-out-alt", "", self.sign_out)
         self.staff_exit.hide()
         self._header_stacked: bool | None = None
@@ -105,9 +108,10 @@ class KioskWindow(QWidget):
             return
         self._header_stacked = stacked
         grid = self.header_grid
-        for widget in (self.name_label, self.staff_exit, self.date_label, self.status_label):
+        for widget in (self.name_label, self.staff_exit, self.date_label, self.status_label, self.demo_label):
             grid.removeWidget(widget)
         grid.addWidget(self.name_label, 0, 0, 2 if stacked else 1, 1)
+        grid.addWidget(self.demo_label, 0, 4, 2 if stacked else 1, 1)  # 演示 on a demo station
         grid.addWidget(self.staff_exit, 0, 1, 2 if stacked else 1, 1)
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         if stacked:
@@ -185,6 +189,7 @@ class KioskWindow(QWidget):
         ctx = self.ctx
         name = str(ctx.settings.get("station_name") or ctx.tr("station.default_name"))
         set_text(self.name_label, name, ctx.tr("a11y.station_name", name=name))
+        self.demo_label.setVisible(bool(ctx.settings.get("demo")))
         set_text(self.back_button, ctx.tr("bar.back"))
         set_text(self.home_button, ctx.tr("bar.home"))
         set_text(self.size_button, ctx.tr("bar.size", level=ctx.tr(f"size.{ctx.scale_index}")))

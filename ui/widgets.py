@@ -14,7 +14,6 @@ from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QMouseEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QSizePolicy,
@@ -235,14 +234,6 @@ class LongPressLabel(QLabel):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self._timer.stop()
         super().mouseReleaseEvent(event)
-
-
-def hbox(*widgets: QWidget, spacing: int = 16, stretch_first: bool = False) -> QHBoxLayout:
-    layout = QHBoxLayout()
-    layout.setSpacing(spacing)
-    for index, widget in enumerate(widgets):
-        layout.addWidget(widget, 1 if (stretch_first and index == 0) else 0)
-    return layout
 
 
 def scrolling(content: QWidget) -> QWidget:

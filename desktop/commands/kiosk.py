@@ -1,5 +1,6 @@
-"""`yizhan run` (the default command: the kiosk window) and `yizhan tour` (every screen rendered
-offscreen to PNG plus a measured manifest.json)."""
+"""`yizhan run` (the default command: the kiosk window), `yizhan tour` (every screen rendered
+offscreen to PNG plus a measured manifest.json) and `yizhan kiosk install-autostart|remove-autostart`
+(start the kiosk at login, restarted locked after a crash)."""
 
 from __future__ import annotations
 
@@ -28,9 +29,40 @@ def register(sub: Any) -> None:
     tour.add_argument("--theme", default="default", choices=("default", "high_contrast"))
     tour.set_defaults(handler=_tour)
 
+    kiosk = sub.add_parser("kiosk", help="set up this machine as a kiosk (start at login)")
+    kiosk_sub = kiosk.add_subparsers(dest="kiosk_command", metavar="ACTION", required=True)
+    auto = kiosk_sub.add_parser(
+        "install-autostart", help="start the kiosk full screen at every login (systemd user unit)")
+    auto.add_argument("--data-dir", help="station data folder (default: the per-user data folder)")
+    auto.set_defaults(handler=_install_autostart)
+    kiosk_sub.add_parser("remove-autostart", help="stop starting the kiosk at login").set_defaults(
+        handler=_remove_autostart)
+
+
+def _install_autostart(args: argparse.Namespace) -> int:
+    from desktop import autostart
+    from desktop.paths import data_dir
+
+    folder = data_dir(args.data_dir)
+    if not (folder / "station.key").exists():
+        raise UserFacingError(f"no station in {folder}: set it up first with `yizhan init --data-dir {folder}`")
+    files = autostart.install(folder)
+    print(f"autostart: {files.unit}\n           {files.desktop_entry}")
+    print("the kiosk starts full screen and locked at the next login; "
+          f"now: systemctl --user start {autostart.UNIT_NAME}")
+    return 0
+
+
+def _remove_autostart(_args: argparse.Namespace) -> int:
+    from desktop import autostart
+
+    removed = autostart.remove()
+    print("removed: " + (", ".join(map(str, removed)) if removed else "nothing was installed"))
+    return 0
+
 
 def _run(args: argparse.Namespace) -> int:
-    from desktop.app import run_kiosk
+    from desktop.launch import run_kiosk
     from desktop.paths import data_dir
 
     return run_kiosk(data_dir(args.data_dir), windowed=bool(args.windowed))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
 from typing import Any
 
 from desktop.commands.common import add_data_dir, open_station, station_errors
@@ -14,11 +16,23 @@ def cmd_enrol(args: argparse.Namespace) -> int:
     from models.station import Actor
     from sync.client import SyncError, enrol
     from sync.credentials import save_credential
+    from sync.demo_guard import DemoStationRefused, check_demo_enrol
 
+    if args.insecure_http and not args.hub.startswith("https://"):
+        print("warning: --insecure-http: the station secret and every answer will cross the network "
+              "unencrypted; anyone on the path can read them. Use this only on a test network.", file=sys.stderr)
+    if args.ca and not os.path.isfile(args.ca):
+        raise UserFacingError(f"CA certificate file not found: {args.ca}")
     station = open_station(args)
     try:
         try:
-            credential = enrol(args.hub, args.code)
+            check_demo_enrol(station, args.hub, demo_ok=args.demo_ok,
+                             ca_file=os.path.abspath(args.ca) if args.ca else None)
+        except DemoStationRefused as exc:
+            raise UserFacingError(str(exc)) from None
+        try:
+            credential = enrol(args.hub, args.code, insecure_http=args.insecure_http,
+                               ca_file=os.path.abspath(args.ca) if args.ca else None)
         except SyncError as exc:
             raise UserFacingError(f"enrolment failed: {exc}") from None
         with station_errors():
@@ -112,6 +126,11 @@ def register(sub: Any) -> None:
     add_data_dir(p)
     p.add_argument("--hub", required=True, help="hub address, e.g. https://hub.example.gov.cn")
     p.add_argument("--code", required=True, help="one-time code from `yizhan-hub enrol-code`")
+    p.add_argument("--demo-ok", action="store_true", help="let a demo station join a hub that is not a demo hub")
+    p.add_argument("--ca", default=None, metavar="FILE",
+                   help="PEM certificate of the private CA that issued the hub's certificate (kept and used for every sync)")
+    p.add_argument("--insecure-http", action="store_true",
+                   help="allow a plain http:// hub address that is not this machine (test networks only)")
     p.set_defaults(handler=cmd_enrol)
 
     p = sub.add_parser("sync", help="push queued records and pull the hub's answers")

@@ -177,5 +177,4 @@ async def authenticated_station(signed: SignedDep, state: StateDep) -> SignedSta
 
 
 # Kept for the attachment routes: they read `.station_id`, which SignedStation has.
-StationContext = SignedStation
 StationDep = Annotated[SignedStation, Depends(authenticated_station)]

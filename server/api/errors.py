@@ -31,6 +31,22 @@ def require_protocol(version: int) -> None:
         )
 
 
+def validation_response(exc: RequestValidationError) -> JSONResponse:
+    """422 naming the first bad field — or 400 `unsupported_protocol` for a body of another protocol
+    version (its fields may differ, so say which version rather than which field)."""
+    body = getattr(exc, "body", None)
+    version = body.get("protocol") if isinstance(body, dict) else None
+    if isinstance(version, int) and not isinstance(version, bool) and version != PROTOCOL_VERSION:
+        try:
+            require_protocol(version)
+        except HubError as refusal:
+            return error_response(refusal.status, refusal.code, refusal.message)
+    errors = exc.errors()
+    first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+    where = ".".join(str(p) for p in first.get("loc", ()))
+    return error_response(422, "validation_error", f"{where}: {first.get('msg', 'invalid')}")
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(HubError)
     async def _hub_error(_request: Request, exc: HubError) -> JSONResponse:
@@ -38,10 +54,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = exc.errors()
-        first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        return error_response(422, "validation_error", f"{where}: {first.get('msg', 'invalid')}")
+        return validation_response(exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -8,6 +8,7 @@ web.py; the database work is in server/services/console_*.py and resident_index.
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 from urllib.parse import quote
@@ -20,7 +21,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.api.errors import error_response
+from server.api.errors import error_response, validation_response
 from server.console.auth import CsrfRefused, Forbidden, LoginRequired
 from server.console.errors import error_page
 from server.console.settings import ConsoleSettings
@@ -28,6 +29,7 @@ from server.services import topics
 from server.services.errors import HubError
 
 STATIC_DIR = Path(__file__).parent / "static"
+log = logging.getLogger("yizhan.hub")
 
 
 def install(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
@@ -66,9 +68,7 @@ def install(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         if not _is_console(request):
-            first = (exc.errors() or [{"loc": (), "msg": "invalid request"}])[0]
-            where = ".".join(str(p) for p in first.get("loc", ()))
-            return error_response(422, "validation_error", f"{where}: {first.get('msg', 'invalid')}")
+            return validation_response(exc)  # the sync API's rule (server/api/errors.py)
         return await error_page(request, 404, "page")
 
     @app.exception_handler(HubError)
@@ -76,6 +76,13 @@ def install(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
         if not _is_console(request):
             return error_response(exc.status, exc.code, exc.message)
         return await error_page(request, exc.status if 400 <= exc.status < 600 else 400, "page")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error", exc_info=exc)  # never echo internals: the log has them
+        if not _is_console(request):
+            return error_response(500, "internal_error", "the hub failed to handle this request")
+        return await error_page(request, 500, "page")
 
     # Pure ASGI and a no-op outside /console: the sync API pays nothing for it. Server-Timing
     # is stamped on every response by server/main.py.

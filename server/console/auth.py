@@ -35,6 +35,8 @@ PERMISSIONS = {
     "checkins": "supervisor",
     "notices": "supervisor",
     "slots": "supervisor",
+    "consult": "supervisor",  # create, close, publish a consultation
+    "consult_results": "staff",  # counts and suggestions: no personal data
     "stations": "admin",
     "users": "admin",
     "audit": "admin",

@@ -53,7 +53,35 @@ def service_title(service: str, lang: str = "zh") -> str:
     return _pick(info.title, lang, service) if info else service
 
 
+# How staff name each field (the kiosk's step titles are questions to residents: "是哪方面的问题？").
+STAFF_LABELS: dict[str, dict[str, str]] = {
+    "category": {"zh_CN": "问题类别", "en": "Category"},
+    "description": {"zh_CN": "问题描述", "en": "Description"},
+    "photo": {"zh_CN": "照片", "en": "Photo"},
+    "topic": {"zh_CN": "查询事项", "en": "Inquiry about"},
+    "subsidy_type": {"zh_CN": "补贴类型", "en": "Subsidy"},
+    "situation": {"zh_CN": "家庭情况", "en": "Situation"},
+    "documents": {"zh_CN": "材料", "en": "Documents"},
+    "certificate_type": {"zh_CN": "证明类型", "en": "Certificate"},
+    "delivery": {"zh_CN": "领取方式", "en": "Delivery"},
+    "appointment_service": {"zh_CN": "预约项目", "en": "Appointment for"},
+    "slot": {"zh_CN": "预约时段", "en": "Slot"},
+    "note": {"zh_CN": "备注", "en": "Note"},
+    "status": {"zh_CN": "签到情况", "en": "Check-in"},
+    "feeling": {"zh_CN": "身体情况", "en": "Feeling"},
+    "voice_note": {"zh_CN": "语音留言", "en": "Voice note"},
+    "transcript": {"zh_CN": "语音转写", "en": "Transcript"},
+    "imported": {"zh_CN": "台账导入", "en": "Imported from a ledger"},
+    "ledger_date": {"zh_CN": "台账日期", "en": "Ledger date"},
+    "ledger_status": {"zh_CN": "台账状态", "en": "Ledger status"},
+    "ledger_reply": {"zh_CN": "台账答复", "en": "Ledger reply"},
+}
+
+
 def field_title(service: str, field_id: str, lang: str = "zh") -> str:
+    """The field's name as staff say it; the kiosk's question only for a field not listed above."""
+    if field_id in STAFF_LABELS:
+        return _pick(STAFF_LABELS[field_id], lang, field_id)
     info = services().get(service)
     return _pick(info.steps.get(field_id, {}), lang, field_id) if info else field_id
 

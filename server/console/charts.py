@@ -15,6 +15,12 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 FONT = 'font-family="Noto Sans CJK SC, sans-serif"'
 
 
+def _open(width: int | float, height: int | float, size: int, text: str) -> str:
+    """The <svg> start tag with the chart's text alternative: every number it shows, as words."""
+    return (f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(text)}" {FONT} '
+            f'font-size="{size}">')
+
+
 def color(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
@@ -26,7 +32,9 @@ def stacked_bars(labels: Sequence[str], series: dict[str, list[int]], *, height:
     peak = max([*totals, 1])
     step = (width - left - 10) / n
     bar = step * 0.62
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" {FONT} font-size="12">']
+    text = "; ".join(f"{label}: " + ", ".join(f"{n} {v[i]}" for n, v in series.items() if v[i]) + f" (= {totals[i]})"
+                     for i, label in enumerate(labels))
+    parts = [_open(width, height, 12, text)]
     plot_h = height - bottom - top
     for frac in (0, 0.5, 1):
         y = top + plot_h * (1 - frac)
@@ -65,7 +73,7 @@ def hbars(items: Sequence[tuple[str, float]], *, unit: str = "", digits: int = 0
     row_h, label_w, width = 24, 150, 640
     peak = max(v for _, v in items) or 1
     height = row_h * len(items) + 6
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" {FONT} font-size="13">']
+    parts = [_open(width, height, 13, "; ".join(f"{label}: {value:.{digits}f}{unit}" for label, value in items))]
     for i, (label, value) in enumerate(items):
         y = i * row_h + 3
         w = (width - label_w - 70) * value / peak
@@ -82,7 +90,9 @@ def heatmap(rows: dict[str, dict[date, float]], days: Sequence[date]) -> Markup:
         return Markup("")
     cell, label_w = 34, 150
     width, height = label_w + cell * len(days) + 10, 26 * len(rows) + 30
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" {FONT} font-size="11">']
+    text = "; ".join(f"{name}: " + ", ".join(f"{d:%m-%d} {values.get(d, 0.0):.0%}" for d in days)
+                     for name, values in sorted(rows.items()))
+    parts = [_open(width, height, 11, text)]
     for j, day in enumerate(days):
         parts.append(f'<text x="{label_w + j * cell + cell / 2}" y="12" text-anchor="middle" fill="#555">{day:%d}</text>')
     for i, (name, values) in enumerate(sorted(rows.items())):

@@ -119,6 +119,28 @@ EN: dict[str, str] = {
     "操作没有成功，请检查填写的内容": "That did not work; please check the form",
 }
 
+# 居民议事 (community consultations)
+EN.update({
+    "居民议事": "Consultations", "发起议事": "Ask the stations",
+    "在驿站问居民的意见：驿站会把问题读给老人听，每位居民一票，不记名。":
+        "Ask residents at the stations: the kiosk reads the question aloud; one vote per resident, secret ballot.",
+    "问题（会在驿站朗读，请写短句）": "Question (read aloud at the kiosk; keep sentences short)",
+    "方式": "Kind", "投票（2 到 6 个选项）": "Vote (2 to 6 options)", "只收集建议": "Suggestions only",
+    "选项": "Option", "投票时也可以留建议": "Voters may add a suggestion", "截止时间（可不填）": "Closes (optional)",
+    "确定发起？驿站下次同步就会显示。": "Ask now? Stations show it after their next sync.", "发起": "Ask",
+    "全部议事": "All consultations", "发起时间": "Asked", "状态": "State", "截止": "Close voting",
+    "参加人数": "Voters", "进行中": "Open", "已截止": "Closed", "已公布结果": "Result published",
+    "还没有发起过议事": "No consultations yet", "登记居民": "Registered residents", "投票结果": "Result",
+    "各选项所占比例；数字见下表": "Share of each option; numbers in the table below", "合计": "Total",
+    "票数": "Votes", "占比": "Share", "各驿站": "By station", "驿站": "Station", "参与率": "Turnout",
+    "建议条数": "Suggestions", "还没有收到投票": "No votes yet", "居民建议": "Residents' suggestions",
+    "还没有建议": "No suggestions yet", "导出 Excel": "Export to Excel",
+    "截止后驿站不再收票，确定？": "Stations stop taking votes. Close now?", "公布结果": "Publish the result",
+    "结果会作为通知发到驿站，确定公布？": "The result goes to the stations as a notice. Publish?",
+    "议事已发起，驿站下次同步就会显示": "Consultation sent; stations show it after their next sync",
+    "议事已截止": "Consultation closed", "结果已作为通知发到驿站": "Result sent to the stations as a notice",
+})
+
 
 def translate(text: str, lang: str) -> str:
     return EN.get(text, text) if lang == "en" else text

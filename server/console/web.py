@@ -26,6 +26,20 @@ from server.services.errors import HubError
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
+
+def _printable(value: Any) -> Any:
+    """Every value a template prints: text that cannot be encoded (a lone surrogate a station sent)
+    is shown with a replacement character, so one bad row never makes a page fail to render."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
+TEMPLATES.env.finalize = _printable
+
 STATUS_LABELS = {
     "new": "待受理",
     "received": "已受理",
@@ -47,8 +61,15 @@ FLASH = {
     "code": "注册码已生成，只显示这一次",
     "revoked": "驿站已停用",
     "user": "账号已保存",
+    "password_changed": "密码已修改，请用新密码登录",
+    "password_reset": "密码已重置，该账号的登录都已退出",
     "reply_required": "办结需要填写答复，退回需要填写理由",
     "bad_transition": "这件事的状态已经变了，请刷新后再操作",
+    "slot_past": "不能发布已经过去的时段，请选今后的日期和时间",
+    "bad_times": "结束时间要晚于开始时间",
+    "consult_created": "议事已发起，驿站下次同步就会显示",
+    "consult_closed": "议事已截止",
+    "consult_published": "结果已作为通知发到驿站",
     "error": "操作没有成功，请检查填写的内容",
 }
 
@@ -57,13 +78,18 @@ def when(at: datetime | None, request: Request, fmt: str = "%Y-%m-%d %H:%M") -> 
     if at is None:
         return "—"
     aware = at if at.tzinfo else at.replace(tzinfo=UTC)
-    return aware.astimezone(console_settings(request).tz).strftime(fmt)
+    try:
+        return aware.astimezone(console_settings(request).tz).strftime(fmt)
+    except (OverflowError, ValueError):  # e.g. a station clock that said 9999-12-31: show it, do not fail
+        return aware.strftime(fmt) + " UTC"
 
 
 def age(at: datetime | None, lang: str) -> str:
     if at is None:
         return "—"
     seconds = (datetime.now(UTC) - (at if at.tzinfo else at.replace(tzinfo=UTC))).total_seconds()
+    if seconds < 0:
+        return "—"  # a station clock ahead of the hub
     minutes = int(seconds // 60)
     if minutes < 60:
         return f"{minutes} min" if lang == "en" else f"{minutes}分钟"
@@ -91,7 +117,7 @@ def render(
             "field_title": lambda s, f: catalogue.field_title(s, f, lang),
             "option_label": lambda s, f, v: catalogue.option_label(s, f, v, lang),
             "flash": translate(FLASH.get(flash, FLASH["error"]), lang) if flash else None,
-            "flash_bad": bool(flash) and flash in ("reply_required", "bad_transition", "error"),
+            "flash_bad": bool(flash) and flash in ("reply_required", "bad_transition", "error", "slot_past", "bad_times"),
             "path": request.url.path,
             "now": datetime.now(UTC),
             **context,

@@ -15,6 +15,7 @@ import platformdirs
 
 ENV_HOME = "YIZHAN_HUB_HOME"
 ENV_DB = "YIZHAN_HUB_DB"
+ENV_API_DOCS = "YIZHAN_HUB_API_DOCS"  # "1": serve /docs and /redoc (`yizhan-hub serve --api-docs`)
 CONFIG_NAME = "config.json"
 KEY_FILE_NAME = "hub-keys.json"
 

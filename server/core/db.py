@@ -1,5 +1,8 @@
 """Database engine and transactions for PostgreSQL (psycopg 3) and SQLite (embedded demo).
 
+An SQLite file is created (or tightened to) mode 0600: it holds ciphertext, but also who filed
+what, when, and the console's audit trail.
+
 Every write goes through `transaction()`. On SQLite each transaction starts with BEGIN IMMEDIATE,
 so concurrent uvicorn workers queue on the file lock instead of failing with "database is locked"
 half-way through a batch. On PostgreSQL `lock_change_feed()` takes a transaction-scoped advisory
@@ -8,11 +11,13 @@ lock: it is what keeps change sequence numbers in commit order (see services/fee
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.core.config import normalise_db_url
@@ -29,6 +34,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
 
 
 def _sqlite_engine(url: str) -> Engine:
+    _private_file(make_url(url).database)
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -46,6 +52,19 @@ def _sqlite_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _private_file(database: str | None) -> None:
+    """Create the SQLite file 0600 before SQLite does (it would use the umask, often 0644); its WAL
+    and shared-memory files take the database file's mode. An existing file is tightened too."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.exists():
+        path.chmod(0o600)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 def is_postgres(session_or_engine: Session | Engine) -> bool:

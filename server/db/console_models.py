@@ -3,7 +3,8 @@
 - `console_sessions`: logged-in browsers. The cookie carries a random token; only its SHA-256 is
   stored, so a database dump cannot be replayed as a login. Each row holds its CSRF token.
 - `console_audit`: who saw which personal data, and what they changed (append-only).
-- `staff_stations`: which stations a `staff` user is responsible for (none = all).
+- `staff_stations`: which stations a `staff` user is responsible for; a staff user with none
+  sees no station at all (fail closed). Supervisors and admins see every station.
 - `hub_residents`, `resident_checkins`, `request_facts`: an index the console builds from pushed
   payloads (the hub learns residents only from what stations push). Names and contacts stay
   encrypted (`data_enc`); plain columns are what the check-in page and statistics filter on.

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from server.db.models import Attachment, AttachmentChunk
+from server.db.models import Attachment, AttachmentChunk, EnvelopeRow
 from server.services.errors import HubError
 from sync.protocol import MAX_CHUNK_BYTES, PROTOCOL_VERSION, AttachmentStart, AttachmentState
 
@@ -29,6 +29,12 @@ def _state(att: Attachment) -> AttachmentState:
 
 
 def start(session: Session, station_id: str, req: AttachmentStart) -> AttachmentState:
+    if req.record_id is not None:
+        owner = session.scalar(select(EnvelopeRow.station_id).where(EnvelopeRow.id == str(req.record_id)))
+        if owner is not None and owner != station_id:
+            # A photo may only join the uploading station's own record (the console also shows only
+            # photos uploaded by the record's station, for uploads announced before the record).
+            raise HubError(409, "not_your_record", "this record belongs to another station")
     att = session.get(Attachment, (station_id, req.sha256), with_for_update=True)
     if att is None:
         att = Attachment(

@@ -107,7 +107,10 @@ def load_view(session: Session, keys: HubKeys, request_id: str, *, with_identity
     ]
     photos = [
         Photo(a.sha256, a.size, a.complete)
-        for a in session.scalars(select(Attachment).where(Attachment.record_id == req.id))
+        # Only the record's own station can attach photos to it (issue 10 §3).
+        for a in session.scalars(
+            select(Attachment).where(Attachment.record_id == req.id, Attachment.station_id == req.station_id)
+        )
     ]
     ack = session.scalars(select(HelpCallAck).where(HelpCallAck.request_id == req.id)).first()
     fields = payload.get("fields")

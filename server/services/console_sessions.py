@@ -2,8 +2,11 @@
 
 A failed login counts against the user; after `lockout_after` failures in a row the account is
 locked for `lockout_for` (a correct password during the lock is refused too, so guessing gains
-nothing). Unknown users cost the same scrypt time as known ones, so timing does not reveal which
-names exist. A session ends after `idle_timeout` without activity or `max_session` in any case.
+nothing). Unknown users cost the same scrypt time as known ones, and the login page answers
+unknown names, wrong passwords and locked accounts alike, so nothing reveals which names exist;
+only a correct password learns that an account is disabled. Failures are also limited per client
+address (server/api/throttle.py). The caller holds a hashing slot (services/staff.py) around
+`check_login`. A session ends after `idle_timeout` without activity or `max_session` in any case.
 """
 
 from __future__ import annotations
@@ -14,12 +17,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from server.db.console_models import ConsoleSession
 from server.db.models import StaffUser
-from server.services.staff import hash_password, verify_password
+from server.services.staff import find_user, hash_password, verify_password
 
 _DUMMY_HASH = hash_password("not a real password, only spends the same time")
 _TOUCH_EVERY = timedelta(seconds=30)  # don't write the session row on every click
@@ -57,7 +60,7 @@ def token_hash(token: str) -> str:
 
 
 def check_login(session: Session, username: str, password: str, policy: Policy) -> tuple[LoginResult, StaffUser | None]:
-    user = session.scalars(select(StaffUser).where(StaffUser.username == username).with_for_update()).first()
+    user = find_user(session, username, for_update=True)
     if user is None:
         verify_password(password, _DUMMY_HASH)
         return LoginResult.BAD, None

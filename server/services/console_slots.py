@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from server.core.keys import HubKeys
@@ -27,6 +27,7 @@ from server.services.errors import HubError
 from sync.protocol import ChangeKind
 
 SERVICE = "appointment"
+MAX_BOOKINGS_SHOWN = 100  # per overbooked slot on the page
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,8 @@ def _live_bookings(session: Session, slot_ids: Sequence[str]) -> dict[str, list[
         select(RequestFacts, ServiceRequest)
         .join(ServiceRequest, ServiceRequest.id == RequestFacts.request_id)
         .where(RequestFacts.slot_id.in_(list(slot_ids)), ServiceRequest.status != "rejected")
-        .order_by(ServiceRequest.station_created_at, ServiceRequest.id)
+        # Who booked first is the hub's receipt order, not a station's (settable) clock (issue 10 §3).
+        .order_by(ServiceRequest.received_at, ServiceRequest.station_created_at, ServiceRequest.id)
     ).all()
     out: dict[str, list[tuple[RequestFacts, ServiceRequest]]] = {}
     for facts, req in rows:
@@ -74,7 +76,21 @@ def _live_bookings(session: Session, slot_ids: Sequence[str]) -> dict[str, list[
     return out
 
 
+def _live_counts(session: Session, slot_ids: Sequence[str]) -> dict[str, int]:
+    """Live bookings per slot (not refused, not rejected), counted by the database."""
+    rows = session.execute(
+        select(RequestFacts.slot_id, func.count())
+        .join(ServiceRequest, ServiceRequest.id == RequestFacts.request_id)
+        .where(RequestFacts.slot_id.in_(list(slot_ids)), ServiceRequest.status != "rejected",
+               or_(RequestFacts.slot_state.is_(None), RequestFacts.slot_state != "refused"))
+        .group_by(RequestFacts.slot_id)
+    ).all()
+    return {str(sid): int(n) for sid, n in rows}
+
+
 def list_slots(session: Session, since: datetime, *, limit: int = 200) -> list[SlotView]:
+    """Upcoming slots with their live booking counts; the bookings themselves (to settle) only for
+    the overbooked ones, so a busy hub's slot page costs a count per slot, not a row per booking."""
     names = dict(session.execute(select(Station.id, Station.name)).all())
     slots = list(
         session.scalars(
@@ -84,10 +100,12 @@ def list_slots(session: Session, since: datetime, *, limit: int = 200) -> list[S
             .limit(limit)
         )
     )
-    booked = _live_bookings(session, [str(s.id) for s in slots])
+    counts = _live_counts(session, [str(s.id) for s in slots])
+    over = [str(s.id) for s in slots if counts.get(str(s.id), 0) > s.capacity]
+    booked = _live_bookings(session, over) if over else {}
     views = []
     for slot in slots:
-        entries = booked.get(str(slot.id), [])
+        entries = booked.get(str(slot.id), [])[:MAX_BOOKINGS_SHOWN]
         views.append(
             SlotView(
                 id=slot.id,
@@ -96,7 +114,7 @@ def list_slots(session: Session, since: datetime, *, limit: int = 200) -> list[S
                 starts_at=_aware(slot.starts_at),
                 ends_at=_aware(slot.ends_at),
                 capacity=slot.capacity,
-                booked=len(entries),
+                booked=counts.get(str(slot.id), 0),
                 bookings=[
                     Booking(
                         request_id=req.id,
@@ -149,6 +167,8 @@ def create_slots(
     starts, ends = datetime.combine(day, start, tz), datetime.combine(day, end, tz)
     if ends <= starts:
         raise HubError(422, "bad_times", "the slot must end after it starts")
+    if starts < datetime.now(UTC):
+        raise HubError(422, "slot_past", "a slot cannot start in the past")
     made = []
     targets: list[str | None] = list(stations) if stations else [None]
     for station_id in targets:
@@ -170,6 +190,16 @@ def set_capacity(session: Session, keys: HubKeys, slot_id: int, capacity: int) -
     slot.capacity = capacity
     publish_state(session, keys, slot)
     return slot
+
+
+def default_times(now: datetime, tz: ZoneInfo) -> tuple[date, time, time]:
+    """The form's suggestion: the next whole hour for two hours, or 09:00–11:00 the next day when
+    that would run past office hours (17:00)."""
+    local = now.astimezone(tz)
+    start = local.hour + 1
+    if start + 2 > 17:
+        return local.date() + timedelta(days=1), time(9), time(11)
+    return local.date(), time(max(start, 8)), time(max(start, 8) + 2)
 
 
 def _slot(session: Session, slot_id: int | str) -> AppointmentSlot:

@@ -15,9 +15,10 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from server.core.keys import HubKeys
@@ -46,6 +47,12 @@ def week_start(at: datetime, tz: ZoneInfo) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def week_index(column: Any, mondays: Sequence[date], tz: ZoneInfo) -> Any:
+    """A SQL expression: which of `mondays`' weeks (0 = oldest) a timestamp falls in, else NULL."""
+    starts = [datetime.combine(d, datetime.min.time(), tz).astimezone(UTC) for d in mondays]
+    return case(*((column >= start, i) for i, start in reversed(list(enumerate(starts)))), else_=None)
+
+
 def compute(
     session: Session, keys: HubKeys, tz: ZoneInfo, *, weeks: int = 8, scope: Sequence[str] | None = None,
     now: datetime | None = None,
@@ -55,19 +62,21 @@ def compute(
     mondays = [this_week - timedelta(weeks=i) for i in range(weeks - 1, -1, -1)]
     since = datetime.combine(mondays[0], datetime.min.time(), tz).astimezone(UTC)
     out = Stats(weeks=mondays)
-    index = {d: i for i, d in enumerate(mondays)}
     names = dict(session.execute(select(Station.id, Station.name)).all())
     where = [ServiceRequest.kind.in_(WORK_KINDS), ServiceRequest.received_at >= since]
     if scope is not None:
         where.append(ServiceRequest.station_id.in_(list(scope)))
-    for service, station_id, at in session.execute(
-        select(ServiceRequest.service, ServiceRequest.station_id, ServiceRequest.received_at).where(*where)
+    # Counted in the database, one row per (week, service, station): the page never walks requests.
+    week = week_index(ServiceRequest.received_at, mondays, tz)
+    for i, service, station_id, n in session.execute(
+        select(week, ServiceRequest.service, ServiceRequest.station_id, func.count())
+        .where(*where).group_by(week, ServiceRequest.service, ServiceRequest.station_id)
     ):
-        i = index.get(week_start(at, tz))
         if i is None:
             continue
-        out.by_service.setdefault(service, [0] * weeks)[i] += 1
-        out.by_station.setdefault(names.get(station_id, station_id), [0] * weeks)[i] += 1
+        out.by_service.setdefault(service, [0] * weeks)[int(i)] += int(n)
+        station = out.by_station.setdefault(names.get(station_id, station_id), [0] * weeks)
+        station[int(i)] += int(n)
     out.response_hours = response_times(session, where)
     out.categories = _categories(session, where)
     out.words = sorted(topics.count_by_topic(session, since, now + timedelta(seconds=1), scope).items(),
@@ -88,6 +97,8 @@ def response_times(session: Session, where: list) -> dict[str, tuple[float | Non
         .group_by(RequestHistory.request_id)
         .subquery()
     )
+    if session.get_bind().dialect.name == "postgresql":
+        return _response_times_pg(session, where, first, closed)
     rows = session.execute(
         select(ServiceRequest.service, ServiceRequest.received_at, first.c.at, closed.c.at)
         .outerjoin(first, first.c.request_id == ServiceRequest.id)
@@ -113,6 +124,33 @@ def response_times(session: Session, where: list) -> dict[str, tuple[float | Non
         )
         for s in counts
     }
+
+
+def _response_times_pg(session: Session, where: list, first: Any, closed: Any) -> dict[str, tuple[float | None, float | None, int]]:  # type: ignore[type-arg]
+    """The same medians computed by PostgreSQL (percentile_cont), per service and overall."""
+    def hours(at: Any) -> Any:
+        # GREATEST skips NULLs (it would turn "not yet answered" into 0 h): keep NULL as NULL.
+        return case((at.is_(None), None),
+                    else_=func.greatest(func.extract("epoch", at - ServiceRequest.received_at) / 3600.0, 0.0))
+
+    def median(at: Any) -> Any:
+        return func.percentile_cont(0.5).within_group(hours(at))
+
+    base = (
+        select(func.count(), median(first.c.at), median(closed.c.at))
+        .select_from(ServiceRequest)
+        .outerjoin(first, first.c.request_id == ServiceRequest.id)
+        .outerjoin(closed, closed.c.request_id == ServiceRequest.id)
+        .where(*where)
+    )
+    out: dict[str, tuple[float | None, float | None, int]] = {}
+    for service, n, a, b in session.execute(base.add_columns(ServiceRequest.service).group_by(ServiceRequest.service)
+                                            .with_only_columns(ServiceRequest.service, *base.selected_columns)):
+        out[str(service)] = (None if a is None else float(a), None if b is None else float(b), int(n))
+    n, a, b = session.execute(base).one()
+    if n:
+        out["*"] = (None if a is None else float(a), None if b is None else float(b), int(n))
+    return out
 
 
 def _categories(session: Session, where: list) -> list[tuple[str, int]]:  # type: ignore[type-arg]

@@ -24,7 +24,7 @@ from server.db.console_models import CheckinVisit, ConsoleState, HubResident
 from server.db.models import Station
 from server.services import feed
 from server.services.errors import HubError
-from server.services.resident_index import data_aad
+from server.services.resident_index import local_day, open_person
 from sync.protocol import ChangeKind
 
 DEFAULT_DAYS = 2
@@ -109,7 +109,7 @@ def load(
         last = _aware(row.last_checkin_at)
         since = last or _aware(row.seen_at)
         assert since is not None
-        missed = (today - since.astimezone(tz).date()).days
+        missed = (today - local_day(since, tz)).days
         unwell = row.unwell_at is not None and last is not None and _aware(row.unwell_at) == last
         if unwell or missed >= limits.get(row.station_id, DEFAULT_DAYS):
             found.append((row, missed, unwell))
@@ -121,7 +121,9 @@ def load(
         visit = visits.get((row.station_id, row.resident_key))
         if visit is not None and last is not None and _aware(visit.visited_at) < last:  # type: ignore[operator]
             visit = None  # visited before the last check-in: an older episode
-        person = keys.decrypt_json(row.data_enc, data_aad(row.station_id, row.resident_key))
+        person = open_person(keys, row.station_id, row.resident_key, row.data_enc)
+        if person is None:
+            person = {"name": "（无法显示）"}  # still listed: this resident may need a visit all the same
         out.append(Warning(
             station_id=row.station_id, station=names.get(row.station_id, row.station_id), key=row.resident_key,
             name=str(person.get("name") or "—"), days_missed=missed, last_checkin_at=last,
@@ -150,7 +152,7 @@ def phone_of(session: Session, keys: HubKeys, station_id: str, key: str) -> str:
     row = session.get(HubResident, (station_id, key))
     if row is None:
         raise HubError(404, "unknown_resident", "no such resident at this station")
-    person = keys.decrypt_json(row.data_enc, data_aad(station_id, key))
+    person = open_person(keys, station_id, key, row.data_enc) or {}
     return str(person.get("phone") or "")
 
 

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from server.core.db import lock_change_feed
 from server.core.keys import HubKeys
 from server.db.models import (
-    AppointmentSlot,
     CatalogueVersion,
     ChangeRow,
     HelpCallAck,
@@ -190,33 +189,6 @@ def publish_notice(
         session, keys, station_id=station_id, kind=ChangeKind.NOTICE, ref_id=str(notice.id), data=data
     )
     return notice
-
-
-def publish_slot(
-    session: Session,
-    keys: HubKeys,
-    service: str,
-    starts_at: datetime,
-    ends_at: datetime,
-    capacity: int = 1,
-    station: str | None = None,
-) -> AppointmentSlot:
-    station_id = _station_id(session, station)
-    slot = AppointmentSlot(
-        service=service, starts_at=starts_at, ends_at=ends_at, capacity=capacity, station_id=station_id
-    )
-    session.add(slot)
-    session.flush()
-    data = {
-        "id": slot.id,
-        "service": service,
-        "starts_at": starts_at.isoformat(),
-        "ends_at": ends_at.isoformat(),
-        "capacity": capacity,
-        "booked": 0,
-    }
-    append_change(session, keys, station_id=station_id, kind=ChangeKind.SLOT, ref_id=str(slot.id), data=data)
-    return slot
 
 
 def publish_catalogue(session: Session, keys: HubKeys, content: str) -> CatalogueVersion:

@@ -5,8 +5,9 @@ the same station and sha256 is acknowledged again (duplicate_ack); any other reu
 per-item conflict. New items are inserted with INSERT … ON CONFLICT DO NOTHING RETURNING, so when
 two hub workers race on the same id, PostgreSQL makes the loser wait for the winner's commit and
 then report "not inserted"; the loser re-reads the ledger and answers duplicate_ack or conflict.
-A bad item (wrong hash, unopenable seal, invalid payload) is reported as invalid and never blocks
-the rest of the batch.
+A bad item (wrong hash, unopenable seal, a payload that breaks services/payload_rules.py, a
+receipt code without this station's own prefix, a slot not offered to it) is reported as invalid,
+is never stored, and never blocks the rest of the batch.
 """
 
 from __future__ import annotations
@@ -14,21 +15,19 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from pydantic import ValidationError
 from sqlalchemy import Connection, Row, String, Table, TextClause, any_, bindparam, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from server.core.keys import HubKeys
-from server.db.models import CheckIn, EnvelopeRow, ServiceRequest, StationAuditEvent
-from server.services import resident_index
-from sync.protocol import Envelope, ItemResult, ItemStatus, RecordKind, RecordPayload
+from server.db.models import AppointmentSlot, CheckIn, EnvelopeRow, ServiceRequest, StationAuditEvent
+from server.services import consult, payload_rules, resident_index
+from sync.protocol import ConsultVotePayload, Envelope, ItemResult, ItemStatus, RecordKind, RecordPayload
 from sync.sealing import SealError, record_aad
 
 
@@ -37,13 +36,15 @@ class _Opened:
     envelope: Envelope
     plaintext: bytes  # the sealed JSON as the station wrote it; stored re-encrypted under the DEK
     payload: dict[str, Any]
-    record: RecordPayload | None  # validated once here; None for audit events
+    record: RecordPayload | None  # validated once here; None for audit events and votes
+    vote: ConsultVotePayload | None = None  # consultation votes only
 
 
 _ledger = cast(Table, EnvelopeRow.__table__)
 _requests = cast(Table, ServiceRequest.__table__)
 _audits = cast(Table, StationAuditEvent.__table__)
 _checkins = cast(Table, CheckIn.__table__)
+_slots = cast(Table, AppointmentSlot.__table__)
 
 
 def _conn(session: Session | Connection) -> Connection:
@@ -69,15 +70,38 @@ def ingest(
             results[key] = outcome
         else:
             opened.append(outcome)
+    refused = _station_rules(conn, station_id, opened)
+    results.update(refused)
+    opened = [o for o in opened if str(o.envelope.id) not in refused]
+    opened = _screen_votes(conn, station_id, opened, results)
     inserted = _insert_ledger(conn, station_id, opened)
     fresh = [item for item in opened if str(item.envelope.id) in inserted]
     _store(conn, keys, station_id, fresh)
+    repeated = consult.store_votes(
+        conn, keys, station_id, [(i.envelope, i.vote) for i in fresh if i.vote is not None]
+    )
     resident_index.index_opened(conn, keys, station_id, fresh)  # the console's index, same transaction
     for item in fresh:
-        results[str(item.envelope.id)] = ItemResult(id=item.envelope.id, status=ItemStatus.ACCEPTED)
+        status = ItemStatus.DUPLICATE if str(item.envelope.id) in repeated else ItemStatus.ACCEPTED
+        results[str(item.envelope.id)] = ItemResult(id=item.envelope.id, status=status)
     lost_race = [o.envelope for o in opened if str(o.envelope.id) not in inserted]
     results.update(_classify_existing(conn, station_id, lost_race))
     return [_result_for(env, first[str(env.id)], results[str(env.id)]) for env in items]
+
+
+def _screen_votes(
+    conn: Connection, station_id: str, opened: list[_Opened], results: dict[str, ItemResult]
+) -> list[_Opened]:
+    """Votes that cannot count (unknown or closed consultation, bad option) are answered `invalid`
+    before they reach the ledger; everything else passes through unchanged."""
+    kept = []
+    for item in opened:
+        refused = consult.screen_vote(conn, station_id, item.envelope, item.vote) if item.vote else None
+        if refused is None:
+            kept.append(item)
+        else:
+            results[str(item.envelope.id)] = refused
+    return kept
 
 
 def _result_for(env: Envelope, first: Envelope, result: ItemResult) -> ItemResult:
@@ -130,22 +154,72 @@ def _open(keys: HubKeys, env: Envelope) -> _Opened | ItemResult:
         return _invalid(env, "sha256 does not match sealed_payload")
     try:
         plain = keys.open_sealed(blob, record_aad(env.id, env.kind.value))
-        payload = json.loads(plain)
     except SealError:
         return _invalid(env, "sealed_payload does not open with this hub's key (sealed to another hub?)")
-    except (ValueError, UnicodeDecodeError):
-        return _invalid(env, "sealed payload is not a JSON document")
-    if not isinstance(payload, dict):
-        return _invalid(env, "sealed payload is not a JSON object")
-    record = None
-    if env.kind is not RecordKind.AUDIT_EVENT:
-        try:
-            record = RecordPayload.model_validate(payload)
-        except ValidationError as exc:
-            first_error = exc.errors()[0]
-            where = ".".join(str(p) for p in first_error["loc"])
-            return _invalid(env, f"payload field {where}: {first_error['msg']}")
-    return _Opened(envelope=env, plaintext=plain, payload=payload, record=record)
+    try:
+        payload_rules.check_envelope_time(env.created_at)
+        checked = payload_rules.check(env.kind, plain)
+    except payload_rules.PayloadInvalid as exc:
+        return _invalid(env, str(exc))
+    if env.kind is RecordKind.CONSULT_VOTE:
+        vote = consult.parse_vote(checked.payload)
+        if isinstance(vote, str):
+            return _invalid(env, vote)
+        return _Opened(envelope=env, plaintext=checked.plaintext, payload=checked.payload, record=None, vote=vote)
+    return _Opened(envelope=env, plaintext=checked.plaintext, payload=checked.payload, record=checked.record)
+
+
+def _station_rules(conn: Connection, station_id: str, opened: Sequence[_Opened]) -> dict[str, ItemResult]:
+    """Rules that depend on who pushes: a receipt code carries this station's own prefix (pinned by
+    its first accepted record, so it can never switch to another's), and a booked slot is one the
+    hub offered to this station."""
+    out: dict[str, ItemResult] = {}
+    records = [o for o in opened if o.record is not None]
+    if not records:
+        return out
+    pinned = conn.execute(
+        select(_requests.c.receipt_code).where(_requests.c.station_id == station_id).limit(1)
+    ).scalar()
+    first = records[0].record
+    assert first is not None
+    prefix = payload_rules.receipt_prefix(pinned if pinned else first.receipt_code)
+    offered = _offered_slots(conn, station_id, records)
+    for item in records:
+        record = item.record
+        assert record is not None
+        env = item.envelope
+        if payload_rules.receipt_prefix(record.receipt_code) != prefix:
+            out[str(env.id)] = _invalid(
+                env, f"receipt code {record.receipt_code} does not carry this station's own prefix {prefix}"
+            )
+            continue
+        slot = _slot_of(record)
+        if slot is not None and slot not in offered:
+            out[str(env.id)] = _invalid(env, f"slot {slot} was not offered to this station")
+    return out
+
+
+def _slot_of(record: RecordPayload) -> str | None:
+    """The hub slot a booking names (`fields.slot.slot_id`); kiosk default slots are not hub slots."""
+    value = record.fields.get("slot")
+    slot_id = value.get("slot_id") if isinstance(value, dict) else value
+    if slot_id is None or slot_id == "":
+        return None
+    text_id = str(slot_id)
+    return None if text_id.startswith("default-") else text_id
+
+
+def _offered_slots(conn: Connection, station_id: str, records: Sequence[_Opened]) -> set[str]:
+    wanted = {s for o in records if o.record is not None and (s := _slot_of(o.record)) is not None}
+    ids = [int(s) for s in wanted if s.isdigit() and len(s) < 18]
+    if not ids:
+        return set()
+    rows = conn.execute(
+        select(_slots.c.id).where(
+            _slots.c.id.in_(ids), (_slots.c.station_id.is_(None)) | (_slots.c.station_id == station_id)
+        )
+    ).scalars()
+    return {str(r) for r in rows}
 
 
 def _insert_ledger(conn: Connection, station_id: str, opened: Sequence[_Opened]) -> set[str]:
@@ -173,6 +247,8 @@ def _store(conn: Connection, keys: HubKeys, station_id: str, items: Sequence[_Op
     audits, requests, checkins = [], [], []
     for item in items:
         env, rid = item.envelope, str(item.envelope.id)
+        if item.vote is not None:
+            continue  # stored apart by consult.store_votes: a ballot keeps no link to its envelope
         # The sealed plaintext is already the JSON document: re-encrypt those bytes under the DEK
         # rather than parse-and-dump them again (decrypt_json reads back the same object).
         if env.kind is RecordKind.AUDIT_EVENT or item.record is None:

@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Table, and_, case, func, select
+from sqlalchemy import ColumnElement, Connection, Table, and_, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -130,13 +130,14 @@ def index_pushed(conn: Connection, keys: HubKeys, records: Sequence[Pushed], tz:
             "slot_id": str(slot)[:64] if slot and rec.kind == "service_request" else None,
         })
         if rec.kind in ("service_request", "help_call"):
-            topic_rows.extend(topics.topic_rows(rec.id, rec.station_id, rec.received_at, fields))
+            # A request imported from a paper ledger counts on its ledger date, not on import day.
+            topic_rows.extend(topics.topic_rows(rec.id, rec.station_id, _ledger_time(fields) or rec.received_at, fields))
         if key is None:
             continue
         at = _aware(rec.created_at)
         row = residents.get((rec.station_id, key))
         if row is None or row["seen_at"] <= at:
-            person = {k: resident.get(k) or "" for k in _PERSON_KEYS}
+            person = {k: _clean(resident.get(k) or "") for k in _PERSON_KEYS}
             checkin = row["last_checkin_at"] if row else None
             unwell = row["unwell_at"] if row else None
             row = residents[(rec.station_id, key)] = {
@@ -149,12 +150,33 @@ def index_pushed(conn: Connection, keys: HubKeys, records: Sequence[Pushed], tz:
                 row["last_checkin_at"] = at
             if str(fields.get("feeling", "")) in UNWELL and (row["unwell_at"] is None or row["unwell_at"] < at):
                 row["unwell_at"] = at
-            checkins.add((rec.station_id, key, at.astimezone(tz).date()))
+            checkins.add((rec.station_id, key, local_day(at, tz)))
     _insert_ignore(conn, _facts, facts, ["request_id"])
     _insert_ignore(conn, _topics, topic_rows, ["request_id", "word"])
     _upsert_residents(conn, [residents[k] for k in sorted(residents)])
     _insert_ignore(conn, _checkin_days, [{"station_id": s, "resident_key": k, "day": d} for s, k, d in sorted(checkins)],
                    ["station_id", "resident_key", "day"])
+
+
+def _ledger_time(fields: dict[str, Any]) -> datetime | None:
+    if not fields.get("imported") or not isinstance(fields.get("ledger_date"), str):
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(fields["ledger_date"]), datetime.min.time(), office_tz()).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def _clean(value: Any) -> Any:
+    """Text as it can be stored: a lone surrogate (from a station's escaped JSON) becomes U+FFFD."""
+    return value.encode("utf-8", "replace").decode("utf-8") if isinstance(value, str) else value
+
+
+def local_day(at: datetime, tz: ZoneInfo) -> date:
+    try:
+        return at.astimezone(tz).date()
+    except OverflowError:  # a station clock at the edge of the calendar (9999-12-31)
+        return at.date()
 
 
 _facts = cast(Table, RequestFacts.__table__)
@@ -218,38 +240,71 @@ def backfill(session: Session, keys: HubKeys, tz: ZoneInfo | None = None) -> int
         seen, after = seen + len(rows), rows[-1].id
 
 
+@dataclass
+class CheckinList:
+    rows: list[ResidentRow]
+    total: int  # living-alone residents in scope
+    missing: int  # of them, not checked in on the day
+    unreadable: int = 0  # rows that could not be shown (reported on the page, never a 500)
+
+
+def open_person(keys: HubKeys, station_id: str, key: str, blob: bytes) -> dict[str, Any] | None:
+    """A resident's snapshot, or None when this one row cannot be read (it is reported, not raised)."""
+    try:
+        person = keys.decrypt_json(blob, data_aad(station_id, key))
+    except Exception:
+        log.warning("resident snapshot %s/%s cannot be opened", station_id, key[:12])
+        return None
+    return person if isinstance(person, dict) else None
+
+
 def living_alone_today(
-    session: Session, keys: HubKeys, scope: Sequence[str] | None, day: date
-) -> list[ResidentRow]:
-    """Living-alone residents of the stations in scope, with whether they checked in on `day`."""
+    session: Session, keys: HubKeys, scope: Sequence[str] | None, day: date, *,
+    station: str | None = None, everyone: bool = False, limit: int = 300,
+) -> CheckinList:
+    """Living-alone residents of the stations in scope who have not checked in on `day` (with
+    `everyone`, those who have too), at most `limit`; plus the counts for the whole scope.
+    Only the rows shown are decrypted."""
     names = dict(session.execute(select(Station.id, Station.name)).all())
-    query = select(HubResident).where(HubResident.living_alone.is_(True))
+    came = (
+        select(ResidentCheckin.station_id, ResidentCheckin.resident_key)
+        .where(ResidentCheckin.day == day).subquery()
+    )
+    joined = and_(came.c.station_id == HubResident.station_id, came.c.resident_key == HubResident.resident_key)
+    where: list[ColumnElement[bool]] = [HubResident.living_alone.is_(True)]
     if scope is not None:
-        query = query.where(HubResident.station_id.in_(list(scope)))
-    people = list(session.scalars(query))
-    done = set(session.execute(select(ResidentCheckin.station_id, ResidentCheckin.resident_key).where(
-        ResidentCheckin.day == day)).all())
+        where.append(HubResident.station_id.in_(list(scope)))
+    if station:
+        where.append(HubResident.station_id == station)
+    total, checked = session.execute(
+        select(func.count(), func.count(came.c.resident_key)).select_from(HubResident).outerjoin(came, joined).where(*where)
+    ).one()
+    query = select(HubResident, came.c.resident_key.is_not(None)).outerjoin(came, joined).where(*where)
+    if not everyone:
+        query = query.where(came.c.resident_key.is_(None))
+    people = session.execute(query.order_by(HubResident.station_id, HubResident.last_checkin_at).limit(limit)).all()
+    keys_shown = {p.resident_key for p, _ in people}
     visits = {
         (v.station_id, v.resident_key): v
-        for v in session.scalars(select(CheckinVisit).where(CheckinVisit.day == day).order_by(CheckinVisit.id))
+        for v in session.scalars(select(CheckinVisit).where(CheckinVisit.day == day,
+                                                            CheckinVisit.resident_key.in_(keys_shown))
+                                 .order_by(CheckinVisit.id))
     }
-    out = []
-    for p in people:
+    out, unreadable = [], 0
+    for p, checked_in in people:
+        person = open_person(keys, p.station_id, p.resident_key, p.data_enc)
+        if person is None:
+            unreadable += 1
+            continue
         visit = visits.get((p.station_id, p.resident_key))
-        out.append(
-            ResidentRow(
-                station_id=p.station_id,
-                station=names.get(p.station_id, p.station_id),
-                key=p.resident_key,
-                person=keys.decrypt_json(p.data_enc, data_aad(p.station_id, p.resident_key)),
-                last_checkin_at=_aware(p.last_checkin_at) if p.last_checkin_at else None,
-                checked_in=(p.station_id, p.resident_key) in done,
-                visited_by=visit.visited_by if visit else None,
-                visited_at=_aware(visit.visited_at) if visit else None,
-            )
-        )
+        out.append(ResidentRow(
+            station_id=p.station_id, station=names.get(p.station_id, p.station_id), key=p.resident_key,
+            person=person, last_checkin_at=_aware(p.last_checkin_at) if p.last_checkin_at else None,
+            checked_in=bool(checked_in), visited_by=visit.visited_by if visit else None,
+            visited_at=_aware(visit.visited_at) if visit else None,
+        ))
     out.sort(key=lambda r: (r.checked_in, r.visited_by is not None, r.station, str(r.person.get("name"))))
-    return out
+    return CheckinList(out, int(total), int(total) - int(checked), unreadable)
 
 
 def mark_visited(

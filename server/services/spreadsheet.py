@@ -25,7 +25,7 @@ def safe_cell(value: Any) -> Any:
         return str(value)
     if isinstance(value, int | float):
         return value
-    text = str(value)
+    text = str(value).encode("utf-8", "replace").decode("utf-8")  # a lone surrogate would fail the file
     return "'" + text if text.startswith(DANGEROUS_START) else text
 
 

@@ -59,7 +59,11 @@ def create_enrolment_code(session: Session, name: str, ttl: timedelta = DEFAULT_
 
 def enrol(session: Session, keys: HubKeys, code: str) -> tuple[Station, bytes]:
     """Redeem a code exactly once and return the station with its fresh signing secret."""
-    digest = code_hash(code)
+    return enrol_digest(session, keys, code_hash(code))
+
+
+def enrol_digest(session: Session, keys: HubKeys, digest: str) -> tuple[Station, bytes]:
+    """`enrol` by the code's stored SHA-256 (the station proves the code without sending it)."""
     now = datetime.now(UTC)
     # The conditional UPDATE is the single-use guarantee: of two racing redemptions one sees 0 rows.
     claimed = session.execute(

@@ -28,7 +28,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from server.db.console_models import RequestTopic
@@ -183,20 +183,24 @@ def analyse(
     where = [t.received_at >= start, t.received_at < until]
     if stations is not None:
         where.append(t.station_id.in_(list(stations)))
-    # One row per (topic, window, request): counting distinct requests per window in Python keeps
-    # the SQL portable; the rows are pre-aggregated words, not decrypted text.
-    weekly: dict[str, list[set[str]]] = defaultdict(lambda: [set() for _ in range(BASELINE_WINDOWS + 1)])
-    word_counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    rows = session.execute(select(t.topic, t.word, t.request_id, t.received_at).where(*where)).all()
-    for topic, word, request_id, at in rows:
-        aware = at if at.tzinfo else at.replace(tzinfo=UTC)
-        index = min(BASELINE_WINDOWS, int((aware - start) / span))
-        weekly[topic][index].add(request_id)
-        if index == BASELINE_WINDOWS and not word.startswith(CATEGORY_PREFIX):
-            word_counts[topic][word] += 1
+    # Counted in the database: distinct requests per (topic, window), and word counts of the
+    # current window; the page never walks the rows themselves.
+    edges = [start + span * i for i in range(1, BASELINE_WINDOWS + 1)]
+    window = case(*((t.received_at >= edge, i + 1) for i, edge in reversed(list(enumerate(edges)))), else_=0)
+    weekly: dict[str, list[int]] = defaultdict(lambda: [0] * (BASELINE_WINDOWS + 1))
+    for topic, index, n in session.execute(
+        select(t.topic, window, func.count(func.distinct(t.request_id))).where(*where).group_by(t.topic, window)
+    ):
+        weekly[topic][int(index)] = int(n)
+    word_counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for topic, word, n in session.execute(
+        select(t.topic, t.word, func.count())
+        .where(*where, t.received_at >= since, ~t.word.startswith(CATEGORY_PREFIX))
+        .group_by(t.topic, t.word)
+    ):
+        word_counts[topic][word] = int(n)
     out = []
-    for topic, windows in weekly.items():
-        counts = [len(w) for w in windows]
+    for topic, counts in weekly.items():
         x = counts[-1]
         if x == 0:
             continue

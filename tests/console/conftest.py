@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -24,8 +26,10 @@ from models.station import Actor, Station
 from models.validation import id_check_char
 from sync.client import enrol
 from sync.credentials import save_credential
+from tests.console.seeding import HubDb
 from tests.support import pgcluster
 from tests.support.hubhandle import HubHandle, started_hub
+from tests.support.hubproc import HubProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "console"
@@ -45,7 +49,9 @@ ConsoleHub = HubHandle  # the name these tests use
 
 @contextlib.contextmanager
 def _start_hub(backend: str, db_url: str | None = None) -> Iterator[HubHandle]:
-    env = {"YIZHAN_CONSOLE_REFRESH_SECONDS": str(REFRESH_SECONDS)}
+    env = {"YIZHAN_CONSOLE_REFRESH_SECONDS": str(REFRESH_SECONDS),
+           # Many tests log in (and fail to) from 127.0.0.1; the per-address limit has its own test.
+           "YIZHAN_HUB_LOGIN_FAILURES_PER_ADDRESS": "100000"}
     with started_hub(backend, db_url, env=env, prefix="yizhan-console-") as hub:
         for user, role in USERS.items():
             hub.run("staff", "add", user, "--role", role, env={"YIZHAN_HUB_PASSWORD": PASSWORD})
@@ -161,3 +167,28 @@ def browser_login(page, hub: ConsoleHub, user: str, password: str = PASSWORD) ->
 
 def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture(scope="session")
+def analysis_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HubDb, HubProcess]]:
+    """A hub over HTTP on a database seeded in-process (tests/console/seeding.py): topics with a
+    known surge, living-alone residents with known days missed, one formula-like station name."""
+    from server.services import console_warnings
+    from tests.console.seeding import NOW, hub_db, seed_residents, seed_topics
+    from tests.support.hubproc import running_hub
+
+    db = hub_db(tmp_path_factory.mktemp("analysis"))
+    seed_topics(db)
+    seed_residents(db)
+    # A station name a spreadsheet would run as a formula: exports must keep it as text.
+    db.add("=HYPERLINK(\"http://x\")", "problem_report", {"description": "路灯坏了"}, at=NOW - timedelta(hours=3))
+    os.environ["YIZHAN_HUB_PASSWORD"] = PASSWORD
+    try:
+        for user, role in USERS.items():
+            assert db.cli("staff", "add", user, "--role", role, *(["--station", "西岭村驿站"] if role == "staff" else []))[0] == 0
+    finally:
+        del os.environ["YIZHAN_HUB_PASSWORD"]
+    with db.session() as session:
+        console_warnings.set_threshold(session, db.stations["西岭村驿站"], 5)
+    with running_hub(db.home, db.url) as hub:
+        yield db, hub

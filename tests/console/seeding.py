@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -63,7 +64,9 @@ class HubDb:
                 "station_created_at": at, "received_at": received}])
             session.execute(insert(ServiceRequest), [{
                 "id": rid, "station_id": sid, "kind": kind, "service": service, "receipt_code": payload["receipt_code"],
-                "status": status, "payload_enc": self.keys.encrypt_json(payload, payload_aad(rid)),
+                "status": status,
+                # ASCII-escaped JSON, as a station sends it (so a lone surrogate can be seeded too)
+                "payload_enc": self.keys.encrypt(json.dumps(payload).encode(), payload_aad(rid)),
                 "station_created_at": at, "received_at": received, "updated_at": received}])
             index_pushed(session.connection(), self.keys, [Pushed(rid, sid, kind, payload, at, received)])
         if kind in ("service_request", "help_call"):
@@ -79,8 +82,9 @@ class HubDb:
         return code, out.getvalue()
 
 
-def hub_db(tmp: Path) -> HubDb:
-    url = f"sqlite:///{tmp}/hub.sqlite3"
+def hub_db(tmp: Path, url: str | None = None) -> HubDb:
+    """A fresh hub database (SQLite in `tmp`, or the PostgreSQL `url`) with its key file in `tmp`."""
+    url = url or f"sqlite:///{tmp}/hub.sqlite3"
     init_hub(tmp, url)
     engine = make_engine(url)
     return HubDb(tmp, url, load_key_file(tmp / "hub-keys.json"), engine, session_factory(engine))

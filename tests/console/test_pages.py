@@ -43,7 +43,7 @@ def test_checkins_notices_slots_stations_stats(
     browser_login(page, hub, "guanli")
 
     # Daily check-in: the living-alone resident who did not check in, with the emergency contact.
-    page.goto(hub.url + "/console/checkins")
+    page.goto(hub.url + "/console/checkins?all=1")
     block = page.locator("section.card", has_text=st.name)
     row = block.locator("tr.missing", has_text=missing.name)
     expect(row).to_contain_text(missing.emergency_contact)
@@ -54,6 +54,7 @@ def test_checkins_notices_slots_stations_stats(
     row.locator("button").click()
     expect(page.locator(".flash")).to_contain_text("已记录上门探访")
     expect(page.locator("section.card", has_text=st.name).locator("tr", has_text=missing.name)).to_contain_text("已上门")
+    assert came.name not in page.locator("section.card", has_text=st.name).inner_text()  # default: only who is missing
 
     # Notices: the preview follows the typing; publishing to one station reaches it.
     page.goto(hub.url + "/console/notices")
@@ -69,7 +70,9 @@ def test_checkins_notices_slots_stations_stats(
 
     # Slots: capacity 1, two offline bookings → overbooked → move the later one to another slot.
     page.goto(hub.url + "/console/slots")
+    tomorrow = (__import__("datetime").date.today() + __import__("datetime").timedelta(days=1)).isoformat()
     for start, end, cap in (("09:00", "11:00", "1"), ("14:00", "16:00", "5")):
+        page.fill("input[name=day]", tomorrow)
         page.fill("input[name=start]", start)
         page.fill("input[name=end]", end)
         page.fill("input[name=capacity]", cap)
@@ -107,6 +110,16 @@ def test_checkins_notices_slots_stations_stats(
     page.click("form[action='/console/stations/code'] button.primary")
     expect(page.locator(".enrol-code")).to_have_text(__import__("re").compile(r"^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$"))
     shot(page, "stations")
+    assert "/console/stations/code" not in page.url  # post-redirect-get: a refresh makes no second code
+    page.reload()
+    expect(page.locator(".enrol-code")).to_have_count(0)
+    from sqlalchemy import func, select
+
+    from server.db.models import EnrolmentCode
+    from server.db.models import Station as HubStation
+    with hub.session() as session:
+        west = session.scalars(select(HubStation).where(HubStation.name == "西岭村驿站")).one()
+        assert session.scalar(select(func.count()).select_from(EnrolmentCode).where(EnrolmentCode.station_id == west.id)) == 1
 
     # Statistics: charts and CSV.
     page.goto(hub.url + "/console/stats")
@@ -122,7 +135,8 @@ def test_checkins_notices_slots_stations_stats(
     page.goto(hub.url + "/console/users")
     shot(page, "users")
     page.goto(hub.url + "/console/audit")
-    expect(page.locator("table")).to_contain_text("view_checkins")
+    expect(page.locator("table")).to_contain_text("查看平安签到")  # action words, not codes
+    expect(page.locator("table")).not_to_contain_text("view_checkins")
     shot(page, "audit")
 
     page.click("a.lang")

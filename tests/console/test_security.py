@@ -162,9 +162,10 @@ def _login_status(hub: ConsoleHub, user: str, password: str) -> int:
 
 
 def test_lockout_after_repeated_failures_and_admin_unlock(hub: ConsoleHub) -> None:
-    assert [_login_status(hub, "suoding", f"wrong-{i}") for i in range(5)] == [401, 401, 401, 401, 423]
-    assert _login_status(hub, "suoding", PASSWORD) == 423  # the right password does not help while locked
-    assert _login_status(hub, "nobody-here", "whatever") == 401  # unknown names look like wrong passwords
+    # Locked, wrong and unknown all answer alike (401, same words): nothing tells which names exist.
+    assert [_login_status(hub, "suoding", f"wrong-{i}") for i in range(5)] == [401] * 5
+    assert _login_status(hub, "suoding", PASSWORD) == 401  # the right password does not help while locked
+    assert _login_status(hub, "nobody-here", "whatever") == 401
     admin = login_session(hub, "guanli")
     with hub.session() as session:
         user_id = session.scalars(select(StaffUser.id).where(StaffUser.username == "suoding")).one()
@@ -174,3 +175,26 @@ def test_lockout_after_repeated_failures_and_admin_unlock(hub: ConsoleHub) -> No
                       timeout=10, allow_redirects=False)
     assert done.status_code == 303
     assert _login_status(hub, "suoding", PASSWORD) == 303
+
+
+def test_staff_change_their_own_password_in_the_browser(hub: ConsoleHub, new_page) -> None:  # type: ignore[no-untyped-def]
+    hub.run("staff", "add", "gaimima", "--role", "staff", env={"YIZHAN_HUB_PASSWORD": PASSWORD})
+    page = new_page()
+    browser_login(page, hub, "ＧａｉＭｉＭａ")  # full-width and capitals name the same account
+    page.click("a.account")
+    page.wait_for_url(re.compile(r".*/console/password$"))
+    page.fill("input[name=old_password]", "not the password")
+    page.fill("input[name=new_password]", "a brand new one 7")
+    page.fill("input[name=repeat_password]", "a brand new one 7")
+    page.click("button.primary")
+    assert "当前密码不对" in page.content()
+    shot(page, "password-wrong-current")
+    page.fill("input[name=old_password]", PASSWORD)
+    page.fill("input[name=new_password]", "a brand new one 7")
+    page.fill("input[name=repeat_password]", "a brand new one 7")
+    page.click("button.primary")
+    page.wait_for_url(re.compile(r".*/console/login.*"))
+    assert "密码已修改" in page.content()
+    shot(page, "password-changed")
+    assert _login_status(hub, "gaimima", PASSWORD) == 401
+    browser_login(page, hub, "gaimima", "a brand new one 7")

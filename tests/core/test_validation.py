@@ -115,3 +115,57 @@ def test_control_characters_stripped_and_overlong_refused() -> None:
     with pytest.raises(ValidationError) as info:
         clean_text("长" * 501)
     assert info.value.problem.code == "too_long"
+
+
+# --- check digits against independent sources ------------------------------------------------
+# The two examples printed in GB 11643-1999 itself, and the vectors of python-stdnum's cn.ric
+# doctests (tests/test_cn_ric.doctest: valid numbers and the ones refused only for their place).
+GB11643_EXAMPLES = ["11010519491231002X", "440524188001010014"]
+STDNUM_VALID = [
+    "360426199101010071", "44011320141005001X", "412723199010050012", "110102199101010078",
+    "120110198012010073", "120110199212010072", "110111198012010078", "110201199312010077",
+]
+STDNUM_BAD_CHECKSUM = ["36042619910102009X"]
+
+
+@pytest.mark.parametrize("number", GB11643_EXAMPLES + STDNUM_VALID)
+def test_published_numbers_have_the_check_char_we_compute(number: str) -> None:
+    assert id_check_char(number[:17]) == number[17]
+
+
+@pytest.mark.parametrize("number", STDNUM_VALID + GB11643_EXAMPLES[:1])
+def test_published_numbers_are_accepted(number: str) -> None:
+    assert normalize_id_number(number.lower()) == number
+
+
+@pytest.mark.parametrize("number", STDNUM_BAD_CHECKSUM)
+def test_published_bad_checksums_are_refused(number: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        normalize_id_number(number)
+    assert info.value.problem.code == "id_checksum"
+
+
+def test_check_chars_agree_with_python_stdnum_for_every_remainder() -> None:
+    """python-stdnum computes the check digit another way (a base-13 identity, not the weights);
+    both must agree on generated numbers, and the sample must reach all 11 check characters —
+    including X (remainder 2) and 9 (remainder 3), the ones a table slip would get wrong."""
+    import random
+
+    from stdnum.cn import ric
+
+    rng = random.Random(11643)
+    seen: dict[str, str] = {}
+    for _ in range(3000):
+        body = f"{rng.choice(['110105', '320102', '440524', '530102'])}{rng.randrange(1900, 2020)}" \
+               f"{rng.randrange(1, 13):02d}{rng.randrange(1, 29):02d}{rng.randrange(1000):03d}"
+        ours = id_check_char(body)
+        assert ours == ric.calc_check_digit(body + "0"), body
+        number = body + ours
+        assert normalize_id_number(number) == number
+        wrong = "X" if ours != "X" else "0"
+        with pytest.raises(ValidationError) as refused:
+            normalize_id_number(body + wrong)
+        assert refused.value.problem.code == "id_checksum"
+        seen.setdefault(ours, number)
+    assert sorted(seen) == sorted("0123456789X"), seen
+    assert seen["X"][17] == "X" and seen["9"][17] == "9"

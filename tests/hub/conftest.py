@@ -26,12 +26,15 @@ from sync.sealing import seal_envelope
 from tests.support.hubhandle import HubHandle, started_hub
 
 BACKENDS = ["sqlite", "postgresql"]
+# One hub serves every test of a backend, and the fuzz test alone sends hundreds of wrong enrolment
+# proofs from 127.0.0.1: the per-address limits are tested on a hub of their own (test_logins.py).
+GENEROUS_LIMITS = {"YIZHAN_HUB_ENROL_FAILURES_PER_ADDRESS": "1000000", "YIZHAN_HUB_LOGIN_FAILURES_PER_ADDRESS": "1000000"}
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def hub(request: pytest.FixtureRequest) -> Iterator[HubHandle]:
     db_url = request.getfixturevalue("postgres_cluster").create_database() if request.param == "postgresql" else None
-    with started_hub(request.param, db_url) as handle:
+    with started_hub(request.param, db_url, env=GENEROUS_LIMITS) as handle:
         yield handle
     shutil.rmtree(handle.home, ignore_errors=True)
 
@@ -66,10 +69,13 @@ def station(make_station: Callable[..., HubClient]) -> HubClient:
 _seq = itertools.count(1)
 
 
+PLACEHOLDER_PREFIX = "A07"  # make_envelope swaps it for the pushing station's own prefix
+
+
 def make_payload(receipt: str | None = None, **extra: Any) -> dict[str, Any]:
     return {
         "service": extra.pop("service", "subsidy_application"),
-        "receipt_code": receipt or f"A07-{next(_seq):05d}",
+        "receipt_code": receipt or f"{PLACEHOLDER_PREFIX}-{next(_seq):05d}",
         "resident": {"name": "张秀英", "id_number": "320102195001011234", "phone": "13800138000"},
         "fields": {"reason": "高龄补贴"},
         "created_at": datetime.now(UTC).isoformat(),
@@ -84,11 +90,17 @@ def make_envelope(
     record_id: uuid.UUID | None = None,
     kind: RecordKind = RecordKind.SERVICE_REQUEST,
 ) -> Envelope:
+    """Seal a payload as `cred`'s station would; a placeholder receipt prefix becomes the station's
+    own (its name), since the hub accepts only receipt codes with the pushing station's prefix."""
+    payload = dict(payload or make_payload())
+    receipt = payload.get("receipt_code")
+    if isinstance(receipt, str) and receipt.startswith(PLACEHOLDER_PREFIX + "-"):
+        payload["receipt_code"] = cred.station_name + receipt[len(PLACEHOLDER_PREFIX):]
     return seal_envelope(
         record_id=record_id or uuid.uuid4(),
         kind=kind,
         station_seq=next(_seq),
         created_at=datetime.now(UTC),
-        payload=payload or make_payload(),
+        payload=payload,
         hub_public_key=cred.hub_public_key,
     )

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from sync.answer_signing import H_ANSWER_SIGNATURE, H_SIGNING_KEYS, AnswerSigner, generate_signing_key
 from sync.protocol import (
     H_HUB_TIME,
     H_NONCE,
@@ -95,6 +96,10 @@ def healthy(seen: Seen) -> Answer:
 class FakeHub:
     def __init__(self, secret: bytes | None = None) -> None:
         self.secret = secret or secrets.token_bytes(32)
+        # Like the real hub, it signs every answer to a signed request (sync/answer_signing.py);
+        # `fake_station` pins this key, so scripted answers reach the station's own logic.
+        private, self.signing_public_key = generate_signing_key()
+        self._signer = AnswerSigner([private])
         self.requests: list[Seen] = []
         self._script: deque[Responder] = deque()
         self._default: Responder = healthy
@@ -161,8 +166,13 @@ class FakeHub:
         answer = responder(seen)
         import time
 
-        return Answer(answer.status, answer.body, answer.content_type,
-                      {H_HUB_TIME: str(int(time.time())), **answer.headers})
+        out = {H_HUB_TIME: str(int(time.time())), **answer.headers}
+        nonce = headers.get(H_NONCE, "")
+        if nonce:
+            out[H_SIGNING_KEYS] = self._signer.announced
+            out[H_ANSWER_SIGNATURE] = self._signer.sign(answer.status, method, target, nonce, out[H_HUB_TIME],
+                                                        answer.body)
+        return Answer(answer.status, answer.body, answer.content_type, out)
 
     def __enter__(self) -> FakeHub:
         self._thread.start()
@@ -205,6 +215,7 @@ def fake_station(
         secret=hub.secret,
         hub_public_key=X25519PrivateKey.generate().public_key().public_bytes_raw(),
         hub_key_id="fa4e0000fa4e0000",
+        hub_signing_keys=(hub.signing_public_key,),
     )
     save_credential(station, credential, Actor("admin", "test"))
     try:

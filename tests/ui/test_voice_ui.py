@@ -231,18 +231,36 @@ def test_real_wiring_speaks_prompts_even_without_recognition(
 ) -> None:
     """The app's own wiring (plug_available_voice): no Mandarin model here, so recognition is off —
     but every screen still speaks, through a real Speaker whose volume follows the station setting."""
+    from voice.playback import read_pcm
     from voice.tts import Speaker
 
     said: list[tuple[str, str]] = []
-    monkeypatch.setattr(Speaker, "say", lambda self, text, locale: said.append((text, locale)))
+    real_say = Speaker.say
+
+    def say(self: Speaker, text: str, locale: str) -> None:
+        said.append((text, locale))
+        real_say(self, text, locale)  # really rendered by espeak-ng; only the sound card is left out
+
+    rendered: list[tuple[float, int]] = []
+
+    class MeasuringPlayer:
+        def play(self, wav: Path, stop: Any, volume: float = 1.0) -> bool:
+            rendered.append((volume, len(read_pcm(wav)[0])))
+            return True
+
+    monkeypatch.setattr(Speaker, "say", say)
     monkeypatch.delenv("YIZHAN_NO_VOICE", raising=False)
     kiosk = zh_kiosk
     kiosk.ctx.plug_available_voice(kiosk.window)
     speaker = kiosk.ctx.voice.bridge.controller.speaker
     assert isinstance(speaker, Speaker)
+    speaker.player = MeasuringPlayer()
     kiosk.ctx.settings["tts_volume"] = 0.6
     kiosk.ctx.reset_audio()
     assert speaker.settings.volume == pytest.approx(0.6)
     kiosk.click(kiosk.ctx.pick(kiosk.ctx.catalogue.get("problem_report").title))
     kiosk.qtbot.waitUntil(lambda: any("身份" in text for text, _ in said), timeout=5000)
     assert all(locale == "zh_CN" for _, locale in said)
+    kiosk.qtbot.waitUntil(lambda: bool(rendered), timeout=20_000)  # real audio reached the player
+    volume, samples = rendered[-1]
+    assert volume == pytest.approx(0.6) and samples > 8000  # half a second of speech or more

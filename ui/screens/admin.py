@@ -178,7 +178,9 @@ class SettingsScreen(Screen):
         def op() -> str:
             from sync.client import enrol
             from sync.credentials import save_credential
+            from sync.demo_guard import check_demo_enrol
 
+            check_demo_enrol(station, hub_url)  # a demo station joins only a demo hub
             credential = enrol(hub_url, code)
             save_credential(station, credential, actor)
             station.update_settings(actor, hub_url=credential.hub_url)

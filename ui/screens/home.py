@@ -34,6 +34,10 @@ class HomeScreen(Screen):
             if code != ctx.locale:
                 top.addWidget(button(name, "fa5s.globe-asia", "", partial(self.switch_language, code)))
         self.root.addLayout(top)
+        from ui.screens.consult import ConsultTile
+
+        self.consult_tile = ConsultTile(ctx, nav)  # shown only while a consultation is open
+        self.root.addWidget(self.consult_tile)
         self.row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self.row.setSpacing(24)
         self.grid = QGridLayout()
@@ -110,6 +114,7 @@ class HomeScreen(Screen):
         text = self.ctx.tr(f"home.greeting.{part}{voice}")
         self.greeting.setText(text)
         self.greeting.setAccessibleName(text)
+        self.consult_tile.refresh()
 
     def open_service(self, service: Service) -> None:
         if service.kind == "urgent":
@@ -120,6 +125,9 @@ class HomeScreen(Screen):
             self.nav.go(ScreenKey.SERVICE, service=service.id)
 
     def handle_intent(self, intent: str) -> bool:
+        if intent == "consult" and self.consult_tile.isVisible():
+            self.nav.go(ScreenKey.CONSULT)
+            return True
         try:
             service = self.ctx.catalogue.get(intent)
         except KeyError:

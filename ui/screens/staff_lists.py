@@ -109,6 +109,9 @@ class StaffListScreen(Screen):
         missing = station.requests.missing_checkins(dt.date.today(), hour)
         cards = []
         for resident in station.residents.get_many(missing, actor):  # one audited read for the list
+            if resident.damaged:  # the others still show; this one says what is wrong
+                cards.append(Card([self.ctx.tr("staff.damaged_record")], "fa5s.exclamation-triangle"))
+                continue
             phone = mask_phone(resident.phone) if resident.phone else self.ctx.tr("staff.no_phone")
             cards.append(Card([resident.name, f"{resident.masked_id} · {phone}",
                                self.ctx.tr("staff.contact", who=resident.emergency_contact or "—")], "fa5s.user-clock"))

@@ -1,33 +1,60 @@
-"""POST /v1/enrol: redeem a one-time code for a station credential and the hub public key."""
+"""POST /v1/enrol: redeem a one-time code for a station credential and the hub's keys.
+
+The station proves the code without sending it; the answer seals the station secret under a key
+derived from the code and binds the station id, the secret and both hub keys with a MAC keyed by
+the code, so a man in the middle can neither read the secret nor swap a key (sync/protocol.py).
+"""
 
 from __future__ import annotations
 
 import base64
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from server.api.deps import StateDep
 from server.api.errors import error_responses, require_protocol
+from server.api.throttle import enrol_throttle
 from server.core.db import transaction
-from server.services import stations
-from sync.protocol import PROTOCOL_VERSION, EnrolRequest, EnrolResponse
+from server.services import enrolment, stations
+from server.services.errors import HubError
+from sync.protocol import (
+    PROTOCOL_VERSION,
+    EnrolRequest,
+    EnrolResponse,
+    enrol_binding,
+    enrol_secret_key,
+)
+from sync.sealing import seal_enrol_secret
 
 router = APIRouter(tags=["enrolment"])
 
 
-@router.post("/v1/enrol", response_model=EnrolResponse, responses=error_responses(400, 401, 403, 422))
-def enrol(body: EnrolRequest, state: StateDep) -> EnrolResponse:
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+@router.post("/v1/enrol", response_model=EnrolResponse, responses=error_responses(400, 401, 403, 422, 429))
+def enrol(body: EnrolRequest, request: Request, state: StateDep) -> EnrolResponse:
     require_protocol(body.protocol)
+    throttle = enrol_throttle(request)
+    throttle.check()
     with transaction(state.sessions) as session:
-        station, secret = stations.enrol(session, state.keys, body.code)
-        return EnrolResponse(
-            protocol=PROTOCOL_VERSION,
-            station_id=uuid.UUID(station.id),
-            station_name=station.name,
-            secret=base64.b64encode(secret).decode("ascii"),
-            hub_public_key=base64.b64encode(state.keys.public_key).decode("ascii"),
-            hub_key_id=state.keys.key_id,
-            server_time=datetime.now(UTC),
-        )
+        digest = enrolment.digest_for_proof(session, body.code_proof)
+        if digest is None:
+            throttle.failed()
+            raise HubError(401, "bad_enrolment_code", "enrolment code is unknown, used or expired")
+        station, secret = stations.enrol_digest(session, state.keys, digest)
+        doc: dict[str, Any] = {
+            "protocol": PROTOCOL_VERSION,
+            "station_id": uuid.UUID(station.id),
+            "station_name": station.name,
+            "sealed_secret": _b64(seal_enrol_secret(secret, enrol_secret_key(digest), station.id)),
+            "hub_public_key": _b64(state.keys.public_key),
+            "hub_key_id": state.keys.key_id,
+            "hub_signing_keys": [_b64(k) for k in state.keys.signing_public_keys],
+            "server_time": datetime.now(UTC),
+        }
+        return EnrolResponse.model_validate({**doc, "binding": enrol_binding(digest, doc)})

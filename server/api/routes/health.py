@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 
 from fastapi import APIRouter
@@ -13,4 +14,5 @@ router = APIRouter(tags=["health"])
 
 @router.get("/v1/health", response_model=HealthResponse)
 def health() -> HealthResponse:
-    return HealthResponse(protocol=PROTOCOL_VERSION, status="ok", server_time=datetime.now(UTC))
+    demo = os.environ.get("YIZHAN_HUB_DEMO") == "1"  # only demo stations look for this
+    return HealthResponse(protocol=PROTOCOL_VERSION, status="ok", server_time=datetime.now(UTC), demo=demo)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from server.console.routes import (
     admin,
     checkins,
+    consult,
     login,
     notices,
+    password,
     queue,
     reports,
     requests,
@@ -17,4 +19,8 @@ from server.console.routes import (
     warnings,
 )
 
-ROUTERS = [m.router for m in (login, queue, requests, checkins, notices, slots, stations, stats, topics, warnings, reports, admin)]
+ROUTERS = [
+    m.router
+    for m in (login, password, queue, requests, checkins, notices, consult, slots, stations, stats, topics,
+              warnings, reports, admin)
+]

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 
 from server.api.deps import get_state
 from server.api.state import HubState
+from server.console import audit_words
 from server.console.auth import ROLE_RANK, PostViewerDep, ViewerDep
 from server.console.web import render, run_then_back
 from server.core.db import transaction
@@ -83,4 +84,5 @@ def audit_page(request: Request, viewer: ViewerDep, state: StateDep) -> Response
     with transaction(state.sessions) as session:
         entries = console_audit.recent(session, limit=300, username=who)
         names = dict(session.execute(select(Station.id, Station.name)).all())
-    return render(request, viewer, "audit.html", entries=entries, names=names, who=who or "")
+        lines = audit_words.describe(session, entries)
+    return render(request, viewer, "audit.html", lines=lines, names=names, who=who or "")

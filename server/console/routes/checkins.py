@@ -7,12 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from sqlalchemy import select
 
 from server.api.deps import get_state
 from server.api.state import HubState
 from server.console.auth import Forbidden, PostViewerDep, ViewerDep, console_settings
 from server.console.web import render, run_then_back
 from server.core.db import transaction
+from server.db.models import Station
 from server.services import console_audit, resident_index
 
 router = APIRouter(include_in_schema=False)
@@ -27,16 +29,24 @@ def _today(request: Request) -> date:
 def checkins_page(request: Request, viewer: ViewerDep, state: StateDep) -> Response:
     viewer.require("checkins")
     day = _today(request)
+    station = request.query_params.get("station") or None
+    if station and viewer.scope is not None and station not in viewer.scope:
+        raise Forbidden("station")
+    everyone = request.query_params.get("all") == "1"
     with transaction(state.sessions) as session:
-        rows = resident_index.living_alone_today(session, state.keys, viewer.scope, day)
+        found = resident_index.living_alone_today(session, state.keys, viewer.scope, day, station=station,
+                                                  everyone=everyone)
         console_audit.record(session, viewer.actor, "view_checkins", f"checkins:{day.isoformat()}",
-                             detail=f"{len(rows)} living-alone residents")
+                             station_id=station, detail=f"{len(found.rows)} living-alone residents shown")
+        stations = dict(session.execute(select(Station.id, Station.name)).all())
     by_station: dict[str, list[resident_index.ResidentRow]] = {}
-    for row in rows:
+    for row in found.rows:
         by_station.setdefault(row.station, []).append(row)
-    missing = sum(1 for r in rows if not r.checked_in)
-    return render(request, viewer, "checkins.html", day=day, by_station=by_station, total=len(rows),
-                  missing=missing)
+    return render(request, viewer, "checkins.html", day=day, by_station=by_station, total=found.total,
+                  missing=found.missing, unreadable=found.unreadable, everyone=everyone, station=station or "",
+                  stations=sorted(((sid, n) for sid, n in stations.items()
+                                   if viewer.scope is None or sid in viewer.scope), key=lambda x: x[1]),
+                  shown=len(found.rows))
 
 
 @router.post("/console/checkins/visit")

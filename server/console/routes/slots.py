@@ -8,15 +8,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from server.api.deps import get_state
 from server.api.state import HubState
 from server.console import catalogue
 from server.console.auth import PostViewerDep, ViewerDep, console_settings
-from server.console.web import back, render, run_then_back
+from server.console.web import back, flash_for, render, run_then_back
 from server.core.db import transaction
 from server.db.models import Station
 from server.services import console_audit, console_slots
+from server.services.errors import HubError
 
 router = APIRouter(include_in_schema=False)
 StateDep = Annotated[HubState, Depends(get_state)]
@@ -31,7 +33,9 @@ def slots_page(request: Request, viewer: ViewerDep, state: StateDep) -> Response
     with transaction(state.sessions) as session:
         slots = console_slots.list_slots(session, since)
         stations = [(s.id, s.name) for s in session.scalars(select(Station).order_by(Station.name))]
+    day, start, end = console_slots.default_times(datetime.now(UTC), tz)
     return render(request, viewer, "slots.html", slots=slots, stations=stations, today=today,
+                  default_day=day, default_start=f"{start:%H:%M}", default_end=f"{end:%H:%M}",
                   options=catalogue.appointment_options(viewer.lang),
                   overbooked=[s for s in slots if s.overbooked])
 
@@ -49,7 +53,7 @@ async def create(request: Request, viewer: PostViewerDep, state: StateDep) -> Re
         return back("/console/slots", "error")
     stations = [str(v) for v in form.getlist("stations")] if form.get("audience") == "some" else None
 
-    def work() -> None:
+    def create_work() -> None:
         with transaction(state.sessions) as session:
             made = console_slots.create_slots(
                 session, state.keys, option=str(form.get("option", "")), day=day, start=start, end=end,
@@ -59,7 +63,11 @@ async def create(request: Request, viewer: PostViewerDep, state: StateDep) -> Re
                 console_audit.record(session, viewer.actor, "slot_publish", f"slot:{slot.id}",
                                      station_id=slot.station_id)
 
-    return await run_then_back(work, "/console/slots", "slots")
+    try:
+        await run_in_threadpool(create_work)
+    except HubError as exc:
+        return back("/console/slots", flash_for(exc))
+    return back("/console/slots", "slots")
 
 
 @router.post("/console/slots/{slot_id}/capacity")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated, Any
+from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -11,9 +12,9 @@ from starlette.concurrency import run_in_threadpool
 
 from server.api.deps import get_state
 from server.api.state import HubState
-from server.console.auth import PostViewerDep, Viewer, ViewerDep
+from server.console.auth import PostViewerDep, Viewer, ViewerDep, console_settings
 from server.console.routes.queue import deadlines
-from server.console.web import render, run_then_back
+from server.console.web import back, render, run_then_back
 from server.core.db import transaction
 from server.services import console_audit, stations
 from server.services.console_stations import list_stations
@@ -30,10 +31,21 @@ def _page(request: Request, viewer: Viewer, state: HubState, extra: dict[str, st
     return render(request, viewer, "stations.html", **context)
 
 
+CODE_COOKIE = "yz_new_code"  # the code just made, for the one GET that shows it (post-redirect-get)
+
+
 @router.get("/console/stations")
 def stations_page(request: Request, viewer: ViewerDep, state: StateDep) -> Response:
     viewer.require("stations")
-    return _page(request, viewer, state)
+    shown = request.cookies.get(CODE_COOKIE, "")
+    extra = {}
+    if "|" in shown:
+        code, _sep, station = shown.partition("|")
+        extra = {"new_code": code, "new_code_station": unquote(station)}
+    response = _page(request, viewer, state, extra)
+    if shown:  # shown once: a refresh does not show it again, nor make another
+        response.delete_cookie(CODE_COOKIE, path="/console/stations")
+    return response
 
 
 @router.post("/console/stations/code")
@@ -53,7 +65,12 @@ async def enrolment_code(request: Request, viewer: PostViewerDep, state: StateDe
         code = await run_in_threadpool(work)
     except HubError as exc:
         return _page(request, viewer, state, {"code_error": exc.message})
-    return _page(request, viewer, state, {"new_code": code, "new_code_station": name})
+    # Post-redirect-get: the code travels to the next GET in a short-lived cookie for this page only
+    # (never in the URL, where logs and history would keep it).
+    response = back("/console/stations", "code")
+    response.set_cookie(CODE_COOKIE, f"{code}|{quote(name)}", max_age=120, httponly=True, samesite="strict",
+                        path="/console/stations", secure=console_settings(request).secure_cookies)
+    return response
 
 
 @router.post("/console/stations/{station_id}/revoke")

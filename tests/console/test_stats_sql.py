@@ -1,0 +1,51 @@
+"""Statistics counted in the database give the numbers worked out by hand, on SQLite and PostgreSQL
+(medians: Python on SQLite, percentile_cont on PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import insert
+
+from server.db.models import RequestHistory
+from server.services import console_stats
+from tests.console.seeding import NOW, hub_db
+from tests.support import pgcluster
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_weekly_counts_and_median_times(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    url = None
+    if backend == "postgresql":
+        cluster: pgcluster.PgCluster = request.getfixturevalue("postgres_cluster")
+        url = cluster.create_database("statssql")
+    db = hub_db(tmp_path, url)
+    at = NOW - timedelta(hours=100)
+    # First responses after 1, 2 and 4 hours (median 2); closed after 10 and 20 hours (median 15).
+    plan = [("problem_report", 1, 10), ("problem_report", 2, 20), ("certificate", 4, None)]
+    history = []
+    for service, first, close in plan:
+        rid = db.add("东山村驿站", service, {}, at=at)
+        history.append({"request_id": rid, "at": at + timedelta(hours=first), "actor": "t", "from_status": "new",
+                        "to_status": "received"})
+        if close:
+            history.append({"request_id": rid, "at": at + timedelta(hours=close), "actor": "t",
+                            "from_status": "received", "to_status": "done"})
+    db.add("西岭村驿站", "certificate", {}, at=NOW - timedelta(days=7 * 9))  # older than 8 weeks: not counted
+    with db.session() as session:
+        session.execute(insert(RequestHistory), history)
+    with db.session() as session:
+        stats = console_stats.compute(session, db.keys, TZ, now=NOW)
+    this_week = console_stats.week_start(at, TZ)
+    i = stats.weeks.index(this_week)
+    assert stats.by_service["problem_report"][i] == 2 and stats.by_service["certificate"][i] == 1
+    assert sum(stats.by_service["certificate"]) == 1 and "西岭村驿站" not in stats.by_station
+    first, close, n = stats.response_hours["*"]
+    assert n == 3 and first == pytest.approx(2.0) and close == pytest.approx(15.0)
+    assert stats.response_hours["problem_report"][:2] == (pytest.approx(1.5), pytest.approx(15.0))
+    assert stats.response_hours["certificate"][1] is None
