@@ -109,6 +109,7 @@ class SettingsScreen(Screen):
         self.enrol_code = QLineEdit()
         self.enrol_code.setAccessibleName(ctx.tr("admin.enrol_code"))
         enrol_row = QHBoxLayout()
+        enrol_row.setSpacing(20)  # ≥ 2.5 mm between the field and its button
         enrol_row.addWidget(self.enrol_code, 1)
         enrol_row.addWidget(button(ctx.tr("admin.enrol"), "fa5s.link", "", self.enrol))
         form.addRow(label(ctx.tr("admin.enrol_code"), wrap=False), enrol_row)
