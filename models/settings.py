@@ -26,7 +26,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("text_scale", 1.0, float, "默认字号"),
     SettingSpec("checkin_deadline_hour", 10, int, "平安签到截止时间（点）"),
     SettingSpec("voice_enabled", True, bool, "语音"),
-    SettingSpec("tts_rate", 160, int, "语速（字/分）"),
+    SettingSpec("tts_rate", 130, int, "语速（字/分）"),  # slow by default (voice/tts.py)
     SettingSpec("tts_volume", 0.9, float, "音量"),
     SettingSpec("demo", False, bool, "演示驿站"),
 )

@@ -83,6 +83,16 @@ class VoicePanel(QWidget):
         self.keep_heard = False  # set by the window while a voice intent changes the screen
         self.retranslate()
 
+    @property
+    def asking(self) -> bool:
+        """A yes/no question waits for an answer (shown with its 是 / 不是 buttons)."""
+        return bool(self.question) and self.ctx.voice_on
+
+    def setVisible(self, visible: bool) -> None:
+        """The window sets the strip aside on a tall screen at the larger text sizes; never while a
+        question waits: the 是 / 不是 card must show at every text size (it then draws compact)."""
+        super().setVisible(visible or (self.asking and self.ctx.station is not None))
+
     # -- look -------------------------------------------------------------------------------------
     def apply_theme(self) -> None:
         scale = self.ctx.scale
@@ -131,6 +141,7 @@ class VoicePanel(QWidget):
         self.question = question
         self.notice = ""
         self._render()
+        self.setVisible(self.isVisible())  # shows the strip if the window had set it aside
 
     def show_not_understood(self, message: str) -> None:
         self.notice = message

@@ -23,6 +23,7 @@ from voice.segment import add_words, en_words, ko_stem, ko_words, zh_words
 from voice.textnorm import fold_syllable, strip_unk
 
 CONCEPTS_DIR = CATALOGUE_DIR / "concepts"
+STRADDLE_QUALITY = 0.75  # a word across a jieba word boundary (挺好 in 挺|好看) is weaker evidence
 PINYIN_QUALITY = 0.9  # a homophone is good evidence, a little less than the written word
 # words that may stand between a negation and what it negates: 不想申请补贴, 不用去体检, don't want help
 BRIDGES = frozenset({
@@ -74,6 +75,8 @@ class ConceptScores:
     matches: list[Match] = field(default_factory=list)
     greeting: bool = False  # the utterance is only a greeting
     length: int = 0  # characters (zh, ko) or words (en) said, fillers included
+    units: tuple[str, ...] = ()  # those characters or words (match spans index them)
+    best: dict[str, float] = field(default_factory=dict)  # scores of the best alternative alone
 
     def ranked(self) -> list[tuple[str, float]]:
         return sorted(self.scores.items(), key=lambda item: item[1], reverse=True)
@@ -98,9 +101,14 @@ def parse_table(raw: dict[str, object], locale: str, where: str) -> ConceptTable
                 raise ConceptError(f"{where}: {intent}[{index}] weight {weight} outside (0, 2]")
             words = tuple(unicodedata.normalize("NFC", str(w)).strip() for w in entry["words"])
             concepts.append(Concept(intent, index, weight, tuple(w for w in words if w)))
-    negation = tuple(str(w) for w in raw.get("negation", []) or [])  # type: ignore[union-attr]
-    greeting = tuple(str(w) for w in raw.get("greeting", []) or [])  # type: ignore[union-attr]
-    return ConceptTable(locale, tuple(concepts), negation, greeting)
+    return ConceptTable(locale, tuple(concepts), _word_list(raw, "negation", where), _word_list(raw, "greeting", where))
+
+
+def _word_list(raw: dict[str, object], key: str, where: str) -> tuple[str, ...]:
+    value = raw.get(key, [])
+    if not isinstance(value, list):
+        raise ConceptError(f"{where}: `{key}` must be a list of words")
+    return tuple(str(w) for w in value)
 
 
 @cache
@@ -260,7 +268,9 @@ class ConceptScorer:
             for start, quality in hits:
                 end = start + len(units)
                 if self.locale.startswith("zh") and not _fits_words(view, start, end):
-                    continue
+                    if len(units) == 1:
+                        continue
+                    quality *= STRADDLE_QUALITY  # jieba may have cut wrongly (上|回报|的): weaker evidence
                 found.append(Match(concept.intent, concept.index, start, end, quality, word))
         # overlapping matches of different intents: the longer one wins (打扫卫生 over 卫生)
         kept = [
@@ -299,7 +309,7 @@ class ConceptScorer:
 
     def score(self, text: str) -> ConceptScores:
         view = _view(text, self.locale)
-        result = ConceptScores(length=len(view.units))
+        result = ConceptScores(length=len(view.units), units=view.units)
         if not view.units:
             return result
         joined = "".join(view.units)

@@ -19,11 +19,11 @@ from models.catalogue import Catalogue, bundled_catalogue
 from voice.audio import SAMPLE_RATE, AudioSource, AudioUnavailable, MicrophoneSource
 from voice.endpointer import EndpointerConfig
 from voice.grammar import GrammarBuild, Uncovered, build_grammar
-from voice.matcher import IntentMatcher, IntentResult
+from voice.matcher import NOTHING, IntentMatcher, IntentResult
 from voice.messages import message
 from voice.models import LoadedModel, ModelMissing, load_in_background, locate_model
 from voice.recognizer import RecognizerWorker, Utterance
-from voice.screens import COMMAND_IDS, HOME, intent_label, screen_intents
+from voice.screens import COMMAND_IDS, FREE_SPEECH_SCREENS, HOME, intent_label, screen_intents
 from voice.tts import Speaker
 from voice.vocabulary import Vocabulary, load_vocabulary
 
@@ -90,6 +90,7 @@ class VoiceCallbacks:
     confirm: Callable[[ConfirmRequest], None] | None = None
     not_understood: Callable[[str], None] | None = None
     grammar: Callable[[list[Uncovered]], None] | None = None
+    hint: Callable[[str], None] | None = None  # a greeting: what can be said (also spoken)
 
 
 @dataclass
@@ -109,12 +110,14 @@ class VoiceController:
         speaker: Speaker | None = None,
         endpointer: EndpointerConfig | None = None,
         speak_feedback: bool = True,
+        two_pass: bool = True,
     ) -> None:
         self.callbacks = callbacks or VoiceCallbacks()
         self.catalogue = catalogue or bundled_catalogue()
         self.models_dir = models_dir
         self.speaker = speaker
         self.speak_feedback = speak_feedback and speaker is not None
+        self.two_pass = two_pass  # decode weak grammar results again on free-speech screens
         self._endpointer = endpointer
         self._screen = _Screen()
         self._lock = threading.RLock()
@@ -196,6 +199,7 @@ class VoiceController:
                 endpointer_config=self._endpointer,
             )
             self._worker_locale = screen.locale
+        self._worker.set_second_pass(self._needs_second_pass if self.two_pass else None)
         if screen.dictation:
             self.last_grammar = None
             self._worker.set_grammar(None)
@@ -296,16 +300,46 @@ class VoiceController:
         if self.callbacks.partial:
             self.callbacks.partial(text)
 
+    def _needs_second_pass(self, utterance: Utterance) -> bool:
+        """Worker thread: on a free-speech screen (or while a yes/no question waits), is this grammar
+        result too weak to stand — only [unk], out of grammar, or no intent that may act?"""
+        with self._lock:
+            matcher, screen, pending = self._matcher, self._screen, self._pending
+        if matcher is None or not (screen.screen_id in FREE_SPEECH_SCREENS or pending is not None):
+            return False
+        if not utterance.text or utterance.in_grammar is False:
+            return True
+        result = matcher.match(utterance.alternatives)
+        return not result.acts or recognizer_doubts(utterance, matcher, result.intent or "")
+
+    def _decide(self, utterance: Utterance, matcher: IntentMatcher) -> IntentResult:
+        """The intent of an utterance; a second-pass utterance falls back on its grammar result
+        when the free decoding means nothing."""
+        if utterance.second_pass:
+            result = matcher.match(utterance.alternatives) if utterance.alternatives else None
+            first = utterance.first_pass
+            if (result is None or (result.intent is None and not result.hint)) and first is not None:
+                return self._decide(first, matcher) if first.alternatives else (result or NOTHING)
+            return result or NOTHING
+        result = matcher.match(utterance.alternatives)
+        if result.acts and recognizer_doubts(utterance, matcher, result.intent or ""):
+            result = replace(result, confirm=True)
+        return result
+
     def _on_utterance(self, utterance: Utterance) -> None:
-        if self.callbacks.text:
-            self.callbacks.text(utterance)
+        shown = utterance  # what was heard: the free decoding, or the grammar's words if it heard none
+        if not utterance.text and utterance.first_pass is not None:
+            shown = replace(utterance, text=utterance.first_pass.text)
+        if self.callbacks.text and shown.text:
+            self.callbacks.text(shown)
         with self._lock:
             matcher, screen, pending = self._matcher, self._screen, self._pending
         if utterance.dictation or matcher is None:
             return
-        result = matcher.match(utterance.alternatives)
-        if result.acts and recognizer_doubts(utterance, matcher, result.intent or ""):
-            result = replace(result, confirm=True)
+        result = self._decide(utterance, matcher)
+        if result.hint == "greeting" and pending is None:
+            self._hint(screen.locale)
+            return
         if pending is not None:
             self._answer_confirmation(pending, result, utterance)
             return
@@ -356,6 +390,14 @@ class VoiceController:
         if self.callbacks.confirm:
             self.callbacks.confirm(request)
         self._say(request.question, locale)
+
+    def _hint(self, locale: str) -> None:
+        text = message("hint", locale)
+        if self.callbacks.hint:
+            self.callbacks.hint(text)
+        elif self.callbacks.not_understood:
+            self.callbacks.not_understood(text)
+        self._say(text, locale)
 
     def _not_understood(self, locale: str) -> None:
         text = message("not_understood", locale)

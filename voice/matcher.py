@@ -37,6 +37,14 @@ CONCEPT_FLOOR = 0.6  # enough to ask
 COMPETES = 0.8  # another intent this strong competes with a call for help: ask once
 HELP_FLOOR = 0.5  # the least help evidence that is never ignored
 SHORT_UTTERANCE = 6  # characters: a command; longer speech needs concept words to be asked about
+COMMAND_COVERAGE = 0.4  # share of the words a global command must cover to act on its own
+COMMAND_INTENTS = frozenset({"back", "home", "repeat", "louder", "slower", "yes", "no"})
+# what does not count against a command's coverage: particles, "say", "please" (per locale)
+COMMAND_PARTICLES = {
+    "zh": frozenset("了的啊吧嘛呢吗呀哦得我你要就说讲去个那这刚才"),
+    "ko": frozenset("좀말해주세요가줘"),
+    "en": frozenset({"please", "the", "a", "to", "me", "could", "can", "you", "i", "want", "would", "go"}),
+}
 LONG_UTTERANCE = 16  # characters: longer speech (a radio, a chat) only ever asks, never acts
 
 
@@ -128,6 +136,7 @@ class IntentMatcher:
             weight = 1.0 if rank == 0 else ALTERNATIVE_WEIGHT
             if rank == 0:
                 merged.greeting, merged.length, merged.matches = scored.greeting, scored.length, scored.matches
+                merged.units, merged.best = scored.units, dict(scored.scores)
             merged.negated |= scored.negated
             for intent, score in scored.scores.items():
                 merged.scores[intent] = max(merged.scores.get(intent, 0.0), score * weight)
@@ -160,7 +169,11 @@ class IntentMatcher:
                 or (phrase.alternatives[0].score < 1.0 if phrase.alternatives else True)
             )
             confidence = min(1.0, top_score / (CONCEPT_ACT + CONCEPT_MARGIN))
-            return IntentResult(top, round(confidence, 4), not (agrees and short), scored, heard)
+            covered = top not in COMMAND_INTENTS or self._covers(concepts, top, heard)
+            # only a lower-ranked Vosk alternative says so: ask first
+            from_best = concepts.best.get(top, 0.0) >= CONCEPT_ACT
+            sure = agrees and short and covered and from_best
+            return IntentResult(top, round(confidence, 4), not sure, scored, heard)
         if phrase.acts:
             rival = top is not None and top != phrase.intent and top_score >= CONCEPT_FLOOR
             return replace(phrase, confirm=rival or not short)
@@ -172,6 +185,15 @@ class IntentMatcher:
             # a fuzzy phrase somewhere in a sentence that names no concept at all: chat, not a request
             return IntentResult(None, phrase.confidence, False, phrase.alternatives, heard)
         return phrase
+
+    def _covers(self, concepts: ConceptScores, intent: str, heard: str) -> bool:
+        """A global command acts only when its words are most of what was said: "回去" in
+        "买点菜回去" is about going home from the market, not the back button."""
+        spans = {i for m in concepts.matches if m.intent == intent for i in range(m.start, m.end)}
+        particles = COMMAND_PARTICLES.get(self.locale[:2], frozenset())
+        content = [u for u in range(concepts.length) if concepts.units[u] not in particles]
+        said = len(content) or concepts.length
+        return len([u for u in content if u in spans]) > COMMAND_COVERAGE * said
 
     def _partial(self, phrase: IntentResult, heard: str) -> bool:
         """True when the phrase that matched covers less than 60 % of the utterance."""
@@ -189,8 +211,10 @@ class IntentMatcher:
     ) -> IntentResult:
         """A call for help reaches help_call: at once, or with one question when another intent
         competes or the help words were negated ("我没有摔倒")."""
-        rival = any(score >= COMPETES for _, score in others) or (
-            phrase.acts and phrase.intent not in (None, HELP)
+        rival = (
+            any(score >= COMPETES for _, score in others)
+            or (phrase.acts and phrase.intent not in (None, HELP))
+            or (concepts.best.get(HELP, 0.0) < HELP_FLOOR and phrase.intent != HELP)  # only an alternative
         )
         negated = HELP in concepts.negated and concepts.scores.get(HELP, 0.0) < HELP_FLOOR
         confidence = max(concepts.scores.get(HELP, 0.0), phrase.confidence if phrase.intent == HELP else 0.0)

@@ -35,6 +35,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Did you say “{label}”?",
         "ko": "“{label}”라고 하셨어요?",
     },
+    "hint": {
+        "zh_CN": "您好！可以说：查养老金、申请补贴、开证明。有急事就说“救命”。",
+        "en": "Hello! You can say: my pension, a subsidy, a certificate. In an emergency say “help”.",
+        "ko": "안녕하세요! 연금, 보조금, 증명서라고 말씀하세요. 급하면 “도와주세요”라고 하세요.",
+    },
     "cancelled": {
         "zh_CN": "好的，请再说一遍或点按钮",
         "en": "All right. Please say it again or tap a button.",

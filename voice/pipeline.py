@@ -20,9 +20,12 @@ class Outcome:
     intents: list[IntentEvent] = field(default_factory=list)
     confirms: list[ConfirmRequest] = field(default_factory=list)
     not_understood: int = 0
+    hints: int = 0  # greetings answered with what can be said
     audio_seconds: float = 0.0
     wall_seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)  # end of speech → intent/question, seconds
+    second_pass: bool = False  # an utterance was decoded again without a grammar
+    second_pass_seconds: float = 0.0
 
     @property
     def text(self) -> str:
@@ -52,7 +55,11 @@ class Collector:
         self.outcome = Outcome()
         self._last_endpoint = 0.0
         self.callbacks = VoiceCallbacks(
-            text=self._text, intent=self._intent, confirm=self._confirm, not_understood=self._nothing
+            text=self._text,
+            intent=self._intent,
+            confirm=self._confirm,
+            not_understood=self._nothing,
+            hint=self._hint,
         )
 
     def _mark(self) -> None:
@@ -62,6 +69,13 @@ class Collector:
     def _text(self, utterance: Utterance) -> None:
         self.outcome.utterances.append(utterance)
         self._last_endpoint = utterance.endpoint_at
+        if utterance.second_pass:
+            self.outcome.second_pass = True
+            self.outcome.second_pass_seconds += utterance.second_pass_seconds
+
+    def _hint(self, text: str) -> None:
+        del text
+        self.outcome.hints += 1
 
     def _intent(self, event: IntentEvent) -> None:
         self._mark()

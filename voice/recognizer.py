@@ -11,6 +11,13 @@ Such an output means the decoder was stitching fragments together to explain aud
 phrase well; measured on espeak-ng Korean, nearly every wrong guess came out this way, while correctly
 recognised phrases mostly came out as exactly one phrase. The controller therefore asks before acting
 on an off-grammar hypothesis (see VoiceController._on_utterance).
+
+Two passes: on screens that invite free speech the controller installs a `second_pass` predicate.
+When the grammar result is weak by its judgement (only `[unk]`, out of grammar, or no confident
+intent), the same utterance's audio — kept in memory only until the utterance is delivered — is
+decoded again in this thread by a recogniser without a grammar (the model's own vocabulary), and
+one utterance carrying both results is delivered (`second_pass=True`, the grammar result in
+`first_pass`). The cost is one more decode of the utterance (see bench/voice.py).
 """
 
 from __future__ import annotations
@@ -27,6 +34,9 @@ from voice.endpointer import Endpointer, EndpointerConfig
 from voice.textnorm import strip_unk
 
 MAX_ALTERNATIVES = 5
+SECOND_PASS_RTF = 0.6  # the second pass may take at most this × the utterance's length …
+SECOND_PASS_MIN_SECONDS = 0.5  # … but never less than this
+MAX_OVERRUNS = 2  # over budget this many times in a row: this model is too slow for a second pass
 _FEED_BYTES = 3200  # 0.1 s at 16 kHz
 
 
@@ -43,6 +53,9 @@ class Utterance:
     # every Vosk alternative as (text without unknown-word tokens, confidence), best first, duplicates
     # and empty texts (only [unk] heard) kept: the evidence for how sure the decoder was
     hypotheses: list[tuple[str, float]] = field(default_factory=list)
+    second_pass: bool = False  # these alternatives come from decoding again without a grammar
+    first_pass: Utterance | None = None  # the grammar result the second pass replaced
+    second_pass_seconds: float = 0.0  # time spent in the second decode
 
 
 def grammar_phrases(grammar_json: str | None) -> frozenset[str]:
@@ -97,6 +110,9 @@ class RecognizerWorker:
         self._grammar: str | None = None  # JSON grammar; None = dictation
         self._phrases: frozenset[str] = frozenset()
         self._pending: tuple[str | None] | None = None
+        self._second_pass: Callable[[Utterance], bool] | None = None
+        self._overruns = 0
+        self.second_pass_disabled = False  # set when this model's free decoding proved too slow
         self._rate = sample_rate
         self._thread = threading.Thread(target=self._run, name="vosk-recognizer", daemon=True)
         self._thread.start()
@@ -105,6 +121,11 @@ class RecognizerWorker:
     def set_grammar(self, grammar_json: str | None) -> None:
         """A JSON phrase list (with "[unk]"), or None for free dictation."""
         self._queue.put(("grammar", grammar_json))
+
+    def set_second_pass(self, predicate: Callable[[Utterance], bool] | None) -> None:
+        """Decode weak grammar results again without a grammar when `predicate(utterance)` says so
+        (called in the worker thread); None: grammar results only."""
+        self._second_pass = predicate
 
     def set_sample_rate(self, rate: int) -> None:
         self._queue.put(("rate", rate))
@@ -156,6 +177,7 @@ class RecognizerWorker:
         self._new_recognizer()
         self._endpointer = Endpointer(self._rate, self._config)
         self._pcm = b""
+        self._utterance_pcm: list[bytes] = []  # this utterance's audio, for a second pass; memory only
         self._decode = 0.0
         self._audio = 0
         self._held: list[str] = []
@@ -174,7 +196,7 @@ class RecognizerWorker:
             elif command == "reset":
                 self._endpointer.reset()
                 self._rec.Reset()
-                self._pcm, self._held = b"", []
+                self._pcm, self._held, self._utterance_pcm = b"", [], []
                 self._apply_pending()
             elif command == "grammar":
                 self._pending = (value,)
@@ -195,6 +217,7 @@ class RecognizerWorker:
         for kind, audio in events:
             if kind == "start":
                 self._pcm, self._decode, self._audio, self._held = b"", 0.0, 0, []
+                self._utterance_pcm = []
                 # A fresh recognizer per utterance (≈ 0.5 ms with a screen grammar): Vosk otherwise
                 # carries its online CMVN/i-vector adaptation from one utterance (or resident) to the
                 # next, and the same words then decode differently depending on what came before.
@@ -208,13 +231,15 @@ class RecognizerWorker:
                 self._finish(time.perf_counter())
             elif kind == "cancel":  # a click or steady noise, not speech: forget it
                 self._rec.Reset()
-                self._pcm, self._held = b"", []
+                self._pcm, self._held, self._utterance_pcm = b"", [], []
                 if self._on_speech:
                     self._on_speech(False)
                 self._apply_pending()
 
     def _accept(self, audio: bytes) -> None:
         self._pcm += audio
+        if self._grammar is not None and self._second_pass is not None:
+            self._utterance_pcm.append(audio)
         self._audio += len(audio)
         if len(self._pcm) < _FEED_BYTES:
             return
@@ -237,12 +262,83 @@ class RecognizerWorker:
         raw = self._rec.FinalResult()
         self._decode += time.perf_counter() - started
         held, self._held = self._held, []
+        pcm, self._utterance_pcm = b"".join(self._utterance_pcm), []
+        predicate = self._second_pass if self._grammar is not None else None
+        if predicate is not None and pcm:
+            judged = raw
+            if held:  # Vosk cut the utterance itself: judge the whole of it
+                judged = json.dumps({"text": " ".join(parse_hypotheses(r)[0][0] for r in [*held, raw])})
+            first = self._utterance(judged, endpoint_at)
+            if predicate(first) and self._deliver_second_pass(first, pcm):
+                self._finish_utterance()
+                return
         for earlier in held:
             self._deliver(earlier, endpoint_at)
         self._deliver(raw, endpoint_at)
+        self._finish_utterance()
+
+    def _finish_utterance(self) -> None:
+        self._decode = 0.0
         if self._on_speech:
             self._on_speech(False)
         self._apply_pending()
+
+    def _deliver_second_pass(self, first: Utterance, pcm: bytes) -> bool:
+        """Decode `pcm` again without a grammar and deliver that, with the grammar result inside.
+
+        The second pass has a time budget (SECOND_PASS_RTF × the utterance's length): a resident must
+        not wait seconds for an answer. Over budget, it is abandoned (False: deliver the grammar
+        result) — and after MAX_OVERRUNS in a row this model is too slow for it (the PyPI Korean
+        model's 500 000-word free decoding runs far slower than real time here): second passes
+        stop for this worker and `second_pass_disabled` says so."""
+        import vosk
+
+        if self.second_pass_disabled:
+            return False
+        started = time.perf_counter()
+        budget = max(SECOND_PASS_MIN_SECONDS, SECOND_PASS_RTF * len(pcm) / 2 / self._rate)
+        free = vosk.KaldiRecognizer(self._model, self._rate)
+        free.SetMaxAlternatives(MAX_ALTERNATIVES)
+        for offset in range(0, len(pcm), _FEED_BYTES * 2):
+            free.AcceptWaveform(pcm[offset : offset + _FEED_BYTES * 2])
+            if time.perf_counter() - started > budget:
+                self._overruns += 1
+                self.second_pass_disabled = self._overruns >= MAX_OVERRUNS
+                return False
+        raw = free.FinalResult()
+        seconds = time.perf_counter() - started
+        self._overruns = 0
+        texts, confidences = parse_result(raw)
+        self._on_utterance(
+            Utterance(
+                text=texts[0] if texts else "",
+                alternatives=texts,
+                confidences=confidences,
+                audio_seconds=first.audio_seconds,
+                decode_seconds=first.decode_seconds + seconds,
+                endpoint_at=first.endpoint_at,
+                in_grammar=None,
+                hypotheses=parse_hypotheses(raw),
+                second_pass=True,
+                first_pass=first,
+                second_pass_seconds=seconds,
+            )
+        )
+        return True
+
+    def _utterance(self, raw: str, endpoint_at: float) -> Utterance:
+        texts, confidences = parse_result(raw)
+        return Utterance(
+            text=texts[0] if texts else "",
+            alternatives=texts,
+            confidences=confidences,
+            dictation=self._grammar is None,
+            audio_seconds=self._audio / 2 / self._rate,
+            decode_seconds=self._decode,
+            endpoint_at=endpoint_at,
+            in_grammar=None if self._grammar is None or not texts else texts[0] in self._phrases,
+            hypotheses=parse_hypotheses(raw),
+        )
 
     def _deliver(self, raw: str, endpoint_at: float) -> None:
         texts, confidences = parse_result(raw)

@@ -14,6 +14,9 @@ from models.catalogue import Catalogue, bundled_catalogue, pick
 IntentTable = dict[str, tuple[str, ...]]
 
 HOME = "home"
+# screens that invite free speech (the home screen, yes/no steps): a weak grammar result there is
+# decoded again without a grammar and matched by meaning (see voice/recognizer.py, two passes)
+FREE_SPEECH_SCREENS = frozenset({HOME, "confirm", "consent"})
 COMMAND_IDS = ("back", "home", "help_call", "repeat", "louder", "slower", "yes", "no")
 
 

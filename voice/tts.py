@@ -25,7 +25,8 @@ from voice.guard import mask_sensitive
 from voice.playback import Player, default_player
 
 VOICES = {"zh_CN": "cmn", "en": "en", "ko": "ko", "yue": "yue", "hak": "hak"}
-DEFAULT_RATE = {"zh_CN": 150, "en": 160, "ko": 150, "yue": 150, "hak": 150}
+# slow by default: older residents follow 130 characters a minute far better than 160
+DEFAULT_RATE = {"zh_CN": 130, "en": 140, "ko": 130, "yue": 130, "hak": 130}
 RENDER_TIMEOUT = 30.0
 
 

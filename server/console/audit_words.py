@@ -24,7 +24,8 @@ ACTIONS = {
     "export_csv": "导出CSV", "export_xlsx": "导出Excel", "report_view": "查看报表", "report_xlsx": "下载报表Excel",
     "report_pdf": "下载报表PDF", "login_ok": "登录", "login_bad_password": "登录失败（密码不对）",
     "login_unknown_user": "登录失败（没有这个账号）", "login_locked": "登录失败（已锁定）",
-    "login_disabled": "登录失败（账号已停用）",
+    "login_disabled": "登录失败（账号已停用）", "password_change": "修改自己的密码",
+    "password_change_refused": "修改密码失败（当前密码不对）", "password_reset": "重置密码",
 }
 KINDS = {"request": "办件", "resident": "居民", "station": "驿站", "user": "账号", "slot": "预约时段",
          "notice": "通知", "checkins": "平安签到", "stats": "统计表", "report": "报表", "warnings": "独居预警",

@@ -144,3 +144,75 @@ EN.update({
 
 def translate(text: str, lang: str) -> str:
     return EN.get(text, text) if lang == "en" else text
+
+
+# Topics, warnings, reports, error pages, audit words (console14). Topic names themselves are data
+# (services/topic_data/topics.toml) and stay Chinese.
+EN.update({
+    "高频议题": "Frequent topics", "最近7天，与之前8周比较": "last 7 days against the 8 weeks before",
+    "新出现/突增的问题": "New or surging issues", "之前每周平均": "weekly average before", "新出现": "new",
+    "突增": "surge", "没有明显新出现或突增的问题。": "No clearly new or surging issue.",
+    "判断方法：本周件数与之前8周的周平均数比较（泊松检验，单侧）；本周至少":
+        "Test: this week's count against the weekly mean of the 8 weeks before (one-sided Poisson test); listed when at least",
+    "件且 p <": "requests and p <", "时列出。之前8周从未出现的记为“新出现”。": ". A topic absent in all 8 weeks before is “new”.",
+    "议题排行": "Topics ranked", "图中数字见右侧表格。": "The numbers are in the table beside the chart.",
+    "议题明细": "Topics in detail", "议题": "Topic", "本周": "This week", "之前8周平均": "Mean of 8 weeks before",
+    "趋势": "Trend", "常见说法": "Words used", "上升": "up", "下降": "down", "持平": "flat",
+    "每周件数": "Requests per week", "每列是截至该日的7天。": "Each column is the 7 days up to that day.",
+    "未归类的常见词": "Frequent words without a topic",
+    "这些词还不属于任何议题；如果有意义，请管理员把它加进议题词表（topic_data/topics.toml）。":
+        "These words belong to no topic yet; if they matter, an admin can add them to the topic list (topic_data/topics.toml).",
+    "清除议题": "Clear the topic", "详情": "details", "用分词和议题词表统计，每件只计一次。":
+        "Counted with word segmentation and the topic list, once per request.",
+    "独居预警": "Living-alone alerts", "独居老人预警": "Residents living alone: alerts", "需要关注": "Need attention",
+    "人": "people", "连续几天没有平安签到的独居老人（每个驿站可以设定天数，默认2天）。请先打电话，联系不上请上门，并记录结果。说“我不太好”的和紧急呼叫排在最前。查看电话会记入审计。":
+        "Residents living alone who have not checked in for some days (each station sets how many; 2 by default). "
+        "Call first; if nobody answers, visit, and record the outcome. “Not feeling well” check-ins and help calls "
+        "come first. Showing a phone number is audited.",
+    "独居老人预警名单": "Alert list", "级别": "Level", "未签到天数": "Days without check-in", "天": "days",
+    "从未签到": "never checked in", "处理结果": "Outcome", "查看电话": "Show phone", "需主管查看": "supervisor only",
+    "记录": "Record", "我不太好": "Not feeling well", "注意": "Watch", "警示": "Warning", "严重": "Serious",
+    "已上门": "Visited", "电话联系": "Phoned", "住院": "In hospital", "外出": "Away", "其他": "Other",
+    "没有需要预警的独居老人。": "No resident living alone needs an alert.",
+    "只显示最需要关注的": "Showing the", "各驿站预警天数，发送名单给驿站志愿者": "Alert days per station; send the list to the station's volunteers",
+    "连续未签到几天预警": "Alert after days without check-in", "驿站志愿者": "Station volunteers",
+    "预警天数": "Alert days", "发送预警名单": "Send the alert list", "预警名单已发送给驿站": "Alert list sent to the station",
+    "也显示已签到的": "Also show who checked in", "今天的独居老人都已签到。": "Everyone living alone has checked in today.",
+    "只显示前": "Showing the first", "人；请按驿站筛选查看其余的。": "people; filter by station to see the others.",
+    "有": "", "行数据无法显示，已记录在服务器日志，请联系管理员。": "row(s) could not be shown; the server log has them. Please tell an admin.",
+    "周报月报": "Reports", "周报": "Weekly report", "月报": "Monthly report", "打印版": "Printable", "查看": "Open",
+    "按事项和驿站的办件量、响应时间、办结情况、高频议题、独居老人签到覆盖和预警处理。点一下即可下载，不用再手工填表。":
+        "Requests by service and station, response times, closed and open, top topics, check-in coverage and "
+        "alert outcomes — one click, no re-typing.",
+    "报告操作": "Report actions", "返回报表": "Back to reports", "生成时间": "Generated", "办件总数": "Requests",
+    "已办结/退回": "Closed", "平均每日签到率": "Mean daily check-in rate", "按事项": "By service", "按驿站": "By station",
+    "独居老人签到覆盖": "Check-in coverage", "预警处理": "Alert outcomes", "次数": "Times",
+    "暂时不能生成PDF": "PDF not available",
+    "这台服务器上没有安装 Chromium，无法生成PDF。请下载Excel，或打开打印版用浏览器打印。":
+        "Chromium is not installed on this server, so no PDF can be made. Download the Excel file, or open the printable page and print it.",
+    "不能这样打开这个页面": "This address cannot be opened like that",
+    "这个地址只接受表单提交。请从菜单重新进入页面再操作。": "This address only takes form submissions. Open the page from the menu and try again.",
+    "这个页面不存在。请检查地址，或从菜单进入。": "This page does not exist. Check the address or use the menu.",
+    "这个驿站不在您负责的范围内。如工作需要，请联系管理员。": "This station is not one of yours. Ask an admin if you need it.",
+    "操作没有成功": "That did not work", "请检查填写的内容后再试；如果一直不行，请联系管理员。": "Check the form and try again; if it keeps failing, ask an admin.",
+    "主菜单": "Main menu", "翻页": "Pages", "跳到正文": "Skip to content",
+    "您的账号还没有分配负责的驿站，所以这里看不到任何办件。请联系管理员在“账号”页面为您分配驿站。":
+        "No stations are assigned to your account yet, so you see no requests. Ask an admin to assign stations on the Accounts page.",
+    "驿站提交时间": "Submitted at the station", "（驿站的时钟）": "(station clock)", "中心收到时间": "Received by the hub",
+    "中心收到": "Received by the hub",
+    "不能发布已经过去的时段，请选今后的日期和时间": "A slot cannot be in the past; choose a later date and time",
+    "结束时间要晚于开始时间": "The end must be after the start",
+    # audit words
+    "查看办件": "viewed a request", "查看居民个人信息": "viewed personal data", "查看照片": "viewed a photo",
+    "查看平安签到": "viewed check-ins", "查看独居预警": "viewed alerts", "标记办理中": "marked in progress",
+    "记录上门探访": "recorded a visit", "记录预警处理结果": "recorded an alert outcome", "设定预警天数": "set alert days",
+    "发布通知": "published a notice", "发布预约时段": "published a slot", "修改名额": "changed capacity",
+    "确认预约": "confirmed a booking", "退回预约": "refused a booking",
+    "停用驿站": "revoked a station", "修改账号": "changed an account",
+    "导出CSV": "exported CSV", "导出Excel": "exported Excel", "查看报表": "opened a report",
+    "下载报表Excel": "downloaded a report (Excel)", "下载报表PDF": "downloaded a report (PDF)",
+    "登录失败（密码不对）": "login failed (password)", "登录失败（没有这个账号）": "login failed (unknown user)",
+    "登录失败（已锁定）": "login failed (locked)", "登录失败（账号已停用）": "login failed (disabled)",
+    "办件": "request", "居民": "resident", "通知": "notice", "统计表": "statistics table",
+    "报表": "report",
+})

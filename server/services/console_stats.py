@@ -98,7 +98,7 @@ def response_times(session: Session, where: list) -> dict[str, tuple[float | Non
         .subquery()
     )
     if session.get_bind().dialect.name == "postgresql":
-        return _response_times_pg(session, where, first, closed)
+        return _response_times_pg(session, where)
     rows = session.execute(
         select(ServiceRequest.service, ServiceRequest.received_at, first.c.at, closed.c.at)
         .outerjoin(first, first.c.request_id == ServiceRequest.id)
@@ -126,30 +126,38 @@ def response_times(session: Session, where: list) -> dict[str, tuple[float | Non
     }
 
 
-def _response_times_pg(session: Session, where: list, first: Any, closed: Any) -> dict[str, tuple[float | None, float | None, int]]:  # type: ignore[type-arg]
-    """The same medians computed by PostgreSQL (percentile_cont), per service and overall."""
+def _response_times_pg(session: Session, where: list) -> dict[str, tuple[float | None, float | None, int]]:  # type: ignore[type-arg]
+    """The same medians computed by PostgreSQL in one pass: each request of the period with its
+    first response and close (aggregate FILTERs over its own history rows, through the history's
+    request_id index), then percentile_cont per service and overall (ROLLUP)."""
+    h = RequestHistory
+
     def hours(at: Any) -> Any:
         # GREATEST skips NULLs (it would turn "not yet answered" into 0 h): keep NULL as NULL.
         return case((at.is_(None), None),
                     else_=func.greatest(func.extract("epoch", at - ServiceRequest.received_at) / 3600.0, 0.0))
 
-    def median(at: Any) -> Any:
-        return func.percentile_cont(0.5).within_group(hours(at))
-
-    base = (
-        select(func.count(), median(first.c.at), median(closed.c.at))
+    per = (
+        select(
+            ServiceRequest.service.label("service"),
+            hours(func.min(h.at).filter(h.from_status == "new")).label("first_h"),
+            hours(func.min(h.at).filter(h.to_status.in_(("done", "rejected")))).label("close_h"),
+        )
         .select_from(ServiceRequest)
-        .outerjoin(first, first.c.request_id == ServiceRequest.id)
-        .outerjoin(closed, closed.c.request_id == ServiceRequest.id)
+        .outerjoin(h, h.request_id == ServiceRequest.id)
         .where(*where)
+        .group_by(ServiceRequest.id, ServiceRequest.service, ServiceRequest.received_at)
+        .subquery()
     )
+    rows = session.execute(
+        select(per.c.service, func.count(), func.percentile_cont(0.5).within_group(per.c.first_h),
+               func.percentile_cont(0.5).within_group(per.c.close_h))
+        .group_by(func.rollup(per.c.service))
+    ).all()
     out: dict[str, tuple[float | None, float | None, int]] = {}
-    for service, n, a, b in session.execute(base.add_columns(ServiceRequest.service).group_by(ServiceRequest.service)
-                                            .with_only_columns(ServiceRequest.service, *base.selected_columns)):
-        out[str(service)] = (None if a is None else float(a), None if b is None else float(b), int(n))
-    n, a, b = session.execute(base).one()
-    if n:
-        out["*"] = (None if a is None else float(a), None if b is None else float(b), int(n))
+    for service, n, a, b in rows:
+        out["*" if service is None else str(service)] = (None if a is None else float(a),
+                                                         None if b is None else float(b), int(n))
     return out
 
 

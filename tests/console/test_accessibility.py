@@ -27,7 +27,11 @@ def page_paths(db: HubDb) -> list[str]:
         from server.db.models import ServiceRequest
 
         request_id = session.scalar(select(ServiceRequest.id).where(ServiceRequest.kind == "service_request").limit(1))
-    values = {"request_id": str(request_id), "kind": "week", "table": "by_service"}
+        from server.db.models import StaffUser
+
+        user_id = session.scalar(select(StaffUser.id).where(StaffUser.username == "xiaowang"))
+    values = {"request_id": str(request_id), "kind": "week", "table": "by_service",
+              "consultation_id": _consultation(db), "user_id": str(user_id)}
     paths = []
     for router in ROUTERS:
         for route in router.routes:
@@ -35,6 +39,21 @@ def page_paths(db: HubDb) -> list[str]:
                 paths.append(re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], route.path))
     assert len(paths) >= 14, paths
     return [*sorted(set(paths)), "/console/checkins?all=1", "/console/no-such-page"]
+
+
+def _consultation(db: HubDb) -> str:
+    """A consultation to open (its results page is one of the pages checked)."""
+    from datetime import UTC, datetime, timedelta
+
+    from server.services import consult
+
+    with db.session() as session:
+        existing = consult.list_all(session)
+        if existing:
+            return str(existing[0].id)
+        draft = consult.Draft(title="村口广场改造方案", body="请选择您支持的方案。", options=("建凉亭", "建健身区"),
+                              allow_suggestions=True, stations=(), closes_at=datetime.now(UTC) + timedelta(days=7))
+        return str(consult.create(session, db.keys, draft, "guanli").id)
 
 
 def violations(page) -> list[str]:  # type: ignore[no-untyped-def]

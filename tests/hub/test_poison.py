@@ -15,10 +15,11 @@ import hashlib
 import re
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import requests
+from sqlalchemy import select
 
 from sync.client import HubClient, HubRejected
 from sync.protocol import Envelope, ItemStatus, RecordKind
@@ -114,11 +115,16 @@ def test_receipt_prefix_slots_and_photos_belong_to_their_station(hub: HubHandle,
     assert [r.status for r in mixed.results] == [ItemStatus.ACCEPTED, ItemStatus.INVALID]
 
     # Slots: only those offered to the station (or to all); kiosk default slots are not hub slots.
-    from server.services.feed import publish_slot
+    from zoneinfo import ZoneInfo
+
+    from server.db.models import Station
+    from server.services.console_slots import create_slots
 
     start = datetime.now(UTC) + timedelta(days=2)
     with hub.session() as session:
-        only_a = publish_slot(session, hub.keys, "appointment", start, start + timedelta(hours=1), 2, a_prefix).id
+        a_id = session.scalars(select(Station.id).where(Station.name == a_prefix)).one()
+        only_a = create_slots(session, hub.keys, option="health_check", day=start.date(), start=time(9),
+                              end=time(10), capacity=2, stations=[a_id], tz=ZoneInfo("UTC"))[0].id
 
     def booking(client: HubClient, slot_id: str) -> Envelope:
         fields = {"appointment_service": "health_check",

@@ -29,8 +29,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _yizhan(*args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "YIZHAN_PASSPHRASE": PASSPHRASE, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    # A test run started in the background by a non-interactive shell inherits SIGINT ignored, and a
+    # Python started that way never turns Ctrl-C into KeyboardInterrupt: give the child the default.
     return subprocess.Popen([sys.executable, "-m", "desktop.cli", *args], cwd=ROOT, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _read_until(proc: subprocess.Popen[str], needle: str, timeout: float = 60.0) -> str:

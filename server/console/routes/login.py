@@ -88,8 +88,9 @@ async def login(request: Request, state: StateDep) -> Response:
             # An unknown name may be a password typed into the wrong box: store only a hash of it.
             shown = user.username if user else "?"
             target = f"user:{user.username}" if user else f"user:?{_name_hash(username)}"
-            console_audit.record(session, console_audit.Actor(user.id if user else None, shown, ip),
-                                 f"login_{result.value}", target)
+            action = {LoginResult.BAD: "login_bad_password" if user else "login_unknown_user"}.get(
+                result, f"login_{result.value}")
+            console_audit.record(session, console_audit.Actor(user.id if user else None, shown, ip), action, target)
             if result is not LoginResult.OK or user is None:
                 return result, None
             return result, console_sessions.open_session(session, user, policy(settings), ip)
