@@ -107,7 +107,7 @@ class AppContext(UiContext):
             # Speech works even when recognition cannot (no model for this locale, no microphone):
             # every screen still speaks its prompt.
             bridge = VoiceBridge(self, speaker=Speaker())
-        except Exception:  # no vosk/model/microphone: voice stays off, the kiosk says so by touch
+        except Exception:  # no vosk/model/microphone: voice stays off, the kiosk says so by touch  # noqa: BLE001
             return
         self.plug_bridge(bridge, window)
         self._warm_prompt_cache(bridge)
@@ -147,7 +147,7 @@ class AppContext(UiContext):
             for text in dict.fromkeys(t for t in texts if t):
                 try:
                     speaker.prerender(text, locale)
-                except Exception:  # a missing engine only means prompts render on demand
+                except Exception:  # a missing engine only means prompts render on demand  # noqa: BLE001
                     return
 
         threading.Thread(target=warm, name="tts-warm", daemon=True).start()

@@ -94,7 +94,7 @@ case "$MODE" in
     echo "== ruff"
     "$VENV/bin/ruff" check .
     echo "== mypy"
-    "$VENV/bin/mypy" models sync voice server desktop ui
+    "$VENV/bin/mypy" models sync voice server desktop ui handwriting
     echo "== pytest"
     exec "$VENV/bin/pytest" -q
     ;;

@@ -249,7 +249,7 @@ def open_person(keys: HubKeys, station_id: str, key: str, blob: bytes) -> dict[s
     """A resident's snapshot, or None when this one row cannot be read (it is reported, not raised)."""
     try:
         person = keys.decrypt_json(blob, data_aad(station_id, key))
-    except Exception:
+    except Exception:  # noqa: BLE001 — an unreadable snapshot is reported, never a 500
         log.warning("resident snapshot %s/%s cannot be opened", station_id, key[:12])
         return None
     return person if isinstance(person, dict) else None
