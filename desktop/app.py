@@ -1,5 +1,6 @@
 """AppContext: wires the kiosk together — data folder, catalogue, DB worker, and the sync, speech and
-voice ports (defaults until those areas plug in their real ones) — and starts the window."""
+voice ports (silent/offline defaults until the station is unlocked and the sync loop, the speaker and
+the voice bridge are plugged in) — and starts the window (desktop/launch.py paints it first)."""
 
 from __future__ import annotations
 
