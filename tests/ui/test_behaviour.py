@@ -245,6 +245,7 @@ def test_locked_start_and_wrong_passphrase(qtbot: Any, station_info: StationInfo
     # it says what it waits for, under a closed padlock (not "正在启动")
     assert locked.title.text() == "请志愿者输入驿站密码" and locked.padlock.property("icon_name") == "fa5s.lock"
     assert not window.help_button.isEnabled()
+    qtbot.wait(450)  # a real tap comes after the screen's 400 ms tap guard (ui/tap_guard.py)
     qtbot.keyClicks(locked.passphrase, "wrong-pass")
     qtbot.mouseClick(locked.unlock_button, __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: locked.message.isVisible(), timeout=10_000)
