@@ -122,7 +122,8 @@ class HandwritingPad(QWidget):
         grid = QGridLayout()
         grid.setSpacing(12)
         for n in range(CANDIDATES):
-            b = button("", "", "key", functools.partial(self.pick, n))
+            # Empty until something is written; its name says so (a screen reader never meets a blank).
+            b = button("", "", "key", functools.partial(self.pick, n), name=ctx.tr("handwriting.no_candidate"))
             b.setMinimumSize(88, 80)
             self.buttons.append(b)
             grid.addWidget(b, n // 4, n % 4)
