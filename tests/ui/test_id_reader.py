@@ -1,7 +1,8 @@
 """A desk ID-card reader in keyboard mode, on the real kiosk: key presses sent at a reader's pace (5 ms
 apart on a controlled clock) fill the number and move past identify; the same keys at a person's pace
 (200 ms apart) are typing, digit by digit, onto the keypad's display; a 17-character burst and one with
-a wrong check digit get the keypad's own message and keep what was typed."""
+a wrong check digit get the keypad's own message and keep what was typed. The volunteers' resident
+form takes a scan the same way, whichever field has the focus."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
 from models.validation import ID_CHECKSUM, ID_LENGTH
-from tests.ui.conftest import ALONE_ID, Kiosk
+from tests.ui.conftest import ALONE_ID, VOLUNTEER_PIN, Kiosk
 from tests.ui.flows import type_id
+from ui.navigator import ScreenKey
 
 
 class Clock:
@@ -95,3 +97,36 @@ def test_bad_bursts_get_the_keypad_message_and_keep_the_typing(kiosk: Kiosk) -> 
     assert page.raw == "1101" and page.display.text().replace(" ", "") == "1101"
     assert scans == [ALONE_ID[:17], wrong]
     assert screen.resident is None and screen.page is page
+
+
+def test_resident_form_takes_a_scan_from_any_field(kiosk: Kiosk) -> None:
+    kiosk.window.name_label.long_pressed.emit()  # type: ignore[attr-defined]
+    pin = kiosk.nav.current
+    if pin.stage == "who":  # tap your name first, then the PIN
+        kiosk.qtbot.waitUntil(lambda: bool(pin.name_buttons))  # type: ignore[attr-defined]
+        kiosk.click("王志愿")
+    for digit in VOLUNTEER_PIN:
+        kiosk.click(pin.keypad.buttons[digit])
+    kiosk.click(kiosk.tr("pin.ok"))
+    kiosk.click(kiosk.tr("staff.resident"))
+    assert kiosk.nav.current_key == ScreenKey.RESIDENT_FORM
+    form = kiosk.nav.current
+    clock = Clock()
+    form.reader.clock = clock
+    scans: list[str] = []
+    form.reader.scanned.connect(scans.append)
+    phone = form.inputs["phone"]
+    phone.setFocus()
+    send_keys(form, clock, "139", 0.2)  # a volunteer typing into the focused field
+    kiosk.qtbot.waitUntil(lambda: phone.text() == "139", timeout=2000)  # type: ignore[attr-defined]
+    clock.now += 1
+    send_keys(form, clock, ALONE_ID[:17] + "\n", 0.005)
+    kiosk.settle()
+    assert form.message.isVisible() and form.message.text() == ID_LENGTH.message("zh_CN")
+    assert phone.text() == "139" and form.inputs["id_number"].text() == ""  # nothing typed is lost
+    clock.now += 1
+    send_keys(form, clock, ALONE_ID + "\n", 0.005)
+    kiosk.settle()
+    assert scans == [ALONE_ID[:17], ALONE_ID]
+    assert form.inputs["id_number"].text() == ALONE_ID and form.inputs["name"].text() == "张桂英"
+    assert form.message.text() == kiosk.tr("resident.editing", name="张桂英")
