@@ -1,5 +1,6 @@
 """AppContext: wires the kiosk together — data folder, catalogue, DB worker, and the sync, speech and
-voice ports (defaults until those areas plug in their real ones) — and starts the window."""
+voice ports (silent/offline defaults until the station is unlocked and the sync loop, the speaker and
+the voice bridge are plugged in) — and starts the window (desktop/launch.py paints it first)."""
 
 from __future__ import annotations
 
@@ -107,7 +108,7 @@ class AppContext(UiContext):
             # Speech works even when recognition cannot (no model for this locale, no microphone):
             # every screen still speaks its prompt.
             bridge = VoiceBridge(self, speaker=Speaker())
-        except Exception:  # no vosk/model/microphone: voice stays off, the kiosk says so by touch
+        except Exception:  # no vosk/model/microphone: voice stays off, the kiosk says so by touch  # noqa: BLE001
             return
         self.plug_bridge(bridge, window)
         self._warm_prompt_cache(bridge)
@@ -147,7 +148,7 @@ class AppContext(UiContext):
             for text in dict.fromkeys(t for t in texts if t):
                 try:
                     speaker.prerender(text, locale)
-                except Exception:  # a missing engine only means prompts render on demand
+                except Exception:  # a missing engine only means prompts render on demand  # noqa: BLE001
                     return
 
         threading.Thread(target=warm, name="tts-warm", daemon=True).start()

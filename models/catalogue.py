@@ -1,6 +1,6 @@
 """The service catalogue: services, their steps and voice phrases, loaded from assets/catalogue/*.toml.
 
-The catalogue is data (ARCHITECTURE.md §2): adding a service is adding a TOML file. This module only
+The catalogue is data (docs/architecture.md, "where a change goes"): adding a service is adding a TOML file. This module only
 parses and validates it; screens render it and the voice layer builds grammars from it.
 """
 

@@ -1,4 +1,4 @@
-"""Field encryption (AES-256-GCM) and blind indexes (HMAC-SHA256) — ARCHITECTURE.md §3.
+"""Field encryption (AES-256-GCM) and blind indexes (HMAC-SHA256) — the key hierarchy is in docs/security.md.
 
 Ciphertext layout: version (1 byte) | key id (uint32, big-endian) | nonce (12 bytes) | ct+tag.
 The header is part of the associated data, together with "table/column/row-id", so a value can be

@@ -1,4 +1,4 @@
-"""SQLAlchemy 2.0 tables of the station database (ARCHITECTURE.md §2).
+"""SQLAlchemy 2.0 tables of the station database (docs/architecture.md; what is encrypted: docs/security.md).
 
 Columns ending in `_ct` hold AES-GCM ciphertext (models/crypto.py); `_bi` columns hold blind indexes.
 Plain columns carry only what sync, queues and counters need: ids, service ids, states and times.

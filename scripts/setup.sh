@@ -94,8 +94,11 @@ case "$MODE" in
     echo "== ruff"
     "$VENV/bin/ruff" check .
     echo "== mypy"
-    "$VENV/bin/mypy" models sync voice server desktop ui
+    "$VENV/bin/mypy" models sync voice server desktop ui handwriting
     echo "== pytest"
-    exec "$VENV/bin/pytest" -q
+    # Coverage of the project's packages, measured in the test process (hub and kiosk subprocesses
+    # are not traced): a summary per file that is not fully covered, and the total.
+    exec "$VENV/bin/pytest" -q --cov=models --cov=sync --cov=voice --cov=server --cov=desktop --cov=ui \
+      --cov=handwriting --cov-report=term:skip-covered
     ;;
 esac

@@ -16,6 +16,19 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import delete, update
+
+from models import consultations, hub_warnings
+from models.schema import (
+    AppointmentSlot,
+    CatalogueVersion,
+    Notice,
+    ParkedChange,
+    PulledChange,
+    ServiceRequest,
+    SyncState,
+    utcnow,
+)
 from sync import parking
 from sync.protocol import Change, ChangeKind, PullResponse
 
@@ -40,8 +53,6 @@ class PageResult:
 
 def apply_page(station: Station, page: PullResponse, expected_cursor: int) -> PageResult:
     """Apply the page and store its cursor in one transaction; each change in its own savepoint."""
-    from models.schema import PulledChange, SyncState
-
     result = PageResult()
     with station.write() as session:
         state = session.get(SyncState, 1)
@@ -76,10 +87,6 @@ def reset_feed(session: Session) -> None:
     restored hub numbers its changes anew. Re-applying is harmless — statuses, notices and slots are
     overwritten with the hub's word, help-call acks are set once. Parked changes of the old
     numbering are closed; any that the restored hub sends again and still cannot apply park again."""
-    from sqlalchemy import delete, update
-
-    from models.schema import ParkedChange, PulledChange, ServiceRequest, SyncState, utcnow
-
     state = session.get(SyncState, 1)
     if state is not None:
         state.pull_cursor = 0
@@ -99,8 +106,6 @@ def retry_parked(station: Station) -> int:
 
 
 def _apply_one(station: Station, session: Session, change: Change) -> None:
-    from models.schema import AppointmentSlot, CatalogueVersion, Notice, ServiceRequest, utcnow
-
     data = change.data
     if change.kind is ChangeKind.STATUS:
         target = STATUS_MAP.get(str(data.get("status")))
@@ -132,12 +137,8 @@ def _apply_one(station: Station, session: Session, change: Change) -> None:
             CatalogueVersion(version=str(data["version"]), content=str(data["content"]), active=True)
         )
     elif change.kind is ChangeKind.CONSULTATION:
-        from models import consultations
-
         consultations.apply_change(station, session, data)
     elif change.kind is ChangeKind.WARNINGS:
-        from models import hub_warnings
-
         hub_warnings.store(station, session, data)
     elif change.kind is ChangeKind.HELP_ACK:
         row = session.get(ServiceRequest, str(data["record_id"]))

@@ -1,8 +1,9 @@
 """The station's HTTP client for the hub: enrol, push, pull, attachment upload.
 
 It owns transport, request signing and the rule "only a 2xx with a valid protocol body counts".
-It keeps no state but the credential and a clock offset, so the outbox (phase 2) decides what to
-send and what to mark SENT; every failure surfaces as one of four typed exceptions:
+It keeps no state but the credential and a clock offset, so the outbox (sync/outbox.py) and the
+engine decide what to send and what to mark SENT; every failure surfaces as a typed exception
+(`retryable` says whether the loop may try again):
 
 - Offline:       could not reach the hub at all (no route, refused, DNS). Retry with back-off.
 - Transient:     reached something but the exchange failed (5xx, 429, cut connection, stall).

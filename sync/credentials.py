@@ -8,6 +8,18 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import delete, select, update
+
+from models.schema import (
+    AuditEvent,
+    OutboxAttachment,
+    OutboxItem,
+    OutboxState,
+    PulledChange,
+    RequestState,
+    ServiceRequest,
+    SyncState,
+)
 from sync.client import StationCredential
 
 if TYPE_CHECKING:
@@ -17,8 +29,6 @@ TABLE, COLUMN, ROW = "sync_state", "credential", "1"
 
 
 def save_credential(station: Station, credential: StationCredential, actor: Actor) -> None:
-    from models.schema import SyncState
-
     with station.write() as session:
         state = session.get(SyncState, 1) or SyncState(id=1, pull_cursor=0)
         new_hub = state.station_id is not None and (
@@ -37,18 +47,6 @@ def save_credential(station: Station, credential: StationCredential, actor: Acto
 def _forget_previous_hub(session: Any, state: Any) -> None:
     """Joining another hub (or a rebuilt one): its feed starts again from 0, and what the old hub never
     acknowledged must be sealed again to the new hub's key — nothing is lost, nothing skipped."""
-    from sqlalchemy import delete, select, update
-
-    from models.schema import (
-        AuditEvent,
-        OutboxAttachment,
-        OutboxItem,
-        OutboxState,
-        PulledChange,
-        RequestState,
-        ServiceRequest,
-    )
-
     state.pull_cursor = 0
     session.execute(delete(PulledChange))
     unsent = select(OutboxItem).where(OutboxItem.state != OutboxState.SENT)
@@ -67,8 +65,6 @@ def _forget_previous_hub(session: Any, state: Any) -> None:
 
 
 def load_credential(station: Station) -> StationCredential | None:
-    from models.schema import SyncState
-
     with station.read() as session:
         state = session.get(SyncState, 1)
     if state is None or state.credential_ct is None:
@@ -79,8 +75,6 @@ def load_credential(station: Station) -> StationCredential | None:
 
 def _save_pins(station: Station, credential: StationCredential) -> None:
     """The hub rotated its signing key, vouched for by the key pinned before: pin the new set."""
-    from models.schema import SyncState
-
     with station.write() as session:
         state = session.get(SyncState, 1)
         if state is None or state.station_id != credential.station_id:

@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from models.schema import SyncState, utcnow
 from sync import outbox
 from sync.apply import apply_page, reset_feed, retry_parked
 from sync.client import HubClient, HubRejected, StationCredential, SyncError, Transient, split_batches
@@ -221,8 +222,6 @@ class SyncEngine:
 
     # -- pull --------------------------------------------------------------------------------
     def _cursor(self) -> int:
-        from models.schema import SyncState
-
         with self.station.read() as session:
             state = session.get(SyncState, 1)
             return state.pull_cursor if state else 0
@@ -260,16 +259,12 @@ class SyncEngine:
 
     # -- bookkeeping ---------------------------------------------------------------------------
     def _note_attempt(self) -> None:
-        from models.schema import SyncState, utcnow
-
         with self.station.write() as session:
             state = session.get(SyncState, 1)
             if state is not None:
                 state.last_attempt_at = utcnow()
 
     def _note_result(self, report: SyncReport) -> None:
-        from models.schema import SyncState, utcnow
-
         with self.station.write() as session:
             state = session.get(SyncState, 1)
             if state is None:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from sync.client import AuthRefused, ProtocolMismatch, SyncError
 from sync.engine import NotEnrolled, SyncEngine, SyncReport
+from sync.parking import count_open
 
 if TYPE_CHECKING:
     from models.station import Station
@@ -164,8 +165,6 @@ class SyncLoop:
         return failures, delay
 
     def _parked(self) -> int:
-        from sync.parking import count_open
-
         try:
             return count_open(self.station)
         except Exception:  # a status count must never stop the loop

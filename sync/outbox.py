@@ -15,8 +15,20 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
+from models.consultations import mark_duplicates
+from models.requests import transition
+from models.schema import (
+    AuditEvent,
+    OutboxAttachment,
+    OutboxItem,
+    OutboxState,
+    RequestState,
+    ServiceRequest,
+    utcnow,
+)
+from models.station import SYSTEM
 from sync.protocol import Envelope, ItemResult, ItemStatus, RecordKind
 from sync.sealing import record_aad, seal, seal_envelope
 
@@ -35,8 +47,6 @@ def _resident_snapshot(station: Station, resident_id: str | None) -> dict[str, A
     """What the hub needs to act on a request; travels sealed, never in the clear."""
     if resident_id is None:
         return {}
-    from models.station import SYSTEM
-
     person = station.residents.get(resident_id, SYSTEM)
     return {
         "id": person.id,
@@ -51,8 +61,6 @@ def _resident_snapshot(station: Station, resident_id: str | None) -> dict[str, A
 
 def fill_outbox(station: Station, hub_public_key: bytes, station_id: str, *, batch: int = 200) -> int:
     """Seal every QUEUED request that has no envelope yet, and every audit event not yet enqueued."""
-    from models.schema import AuditEvent, OutboxItem, RequestState, ServiceRequest
-
     made = 0
     while True:
         with station.write() as session:
@@ -129,8 +137,6 @@ def _detach_photos(session: Any, request_id: str, fields: dict[str, Any], hub_pu
     """Photos and voice notes travel as sealed attachments (chunked, resumable), not inside the
     envelope: each one is sealed once here and the field keeps its SHA-256 (plus any small
     metadata beside the bytes, e.g. a note's length), which the hub's console looks up."""
-    from models.schema import OutboxAttachment
-
     out: dict[str, Any] = {}
     for key, value in fields.items():
         inline = next((k for k in ATTACHMENT_FIELDS if isinstance(value, dict) and k in value), None)
@@ -148,8 +154,6 @@ def _detach_photos(session: Any, request_id: str, fields: dict[str, Any], hub_pu
 
 def pending_attachments(station: Station) -> list[tuple[str, str, bytes]]:
     """(sha256, request id, sealed bytes) of attachments (photos, voice notes) not yet fully at the hub."""
-    from models.schema import OutboxAttachment
-
     with station.read() as session:
         rows = session.execute(
             select(OutboxAttachment).where(OutboxAttachment.uploaded_at.is_(None)).order_by(OutboxAttachment.created_at)
@@ -158,8 +162,6 @@ def pending_attachments(station: Station) -> list[tuple[str, str, bytes]]:
 
 
 def mark_uploaded(station: Station, sha256: str) -> None:
-    from models.schema import OutboxAttachment, utcnow
-
     with station.write() as session:
         row = session.get(OutboxAttachment, sha256)
         if row is not None:
@@ -167,8 +169,6 @@ def mark_uploaded(station: Station, sha256: str) -> None:
 
 
 def _item_from(env: Envelope, request_id: str | None) -> Any:
-    from models.schema import OutboxItem, OutboxState
-
     return OutboxItem(
         id=str(env.id),
         request_id=request_id,
@@ -194,8 +194,6 @@ def envelope_of(item: Any) -> Envelope:
 
 def pending(station: Station, limit: int = 5000) -> list[Envelope]:
     """Envelopes still to send, oldest first; urgent help calls jump the queue."""
-    from models.schema import OutboxItem, OutboxState
-
     with station.read() as session:
         items = list(
             session.execute(
@@ -213,10 +211,6 @@ def pending(station: Station, limit: int = 5000) -> list[Envelope]:
 
 
 def count_pending(station: Station) -> int:
-    from sqlalchemy import func
-
-    from models.schema import OutboxItem, OutboxState
-
     with station.read() as session:
         return int(
             session.execute(
@@ -227,8 +221,6 @@ def count_pending(station: Station) -> int:
 
 
 def mark_sending(station: Station, ids: Sequence[uuid.UUID]) -> None:
-    from models.schema import OutboxItem, OutboxState, RequestState, ServiceRequest
-
     keys = [str(i) for i in ids]
     with station.write() as session:
         session.execute(
@@ -245,10 +237,6 @@ def mark_sending(station: Station, ids: Sequence[uuid.UUID]) -> None:
 
 def apply_results(station: Station, results: Sequence[ItemResult]) -> tuple[int, int]:
     """Record the hub's per-item answers in one transaction; returns (acknowledged, quarantined)."""
-    from models.consultations import mark_duplicates
-    from models.requests import transition
-    from models.schema import OutboxItem, OutboxState, RequestState, ServiceRequest, utcnow
-
     acked = quarantined = 0
     duplicates: list[str] = []  # consultation votes whose voter had already voted elsewhere
     now = utcnow()
@@ -289,8 +277,6 @@ def apply_results(station: Station, results: Sequence[ItemResult]) -> tuple[int,
 
 def release_sending(station: Station) -> None:
     """After a failed exchange, SENDING goes back to QUEUED (the next attempt re-sends the same bytes)."""
-    from models.schema import OutboxItem, OutboxState, RequestState, ServiceRequest
-
     with station.write() as session:
         session.execute(
             update(OutboxItem).where(OutboxItem.state == OutboxState.SENDING).values(state=OutboxState.QUEUED)
@@ -304,9 +290,6 @@ def release_sending(station: Station) -> None:
 
 def requeue_quarantined(station: Station, request_id: str, actor_label: str) -> None:
     """A volunteer fixed the cause: send it again (same envelope, same bytes)."""
-    from models.requests import transition
-    from models.schema import OutboxItem, OutboxState, RequestState, ServiceRequest
-
     with station.write() as session:
         request = session.get(ServiceRequest, request_id)
         if request is None or request.state != RequestState.QUARANTINED:
@@ -324,8 +307,6 @@ def requeue_acknowledged(session: Any) -> int:
     SENT envelope again (its sealed bytes were kept) and mark every photo for upload again. The hub
     answers `duplicate_ack` for what it still has and `accepted` for what it lost, so each record
     ends up there exactly once. Runs inside the caller's transaction; request states are untouched."""
-    from models.schema import OutboxAttachment, OutboxItem, OutboxState
-
     result = session.execute(
         update(OutboxItem).where(OutboxItem.state == OutboxState.SENT).values(state=OutboxState.QUEUED)
     )

@@ -15,8 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
 
+from models.requests import InvalidTransition
+from models.schema import ParkedChange, ServiceRequest, new_id, utcnow
 from sync.protocol import Change
 
 if TYPE_CHECKING:
@@ -43,8 +46,6 @@ class ParkedView:
 
 def park(station: Station, session: Session, change: Change, reason: str) -> None:
     """Keep `change` with why it could not apply, inside the caller's (page) transaction."""
-    from models.schema import ParkedChange, new_id
-
     row_id = new_id()
     session.add(
         ParkedChange(
@@ -60,8 +61,6 @@ def park(station: Station, session: Session, change: Change, reason: str) -> Non
 
 def resolve_superseded(session: Session, change: Change) -> int:
     """A newer change of the same kind for the same record applied: older parked ones are settled."""
-    from models.schema import ParkedChange, utcnow
-
     result = session.execute(
         update(ParkedChange)
         .where(
@@ -78,8 +77,6 @@ def resolve_superseded(session: Session, change: Change) -> int:
 def retry_parked(station: Station, session: Session, apply: Callable[[Change], None]) -> int:
     """Try every open parked change again (oldest first), each in its own savepoint; returns how many
     now applied. One that still fails stays parked with its newest reason."""
-    from models.schema import ParkedChange, utcnow
-
     applied = 0
     rows = session.execute(
         select(ParkedChange).where(ParkedChange.resolved_at.is_(None)).order_by(ParkedChange.seq)
@@ -101,8 +98,6 @@ def retry_parked(station: Station, session: Session, apply: Callable[[Change], N
 
 def dismiss(station: Station, parked_id: str, actor_label: str) -> None:
     """A volunteer has dealt with it by hand: close it, with an audit event."""
-    from models.schema import ParkedChange, utcnow
-
     with station.write() as session:
         row = session.get(ParkedChange, parked_id)
         if row is None or row.resolved_at is not None:
@@ -113,8 +108,6 @@ def dismiss(station: Station, parked_id: str, actor_label: str) -> None:
 
 def open_parked(station: Station) -> list[ParkedView]:
     """Changes that need a volunteer, oldest first, with the receipt code of the record they concern."""
-    from models.schema import ParkedChange, ServiceRequest
-
     with station.read() as session:
         rows = session.execute(
             select(ParkedChange, ServiceRequest.receipt_code)
@@ -128,10 +121,6 @@ def open_parked(station: Station) -> list[ParkedView]:
 
 
 def count_open(station: Station) -> int:
-    from sqlalchemy import func
-
-    from models.schema import ParkedChange
-
     with station.read() as session:
         return int(
             session.execute(
@@ -143,16 +132,12 @@ def count_open(station: Station) -> int:
 def is_storage_failure(exc: BaseException) -> bool:
     """The station's own database failed (disk full, locked, I/O): that is no reason to park a change
     — the whole page rolls back and the pass is retried."""
-    from sqlalchemy.exc import OperationalError
-
     return isinstance(exc, (OperationalError, MemoryError))
 
 
 def describe(exc: BaseException) -> str:
     """A short reason for volunteers. Exception text names record ids and fields, never resident data
     (the change's own data is kept encrypted, not quoted)."""
-    from models.requests import InvalidTransition
-
     if isinstance(exc, KeyError):
         return f"the hub's change lacks the field {exc}"
     if isinstance(exc, InvalidTransition):  # "<record id>: A → B is not allowed"; the card names the record

@@ -1,4 +1,5 @@
-"""The Yizhan sync wire protocol (v1): the one module the station and the hub both import.
+"""The Yizhan sync wire protocol (v1), shared by the station and the hub (with sealing.py and
+answer_signing.py, the only station modules the hub imports).
 
 It owns the pydantic schemas of every request and response body, the limits both sides enforce,
 and the canonical string that request signatures cover. It knows nothing of databases, HTTP

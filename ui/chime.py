@@ -28,7 +28,7 @@ class Chime:
                 self._effect.setSource(QUrl.fromLocalFile(str(CHIME)))
             self._effect.setVolume(volume)
             self._effect.play()
-        except Exception:  # no audio backend: the screen still says help is coming
+        except Exception:  # no audio backend: the screen still says help is coming  # noqa: BLE001
             self._effect = None
 
 

@@ -60,13 +60,16 @@ class VoicePort(Protocol):
 
 
 class LocalSyncStatus:
-    """Default until the sync engine is plugged in: offline, waiting = records not yet acknowledged."""
+    """Default until the station joins a hub: offline, waiting = records not yet acknowledged, and
+    stopped because it is not joined (so the volunteer's sync screen says why nothing moves)."""
+
+    joined = False
 
     def __init__(self, count_waiting: Callable[[], int]) -> None:
         self._count_waiting = count_waiting
 
     def status(self) -> SyncStatus:
-        return SyncStatus(online=False, waiting=self._count_waiting(), last_success=None)
+        return SyncStatus(online=False, waiting=self._count_waiting(), last_success=None, stopped="not_enrolled")
 
     def sync_now(self) -> None:
         return None

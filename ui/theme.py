@@ -153,7 +153,7 @@ QLineEdit, QPlainTextEdit, QComboBox, QSpinBox, QDoubleSpinBox {{ font-size: {pt
     color: {p.text}; border: 2px solid {p.card_border}; border-radius: 10px; padding: 8px 12px; min-height: {target - 20}px; }}
 QLineEdit[role="display"] {{ font-size: {pt(sizes.h1)}; font-weight: bold; letter-spacing: 2px; min-height: {target}px; }}
 QLineEdit:focus, QPlainTextEdit:focus {{ border: 4px solid {p.focus}; }}
-QCheckBox {{ font-size: {pt(sizes.body)}; min-height: {target - 16}px; spacing: 16px; background: transparent; }}
+QCheckBox {{ font-size: {pt(sizes.body)}; min-height: {max(64, target - 16)}px; spacing: 16px; background: transparent; }}
 QCheckBox::indicator {{ width: {px(44, scale)}px; height: {px(44, scale)}px; border: 3px solid {p.text};
     border-radius: 6px; background: {p.card}; }}
 QCheckBox::indicator:checked {{ background: {p.primary}; border-color: {p.primary}; }}

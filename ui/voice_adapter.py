@@ -28,9 +28,9 @@ class BridgeVoice:
 
     def set_enabled(self, enabled: bool) -> None:
         if enabled:
-            self.microphone = bool(self.bridge.startMicrophone())
+            self.microphone = bool(self.bridge.start_microphone())
         else:
-            self.bridge.stopMicrophone()
+            self.bridge.stop_microphone()
 
     def connect_intents(self, on_intent: Callable[[str], None]) -> None:
         self.bridge.intentRecognized.connect(lambda intent, _confidence, _confirmed: on_intent(str(intent)))
@@ -44,7 +44,7 @@ class BridgeVoice:
         bridge.textRecognized.connect(panel.show_heard)
         bridge.confirmRequested.connect(panel.ask)
         bridge.notUnderstood.connect(panel.show_not_understood)
-        panel.push_to_talk.connect(bridge.pushToTalk)
+        panel.push_to_talk.connect(bridge.push_to_talk)
         panel.answered.connect(self.answer)
         status = bridge.controller.status
         self._status(status.available, status.state, status.message)
@@ -81,7 +81,7 @@ class BridgeSpeech:
         self.bridge.controller.say(text, locale)
 
     def stop(self) -> None:
-        self.bridge.stopSpeaking()
+        self.bridge.stop_speaking()
 
     def set_volume(self, volume: float) -> None:
         self.volume = volume

@@ -1,5 +1,6 @@
 """VoiceBridge: turns the Qt-free VoiceController's callbacks (called on worker threads) into Qt
-signals delivered on the UI thread. Screens connect to the signals and call the slots."""
+signals delivered on the UI thread. Screens connect to the signals and call the methods, which keep
+the controller's snake_case names."""
 
 from __future__ import annotations
 
@@ -63,10 +64,6 @@ class VoiceBridge(QObject):
     def _grammar(self, uncovered: list[Uncovered]) -> None:
         self.grammarProblems.emit([str(u) for u in uncovered])
 
-    @Slot(str, str)
-    def setScreen(self, screen_id: str, locale: str) -> None:
-        self.controller.set_screen(screen_id, locale)
-
     def set_screen(
         self,
         screen_id: str,
@@ -77,15 +74,15 @@ class VoiceBridge(QObject):
         self.controller.set_screen(screen_id, locale, extra_commands, dictation)
 
     @Slot()
-    def startMicrophone(self) -> bool:
+    def start_microphone(self) -> bool:
         return self.controller.start_microphone()
 
     @Slot()
-    def stopMicrophone(self) -> None:
+    def stop_microphone(self) -> None:
         self.controller.stop_microphone()
 
     @Slot(bool)
-    def pushToTalk(self, pressed: bool) -> None:
+    def push_to_talk(self, pressed: bool) -> None:
         self.controller.push_to_talk(pressed)
 
     @Slot(str)
@@ -93,11 +90,11 @@ class VoiceBridge(QObject):
         self.controller.say(text)
 
     @Slot()
-    def stopSpeaking(self) -> None:
+    def stop_speaking(self) -> None:
         self.controller.stop_speaking()
 
     @Slot()
-    def newResident(self) -> None:
+    def new_resident(self) -> None:
         self.controller.new_resident()
 
     def play_wav(self, path: Path | str) -> None:

@@ -148,7 +148,7 @@ class VoiceNote(QWidget):
             self._finished.emit(note_field(ogg, recording.seconds, transcript), None)
         except NoteError as exc:
             self._finished.emit(None, exc.key)
-        except Exception:  # encoder or model trouble: say so kindly, keep the text step usable
+        except Exception:  # encoder or model trouble: say so kindly, keep the text step usable  # noqa: BLE001
             self._finished.emit(None, "failed")
 
     def _show_progress(self, level: float, seconds: float) -> None:

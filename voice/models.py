@@ -101,7 +101,7 @@ def load_model(path: Path) -> LoadedModel:
         started = time.perf_counter()
         try:
             model = vosk.Model(str(key))
-        except Exception as exc:  # vosk raises a bare Exception for a broken model directory
+        except Exception as exc:  # vosk raises a bare Exception for a broken model directory  # noqa: BLE001
             raise ModelMissing("", "broken_model", f"cannot load model {key}: {exc}") from None
         loaded = LoadedModel(key, model, time.perf_counter() - started)
         _cache[key] = loaded
@@ -116,7 +116,7 @@ def load_in_background(
     def run() -> None:
         try:
             loaded = load_model(path)
-        except Exception as exc:  # reported, not raised: voice is optional
+        except Exception as exc:  # reported, not raised: voice is optional  # noqa: BLE001
             done(None, exc)
             return
         done(loaded, None)

@@ -73,5 +73,5 @@ class SoundDevicePlayer:
 def default_player() -> Player:
     try:
         return SoundDevicePlayer()
-    except Exception:  # no PortAudio or no output device: keep timing, stay silent
+    except Exception:  # no PortAudio or no output device: keep timing, stay silent  # noqa: BLE001
         return PacedPlayer()

@@ -231,5 +231,5 @@ def play_pcm(pcm: bytes, rate: int, stop: threading.Event) -> bool:
                     return False
                 out.write(pcm[i : i + block])
         return True
-    except Exception:  # no PortAudio or no speaker: keep the timing, stay silent
+    except Exception:  # no PortAudio or no speaker: keep the timing, stay silent  # noqa: BLE001
         return not stop.wait(len(pcm) / 2 / rate if rate else 0.0)

@@ -275,7 +275,7 @@ class Speaker:
                         self.player.play(wav, self._stop, self.settings.volume)
                     finally:
                         self.gate.speaking(False)
-            except Exception as exc:  # reported; speech is never allowed to break the kiosk
+            except Exception as exc:  # reported; speech is never allowed to break the kiosk  # noqa: BLE001
                 if self.on_error and not self._stop.is_set():
                     self.on_error(exc)
             finally:

@@ -48,8 +48,14 @@ def _pick(labels: dict[str, str], lang: str, fallback: str) -> str:
     return labels.get("en" if lang == "en" else "zh_CN") or labels.get("zh_CN") or fallback
 
 
+KIOSK_RECORDS = {"help_cancel": {"zh_CN": "取消呼叫（居民按错了）", "en": "Help call cancelled (pressed by mistake)"},
+                 "rating": {"zh_CN": "评价", "en": "Rating"}}
+
+
 def service_title(service: str, lang: str = "zh") -> str:
     info = services().get(service)
+    if info is None and service in KIOSK_RECORDS:
+        return _pick(KIOSK_RECORDS[service], lang, service)
     return _pick(info.title, lang, service) if info else service
 
 

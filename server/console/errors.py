@@ -18,7 +18,7 @@ def _viewer(request: Request) -> Viewer | None:
         return current_viewer(request, get_state(request))
     except (LoginRequired, AttributeError):
         return None
-    except Exception:  # an error page must render even when the session lookup itself fails
+    except Exception:  # an error page must render even when the session lookup itself fails  # noqa: BLE001
         return None
 
 

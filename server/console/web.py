@@ -22,6 +22,7 @@ from starlette.datastructures import MutableHeaders
 from server.console import catalogue
 from server.console.auth import Viewer, console_settings, language
 from server.console.i18n import translate
+from server.db.types import assume_utc
 from server.services.errors import HubError
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -77,7 +78,7 @@ FLASH = {
 def when(at: datetime | None, request: Request, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if at is None:
         return "—"
-    aware = at if at.tzinfo else at.replace(tzinfo=UTC)
+    aware = assume_utc(at)  # template values may come from the wire, not only from columns
     try:
         return aware.astimezone(console_settings(request).tz).strftime(fmt)
     except (OverflowError, ValueError):  # e.g. a station clock that said 9999-12-31: show it, do not fail
@@ -87,7 +88,7 @@ def when(at: datetime | None, request: Request, fmt: str = "%Y-%m-%d %H:%M") -> 
 def age(at: datetime | None, lang: str) -> str:
     if at is None:
         return "—"
-    seconds = (datetime.now(UTC) - (at if at.tzinfo else at.replace(tzinfo=UTC))).total_seconds()
+    seconds = (datetime.now(UTC) - assume_utc(at)).total_seconds()
     if seconds < 0:
         return "—"  # a station clock ahead of the hub
     minutes = int(seconds // 60)
@@ -136,11 +137,11 @@ def back(url: str, flash: str | None = None, **params: str) -> RedirectResponse:
 
 async def run_then_back(work: Callable[[], object], url: str, done_flash: str) -> RedirectResponse:
     """Run a form action's database work off the event loop, then redirect back to `url` with a
-    flash saying it was done — or "error" when the hub refused it."""
+    flash saying it was done — or, when the hub refused it, saying why (`flash_for`)."""
     try:
         await run_in_threadpool(work)
-    except HubError:
-        return back(url, "error")
+    except HubError as exc:
+        return back(url, flash_for(exc))
     return back(url, done_flash)
 
 

@@ -16,7 +16,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -27,6 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from server.db.types import UtcDateTime
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -36,7 +37,7 @@ class Base(DeclarativeBase):
     pass
 
 
-Stamp = DateTime(timezone=True)
+Stamp = UtcDateTime()  # aware UTC on every backend (server/db/types.py)
 
 
 class Station(Base):

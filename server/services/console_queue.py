@@ -67,10 +67,6 @@ class QueuePage:
     help_calls: list[QueueRow] = field(default_factory=list)
 
 
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
 def _conditions(f: QueueFilter, deadlines: Deadlines, now: datetime) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = [ServiceRequest.kind.in_(WORK_KINDS)]
     if f.scope is not None:
@@ -125,7 +121,7 @@ def station_names(session: Session) -> dict[str, str]:
 
 
 def _row(raw: Any, names: dict[str, str], deadlines: Deadlines, now: datetime, acked: bool = False) -> QueueRow:
-    received = _aware(raw.received_at)
+    received = raw.received_at
     limit = deadlines.help_overdue_after if raw.kind == "help_call" else deadlines.overdue_after
     return QueueRow(
         id=raw.id,
@@ -135,7 +131,7 @@ def _row(raw: Any, names: dict[str, str], deadlines: Deadlines, now: datetime, a
         receipt_code=raw.receipt_code,
         status=raw.status,
         received_at=received,
-        created_at=_aware(raw.station_created_at),
+        created_at=raw.station_created_at,
         department=raw.department,
         overdue=raw.status in OPEN and now - received > limit,
         acked=acked,

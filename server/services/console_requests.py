@@ -20,7 +20,7 @@ from server.db.models import Attachment, HelpCallAck, RequestHistory, ServiceReq
 from server.services import feed
 from server.services.errors import HubError
 from server.services.records import payload_aad
-from sync.protocol import ChangeKind, HubStatus
+from sync.protocol import HubStatus
 from sync.sealing import SealError, open_sealed, record_aad
 
 # action → (statuses it may start from, status it leads to)
@@ -70,12 +70,9 @@ class RequestView:
     acked_at: datetime | None
 
 
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
-def get_request(session: Session, request_id: str) -> ServiceRequest:
-    req = session.get(ServiceRequest, request_id)
+def get_request(session: Session, request_id: str, *, for_update: bool = False) -> ServiceRequest:
+    """The request, row-locked when `for_update` (the write paths), or a 404 the console can show."""
+    req = session.get(ServiceRequest, request_id, with_for_update=for_update)
     if req is None:
         raise HubError(404, "unknown_request", f"no request {request_id}")
     return req
@@ -93,7 +90,7 @@ def load_view(session: Session, keys: HubKeys, request_id: str, *, with_identity
     assignee = session.get(StaffUser, req.assigned_to) if req.assigned_to else None
     history = [
         HistoryItem(
-            at=_aware(h.at),
+            at=h.at,
             actor=h.actor,
             from_status=h.from_status,
             to_status=h.to_status,
@@ -124,8 +121,8 @@ def load_view(session: Session, keys: HubKeys, request_id: str, *, with_identity
         service=req.service,
         receipt_code=req.receipt_code,
         status=req.status,
-        received_at=_aware(req.received_at),
-        created_at=_aware(req.station_created_at),
+        received_at=req.received_at,
+        created_at=req.station_created_at,
         department=req.department,
         assignee=assignee.username if assignee else None,
         reply=keys.decrypt_json(req.reply_enc, f"requests/reply/{req.id}") if req.reply_enc else None,
@@ -133,13 +130,13 @@ def load_view(session: Session, keys: HubKeys, request_id: str, *, with_identity
         resident=dict(payload.get("resident") or {}) if with_identity else None,
         history=history,
         photos=photos,
-        acked_at=_aware(ack.acked_at) if ack else None,
+        acked_at=ack.acked_at if ack else None,
     )
 
 
 def _aad_time(at: datetime) -> str:
     # feed.update_request_status binds the note to the aware timestamp it wrote.
-    return _aware(at).astimezone(UTC).isoformat()
+    return at.astimezone(UTC).isoformat()
 
 
 def act(
@@ -149,9 +146,7 @@ def act(
     if action not in ACTIONS:
         raise HubError(422, "bad_action", f"unknown action {action}")
     allowed_from, target = ACTIONS[action]
-    req = session.get(ServiceRequest, request_id, with_for_update=True)
-    if req is None:
-        raise HubError(404, "unknown_request", f"no request {request_id}")
+    req = get_request(session, request_id, for_update=True)
     if req.status not in allowed_from:
         raise HubError(409, "bad_transition", f"a request that is {req.status} cannot be {action}d")
     text = (text or "").strip() or None
@@ -169,9 +164,7 @@ def assign(
     session: Session, keys: HubKeys, request_id: str, department: str, assignee_id: int | None, actor: str
 ) -> ServiceRequest:
     """分派: record the department/person; the station sees at least 已受理."""
-    req = session.get(ServiceRequest, request_id, with_for_update=True)
-    if req is None:
-        raise HubError(404, "unknown_request", f"no request {request_id}")
+    req = get_request(session, request_id, for_update=True)
     if req.status not in ASSIGNABLE:
         raise HubError(409, "bad_transition", "a closed request cannot be assigned")
     department = department.strip()[:64]
@@ -181,29 +174,8 @@ def assign(
     req.department = department or req.department
     req.assigned_to = assignee.id if assignee else req.assigned_to
     note = "分派：" + " / ".join(x for x in (department, assignee.username if assignee else "") if x)
-    now = datetime.now(UTC)
     status = "received" if req.status == "new" else req.status
-    session.add(
-        RequestHistory(
-            request_id=req.id,
-            at=now,
-            actor=actor,
-            from_status=req.status,
-            to_status=status,
-            note_enc=keys.encrypt_json(note, f"request_history/note/{req.id}/{now.isoformat()}"),
-        )
-    )
-    req.status, req.updated_at = status, now
-    reply = keys.decrypt_json(req.reply_enc, f"requests/reply/{req.id}") if req.reply_enc else None
-    data = {
-        "record_id": req.id,
-        "receipt_code": req.receipt_code,
-        "status": status,
-        "reply": reply,
-        "updated_at": now.isoformat(),
-    }
-    feed.append_change(session, keys, station_id=req.station_id, kind=ChangeKind.STATUS, ref_id=req.id, data=data)
-    return req
+    return feed.record_status(session, keys, req, status, note, actor)
 
 
 def open_photo(session: Session, keys: HubKeys, request_id: str, sha256: str) -> tuple[bytes, str]:

@@ -51,10 +51,6 @@ class SessionInfo:
     csrf_token: str
 
 
-def aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite hands back naive datetimes
-
-
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -65,7 +61,7 @@ def check_login(session: Session, username: str, password: str, policy: Policy) 
         verify_password(password, _DUMMY_HASH)
         return LoginResult.BAD, None
     now = datetime.now(UTC)
-    if user.locked_until is not None and aware(user.locked_until) > now:
+    if user.locked_until is not None and user.locked_until > now:
         verify_password(password, _DUMMY_HASH)
         return LoginResult.LOCKED, user
     if not verify_password(password, user.password_hash):
@@ -108,11 +104,11 @@ def resume(session: Session, token: str, policy: Policy, *, touch: bool) -> Sess
         return None
     now = datetime.now(UTC)
     user = session.get(StaffUser, row.user_id)
-    idle = now - aware(row.last_seen_at) > policy.idle_timeout
-    if idle or aware(row.expires_at) <= now or user is None or user.disabled:
+    idle = now - row.last_seen_at > policy.idle_timeout
+    if idle or row.expires_at <= now or user is None or user.disabled:
         session.delete(row)
         return None
-    if touch and now - aware(row.last_seen_at) > _TOUCH_EVERY:
+    if touch and now - row.last_seen_at > _TOUCH_EVERY:
         row.last_seen_at = now
     return SessionInfo(user_id=user.id, username=user.username, role=user.role, csrf_token=row.csrf_token)
 

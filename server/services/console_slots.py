@@ -57,10 +57,6 @@ class SlotView:
         return self.booked > self.capacity
 
 
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
 def _live_bookings(session: Session, slot_ids: Sequence[str]) -> dict[str, list[tuple[RequestFacts, ServiceRequest]]]:
     rows = session.execute(
         select(RequestFacts, ServiceRequest)
@@ -111,8 +107,8 @@ def list_slots(session: Session, since: datetime, *, limit: int = 200) -> list[S
                 id=slot.id,
                 station=names.get(slot.station_id) if slot.station_id else None,
                 option=slot.option,
-                starts_at=_aware(slot.starts_at),
-                ends_at=_aware(slot.ends_at),
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
                 capacity=slot.capacity,
                 booked=counts.get(str(slot.id), 0),
                 bookings=[
@@ -121,7 +117,7 @@ def list_slots(session: Session, since: datetime, *, limit: int = 200) -> list[S
                         receipt_code=req.receipt_code,
                         station=names.get(req.station_id, req.station_id),
                         status=req.status,
-                        booked_at=_aware(req.station_created_at),
+                        booked_at=req.station_created_at,
                         slot_state=facts.slot_state,
                         within_capacity=i < slot.capacity,
                     )
@@ -140,8 +136,8 @@ def publish_state(session: Session, keys: HubKeys, slot: AppointmentSlot) -> Non
         "id": slot.id,
         "service": slot.service,
         "option": slot.option,
-        "starts_at": _aware(slot.starts_at).isoformat(),
-        "ends_at": _aware(slot.ends_at).isoformat(),
+        "starts_at": slot.starts_at.isoformat(),
+        "ends_at": slot.ends_at.isoformat(),
         "capacity": slot.capacity,
         "booked": booked,
     }
@@ -210,7 +206,7 @@ def _slot(session: Session, slot_id: int | str) -> AppointmentSlot:
 
 
 def _when(slot: AppointmentSlot, tz: ZoneInfo) -> str:
-    start, end = _aware(slot.starts_at).astimezone(tz), _aware(slot.ends_at).astimezone(tz)
+    start, end = slot.starts_at.astimezone(tz), slot.ends_at.astimezone(tz)
     return f"{start:%m月%d日 %H:%M}–{end:%H:%M}"
 
 

@@ -32,12 +32,6 @@ class StationRow:
         return self.last_seen_at is None or datetime.now(UTC) - self.last_seen_at > STALE_AFTER
 
 
-def _aware(at: datetime | None) -> datetime | None:
-    if at is None:
-        return None
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
 def list_stations(session: Session, deadlines: Deadlines, now: datetime | None = None) -> list[StationRow]:
     now = now or datetime.now(UTC)
     late = or_(
@@ -66,9 +60,9 @@ def list_stations(session: Session, deadlines: Deadlines, now: datetime | None =
         n, late_n, oldest = open_rows.get(st.id, (0, 0, None))
         rows.append(
             StationRow(
-                id=st.id, name=st.name, enrolled_at=_aware(st.enrolled_at), revoked_at=_aware(st.revoked_at),
-                last_seen_at=_aware(st.last_seen_at), last_push_at=_aware(pushes.get(st.id)), open=n,
-                overdue=late_n, oldest_open=_aware(oldest), pending_uploads=int(uploads.get(st.id, 0)),
+                id=st.id, name=st.name, enrolled_at=st.enrolled_at, revoked_at=st.revoked_at,
+                last_seen_at=st.last_seen_at, last_push_at=pushes.get(st.id), open=n,
+                overdue=late_n, oldest_open=oldest, pending_uploads=int(uploads.get(st.id, 0)),
             )
         )
     return rows

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from server.core.keys import HubKeys
 from server.db.console_models import RequestFacts
 from server.db.models import RequestHistory, ServiceRequest, Station
+from server.db.types import assume_utc
 from server.services import topics
 from server.services.console_queue import WORK_KINDS
 
@@ -38,12 +39,8 @@ class Stats:
     words: list[tuple[str, int]] = field(default_factory=list)  # (topic, requests) best first
 
 
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
 def week_start(at: datetime, tz: ZoneInfo) -> date:
-    day = _aware(at).astimezone(tz).date()
+    day = assume_utc(at).astimezone(tz).date()
     return day - timedelta(days=day.weekday())
 
 
@@ -112,7 +109,7 @@ def response_times(session: Session, where: list) -> dict[str, tuple[float | Non
         counts[service] += 1
         for bucket, at in ((firsts, first_at), (closes, closed_at)):
             if at is not None:
-                hours = (_aware(at) - _aware(received)).total_seconds() / 3600
+                hours = (at - received).total_seconds() / 3600
                 bucket[service].append(max(0.0, hours))
                 bucket["*"].append(max(0.0, hours))
     counts["*"] = sum(counts.values())
@@ -173,5 +170,5 @@ def _categories(session: Session, where: list) -> list[tuple[str, int]]:  # type
 
 
 def checkin_days(now: datetime, tz: ZoneInfo, n: int = 14) -> list[date]:
-    today = _aware(now).astimezone(tz).date()
+    today = assume_utc(now).astimezone(tz).date()
     return [today - timedelta(days=i) for i in range(n - 1, -1, -1)]

@@ -52,10 +52,6 @@ class Warning:
         return self.unwell_at is not None
 
 
-def _aware(at: datetime | None) -> datetime | None:
-    return None if at is None else at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
 def _threshold_key(station_id: str) -> str:
     return f"warn_days:{station_id}"
 
@@ -106,20 +102,20 @@ def load(
     names = dict(session.execute(select(Station.id, Station.name)).all())
     found: list[tuple[Any, int, bool]] = []
     for row in session.execute(query):
-        last = _aware(row.last_checkin_at)
-        since = last or _aware(row.seen_at)
+        last = row.last_checkin_at
+        since = last or row.seen_at
         assert since is not None
         missed = (today - local_day(since, tz)).days
-        unwell = row.unwell_at is not None and last is not None and _aware(row.unwell_at) == last
+        unwell = row.unwell_at is not None and last is not None and row.unwell_at == last
         if unwell or missed >= limits.get(row.station_id, DEFAULT_DAYS):
             found.append((row, missed, unwell))
     found.sort(key=lambda f: (not f[2], -level_for(f[1], limits.get(f[0].station_id, DEFAULT_DAYS)), -f[1]))
     visits = _latest_outcomes(session, [(f[0].station_id, f[0].resident_key) for f in found[:MAX_ROWS]])
     out = []
     for row, missed, unwell in found[:MAX_ROWS]:
-        last = _aware(row.last_checkin_at)
+        last = row.last_checkin_at
         visit = visits.get((row.station_id, row.resident_key))
-        if visit is not None and last is not None and _aware(visit.visited_at) < last:  # type: ignore[operator]
+        if visit is not None and last is not None and visit.visited_at < last:
             visit = None  # visited before the last check-in: an older episode
         person = open_person(keys, row.station_id, row.resident_key, row.data_enc)
         if person is None:
@@ -130,7 +126,7 @@ def load(
             unwell_at=last if unwell else None,
             level=3 if unwell else level_for(missed, limits.get(row.station_id, DEFAULT_DAYS)),
             outcome=visit.outcome if visit else None, outcome_by=visit.visited_by if visit else None,
-            outcome_at=_aware(visit.visited_at) if visit else None,
+            outcome_at=visit.visited_at if visit else None,
         ))
     # Handled warnings (an outcome since the last check-in) go below the open ones; then the most
     # urgent level, then the most days (levels depend on each station's own threshold).

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from server.core.keys import HubKeys
 from server.db.consult_models import Consultation, ConsultBallot, ConsultRoll, ConsultVoter
 from server.db.models import Station
+from server.db.types import assume_utc
 from server.services import feed
 from server.services.errors import HubError
 from server.services.stations import find_station
@@ -41,10 +42,6 @@ from sync.protocol import (
 MAX_TITLE = 200
 MAX_BODY = 2000
 MAX_OPTION = 60
-
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -69,7 +66,7 @@ class Draft:
             raise HubError(422, "bad_options", f"每个选项不能为空，最多 {MAX_OPTION} 字")
         if len(set(self.options)) != len(self.options):
             raise HubError(422, "bad_options", "选项不能重复")
-        if self.closes_at is not None and _aware(self.closes_at) <= now:
+        if self.closes_at is not None and assume_utc(self.closes_at) <= now:
             raise HubError(422, "bad_closes_at", "截止时间必须在以后")
 
     @property
@@ -90,7 +87,7 @@ def create(session: Session, keys: HubKeys, draft: Draft, created_by: str) -> Co
         allow_suggestions=draft.allow_suggestions or draft.suggestions_only,
         stations_json=json.dumps(station_ids) if station_ids else None,
         opens_at=now,
-        closes_at=_aware(draft.closes_at) if draft.closes_at else None,
+        closes_at=assume_utc(draft.closes_at) if draft.closes_at else None,
         voter_key_enc=keys.encrypt(os.urandom(32), _key_aad(cid)),
         created_by=created_by,
         created_at=now,
@@ -145,7 +142,7 @@ def state_of(row: Consultation, now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
     if row.published_at is not None:
         return "published"
-    if row.closed_at is not None or (row.closes_at is not None and _aware(row.closes_at) <= now):
+    if row.closed_at is not None or (row.closes_at is not None and row.closes_at <= now):
         return "closed"
     return "open"
 
@@ -165,8 +162,8 @@ def _send(session: Session, keys: HubKeys, row: Consultation) -> None:
         "body": row.body,
         "options": options_of(row),
         "allow_suggestions": row.allow_suggestions,
-        "opens_at": _aware(row.opens_at).isoformat(),
-        "closes_at": _aware(row.closes_at).isoformat() if row.closes_at else None,
+        "opens_at": row.opens_at.isoformat(),
+        "closes_at": row.closes_at.isoformat() if row.closes_at else None,
         "state": state_of(row),
         "result": row.result_text,
         "voter_key": base64.b64encode(voter_key).decode("ascii"),
@@ -215,7 +212,7 @@ def screen_vote(conn: Connection, station_id: str, env: Envelope, vote: ConsultV
         return _invalid(env, "the result of this consultation is already published")
     ended = row.closed_at or row.closes_at
     # Votes cast offline before the close still count; the station stamps the day it was cast.
-    if ended is not None and _aware(env.created_at).date() > _aware(ended).date():
+    if ended is not None and assume_utc(env.created_at).date() > ended.date():
         return _invalid(env, "the vote was cast after the consultation closed")
     options = json.loads(row.options_json)
     if options and (vote.option is None or vote.option >= len(options)):

@@ -114,7 +114,7 @@ def pull(
             seq=row.seq,
             kind=ChangeKind(row.kind),
             ref_id=row.ref_id,
-            created_at=_aware(row.created_at),
+            created_at=row.created_at,
             data=_change_data(keys, row.seq, row.station_id, row.data_enc, broadcast_cache),
         )
         for row in page
@@ -138,16 +138,22 @@ def _change_data(
     return cached
 
 
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite hands back naive datetimes
-
-
 def update_request_status(
     session: Session, keys: HubKeys, request_id: str, status: HubStatus, reply: str | None, actor: str
 ) -> ServiceRequest:
     req = session.get(ServiceRequest, request_id, with_for_update=True)
     if req is None:
         raise HubError(404, "unknown_request", f"no request {request_id}")
+    return record_status(session, keys, req, status.value, reply, actor, reply=reply)
+
+
+def record_status(
+    session: Session, keys: HubKeys, req: ServiceRequest, status: str, note: str | None, actor: str,
+    *, reply: str | None = None,
+) -> ServiceRequest:
+    """One step in a request's life: the history row (its note sealed to the row's own timestamp),
+    the new status, a new reply if given, and the STATUS change its station pulls (with the reply
+    now in force)."""
     now = datetime.now(UTC)
     session.add(
         RequestHistory(
@@ -155,13 +161,11 @@ def update_request_status(
             at=now,
             actor=actor,
             from_status=req.status,
-            to_status=status.value,
-            note_enc=keys.encrypt_json(reply, f"request_history/note/{req.id}/{now.isoformat()}")
-            if reply
-            else None,
+            to_status=status,
+            note_enc=keys.encrypt_json(note, f"request_history/note/{req.id}/{now.isoformat()}") if note else None,
         )
     )
-    req.status = status.value
+    req.status = status
     req.updated_at = now
     if reply is not None:
         req.reply_enc = keys.encrypt_json(reply, f"requests/reply/{req.id}")
@@ -169,7 +173,7 @@ def update_request_status(
     data = {
         "record_id": req.id,
         "receipt_code": req.receipt_code,
-        "status": status.value,
+        "status": status,
         "reply": current_reply,
         "updated_at": now.isoformat(),
     }

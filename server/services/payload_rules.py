@@ -32,6 +32,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from server.db.types import assume_utc
 from sync.protocol import RecordKind, RecordPayload
 
 MAX_DEPTH = 8
@@ -212,7 +213,7 @@ def _parse_time(value: Any, where: str) -> datetime:
 
 def _check_time(at: datetime, where: str, now: datetime | None) -> None:
     now = now or datetime.now(UTC)
-    aware = at if at.tzinfo else at.replace(tzinfo=UTC)
+    aware = assume_utc(at)
     try:
         ok = now - PAST_WINDOW <= aware <= now + FUTURE_WINDOW
     except OverflowError:
@@ -227,7 +228,9 @@ def _check_time(at: datetime, where: str, now: datetime | None) -> None:
 @lru_cache(maxsize=1)
 def service_options() -> dict[str, dict[str, frozenset[str]]]:
     """Catalogue services a station may submit → their choose steps → allowed option ids."""
-    found: dict[str, dict[str, frozenset[str]]] = {"rating": {}}
+    # Not catalogue services but records the kiosk makes itself: a rating of a finished request, and
+    # "按错了，取消" for a help call made by mistake (fields.request_id names the call; kept, not deleted).
+    found: dict[str, dict[str, frozenset[str]]] = {"rating": {}, "help_cancel": {}}
     for path in sorted(CATALOGUE_DIR.glob("*.toml")):
         doc: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
         if "id" not in doc or doc.get("kind") not in _SERVICE_KINDS:

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from server.core.keys import HubKeys
 from server.db.console_models import CheckinVisit, HubResident, RequestFacts, RequestTopic, ResidentCheckin
 from server.db.models import ServiceRequest, Station
+from server.db.types import assume_utc
 from server.services import topics
 
 BATCH = 2000
@@ -47,10 +48,6 @@ class ResidentRow:
     checked_in: bool
     visited_by: str | None
     visited_at: datetime | None
-
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def resident_key(keys: HubKeys, resident: dict[str, Any]) -> str | None:
@@ -88,7 +85,7 @@ def index_opened(conn: Connection, keys: HubKeys, station_id: str, opened: Seque
     validated record); audit events (record None) are not requests and are skipped."""
     now = datetime.now(UTC)
     records = [
-        Pushed(str(o.envelope.id), station_id, o.envelope.kind.value, o.payload, _aware(o.record.created_at), now)
+        Pushed(str(o.envelope.id), station_id, o.envelope.kind.value, o.payload, assume_utc(o.record.created_at), now)
         for o in opened if o.record is not None
     ]
     # A savepoint: an index that cannot be written must never fail the push (the records are
@@ -134,7 +131,7 @@ def index_pushed(conn: Connection, keys: HubKeys, records: Sequence[Pushed], tz:
             topic_rows.extend(topics.topic_rows(rec.id, rec.station_id, _ledger_time(fields) or rec.received_at, fields))
         if key is None:
             continue
-        at = _aware(rec.created_at)
+        at = rec.created_at
         row = residents.get((rec.station_id, key))
         if row is None or row["seen_at"] <= at:
             person = {k: _clean(resident.get(k) or "") for k in _PERSON_KEYS}
@@ -235,7 +232,7 @@ def backfill(session: Session, keys: HubKeys, tz: ZoneInfo | None = None) -> int
         for r in rows:
             payload = keys.decrypt_json(r.payload_enc, payload_aad(r.id))
             batch.append(Pushed(r.id, r.station_id, r.kind, payload if isinstance(payload, dict) else {},
-                                _aware(r.station_created_at), _aware(r.received_at)))
+                                r.station_created_at, r.received_at))
         index_pushed(conn, keys, batch, tz)
         seen, after = seen + len(rows), rows[-1].id
 
@@ -252,7 +249,7 @@ def open_person(keys: HubKeys, station_id: str, key: str, blob: bytes) -> dict[s
     """A resident's snapshot, or None when this one row cannot be read (it is reported, not raised)."""
     try:
         person = keys.decrypt_json(blob, data_aad(station_id, key))
-    except Exception:
+    except Exception:  # noqa: BLE001 — an unreadable snapshot is reported, never a 500
         log.warning("resident snapshot %s/%s cannot be opened", station_id, key[:12])
         return None
     return person if isinstance(person, dict) else None
@@ -299,9 +296,9 @@ def living_alone_today(
         visit = visits.get((p.station_id, p.resident_key))
         out.append(ResidentRow(
             station_id=p.station_id, station=names.get(p.station_id, p.station_id), key=p.resident_key,
-            person=person, last_checkin_at=_aware(p.last_checkin_at) if p.last_checkin_at else None,
+            person=person, last_checkin_at=p.last_checkin_at,
             checked_in=bool(checked_in), visited_by=visit.visited_by if visit else None,
-            visited_at=_aware(visit.visited_at) if visit else None,
+            visited_at=visit.visited_at if visit else None,
         ))
     out.sort(key=lambda r: (r.checked_in, r.visited_by is not None, r.station, str(r.person.get("name"))))
     return CheckinList(out, int(total), int(total) - int(checked), unreadable)

@@ -27,8 +27,7 @@ from models.validation import id_check_char
 from sync.client import enrol
 from sync.credentials import save_credential
 from tests.console.seeding import HubDb
-from tests.support import pgcluster
-from tests.support.hubhandle import HubHandle, started_hub
+from tests.support.hubhandle import HubHandle, hub_on
 from tests.support.hubproc import HubProcess
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,25 +47,26 @@ ConsoleHub = HubHandle  # the name these tests use
 
 
 @contextlib.contextmanager
-def _start_hub(backend: str, db_url: str | None = None) -> Iterator[HubHandle]:
+def _console_hub(request: pytest.FixtureRequest, backend: str) -> Iterator[HubHandle]:
+    """The suite's shared hub (`hub_on`) with a short queue refresh and a staff account of each role."""
     env = {"YIZHAN_CONSOLE_REFRESH_SECONDS": str(REFRESH_SECONDS),
            # Many tests log in (and fail to) from 127.0.0.1; the per-address limit has its own test.
            "YIZHAN_HUB_LOGIN_FAILURES_PER_ADDRESS": "100000"}
-    with started_hub(backend, db_url, env=env, prefix="yizhan-console-") as hub:
+    with hub_on(request, backend, database="console", env=env, prefix="yizhan-console-") as hub:
         for user, role in USERS.items():
             hub.run("staff", "add", user, "--role", role, env={"YIZHAN_HUB_PASSWORD": PASSWORD})
         yield hub
 
 
 @pytest.fixture(scope="session")
-def hub() -> Iterator[HubHandle]:
-    with _start_hub("sqlite") as handle:
+def hub(request: pytest.FixtureRequest) -> Iterator[HubHandle]:
+    with _console_hub(request, "sqlite") as handle:
         yield handle
 
 
 @pytest.fixture(scope="session")
-def pg_hub(postgres_cluster: pgcluster.PgCluster) -> Iterator[HubHandle]:
-    with _start_hub("postgresql", postgres_cluster.create_database("console")) as handle:
+def pg_hub(request: pytest.FixtureRequest) -> Iterator[HubHandle]:
+    with _console_hub(request, "postgresql") as handle:
         yield handle
 
 

@@ -17,7 +17,7 @@ from tests.support.hubproc import HubProcess
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 # GET routes that are not pages (files, fragments, redirects) and what to open instead.
-NOT_PAGES = re.compile(r"\.(csv|xlsx|pdf|\{fmt\})$|/photos/|/live$|^/console/?$|/lang$|/logout$")
+NOT_PAGES = re.compile(r"\.(csv|xlsx|pdf|\{fmt\})$|/photos/|/notes/|/live$|^/console/?$|/lang$|/logout$")
 
 
 def page_paths(db: HubDb) -> list[str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -50,13 +49,13 @@ def wheel_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def kiosk_bundle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def kiosk_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """scripts/bundle.sh --out DIR, run once: the offline USB folder."""
     out = tmp_path_factory.mktemp("bundle") / "usb"
     done = subprocess.run(["bash", str(ROOT / "scripts" / "bundle.sh"), "--out", str(out)],
                           capture_output=True, text=True, timeout=900, env=clean_env(), cwd=ROOT)
     assert done.returncode == 0, f"bundle.sh failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    yield out
+    return out
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ import pytest
 from sync.client import HubClient, StationCredential, enrol
 from sync.protocol import Envelope, RecordKind
 from sync.sealing import seal_envelope
-from tests.support.hubhandle import HubHandle, started_hub
+from tests.support.hubhandle import HubHandle, hub_on
 
 BACKENDS = ["sqlite", "postgresql"]
 # One hub serves every test of a backend, and the fuzz test alone sends hundreds of wrong enrolment
@@ -33,8 +33,7 @@ GENEROUS_LIMITS = {"YIZHAN_HUB_ENROL_FAILURES_PER_ADDRESS": "1000000", "YIZHAN_H
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def hub(request: pytest.FixtureRequest) -> Iterator[HubHandle]:
-    db_url = request.getfixturevalue("postgres_cluster").create_database() if request.param == "postgresql" else None
-    with started_hub(request.param, db_url, env=GENEROUS_LIMITS) as handle:
+    with hub_on(request, request.param, env=GENEROUS_LIMITS) as handle:
         yield handle
     shutil.rmtree(handle.home, ignore_errors=True)
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -129,3 +130,14 @@ def started_hub(backend: str, db_url: str | None = None, *, env: Mapping[str, st
         finally:
             if handle._engine is not None:
                 handle._engine.dispose()
+
+
+@contextlib.contextmanager
+def hub_on(request: pytest.FixtureRequest, backend: str, *, database: str = "hub",
+           env: Mapping[str, str] | None = None, prefix: str = "yizhan-hub-") -> Iterator[HubHandle]:
+    """The one way the suite's shared hubs start: `started_hub` on `backend` — for "postgresql" a
+    fresh database named after `database` in the session's throwaway cluster (`postgres_cluster`,
+    only started when a test asks for it), else SQLite in the hub's own home."""
+    db_url = request.getfixturevalue("postgres_cluster").create_database(database) if backend == "postgresql" else None
+    with started_hub(backend, db_url, env=env, prefix=prefix) as handle:
+        yield handle

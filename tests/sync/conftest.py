@@ -13,7 +13,7 @@ import pytest
 from models.station import Actor, Station
 from sync.client import enrol
 from sync.credentials import save_credential
-from tests.support.hubhandle import HubHandle, started_hub
+from tests.support.hubhandle import HubHandle, hub_on
 
 PASSPHRASE = "sync test passphrase"
 BACKENDS = ["sqlite", "postgresql"]
@@ -25,12 +25,7 @@ Hub = HubHandle  # the name these tests use
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def hub(request: pytest.FixtureRequest) -> Iterator[HubHandle]:
-    db_url = (
-        request.getfixturevalue("postgres_cluster").create_database("synchub")
-        if request.param == "postgresql"
-        else None
-    )
-    with started_hub(request.param, db_url, prefix="yizhan-sync-hub-") as handle:
+    with hub_on(request, request.param, database="synchub", prefix="yizhan-sync-hub-") as handle:
         yield handle
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -53,11 +52,11 @@ def _sync(info: StationInfo) -> Station:
 
 
 @pytest.fixture
-def kiosk_of(qtbot: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+def kiosk_of(qtbot: object, monkeypatch: pytest.MonkeyPatch) -> object:
     def opened(info: StationInfo):  # type: ignore[no-untyped-def]
         return open_kiosk(qtbot, info.path, monkeypatch)
 
-    yield opened
+    return opened
 
 
 def _vote(kiosk: Kiosk, id_number: str, option: str, shot: str = "") -> str:

@@ -67,7 +67,7 @@ class Kiosk:
         self.nav = window.nav  # type: ignore[attr-defined]
 
     def settle(self) -> None:
-        self.qtbot.waitUntil(lambda: self.ctx.db.idle, timeout=10_000)  # type: ignore[attr-defined]
+        self.qtbot.waitUntil(lambda: self.ctx.db.idle, timeout=30_000)  # type: ignore[attr-defined]
         QApplication.processEvents()  # widgets added to visible layouts are shown on the next turn
 
     def button(self, name: str, root: QWidget | None = None) -> QPushButton:
@@ -102,7 +102,7 @@ def open_kiosk(qtbot: object, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -
     qtbot.addWidget(window)  # type: ignore[attr-defined]
     window.resize(1920, 1080)
     window.show()
-    qtbot.waitUntil(lambda: window.nav.current_key == ScreenKey.HOME and ctx.db.idle, timeout=10_000)  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: window.nav.current_key == ScreenKey.HOME and ctx.db.idle, timeout=30_000)  # type: ignore[attr-defined]
     # Scripted clicks come faster than any hand: the double-tap guard is off here and switched on
     # (at its real 400 ms) by the tests about double taps (tests/ui/test_taps.py).
     window.tap_guard.guard_ms = 0

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QPlainTextEdit
+from PySide6.QtWidgets import QApplication, QPlainTextEdit
 
 from models.validation import ID_CHECKSUM
 from tests.ui.conftest import ALONE_ID, PASSPHRASE, VOLUNTEER_PIN, Kiosk, StationInfo
@@ -180,8 +180,16 @@ def test_volunteer_registers_a_resident(kiosk: Kiosk) -> None:
     form.inputs["phone"].setText("12345")
     form.consent.setChecked(True)
     kiosk.click(kiosk.tr("resident.save"))
-    assert form.message.isVisible() and "电话" in form.message.text()
+    # the message sits under the phone field, names it, and the focus is there
+    error = form.field_errors["phone"]
+    assert error.isVisible() and error.text().startswith(kiosk.tr("resident.phone"))
+    assert not form.message.isVisible() and "请志愿者帮忙" not in error.text()
+    assert form.inputs["phone"].hasFocus() or QApplication.focusWidget() is form.inputs["phone"]
     assert form.inputs["name"].text() == "赵新民"  # nothing typed is lost
+    form.inputs["id_number"].setText(number[:-1] + ("0" if number[-1] != "0" else "1"))
+    kiosk.click(kiosk.tr("resident.save"))
+    assert form.field_errors["id_number"].isVisible() and "校验" in form.field_errors["id_number"].text()
+    form.inputs["id_number"].setText(number)
     form.inputs["phone"].setText("13912345678")
     kiosk.click(kiosk.tr("resident.save"))
     assert form.message.text() == kiosk.tr("resident.saved")

@@ -15,6 +15,7 @@ from tests.ui.conftest import ALONE_ID, VOLUNTEER_PIN, Kiosk
 from tests.ui.flows import type_id
 from tests.ui.test_behaviour import _enter_pin, _open_pin
 from ui.navigator import ScreenKey
+from ui.ports import SyncStatus
 
 
 def _call(kiosk: Kiosk) -> object:
@@ -28,7 +29,23 @@ def _help_calls(kiosk: Kiosk) -> list[ServiceRequest]:
         return list(session.execute(select(ServiceRequest).where(ServiceRequest.service == "help_call")).scalars())
 
 
+class OnlinePort:
+    """A joined station whose last sync pass reached the hub (the status strip's view of it)."""
+
+    joined = True
+
+    def __init__(self, station: object) -> None:
+        self.station = station
+
+    def status(self) -> SyncStatus:
+        return SyncStatus(online=True, waiting=self.station.requests.count_waiting())  # type: ignore[attr-defined]
+
+    def sync_now(self) -> None:
+        return None
+
+
 def test_online_call_waits_for_the_hub_then_says_received(kiosk: Kiosk) -> None:
+    kiosk.ctx.sync = OnlinePort(kiosk.ctx.station)
     kiosk.ctx.last_status = dataclasses.replace(kiosk.ctx.last_status, online=True)
     screen = _call(kiosk)
     assert screen.title.text() == kiosk.tr("help.sending")  # not yet "received": nobody confirmed it

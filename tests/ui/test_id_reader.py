@@ -122,7 +122,10 @@ def test_resident_form_takes_a_scan_from_any_field(kiosk: Kiosk) -> None:
     clock.now += 1
     send_keys(form, clock, ALONE_ID[:17] + "\n", 0.005)
     kiosk.settle()
-    assert form.message.isVisible() and form.message.text() == ID_LENGTH.message("zh_CN")
+    said = kiosk.tr("resident.field_error", field=kiosk.tr("resident.id_number"),
+                    message=kiosk.tr("resident.id_problem.id_length"))  # the form's own words for 17 digits
+    assert form.field_errors["id_number"].isVisible() and form.field_errors["id_number"].text() == said
+    assert "18" in said
     assert phone.text() == "139" and form.inputs["id_number"].text() == ""  # nothing typed is lost
     clock.now += 1
     send_keys(form, clock, ALONE_ID + "\n", 0.005)
@@ -130,3 +133,4 @@ def test_resident_form_takes_a_scan_from_any_field(kiosk: Kiosk) -> None:
     assert scans == [ALONE_ID[:17], ALONE_ID]
     assert form.inputs["id_number"].text() == ALONE_ID and form.inputs["name"].text() == "张桂英"
     assert form.message.text() == kiosk.tr("resident.editing", name="张桂英")
+    assert not form.field_errors["id_number"].isVisible()

@@ -107,12 +107,13 @@ def test_receipt_prints_through_a_real_cups_queue(kiosk: Kiosk, cups_pdf: Path) 
     kiosk.click(kiosk.tr("receipt.print"))
     assert screen.printed.text() == kiosk.tr("receipt.printed")
     assert screen.last_printed.printed and screen.last_printed.where == "PDF"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:  # CUPS-PDF writes the job's PDF when the queue has run it
+    def written() -> list[Path]:
         new = set(cups_pdf.glob("*.pdf")) - before if cups_pdf.exists() else set()
-        if new:
-            break
+        return [p for p in new if p.read_bytes().startswith(b"%PDF") and p.read_bytes().rstrip().endswith(b"%%EOF")]
+
+    deadline = time.monotonic() + 30
+    while not written() and time.monotonic() < deadline:  # CUPS-PDF writes the PDF when the job has run
         time.sleep(0.3)
-    assert new, "CUPS took the job but no PDF appeared"
-    assert next(iter(new)).read_bytes().startswith(b"%PDF")
+    assert written(), "CUPS took the job but no complete PDF appeared"
+    assert screen.record.receipt_code in written()[0].name  # the job is named after the receipt
     assert not (kiosk.ctx.data_dir / "receipts" / f"{screen.record.receipt_code}.pdf").exists()

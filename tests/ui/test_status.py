@@ -42,3 +42,23 @@ def test_voice_words_only_while_recognition_runs(kiosk: Kiosk) -> None:
     assert "直接说出来" not in home.greeting.text()
     kiosk.click(window.voice_button)  # switched off: says so
     assert window.voice_button.text().strip() == "语音：关"
+
+
+def test_sync_screen_uses_state_words_and_sync_now_without_a_hub_says_so(kiosk: Kiosk) -> None:
+    from tests.ui.conftest import VOLUNTEER_PIN
+    from tests.ui.test_behaviour import _enter_pin, _open_pin
+
+    run_service(kiosk, "problem_report", ALONE_ID)
+    kiosk.window.wipe_and_home()
+    kiosk.settle()
+    _enter_pin(kiosk, _open_pin(kiosk), VOLUNTEER_PIN)
+    kiosk.click(kiosk.tr("staff.sync"))
+    screen = kiosk.nav.current
+    text = " ".join(line for card in screen.cards for line in card.lines)
+    assert kiosk.tr("status.saved_locally") in text
+    for enum_name in ("QUEUED", "DONE", "SENT", "DRAFT"):
+        assert enum_name not in text
+    assert text.startswith(kiosk.tr("sync.stopped.not_enrolled"))  # this station never joined a hub
+    kiosk.click(kiosk.tr("staff.sync_now"))
+    assert screen.message.text() == kiosk.tr("sync.stopped.not_enrolled")
+    assert kiosk.tr("staff.syncing") not in screen.message.text()

@@ -53,5 +53,5 @@ def test_speaking_never_blocks_the_ui_thread(qtbot: QtBot, tmp_path: Path) -> No
     timer.stop()
     gaps = [b - a for a, b in itertools.pairwise(ticks)]
     assert len(ticks) > 40 and max(gaps) < 0.5  # the event loop kept running while speech rendered and played
-    bridge.stopSpeaking()
+    bridge.stop_speaking()
     bridge.close()

@@ -6,12 +6,14 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
     QFormLayout,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLineEdit,
     QScrollArea,
@@ -41,18 +43,20 @@ class ChoiceRow(QWidget):
 
     def __init__(self, ctx: Any, choices: tuple[tuple[float, str], ...], name: str) -> None:
         super().__init__()
-        row = QHBoxLayout(self)
+        row = QGridLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(16)
+        columns = 3 if len(choices) <= 3 else 2  # four choices as 2 × 2, so a portrait screen holds them
         self.group = QButtonGroup(self)
         self.group.setExclusive(True)
         self.values: list[float] = []
         for value, key in choices:
             widget = button(ctx.tr(key), "", "option", name=f"{name}：{ctx.tr(key)}")
             widget.setCheckable(True)
-            self.group.addButton(widget, len(self.values))
+            index = len(self.values)
+            self.group.addButton(widget, index)
             self.values.append(value)
-            row.addWidget(widget, 1)
+            row.addWidget(widget, index // columns, index % columns)
 
     def value(self) -> float:
         return self.values[max(0, self.group.checkedId())]
@@ -73,8 +77,10 @@ class SettingsScreen(Screen):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.verticalScrollBar().setAccessibleName("scroll")
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         inner = QWidget()
         form = QFormLayout(inner)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # label above its field when narrow
         form.setVerticalSpacing(14)
         form.setHorizontalSpacing(24)
         form.setContentsMargins(0, 0, 24, 0)
@@ -95,7 +101,7 @@ class SettingsScreen(Screen):
                 widget = combo
             else:
                 widget = QLineEdit()
-                widget.setMinimumWidth(600)
+                widget.setMinimumWidth(320)
             widget.setAccessibleName(name)
             self.inputs[spec.key] = widget
             if isinstance(widget, QCheckBox):
@@ -109,6 +115,7 @@ class SettingsScreen(Screen):
         self.enrol_code = QLineEdit()
         self.enrol_code.setAccessibleName(ctx.tr("admin.enrol_code"))
         enrol_row = QHBoxLayout()
+        enrol_row.setSpacing(20)  # ≥ 2.5 mm between the field and its button
         enrol_row.addWidget(self.enrol_code, 1)
         enrol_row.addWidget(button(ctx.tr("admin.enrol"), "fa5s.link", "", self.enrol))
         form.addRow(label(ctx.tr("admin.enrol_code"), wrap=False), enrol_row)

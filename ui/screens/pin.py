@@ -95,7 +95,7 @@ class PinScreen(Screen):
             widget.setProperty("tall", True)
             widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
             self.names.addWidget(widget, index // columns, index % columns)
-            widget.setVisible(self.who_page.isVisible())  # at once, not on the next event-loop turn
+            widget.setVisible(self.stage == "who")  # at once, not on the next event-loop turn
             self.name_buttons[person.id] = widget
         apply_icons(self, PALETTES[self.ctx.theme], self.ctx.scale)
 

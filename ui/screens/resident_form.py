@@ -1,14 +1,16 @@
 """Register or edit a resident (volunteers, with the resident's consent). Look up by ID number first;
-a found resident's data is filled in (an audited read); saving validates every field and shows the
-kind message next to the form without clearing what was typed. A desk ID-card reader in keyboard mode
-(ui/id_reader.py) fills the ID number and looks it up in one go, whichever field has the focus."""
+a found resident's data is filled in (an audited read); saving validates every field, and a refused
+field gets its message right under it (naming the field, in volunteer wording — the ID message says
+which part is wrong) with the focus moved there, without clearing what was typed. A desk ID-card reader
+in keyboard mode (ui/id_reader.py) fills the ID number and looks it up, whichever field has the focus."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QHideEvent, QShowEvent
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QLineEdit, QWidget
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
 from models.residents import ResidentInput, ResidentRecord
 from models.validation import ValidationError, normalize_id_number
@@ -32,25 +34,35 @@ class ResidentFormScreen(Screen):
         form.setHorizontalSpacing(24)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # label above its field when narrow
         self.inputs: dict[str, QLineEdit] = {}
+        self.field_errors: dict[str, Any] = {}  # the message under each field
         for key in FIELDS:
             edit = QLineEdit()
             edit.setAccessibleName(ctx.tr(f"resident.{key}"))
             edit.setMinimumWidth(320)
+            edit.textEdited.connect(lambda _t, k=key: self._clear_field_error(k))
             self.inputs[key] = edit
+            cell = QWidget()
+            column = QVBoxLayout(cell)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.setSpacing(6)
             if key == "id_number":
                 row = QHBoxLayout()
                 row.setSpacing(20)
                 row.addWidget(edit, 1)
                 row.addWidget(button(ctx.tr("resident.find"), "fa5s.search", "", self.find_resident))
-                form.addRow(label(ctx.tr(f"resident.{key}"), wrap=False), row)
+                column.addLayout(row)
             else:
-                form.addRow(label(ctx.tr(f"resident.{key}"), wrap=False), edit)
+                column.addWidget(edit)
+            column.addWidget(self._error_label(key))
+            form.addRow(label(ctx.tr(f"resident.{key}"), wrap=False), cell)
         self.alone = QCheckBox(ctx.tr("resident.living_alone"))
         self.alone.setAccessibleName(ctx.tr("resident.living_alone"))
         self.consent = QCheckBox(ctx.tr("resident.consent"))
         self.consent.setAccessibleName(ctx.tr("resident.consent"))
+        self.consent.toggled.connect(lambda _on: self._clear_field_error("consent"))
         form.addRow(self.alone)
         form.addRow(self.consent)
+        form.addRow(self._error_label("consent"))
         self.root.addWidget(scrolling(inner), 1)
         self.message = label("", "error")
         self.message.hide()
@@ -75,14 +87,35 @@ class ResidentFormScreen(Screen):
 
     def scanned(self, number: str) -> None:
         """A reader's burst: a good number goes into the ID field and is looked up; a bad one gets the
-        validator's message and every field keeps what was typed."""
+        form's own message under the ID field, and every field keeps what was typed."""
         try:
             number = normalize_id_number(number)
         except ValidationError as exc:
-            self._note(exc.message(self.ctx.locale))
+            self._failed(exc)
             return
+        self._clear_field_error("id_number")
         self.inputs["id_number"].setText(number)
         self.find_resident()
+
+    def _error_label(self, key: str) -> Any:
+        widget = label("", "error")
+        widget.hide()
+        self.field_errors[key] = widget
+        return widget
+
+    def _clear_field_error(self, key: str) -> None:
+        self.field_errors[key].hide()
+
+    def field_error(self, key: str, message: str) -> None:
+        """The message under the field it is about ("身份证号码：…"), and the focus there."""
+        name = self.ctx.tr("resident.consent_label" if key == "consent" else f"resident.{key}")
+        set_text(self.field_errors[key], self.ctx.tr("resident.field_error", field=name, message=message))
+        self.field_errors[key].show()
+        target = self.consent if key == "consent" else self.inputs[key]
+        target.setAccessibleDescription(message)
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.message.hide()
+        self.ctx.say(self.field_errors[key].text())
 
     def find_resident(self) -> None:
         station, actor, number = self.ctx.require_station(), self.ctx.actor, self.inputs["id_number"].text()
@@ -101,8 +134,10 @@ class ResidentFormScreen(Screen):
         self._note(self.ctx.tr("resident.editing", name=record.name), error=False)
 
     def save(self) -> None:
+        for widget in self.field_errors.values():
+            widget.hide()
         if not self.consent.isChecked():
-            self._note(self.ctx.tr("resident.need_consent"))
+            self.field_error("consent", self.ctx.tr("resident.need_consent"))
             return
         data = ResidentInput(
             name=self.inputs["name"].text(), id_number=self.inputs["id_number"].text(),
@@ -125,10 +160,15 @@ class ResidentFormScreen(Screen):
         self._note(self.ctx.tr("resident.saved"), error=False)
 
     def _failed(self, exc: BaseException) -> None:
-        if isinstance(exc, ValidationError):
+        if isinstance(exc, ValidationError) and exc.field in self.field_errors:
+            # volunteer wording; for an ID number it names the part that is wrong
+            key = f"resident.id_problem.{exc.problem.code}"
+            words = self.ctx.tr(key)
+            self.field_error(exc.field, words if words != key else exc.message(self.ctx.locale))
+        elif isinstance(exc, ValidationError):
             self._note(exc.message(self.ctx.locale))
-        else:
-            self._note(self.ctx.tr("error.generic"))
+        else:  # said to a volunteer: never "请志愿者帮忙"
+            self._note(self.ctx.tr("error.staff_generic"))
 
     def _note(self, text: str, *, error: bool = True) -> None:
         set_text(self.message, text)
@@ -143,3 +183,5 @@ class ResidentFormScreen(Screen):
         self.consent.setChecked(False)
         self.editing = None
         self.message.hide()
+        for widget in self.field_errors.values():
+            widget.hide()

@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout
 
-from models.requests import RequestRecord
+from models.requests import STATUS_KEYS, RequestRecord
 from models.station import Actor, Station
 from models.validation import mask_phone
 from ui import i18n
@@ -147,7 +147,14 @@ class StaffListScreen(Screen):
         last = i18n.short_time(self.ctx.locale, status.last_success) if status.last_success else "—"
         lines = [self.ctx.tr("status.online" if status.online else "status.offline"),
                  self.ctx.tr("status.waiting", n=status.waiting), self.ctx.tr("staff.last_sync", time=last)]
-        detail = " · ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        # state words a volunteer reads (已办结, 已保存在本机 …), never enum names like DONE/QUEUED
+        words: dict[str, int] = {}
+        for state, n in counts.items():
+            if state == "DRAFT":
+                continue  # half-filled forms are not records yet
+            word = self.ctx.tr("status." + STATUS_KEYS.get(state, "saved_locally"))
+            words[word] = words.get(word, 0) + n
+        detail = " · ".join(f"{word} {n}" for word, n in words.items())
         cards = [Card(lines, "fa5s.sync"), *self._parked_cards(station),
                  Card([self.ctx.tr("staff.counts"), detail or "—"], "fa5s.list")]
         if status.stopped:  # sync stopped for a reason only a person can fix: say it first, in words
@@ -197,8 +204,11 @@ class StaffListScreen(Screen):
 
     def sync_now(self) -> None:
         port = self.ctx.sync
+        if port is None or getattr(port, "joined", True) is False:  # never joined a hub: it says so
+            self._say(self.ctx.tr("sync.stopped.not_enrolled"))
+            return
         self._say(self.ctx.tr("staff.syncing"))
-        self.ctx.db.run(lambda: port.sync_now() if port else None, lambda _r: self.reload())
+        self.ctx.db.run(port.sync_now, lambda _r: self.reload())
 
     def verify(self) -> None:
         station = self.ctx.require_station()

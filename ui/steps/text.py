@@ -271,7 +271,7 @@ def camera_available() -> bool:
         from PySide6.QtMultimedia import QMediaDevices
 
         return bool(QMediaDevices.videoInputs())
-    except Exception:  # no multimedia backend: behave as if there were no camera
+    except Exception:  # no multimedia backend: behave as if there were no camera  # noqa: BLE001
         return False
 
 

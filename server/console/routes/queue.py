@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -50,16 +50,22 @@ def _stations(state: HubState, viewer: Viewer) -> list[tuple[str, str]]:
         return [(sid, name) for sid, name in session.execute(query).all()]
 
 
-@router.get("/console/queue")
-def queue_page(request: Request, viewer: ViewerDep, state: StateDep) -> Response:
+def _load(request: Request, viewer: Viewer, state: HubState) -> dict[str, Any]:
+    """What the full page and its refreshing part both show: the filter, one page of rows, the query."""
     viewer.require("queue")
     flt = parse_filter(request, viewer)
     with transaction(state.sessions) as session:
         page = load_queue(session, flt, deadlines(request))
     query = {k: v for k, v in request.query_params.items() if k not in ("page", "flash")}
+    return {"page": page, "flt": flt, "query": query}
+
+
+@router.get("/console/queue")
+def queue_page(request: Request, viewer: ViewerDep, state: StateDep) -> Response:
+    shown = _load(request, viewer, state)
     return render(
-        request, viewer, "queue.html", page=page, flt=flt, stations=_stations(state, viewer),
-        services=sorted(catalogue.services()), statuses=STATUSES, ages=list(AGES), query=query,
+        request, viewer, "queue.html", **shown, stations=_stations(state, viewer),
+        services=sorted(catalogue.services()), statuses=STATUSES, ages=list(AGES),
         refresh=console_settings(request).refresh_seconds,
     )
 
@@ -67,9 +73,4 @@ def queue_page(request: Request, viewer: ViewerDep, state: StateDep) -> Response
 @router.get("/console/queue/live")
 def queue_live(request: Request, viewer: ViewerDep, state: StateDep) -> Response:
     """The refreshing part of the queue page (help calls + one page of rows) as an HTML fragment."""
-    viewer.require("queue")
-    flt = parse_filter(request, viewer)
-    with transaction(state.sessions) as session:
-        page = load_queue(session, flt, deadlines(request))
-    query = {k: v for k, v in request.query_params.items() if k not in ("page", "flash")}
-    return render(request, viewer, "_queue_live.html", page=page, flt=flt, query=query)
+    return render(request, viewer, "_queue_live.html", **_load(request, viewer, state))

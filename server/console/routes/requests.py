@@ -9,12 +9,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from server.api.deps import get_state
 from server.api.state import HubState
 from server.console.auth import Forbidden, PostViewerDep, Viewer, ViewerDep
-from server.console.web import back, flash_for, render, when
+from server.console.web import render, run_then_back, when
 from server.core.db import transaction
 from server.db.console_models import RequestFacts
 from server.db.models import AppointmentSlot, StaffUser
@@ -70,20 +69,15 @@ async def request_action(request_id: str, request: Request, viewer: PostViewerDe
     action, text = str(form.get("action", "")), str(form.get("text", ""))
     url = f"/console/requests/{request_id}"
 
-    def work() -> str:
+    def work() -> None:
         with transaction(state.sessions) as session:
             req = console_requests.get_request(session, request_id)
             _in_scope(viewer, req.station_id)
             console_requests.act(session, state.keys, request_id, action, text, viewer.label)
             console_audit.record(session, viewer.actor, f"request_{action}", f"request:{request_id}",
                                  station_id=req.station_id)
-        return FLASH_BY_ACTION.get(action, "saved")
 
-    try:
-        flash = await run_in_threadpool(work)
-    except HubError as exc:
-        return back(url, flash_for(exc))
-    return back(url, flash)
+    return await run_then_back(work, url, FLASH_BY_ACTION.get(action, "saved"))
 
 
 @router.post("/console/requests/{request_id}/assign")
@@ -102,11 +96,7 @@ async def request_assign(request_id: str, request: Request, viewer: PostViewerDe
             console_audit.record(session, viewer.actor, "request_assign", f"request:{request_id}",
                                  station_id=req.station_id, detail=department[:64] or None)
 
-    try:
-        await run_in_threadpool(work)
-    except HubError as exc:
-        return back(url, flash_for(exc))
-    return back(url, "assigned")
+    return await run_then_back(work, url, "assigned")
 
 
 @router.get("/console/requests/{request_id}/photos/{sha256}")

@@ -8,17 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
 
 from server.api.deps import get_state
 from server.api.state import HubState
 from server.console import catalogue
 from server.console.auth import PostViewerDep, ViewerDep, console_settings
-from server.console.web import back, flash_for, render, run_then_back
+from server.console.web import back, render, run_then_back
 from server.core.db import transaction
 from server.db.models import Station
 from server.services import console_audit, console_slots
-from server.services.errors import HubError
 
 router = APIRouter(include_in_schema=False)
 StateDep = Annotated[HubState, Depends(get_state)]
@@ -63,11 +61,7 @@ async def create(request: Request, viewer: PostViewerDep, state: StateDep) -> Re
                 console_audit.record(session, viewer.actor, "slot_publish", f"slot:{slot.id}",
                                      station_id=slot.station_id)
 
-    try:
-        await run_in_threadpool(create_work)
-    except HubError as exc:
-        return back("/console/slots", flash_for(exc))
-    return back("/console/slots", "slots")
+    return await run_then_back(create_work, "/console/slots", "slots")
 
 
 @router.post("/console/slots/{slot_id}/capacity")
