@@ -1,17 +1,20 @@
 """Register or edit a resident (volunteers, with the resident's consent). Look up by ID number first;
 a found resident's data is filled in (an audited read); saving validates every field, and a refused
 field gets its message right under it (naming the field, in volunteer wording — the ID message says
-which part is wrong) with the focus moved there, without clearing what was typed."""
+which part is wrong) with the focus moved there, without clearing what was typed. A desk ID-card reader
+in keyboard mode (ui/id_reader.py) fills the ID number and looks it up, whichever field has the focus."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
 from models.residents import ResidentInput, ResidentRecord
-from models.validation import ValidationError
+from models.validation import ValidationError, normalize_id_number
+from ui.id_reader import IdReader
 from ui.screens.base import Screen
 from ui.widgets import button, label, scrolling, set_text
 
@@ -71,6 +74,28 @@ class ResidentFormScreen(Screen):
         row.addWidget(self.save_button)
         self.root.addLayout(row)
         self.editing: str | None = None
+        self.reader = IdReader(self)
+        self.reader.scanned.connect(self.scanned)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.reader.start()  # listens application-wide only while this form is on screen
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.reader.stop()
+        super().hideEvent(event)
+
+    def scanned(self, number: str) -> None:
+        """A reader's burst: a good number goes into the ID field and is looked up; a bad one gets the
+        form's own message under the ID field, and every field keeps what was typed."""
+        try:
+            number = normalize_id_number(number)
+        except ValidationError as exc:
+            self._failed(exc)
+            return
+        self._clear_field_error("id_number")
+        self.inputs["id_number"].setText(number)
+        self.find_resident()
 
     def _error_label(self, key: str) -> Any:
         widget = label("", "error")

@@ -1,16 +1,19 @@
 """Identify by ID number on a big keypad (digits and X). The number is shown grouped for checking but
-never spoken; a bad number gets the validator's kind message and the typed digits stay for fixing."""
+never spoken; a bad number gets the validator's kind message and the typed digits stay for fixing.
+A physical keyboard's digits, X, Backspace and Enter work like the keypad, and a desk ID-card reader
+in keyboard mode (ui/id_reader.py) fills the number and confirms it in one go."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QHideEvent, QKeyEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QBoxLayout, QLineEdit, QVBoxLayout
 
 from models.residents import ResidentRecord
-from models.validation import ValidationError
+from models.validation import ValidationError, normalize_id_number
+from ui.id_reader import IdReader
 from ui.steps.base import StepPage
 from ui.widgets import Keypad, button, label
 
@@ -56,7 +59,18 @@ class IdentifyPage(StepPage):
         self.box.addLayout(row, 1)
         self.raw = ""
         self._busy = False
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # so a physical keyboard's keys reach keyPressEvent
+        self.reader = IdReader(self)
+        self.reader.scanned.connect(self.scanned)
         self._show()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.reader.start()  # listens application-wide only while this page is on screen
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.reader.stop()
+        super().hideEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Side by side on a landscape screen; on a portrait kiosk the keypad goes below, full width."""
@@ -73,6 +87,30 @@ class IdentifyPage(StepPage):
         elif len(self.raw) < ID_LENGTH:
             self.raw += key
         self._show()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """A physical keyboard's digits, X and Backspace act like the keypad; Enter confirms."""
+        text = event.text().upper()
+        if text and text in "0123456789X":
+            self.press(text)
+        elif event.key() == Qt.Key.Key_Backspace:
+            self.press("DEL")
+        elif event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.confirm()
+        else:
+            super().keyPressEvent(event)
+
+    def scanned(self, number: str) -> None:
+        """A reader's burst: a good number replaces what was typed and is looked up at once; a bad
+        one (17 characters, wrong check digit) gets the keypad's message and nothing typed is lost."""
+        try:
+            number = normalize_id_number(number)
+        except ValidationError as exc:
+            self.show_error(exc.message(self.ctx.locale))
+            return
+        self.raw = number
+        self._show()
+        self.confirm()
 
     def _typed(self, text: str) -> None:
         self.raw = "".join(ch for ch in text.upper() if ch.isdigit() or ch == "X")[:ID_LENGTH]
@@ -115,6 +153,8 @@ class IdentifyPage(StepPage):
         self.display.setReadOnly(not self.ctx.assist)
         if self.ctx.assist:
             self.display.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def reset(self) -> None:
         super().reset()
