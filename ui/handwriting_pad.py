@@ -105,7 +105,7 @@ class InkCanvas(QWidget):
 
 
 class HandwritingPad(QWidget):
-    """Canvas on the left; candidate buttons, 重写 and 删一个字 on the right."""
+    """Canvas on the left; candidate buttons, 重写 and 删除 on the right."""
 
     chosen = Signal(str)  # one character to append
     backspace = Signal()
@@ -127,13 +127,16 @@ class HandwritingPad(QWidget):
             b.setMinimumSize(88, 80)
             self.buttons.append(b)
             grid.addWidget(b, n // 4, n % 4)
-        self.rewrite = button(ctx.tr("handwriting.rewrite"), "fa5s.eraser", "", self.clear)
-        self.delete = button(ctx.tr("handwriting.delete"), "fa5s.backspace", "", self.backspace.emit)
+        self.rewrite = button(ctx.tr("handwriting.rewrite"), "", "", self.clear)  # words only: room is short
+        self.delete = button(ctx.tr("handwriting.delete"), "", "", self.backspace.emit)
         keys = QHBoxLayout()
         keys.setSpacing(16)
-        keys.addLayout(grid, 1)
-        keys.addWidget(self.rewrite, 0, Qt.AlignmentFlag.AlignTop)
-        keys.addWidget(self.delete, 0, Qt.AlignmentFlag.AlignTop)
+        # The candidates keep their size; 重写 and 删除 take the room that is left, so their words
+        # always fit (at the largest text size a fixed-width button cut them).
+        keys.addLayout(grid, 0)
+        for action in (self.rewrite, self.delete):
+            action.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            keys.addWidget(action, 1, Qt.AlignmentFlag.AlignTop)
         right = QVBoxLayout()
         right.setSpacing(8)
         right.addWidget(self.status)
@@ -154,7 +157,7 @@ class HandwritingPad(QWidget):
 
     def set_compact(self, compact: bool) -> None:
         """On a short screen (1366×768) one row of candidates, the best three, so the row still
-        has room for 重写 and 删一个字 with their words."""
+        has room for 重写 and 删除 with their words."""
         self.compact = compact
         for b in self.buttons[COMPACT_CANDIDATES:]:
             b.setVisible(not compact)

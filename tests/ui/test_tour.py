@@ -133,8 +133,8 @@ def test_every_screen_fits_and_meets_the_numbers(tours: TourRunner, combo: tuple
     manifest = tours.manifest(combo)
     assert manifest["size"] == [int(v) for v in combo[0].split("x")] and manifest["text_size"] == combo[1]
     assert manifest["locale"] == combo[2] and manifest["theme"] == combo[3]
-    assert _fit_problems(manifest) == []
-    assert _problems(manifest) == []
+    assert _fit_problems(manifest) == [], "\n".join(_fit_problems(manifest))
+    assert _problems(manifest) == [], "\n".join(_problems(manifest))
 
 
 def test_tour_covers_every_screen_and_step(tours: TourRunner) -> None:
