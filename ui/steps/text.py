@@ -72,7 +72,11 @@ class TextPage(StepPage):
         work.addWidget(self.panels, 6)
         self.box.addLayout(work, 1)
         self.box.addWidget(self.error)
-        row = self._mode_row()
+        # The three ways in on one row, 跳过/下一步 on the next: five buttons on one row do not fit
+        # their words on a portrait kiosk or at the largest text size.
+        self.box.addLayout(self._mode_row())
+        row = QHBoxLayout()
+        row.setSpacing(24)
         row.addStretch(1)
         if step.optional:
             row.addWidget(button(ctx.tr("step.skip"), "fa5s.forward", "", self.skip))
