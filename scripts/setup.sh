@@ -99,6 +99,6 @@ case "$MODE" in
     # Coverage of the project's packages, measured in the test process (hub and kiosk subprocesses
     # are not traced): a summary per file that is not fully covered, and the total.
     exec "$VENV/bin/pytest" -q --cov=models --cov=sync --cov=voice --cov=server --cov=desktop --cov=ui \
-      --cov=handwriting --cov-report=term:skip-covered
+      --cov=handwriting --cov-report=term:skip-covered --durations=40
     ;;
 esac
