@@ -52,10 +52,26 @@ from tests.support.pgcluster import pg_cluster
 SERVICES = ["problem_report"] * 4 + ["subsidy_application", "certificate", "pension_inquiry", "appointment"]
 STATUSES = ["new"] * 3 + ["received", "in_progress"] + ["done"] * 4 + ["rejected"]
 DESCRIPTIONS = [
-    "路灯不亮了，晚上走路怕摔", "村口路灯坏了好几天", "下水道堵塞，院子里都是积水", "楼上漏水把天花板泡了",
-    "家里停水两天了", "垃圾桶满了没人清运", "广场舞音响噪音太大", "高龄津贴什么时候发", "低保申请需要什么材料",
-    "医保报销要带什么", "隔壁违章搭建挡了路", "路面坑洼很多", "电线老化怕着火", "公交站太远了", "邻居吵架好几天",
-    "独居老人没人照顾", "井盖松了很危险", "自来水水压太低", "养老金到账了吗", "楼道里堆满杂物",
+    "路灯不亮了，晚上走路怕摔",
+    "村口路灯坏了好几天",
+    "下水道堵塞，院子里都是积水",
+    "楼上漏水把天花板泡了",
+    "家里停水两天了",
+    "垃圾桶满了没人清运",
+    "广场舞音响噪音太大",
+    "高龄津贴什么时候发",
+    "低保申请需要什么材料",
+    "医保报销要带什么",
+    "隔壁违章搭建挡了路",
+    "路面坑洼很多",
+    "电线老化怕着火",
+    "公交站太远了",
+    "邻居吵架好几天",
+    "独居老人没人照顾",
+    "井盖松了很危险",
+    "自来水水压太低",
+    "养老金到账了吗",
+    "楼道里堆满杂物",
 ]
 PASSWORD = "bench-password-1"
 CATEGORIES = ["road_light", "water_power", "sanitation", "safety", "neighbours", "other"]
@@ -74,20 +90,47 @@ def _store(sessions: Any, keys: HubKeys, rows: list[dict[str, Any]]) -> None:
     """Store requests as a push does (ledger + encrypted request) and index them with the push hook."""
     envs, reqs, pushed = [], [], []
     for r in rows:
-        envs.append({"id": r["id"], "station_id": r["sid"], "kind": r["kind"], "station_seq": r["seq"],
-                     "content_sha256": "0" * 64, "station_created_at": r["at"], "received_at": r["at"]})
-        reqs.append({"id": r["id"], "station_id": r["sid"], "kind": r["kind"], "service": r["payload"]["service"],
-                     "receipt_code": r["payload"]["receipt_code"], "status": r["status"],
-                     "payload_enc": keys.encrypt_json(r["payload"], payload_aad(r["id"])),
-                     "station_created_at": r["at"], "received_at": r["at"], "updated_at": r["at"]})
+        envs.append(
+            {
+                "id": r["id"],
+                "station_id": r["sid"],
+                "kind": r["kind"],
+                "station_seq": r["seq"],
+                "content_sha256": "0" * 64,
+                "station_created_at": r["at"],
+                "received_at": r["at"],
+            }
+        )
+        reqs.append(
+            {
+                "id": r["id"],
+                "station_id": r["sid"],
+                "kind": r["kind"],
+                "service": r["payload"]["service"],
+                "receipt_code": r["payload"]["receipt_code"],
+                "status": r["status"],
+                "payload_enc": keys.encrypt_json(r["payload"], payload_aad(r["id"])),
+                "station_created_at": r["at"],
+                "received_at": r["at"],
+                "updated_at": r["at"],
+            }
+        )
         pushed.append(Pushed(r["id"], r["sid"], r["kind"], r["payload"], r["at"], r["at"]))
     with transaction(sessions) as session:
         session.execute(insert(EnvelopeRow), envs)
         session.execute(insert(ServiceRequest), reqs)
         index_pushed(session.connection(), keys, pushed)
-        history = [{"request_id": r["id"], "at": r["at"] + timedelta(hours=r["rng"].uniform(1, 72)), "actor": "staff:x",
-                    "from_status": "new", "to_status": r["status"]}
-                   for r in rows if r["status"] != "new" and r["kind"] != "daily_checkin"]
+        history = [
+            {
+                "request_id": r["id"],
+                "at": r["at"] + timedelta(hours=r["rng"].uniform(1, 72)),
+                "actor": "staff:x",
+                "from_status": "new",
+                "to_status": r["status"],
+            }
+            for r in rows
+            if r["status"] != "new" and r["kind"] != "daily_checkin"
+        ]
         if history:
             session.execute(insert(RequestHistory), history)
 
@@ -99,22 +142,54 @@ def seed(db_url: str, home: Path, n: int, n_residents: int, n_stations: int = 40
     rng = random.Random(7)
     now = datetime.now(UTC)
     station_ids = [str(uuid.uuid4()) for _ in range(n_stations)]
-    residents = [{"id": f"r{i}", "name": f"居民{i}", "phone": f"139{i:08d}", "address": f"{i % 90}组",
-                  "living_alone": rng.random() < 0.3, "station": station_ids[i % n_stations]} for i in range(n_residents)]
+    residents = [
+        {
+            "id": f"r{i}",
+            "name": f"居民{i}",
+            "phone": f"139{i:08d}",
+            "address": f"{i % 90}组",
+            "living_alone": rng.random() < 0.3,
+            "station": station_ids[i % n_stations],
+        }
+        for i in range(n_residents)
+    ]
     with transaction(sessions) as session:
-        session.execute(insert(Station), [
-            {"id": sid, "name": f"驿站{i:02d}", "created_at": now, "enrolled_at": now} for i, sid in enumerate(station_ids)
-        ])
+        session.execute(
+            insert(Station),
+            [
+                {"id": sid, "name": f"驿站{i:02d}", "created_at": now, "enrolled_at": now}
+                for i, sid in enumerate(station_ids)
+            ],
+        )
         add_user(session, "bench", "admin", PASSWORD)
-        slots = [AppointmentSlot(service="appointment", option="health_check", capacity=5, booked=0,
-                                 starts_at=now + timedelta(days=d, hours=2), ends_at=now + timedelta(days=d, hours=4))
-                 for d in range(1, 41)]
+        slots = [
+            AppointmentSlot(
+                service="appointment",
+                option="health_check",
+                capacity=5,
+                booked=0,
+                starts_at=now + timedelta(days=d, hours=2),
+                ends_at=now + timedelta(days=d, hours=4),
+            )
+            for d in range(1, 41)
+        ]
         session.add_all(slots)
         session.flush()
         slot_ids = [s.id for s in slots]
-        session.execute(insert(ConsoleAudit), [
-            {"at": now - timedelta(minutes=i), "user_id": 1, "username": "bench", "action": "view_request",
-             "target": f"request:{uuid.uuid4()}", "detail": "submission"} for i in range(20_000)])
+        session.execute(
+            insert(ConsoleAudit),
+            [
+                {
+                    "at": now - timedelta(minutes=i),
+                    "user_id": 1,
+                    "username": "bench",
+                    "action": "view_request",
+                    "target": f"request:{uuid.uuid4()}",
+                    "detail": "submission",
+                }
+                for i in range(20_000)
+            ],
+        )
     seq = 0
     batch: list[dict[str, Any]] = []
     for i in range(n):
@@ -129,11 +204,24 @@ def seed(db_url: str, home: Path, n: int, n_residents: int, n_stations: int = 40
         elif service == "appointment" and rng.random() < 0.02:  # ~250 bookings on 40 upcoming slots
             fields = {"appointment_service": "health_check", "slot": rng.choice(slot_ids)}
         seq += 1
-        batch.append({"id": str(uuid.uuid4()), "sid": sid, "kind": kind, "seq": seq, "at": at, "rng": rng,
-                      "status": rng.choice(STATUSES) if kind != "help_call" or rng.random() < 0.9 else "new",
-                      "payload": {"service": service, "receipt_code": f"B{i % n_stations:02d}-{i:06d}",
-                                  "resident": {k: v for k, v in resident.items() if k != "station"},
-                                  "fields": fields, "created_at": at.isoformat()}})
+        batch.append(
+            {
+                "id": str(uuid.uuid4()),
+                "sid": sid,
+                "kind": kind,
+                "seq": seq,
+                "at": at,
+                "rng": rng,
+                "status": rng.choice(STATUSES) if kind != "help_call" or rng.random() < 0.9 else "new",
+                "payload": {
+                    "service": service,
+                    "receipt_code": f"B{i % n_stations:02d}-{i:06d}",
+                    "resident": {k: v for k, v in resident.items() if k != "station"},
+                    "fields": fields,
+                    "created_at": at.isoformat(),
+                },
+            }
+        )
         if len(batch) == 5000:
             _store(sessions, keys, batch)
             batch = []
@@ -147,12 +235,24 @@ def seed(db_url: str, home: Path, n: int, n_residents: int, n_stations: int = 40
                 seq += 1
                 checkins += 1
                 at = now - timedelta(days=day, hours=rng.uniform(0, 3))
-                batch.append({"id": str(uuid.uuid4()), "sid": resident["station"], "kind": "daily_checkin", "seq": seq,
-                              "at": at, "rng": rng, "status": "done",
-                              "payload": {"service": "daily_checkin", "receipt_code": f"C-{seq:07d}",
-                                          "resident": {k: v for k, v in resident.items() if k != "station"},
-                                          "fields": {"feeling": "unwell"} if rng.random() < 0.01 else {},
-                                          "created_at": at.isoformat()}})
+                batch.append(
+                    {
+                        "id": str(uuid.uuid4()),
+                        "sid": resident["station"],
+                        "kind": "daily_checkin",
+                        "seq": seq,
+                        "at": at,
+                        "rng": rng,
+                        "status": "done",
+                        "payload": {
+                            "service": "daily_checkin",
+                            "receipt_code": f"C-{seq:07d}",
+                            "resident": {k: v for k, v in resident.items() if k != "station"},
+                            "fields": {"feeling": "unwell"} if rng.random() < 0.01 else {},
+                            "created_at": at.isoformat(),
+                        },
+                    }
+                )
                 if len(batch) == 5000:
                     _store(sessions, keys, batch)
                     batch = []
@@ -162,7 +262,11 @@ def seed(db_url: str, home: Path, n: int, n_residents: int, n_stations: int = 40
         with engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")
     with sessions() as session:
-        sample = list(session.scalars(select(ServiceRequest.id).where(ServiceRequest.kind == "service_request").limit(50)))
+        sample = list(
+            session.scalars(
+                select(ServiceRequest.id).where(ServiceRequest.kind == "service_request").limit(50)
+            )
+        )
     engine.dispose()
     return {"stations": station_ids, "requests": sample, "checkins": checkins}
 
@@ -184,8 +288,12 @@ def login(url: str) -> requests.Session:
     http = requests.Session()
     token = re.search(r'name="csrf_token" value="([^"]+)"', http.get(url + "/console/login", timeout=10).text)
     assert token
-    answer = http.post(url + "/console/login", data={"username": "bench", "password": PASSWORD,
-                       "csrf_token": token.group(1)}, allow_redirects=False, timeout=30)
+    answer = http.post(
+        url + "/console/login",
+        data={"username": "bench", "password": PASSWORD, "csrf_token": token.group(1)},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert answer.status_code == 303, answer.text[:200]
     return http
 
@@ -196,8 +304,12 @@ def pct(values: list[float], q: float) -> float:
 
 
 def summary(values: list[float]) -> dict[str, float]:
-    return {"p50": pct(values, 0.5), "p95": pct(values, 0.95), "max": round(max(values), 2),
-            "mean": round(statistics.fmean(values), 2)}
+    return {
+        "p50": pct(values, 0.5),
+        "p95": pct(values, 0.95),
+        "max": round(max(values), 2),
+        "mean": round(statistics.fmean(values), 2),
+    }
 
 
 def bare_sql(db_url: str, station_ids: list[str], rounds: int) -> list[float]:
@@ -209,9 +321,15 @@ def bare_sql(db_url: str, station_ids: list[str], rounds: int) -> list[float]:
     flts = filters(station_ids)
     for i in range(rounds):
         f = flts[i % len(flts)]
-        flt = QueueFilter(station=f.get("station"), service=f.get("service"), status=f.get("status", "open"),
-                          age=f.get("age"), overdue=f.get("overdue") == "1", page=int(f.get("page", "1")),
-                          topic=f.get("topic"))
+        flt = QueueFilter(
+            station=f.get("station"),
+            service=f.get("service"),
+            status=f.get("status", "open"),
+            age=f.get("age"),
+            overdue=f.get("overdue") == "1",
+            page=int(f.get("page", "1")),
+            topic=f.get("topic"),
+        )
         started = time.perf_counter()
         with sessions() as session:
             load_queue(session, flt, deadlines)
@@ -237,7 +355,9 @@ def pages(seeded: dict[str, Any]) -> dict[str, list[tuple[str, dict[str, str]]]]
     }
 
 
-def time_page(http: requests.Session, url: str, rotation: list[tuple[str, dict[str, str]]], rounds: int) -> dict[str, Any]:
+def time_page(
+    http: requests.Session, url: str, rotation: list[tuple[str, dict[str, str]]], rounds: int
+) -> dict[str, Any]:
     for path, query in rotation:  # warm-up: connection pool, template cache, planner
         answer = http.get(url + path, params=query, timeout=120)
         assert answer.status_code == 200, (path, answer.status_code, answer.text[:300])
@@ -274,9 +394,14 @@ def main() -> int:
             sql = bare_sql(db_url, seeded["stations"], args.rounds * 3)
     goals = {name: (200 if not name.startswith("report") else 5000) for name in results}
     out: dict[str, Any] = {
-        "backend": args.db, "requests_at_hub": args.requests, "residents": args.residents,
-        "checkins_seeded": seeded["checkins"], "seed_seconds": round(seeded_s, 1), "rounds": args.rounds,
-        "pages": results, "queue_bare_query_ms": summary(sql),
+        "backend": args.db,
+        "requests_at_hub": args.requests,
+        "residents": args.residents,
+        "checkins_seeded": seeded["checkins"],
+        "seed_seconds": round(seeded_s, 1),
+        "rounds": args.rounds,
+        "pages": results,
+        "queue_bare_query_ms": summary(sql),
         "goal_p95_ms": goals,
         "goal_met": {name: results[name]["server_ms"]["p95"] <= goals[name] for name in results},
     }

@@ -380,12 +380,33 @@ def baseline_server(db_url: str, workers: int) -> Iterator[Target]:
     import psycopg
 
     with psycopg.connect(dsn, autocommit=True) as conn:  # the table bench/hub_baseline.py writes
-        conn.execute("CREATE TABLE IF NOT EXISTS bench_baseline_push (id bigserial PRIMARY KEY, body bytea NOT NULL)")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS bench_baseline_push (id bigserial PRIMARY KEY, body bytea NOT NULL)"
+        )
     port = free_port()
-    cmd = [sys.executable, "-m", "uvicorn", "hub_baseline:app", "--app-dir", str(ROOT / "bench"),
-           "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
-    proc = subprocess.Popen(cmd, env={**os.environ, "YIZHAN_BASELINE_DSN": dsn}, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "hub_baseline:app",
+        "--app-dir",
+        str(ROOT / "bench"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+    ]
+    proc = subprocess.Popen(
+        cmd,
+        env={**os.environ, "YIZHAN_BASELINE_DSN": dsn},
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -423,8 +444,17 @@ def _cpu_snapshot(target: Target, pg_dir: Path, clients: set[int]) -> dict[str, 
     }
 
 
-def _measure(target: Target, pg_dir: Path, db_url: str, home: Path, clients: list[Any], results: Any,
-             start_at: Any, ready: Any, cap: float) -> tuple[Tally, float, dict[str, float], int]:
+def _measure(
+    target: Target,
+    pg_dir: Path,
+    db_url: str,
+    home: Path,
+    clients: list[Any],
+    results: Any,
+    start_at: Any,
+    ready: Any,
+    cap: float,
+) -> tuple[Tally, float, dict[str, float], int]:
     """Release the prepared client processes, collect their tallies; CPU used meanwhile."""
     for _ in clients:
         ready.get(timeout=600)  # every station sealed and serialised its batches
@@ -450,7 +480,9 @@ def _measure(target: Target, pg_dir: Path, db_url: str, home: Path, clients: lis
     return tally, elapsed, {k: after[k] - before[k] for k in after}, updated[0]
 
 
-def _report(target: Target, tally: Tally, elapsed: float, cpu: dict[str, float], expected: int) -> dict[str, Any]:
+def _report(
+    target: Target, tally: Tally, elapsed: float, cpu: dict[str, float], expected: int
+) -> dict[str, Any]:
     every = tally.latencies["push"] + tally.latencies["pull"]
     requests_n = len(every) + sum(tally.errors.values())
     return {
@@ -460,8 +492,11 @@ def _report(target: Target, tally: Tally, elapsed: float, cpu: dict[str, float],
         "requests_per_s": round(requests_n / elapsed, 1),
         "records_acked": tally.acked,
         "records_expected": expected,
-        "latency_ms": {"all": _summary(every), "push": _summary(tally.latencies["push"]),
-                       "pull": _summary(tally.latencies["pull"])},
+        "latency_ms": {
+            "all": _summary(every),
+            "push": _summary(tally.latencies["push"]),
+            "pull": _summary(tally.latencies["pull"]),
+        },
         # Inside the server's app (Server-Timing `app`; the baseline sends none) and, of that, inside
         # the request's one database transaction (`txn`).
         "server_time_ms": _summary([v for v in tally.server["push"] + tally.server["pull"] if v == v]),
@@ -473,28 +508,54 @@ def _report(target: Target, tally: Tally, elapsed: float, cpu: dict[str, float],
     }
 
 
-def burst(target: Target, pg_dir: Path, db_url: str, home: Path, creds: list[StationCredential],
-          args: argparse.Namespace) -> dict[str, Any]:
+def burst(
+    target: Target,
+    pg_dir: Path,
+    db_url: str,
+    home: Path,
+    creds: list[StationCredential],
+    args: argparse.Namespace,
+) -> dict[str, Any]:
     """Every station at once: ROUNDS × (push BATCH records, pull to the end), no think time."""
     procs_n = max(1, min(args.client_procs, len(creds)))
     ctx = mp.get_context("spawn")
     ready, results = ctx.Queue(), ctx.Queue()
     start_at = ctx.Value("d", 0.0)
     clients = [
-        ctx.Process(target=_client_process,
-                    args=([c.to_json() for c in creds[i::procs_n]], "127.0.0.1", target.port, args.batch,
-                          args.rounds, ready, start_at, results), daemon=True)
+        ctx.Process(
+            target=_client_process,
+            args=(
+                [c.to_json() for c in creds[i::procs_n]],
+                "127.0.0.1",
+                target.port,
+                args.batch,
+                args.rounds,
+                ready,
+                start_at,
+                results,
+            ),
+            daemon=True,
+        )
         for i in range(procs_n)
     ]
     for p in clients:
         p.start()
-    tally, elapsed, cpu, _ = _measure(target, pg_dir, db_url, home, clients, results, start_at, ready,
-                                      RUN_CAP_SECONDS)
+    tally, elapsed, cpu, _ = _measure(
+        target, pg_dir, db_url, home, clients, results, start_at, ready, RUN_CAP_SECONDS
+    )
     return _report(target, tally, elapsed, cpu, len(creds) * args.rounds * args.batch)
 
 
-def _cadence_process(creds: list[str], schedule: list[tuple[float, int]], host: str, port: int, batch: int,
-                     ready: Any, start_at: Any, results: Any) -> None:
+def _cadence_process(
+    creds: list[str],
+    schedule: list[tuple[float, int]],
+    host: str,
+    port: int,
+    batch: int,
+    ready: Any,
+    start_at: Any,
+    results: Any,
+) -> None:
     """Open-loop arrivals: at each scheduled offset one station syncs (push one batch, pull to the
     end) on a fresh connection, however slow the earlier ones are."""
     from concurrent.futures import ThreadPoolExecutor
@@ -518,27 +579,48 @@ def _cadence_process(creds: list[str], schedule: list[tuple[float, int]], host: 
     results.put((time.time(), total))
 
 
-def cadence(target: Target, pg_dir: Path, db_url: str, home: Path, creds: list[StationCredential],
-            schedule: list[tuple[float, int]], args: argparse.Namespace) -> dict[str, Any]:
+def cadence(
+    target: Target,
+    pg_dir: Path,
+    db_url: str,
+    home: Path,
+    creds: list[StationCredential],
+    schedule: list[tuple[float, int]],
+    args: argparse.Namespace,
+) -> dict[str, Any]:
     procs_n = max(1, args.client_procs)
     ctx = mp.get_context("spawn")
     ready, results = ctx.Queue(), ctx.Queue()
     start_at = ctx.Value("d", 0.0)
     payload = [c.to_json() for c in creds]
     clients = [
-        ctx.Process(target=_cadence_process,
-                    args=(payload, schedule[i::procs_n], "127.0.0.1", target.port, args.cadence_batch, ready,
-                          start_at, results), daemon=True)
+        ctx.Process(
+            target=_cadence_process,
+            args=(
+                payload,
+                schedule[i::procs_n],
+                "127.0.0.1",
+                target.port,
+                args.cadence_batch,
+                ready,
+                start_at,
+                results,
+            ),
+            daemon=True,
+        )
         for i in range(procs_n)
     ]
     for p in clients:
         p.start()
-    tally, elapsed, cpu, _ = _measure(target, pg_dir, db_url, home, clients, results, start_at, ready,
-                                      args.cadence_seconds + 60)
+    tally, elapsed, cpu, _ = _measure(
+        target, pg_dir, db_url, home, clients, results, start_at, ready, args.cadence_seconds + 60
+    )
     return _report(target, tally, elapsed, cpu, len(schedule) * args.cadence_batch)
 
 
-def poisson_schedule(stations_n: int, interval_s: float, duration_s: float, seed: int) -> list[tuple[float, int]]:
+def poisson_schedule(
+    stations_n: int, interval_s: float, duration_s: float, seed: int
+) -> list[tuple[float, int]]:
     """Arrival offsets of `stations_n` stations each syncing every `interval_s` on average: one
     Poisson process of rate stations_n / interval_s, each arrival a station picked at random."""
     rng = random.Random(seed)
@@ -569,16 +651,23 @@ def _ratio(ours: float, base: float) -> float:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    out: dict[str, Any] = {"cpus": os.cpu_count(), "backend": "postgresql-15", "stations": args.stations,
-                           "rounds": args.rounds, "batch": args.batch, "by_workers": {}}
+    out: dict[str, Any] = {
+        "cpus": os.cpu_count(),
+        "backend": "postgresql-15",
+        "stations": args.stations,
+        "rounds": args.rounds,
+        "batch": args.batch,
+        "by_workers": {},
+    }
     with pg_cluster() as cluster:
         db_url = cluster.create_database("bench")
         home = Path(tempfile.mkdtemp(prefix="yizhan-bench-"))
         init_hub(home, db_url)
         with running_hub(home, db_url, workers=1) as hub:
             creds = enrol_all(hub.url, db_url, home, args.stations, "B")
-            cadence_creds = (enrol_all(hub.url, db_url, home, args.cadence_stations, "C")
-                             if args.cadence_stations else [])
+            cadence_creds = (
+                enrol_all(hub.url, db_url, home, args.cadence_stations, "C") if args.cadence_stations else []
+            )
         for workers in args.workers:
             row: dict[str, Any] = {}
             # Baseline and hub back to back with the same clients, stations and database.
@@ -586,24 +675,37 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 row["baseline"] = burst(target, cluster.data_dir, db_url, home, creds, args)
             with hub_server(home, db_url, workers) as target:
                 row["hub"] = burst(target, cluster.data_dir, db_url, home, creds, args)
-            row["p95_ratio"] = _ratio(row["hub"]["latency_ms"]["all"]["p95"],
-                                      row["baseline"]["latency_ms"]["all"]["p95"])
-            row["cpu_per_request_ratio"] = _ratio(row["hub"]["server_cpu_ms_per_request"],
-                                                  row["baseline"]["server_cpu_ms_per_request"])
+            row["p95_ratio"] = _ratio(
+                row["hub"]["latency_ms"]["all"]["p95"], row["baseline"]["latency_ms"]["all"]["p95"]
+            )
+            row["cpu_per_request_ratio"] = _ratio(
+                row["hub"]["server_cpu_ms_per_request"], row["baseline"]["server_cpu_ms_per_request"]
+            )
             out["by_workers"][str(workers)] = row
         if cadence_creds:
-            schedule = poisson_schedule(len(cadence_creds), args.cadence_interval, args.cadence_seconds, seed=7)
+            schedule = poisson_schedule(
+                len(cadence_creds), args.cadence_interval, args.cadence_seconds, seed=7
+            )
             workers = args.cadence_workers
-            row = {"stations": len(cadence_creds), "interval_s": args.cadence_interval,
-                   "duration_s": args.cadence_seconds, "arrivals": len(schedule), "workers": workers}
+            row = {
+                "stations": len(cadence_creds),
+                "interval_s": args.cadence_interval,
+                "duration_s": args.cadence_seconds,
+                "arrivals": len(schedule),
+                "workers": workers,
+            }
             with baseline_server(db_url, workers) as target:
-                row["baseline"] = cadence(target, cluster.data_dir, db_url, home, cadence_creds, schedule, args)
+                row["baseline"] = cadence(
+                    target, cluster.data_dir, db_url, home, cadence_creds, schedule, args
+                )
             with hub_server(home, db_url, workers) as target:
                 row["hub"] = cadence(target, cluster.data_dir, db_url, home, cadence_creds, schedule, args)
-            row["p95_ratio"] = _ratio(row["hub"]["latency_ms"]["all"]["p95"],
-                                      row["baseline"]["latency_ms"]["all"]["p95"])
-            row["cpu_per_request_ratio"] = _ratio(row["hub"]["server_cpu_ms_per_request"],
-                                                  row["baseline"]["server_cpu_ms_per_request"])
+            row["p95_ratio"] = _ratio(
+                row["hub"]["latency_ms"]["all"]["p95"], row["baseline"]["latency_ms"]["all"]["p95"]
+            )
+            row["cpu_per_request_ratio"] = _ratio(
+                row["hub"]["server_cpu_ms_per_request"], row["baseline"]["server_cpu_ms_per_request"]
+            )
             out["cadence"] = row
     return out
 
@@ -613,27 +715,39 @@ def _met(ok: bool) -> str:
 
 
 def print_table(result: dict[str, Any]) -> None:
-    print(f"{result['stations']} stations at once, {result['rounds']} rounds of push {result['batch']} + pull; "
-          f"{result['cpus']} cores; hub vs bare FastAPI + one psycopg INSERT, same run")
+    print(
+        f"{result['stations']} stations at once, {result['rounds']} rounds of push {result['batch']} + pull; "
+        f"{result['cpus']} cores; hub vs bare FastAPI + one psycopg INSERT, same run"
+    )
     for workers, row in result["by_workers"].items():
         hub, base = row["hub"], row["baseline"]
-        print(f"  workers {workers}: hub {hub['requests_per_s']:.0f} req/s p95 {hub['latency_ms']['all']['p95']:.0f} ms "
-              f"({hub['server_cpu_ms_per_request']:.2f} ms CPU/req) · baseline {base['requests_per_s']:.0f} req/s "
-              f"p95 {base['latency_ms']['all']['p95']:.0f} ms ({base['server_cpu_ms_per_request']:.2f} ms CPU/req)")
-        print(f"             p95 ratio {row['p95_ratio']:.2f}× (goal ≤ 2×: {_met(row['p95_ratio'] <= 2)}) · "
-              f"CPU/request ratio {row['cpu_per_request_ratio']:.2f}× (goal ≤ 2×: {_met(row['cpu_per_request_ratio'] <= 2)})"
-              f" · absolute p95 {hub['latency_ms']['all']['p95']:.0f} ms (old goal ≤ 500 ms: "
-              f"{_met(hub['latency_ms']['all']['p95'] <= 500)}) · errors {hub['errors']}")
+        print(
+            f"  workers {workers}: hub {hub['requests_per_s']:.0f} req/s p95 {hub['latency_ms']['all']['p95']:.0f} ms "
+            f"({hub['server_cpu_ms_per_request']:.2f} ms CPU/req) · baseline {base['requests_per_s']:.0f} req/s "
+            f"p95 {base['latency_ms']['all']['p95']:.0f} ms ({base['server_cpu_ms_per_request']:.2f} ms CPU/req)"
+        )
+        print(
+            f"             p95 ratio {row['p95_ratio']:.2f}× (goal ≤ 2×: {_met(row['p95_ratio'] <= 2)}) · "
+            f"CPU/request ratio {row['cpu_per_request_ratio']:.2f}× (goal ≤ 2×: {_met(row['cpu_per_request_ratio'] <= 2)})"
+            f" · absolute p95 {hub['latency_ms']['all']['p95']:.0f} ms (old goal ≤ 500 ms: "
+            f"{_met(hub['latency_ms']['all']['p95'] <= 500)}) · errors {hub['errors']}"
+        )
     row = result.get("cadence")
     if row:
         hub, base = row["hub"], row["baseline"]
-        print(f"cadence: {row['stations']} stations each every ~{row['interval_s']:.0f} s (Poisson), "
-              f"{row['duration_s']:.0f} s, {row['arrivals']} syncs, workers {row['workers']}")
-        print(f"  hub p50 {hub['latency_ms']['all']['p50']:.0f} ms p95 {hub['latency_ms']['all']['p95']:.0f} ms, "
-              f"{hub['server_cpu_ms_per_request']:.2f} ms hub CPU/request · baseline p50 "
-              f"{base['latency_ms']['all']['p50']:.0f} ms p95 {base['latency_ms']['all']['p95']:.0f} ms, "
-              f"{base['server_cpu_ms_per_request']:.2f} ms CPU/request")
-        print(f"  p95 ratio {row['p95_ratio']:.2f}× (goal ≤ 1.5×: {_met(row['p95_ratio'] <= 1.5)}) · errors {hub['errors']}")
+        print(
+            f"cadence: {row['stations']} stations each every ~{row['interval_s']:.0f} s (Poisson), "
+            f"{row['duration_s']:.0f} s, {row['arrivals']} syncs, workers {row['workers']}"
+        )
+        print(
+            f"  hub p50 {hub['latency_ms']['all']['p50']:.0f} ms p95 {hub['latency_ms']['all']['p95']:.0f} ms, "
+            f"{hub['server_cpu_ms_per_request']:.2f} ms hub CPU/request · baseline p50 "
+            f"{base['latency_ms']['all']['p50']:.0f} ms p95 {base['latency_ms']['all']['p95']:.0f} ms, "
+            f"{base['server_cpu_ms_per_request']:.2f} ms CPU/request"
+        )
+        print(
+            f"  p95 ratio {row['p95_ratio']:.2f}× (goal ≤ 1.5×: {_met(row['p95_ratio'] <= 1.5)}) · errors {hub['errors']}"
+        )
 
 
 def main() -> int:
@@ -644,7 +758,9 @@ def main() -> int:
     parser.add_argument("--workers", default="1,2,4", help="comma-separated worker counts, e.g. 1,2,4")
     parser.add_argument("--client-procs", type=int, default=4, help="processes the stations run in")
     parser.add_argument("--cadence-stations", type=int, default=2000, help="0 skips the cadence mode")
-    parser.add_argument("--cadence-interval", type=float, default=300.0, help="mean seconds between a station's syncs")
+    parser.add_argument(
+        "--cadence-interval", type=float, default=300.0, help="mean seconds between a station's syncs"
+    )
     parser.add_argument("--cadence-seconds", type=float, default=120.0)
     parser.add_argument("--cadence-batch", type=int, default=3, help="records per cadence sync")
     parser.add_argument("--cadence-workers", type=int, default=2)
@@ -655,7 +771,10 @@ def main() -> int:
     print_table(result)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
-    rows = [*(r["hub"] for r in result["by_workers"].values()), *([result["cadence"]["hub"]] if "cadence" in result else [])]
+    rows = [
+        *(r["hub"] for r in result["by_workers"].values()),
+        *([result["cadence"]["hub"]] if "cadence" in result else []),
+    ]
     ok = all(r["errors"] == 0 and r["records_acked"] == r["records_expected"] for r in rows)
     return 0 if ok else 1
 

@@ -93,9 +93,16 @@ def main() -> None:
         t0 = time.perf_counter()
         with Session(plain_engine) as session, session.begin():
             session.add_all(
-                PlainResident(id=new_id(), name=p.name, id_number=p.id_number, phone=p.phone, address=p.address,
-                              birth_date=p.id_number[6:14], emergency_contact=p.emergency_contact,
-                              living_alone=p.living_alone)
+                PlainResident(
+                    id=new_id(),
+                    name=p.name,
+                    id_number=p.id_number,
+                    phone=p.phone,
+                    address=p.address,
+                    birth_date=p.id_number[6:14],
+                    emergency_contact=p.emergency_contact,
+                    living_alone=p.living_alone,
+                )
                 for p in chunk
             )
         plain_insert += time.perf_counter() - t0
@@ -111,7 +118,9 @@ def main() -> None:
         enc_lookup.append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
         with Session(plain_engine) as session:
-            plain = session.execute(select(PlainResident).where(PlainResident.id_number == number)).scalar_one()
+            plain = session.execute(
+                select(PlainResident).where(PlainResident.id_number == number)
+            ).scalar_one()
         assert plain.id_number == number
         plain_lookup.append((time.perf_counter() - t) * 1000)
     for number in probes[:300]:
@@ -121,15 +130,25 @@ def main() -> None:
 
     # 1,000 requests, listed (decrypted) vs the same rows in a plain table.
     with Session(plain_engine) as session, session.begin():
-        session.add_all(PlainRequest(id=new_id(), service="problem_report",
-                                     payload=json.dumps({"description": "路灯坏了" * 5}, ensure_ascii=False))
-                        for _ in range(1000))
+        session.add_all(
+            PlainRequest(
+                id=new_id(),
+                service="problem_report",
+                payload=json.dumps({"description": "路灯坏了" * 5}, ensure_ascii=False),
+            )
+            for _ in range(1000)
+        )
     with station.write() as session:  # bulk-create through the repo's own sealing for speed
         from models.schema import RequestState, ServiceRequest
 
         for i in range(1000):
-            row = ServiceRequest(id=new_id(), service="problem_report", state=RequestState.QUEUED,
-                                 receipt_code=f"B-{i:05d}", station_seq=100000 + i)
+            row = ServiceRequest(
+                id=new_id(),
+                service="problem_report",
+                state=RequestState.QUEUED,
+                receipt_code=f"B-{i:05d}",
+                station_seq=100000 + i,
+            )
             station.requests._seal_fields(row, {"description": "路灯坏了" * 5})
             session.add(row)
     list_enc, list_plain = [], []
@@ -140,34 +159,57 @@ def main() -> None:
         assert len(listed) == 1000
         t = time.perf_counter()
         with Session(plain_engine) as session:
-            rows = [json.loads(r.payload) for r in session.execute(select(PlainRequest).limit(1000)).scalars()]
+            rows = [
+                json.loads(r.payload) for r in session.execute(select(PlainRequest).limit(1000)).scalars()
+            ]
         list_plain.append((time.perf_counter() - t) * 1000)
         assert len(rows) == 1000
 
     result = {
         "residents": len(people),
-        "insert_per_s": {"encrypted": round(len(people) / enc_insert), "plain": round(len(people) / plain_insert),
-                         "overhead_ratio": round(enc_insert / plain_insert, 2)},
-        "lookup_ms": {"encrypted_p50": round(statistics.median(enc_lookup), 3), "encrypted_p95": round(pct(enc_lookup, 0.95), 3),
-                      "plain_p50": round(statistics.median(plain_lookup), 3), "plain_p95": round(pct(plain_lookup, 0.95), 3),
-                      "ratio_p95": round(pct(enc_lookup, 0.95) / pct(plain_lookup, 0.95), 2)},
-        "identify_with_audit_ms": {"p50": round(statistics.median(identify), 3), "p95": round(pct(identify, 0.95), 3)},
-        "list_1000_requests_ms": {"encrypted_median": round(statistics.median(list_enc), 1),
-                                  "plain_median": round(statistics.median(list_plain), 1),
-                                  "ratio": round(statistics.median(list_enc) / statistics.median(list_plain), 2)},
-        "goals": {"lookup_p95_le_5ms": pct(enc_lookup, 0.95) <= 5.0, "insert_overhead_le_1_5x": enc_insert / plain_insert <= 1.5,
-                  "list_1000_le_2x": statistics.median(list_enc) / statistics.median(list_plain) <= 2.0},
+        "insert_per_s": {
+            "encrypted": round(len(people) / enc_insert),
+            "plain": round(len(people) / plain_insert),
+            "overhead_ratio": round(enc_insert / plain_insert, 2),
+        },
+        "lookup_ms": {
+            "encrypted_p50": round(statistics.median(enc_lookup), 3),
+            "encrypted_p95": round(pct(enc_lookup, 0.95), 3),
+            "plain_p50": round(statistics.median(plain_lookup), 3),
+            "plain_p95": round(pct(plain_lookup, 0.95), 3),
+            "ratio_p95": round(pct(enc_lookup, 0.95) / pct(plain_lookup, 0.95), 2),
+        },
+        "identify_with_audit_ms": {
+            "p50": round(statistics.median(identify), 3),
+            "p95": round(pct(identify, 0.95), 3),
+        },
+        "list_1000_requests_ms": {
+            "encrypted_median": round(statistics.median(list_enc), 1),
+            "plain_median": round(statistics.median(list_plain), 1),
+            "ratio": round(statistics.median(list_enc) / statistics.median(list_plain), 2),
+        },
+        "goals": {
+            "lookup_p95_le_5ms": pct(enc_lookup, 0.95) <= 5.0,
+            "insert_overhead_le_1_5x": enc_insert / plain_insert <= 1.5,
+            "list_1000_le_2x": statistics.median(list_enc) / statistics.median(list_plain) <= 2.0,
+        },
     }
     station.close()
     print(json.dumps(result, ensure_ascii=False, indent=2))
     ins, lst = result["insert_per_s"], result["list_1000_requests_ms"]
     look = result["lookup_ms"]
-    print(f"encrypted insert      {ins['overhead_ratio']:.2f}× plain ({ins['encrypted']}/s vs {ins['plain']}/s)"
-          f"   goal ≤ 1.5×: {'met' if ins['overhead_ratio'] <= 1.5 else 'NOT met'}")
-    print(f"list 1,000 requests   {lst['ratio']:.2f}× plain ({lst['encrypted_median']} ms vs {lst['plain_median']} ms)"
-          f"   goal ≤ 2×: {'met' if lst['ratio'] <= 2 else 'NOT met'}")
-    print(f"look-up by ID number  p95 {look['encrypted_p95']} ms   goal ≤ 5 ms: "
-          f"{'met' if look['encrypted_p95'] <= 5 else 'NOT met'}")
+    print(
+        f"encrypted insert      {ins['overhead_ratio']:.2f}× plain ({ins['encrypted']}/s vs {ins['plain']}/s)"
+        f"   goal ≤ 1.5×: {'met' if ins['overhead_ratio'] <= 1.5 else 'NOT met'}"
+    )
+    print(
+        f"list 1,000 requests   {lst['ratio']:.2f}× plain ({lst['encrypted_median']} ms vs {lst['plain_median']} ms)"
+        f"   goal ≤ 2×: {'met' if lst['ratio'] <= 2 else 'NOT met'}"
+    )
+    print(
+        f"look-up by ID number  p95 {look['encrypted_p95']} ms   goal ≤ 5 ms: "
+        f"{'met' if look['encrypted_p95'] <= 5 else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

@@ -64,15 +64,19 @@ def main() -> None:
         cred = load_credential(twin)
         assert cred is not None
         outbox.fill_outbox(twin, cred.hub_public_key, cred.station_id)
-        bodies = [PushRequest(items=b).model_dump_json().encode() for b in split_batches(outbox.pending(twin, 10**6))]
+        bodies = [
+            PushRequest(items=b).model_dump_json().encode()
+            for b in split_batches(outbox.pending(twin, 10**6))
+        ]
         from sync.client import HmacAuth
 
         session = requests.Session()
         auth = HmacAuth(cred.station_id, cred.secret, "", time.time)
         t0 = time.perf_counter()
         for body in bodies:
-            response = session.post(hub.url + "/v1/push", data=body, auth=auth,
-                                    headers={"Content-Type": "application/json"})
+            response = session.post(
+                hub.url + "/v1/push", data=body, auth=auth, headers={"Content-Type": "application/json"}
+            )
             response.raise_for_status()
         plain_s = time.perf_counter() - t0
 
@@ -98,12 +102,22 @@ def main() -> None:
     result = {
         "hub_db": "postgresql" if db_url.startswith("postgresql") else "sqlite",
         "records": args.records,
-        "push": {"seconds": round(push_s, 2), "records_per_s": round(args.records / push_s),
-                 "sealed": push_report.sealed, "acknowledged": push_report.acknowledged},
-        "plain_post_same_bytes": {"seconds": round(plain_s, 2), "records_per_s": round(args.records / plain_s)},
+        "push": {
+            "seconds": round(push_s, 2),
+            "records_per_s": round(args.records / push_s),
+            "sealed": push_report.sealed,
+            "acknowledged": push_report.acknowledged,
+        },
+        "plain_post_same_bytes": {
+            "seconds": round(plain_s, 2),
+            "records_per_s": round(args.records / plain_s),
+        },
         "protocol_overhead_ratio": round(push_s / plain_s, 2),
-        "pull": {"updates": pull_report.pulled, "seconds": round(pull_s, 2),
-                 "updates_per_s": round(pull_report.pulled / pull_s)},
+        "pull": {
+            "updates": pull_report.pulled,
+            "seconds": round(pull_s, 2),
+            "updates_per_s": round(pull_report.pulled / pull_s),
+        },
         "hub_staff_updates_s": round(staff_s, 2),
         "goal_10k_up_le_10s": push_s <= 10.0,
     }
@@ -111,8 +125,10 @@ def main() -> None:
     twin.close()
     print(json.dumps(result, ensure_ascii=False, indent=2))
     ratio = result["protocol_overhead_ratio"]
-    print(f"{args.records:,} records up  {push_s:.2f} s = {ratio:.2f}× a plain POST of the same bytes ({plain_s:.2f} s)"
-          f"   goal ≤ 2×: {'met' if ratio <= 2 else 'NOT met'}")
+    print(
+        f"{args.records:,} records up  {push_s:.2f} s = {ratio:.2f}× a plain POST of the same bytes ({plain_s:.2f} s)"
+        f"   goal ≤ 2×: {'met' if ratio <= 2 else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

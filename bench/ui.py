@@ -56,7 +56,9 @@ def make_station(folder: Path) -> Path:
 def timed_lines(argv: list[str], env: dict[str, str], marks: tuple[str, ...]) -> dict[str, tuple[float, str]]:
     """Wall time from spawning the process until each marked line appears (and the line itself)."""
     started = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
+    proc = subprocess.Popen(
+        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT
+    )
     assert proc.stdout is not None
     seen: dict[str, tuple[float, str]] = {}
     for line in proc.stdout:
@@ -131,7 +133,9 @@ def unlock_to_home(station: Path, tries: int) -> tuple[list[float], list[float]]
         ctx, window = _window(station, SIZES[0])
         settle(ctx)
         opened: list[float] = []
-        ctx.changed.connect(lambda what, opened=opened: opened.append(time.perf_counter()) if what == "station" else None)
+        ctx.changed.connect(
+            lambda what, opened=opened: opened.append(time.perf_counter()) if what == "station" else None
+        )
         assert window.nav.current_key == ScreenKey.LOCKED
         locked = window.nav.current
         started = time.perf_counter()
@@ -162,9 +166,15 @@ def transitions(station: Path, count: int, size: tuple[int, int]) -> list[float]
     ctx, window = _window(station, size)
     while window.nav.current_key != ScreenKey.HOME:
         settle(ctx)
-    route = [(ScreenKey.SERVICE, {"service": "problem_report"}), (ScreenKey.HOME, {}),
-             (ScreenKey.SERVICE, {"service": "appointment"}), (ScreenKey.NOTICES, {}), (ScreenKey.HOME, {}),
-             (ScreenKey.PIN, {}), (ScreenKey.HOME, {})]
+    route = [
+        (ScreenKey.SERVICE, {"service": "problem_report"}),
+        (ScreenKey.HOME, {}),
+        (ScreenKey.SERVICE, {"service": "appointment"}),
+        (ScreenKey.NOTICES, {}),
+        (ScreenKey.HOME, {}),
+        (ScreenKey.PIN, {}),
+        (ScreenKey.HOME, {}),
+    ]
     for key, params in route:  # build every screen once (first use imports and constructs it)
         window.nav.go(key, **params)
         settle(ctx)
@@ -192,7 +202,9 @@ def verdict(ok: bool) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--unlocks", type=int, default=5)
     parser.add_argument("--transitions", type=int, default=140)
@@ -204,24 +216,38 @@ def main() -> None:
         moves = {size: transitions(station, args.transitions, size) for size in SIZES}
     med = {k: statistics.median(v) for k, v in cold.items()}
     ratio = med["first"] / med["bare"]
-    print(f"bare QApplication+QWidget     first paint median {med['bare']:.3f} s, RSS {med['bare_rss']:.0f} MB")
-    print(f"locked screen first paint     median {med['first']:.3f} s = {ratio:.2f}× bare"
-          f"      goal ≤ 2× bare: {verdict(ratio <= 2)}")
-    print(f"  real locked screen (field)  median {med['locked']:.3f} s = {med['locked'] / med['bare']:.2f}× bare")
+    print(
+        f"bare QApplication+QWidget     first paint median {med['bare']:.3f} s, RSS {med['bare_rss']:.0f} MB"
+    )
+    print(
+        f"locked screen first paint     median {med['first']:.3f} s = {ratio:.2f}× bare"
+        f"      goal ≤ 2× bare: {verdict(ratio <= 2)}"
+    )
+    print(
+        f"  real locked screen (field)  median {med['locked']:.3f} s = {med['locked'] / med['bare']:.2f}× bare"
+    )
     print(f"  cold start → home           median {med['home']:.3f} s = {med['home'] / med['bare']:.2f}× bare")
     total, after_open = unlock
     u, o = statistics.median(total), statistics.median(after_open)
-    print(f"unlock → home interactive     median {u:.0f} ms (runs: {', '.join(f'{t:.0f}' for t in total)})"
-          f"      goal ≤ 300 ms: {verdict(u <= 300)}")
-    print(f"  of which after the key derivation (station open → home painted) median {o:.0f} ms"
-          f"      ≤ 300 ms: {verdict(o <= 300)}")
+    print(
+        f"unlock → home interactive     median {u:.0f} ms (runs: {', '.join(f'{t:.0f}' for t in total)})"
+        f"      goal ≤ 300 ms: {verdict(u <= 300)}"
+    )
+    print(
+        f"  of which after the key derivation (station open → home painted) median {o:.0f} ms"
+        f"      ≤ 300 ms: {verdict(o <= 300)}"
+    )
     rss = med["home_rss"]
-    print(f"RSS at home, no voice model   median {rss:.0f} MB ({rss / med['bare_rss']:.1f}× bare)"
-          f"      goal ≤ 150 MB: {verdict(rss <= 150)}")
+    print(
+        f"RSS at home, no voice model   median {rss:.0f} MB ({rss / med['bare_rss']:.1f}× bare)"
+        f"      goal ≤ 150 MB: {verdict(rss <= 150)}"
+    )
     for (w, h), ms in moves.items():
         p95 = pct(ms, 0.95)
-        print(f"transitions at {w}×{h}      p50 {pct(ms, 0.5):.1f} ms  p95 {p95:.1f} ms  max {max(ms):.1f} ms "
-              f"(n={len(ms)})      goal p95 ≤ 50 ms: {verdict(p95 <= 50)}")
+        print(
+            f"transitions at {w}×{h}      p50 {pct(ms, 0.5):.1f} ms  p95 {p95:.1f} ms  max {max(ms):.1f} ms "
+            f"(n={len(ms)})      goal p95 ≤ 50 ms: {verdict(p95 <= 50)}"
+        )
 
 
 if __name__ == "__main__":

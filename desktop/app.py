@@ -142,7 +142,9 @@ class AppContext(UiContext):
             return
         locale = self.locale
         texts = [pick(t, locale) for svc in self.catalogue.services for t in (svc.prompt, svc.title)]
-        texts += [pick(step.title, locale) for svc in self.catalogue.services for step in svc.steps if step.title]
+        texts += [
+            pick(step.title, locale) for svc in self.catalogue.services for step in svc.steps if step.title
+        ]
 
         def warm() -> None:
             for text in dict.fromkeys(t for t in texts if t):

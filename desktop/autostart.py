@@ -35,8 +35,11 @@ def config_home() -> Path:
 def paths(config: Path | None = None) -> AutostartFiles:
     root = config or config_home()
     units = root / "systemd" / "user"
-    return AutostartFiles(unit=units / UNIT_NAME, wants_link=units / f"{TARGET}.wants" / UNIT_NAME,
-                          desktop_entry=root / "autostart" / DESKTOP_NAME)
+    return AutostartFiles(
+        unit=units / UNIT_NAME,
+        wants_link=units / f"{TARGET}.wants" / UNIT_NAME,
+        desktop_entry=root / "autostart" / DESKTOP_NAME,
+    )
 
 
 def yizhan_command() -> list[str]:

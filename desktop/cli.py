@@ -13,8 +13,9 @@ from desktop.commands import handwriting_cmds, kiosk, ledger_cmds, staff, statio
 from desktop.errors import UserFacingError
 
 # Import names that only the `kiosk` extra installs (pyproject.toml).
-KIOSK_PACKAGES = frozenset({"PySide6", "shiboken6", "qtawesome", "requests", "vosk", "pyttsx3",
-                            "pypinyin", "sounddevice"})
+KIOSK_PACKAGES = frozenset(
+    {"PySide6", "shiboken6", "qtawesome", "requests", "vosk", "pyttsx3", "pypinyin", "sounddevice"}
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,8 +51,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if (exc.name or "").split(".")[0] not in KIOSK_PACKAGES:
             raise
         # A hub-only install (`yizhan[hub]`) has the command but not the kiosk's packages.
-        print(f"yizhan: this command needs the kiosk's packages ({exc.name} is missing): "
-              "pip install 'yizhan[kiosk]'", file=sys.stderr)
+        print(
+            f"yizhan: this command needs the kiosk's packages ({exc.name} is missing): "
+            "pip install 'yizhan[kiosk]'",
+            file=sys.stderr,
+        )
         return 2
 
 

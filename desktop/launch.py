@@ -135,8 +135,11 @@ def _exit_after_locked(app: Any, window: Any, started: float) -> None:
 
     def report() -> None:
         window.repaint()
-        print(f"locked-shown {time.perf_counter() - started:.4f} screen={window.nav.current_key} "
-              f"fullscreen={int(window.isFullScreen())}", flush=True)
+        print(
+            f"locked-shown {time.perf_counter() - started:.4f} screen={window.nav.current_key} "
+            f"fullscreen={int(window.isFullScreen())}",
+            flush=True,
+        )
         QTimer.singleShot(0, lambda: app.exit(0))  # exit(), not quit(): a kiosk window refuses close
 
     QTimer.singleShot(0, report)

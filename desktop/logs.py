@@ -40,7 +40,9 @@ class MaskNumbers(logging.Filter):
         if masked != message:
             record.msg, record.args = masked, None
         if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = _LONG_NUMBER.sub("[number]", logging.Formatter().formatException(record.exc_info))
+            record.exc_text = _LONG_NUMBER.sub(
+                "[number]", logging.Formatter().formatException(record.exc_info)
+            )
             record.exc_info = None
         return True
 
@@ -56,8 +58,7 @@ def configure(directory: Path | None = None, level: int = logging.INFO) -> Path:
     for handler in [h for h in root.handlers if h.get_name() == _OURS]:
         root.removeHandler(handler)
         handler.close()
-    handler = PrivateRotatingFile(path, maxBytes=MAX_BYTES, backupCount=BACKUPS,
-                                                   encoding="utf-8")
+    handler = PrivateRotatingFile(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
     handler.set_name(_OURS)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(MaskNumbers())

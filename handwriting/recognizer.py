@@ -50,7 +50,9 @@ def find_model() -> Path:
     for path in ((Path(override),) if override else ()) + MODEL_PATHS:
         if path.is_file():
             return path
-    raise HandwritingUnavailable("no Zinnia Simplified Chinese model (Debian: tegaki-zinnia-simplified-chinese)")
+    raise HandwritingUnavailable(
+        "no Zinnia Simplified Chinese model (Debian: tegaki-zinnia-simplified-chinese)"
+    )
 
 
 def _load_library() -> ctypes.CDLL:

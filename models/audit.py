@@ -48,7 +48,9 @@ class AuditLog:
 
     def _head_valid(self, recorded: dict[str, Any]) -> bool:
         tag = recorded.get("tag")
-        return isinstance(tag, str) and hmac.compare_digest(self._head_tag(int(recorded["seq"]), str(recorded["mac"])), tag)
+        return isinstance(tag, str) and hmac.compare_digest(
+            self._head_tag(int(recorded["seq"]), str(recorded["mac"])), tag
+        )
 
     def _write_head(self, session: Session, seq: int, mac: str) -> None:
         value = {"seq": seq, "mac": mac, "tag": self._head_tag(seq, mac)}
@@ -63,7 +65,9 @@ class AuditLog:
         if session.execute(select(AuditEvent.seq).where(AuditEvent.action == HEAD_SIGNED).limit(1)).first():
             return False
         recorded = json.loads(head.value)
-        last = session.execute(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).scalar_one_or_none()
+        last = session.execute(
+            select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)
+        ).scalar_one_or_none()
         if last is None or last.seq != recorded["seq"] or last.mac != recorded["mac"]:
             return False
         self._write_head(session, last.seq, last.mac)
@@ -72,13 +76,23 @@ class AuditLog:
 
     def _mac(self, event: AuditEvent) -> str:
         body = json.dumps(
-            [event.seq, event.at.isoformat(), event.actor, event.action, event.target, event.detail, event.prev_mac],
+            [
+                event.seq,
+                event.at.isoformat(),
+                event.actor,
+                event.action,
+                event.target,
+                event.detail,
+                event.prev_mac,
+            ],
             ensure_ascii=False,
             separators=(",", ":"),
         )
         return hmac.new(self._key, body.encode("utf-8"), hashlib.sha256).hexdigest()
 
-    def append(self, session: Session, actor: str, action: str, target: str = "", **detail: Any) -> AuditEvent:
+    def append(
+        self, session: Session, actor: str, action: str, target: str = "", **detail: Any
+    ) -> AuditEvent:
         """Add an event inside the caller's (write) transaction, so the event and the change it
         describes commit together or not at all."""
         # Chain from the recorded head, not from whatever row is last: if events were cut off the
@@ -93,7 +107,9 @@ class AuditLog:
                 self.append(session, "system", HEAD_REJECTED, "audit", recorded_seq=recorded["seq"])
                 return self.append(session, actor, action, target, **detail)
         else:
-            last = session.execute(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).scalar_one_or_none()
+            last = session.execute(
+                select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)
+            ).scalar_one_or_none()
             seq, prev = ((last.seq + 1), last.mac) if last else (1, GENESIS)
         event = AuditEvent(
             seq=seq,
@@ -128,19 +144,33 @@ class AuditLog:
             elif event.prev_mac != expected_prev:
                 earlier = position_of.get(event.prev_mac)
                 if earlier is not None and earlier != index - 1:
-                    findings.append(Finding(event.seq, f"is out of order (it was written after #{ordered[earlier].seq})"))
+                    findings.append(
+                        Finding(event.seq, f"is out of order (it was written after #{ordered[earlier].seq})")
+                    )
                 else:
                     findings.append(Finding(event.seq, "does not follow the event before it"))
             if event.action == HEAD_REJECTED:
-                findings.append(Finding(event.seq, "the chain head had been rewritten before this event (events cut off the end?)"))
+                findings.append(
+                    Finding(
+                        event.seq,
+                        "the chain head had been rewritten before this event (events cut off the end?)",
+                    )
+                )
             expected_prev, expected_seq = event.mac, event.seq + 1
         if head is not None:
             recorded = json.loads(head.value)
             if not self._head_valid(recorded):
-                findings.append(Finding(int(recorded["seq"]), "the chain head record was rewritten (its MAC does not match)"))
+                findings.append(
+                    Finding(
+                        int(recorded["seq"]), "the chain head record was rewritten (its MAC does not match)"
+                    )
+                )
             if recorded["seq"] >= expected_seq:
                 findings.append(
-                    Finding(int(recorded["seq"]), f"events #{expected_seq}–#{recorded['seq']} were removed from the end")
+                    Finding(
+                        int(recorded["seq"]),
+                        f"events #{expected_seq}–#{recorded['seq']} were removed from the end",
+                    )
                 )
             elif ordered and recorded["seq"] == ordered[-1].seq and recorded["mac"] != ordered[-1].mac:
                 findings.append(Finding(ordered[-1].seq, "the newest event was replaced"))

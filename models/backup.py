@@ -91,7 +91,9 @@ def check_backup(backup: Path, passphrase: str) -> None:
     if not backup.is_file():
         raise BackupError(f"no backup file at {backup}")
     if not key_copy_path(backup).is_file():
-        raise BackupError(f"the key copy {key_copy_path(backup)} is missing (`yizhan backup` writes it beside the file)")
+        raise BackupError(
+            f"the key copy {key_copy_path(backup)} is missing (`yizhan backup` writes it beside the file)"
+        )
     if (verdict := _quick_check(backup)) != "ok":
         raise BackupError(f"{backup} is not a sound station backup ({verdict})")
     KeyFile.load(key_copy_path(backup)).unlock(passphrase)  # raises WrongPassphrase

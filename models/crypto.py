@@ -84,7 +84,9 @@ class FieldCipher:
             aead = self._aeads[key] = AESGCM(key)
         return aead
 
-    def encrypt(self, plaintext: bytes, aad: bytes, *, key: bytes | None = None, key_id: int | None = None) -> bytes:
+    def encrypt(
+        self, plaintext: bytes, aad: bytes, *, key: bytes | None = None, key_id: int | None = None
+    ) -> bytes:
         kid = self.ring.active if key_id is None else key_id
         header = _HEADER.pack(FORMAT_VERSION, kid)
         nonce = os.urandom(NONCE_SIZE)

@@ -65,7 +65,7 @@ def damage_in_header(db_path: Path) -> str | None:
         return "it is not a SQLite database file"
     page_size = struct.unpack(">H", header[16:18])[0]
     page_size = 65536 if page_size == 1 else page_size
-    change_counter, pages, valid_for = (struct.unpack(">I", header[o:o + 4])[0] for o in (24, 28, 92))
+    change_counter, pages, valid_for = (struct.unpack(">I", header[o : o + 4])[0] for o in (24, 28, 92))
     wal = db_path.with_name(db_path.name + "-wal")
     if wal.exists() and wal.stat().st_size:
         return None  # mid-checkpoint after a crash the header runs ahead of the file; the WAL completes it

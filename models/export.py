@@ -38,15 +38,31 @@ def collect(station: Station, actor: Actor) -> dict[str, Any]:
         "station": station.setting("station_name"),
         "exported_at": utcnow().isoformat(),
         "residents": [
-            {"id": r.id, "name": r.name, "id_number": r.id_number, "phone": r.phone, "address": r.address,
-             "living_alone": r.living_alone, "emergency_contact": r.emergency_contact}
-            for r in residents if not r.damaged
+            {
+                "id": r.id,
+                "name": r.name,
+                "id_number": r.id_number,
+                "phone": r.phone,
+                "address": r.address,
+                "living_alone": r.living_alone,
+                "emergency_contact": r.emergency_contact,
+            }
+            for r in residents
+            if not r.damaged
         ],
         # Records that failed their integrity check are named, not exported blank.
         "damaged_residents": [r.id for r in residents if r.damaged],
         "requests": [
-            {"id": q.id, "service": q.service, "state": q.state, "receipt_code": q.receipt_code,
-             "resident_id": q.resident_id, "fields": q.fields, "reply": q.reply, "created_at": q.created_at.isoformat()}
+            {
+                "id": q.id,
+                "service": q.service,
+                "state": q.state,
+                "receipt_code": q.receipt_code,
+                "resident_id": q.resident_id,
+                "fields": q.fields,
+                "reply": q.reply,
+                "created_at": q.created_at.isoformat(),
+            }
             for q in requests
         ],
     }

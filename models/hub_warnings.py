@@ -61,5 +61,7 @@ def read(station: Station, actor: Actor) -> list[HubWarning]:
             return []
         rows = json.loads(station.cipher.decrypt(base64.b64decode(stored), _aad()))
         station.audit.append(session, actor.label, "read_hub_warnings", "hub_warnings", count=len(rows))
-    warnings = [HubWarning(r["name"], r["days_missed"], r["level"], r["unwell"], r.get("outcome")) for r in rows]
+    warnings = [
+        HubWarning(r["name"], r["days_missed"], r["level"], r["unwell"], r.get("outcome")) for r in rows
+    ]
     return sorted(warnings, key=lambda w: (not w.unwell, -w.level, -w.days_missed))

@@ -49,8 +49,13 @@ def derive_kek(passphrase: str, kdf: dict[str, Any]) -> bytes:
         raise KeyFileError(f"unsupported key derivation {kdf.get('name')!r}")
     n, r, p = int(kdf["n"]), int(kdf["r"]), int(kdf["p"])
     return hashlib.scrypt(
-        passphrase.encode("utf-8"), salt=_unb64(kdf["salt"]), n=n, r=r, p=p,
-        maxmem=256 * n * r + 2**20, dklen=KEY_SIZE,
+        passphrase.encode("utf-8"),
+        salt=_unb64(kdf["salt"]),
+        n=n,
+        r=r,
+        p=p,
+        maxmem=256 * n * r + 2**20,
+        dklen=KEY_SIZE,
     )
 
 
@@ -109,7 +114,9 @@ class KeyFile:
         except FileNotFoundError:
             raise KeyFileError(f"no key file at {path} — is this a station data folder?") from None
         except (ValueError, KeyError, TypeError) as exc:
-            raise KeyFileError(f"the key file {path} is damaged ({exc}); restore it from the backup") from None
+            raise KeyFileError(
+                f"the key file {path} is damaged ({exc}); restore it from the backup"
+            ) from None
 
     def save(self) -> None:
         body = {

@@ -127,8 +127,10 @@ def parse_ledger(
     missing = [name for name in REQUIRED if name not in header]
     unknown = [name for name in header if name and name not in HEADER]
     if missing or unknown:
-        raise LedgerError(f"the header must be {','.join(HEADER)} (missing: {', '.join(missing) or '-'}; "
-                          f"unknown: {', '.join(unknown) or '-'})")
+        raise LedgerError(
+            f"the header must be {','.join(HEADER)} (missing: {', '.join(missing) or '-'}; "
+            f"unknown: {', '.join(unknown) or '-'})"
+        )
     rows: list[LedgerRow] = []
     errors: list[tuple[int, str]] = []
     while True:

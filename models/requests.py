@@ -112,7 +112,9 @@ class RequestRepo:
     def fields_of(self, row: ServiceRequest) -> dict[str, Any]:
         if row.payload_ct is None:
             return {}
-        data = self._s.cipher.decrypt(row.payload_ct, associated_data(TABLE, "payload", row.id), key=self._record_key(row))
+        data = self._s.cipher.decrypt(
+            row.payload_ct, associated_data(TABLE, "payload", row.id), key=self._record_key(row)
+        )
         result: dict[str, Any] = json.loads(data)
         return result
 
@@ -124,7 +126,9 @@ class RequestRepo:
 
     def set_reply(self, row: ServiceRequest, reply: str) -> None:
         aad = associated_data(TABLE, "reply", row.id)
-        row.reply_ct = self._s.cipher.encrypt(reply.encode("utf-8"), aad, key=self._record_key(row), key_id=RECORD_KEY_ID)
+        row.reply_ct = self._s.cipher.encrypt(
+            reply.encode("utf-8"), aad, key=self._record_key(row), key_id=RECORD_KEY_ID
+        )
 
     def decrypt(self, row: ServiceRequest) -> RequestRecord:
         return RequestRecord(
@@ -142,7 +146,13 @@ class RequestRepo:
         )
 
     # -- drafts and submission --------------------------------------------------------
-    def save_draft(self, service: str, fields: dict[str, Any], resident_id: str | None = None, draft_id: str | None = None) -> str:
+    def save_draft(
+        self,
+        service: str,
+        fields: dict[str, Any],
+        resident_id: str | None = None,
+        draft_id: str | None = None,
+    ) -> str:
         """Keep an in-progress form (encrypted like everything else) so a crash loses nothing."""
         with self._s.write() as session:
             row = session.get(ServiceRequest, draft_id) if draft_id else None
@@ -184,13 +194,21 @@ class RequestRepo:
 
         The receipt mark (models/seqmark.py) is raised before the commit, and the WAL is checkpointed
         after it, so the save is in station.db itself and its number is never handed out again."""
-        record = self._submit(service, fields, actor, resident_id=resident_id, draft_id=draft_id, urgent=urgent)
+        record = self._submit(
+            service, fields, actor, resident_id=resident_id, draft_id=draft_id, urgent=urgent
+        )
         self._s.checkpoint()
         return record
 
     def _submit(
-        self, service: str, fields: dict[str, Any], actor: Actor, *,
-        resident_id: str | None, draft_id: str | None, urgent: bool,
+        self,
+        service: str,
+        fields: dict[str, Any],
+        actor: Actor,
+        *,
+        resident_id: str | None,
+        draft_id: str | None,
+        urgent: bool,
     ) -> RequestRecord:
         with self._s.write() as session:
             prefix = str(self._s.setting_raw("station_prefix", "A01", session))
@@ -207,14 +225,20 @@ class RequestRepo:
             row.receipt_code = f"{prefix}-{seq:04d}"
             transition(row, S.QUEUED)
             row.queued_at = utcnow()
-            if actor.is_staff:  # a volunteer acting for a resident is audited; the record itself is the kiosk's trail
+            if (
+                actor.is_staff
+            ):  # a volunteer acting for a resident is audited; the record itself is the kiosk's trail
                 self._s.audit.append(session, actor.label, "submit", f"request:{row.id}", service=service)
             session.flush()
             return self.decrypt(row)
 
-    def help_call(self, actor: Actor, resident_id: str | None = None, note: str = "", *, urgent: bool = True) -> RequestRecord:
+    def help_call(
+        self, actor: Actor, resident_id: str | None = None, note: str = "", *, urgent: bool = True
+    ) -> RequestRecord:
         """一键呼叫 (urgent) or "请志愿者帮忙" from a step (urgent=False: someone should come over)."""
-        return self.submit("help_call", {"note": note} if note else {}, actor, resident_id=resident_id, urgent=urgent)
+        return self.submit(
+            "help_call", {"note": note} if note else {}, actor, resident_id=resident_id, urgent=urgent
+        )
 
     def checkin(self, resident_id: str, actor: Actor) -> RequestRecord:
         return self.submit("daily_checkin", {"status": "fine"}, actor, resident_id=resident_id)
@@ -224,7 +248,9 @@ class RequestRepo:
             raise ValueError("a rating is 1–5")
         original = self.get(request_id)
         return self.submit(
-            "rating", {"request_id": request_id, "service": original.service, "score": score}, actor,
+            "rating",
+            {"request_id": request_id, "service": original.service, "score": score},
+            actor,
             resident_id=original.resident_id,
         )
 
@@ -239,16 +265,24 @@ class RequestRepo:
     def for_resident(self, resident_id: str, *, limit: int = 50) -> list[RequestRecord]:
         query = (
             select(ServiceRequest)
-            .where(ServiceRequest.resident_id == resident_id, ServiceRequest.state != S.DRAFT,
-                   ServiceRequest.service.not_in(("rating", "daily_checkin")), ServiceRequest.record_key_ct.is_not(None))
+            .where(
+                ServiceRequest.resident_id == resident_id,
+                ServiceRequest.state != S.DRAFT,
+                ServiceRequest.service.not_in(("rating", "daily_checkin")),
+                ServiceRequest.record_key_ct.is_not(None),
+            )
             .order_by(ServiceRequest.created_at.desc())
             .limit(limit)
         )
         with self._s.read() as session:
             return [self.decrypt(r) for r in session.execute(query).scalars()]
 
-    def list(self, *, since: dt.datetime | None = None, states: set[str] | None = None, limit: int = 1000) -> list[RequestRecord]:
-        query = select(ServiceRequest).where(ServiceRequest.state != S.DRAFT, ServiceRequest.record_key_ct.is_not(None))
+    def list(
+        self, *, since: dt.datetime | None = None, states: set[str] | None = None, limit: int = 1000
+    ) -> list[RequestRecord]:
+        query = select(ServiceRequest).where(
+            ServiceRequest.state != S.DRAFT, ServiceRequest.record_key_ct.is_not(None)
+        )
         if since is not None:
             query = query.where(ServiceRequest.created_at >= since)
         if states:
@@ -260,8 +294,11 @@ class RequestRepo:
     def open_help_calls(self) -> builtins.list[RequestRecord]:
         query = (
             select(ServiceRequest)
-            .where(ServiceRequest.service == "help_call", ServiceRequest.acknowledged_at.is_(None),
-                   ServiceRequest.state != S.DRAFT)
+            .where(
+                ServiceRequest.service == "help_call",
+                ServiceRequest.acknowledged_at.is_(None),
+                ServiceRequest.state != S.DRAFT,
+            )
             .order_by(ServiceRequest.created_at)
         )
         with self._s.read() as session:
@@ -275,7 +312,9 @@ class RequestRepo:
             row.acknowledged_at = row.acknowledged_at or utcnow()
             self._s.audit.append(session, actor.label, "acknowledge", f"request:{row.id}")
 
-    def missing_checkins(self, day: dt.date, deadline_hour: int, now: dt.datetime | None = None) -> builtins.list[str]:
+    def missing_checkins(
+        self, day: dt.date, deadline_hour: int, now: dt.datetime | None = None
+    ) -> builtins.list[str]:
         """Ids of living-alone residents with no check-in on `day` (local time). Empty before the
         deadline hour of that day, so volunteers are not alarmed at 7 am."""
         now = now or dt.datetime.now()
@@ -284,16 +323,25 @@ class RequestRepo:
         start = _local_day_start_utc(day)
         end = start + dt.timedelta(days=1)
         checked = exists().where(
-            and_(ServiceRequest.resident_id == Resident.id, ServiceRequest.service == "daily_checkin",
-                 ServiceRequest.created_at >= start, ServiceRequest.created_at < end, ServiceRequest.state != S.DRAFT)
+            and_(
+                ServiceRequest.resident_id == Resident.id,
+                ServiceRequest.service == "daily_checkin",
+                ServiceRequest.created_at >= start,
+                ServiceRequest.created_at < end,
+                ServiceRequest.state != S.DRAFT,
+            )
         )
-        query = select(Resident.id).where(Resident.living_alone.is_(True), ~checked).order_by(Resident.created_at)
+        query = (
+            select(Resident.id).where(Resident.living_alone.is_(True), ~checked).order_by(Resident.created_at)
+        )
         with self._s.read() as session:
             return list(session.execute(query).scalars())
 
     def counts_by_state(self) -> dict[str, int]:
         with self._s.read() as session:
-            rows = session.execute(select(ServiceRequest.state, func.count()).group_by(ServiceRequest.state)).all()
+            rows = session.execute(
+                select(ServiceRequest.state, func.count()).group_by(ServiceRequest.state)
+            ).all()
         return {state: int(n) for state, n in rows}
 
     def count_waiting(self) -> int:
@@ -302,7 +350,9 @@ class RequestRepo:
         return sum(counts.get(s, 0) for s in (S.QUEUED, S.SENDING, S.QUARANTINED))
 
     # -- hub feedback (used by sync) -------------------------------------------------------
-    def apply_hub_status(self, session: Session, request_id: str, status: str, reply: str | None, hub_seq: int) -> bool:
+    def apply_hub_status(
+        self, session: Session, request_id: str, status: str, reply: str | None, hub_seq: int
+    ) -> bool:
         """Apply one status change pulled from the hub inside the caller's transaction. Older or
         repeated changes (hub_seq not newer) are ignored; returns whether anything changed."""
         row = session.get(ServiceRequest, request_id)

@@ -77,7 +77,11 @@ class ResidentRecord:
         if self.birth_date is None:
             return None
         today = dt.date.today()
-        return today.year - self.birth_date.year - ((today.month, today.day) < (self.birth_date.month, self.birth_date.day))
+        return (
+            today.year
+            - self.birth_date.year
+            - ((today.month, today.day) < (self.birth_date.month, self.birth_date.day))
+        )
 
 
 def clean_input(data: ResidentInput) -> ResidentInput:
@@ -109,7 +113,9 @@ class ResidentRepo:
             self._s.audit.append(session, actor.label, "create", f"resident:{row.id}")
             return row.id
 
-    def add_many(self, rows: list[ResidentInput], actor: Actor, *, skip_registered: bool = False) -> list[str]:
+    def add_many(
+        self, rows: list[ResidentInput], actor: Actor, *, skip_registered: bool = False
+    ) -> list[str]:
         """Bulk registration in one transaction (rows must already be clean and unique among
         themselves). With `skip_registered`, ID numbers already on file are left out — checked inside
         this same write transaction, so a registration made meanwhile cannot collide."""
@@ -151,7 +157,9 @@ class ResidentRepo:
         row.address_ct = enc(clean.address, TABLE, "address", row.id) if clean.address else None
         row.birth_date_ct = enc(birth.isoformat(), TABLE, "birth_date", row.id) if birth else None
         row.emergency_contact_ct = (
-            enc(clean.emergency_contact, TABLE, "emergency_contact", row.id) if clean.emergency_contact else None
+            enc(clean.emergency_contact, TABLE, "emergency_contact", row.id)
+            if clean.emergency_contact
+            else None
         )
         row.living_alone = clean.living_alone
 
@@ -194,7 +202,10 @@ class ResidentRepo:
         if not resident_ids:
             return []
         with self._s.read() as session:
-            rows = {r.id: r for r in session.execute(select(Resident).where(Resident.id.in_(resident_ids))).scalars()}
+            rows = {
+                r.id: r
+                for r in session.execute(select(Resident).where(Resident.id.in_(resident_ids))).scalars()
+            }
         if actor.is_staff:
             with self._s.write() as session:
                 self._s.audit.append(session, actor.label, "read", "residents", ids=sorted(rows))
@@ -222,8 +233,17 @@ class ResidentRepo:
             return self.decrypt(row)
         except (IntegrityError, UnicodeDecodeError, ValueError) as exc:
             return ResidentRecord(
-                id=row.id, name="", id_number="", phone="", address="", birth_date=None, emergency_contact="",
-                living_alone=row.living_alone, consent_at=row.consent_at, damaged=True, problem=str(exc),
+                id=row.id,
+                name="",
+                id_number="",
+                phone="",
+                address="",
+                birth_date=None,
+                emergency_contact="",
+                living_alone=row.living_alone,
+                consent_at=row.consent_at,
+                damaged=True,
+                problem=str(exc),
             )
 
     def decrypt(self, row: Resident) -> ResidentRecord:

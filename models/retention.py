@@ -33,8 +33,15 @@ def purgeable_ids(station: Station, days: int, now: dt.datetime | None = None) -
         return list(session.execute(query).scalars())
 
 
-def purge(station: Station, actor: Actor, *, days: int | None = None, dry_run: bool = False,
-          now: dt.datetime | None = None, batch: int = 500) -> int:
+def purge(
+    station: Station,
+    actor: Actor,
+    *,
+    days: int | None = None,
+    dry_run: bool = False,
+    now: dt.datetime | None = None,
+    batch: int = 500,
+) -> int:
     days = int(station.setting("retention_days")) if days is None else days
     ids = purgeable_ids(station, days, now)
     if dry_run or not ids:
@@ -45,7 +52,9 @@ def purge(station: Station, actor: Actor, *, days: int | None = None, dry_run: b
             session.execute(delete(OutboxItem).where(OutboxItem.request_id.in_(chunk)))
             session.execute(delete(OutboxAttachment).where(OutboxAttachment.request_id.in_(chunk)))
             session.execute(delete(ServiceRequest).where(ServiceRequest.id.in_(chunk)))
-            station.audit.append(session, actor.label, "purge", "requests", count=len(chunk), retention_days=days)
+            station.audit.append(
+                session, actor.label, "purge", "requests", count=len(chunk), retention_days=days
+            )
     with station.engine.connect() as conn:
         conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
     return len(ids)

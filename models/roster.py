@@ -19,16 +19,30 @@ if TYPE_CHECKING:
 
 # Accept the English column names and the Chinese ones volunteers are likely to type.
 HEADER_ALIASES = {
-    "name": "name", "姓名": "name",
-    "id_number": "id_number", "身份证号": "id_number", "身份证号码": "id_number", "身份证": "id_number",
-    "phone": "phone", "电话": "phone", "手机": "phone", "联系电话": "phone",
-    "address": "address", "地址": "address", "住址": "address",
-    "living_alone": "living_alone", "独居": "living_alone", "是否独居": "living_alone",
-    "emergency_contact": "emergency_contact", "紧急联系人": "emergency_contact",
+    "name": "name",
+    "姓名": "name",
+    "id_number": "id_number",
+    "身份证号": "id_number",
+    "身份证号码": "id_number",
+    "身份证": "id_number",
+    "phone": "phone",
+    "电话": "phone",
+    "手机": "phone",
+    "联系电话": "phone",
+    "address": "address",
+    "地址": "address",
+    "住址": "address",
+    "living_alone": "living_alone",
+    "独居": "living_alone",
+    "是否独居": "living_alone",
+    "emergency_contact": "emergency_contact",
+    "紧急联系人": "emergency_contact",
 }
 _TRUE = {"1", "true", "yes", "y", "是", "独居", "√"}
 DUPLICATE_IN_FILE = Problem(
-    "duplicate_in_file", "这个身份证号码在文件里出现了两次。", "This ID number appears twice in the file.",
+    "duplicate_in_file",
+    "这个身份证号码在文件里出现了两次。",
+    "This ID number appears twice in the file.",
     "파일에 같은 신분증 번호가 두 번 있습니다.",
 )
 
@@ -84,14 +98,21 @@ def parse(text: str) -> tuple[list[tuple[int, ResidentInput]], list[tuple[int, s
             continue
         record = {col: val.strip() for col, val in zip(columns, values, strict=False) if col}
         try:
-            rows.append((line, clean_input(ResidentInput(
-                name=record.get("name", ""),
-                id_number=record.get("id_number", ""),
-                phone=record.get("phone", ""),
-                address=record.get("address", ""),
-                living_alone=record.get("living_alone", "").lower() in _TRUE,
-                emergency_contact=record.get("emergency_contact", ""),
-            ))))
+            rows.append(
+                (
+                    line,
+                    clean_input(
+                        ResidentInput(
+                            name=record.get("name", ""),
+                            id_number=record.get("id_number", ""),
+                            phone=record.get("phone", ""),
+                            address=record.get("address", ""),
+                            living_alone=record.get("living_alone", "").lower() in _TRUE,
+                            emergency_contact=record.get("emergency_contact", ""),
+                        )
+                    ),
+                )
+            )
         except ValidationError as exc:
             errors.append((line, exc.message("zh_CN")))
     return rows, errors

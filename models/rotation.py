@@ -20,14 +20,21 @@ if TYPE_CHECKING:
 # (model, primary key attribute, encrypted columns). Request payloads are under per-record keys:
 # only the record key wrapper moves, which is what makes rotation cheap.
 ENCRYPTED_COLUMNS: tuple[tuple[Any, str, str, tuple[str, ...]], ...] = (
-    (Resident, "id", "residents", ("name", "id_number", "phone", "address", "birth_date", "emergency_contact")),
+    (
+        Resident,
+        "id",
+        "residents",
+        ("name", "id_number", "phone", "address", "birth_date", "emergency_contact"),
+    ),
     (ServiceRequest, "id", "requests", ("record_key",)),
     (Volunteer, "id", "volunteers", ("name",)),
     (SyncState, "id", "sync_state", ("credential",)),
 )
 
 
-def _reencrypt_rows(station: Station, retiring: set[int], batch: int, progress: Callable[[int], None] | None) -> int:
+def _reencrypt_rows(
+    station: Station, retiring: set[int], batch: int, progress: Callable[[int], None] | None
+) -> int:
     from models.crypto import associated_data
 
     moved = 0
@@ -36,9 +43,15 @@ def _reencrypt_rows(station: Station, retiring: set[int], batch: int, progress: 
         while True:
             with station.write() as session:
                 key_col = getattr(model, pk)
-                rows = list(
-                    session.execute(select(model).where(key_col > last).order_by(key_col).limit(batch)).scalars()
-                ) if model is not SyncState else list(session.execute(select(model)).scalars())
+                rows = (
+                    list(
+                        session.execute(
+                            select(model).where(key_col > last).order_by(key_col).limit(batch)
+                        ).scalars()
+                    )
+                    if model is not SyncState
+                    else list(session.execute(select(model)).scalars())
+                )
                 if not rows:
                     break
                 for row in rows:
@@ -47,7 +60,9 @@ def _reencrypt_rows(station: Station, retiring: set[int], batch: int, progress: 
                         if ct is None or key_id_of(ct) not in retiring:
                             continue
                         aad = associated_data(table, column, str(getattr(row, pk)))
-                        setattr(row, f"{column}_ct", station.cipher.encrypt(station.cipher.decrypt(ct, aad), aad))
+                        setattr(
+                            row, f"{column}_ct", station.cipher.encrypt(station.cipher.decrypt(ct, aad), aad)
+                        )
                         moved += 1
                 last = str(getattr(rows[-1], pk))
             if progress:
@@ -57,8 +72,9 @@ def _reencrypt_rows(station: Station, retiring: set[int], batch: int, progress: 
     return moved
 
 
-def rotate_data_key(station: Station, actor: Actor, *, batch: int = 500,
-                    progress: Callable[[int], None] | None = None) -> dict[str, int]:
+def rotate_data_key(
+    station: Station, actor: Actor, *, batch: int = 500, progress: Callable[[int], None] | None = None
+) -> dict[str, int]:
     """Refuses (StationError) while another process has the station open: a running kiosk would
     keep writing under the old key, which this would then drop."""
     with station.exclusive():
@@ -72,13 +88,16 @@ def _remaining(station: Station, retiring: set[int]) -> int:
         for model, _pk, _table, columns in ENCRYPTED_COLUMNS:
             for row in session.execute(select(model)).scalars():
                 count += sum(
-                    1 for c in columns
+                    1
+                    for c in columns
                     if getattr(row, f"{c}_ct") is not None and key_id_of(getattr(row, f"{c}_ct")) in retiring
                 )
     return count
 
 
-def _rotate(station: Station, actor: Actor, batch: int, progress: Callable[[int], None] | None) -> dict[str, int]:
+def _rotate(
+    station: Station, actor: Actor, batch: int, progress: Callable[[int], None] | None
+) -> dict[str, int]:
     keyfile = station.keyfile
     if not keyfile.retiring:
         new_id, key = keyfile.add_data_key(station._kek)
@@ -93,6 +112,13 @@ def _rotate(station: Station, actor: Actor, batch: int, progress: Callable[[int]
     for kid in retiring:
         station.cipher.ring.keys.pop(kid, None)
     with station.write() as session:
-        station.audit.append(session, actor.label, "key_rotate", "station", active=keyfile.active_id,
-                             retired=sorted(retiring), values=moved)
+        station.audit.append(
+            session,
+            actor.label,
+            "key_rotate",
+            "station",
+            active=keyfile.active_id,
+            retired=sorted(retiring),
+            values=moved,
+        )
     return {"active_key_id": keyfile.active_id, "reencrypted_values": moved, "retired": len(retiring)}

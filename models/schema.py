@@ -229,7 +229,9 @@ class ParkedChange(Base):
     seq: Mapped[int] = mapped_column(Integer, index=True)
     kind: Mapped[str] = mapped_column(String(16))
     ref_id: Mapped[str] = mapped_column(String(64), index=True)
-    change_ct: Mapped[bytes] = mapped_column(LargeBinary)  # the whole change, DEK-encrypted (replies are personal)
+    change_ct: Mapped[bytes] = mapped_column(
+        LargeBinary
+    )  # the whole change, DEK-encrypted (replies are personal)
     reason: Mapped[str] = mapped_column(Text)
     parked_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True, index=True)

@@ -140,7 +140,9 @@ class Station:
 
     # -- lifecycle -----------------------------------------------------------
     @classmethod
-    def create(cls, data_dir: Path, passphrase: str, *, name: str, locale: str = "zh_CN", prefix: str = "A01") -> Station:
+    def create(
+        cls, data_dir: Path, passphrase: str, *, name: str, locale: str = "zh_CN", prefix: str = "A01"
+    ) -> Station:
         data_dir = Path(data_dir)
         if (data_dir / KEYFILE_NAME).exists() or (data_dir / db.DB_NAME).exists():
             raise StationError(f"{data_dir} already holds a station; refusing to overwrite it")
@@ -168,7 +170,9 @@ class Station:
     def open(cls, data_dir: Path, passphrase: str) -> Station:
         data_dir = Path(data_dir)
         if not (data_dir / db.DB_NAME).exists():
-            raise StationError(f"{data_dir} is not a station data folder (run `yizhan init` or `yizhan demo`)")
+            raise StationError(
+                f"{data_dir} is not a station data folder (run `yizhan init` or `yizhan demo`)"
+            )
         keyfile = KeyFile.load(data_dir / KEYFILE_NAME)
         db.tighten_permissions(data_dir / db.DB_NAME)
         _check_file(data_dir)

@@ -13,8 +13,43 @@ _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 # Province-level codes of GB/T 2260 (first two digits of an ID number).
 _PROVINCES = frozenset(
-    {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
-     50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83}
+    {
+        11,
+        12,
+        13,
+        14,
+        15,
+        21,
+        22,
+        23,
+        31,
+        32,
+        33,
+        34,
+        35,
+        36,
+        37,
+        41,
+        42,
+        43,
+        44,
+        45,
+        46,
+        50,
+        51,
+        52,
+        53,
+        54,
+        61,
+        62,
+        63,
+        64,
+        65,
+        71,
+        81,
+        82,
+        83,
+    }
 )
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")
@@ -49,7 +84,9 @@ class ValidationError(ValueError):
         return self.problem.message(locale)
 
 
-ID_EMPTY = Problem("id_empty", "请输入身份证号码。", "Please enter the ID number.", "신분증 번호를 입력해 주세요.")
+ID_EMPTY = Problem(
+    "id_empty", "请输入身份证号码。", "Please enter the ID number.", "신분증 번호를 입력해 주세요."
+)
 ID_LENGTH = Problem(
     "id_length",
     "身份证号码应该是18位，请再核对一下。",

@@ -40,11 +40,42 @@ SCHEME = "pscrypt"  # peppered scrypt; "scrypt" is the pre-pepper format, upgrad
 LEGACY_SCHEME = "scrypt"
 # The most common 4-digit PINs in leaked-PIN studies (DataGenetics, 3.4 million PINs): together they
 # cover about a fifth of all choices. Same-digit runs and ±1 sequences are refused by rule below.
-_COMMON_PINS = frozenset({
-    "1234", "1111", "0000", "1212", "7777", "1004", "2000", "4444", "2222", "6969", "9999", "3333",
-    "5555", "6666", "1122", "1313", "8888", "4321", "2001", "1010", "123456", "654321", "123123",
-    "112233", "121212", "520520", "5201314", "12345678", "88888888", "666666", "888888", "000000",
-})
+_COMMON_PINS = frozenset(
+    {
+        "1234",
+        "1111",
+        "0000",
+        "1212",
+        "7777",
+        "1004",
+        "2000",
+        "4444",
+        "2222",
+        "6969",
+        "9999",
+        "3333",
+        "5555",
+        "6666",
+        "1122",
+        "1313",
+        "8888",
+        "4321",
+        "2001",
+        "1010",
+        "123456",
+        "654321",
+        "123123",
+        "112233",
+        "121212",
+        "520520",
+        "5201314",
+        "12345678",
+        "88888888",
+        "666666",
+        "888888",
+        "000000",
+    }
+)
 
 PIN_FORMAT = Problem(
     "pin_format", "密码需要4到8位数字。", "A PIN has 4 to 8 digits.", "PIN은 4~8자리 숫자입니다."
@@ -104,7 +135,9 @@ def check_pin(pin: str, stored: str, pepper: bytes) -> bool:
         scheme, n, r, p, salt, value = stored.split("$")
         if scheme != SCHEME:
             return False  # unpeppered verifiers are upgraded at unlock; never accepted as they are
-        digest = hashlib.scrypt(pin.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32)
+        digest = hashlib.scrypt(
+            pin.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32
+        )
     except ValueError:
         return False
     return hmac.compare_digest(_pepper(pepper, digest), base64.b64decode(value))
@@ -117,7 +150,9 @@ def pepper_legacy_hash(stored: str, pepper: bytes) -> str | None:
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != LEGACY_SCHEME:
             return None
-        return _format(SCHEME, int(n), int(r), int(p), base64.b64decode(salt), _pepper(pepper, base64.b64decode(digest)))
+        return _format(
+            SCHEME, int(n), int(r), int(p), base64.b64decode(salt), _pepper(pepper, base64.b64decode(digest))
+        )
     except ValueError:
         return None
 
@@ -185,7 +220,8 @@ class VolunteerRepo:
                 raise KeyError(volunteer_id)
             if row.role == Role.ADMIN and row.active:
                 admins = session.execute(
-                    select(func.count()).select_from(Volunteer)
+                    select(func.count())
+                    .select_from(Volunteer)
                     .where(Volunteer.active.is_(True), Volunteer.role == Role.ADMIN)
                 ).scalar_one()
                 if admins <= 1:
@@ -197,7 +233,9 @@ class VolunteerRepo:
         with self._s.read() as session:
             rows = list(session.execute(select(Volunteer).order_by(Volunteer.created_at)).scalars())
         return [
-            VolunteerRecord(r.id, self._s.cipher.decrypt_text(r.name_ct, "volunteers", "name", r.id), r.role, r.active)
+            VolunteerRecord(
+                r.id, self._s.cipher.decrypt_text(r.name_ct, "volunteers", "name", r.id), r.role, r.active
+            )
             for r in rows
         ]
 
@@ -224,7 +262,9 @@ class VolunteerRepo:
                 state = self._s.setting_raw("pin_lock", {"failures": 0, "last": None}, session)
                 state = {"failures": int(state["failures"]) + 1, "last": (now or utcnow()).isoformat()}
                 self._s.put_setting_raw(session, "pin_lock", state)
-                self._s.audit.append(session, "kiosk", "failed_sign_in", "pin_pad", failures=state["failures"])
+                self._s.audit.append(
+                    session, "kiosk", "failed_sign_in", "pin_pad", failures=state["failures"]
+                )
                 return None
             self._s.put_setting_raw(session, "pin_lock", {"failures": 0, "last": None})
             self._s.audit.append(session, f"{match.role}:{match.id}", "sign_in", f"volunteer:{match.id}")

@@ -114,7 +114,9 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
     from server.services.staff import add_user, assign_stations
 
     password = os.environ.get("YIZHAN_HUB_PASSWORD") or _prompt_password()
-    _with_session(args, lambda s, _k: assign_stations(s, add_user(s, args.user, args.role, password), args.station))
+    _with_session(
+        args, lambda s, _k: assign_stations(s, add_user(s, args.user, args.role, password), args.station)
+    )
     print(f"staff user {args.user} ({args.role}) added", file=sys.stderr)
     return 0
 
@@ -131,7 +133,9 @@ def cmd_staff_password(args: argparse.Namespace) -> int:
         if user is None:
             raise HubError(404, "unknown_user", f"no staff user {args.user}")
         reset_password(session, user, password)
-        console_audit.record(session, console_audit.Actor(None, "cli", None), "password_reset", f"user:{user.username}")
+        console_audit.record(
+            session, console_audit.Actor(None, "cli", None), "password_reset", f"user:{user.username}"
+        )
         return str(user.username)
 
     name = _with_session(args, work)
@@ -282,26 +286,37 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8730)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--log-level", default="warning")
-    serve.add_argument("--api-docs", action="store_true",
-                       help="serve /docs and /redoc (they load scripts from a CDN; off by default)")
+    serve.add_argument(
+        "--api-docs",
+        action="store_true",
+        help="serve /docs and /redoc (they load scripts from a CDN; off by default)",
+    )
     add("enrol-code", cmd_enrol_code, "print a one-time enrolment code").add_argument(
         "--station", required=True
     )
     sub.choices["enrol-code"].add_argument("--days", type=int, default=7)
     add("revoke", cmd_revoke, "refuse a station from now on").add_argument("station")
-    add("signing-key", cmd_signing_key,
-        "rotate: add a new answer-signing key (both sign until retire); retire: keep only the current one"
-        ).add_argument("action", choices=["rotate", "retire"])
+    add(
+        "signing-key",
+        cmd_signing_key,
+        "rotate: add a new answer-signing key (both sign until retire); retire: keep only the current one",
+    ).add_argument("action", choices=["rotate", "retire"])
 
     staff = sub.add_parser("staff", help="staff users").add_subparsers(dest="staff_cmd", metavar="ACTION")
     staff_add = add("add", cmd_staff_add, "add a staff user", staff)
     staff_add.add_argument("user")
     staff_add.add_argument("--role", choices=["staff", "supervisor", "admin"], required=True)
-    staff_add.add_argument("--station", action="append", default=[], metavar="NAME",
-                           help="a station this staff member works for (repeat; staff see only these)")
+    staff_add.add_argument(
+        "--station",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a station this staff member works for (repeat; staff see only these)",
+    )
     add("unlock", cmd_staff_unlock, "lift a console lockout after failed logins", staff).add_argument("user")
-    add("password", cmd_staff_password, "reset a staff user's password (YIZHAN_HUB_PASSWORD or prompt)",
-        staff).add_argument("user")
+    add(
+        "password", cmd_staff_password, "reset a staff user's password (YIZHAN_HUB_PASSWORD or prompt)", staff
+    ).add_argument("user")
 
     reqs = sub.add_parser("requests", help="residents' requests").add_subparsers(
         dest="req_cmd", metavar="ACTION"
@@ -339,16 +354,24 @@ def _add_analysis_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]
     from datetime import date
 
     topics = add("topics", cmd_topics, "frequent topics of residents' requests (高频议题), best first")
-    topics.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD",
-                        help="count from this day (default: the last 7 days); trend vs the 8 periods before")
+    topics.add_argument(
+        "--since",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="count from this day (default: the last 7 days); trend vs the 8 periods before",
+    )
     topics.add_argument("--station", metavar="NAME")
     topics.add_argument("--json", action="store_true")
     report = add("report", cmd_report, "the weekly or monthly report as Excel (.xlsx), PDF (.pdf) or HTML")
     which = report.add_mutually_exclusive_group(required=True)
     which.add_argument("--week", action="store_true", help="the last complete week (Monday–Sunday)")
     which.add_argument("--month", action="store_true", help="the last complete calendar month")
-    report.add_argument("--at", type=date.fromisoformat, metavar="YYYY-MM-DD",
-                        help="the week/month containing this day instead")
+    report.add_argument(
+        "--at",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="the week/month containing this day instead",
+    )
     report.add_argument("--out", required=True, metavar="FILE")
     add("reindex", cmd_reindex, "rebuild the console's resident and topic index from stored requests")
 
@@ -374,8 +397,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if (exc.name or "").split(".")[0] not in HUB_PACKAGES:
             raise
         # A kiosk-only install (`yizhan[kiosk]`) has the command but not the hub's packages.
-        print(f"yizhan-hub: the hub's packages are not installed ({exc.name} is missing): "
-              "pip install 'yizhan[hub]'", file=sys.stderr)
+        print(
+            f"yizhan-hub: the hub's packages are not installed ({exc.name} is missing): "
+            "pip install 'yizhan[hub]'",
+            file=sys.stderr,
+        )
         return 2
 
 

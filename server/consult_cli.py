@@ -24,7 +24,9 @@ def _closes(value: str | None) -> datetime | None:
     try:
         return datetime.fromisoformat(value)
     except ValueError:
-        raise HubError(2, "bad_closes_at", f"--closes needs an ISO time such as 2026-12-31T18:00+08:00, not {value!r}") from None
+        raise HubError(
+            2, "bad_closes_at", f"--closes needs an ISO time such as 2026-12-31T18:00+08:00, not {value!r}"
+        ) from None
 
 
 def cmd_create(args: argparse.Namespace, with_session: Callable[..., Any]) -> int:
@@ -132,29 +134,37 @@ def cmd_results(args: argparse.Namespace, with_session: Callable[..., Any]) -> i
     return 0
 
 
-def register(sub: Any, add: Callable[..., argparse.ArgumentParser],
-             with_session: Callable[..., Any]) -> None:
+def register(sub: Any, add: Callable[..., argparse.ArgumentParser], with_session: Callable[..., Any]) -> None:
     """Add the `consult` command group to the hub's parser."""
     group = sub.add_parser("consult", help="community consultations (居民议事)").add_subparsers(
         dest="consult_cmd", metavar="ACTION"
     )
 
-    def handler(fn: Callable[[argparse.Namespace, Callable[..., Any]], int]) -> Callable[[argparse.Namespace], int]:
+    def handler(
+        fn: Callable[[argparse.Namespace, Callable[..., Any]], int],
+    ) -> Callable[[argparse.Namespace], int]:
         return lambda args: fn(args, with_session)
 
     create = add("create", handler(cmd_create), "ask the stations a question", group)
     create.add_argument("--title", required=True)
     create.add_argument("--text", required=True, help="read aloud at the kiosk")
     create.add_argument("--option", action="append", default=[], help="a choice (2–6; repeat)")
-    create.add_argument("--suggestions", action="store_true",
-                        help="take suggestions (alone: a suggestions-only consultation)")
-    create.add_argument("--station", action="append", default=[], metavar="NAME",
-                        help="only these stations (repeat; default: every station)")
+    create.add_argument(
+        "--suggestions", action="store_true", help="take suggestions (alone: a suggestions-only consultation)"
+    )
+    create.add_argument(
+        "--station",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only these stations (repeat; default: every station)",
+    )
     create.add_argument("--closes", help="closing time, ISO 8601 (e.g. 2026-12-31T18:00+08:00)")
     add("list", handler(cmd_list), "list consultations", group).add_argument("--json", action="store_true")
     add("close", handler(cmd_close), "stop taking votes", group).add_argument("id")
-    add("publish", handler(cmd_publish), "close and send the result to the stations as a notice",
-        group).add_argument("id")
+    add(
+        "publish", handler(cmd_publish), "close and send the result to the stations as a notice", group
+    ).add_argument("id")
     res = add("results", handler(cmd_results), "counts, turnout and suggestions", group)
     res.add_argument("id")
     res.add_argument("--json", action="store_true")

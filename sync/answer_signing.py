@@ -84,7 +84,9 @@ class AnswerSigner:
         ]
         self.announced = announce(self.public_keys)
 
-    def sign(self, status: int, method: str, path_and_query: str, nonce: str, hub_time: str, body: bytes) -> str:
+    def sign(
+        self, status: int, method: str, path_and_query: str, nonce: str, hub_time: str, body: bytes
+    ) -> str:
         message = answer_signing_string(status, method, path_and_query, nonce, hub_time, self.announced, body)
         return ",".join(
             f"{signing_key_id(pub)}:{base64.b64encode(key.sign(message)).decode('ascii')}"

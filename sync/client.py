@@ -334,7 +334,9 @@ def parse_response(response: requests.Response, model: type[M]) -> M:
     code = error.error.code if error else None
     message = error.error.message if error else f"HTTP {status} ({response.reason})"
     if code == "unsupported_protocol":
-        raise ProtocolMismatch(f"hub does not accept this station's protocol: {message}", status=status, code=code)
+        raise ProtocolMismatch(
+            f"hub does not accept this station's protocol: {message}", status=status, code=code
+        )
     if status in (401, 403):
         raise AuthRefused(f"hub refused this station: {message}", status=status, code=code)
     if status >= 500 or status in (408, 425, 429):
@@ -433,8 +435,9 @@ def enrol(
             "Nothing was saved; check the network path (use https://) and try again"
         )
     try:
-        secret = open_enrol_secret(base64.b64decode(answer.sealed_secret), enrol_secret_key(digest),
-                                   str(answer.station_id))
+        secret = open_enrol_secret(
+            base64.b64decode(answer.sealed_secret), enrol_secret_key(digest), str(answer.station_id)
+        )
     except SealError as exc:
         raise EnrolmentRefused(f"the station secret in the hub's answer does not open: {exc}") from None
     return StationCredential(
@@ -571,8 +574,10 @@ class HubClient:
         content_type: str = "application/json",
     ) -> M:
         if not self.credential.hub_signing_keys:
-            raise AuthRefused("this station has no pinned hub signing key (enrolled before answers were "
-                              "signed): enrol it again with a new code")
+            raise AuthRefused(
+                "this station has no pinned hub signing key (enrolled before answers were "
+                "signed): enrol it again with a new code"
+            )
         response = self._transport.send(method, path, body=body, content_type=content_type, auth=self._auth)
         self._verify_answer(response)
         if response.status_code == 401 and self._learn_clock(response):
@@ -608,7 +613,9 @@ class HubClient:
                 body=response.content,
             )
         except AnswerNotVerified as exc:
-            raise UnverifiedAnswer(f"hub answer refused ({exc}): tampered on the way?", status=status) from None
+            raise UnverifiedAnswer(
+                f"hub answer refused ({exc}): tampered on the way?", status=status
+            ) from None
         if verified.rotated:
             # The hub rotated its signing key and the old, pinned key vouched for the new set.
             self.credential = replace(self.credential, hub_signing_keys=verified.pins)

@@ -32,7 +32,8 @@ def save_credential(station: Station, credential: StationCredential, actor: Acto
     with station.write() as session:
         state = session.get(SyncState, 1) or SyncState(id=1, pull_cursor=0)
         new_hub = state.station_id is not None and (
-            state.station_id != credential.station_id or state.hub_public_key != credential.hub_public_key.hex()
+            state.station_id != credential.station_id
+            or state.hub_public_key != credential.hub_public_key.hex()
         )
         if new_hub:
             _forget_previous_hub(session, state)
@@ -57,8 +58,10 @@ def _forget_previous_hub(session: Any, state: Any) -> None:
     session.execute(delete(OutboxAttachment).where(OutboxAttachment.uploaded_at.is_(None)))
     session.execute(
         update(ServiceRequest)
-        .where(ServiceRequest.id.in_(request_ids),
-               ServiceRequest.state.in_((RequestState.SENDING, RequestState.QUARANTINED)))
+        .where(
+            ServiceRequest.id.in_(request_ids),
+            ServiceRequest.state.in_((RequestState.SENDING, RequestState.QUARANTINED)),
+        )
         .values(state=RequestState.QUEUED, quarantine_reason=None)
     )
     session.execute(update(AuditEvent).where(AuditEvent.seq.in_(audit_seqs)).values(synced=False))
@@ -69,7 +72,9 @@ def load_credential(station: Station) -> StationCredential | None:
         state = session.get(SyncState, 1)
     if state is None or state.credential_ct is None:
         return None
-    credential = StationCredential.from_json(station.cipher.decrypt_text(state.credential_ct, TABLE, COLUMN, ROW))
+    credential = StationCredential.from_json(
+        station.cipher.decrypt_text(state.credential_ct, TABLE, COLUMN, ROW)
+    )
     return replace(credential, on_pins=lambda updated: _save_pins(station, updated))
 
 

@@ -25,14 +25,17 @@ class DemoStationRefused(Exception):
 
 def hub_reports_demo(hub_url: str, *, timeout: float = HEALTH_TIMEOUT_S, ca_file: str | None = None) -> bool:
     """True only when the hub's own health answer says it is a demo hub."""
-    reply = requests.get(f"{hub_url.rstrip('/')}/v1/health", timeout=timeout, allow_redirects=False,
-                         verify=ca_file or True)
+    reply = requests.get(
+        f"{hub_url.rstrip('/')}/v1/health", timeout=timeout, allow_redirects=False, verify=ca_file or True
+    )
     if reply.status_code != 200:
         return False
     return HealthResponse.model_validate_json(reply.content).demo
 
 
-def check_demo_enrol(station: Station, hub_url: str, *, demo_ok: bool = False, ca_file: str | None = None) -> None:
+def check_demo_enrol(
+    station: Station, hub_url: str, *, demo_ok: bool = False, ca_file: str | None = None
+) -> None:
     """Raise DemoStationRefused when a demo station is about to join a hub that is not a demo hub."""
     if demo_ok or not station.setting("demo"):
         return

@@ -198,7 +198,9 @@ class SyncEngine:
             self._server_failures.pop(env.id, None)
         return [results]
 
-    def _split(self, client: HubClient, batch: Sequence[Envelope], *, splitting: bool) -> list[list[ItemResult]]:
+    def _split(
+        self, client: HubClient, batch: Sequence[Envelope], *, splitting: bool
+    ) -> list[list[ItemResult]]:
         half = len(batch) // 2
         left = self._push_batch(client, batch[:half], splitting=splitting)
         return left + self._push_batch(client, batch[half:], splitting=splitting)

@@ -146,16 +146,31 @@ class SyncLoop:
             state = stop_state(exc)
             if state is not None:
                 log.warning("sync stopped (%s): %s", state, exc)
-                self._publish(enrolled=state != "not_enrolled", online=False, syncing=False,
-                              stopped=state, last_error=str(exc), next_attempt_in=0.0,
-                              waiting=self.station.requests.count_waiting(), parked=self._parked())
+                self._publish(
+                    enrolled=state != "not_enrolled",
+                    online=False,
+                    syncing=False,
+                    stopped=state,
+                    last_error=str(exc),
+                    next_attempt_in=0.0,
+                    waiting=self.station.requests.count_waiting(),
+                    parked=self._parked(),
+                )
                 return failures, None
             log.exception("sync pass failed")
             failures += 1
             delay = backoff_delay(failures, self._rng)
-            self._publish(enrolled=True, online=False, syncing=False, stopped=None, last_error=str(exc),
-                          failures=failures, next_attempt_in=delay,
-                          waiting=self.station.requests.count_waiting(), parked=self._parked())
+            self._publish(
+                enrolled=True,
+                online=False,
+                syncing=False,
+                stopped=None,
+                last_error=str(exc),
+                failures=failures,
+                next_attempt_in=delay,
+                waiting=self.station.requests.count_waiting(),
+                parked=self._parked(),
+            )
             return failures, delay
         failures = 0 if report.complete else failures + 1
         delay = self._idle if report.complete else backoff_delay(failures, self._rng)

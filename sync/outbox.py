@@ -133,7 +133,9 @@ def fill_outbox(station: Station, hub_public_key: bytes, station_id: str, *, bat
 ATTACHMENT_FIELDS = {"jpeg_base64": "photo_sha256", "ogg_base64": "audio_sha256"}
 
 
-def _detach_photos(session: Any, request_id: str, fields: dict[str, Any], hub_public_key: bytes) -> dict[str, Any]:
+def _detach_photos(
+    session: Any, request_id: str, fields: dict[str, Any], hub_public_key: bytes
+) -> dict[str, Any]:
     """Photos and voice notes travel as sealed attachments (chunked, resumable), not inside the
     envelope: each one is sealed once here and the field keeps its SHA-256 (plus any small
     metadata beside the bytes, e.g. a note's length), which the hub's console looks up."""
@@ -156,7 +158,9 @@ def pending_attachments(station: Station) -> list[tuple[str, str, bytes]]:
     """(sha256, request id, sealed bytes) of attachments (photos, voice notes) not yet fully at the hub."""
     with station.read() as session:
         rows = session.execute(
-            select(OutboxAttachment).where(OutboxAttachment.uploaded_at.is_(None)).order_by(OutboxAttachment.created_at)
+            select(OutboxAttachment)
+            .where(OutboxAttachment.uploaded_at.is_(None))
+            .order_by(OutboxAttachment.created_at)
         ).scalars()
         return [(r.sha256, r.request_id, r.sealed) for r in rows]
 
@@ -214,7 +218,8 @@ def count_pending(station: Station) -> int:
     with station.read() as session:
         return int(
             session.execute(
-                select(func.count()).select_from(OutboxItem)
+                select(func.count())
+                .select_from(OutboxItem)
                 .where(OutboxItem.state.in_((OutboxState.QUEUED, OutboxState.SENDING)))
             ).scalar_one()
         )
@@ -244,11 +249,16 @@ def apply_results(station: Station, results: Sequence[ItemResult]) -> tuple[int,
         # Load the batch's rows in two queries; per-item gets would flush and query 4 times an item.
         items = {
             i.id: i
-            for i in session.execute(select(OutboxItem).where(OutboxItem.id.in_([str(r.id) for r in results]))).scalars()
+            for i in session.execute(
+                select(OutboxItem).where(OutboxItem.id.in_([str(r.id) for r in results]))
+            ).scalars()
         }
         request_ids = [i.request_id for i in items.values() if i.request_id]
         requests = {
-            r.id: r for r in session.execute(select(ServiceRequest).where(ServiceRequest.id.in_(request_ids))).scalars()
+            r.id: r
+            for r in session.execute(
+                select(ServiceRequest).where(ServiceRequest.id.in_(request_ids))
+            ).scalars()
         }
         open_states = (RequestState.QUEUED, RequestState.SENDING)
         for result in results:

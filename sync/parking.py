@@ -115,9 +115,7 @@ def open_parked(station: Station) -> list[ParkedView]:
             .where(ParkedChange.resolved_at.is_(None))
             .order_by(ParkedChange.seq)
         ).all()
-        return [
-            ParkedView(p.id, p.seq, p.kind, p.ref_id, code, p.reason, p.parked_at) for p, code in rows
-        ]
+        return [ParkedView(p.id, p.seq, p.kind, p.ref_id, code, p.reason, p.parked_at) for p, code in rows]
 
 
 def count_open(station: Station) -> int:

@@ -305,7 +305,9 @@ def enrol_binding(code_digest: str, answer: EnrolResponse | dict[str, Any]) -> s
         str(doc["hub_key_id"]),
         ",".join(str(k) for k in doc["hub_signing_keys"]),
     ]
-    mac = hmac.new(_enrol_key(code_digest, "yizhan-enrol-mac-v1"), "\n".join(parts).encode("utf-8"), hashlib.sha256)
+    mac = hmac.new(
+        _enrol_key(code_digest, "yizhan-enrol-mac-v1"), "\n".join(parts).encode("utf-8"), hashlib.sha256
+    )
     return base64.b64encode(mac.digest()).decode("ascii")
 
 

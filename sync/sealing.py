@@ -138,6 +138,8 @@ def seal_enrol_secret(secret: bytes, key: bytes, station_id: str) -> bytes:
 
 def open_enrol_secret(blob: bytes, key: bytes, station_id: str) -> bytes:
     try:
-        return AESGCM(key).decrypt(blob[:_NONCE_LEN], blob[_NONCE_LEN:], f"yizhan/enrol/{station_id}".encode())
+        return AESGCM(key).decrypt(
+            blob[:_NONCE_LEN], blob[_NONCE_LEN:], f"yizhan/enrol/{station_id}".encode()
+        )
     except (InvalidTag, ValueError) as exc:
         raise SealError("the station secret does not open with this enrolment code") from exc

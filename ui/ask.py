@@ -42,8 +42,9 @@ class AskCard(QWidget):
         self._action: Callable[[], None] | None = None
         self.hide()
 
-    def ask(self, ctx: UiContext, question: str, on_yes: Callable[[], None], *, yes: str = "",
-            no: str = "") -> None:
+    def ask(
+        self, ctx: UiContext, question: str, on_yes: Callable[[], None], *, yes: str = "", no: str = ""
+    ) -> None:
         self._action = on_yes
         set_text(self.question, question)
         set_text(self.yes_button, yes or ctx.tr("ask.yes"))

@@ -24,8 +24,15 @@ from ui.theme import REGULAR, SCALES, Sizes
 class UiContext(QObject):
     changed = Signal(str)  # "locale" | "scale" | "theme" | "voice" | "station" | "staff" | "settings"
 
-    def __init__(self, data_dir: Path, catalogue: Catalogue, *, sync: SyncPort | None = None,
-                 speech: SpeechPort | None = None, voice: VoicePort | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        catalogue: Catalogue,
+        *,
+        sync: SyncPort | None = None,
+        speech: SpeechPort | None = None,
+        voice: VoicePort | None = None,
+    ) -> None:
         super().__init__()
         self.data_dir = Path(data_dir)
         self.catalogue = catalogue

@@ -91,8 +91,13 @@ class InkCanvas(QWidget):
         painter.drawLine(QPointF(box.left(), box.center().y()), QPointF(box.right(), box.center().y()))
         painter.setPen(QPen(QColor("#8a6d4b"), 4))
         painter.drawRect(box)
-        ink = QPen(QColor("#1f1a14"), max(6.0, box.width() / 40), Qt.PenStyle.SolidLine,
-                   Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
+        ink = QPen(
+            QColor("#1f1a14"),
+            max(6.0, box.width() / 40),
+            Qt.PenStyle.SolidLine,
+            Qt.PenCapStyle.RoundCap,
+            Qt.PenJoinStyle.RoundJoin,
+        )
         painter.setPen(ink)
         for stroke in self.strokes:
             path = QPainterPath(QPointF(box.x() + stroke[0][0], box.y() + stroke[0][1]))
@@ -123,7 +128,9 @@ class HandwritingPad(QWidget):
         grid.setSpacing(12)
         for n in range(CANDIDATES):
             # Empty until something is written; its name says so (a screen reader never meets a blank).
-            b = button("", "", "key", functools.partial(self.pick, n), name=ctx.tr("handwriting.no_candidate"))
+            b = button(
+                "", "", "key", functools.partial(self.pick, n), name=ctx.tr("handwriting.no_candidate")
+            )
             b.setMinimumSize(88, 80)
             self.buttons.append(b)
             grid.addWidget(b, n // 4, n % 4)

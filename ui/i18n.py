@@ -35,8 +35,15 @@ def weekday(locale: str, day: dt.date) -> str:
 
 
 def long_date(locale: str, day: dt.date) -> str:
-    return tr(locale, "date.long", y=day.year, m=day.month, d=day.day, month=tr(locale, f"month.{day.month}"),
-              weekday=weekday(locale, day))
+    return tr(
+        locale,
+        "date.long",
+        y=day.year,
+        m=day.month,
+        d=day.day,
+        month=tr(locale, f"month.{day.month}"),
+        weekday=weekday(locale, day),
+    )
 
 
 def short_time(locale: str, moment: dt.datetime) -> str:

@@ -68,7 +68,9 @@ class IdReader(QObject):
         now = self.clock()
         if self._held and now - self._last >= GAP_S:
             self.flush()  # too slow for a reader: those were typed by hand
-        plain = not event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier)
+        plain = not event.modifiers() & ~(
+            Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier
+        )
         if plain and not event.isAutoRepeat() and event.text() in _CHARS and event.text():
             self._held.append(_Held(watched, event.key(), event.modifiers(), event.text()))
             self._last = now

@@ -40,9 +40,12 @@ def background_of(image: QImage, rect: QRect) -> QColor:
     rect = rect.intersected(image.rect())
     if rect.isEmpty():
         return QColor("white")
-    small = image.copy(rect).scaled(SAMPLE, SAMPLE, Qt.AspectRatioMode.IgnoreAspectRatio,
-                                    Qt.TransformationMode.FastTransformation)
-    counts: Counter[int] = Counter(small.pixel(x, y) for y in range(small.height()) for x in range(small.width()))
+    small = image.copy(rect).scaled(
+        SAMPLE, SAMPLE, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.FastTransformation
+    )
+    counts: Counter[int] = Counter(
+        small.pixel(x, y) for y in range(small.height()) for x in range(small.width())
+    )
     return QColor.fromRgb(counts.most_common(1)[0][0])
 
 
@@ -153,8 +156,11 @@ def collect(root: QWidget, image: QImage | None = None, screen: QRect | None = N
             continue
         if interactive and _has_interactive_ancestor(widget, root):
             continue
-        if not interactive and _has_interactive_ancestor(widget, root) and getattr(
-                widget.parentWidget(), "text_label", None) is widget:
+        if (
+            not interactive
+            and _has_interactive_ancestor(widget, root)
+            and getattr(widget.parentWidget(), "text_label", None) is widget
+        ):
             continue  # a tile's own label: measured as part of its tile
         top_left = widget.mapTo(root, QPoint(0, 0))
         visible = widget.visibleRegion().boundingRect()
@@ -163,27 +169,37 @@ def collect(root: QWidget, image: QImage | None = None, screen: QRect | None = N
         rect = QRect(top_left + visible.topLeft(), visible.size()) if scrolled else full
         source = _text_widget(widget)
         font = source.font()
-        scaled = QRect(round(rect.x() * ratio), round(rect.y() * ratio), round(rect.width() * ratio),
-                       round(rect.height() * ratio))
+        scaled = QRect(
+            round(rect.x() * ratio),
+            round(rect.y() * ratio),
+            round(rect.width() * ratio),
+            round(rect.height() * ratio),
+        )
         text_rect = QRect(source.mapTo(root, QPoint(0, 0)), source.size()) if source is not widget else rect
         bg = background_of(image, text_rect if source is not widget else scaled)
         fg = foreground_of(source)
         has_text = bool(_text(source)) or isinstance(widget, QLineEdit | QPlainTextEdit)
-        found.append({
-            "accessible_name": widget.accessibleName(),
-            "class": type(widget).__name__,
-            "text": _text(source)[:80],
-            "interactive": interactive,
-            "enabled": widget.isEnabled(),
-            "clipped": not text_fits(widget),  # its text (or icon) needs more room than it has
-            "scrolled": scrolled,  # partly scrolled out of view: geometry is the visible part
-            "offscreen": not window.contains(rect),
-            "x": rect.x(), "y": rect.y(), "w": rect.width(), "h": rect.height(),
-            "font_px": QFontInfo(font).pixelSize(),
-            "font_pt": round(font.pointSizeF(), 1),
-            "contrast": round(contrast_ratio(fg, bg), 2) if has_text else None,
-            "fg": fg.name(), "bg": bg.name(),
-        })
+        found.append(
+            {
+                "accessible_name": widget.accessibleName(),
+                "class": type(widget).__name__,
+                "text": _text(source)[:80],
+                "interactive": interactive,
+                "enabled": widget.isEnabled(),
+                "clipped": not text_fits(widget),  # its text (or icon) needs more room than it has
+                "scrolled": scrolled,  # partly scrolled out of view: geometry is the visible part
+                "offscreen": not window.contains(rect),
+                "x": rect.x(),
+                "y": rect.y(),
+                "w": rect.width(),
+                "h": rect.height(),
+                "font_px": QFontInfo(font).pixelSize(),
+                "font_pt": round(font.pointSizeF(), 1),
+                "contrast": round(contrast_ratio(fg, bg), 2) if has_text else None,
+                "fg": fg.name(),
+                "bg": bg.name(),
+            }
+        )
         measured.append(widget)
     _overlapping(found, measured)
     return found

@@ -63,8 +63,13 @@ REGISTRY: dict[ScreenKey, str] = {
     ScreenKey.CONSULT_DONE: "ui.screens.consult:ConsultDoneScreen",
 }
 # Screens a resident may reach without a volunteer; the others need ctx.staff.
-STAFF_ONLY = {ScreenKey.STAFF, ScreenKey.STAFF_LIST, ScreenKey.RESIDENT_FORM, ScreenKey.ADMIN_SETTINGS,
-              ScreenKey.ADMIN_VOLUNTEERS}
+STAFF_ONLY = {
+    ScreenKey.STAFF,
+    ScreenKey.STAFF_LIST,
+    ScreenKey.RESIDENT_FORM,
+    ScreenKey.ADMIN_SETTINGS,
+    ScreenKey.ADMIN_VOLUNTEERS,
+}
 
 
 class Navigator(QObject):

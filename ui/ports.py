@@ -21,7 +21,9 @@ class SyncStatus:
     online: bool
     waiting: int
     last_success: dt.datetime | None = None
-    stopped: str | None = None  # why sync stopped, an i18n key suffix ("sync.stopped.<key>"); None while it runs
+    stopped: str | None = (
+        None  # why sync stopped, an i18n key suffix ("sync.stopped.<key>"); None while it runs
+    )
     parked: int = 0  # pulled hub changes that need a volunteer (sync/parking.py)
 
 
@@ -69,7 +71,9 @@ class LocalSyncStatus:
         self._count_waiting = count_waiting
 
     def status(self) -> SyncStatus:
-        return SyncStatus(online=False, waiting=self._count_waiting(), last_success=None, stopped="not_enrolled")
+        return SyncStatus(
+            online=False, waiting=self._count_waiting(), last_success=None, stopped="not_enrolled"
+        )
 
     def sync_now(self) -> None:
         return None

@@ -18,11 +18,12 @@ from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPainter, QPdfWriter
 @dataclass(frozen=True)
 class PrintResult:
     printed: bool  # a printer accepted the job
-    where: str     # the printer's name, or the saved PDF's path
+    where: str  # the printer's name, or the saved PDF's path
 
 
-def receipt_lines(station_name: str, service_title: str, code: str, when: dt.datetime, note: str,
-                  booked: str = "") -> list[tuple[str, int]]:
+def receipt_lines(
+    station_name: str, service_title: str, code: str, when: dt.datetime, note: str, booked: str = ""
+) -> list[tuple[str, int]]:
     lines = [(station_name, 16), (service_title, 14), (code, 40)]
     if booked:
         lines.append((booked, 14))  # the appointment itself, bigger than the time of printing
@@ -37,7 +38,9 @@ def _paint(painter: QPainter, width: float, lines: list[tuple[str, int]], family
         font.setBold(size >= 14)
         painter.setFont(font)
         height = painter.fontMetrics().height() * 1.6 * (1 + text.count("\n"))
-        painter.drawText(QRectF(0, y, width, height), int(Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap), text)
+        painter.drawText(
+            QRectF(0, y, width, height), int(Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap), text
+        )
         y += height
 
 

@@ -32,13 +32,17 @@ class NoticeItem:
     published_at: dt.datetime
 
 
-def synced_slots(station: Station, service: str, option: str | None, now: dt.datetime | None = None,
-                 limit: int = 6) -> list[Slot]:
+def synced_slots(
+    station: Station, service: str, option: str | None, now: dt.datetime | None = None, limit: int = 6
+) -> list[Slot]:
     now = now or utcnow()
     query = (
         select(AppointmentSlot)
-        .where(AppointmentSlot.service == service, AppointmentSlot.starts_at > now,
-               AppointmentSlot.booked + AppointmentSlot.local_booked < AppointmentSlot.capacity)
+        .where(
+            AppointmentSlot.service == service,
+            AppointmentSlot.starts_at > now,
+            AppointmentSlot.booked + AppointmentSlot.local_booked < AppointmentSlot.capacity,
+        )
         .order_by(AppointmentSlot.starts_at)
         .limit(limit)
     )
@@ -58,7 +62,9 @@ def default_slots(today: dt.date, days: int = DEFAULT_SLOT_DAYS) -> list[Slot]:
             continue
         for start, end in DEFAULT_HOURS:
             begin = dt.datetime.combine(day, dt.time(start))
-            slots.append(Slot(f"default-{begin:%Y%m%d%H}", begin, dt.datetime.combine(day, dt.time(end)), True))
+            slots.append(
+                Slot(f"default-{begin:%Y%m%d%H}", begin, dt.datetime.combine(day, dt.time(end)), True)
+            )
     return slots
 
 
@@ -67,7 +73,9 @@ def slots_for(station: Station, service: str, option: str | None, today: dt.date
     return found or default_slots(today or dt.date.today())
 
 
-def current_notices(station: Station, locale: str, now: dt.datetime | None = None, limit: int = 20) -> list[NoticeItem]:
+def current_notices(
+    station: Station, locale: str, now: dt.datetime | None = None, limit: int = 20
+) -> list[NoticeItem]:
     now = now or utcnow()
     query = (
         select(Notice)

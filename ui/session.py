@@ -21,8 +21,14 @@ def load_public(ctx: UiContext, on_done: Callable[[dict[str, Any]], None]) -> No
     ctx.db.run(op, on_done)
 
 
-def unlock(ctx: UiContext, passphrase: str, on_done: Callable[[], None], on_error: Callable[[str], None],
-           *, keep_locale: bool = False) -> None:
+def unlock(
+    ctx: UiContext,
+    passphrase: str,
+    on_done: Callable[[], None],
+    on_error: Callable[[str], None],
+    *,
+    keep_locale: bool = False,
+) -> None:
     def op() -> tuple[Station, dict[str, Any]]:
         station = Station.open(ctx.data_dir, passphrase)
         return station, station.settings()
@@ -43,7 +49,9 @@ def unlock(ctx: UiContext, passphrase: str, on_done: Callable[[], None], on_erro
     ctx.db.run(op, done, failed)
 
 
-def apply_station(ctx: UiContext, station: Station, settings: dict[str, Any], *, keep_locale: bool = False) -> None:
+def apply_station(
+    ctx: UiContext, station: Station, settings: dict[str, Any], *, keep_locale: bool = False
+) -> None:
     ctx.station = station
     ctx.settings = settings
     if not keep_locale:

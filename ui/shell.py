@@ -134,8 +134,13 @@ class KioskWindow(QWidget):
         self.size_button = button("", "fa5s.text-height", "bar", self.cycle_text_size)
         self.voice_button = button("", "fa5s.microphone", "bar", self.toggle_voice)
         self.help_button = button("", "fa5s.hands-helping", "bar", self.ask_for_help)
-        self.bar_buttons = (self.back_button, self.home_button, self.size_button, self.voice_button,
-                            self.help_button)
+        self.bar_buttons = (
+            self.back_button,
+            self.home_button,
+            self.size_button,
+            self.voice_button,
+            self.help_button,
+        )
         self._bar_rows = 0
         return frame
 
@@ -194,9 +199,17 @@ class KioskWindow(QWidget):
         set_text(self.back_button, ctx.tr("bar.back"))
         set_text(self.home_button, ctx.tr("bar.home"))
         set_text(self.size_button, ctx.tr("bar.size", level=ctx.tr(f"size.{ctx.scale_index}")))
-        voice_word = "bar.voice_off" if not ctx.voice_on else "bar.voice_on" if ctx.voice_running else "bar.voice_not_running"
+        voice_word = (
+            "bar.voice_off"
+            if not ctx.voice_on
+            else "bar.voice_on"
+            if ctx.voice_running
+            else "bar.voice_not_running"
+        )
         set_text(self.voice_button, ctx.tr(voice_word))
-        self.voice_button.setProperty("icon_name", "fa5s.microphone" if ctx.voice_on else "fa5s.microphone-slash")
+        self.voice_button.setProperty(
+            "icon_name", "fa5s.microphone" if ctx.voice_on else "fa5s.microphone-slash"
+        )
         set_text(self.help_button, ctx.tr("bar.help"))
         set_text(self.staff_exit, ctx.tr("staff.sign_out"))
         self.voice_panel.retranslate()
@@ -240,8 +253,10 @@ class KioskWindow(QWidget):
     def show_status(self, status: SyncStatus) -> None:
         ctx = self.ctx
         ctx.last_status = status
-        words = [ctx.tr("status.online" if status.online else "status.offline"),
-                 ctx.tr("status.waiting", n=status.waiting)]
+        words = [
+            ctx.tr("status.online" if status.online else "status.offline"),
+            ctx.tr("status.waiting", n=status.waiting),
+        ]
         if status.last_success is not None:
             words.append(ctx.tr("status.last_sync", time=i18n.short_time(ctx.locale, status.last_success)))
         set_text(self.status_label, " · ".join(words))
@@ -255,7 +270,7 @@ class KioskWindow(QWidget):
         return bool(self.nav.current_key == ScreenKey.SERVICE and screen is not None and screen.in_progress())
 
     def ask_abandon(self, on_yes: Any = None) -> None:
-        """"要放弃这次办理吗？" 是 / 不是 — big and spoken; 是 wipes everything and goes home."""
+        """ "要放弃这次办理吗？" 是 / 不是 — big and spoken; 是 wipes everything and goes home."""
         self.ask_card.ask(self.ctx, self.ctx.tr("ask.abandon"), on_yes or self.wipe_and_home)
 
     def go_back(self) -> None:
@@ -300,8 +315,12 @@ class KioskWindow(QWidget):
         """请志愿者帮忙: a volunteer comes over; the caller's name travels with it when known."""
         current = self.nav.current_key
         resident = getattr(self.nav.current, "resident", None)
-        self.nav.go(ScreenKey.HELP, reason="assist", where=str(current or ""),
-                    resident_id=getattr(resident, "id", None))
+        self.nav.go(
+            ScreenKey.HELP,
+            reason="assist",
+            where=str(current or ""),
+            resident_id=getattr(resident, "id", None),
+        )
 
     def open_staff(self) -> None:
         self.nav.go(ScreenKey.STAFF if self.ctx.staff else ScreenKey.PIN)
@@ -325,8 +344,10 @@ class KioskWindow(QWidget):
             self.retranslate()
             self.refresh_status()
             self._status_timer.start()
-            self.idle.configure(int(self.ctx.settings.get("idle_seconds", 120)),
-                                int(self.ctx.settings.get("idle_grace_seconds", 30)))
+            self.idle.configure(
+                int(self.ctx.settings.get("idle_seconds", 120)),
+                int(self.ctx.settings.get("idle_grace_seconds", 30)),
+            )
         elif what == "submitted":
             self.refresh_status()
         elif what == "staff":
@@ -361,8 +382,11 @@ class KioskWindow(QWidget):
             panel.setVisible(False)
             return
         header, bar = self.header.height(), self.bottom_bar.height()
-        room = self.height() - max(header, self.header.minimumSizeHint().height()) - max(
-            bar, self.bottom_bar.minimumSizeHint().height())
+        room = (
+            self.height()
+            - max(header, self.header.minimumSizeHint().height())
+            - max(bar, self.bottom_bar.minimumSizeHint().height())
+        )
         content = getattr(page, "body", page)  # a screen's content, not its (shrinkable) scroll area
         panel.setVisible(content.minimumSizeHint().height() + panel.sizeHint().height() <= room)
 

@@ -11,41 +11,79 @@ from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
 
 SCALES: tuple[float, ...] = (1.0, 1.15, 1.3)
 CJK_FAMILIES = {
-    "zh_CN": ["Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC"],
+    "zh_CN": [
+        "Noto Sans CJK SC",
+        "Source Han Sans SC",
+        "WenQuanYi Micro Hei",
+        "Microsoft YaHei",
+        "PingFang SC",
+    ],
     "en": ["Noto Sans CJK SC", "Noto Sans", "WenQuanYi Micro Hei", "Microsoft YaHei", "Segoe UI"],
-    "ko": ["Noto Sans CJK KR", "Source Han Sans KR", "Malgun Gothic", "Noto Sans CJK SC", "WenQuanYi Micro Hei"],
+    "ko": [
+        "Noto Sans CJK KR",
+        "Source Han Sans KR",
+        "Malgun Gothic",
+        "Noto Sans CJK SC",
+        "WenQuanYi Micro Hei",
+    ],
 }
 
 
 @dataclass(frozen=True)
 class Palette:
     name: str
-    window: str        # page background
-    text: str          # body text
-    muted: str         # secondary text (still ≥ 7:1)
-    card: str          # tiles and list rows
+    window: str  # page background
+    text: str  # body text
+    muted: str  # secondary text (still ≥ 7:1)
+    card: str  # tiles and list rows
     card_border: str
-    bar: str           # bottom-bar buttons
+    bar: str  # bottom-bar buttons
     bar_text: str
-    primary: str       # the one main action on a screen
+    primary: str  # the one main action on a screen
     primary_text: str
-    urgent: str        # 一键呼叫
+    urgent: str  # 一键呼叫
     urgent_text: str
     error_bg: str
     error_text: str
-    ok_text: str       # "online", success words (always with an icon and a word)
+    ok_text: str  # "online", success words (always with an icon and a word)
     focus: str
 
 
 WARM = Palette(
-    name="default", window="#FAF7F0", text="#1A1A1A", muted="#333333", card="#FFFFFF", card_border="#CFC6B4",
-    bar="#E9E3D5", bar_text="#141414", primary="#17406B", primary_text="#FFFFFF", urgent="#8E0B0B",
-    urgent_text="#FFFFFF", error_bg="#FCE8E6", error_text="#7A0A0A", ok_text="#0B4A1C", focus="#B35C00",
+    name="default",
+    window="#FAF7F0",
+    text="#1A1A1A",
+    muted="#333333",
+    card="#FFFFFF",
+    card_border="#CFC6B4",
+    bar="#E9E3D5",
+    bar_text="#141414",
+    primary="#17406B",
+    primary_text="#FFFFFF",
+    urgent="#8E0B0B",
+    urgent_text="#FFFFFF",
+    error_bg="#FCE8E6",
+    error_text="#7A0A0A",
+    ok_text="#0B4A1C",
+    focus="#B35C00",
 )
 HIGH_CONTRAST = Palette(
-    name="high_contrast", window="#000000", text="#FFFFFF", muted="#FFFFFF", card="#000000", card_border="#FFFFFF",
-    bar="#000000", bar_text="#FFE600", primary="#FFE600", primary_text="#000000", urgent="#FFE600",
-    urgent_text="#000000", error_bg="#000000", error_text="#FFE600", ok_text="#FFFFFF", focus="#00E5FF",
+    name="high_contrast",
+    window="#000000",
+    text="#FFFFFF",
+    muted="#FFFFFF",
+    card="#000000",
+    card_border="#FFFFFF",
+    bar="#000000",
+    bar_text="#FFE600",
+    primary="#FFE600",
+    primary_text="#000000",
+    urgent="#FFE600",
+    urgent_text="#000000",
+    error_bg="#000000",
+    error_text="#FFE600",
+    ok_text="#FFFFFF",
+    focus="#00E5FF",
 )
 PALETTES = {p.name: p for p in (WARM, HIGH_CONTRAST)}
 
@@ -62,16 +100,29 @@ class Sizes:
     h1: float = 36
     huge: float = 72
     target: int = 80  # min height of an ordinary button, px
-    gap: int = 16     # spacing between controls, px
-    tall: int = 110   # min height of a screen's main buttons (提交, 同意 …), px
-    key: int = 72     # min height of a keypad key, px
+    gap: int = 16  # spacing between controls, px
+    tall: int = 110  # min height of a screen's main buttons (提交, 同意 …), px
+    key: int = 72  # min height of a keypad key, px
     key_font: float = 36  # keypad digits, pt
 
 
 REGULAR = Sizes()
 # The cheap village panels (1366×768, 1280×800) and portrait kiosks (1080 wide): the same rules
 # (body ≥ 18 pt, headings ≥ 30 pt, targets ≥ 64 px) at the smallest sizes that still meet them.
-COMPACT = Sizes(body=18, small=18, button=19, tile=22, h2=22, h1=30, huge=48, target=64, gap=12, tall=72, key=56, key_font=26)
+COMPACT = Sizes(
+    body=18,
+    small=18,
+    button=19,
+    tile=22,
+    h2=22,
+    h1=30,
+    huge=48,
+    target=64,
+    gap=12,
+    tall=72,
+    key=56,
+    key_font=26,
+)
 
 
 def sizes_for(width: int, height: int) -> Sizes:
@@ -171,10 +222,14 @@ def qpalette(p: Palette) -> QPalette:
     """The application palette matching the stylesheet (placeholder text is not styleable in QSS)."""
     palette = QPalette()
     for role, color in (
-        (QPalette.ColorRole.Window, p.window), (QPalette.ColorRole.WindowText, p.text),
-        (QPalette.ColorRole.Base, p.card), (QPalette.ColorRole.Text, p.text),
-        (QPalette.ColorRole.Button, p.bar), (QPalette.ColorRole.ButtonText, p.bar_text),
-        (QPalette.ColorRole.PlaceholderText, p.muted), (QPalette.ColorRole.Highlight, p.primary),
+        (QPalette.ColorRole.Window, p.window),
+        (QPalette.ColorRole.WindowText, p.text),
+        (QPalette.ColorRole.Base, p.card),
+        (QPalette.ColorRole.Text, p.text),
+        (QPalette.ColorRole.Button, p.bar),
+        (QPalette.ColorRole.ButtonText, p.bar_text),
+        (QPalette.ColorRole.PlaceholderText, p.muted),
+        (QPalette.ColorRole.Highlight, p.primary),
         (QPalette.ColorRole.HighlightedText, p.primary_text),
     ):
         for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive, QPalette.ColorGroup.Disabled):

@@ -56,7 +56,7 @@ def settle(ctx: UiContext, timeout: float = 10.0) -> None:
 
 
 def parse_size(text: str) -> tuple[int, int]:
-    """"1366x768" → (1366, 768); a clear ValueError for anything else."""
+    """ "1366x768" → (1366, 768); a clear ValueError for anything else."""
     try:
         width, height = (int(part) for part in text.lower().replace("×", "x").split("x"))
     except ValueError:
@@ -67,8 +67,15 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 class Tour:
-    def __init__(self, ctx: UiContext, out: Path, passphrase: str, *, size: tuple[int, int] = SIZE,
-                 save_png: bool = True) -> None:
+    def __init__(
+        self,
+        ctx: UiContext,
+        out: Path,
+        passphrase: str,
+        *,
+        size: tuple[int, int] = SIZE,
+        save_png: bool = True,
+    ) -> None:
         self.ctx = ctx
         self.out = Path(out)
         self.passphrase = passphrase
@@ -93,8 +100,13 @@ class Tour:
         png = f"{name}.png"
         if self.save_png:
             image.save(str(self.out / png))
-        self.screens.append({"name": name, "png": png if self.save_png else None,
-                             "widgets": measure.collect(self.window, image, QRect(0, 0, *self.size))})
+        self.screens.append(
+            {
+                "name": name,
+                "png": png if self.save_png else None,
+                "widgets": measure.collect(self.window, image, QRect(0, 0, *self.size)),
+            }
+        )
 
     def run(self) -> Path:
         """Render every screen at the current size and text size into `out` (unlocking first)."""
@@ -110,17 +122,27 @@ class Tour:
         for step in self.steps():
             step()
         manifest = {
-            "locale": self.ctx.locale, "scale": self.ctx.scale, "theme": self.ctx.theme,
+            "locale": self.ctx.locale,
+            "scale": self.ctx.scale,
+            "theme": self.ctx.theme,
             "text_size": TEXT_SIZES[self.ctx.scale_index],
-            "size": list(self.size), "generated": dt.datetime.now().isoformat(timespec="seconds"),
+            "size": list(self.size),
+            "generated": dt.datetime.now().isoformat(timespec="seconds"),
             "screens": self.screens,
         }
         path = self.out / "manifest.json"
         path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         return path
 
-    def render(self, out: Path, *, size: tuple[int, int], text_size: str, locale: str | None = None,
-               theme: str | None = None) -> Path:
+    def render(
+        self,
+        out: Path,
+        *,
+        size: tuple[int, int],
+        text_size: str,
+        locale: str | None = None,
+        theme: str | None = None,
+    ) -> Path:
         """Walk the (already unlocked) window through every screen again at another combination."""
         ctx = self.ctx
         self.out, self.size = Path(out), size
@@ -168,6 +190,7 @@ class Tour:
                 else:
                     nav.go(key, **params)
                 self.shot(name)
+
             return step
 
         yield show(None, "home")
@@ -218,8 +241,16 @@ class Tour:
 
     def _receipt(self) -> None:
         record = RequestRecord(
-            id="tour", service="problem_report", state="QUEUED", receipt_code="A01-0012", resident_id=None,
-            fields={}, reply="", urgent=False, created_at=dt.datetime.now(), quarantine_reason=None,
+            id="tour",
+            service="problem_report",
+            state="QUEUED",
+            receipt_code="A01-0012",
+            resident_id=None,
+            fields={},
+            reply="",
+            urgent=False,
+            created_at=dt.datetime.now(),
+            quarantine_reason=None,
             acknowledged_at=None,
         )
         self.window.nav.go(ScreenKey.RECEIPT, record=record)
@@ -260,8 +291,17 @@ def scale_index_for(scale: float | None, text_size: str | None) -> int:
     return min(range(len(SCALES)), key=lambda i: abs(SCALES[i] - wanted))
 
 
-def start_tour(ctx: UiContext, out: Path, passphrase: str, *, locale: str, scale: float | None = None,
-               text_size: str | None = None, size: tuple[int, int] = SIZE, save_png: bool = True) -> Tour:
+def start_tour(
+    ctx: UiContext,
+    out: Path,
+    passphrase: str,
+    *,
+    locale: str,
+    scale: float | None = None,
+    text_size: str | None = None,
+    size: tuple[int, int] = SIZE,
+    save_png: bool = True,
+) -> Tour:
     """A tour window on `ctx` (not yet run): call `run()` once, then `render()` for more combinations."""
     ctx.locale = locale
     ctx.locale_forced = True
@@ -273,8 +313,16 @@ def start_tour(ctx: UiContext, out: Path, passphrase: str, *, locale: str, scale
     return tour
 
 
-def run_tour(ctx: UiContext, out: Path, passphrase: str, *, locale: str, scale: float | None = None,
-             text_size: str | None = None, size: tuple[int, int] = SIZE) -> Path:
+def run_tour(
+    ctx: UiContext,
+    out: Path,
+    passphrase: str,
+    *,
+    locale: str,
+    scale: float | None = None,
+    text_size: str | None = None,
+    size: tuple[int, int] = SIZE,
+) -> Path:
     tour = start_tour(ctx, out, passphrase, locale=locale, scale=scale, text_size=text_size, size=size)
     try:
         return tour.run()

@@ -125,8 +125,11 @@ class VoiceNote(QWidget):
         except (AudioUnavailable, OSError, ValueError):
             self._fail("no_mic")
             return
-        self.recorder = NoteRecorder(source, progress=self._progress.emit,
-                                     realtime=PACE_FILES and not isinstance(source, MicrophoneSource))
+        self.recorder = NoteRecorder(
+            source,
+            progress=self._progress.emit,
+            realtime=PACE_FILES and not isinstance(source, MicrophoneSource),
+        )
         set_text(self.record, self.ctx.tr("note.stop"))
         self._show_progress(0.0, 0.0)
         recorder, locale = self.recorder, self.ctx.locale
@@ -205,7 +208,9 @@ class VoiceNote(QWidget):
     def mark_used(self) -> None:
         """The text step stored the note: say so and keep 重录 available."""
         self.used = True
-        set_text(self.status, self.ctx.tr("note.used", seconds=round(float((self.value or {}).get("seconds", 0)))))
+        set_text(
+            self.status, self.ctx.tr("note.used", seconds=round(float((self.value or {}).get("seconds", 0))))
+        )
         self._show_buttons()
 
     def show_message(self, key: str) -> None:

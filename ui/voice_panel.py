@@ -25,15 +25,19 @@ MAX_HEARD_CHARS = 40  # longer dictation shows its end; the text step shows the 
 BUTTON_PX = 92  # the strip's buttons, at text scale 1.0 (≥ 64 px targets)
 ANSWER_PT = 30  # 是 / 不是 words
 ICONS = {
-    "ready": "fa5s.microphone", "listening": "fa5s.microphone-alt", "loading": "fa5s.hourglass-half",
-    "off": "fa5s.microphone-slash", "heard": "fa5s.comment-dots", "question": "fa5s.question-circle",
+    "ready": "fa5s.microphone",
+    "listening": "fa5s.microphone-alt",
+    "loading": "fa5s.hourglass-half",
+    "off": "fa5s.microphone-slash",
+    "heard": "fa5s.comment-dots",
+    "question": "fa5s.question-circle",
     "not_understood": "fa5s.redo-alt",
 }
 
 
 def shorten(text: str, limit: int = MAX_HEARD_CHARS) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= limit else "…" + text[-(limit - 1):]
+    return text if len(text) <= limit else "…" + text[-(limit - 1) :]
 
 
 class VoicePanel(QWidget):
@@ -98,10 +102,10 @@ class VoicePanel(QWidget):
         scale = self.ctx.scale
         height = px(BUTTON_PX, scale)
         self.setStyleSheet(
-            f"QPushButton[answer=\"true\"] {{ font-size: {ANSWER_PT * scale:.1f}pt; font-weight: bold;"
+            f'QPushButton[answer="true"] {{ font-size: {ANSWER_PT * scale:.1f}pt; font-weight: bold;'
             f" min-width: {px(200, scale)}px; min-height: {height}px; padding: 2px 26px; }}\n"
-            f"QPushButton[ptt=\"true\"] {{ font-weight: bold; min-height: {height}px; padding: 2px 26px; }}\n"
-            f"QLabel[role=\"voice\"] {{ font-weight: bold; }}\n"
+            f'QPushButton[ptt="true"] {{ font-weight: bold; min-height: {height}px; padding: 2px 26px; }}\n'
+            f'QLabel[role="voice"] {{ font-weight: bold; }}\n'
         )
         self.card.setFixedHeight(height + 2 * 10 + 4)  # margins and the card's 2 px border
         apply_icons(self, PALETTES[self.ctx.theme], scale)

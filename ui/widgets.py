@@ -57,8 +57,14 @@ def restyle(widget: QWidget) -> None:
     style.polish(widget)
 
 
-def label(text: str = "", role: str = "", *, name: str | None = None, wrap: bool = True,
-          align: Qt.AlignmentFlag | None = None) -> QLabel:
+def label(
+    text: str = "",
+    role: str = "",
+    *,
+    name: str | None = None,
+    wrap: bool = True,
+    align: Qt.AlignmentFlag | None = None,
+) -> QLabel:
     widget = QLabel(text)
     if role:
         widget.setProperty("role", role)
@@ -75,8 +81,15 @@ def set_text(widget: QLabel | QPushButton, text: str, name: str | None = None) -
     widget.setAccessibleName(name or text)
 
 
-def button(text: str, icon: str = "", role: str = "", on_click: Callable[[], None] | None = None,
-           *, name: str | None = None, icon_color: str = "") -> QPushButton:
+def button(
+    text: str,
+    icon: str = "",
+    role: str = "",
+    on_click: Callable[[], None] | None = None,
+    *,
+    name: str | None = None,
+    icon_color: str = "",
+) -> QPushButton:
     widget = QPushButton(f"  {text}" if icon and text else text)  # air between icon and word
     widget.setAccessibleName(name or text)
     if role:
@@ -108,8 +121,12 @@ def _role_color(role: str, palette: Palette, explicit: str) -> str:
     if explicit:
         return explicit
     return {
-        "primary": palette.primary_text, "huge": palette.primary_text, "urgent": palette.urgent_text,
-        "bar": palette.bar_text, "": palette.bar_text, "key": palette.text,
+        "primary": palette.primary_text,
+        "huge": palette.primary_text,
+        "urgent": palette.urgent_text,
+        "bar": palette.bar_text,
+        "": palette.bar_text,
+        "key": palette.text,
     }.get(role, palette.text)
 
 
@@ -154,14 +171,17 @@ class TileButton(QPushButton):
         self.icon_widget.setProperty("role", role)
         self.icon_widget.setMinimumSize(1, 1)  # the icon shrinks to leave the label room (fit_icon)
         self._icon_px = -1
-        self.text_label = label(text, "urgent" if role == "urgent" else "tile", align=Qt.AlignmentFlag.AlignCenter)
+        self.text_label = label(
+            text, "urgent" if role == "urgent" else "tile", align=Qt.AlignmentFlag.AlignCenter
+        )
         self.text_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         layout.addStretch(1)
         layout.addWidget(self.icon_widget)
         layout.addWidget(self.text_label)
         if subtitle:
-            self.subtitle = label(subtitle, "urgent_small" if role == "urgent" else "muted",
-                                  align=Qt.AlignmentFlag.AlignCenter)
+            self.subtitle = label(
+                subtitle, "urgent_small" if role == "urgent" else "muted", align=Qt.AlignmentFlag.AlignCenter
+            )
             self.subtitle.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
             layout.addWidget(self.subtitle)
         layout.addStretch(1)
@@ -182,12 +202,15 @@ class TileButton(QPushButton):
         extra = 0
         subtitle = getattr(self, "subtitle", None)
         if subtitle is not None:
-            extra = subtitle.heightForWidth(self.width() - margins.left() - margins.right()) + layout.spacing()
+            extra = (
+                subtitle.heightForWidth(self.width() - margins.left() - margins.right()) + layout.spacing()
+            )
         room = self.height() - margins.top() - margins.bottom() - words - layout.spacing() - extra
         size = max(0, min(int(full), room))
         if size != self._icon_px:
             self._icon_px = size
             self.icon_widget.setPixmap(icon.pixmap(size, size) if size >= 24 else QPixmap())
+
 
 class Keypad(QWidget):
     """Digits in a phone layout, an optional X key, 删除 and 清空. Emits `key` ("0"–"9", "X", "DEL", "CLEAR").
@@ -207,13 +230,29 @@ class Keypad(QWidget):
         # (key, row, column, row span, column span)
         cells: Sequence[tuple[str, int, int, int, int]]
         if with_x:
-            cells = (("1", 0, 0, 1, 1), ("2", 0, 1, 1, 1), ("3", 0, 2, 1, 1), ("DEL", 0, 3, 2, 1),
-                     ("4", 1, 0, 1, 1), ("5", 1, 1, 1, 1), ("6", 1, 2, 1, 1),
-                     ("7", 2, 0, 1, 1), ("8", 2, 1, 1, 1), ("9", 2, 2, 1, 1), ("CLEAR", 2, 3, 2, 1),
-                     ("X", 3, 0, 1, 1), ("0", 3, 1, 1, 2))
+            cells = (
+                ("1", 0, 0, 1, 1),
+                ("2", 0, 1, 1, 1),
+                ("3", 0, 2, 1, 1),
+                ("DEL", 0, 3, 2, 1),
+                ("4", 1, 0, 1, 1),
+                ("5", 1, 1, 1, 1),
+                ("6", 1, 2, 1, 1),
+                ("7", 2, 0, 1, 1),
+                ("8", 2, 1, 1, 1),
+                ("9", 2, 2, 1, 1),
+                ("CLEAR", 2, 3, 2, 1),
+                ("X", 3, 0, 1, 1),
+                ("0", 3, 1, 1, 2),
+            )
         else:
-            cells = tuple((k, r, c, 1, 1) for r, row in enumerate((("1", "2", "3"), ("4", "5", "6"), ("7", "8", "9"),
-                                                                  ("CLEAR", "0", "DEL"))) for c, k in enumerate(row))
+            cells = tuple(
+                (k, r, c, 1, 1)
+                for r, row in enumerate(
+                    (("1", "2", "3"), ("4", "5", "6"), ("7", "8", "9"), ("CLEAR", "0", "DEL"))
+                )
+                for c, k in enumerate(row)
+            )
         for key, r, c, rows, columns in cells:
             text = {"DEL": words["del"], "CLEAR": words["clear"]}.get(key, key)
             icon = {"DEL": "fa5s.backspace", "CLEAR": "fa5s.eraser"}.get(key, "")

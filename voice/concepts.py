@@ -101,7 +101,9 @@ def parse_table(raw: dict[str, object], locale: str, where: str) -> ConceptTable
                 raise ConceptError(f"{where}: {intent}[{index}] weight {weight} outside (0, 2]")
             words = tuple(unicodedata.normalize("NFC", str(w)).strip() for w in entry["words"])
             concepts.append(Concept(intent, index, weight, tuple(w for w in words if w)))
-    return ConceptTable(locale, tuple(concepts), _word_list(raw, "negation", where), _word_list(raw, "greeting", where))
+    return ConceptTable(
+        locale, tuple(concepts), _word_list(raw, "negation", where), _word_list(raw, "greeting", where)
+    )
 
 
 def _word_list(raw: dict[str, object], key: str, where: str) -> tuple[str, ...]:

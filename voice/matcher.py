@@ -94,9 +94,7 @@ NOTHING = IntentResult(None, 0.0, False)
 class IntentMatcher:
     """Scores utterances against one screen's intent table in one locale."""
 
-    def __init__(
-        self, table: Mapping[str, Sequence[str]], locale: str, concepts: bool = True
-    ) -> None:
+    def __init__(self, table: Mapping[str, Sequence[str]], locale: str, concepts: bool = True) -> None:
         self.locale = locale
         self._phrases = [
             (intent, phrase, tokens(phrase, locale))
@@ -135,7 +133,11 @@ class IntentMatcher:
             scored = self._concepts.score(text)
             weight = 1.0 if rank == 0 else ALTERNATIVE_WEIGHT
             if rank == 0:
-                merged.greeting, merged.length, merged.matches = scored.greeting, scored.length, scored.matches
+                merged.greeting, merged.length, merged.matches = (
+                    scored.greeting,
+                    scored.length,
+                    scored.matches,
+                )
                 merged.units, merged.best = scored.units, dict(scored.scores)
             merged.negated |= scored.negated
             for intent, score in scored.scores.items():
@@ -147,7 +149,8 @@ class IntentMatcher:
         heard = alternatives[0]
         ranked = concepts.ranked()
         scored = [
-            Scored(i, s, heard, " ".join(m.word for m in concepts.matches if m.intent == i)) for i, s in ranked
+            Scored(i, s, heard, " ".join(m.word for m in concepts.matches if m.intent == i))
+            for i, s in ranked
         ]
         others = [(i, s) for i, s in ranked if i != HELP]
         help_score = concepts.scores.get(HELP, 0.0)

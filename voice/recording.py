@@ -79,8 +79,14 @@ class NoteRecorder:
     for every chunk (about ten times a second); `stop()` may be called from any thread.
     """
 
-    def __init__(self, source: AudioSource, *, limit: float = LIMIT_SECONDS,
-                 progress: Progress | None = None, realtime: bool = False) -> None:
+    def __init__(
+        self,
+        source: AudioSource,
+        *,
+        limit: float = LIMIT_SECONDS,
+        progress: Progress | None = None,
+        realtime: bool = False,
+    ) -> None:
         self.source = source
         self.limit = limit
         self.progress = progress
@@ -156,8 +162,15 @@ def encode_opus(pcm: bytes, rate: int) -> bytes:
     if rate != NOTE_RATE:
         pcm, rate = _resample(pcm, rate, NOTE_RATE), NOTE_RATE
     buffer = io.BytesIO()
-    with sf.SoundFile(buffer, "w", samplerate=rate, channels=1, format="OGG", subtype="OPUS",
-                      compression_level=COMPRESSION_LEVEL) as out:
+    with sf.SoundFile(
+        buffer,
+        "w",
+        samplerate=rate,
+        channels=1,
+        format="OGG",
+        subtype="OPUS",
+        compression_level=COMPRESSION_LEVEL,
+    ) as out:
         out.write(np.frombuffer(pcm, dtype="<i2"))
     return buffer.getvalue()
 

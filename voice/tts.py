@@ -116,7 +116,7 @@ def remove_stale_scratch(base: Path) -> list[Path]:
             continue
         if info.st_uid != uid or not folder.is_dir() or folder.is_symlink():
             continue
-        pid_text = folder.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        pid_text = folder.name[len(SCRATCH_PREFIX) :].split("-", 1)[0]
         if pid_text.isdigit():
             stale = not _alive(int(pid_text))
         else:
@@ -135,7 +135,9 @@ def _scratch_dir() -> Path:
 
     base = _scratch_base()
     remove_stale_scratch(base or Path(tempfile.gettempdir()))
-    return Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=None if base is None else str(base)))
+    return Path(
+        tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=None if base is None else str(base))
+    )
 
 
 class PromptCache:

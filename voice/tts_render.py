@@ -48,8 +48,11 @@ def render_espeak_cli(text: str, voice: str, rate: int, volume: float, out: str)
         raise SystemExit("no speech engine produced audio (espeak-ng not found)")
     amplitude = str(max(0, min(200, int(volume * 100))))
     # --stdin: the text (it may name a resident) never appears on a command line (ps, /proc).
-    subprocess.run([binary, "-v", voice, "-s", str(rate), "-a", amplitude, "-w", out, "--stdin"],
-                   input=text.encode("utf-8"), check=True)
+    subprocess.run(
+        [binary, "-v", voice, "-s", str(rate), "-a", amplitude, "-w", out, "--stdin"],
+        input=text.encode("utf-8"),
+        check=True,
+    )
 
 
 def render(text: str, voice: str, rate: int, volume: float, out: str) -> None:

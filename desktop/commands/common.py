@@ -24,12 +24,16 @@ ENV_STAFF_PIN = "YIZHAN_STAFF_PIN"
 def add_data_dir(parser: argparse.ArgumentParser) -> None:
     """--data-dir, defaulting to the one folder `yizhan run` uses too (desktop/paths.py)."""
     parser.add_argument(
-        "--data-dir", type=Path, default=default_data_dir(),
+        "--data-dir",
+        type=Path,
+        default=default_data_dir(),
         help="station data folder (default: $YIZHAN_DATA_DIR or %(default)s)",
     )
 
 
-def passphrase(prompt: str = "Station passphrase: ", env: str = ENV_PASSPHRASE, *, confirm: bool = False) -> str:
+def passphrase(
+    prompt: str = "Station passphrase: ", env: str = ENV_PASSPHRASE, *, confirm: bool = False
+) -> str:
     value = os.environ.get(env)
     if value:
         return value
@@ -84,7 +88,9 @@ def station_errors() -> Iterator[None]:
     try:
         yield
     except WrongPassphrase:
-        raise UserFacingError("wrong passphrase — the station stays locked (this attempt is recorded)", 3) from None
+        raise UserFacingError(
+            "wrong passphrase — the station stays locked (this attempt is recorded)", 3
+        ) from None
     except (KeyFileError, StationError, BackupError) as exc:
         raise UserFacingError(str(exc)) from None
     except ValidationError as exc:
@@ -93,12 +99,15 @@ def station_errors() -> Iterator[None]:
         raise UserFacingError(f"stored data failed its integrity check: {exc}", 4) from None
     except (DBAPIError, sqlite3.Error, OSError) as exc:
         if _disk_full(exc):
-            raise UserFacingError("the disk is full or cannot be written — nothing was saved; free some space and try again", 5) from None
+            raise UserFacingError(
+                "the disk is full or cannot be written — nothing was saved; free some space and try again", 5
+            ) from None
         text = str(getattr(exc, "orig", exc))
         if "file is not a database" in text or "malformed" in text:
             raise UserFacingError(
                 f"the station database is damaged ({text.splitlines()[0]}); restore the newest copy made by "
-                "`yizhan backup` with `yizhan restore --from FILE`", 4,
+                "`yizhan backup` with `yizhan restore --from FILE`",
+                4,
             ) from None
         raise
 
@@ -108,7 +117,9 @@ def open_station(args: argparse.Namespace) -> Any:
 
     data_dir: Path = args.data_dir
     if not data_dir.exists():
-        raise UserFacingError(f"no station data folder at {data_dir} (run `yizhan init` or `yizhan demo` first)")
+        raise UserFacingError(
+            f"no station data folder at {data_dir} (run `yizhan init` or `yizhan demo` first)"
+        )
     with station_errors():
         return Station.open(data_dir, passphrase())
 

@@ -23,7 +23,9 @@ def register(sub: Any) -> None:
     hw_sub = hw.add_subparsers(dest="handwriting_command", metavar="ACTION")
     hw.set_defaults(handler=lambda args: (hw.print_help(), 2)[1])
     rec = hw_sub.add_parser("recognize", help="recognise one character from a JSON file of strokes")
-    rec.add_argument("--strokes", type=Path, required=True, help='{"width": W, "height": H, "strokes": [[[x, y], …], …]}')
+    rec.add_argument(
+        "--strokes", type=Path, required=True, help='{"width": W, "height": H, "strokes": [[[x, y], …], …]}'
+    )
     rec.add_argument("--limit", type=int, default=10, help="how many candidates (default 10)")
     rec.set_defaults(handler=_recognize)
 

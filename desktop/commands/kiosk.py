@@ -15,7 +15,9 @@ from desktop.errors import UserFacingError
 def register(sub: Any) -> None:
     run = sub.add_parser("run", help="start the kiosk (default command)")
     run.add_argument("--data-dir", help="station data folder (default: the per-user data folder)")
-    run.add_argument("--windowed", action="store_true", help="a normal window instead of full-screen kiosk mode")
+    run.add_argument(
+        "--windowed", action="store_true", help="a normal window instead of full-screen kiosk mode"
+    )
     run.set_defaults(handler=_run)
 
     tour = sub.add_parser("tour", help="render every screen to PNG and write manifest.json")
@@ -23,8 +25,12 @@ def register(sub: Any) -> None:
     tour.add_argument("--out", required=True, help="output folder for <screen>.png and manifest.json")
     tour.add_argument("--locale", default="zh_CN", choices=("zh_CN", "en", "ko"))
     tour.add_argument("--scale", type=float, default=None, help="text scale: 1.0, 1.15 or 1.3")
-    tour.add_argument("--text-size", choices=("standard", "large", "xlarge"), default=None,
-                      help="text size by name (wins over --scale; default standard)")
+    tour.add_argument(
+        "--text-size",
+        choices=("standard", "large", "xlarge"),
+        default=None,
+        help="text size by name (wins over --scale; default standard)",
+    )
     tour.add_argument("--size", default="1920x1080", help="window size WxH, e.g. 1366x768 or 1080x1920")
     tour.add_argument("--theme", default="default", choices=("default", "high_contrast"))
     tour.set_defaults(handler=_tour)
@@ -32,11 +38,13 @@ def register(sub: Any) -> None:
     kiosk = sub.add_parser("kiosk", help="set up this machine as a kiosk (start at login)")
     kiosk_sub = kiosk.add_subparsers(dest="kiosk_command", metavar="ACTION", required=True)
     auto = kiosk_sub.add_parser(
-        "install-autostart", help="start the kiosk full screen at every login (systemd user unit)")
+        "install-autostart", help="start the kiosk full screen at every login (systemd user unit)"
+    )
     auto.add_argument("--data-dir", help="station data folder (default: the per-user data folder)")
     auto.set_defaults(handler=_install_autostart)
     kiosk_sub.add_parser("remove-autostart", help="stop starting the kiosk at login").set_defaults(
-        handler=_remove_autostart)
+        handler=_remove_autostart
+    )
 
 
 def _install_autostart(args: argparse.Namespace) -> int:
@@ -45,11 +53,15 @@ def _install_autostart(args: argparse.Namespace) -> int:
 
     folder = data_dir(args.data_dir)
     if not (folder / "station.key").exists():
-        raise UserFacingError(f"no station in {folder}: set it up first with `yizhan init --data-dir {folder}`")
+        raise UserFacingError(
+            f"no station in {folder}: set it up first with `yizhan init --data-dir {folder}`"
+        )
     files = autostart.install(folder)
     print(f"autostart: {files.unit}\n           {files.desktop_entry}")
-    print("the kiosk starts full screen and locked at the next login; "
-          f"now: systemctl --user start {autostart.UNIT_NAME}")
+    print(
+        "the kiosk starts full screen and locked at the next login; "
+        f"now: systemctl --user start {autostart.UNIT_NAME}"
+    )
     return 0
 
 
@@ -89,8 +101,15 @@ def _tour(args: argparse.Namespace) -> int:
     ctx = AppContext(folder, windowed=True)
     ctx.theme = args.theme
     try:
-        manifest = run_tour(ctx, Path(args.out), passphrase, locale=args.locale, scale=args.scale,
-                            text_size=args.text_size, size=size)
+        manifest = run_tour(
+            ctx,
+            Path(args.out),
+            passphrase,
+            locale=args.locale,
+            scale=args.scale,
+            text_size=args.text_size,
+            size=size,
+        )
     except RuntimeError as exc:
         raise UserFacingError(str(exc)) from None
     finally:

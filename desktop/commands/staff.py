@@ -34,8 +34,9 @@ def _find(station: Any, who: str) -> Any:
 
 def _add(station: Any, args: argparse.Namespace) -> int:
     locale = station.setting("locale")
-    new_pin = check_new_pin(pin(f"PIN for {args.name} (4–8 digits): ", ENV_STAFF_PIN), locale,
-                            demo=bool(station.setting("demo")))
+    new_pin = check_new_pin(
+        pin(f"PIN for {args.name} (4–8 digits): ", ENV_STAFF_PIN), locale, demo=bool(station.setting("demo"))
+    )
     account = station.volunteers.add(args.name, new_pin, args.role, _actor())
     print(f"{args.role} “{args.name}” added ({account})")
     return 0
@@ -44,8 +45,12 @@ def _add(station: Any, args: argparse.Namespace) -> int:
 def _list(station: Any, args: argparse.Namespace) -> int:
     rows = station.volunteers.list()
     if args.json:
-        print(json.dumps([{"id": v.id, "name": v.name, "role": v.role, "active": v.active} for v in rows],
-                         ensure_ascii=False))
+        print(
+            json.dumps(
+                [{"id": v.id, "name": v.name, "role": v.role, "active": v.active} for v in rows],
+                ensure_ascii=False,
+            )
+        )
         return 0
     for v in rows:
         print(f"{v.name:<12} {v.role:<10} {'active' if v.active else 'disabled':<9} {v.id}")
@@ -54,8 +59,11 @@ def _list(station: Any, args: argparse.Namespace) -> int:
 
 def _reset_pin(station: Any, args: argparse.Namespace) -> int:
     account = _find(station, args.who)
-    new_pin = check_new_pin(pin(f"New PIN for {account.name}: ", ENV_STAFF_PIN), station.setting("locale"),
-                            demo=bool(station.setting("demo")))
+    new_pin = check_new_pin(
+        pin(f"New PIN for {account.name}: ", ENV_STAFF_PIN),
+        station.setting("locale"),
+        demo=bool(station.setting("demo")),
+    )
     station.volunteers.set_pin(account.id, new_pin, _actor())
     print(f"PIN of “{account.name}” changed")
     return 0

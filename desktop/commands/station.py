@@ -56,8 +56,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     # Everything is checked before the folder is made: a station never exists without its admin.
     admin_pin = check_new_pin(pin("First admin's PIN (4–8 digits): ", ENV_ADMIN_PIN), args.locale)
     with station_errors():
-        station = Station.create(args.data_dir, secret, name=args.station_name,
-                                 locale=args.locale, prefix=args.prefix)
+        station = Station.create(
+            args.data_dir, secret, name=args.station_name, locale=args.locale, prefix=args.prefix
+        )
         try:
             station.volunteers.add(admin_name, admin_pin, "admin", SYSTEM)
         finally:
@@ -126,13 +127,19 @@ def _status(station: Any, args: argparse.Namespace) -> int:
         print(json.dumps(status, ensure_ascii=False))
         return 0
     if demo:
-        print("演示驿站 DEMO STATION — published passphrase and PINs, generated residents; never enrol it with a real hub")
+        print(
+            "演示驿站 DEMO STATION — published passphrase and PINs, generated residents; never enrol it with a real hub"
+        )
     lost = status.pop("receipts_lost")
     for key, value in status.items():
         print(f"{key:>10}: {value}")
     if lost:
-        print(f"WARNING: the database is older than the receipt mark — requests {lost['first']}–{lost['last']} "
-              "may have been lost (found {}); those receipt numbers will not be used again".format(lost["found_at"]))
+        print(
+            f"WARNING: the database is older than the receipt mark — requests {lost['first']}–{lost['last']} "
+            "may have been lost (found {}); those receipt numbers will not be used again".format(
+                lost["found_at"]
+            )
+        )
     return 0
 
 
@@ -140,13 +147,23 @@ def _resident_list(station: Any, args: argparse.Namespace) -> int:
     records = station.residents.list_all(_actor())
     damaged = [r for r in records if r.damaged]
     if args.json:
-        rows = [{"id": r.id, "name": r.name, "id_number": r.masked_id, "living_alone": r.living_alone,
-                 "damaged": r.damaged} for r in records]
+        rows = [
+            {
+                "id": r.id,
+                "name": r.name,
+                "id_number": r.masked_id,
+                "living_alone": r.living_alone,
+                "damaged": r.damaged,
+            }
+            for r in records
+        ]
         print(json.dumps(rows, ensure_ascii=False))
     else:
         for r in records:
             if r.damaged:
-                print(f"DAMAGED  {r.id}  (a stored value failed its integrity check; restore it from a backup)")
+                print(
+                    f"DAMAGED  {r.id}  (a stored value failed its integrity check; restore it from a backup)"
+                )
             else:
                 print(f"{r.masked_id}  {r.name}{'  独居' if r.living_alone else ''}")
         print(f"{len(records)} residents, {len(damaged)} damaged")
@@ -178,7 +195,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise UserFacingError("the station is open in another program (the kiosk or a sync); close it first") from None
+            raise UserFacingError(
+                "the station is open in another program (the kiosk or a sync); close it first"
+            ) from None
         with station_errors():
             moved = restore_backup(args.source, data_dir, secret)
     finally:
@@ -195,8 +214,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
             station.close()
     print(f"restored {args.source} into {data_dir}")
     if lost:
-        print(f"requests {lost['first']}–{lost['last']} were made after this backup and are not in it; "
-              "their receipt numbers will not be used again")
+        print(
+            f"requests {lost['first']}–{lost['last']} were made after this backup and are not in it; "
+            "their receipt numbers will not be used again"
+        )
     return 0
 
 
@@ -257,12 +278,16 @@ def _export(station: Any, args: argparse.Namespace) -> int:
         counts = write_export(station, args.out, secret, _actor())
     except ValueError as exc:
         raise UserFacingError(str(exc)) from None
-    print(f"encrypted export written to {args.out}: {counts['residents']} residents, {counts['requests']} requests")
+    print(
+        f"encrypted export written to {args.out}: {counts['residents']} residents, {counts['requests']} requests"
+    )
     return 0
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("init", help="create a new station and its first admin (PIN: YIZHAN_ADMIN_PIN or prompt)")
+    p = sub.add_parser(
+        "init", help="create a new station and its first admin (PIN: YIZHAN_ADMIN_PIN or prompt)"
+    )
     add_data_dir(p)
     p.add_argument("--station-name", required=True)
     p.add_argument("--admin-name", default="管理员", help="the first admin's name (default: 管理员)")
@@ -329,5 +354,7 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("restore", help="put a `yizhan backup` copy back (the replaced files are kept aside)")
     add_data_dir(p)
-    p.add_argument("--from", dest="source", type=Path, required=True, help="a file written by `yizhan backup`")
+    p.add_argument(
+        "--from", dest="source", type=Path, required=True, help="a file written by `yizhan backup`"
+    )
     p.set_defaults(handler=cmd_restore)

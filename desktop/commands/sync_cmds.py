@@ -19,20 +19,28 @@ def cmd_enrol(args: argparse.Namespace) -> int:
     from sync.demo_guard import DemoStationRefused, check_demo_enrol
 
     if args.insecure_http and not args.hub.startswith("https://"):
-        print("warning: --insecure-http: the station secret and every answer will cross the network "
-              "unencrypted; anyone on the path can read them. Use this only on a test network.", file=sys.stderr)
+        print(
+            "warning: --insecure-http: the station secret and every answer will cross the network "
+            "unencrypted; anyone on the path can read them. Use this only on a test network.",
+            file=sys.stderr,
+        )
     if args.ca and not os.path.isfile(args.ca):
         raise UserFacingError(f"CA certificate file not found: {args.ca}")
     station = open_station(args)
     try:
         try:
-            check_demo_enrol(station, args.hub, demo_ok=args.demo_ok,
-                             ca_file=os.path.abspath(args.ca) if args.ca else None)
+            check_demo_enrol(
+                station, args.hub, demo_ok=args.demo_ok, ca_file=os.path.abspath(args.ca) if args.ca else None
+            )
         except DemoStationRefused as exc:
             raise UserFacingError(str(exc)) from None
         try:
-            credential = enrol(args.hub, args.code, insecure_http=args.insecure_http,
-                               ca_file=os.path.abspath(args.ca) if args.ca else None)
+            credential = enrol(
+                args.hub,
+                args.code,
+                insecure_http=args.insecure_http,
+                ca_file=os.path.abspath(args.ca) if args.ca else None,
+            )
         except SyncError as exc:
             raise UserFacingError(f"enrolment failed: {exc}") from None
         with station_errors():
@@ -77,9 +85,15 @@ def _sync_once(station: Any, hub_url: str | None) -> int:
     finally:
         engine.close()
     summary: dict[str, Any] = {
-        "complete": report.complete, "sealed": report.sealed, "acknowledged": report.acknowledged,
-        "quarantined": report.quarantined, "pulled": report.pulled, "parked": report.parked,
-        "waiting": report.waiting, "cursor": report.cursor, "cursor_reset": report.cursor_reset,
+        "complete": report.complete,
+        "sealed": report.sealed,
+        "acknowledged": report.acknowledged,
+        "quarantined": report.quarantined,
+        "pulled": report.pulled,
+        "parked": report.parked,
+        "waiting": report.waiting,
+        "cursor": report.cursor,
+        "cursor_reset": report.cursor_reset,
         "error": report.error,
     }
     print(json.dumps(summary, ensure_ascii=False))
@@ -101,8 +115,11 @@ def _sync_forever(station: Any, hub_url: str | None) -> int:
             print(f"sync stopped: {_stop_message(snap.stopped)}", flush=True)
             stopped.set()
         elif snap.last_error:
-            print(f"sync failed ({snap.failures} in a row): {snap.last_error}; "
-                  f"next try in {snap.next_attempt_in:.0f} s; waiting {snap.waiting}", flush=True)
+            print(
+                f"sync failed ({snap.failures} in a row): {snap.last_error}; "
+                f"next try in {snap.next_attempt_in:.0f} s; waiting {snap.waiting}",
+                flush=True,
+            )
         else:
             print(f"in sync: waiting {snap.waiting}, changes for a volunteer {snap.parked}", flush=True)
 
@@ -126,16 +143,28 @@ def register(sub: Any) -> None:
     add_data_dir(p)
     p.add_argument("--hub", required=True, help="hub address, e.g. https://hub.example.gov.cn")
     p.add_argument("--code", required=True, help="one-time code from `yizhan-hub enrol-code`")
-    p.add_argument("--demo-ok", action="store_true", help="let a demo station join a hub that is not a demo hub")
-    p.add_argument("--ca", default=None, metavar="FILE",
-                   help="PEM certificate of the private CA that issued the hub's certificate (kept and used for every sync)")
-    p.add_argument("--insecure-http", action="store_true",
-                   help="allow a plain http:// hub address that is not this machine (test networks only)")
+    p.add_argument(
+        "--demo-ok", action="store_true", help="let a demo station join a hub that is not a demo hub"
+    )
+    p.add_argument(
+        "--ca",
+        default=None,
+        metavar="FILE",
+        help="PEM certificate of the private CA that issued the hub's certificate (kept and used for every sync)",
+    )
+    p.add_argument(
+        "--insecure-http",
+        action="store_true",
+        help="allow a plain http:// hub address that is not this machine (test networks only)",
+    )
     p.set_defaults(handler=cmd_enrol)
 
     p = sub.add_parser("sync", help="push queued records and pull the hub's answers")
     add_data_dir(p)
-    p.add_argument("--once", action="store_true",
-                   help="one pass, then exit (0 only when fully in sync); without it, sync until Ctrl-C")
+    p.add_argument(
+        "--once",
+        action="store_true",
+        help="one pass, then exit (0 only when fully in sync); without it, sync until Ctrl-C",
+    )
     p.add_argument("--hub", default=None, help="override the enrolled hub address (e.g. via a proxy)")
     p.set_defaults(handler=cmd_sync)

@@ -127,7 +127,9 @@ class BodyLimitMiddleware:
                 elif counter is not None and limit.max_fields and counter.feed(chunk) > limit.max_fields:
                     refused = "fields"
                 if refused:
-                    raise BodyTooLarge(f"request body over {limit.max_bytes} bytes or {limit.max_fields} fields")
+                    raise BodyTooLarge(
+                        f"request body over {limit.max_bytes} bytes or {limit.max_fields} fields"
+                    )
             return message
 
         async def guarded_send(message: Message) -> None:
@@ -150,9 +152,18 @@ class BodyLimitMiddleware:
 def _refusal(scope: Scope, limit: Limit, why: str) -> Response:
     too_many = why == "fields"
     if scope.get("path", "").startswith("/console"):
-        zh = f"表单里的项目超过 {limit.max_fields} 个。" if too_many else f"内容超过 {limit.max_bytes // 1024} KB。"
+        zh = (
+            f"表单里的项目超过 {limit.max_fields} 个。"
+            if too_many
+            else f"内容超过 {limit.max_bytes // 1024} KB。"
+        )
         en = f"more than {limit.max_fields} fields" if too_many else f"over {limit.max_bytes // 1024} KB"
-        return HTMLResponse(_CONSOLE_PAGE.format(zh=zh, en=en), status_code=413,
-                            headers={"Connection": "close"})
-    return error_response(413, "payload_too_large", f"request body over {limit.max_bytes} bytes",
-                          headers={"Connection": "close"})
+        return HTMLResponse(
+            _CONSOLE_PAGE.format(zh=zh, en=en), status_code=413, headers={"Connection": "close"}
+        )
+    return error_response(
+        413,
+        "payload_too_large",
+        f"request body over {limit.max_bytes} bytes",
+        headers={"Connection": "close"},
+    )

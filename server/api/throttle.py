@@ -28,8 +28,11 @@ _MAX_ADDRESSES = 50_000
 
 class Throttled(HubError):
     def __init__(self, retry_after: int) -> None:
-        super().__init__(429, "too_many_attempts", f"too many failed attempts from this address; "
-                                                   f"try again in {retry_after // 60 + 1} minutes")
+        super().__init__(
+            429,
+            "too_many_attempts",
+            f"too many failed attempts from this address; try again in {retry_after // 60 + 1} minutes",
+        )
         self.retry_after = retry_after
 
 

@@ -34,6 +34,7 @@ log = logging.getLogger("yizhan.hub")
 
 def install(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
     from server.console.routes import ROUTERS
+
     app.state.console = settings or ConsoleSettings.from_env()
     # jieba loads its dictionary in a second or two; do it now, off the request path, so the first
     # push (which segments descriptions into topics) does not wait for it.

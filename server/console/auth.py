@@ -117,10 +117,13 @@ def current_viewer(request: Request, state: Annotated[HubState, Depends(get_stat
             raise LoginRequired()
         scope: tuple[str, ...] | None = None
         if info.role == "staff":
-            ids = tuple(session.scalars(select(StaffStation.station_id).where(StaffStation.user_id == info.user_id)))
+            ids = tuple(
+                session.scalars(select(StaffStation.station_id).where(StaffStation.user_id == info.user_id))
+            )
             scope = ids  # fail closed: a staff member with no stations assigned sees none
-    return Viewer(info.user_id, info.username, info.role, info.csrf_token, language(request), scope,
-                  client_ip(request))
+    return Viewer(
+        info.user_id, info.username, info.role, info.csrf_token, language(request), scope, client_ip(request)
+    )
 
 
 ViewerDep = Annotated[Viewer, Depends(current_viewer)]

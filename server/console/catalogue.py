@@ -48,8 +48,10 @@ def _pick(labels: dict[str, str], lang: str, fallback: str) -> str:
     return labels.get("en" if lang == "en" else "zh_CN") or labels.get("zh_CN") or fallback
 
 
-KIOSK_RECORDS = {"help_cancel": {"zh_CN": "取消呼叫（居民按错了）", "en": "Help call cancelled (pressed by mistake)"},
-                 "rating": {"zh_CN": "评价", "en": "Rating"}}
+KIOSK_RECORDS = {
+    "help_cancel": {"zh_CN": "取消呼叫（居民按错了）", "en": "Help call cancelled (pressed by mistake)"},
+    "rating": {"zh_CN": "评价", "en": "Rating"},
+}
 
 
 def service_title(service: str, lang: str = "zh") -> str:
@@ -102,4 +104,6 @@ def appointment_options(lang: str = "zh") -> dict[str, str]:
     info = services().get("appointment")
     if info is None:
         return {}
-    return {key: _pick(label, lang, key) for key, label in info.options.get("appointment_service", {}).items()}
+    return {
+        key: _pick(label, lang, key) for key, label in info.options.get("appointment_service", {}).items()
+    }

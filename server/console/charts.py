@@ -17,8 +17,10 @@ FONT = 'font-family="Noto Sans CJK SC, sans-serif"'
 
 def _open(width: int | float, height: int | float, size: int, text: str) -> str:
     """The <svg> start tag with the chart's text alternative: every number it shows, as words."""
-    return (f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(text)}" {FONT} '
-            f'font-size="{size}">')
+    return (
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(text)}" {FONT} '
+        f'font-size="{size}">'
+    )
 
 
 def color(i: int) -> str:
@@ -32,14 +34,18 @@ def stacked_bars(labels: Sequence[str], series: dict[str, list[int]], *, height:
     peak = max([*totals, 1])
     step = (width - left - 10) / n
     bar = step * 0.62
-    text = "; ".join(f"{label}: " + ", ".join(f"{n} {v[i]}" for n, v in series.items() if v[i]) + f" (= {totals[i]})"
-                     for i, label in enumerate(labels))
+    text = "; ".join(
+        f"{label}: " + ", ".join(f"{n} {v[i]}" for n, v in series.items() if v[i]) + f" (= {totals[i]})"
+        for i, label in enumerate(labels)
+    )
     parts = [_open(width, height, 12, text)]
     plot_h = height - bottom - top
     for frac in (0, 0.5, 1):
         y = top + plot_h * (1 - frac)
         parts.append(f'<line x1="{left}" x2="{width - 5}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{round(peak * frac)}</text>')
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{round(peak * frac)}</text>'
+        )
     for i, label in enumerate(labels):
         x = left + i * step + (step - bar) / 2
         y = top + plot_h
@@ -73,13 +79,21 @@ def hbars(items: Sequence[tuple[str, float]], *, unit: str = "", digits: int = 0
     row_h, label_w, width = 24, 150, 640
     peak = max(v for _, v in items) or 1
     height = row_h * len(items) + 6
-    parts = [_open(width, height, 13, "; ".join(f"{label}: {value:.{digits}f}{unit}" for label, value in items))]
+    parts = [
+        _open(width, height, 13, "; ".join(f"{label}: {value:.{digits}f}{unit}" for label, value in items))
+    ]
     for i, (label, value) in enumerate(items):
         y = i * row_h + 3
         w = (width - label_w - 70) * value / peak
-        parts.append(f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end" fill="#222">{escape(label)}</text>')
-        parts.append(f'<rect x="{label_w}" y="{y + 2}" width="{max(w, 1):.1f}" height="{row_h - 8}" fill="{color(0)}"/>')
-        parts.append(f'<text x="{label_w + w + 6:.1f}" y="{y + 15}" fill="#222">{value:.{digits}f}{escape(unit)}</text>')
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end" fill="#222">{escape(label)}</text>'
+        )
+        parts.append(
+            f'<rect x="{label_w}" y="{y + 2}" width="{max(w, 1):.1f}" height="{row_h - 8}" fill="{color(0)}"/>'
+        )
+        parts.append(
+            f'<text x="{label_w + w + 6:.1f}" y="{y + 15}" fill="#222">{value:.{digits}f}{escape(unit)}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -90,14 +104,20 @@ def heatmap(rows: dict[str, dict[date, float]], days: Sequence[date]) -> Markup:
         return Markup("")
     cell, label_w = 34, 150
     width, height = label_w + cell * len(days) + 10, 26 * len(rows) + 30
-    text = "; ".join(f"{name}: " + ", ".join(f"{d:%m-%d} {values.get(d, 0.0):.0%}" for d in days)
-                     for name, values in sorted(rows.items()))
+    text = "; ".join(
+        f"{name}: " + ", ".join(f"{d:%m-%d} {values.get(d, 0.0):.0%}" for d in days)
+        for name, values in sorted(rows.items())
+    )
     parts = [_open(width, height, 11, text)]
     for j, day in enumerate(days):
-        parts.append(f'<text x="{label_w + j * cell + cell / 2}" y="12" text-anchor="middle" fill="#555">{day:%d}</text>')
+        parts.append(
+            f'<text x="{label_w + j * cell + cell / 2}" y="12" text-anchor="middle" fill="#555">{day:%d}</text>'
+        )
     for i, (name, values) in enumerate(sorted(rows.items())):
         y = 18 + i * 26
-        parts.append(f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end" font-size="13">{escape(name)}</text>')
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end" font-size="13">{escape(name)}</text>'
+        )
         for j, day in enumerate(days):
             rate = values.get(day, 0.0)
             shade = f"rgb({int(230 - 200 * rate)},{int(240 - 90 * rate)},{int(230 - 170 * rate)})"

@@ -22,7 +22,9 @@ def _viewer(request: Request) -> Viewer | None:
         return None
 
 
-async def error_page(request: Request, code: int, what: str, headers: Mapping[str, str] | None = None) -> HTMLResponse:
+async def error_page(
+    request: Request, code: int, what: str, headers: Mapping[str, str] | None = None
+) -> HTMLResponse:
     from server.console.web import render
 
     viewer = await run_in_threadpool(_viewer, request)

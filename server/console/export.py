@@ -18,5 +18,6 @@ def download(name: str, fmt: str, header: Sequence[str], rows: Iterable[Sequence
         data, media = xlsx_bytes([(name, header, list(rows))]), XLSX
     else:
         data, media = csv_bytes(header, rows), "text/csv; charset=utf-8"
-    return Response(data, media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="yizhan-{name}.{fmt}"'})
+    return Response(
+        data, media_type=media, headers={"Content-Disposition": f'attachment; filename="yizhan-{name}.{fmt}"'}
+    )

@@ -16,13 +16,22 @@ CSS = Path(__file__).parent / "static" / "report.css"
 
 
 def service_titles(lang: str = "zh") -> dict[str, str]:
-    return {s: catalogue.service_title(s, lang) for s in catalogue.services()} | {"help_call": translate("紧急呼叫", lang)}
+    return {s: catalogue.service_title(s, lang) for s in catalogue.services()} | {
+        "help_call": translate("紧急呼叫", lang)
+    }
 
 
-def render_html(report: Report, tz: ZoneInfo, lang: str = "zh", *, actions: bool = False, embed_css: bool = False) -> str:
+def render_html(
+    report: Report, tz: ZoneInfo, lang: str = "zh", *, actions: bool = False, embed_css: bool = False
+) -> str:
     template = TEMPLATES.env.get_template("report.html")
     return template.render(
-        r=report, lang=lang, _=lambda text: translate(text, lang), titles=service_titles(lang), outcomes=OUTCOMES,
-        generated=report.generated_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"), actions=actions,
+        r=report,
+        lang=lang,
+        _=lambda text: translate(text, lang),
+        titles=service_titles(lang),
+        outcomes=OUTCOMES,
+        generated=report.generated_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        actions=actions,
         css=CSS.read_text(encoding="utf-8") if embed_css else None,
     )

@@ -118,7 +118,8 @@ def render(
             "field_title": lambda s, f: catalogue.field_title(s, f, lang),
             "option_label": lambda s, f, v: catalogue.option_label(s, f, v, lang),
             "flash": translate(FLASH.get(flash, FLASH["error"]), lang) if flash else None,
-            "flash_bad": bool(flash) and flash in ("reply_required", "bad_transition", "error", "slot_past", "bad_times"),
+            "flash_bad": bool(flash)
+            and flash in ("reply_required", "bad_transition", "error", "slot_past", "bad_times"),
             "path": request.url.path,
             "now": datetime.now(UTC),
             **context,

@@ -92,7 +92,10 @@ def _conditions(f: QueueFilter, deadlines: Deadlines, now: datetime) -> list[Col
     if f.overdue:
         where.append(
             or_(
-                and_(ServiceRequest.kind != "help_call", ServiceRequest.received_at < now - deadlines.overdue_after),
+                and_(
+                    ServiceRequest.kind != "help_call",
+                    ServiceRequest.received_at < now - deadlines.overdue_after,
+                ),
                 and_(
                     ServiceRequest.kind == "help_call",
                     ServiceRequest.received_at < now - deadlines.help_overdue_after,
@@ -120,7 +123,9 @@ def station_names(session: Session) -> dict[str, str]:
     return {sid: name for sid, name in session.execute(select(Station.id, Station.name)).all()}
 
 
-def _row(raw: Any, names: dict[str, str], deadlines: Deadlines, now: datetime, acked: bool = False) -> QueueRow:
+def _row(
+    raw: Any, names: dict[str, str], deadlines: Deadlines, now: datetime, acked: bool = False
+) -> QueueRow:
     received = raw.received_at
     limit = deadlines.help_overdue_after if raw.kind == "help_call" else deadlines.overdue_after
     return QueueRow(
@@ -138,7 +143,9 @@ def _row(raw: Any, names: dict[str, str], deadlines: Deadlines, now: datetime, a
     )
 
 
-def load_queue(session: Session, f: QueueFilter, deadlines: Deadlines, now: datetime | None = None) -> QueuePage:
+def load_queue(
+    session: Session, f: QueueFilter, deadlines: Deadlines, now: datetime | None = None
+) -> QueuePage:
     now = now or datetime.now(UTC)
     names = station_names(session)
     where = _conditions(f, deadlines, now)
@@ -148,7 +155,9 @@ def load_queue(session: Session, f: QueueFilter, deadlines: Deadlines, now: date
     rows = session.execute(
         _columns()
         .where(*where)
-        .order_by(ServiceRequest.received_at.desc(), ServiceRequest.station_created_at.desc(), ServiceRequest.id)
+        .order_by(
+            ServiceRequest.received_at.desc(), ServiceRequest.station_created_at.desc(), ServiceRequest.id
+        )
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     ).all()

@@ -103,7 +103,9 @@ def load_view(session: Session, keys: HubKeys, request_id: str, *, with_identity
         )
     ]
     fields = payload.get("fields")
-    notes = voice_note_hashes(fields)  # voice notes are attachments too, played on the page, not shown as photos
+    notes = voice_note_hashes(
+        fields
+    )  # voice notes are attachments too, played on the page, not shown as photos
     photos = [
         Photo(a.sha256, a.size, a.complete)
         # Only the record's own station can attach photos to it (issue 10 §3).

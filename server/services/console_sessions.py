@@ -55,7 +55,9 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def check_login(session: Session, username: str, password: str, policy: Policy) -> tuple[LoginResult, StaffUser | None]:
+def check_login(
+    session: Session, username: str, password: str, policy: Policy
+) -> tuple[LoginResult, StaffUser | None]:
     user = find_user(session, username, for_update=True)
     if user is None:
         verify_password(password, _DUMMY_HASH)

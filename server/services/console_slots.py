@@ -57,7 +57,9 @@ class SlotView:
         return self.booked > self.capacity
 
 
-def _live_bookings(session: Session, slot_ids: Sequence[str]) -> dict[str, list[tuple[RequestFacts, ServiceRequest]]]:
+def _live_bookings(
+    session: Session, slot_ids: Sequence[str]
+) -> dict[str, list[tuple[RequestFacts, ServiceRequest]]]:
     rows = session.execute(
         select(RequestFacts, ServiceRequest)
         .join(ServiceRequest, ServiceRequest.id == RequestFacts.request_id)
@@ -77,8 +79,11 @@ def _live_counts(session: Session, slot_ids: Sequence[str]) -> dict[str, int]:
     rows = session.execute(
         select(RequestFacts.slot_id, func.count())
         .join(ServiceRequest, ServiceRequest.id == RequestFacts.request_id)
-        .where(RequestFacts.slot_id.in_(list(slot_ids)), ServiceRequest.status != "rejected",
-               or_(RequestFacts.slot_state.is_(None), RequestFacts.slot_state != "refused"))
+        .where(
+            RequestFacts.slot_id.in_(list(slot_ids)),
+            ServiceRequest.status != "rejected",
+            or_(RequestFacts.slot_state.is_(None), RequestFacts.slot_state != "refused"),
+        )
         .group_by(RequestFacts.slot_id)
     ).all()
     return {str(sid): int(n) for sid, n in rows}
@@ -169,8 +174,13 @@ def create_slots(
     targets: list[str | None] = list(stations) if stations else [None]
     for station_id in targets:
         slot = AppointmentSlot(
-            station_id=station_id, service=SERVICE, option=option or None,
-            starts_at=starts.astimezone(UTC), ends_at=ends.astimezone(UTC), capacity=capacity, booked=0,
+            station_id=station_id,
+            service=SERVICE,
+            option=option or None,
+            starts_at=starts.astimezone(UTC),
+            ends_at=ends.astimezone(UTC),
+            capacity=capacity,
+            booked=0,
         )
         session.add(slot)
         session.flush()

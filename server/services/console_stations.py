@@ -36,7 +36,10 @@ def list_stations(session: Session, deadlines: Deadlines, now: datetime | None =
     now = now or datetime.now(UTC)
     late = or_(
         and_(ServiceRequest.kind != "help_call", ServiceRequest.received_at < now - deadlines.overdue_after),
-        and_(ServiceRequest.kind == "help_call", ServiceRequest.received_at < now - deadlines.help_overdue_after),
+        and_(
+            ServiceRequest.kind == "help_call",
+            ServiceRequest.received_at < now - deadlines.help_overdue_after,
+        ),
     )
     open_rows = {
         sid: (int(n), int(late_n or 0), oldest)
@@ -51,18 +54,33 @@ def list_stations(session: Session, deadlines: Deadlines, now: datetime | None =
             .group_by(ServiceRequest.station_id)
         ).all()
     }
-    pushes = dict(session.execute(select(EnvelopeRow.station_id, func.max(EnvelopeRow.received_at)).group_by(
-        EnvelopeRow.station_id)).all())
-    uploads = dict(session.execute(select(Attachment.station_id, func.count()).where(
-        Attachment.complete.is_(False)).group_by(Attachment.station_id)).all())
+    pushes = dict(
+        session.execute(
+            select(EnvelopeRow.station_id, func.max(EnvelopeRow.received_at)).group_by(EnvelopeRow.station_id)
+        ).all()
+    )
+    uploads = dict(
+        session.execute(
+            select(Attachment.station_id, func.count())
+            .where(Attachment.complete.is_(False))
+            .group_by(Attachment.station_id)
+        ).all()
+    )
     rows = []
     for st in session.scalars(select(Station).order_by(Station.name)):
         n, late_n, oldest = open_rows.get(st.id, (0, 0, None))
         rows.append(
             StationRow(
-                id=st.id, name=st.name, enrolled_at=st.enrolled_at, revoked_at=st.revoked_at,
-                last_seen_at=st.last_seen_at, last_push_at=pushes.get(st.id), open=n,
-                overdue=late_n, oldest_open=oldest, pending_uploads=int(uploads.get(st.id, 0)),
+                id=st.id,
+                name=st.name,
+                enrolled_at=st.enrolled_at,
+                revoked_at=st.revoked_at,
+                last_seen_at=st.last_seen_at,
+                last_push_at=pushes.get(st.id),
+                open=n,
+                overdue=late_n,
+                oldest_open=oldest,
+                pending_uploads=int(uploads.get(st.id, 0)),
             )
         )
     return rows

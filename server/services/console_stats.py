@@ -51,7 +51,12 @@ def week_index(column: Any, mondays: Sequence[date], tz: ZoneInfo) -> Any:
 
 
 def compute(
-    session: Session, keys: HubKeys, tz: ZoneInfo, *, weeks: int = 8, scope: Sequence[str] | None = None,
+    session: Session,
+    keys: HubKeys,
+    tz: ZoneInfo,
+    *,
+    weeks: int = 8,
+    scope: Sequence[str] | None = None,
     now: datetime | None = None,
 ) -> Stats:
     now = now or datetime.now(UTC)
@@ -67,7 +72,8 @@ def compute(
     week = week_index(ServiceRequest.received_at, mondays, tz)
     for i, service, station_id, n in session.execute(
         select(week, ServiceRequest.service, ServiceRequest.station_id, func.count())
-        .where(*where).group_by(week, ServiceRequest.service, ServiceRequest.station_id)
+        .where(*where)
+        .group_by(week, ServiceRequest.service, ServiceRequest.station_id)
     ):
         if i is None:
             continue
@@ -76,8 +82,10 @@ def compute(
         station[int(i)] += int(n)
     out.response_hours = response_times(session, where)
     out.categories = _categories(session, where)
-    out.words = sorted(topics.count_by_topic(session, since, now + timedelta(seconds=1), scope).items(),
-                       key=lambda kv: (-kv[1], kv[0]))[:20]
+    out.words = sorted(
+        topics.count_by_topic(session, since, now + timedelta(seconds=1), scope).items(),
+        key=lambda kv: (-kv[1], kv[0]),
+    )[:20]
     return out
 
 
@@ -131,8 +139,10 @@ def _response_times_pg(session: Session, where: list) -> dict[str, tuple[float |
 
     def hours(at: Any) -> Any:
         # GREATEST skips NULLs (it would turn "not yet answered" into 0 h): keep NULL as NULL.
-        return case((at.is_(None), None),
-                    else_=func.greatest(func.extract("epoch", at - ServiceRequest.received_at) / 3600.0, 0.0))
+        return case(
+            (at.is_(None), None),
+            else_=func.greatest(func.extract("epoch", at - ServiceRequest.received_at) / 3600.0, 0.0),
+        )
 
     per = (
         select(
@@ -147,14 +157,20 @@ def _response_times_pg(session: Session, where: list) -> dict[str, tuple[float |
         .subquery()
     )
     rows = session.execute(
-        select(per.c.service, func.count(), func.percentile_cont(0.5).within_group(per.c.first_h),
-               func.percentile_cont(0.5).within_group(per.c.close_h))
-        .group_by(func.rollup(per.c.service))
+        select(
+            per.c.service,
+            func.count(),
+            func.percentile_cont(0.5).within_group(per.c.first_h),
+            func.percentile_cont(0.5).within_group(per.c.close_h),
+        ).group_by(func.rollup(per.c.service))
     ).all()
     out: dict[str, tuple[float | None, float | None, int]] = {}
     for service, n, a, b in rows:
-        out["*" if service is None else str(service)] = (None if a is None else float(a),
-                                                         None if b is None else float(b), int(n))
+        out["*" if service is None else str(service)] = (
+            None if a is None else float(a),
+            None if b is None else float(b),
+            int(n),
+        )
     return out
 
 

@@ -58,7 +58,9 @@ def _threshold_key(station_id: str) -> str:
 
 def thresholds(session: Session) -> dict[str, int]:
     """station id → days without a check-in that start a warning (stations not listed: DEFAULT_DAYS)."""
-    rows = session.execute(select(ConsoleState.key, ConsoleState.value).where(ConsoleState.key.like("warn_days:%")))
+    rows = session.execute(
+        select(ConsoleState.key, ConsoleState.value).where(ConsoleState.key.like("warn_days:%"))
+    )
     return {k.removeprefix("warn_days:"): int(v) for k, v in rows if v.isdigit()}
 
 
@@ -79,8 +81,13 @@ def level_for(days_missed: int, threshold: int) -> int:
 
 
 def load(
-    session: Session, keys: HubKeys, scope: Sequence[str] | None, tz: ZoneInfo, now: datetime | None = None,
-    *, station: str | None = None,
+    session: Session,
+    keys: HubKeys,
+    scope: Sequence[str] | None,
+    tz: ZoneInfo,
+    now: datetime | None = None,
+    *,
+    station: str | None = None,
 ) -> tuple[list[Warning], int]:
     """Warnings best first (unwell, then days missed), at most MAX_ROWS; and how many there are."""
     now = now or datetime.now(UTC)
@@ -120,14 +127,21 @@ def load(
         person = open_person(keys, row.station_id, row.resident_key, row.data_enc)
         if person is None:
             person = {"name": "（无法显示）"}  # still listed: this resident may need a visit all the same
-        out.append(Warning(
-            station_id=row.station_id, station=names.get(row.station_id, row.station_id), key=row.resident_key,
-            name=str(person.get("name") or "—"), days_missed=missed, last_checkin_at=last,
-            unwell_at=last if unwell else None,
-            level=3 if unwell else level_for(missed, limits.get(row.station_id, DEFAULT_DAYS)),
-            outcome=visit.outcome if visit else None, outcome_by=visit.visited_by if visit else None,
-            outcome_at=visit.visited_at if visit else None,
-        ))
+        out.append(
+            Warning(
+                station_id=row.station_id,
+                station=names.get(row.station_id, row.station_id),
+                key=row.resident_key,
+                name=str(person.get("name") or "—"),
+                days_missed=missed,
+                last_checkin_at=last,
+                unwell_at=last if unwell else None,
+                level=3 if unwell else level_for(missed, limits.get(row.station_id, DEFAULT_DAYS)),
+                outcome=visit.outcome if visit else None,
+                outcome_by=visit.visited_by if visit else None,
+                outcome_at=visit.visited_at if visit else None,
+            )
+        )
     # Handled warnings (an outcome since the last check-in) go below the open ones; then the most
     # urgent level, then the most days (levels depend on each station's own threshold).
     out.sort(key=lambda w: (w.outcome is not None, not w.unwell, -w.level, -w.days_missed))
@@ -139,7 +153,9 @@ def _latest_outcomes(session: Session, who: list[tuple[str, str]]) -> dict[tuple
         return {}
     keys = {k for _s, k in who}
     latest: dict[tuple[str, str], CheckinVisit] = {}
-    for v in session.scalars(select(CheckinVisit).where(CheckinVisit.resident_key.in_(keys)).order_by(CheckinVisit.id)):
+    for v in session.scalars(
+        select(CheckinVisit).where(CheckinVisit.resident_key.in_(keys)).order_by(CheckinVisit.id)
+    ):
         latest[(v.station_id, v.resident_key)] = v
     return latest
 
@@ -153,14 +169,27 @@ def phone_of(session: Session, keys: HubKeys, station_id: str, key: str) -> str:
 
 
 def record_outcome(
-    session: Session, keys: HubKeys, station_id: str, key: str, outcome: str, note: str | None, by: str, day: date
+    session: Session,
+    keys: HubKeys,
+    station_id: str,
+    key: str,
+    outcome: str,
+    note: str | None,
+    by: str,
+    day: date,
 ) -> CheckinVisit:
     if outcome not in OUTCOMES:
         raise HubError(422, "bad_outcome", "unknown visit outcome")
     if session.get(HubResident, (station_id, key)) is None:
         raise HubError(404, "unknown_resident", "no such resident at this station")
-    visit = CheckinVisit(station_id=station_id, resident_key=key, day=day, visited_by=by,
-                         visited_at=datetime.now(UTC), outcome=outcome)
+    visit = CheckinVisit(
+        station_id=station_id,
+        resident_key=key,
+        day=day,
+        visited_by=by,
+        visited_at=datetime.now(UTC),
+        outcome=outcome,
+    )
     if note:
         visit.note_enc = keys.encrypt_json(note, f"checkin_visits/note/{station_id}/{key}/{day}")
     session.add(visit)
@@ -168,14 +197,30 @@ def record_outcome(
     return visit
 
 
-def push_to_station(session: Session, keys: HubKeys, station_id: str, warnings: Sequence[Warning], tz: ZoneInfo) -> int:
+def push_to_station(
+    session: Session, keys: HubKeys, station_id: str, warnings: Sequence[Warning], tz: ZoneInfo
+) -> int:
     """Send the station's current list to its volunteers as one feed change (kind `warnings`):
     the whole list each time, so the newest change replaces the older one on the station."""
     rows = [
-        {"resident_key": w.key, "name": w.name, "days_missed": w.days_missed, "level": w.level, "unwell": w.unwell,
-         "last_checkin_at": w.last_checkin_at.isoformat() if w.last_checkin_at else None, "outcome": w.outcome}
-        for w in warnings if w.station_id == station_id
+        {
+            "resident_key": w.key,
+            "name": w.name,
+            "days_missed": w.days_missed,
+            "level": w.level,
+            "unwell": w.unwell,
+            "last_checkin_at": w.last_checkin_at.isoformat() if w.last_checkin_at else None,
+            "outcome": w.outcome,
+        }
+        for w in warnings
+        if w.station_id == station_id
     ]
     data = {"station_id": station_id, "generated_at": datetime.now(UTC).isoformat(), "warnings": rows}
-    return feed.append_change(session, keys, station_id=station_id, kind=ChangeKind.WARNINGS,
-                              ref_id=f"warnings:{datetime.now(tz).date().isoformat()}", data=data)
+    return feed.append_change(
+        session,
+        keys,
+        station_id=station_id,
+        kind=ChangeKind.WARNINGS,
+        ref_id=f"warnings:{datetime.now(tz).date().isoformat()}",
+        data=data,
+    )

@@ -197,12 +197,15 @@ def parse_vote(payload: dict[str, Any]) -> ConsultVotePayload | str:
         return f"vote field {'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
 
 
-def screen_vote(conn: Connection, station_id: str, env: Envelope, vote: ConsultVotePayload) -> ItemResult | None:
+def screen_vote(
+    conn: Connection, station_id: str, env: Envelope, vote: ConsultVotePayload
+) -> ItemResult | None:
     """None when the vote may count; otherwise the per-item `invalid` answer saying why."""
     c = Consultation.__table__.c
     row = conn.execute(
-        select(c.options_json, c.allow_suggestions, c.stations_json, c.closed_at, c.closes_at, c.published_at)
-        .where(c.id == str(vote.consultation_id))
+        select(
+            c.options_json, c.allow_suggestions, c.stations_json, c.closed_at, c.closes_at, c.published_at
+        ).where(c.id == str(vote.consultation_id))
     ).first()
     if row is None:
         return _invalid(env, "no such consultation at this hub")
@@ -258,10 +261,14 @@ def store_votes(
                 consultation_id=cid,
                 station_id=station_id,
                 option=vote.option,
-                suggestion_enc=keys.encrypt_json(suggestion, _suggestion_aad(ballot_id)) if suggestion else None,
+                suggestion_enc=keys.encrypt_json(suggestion, _suggestion_aad(ballot_id))
+                if suggestion
+                else None,
             )
         )
-        roll = insert_(rolls).values(consultation_id=cid, station_id=station_id, residents=vote.station_residents)
+        roll = insert_(rolls).values(
+            consultation_id=cid, station_id=station_id, residents=vote.station_residents
+        )
         conn.execute(
             roll.on_conflict_do_update(
                 index_elements=["consultation_id", "station_id"],
@@ -325,12 +332,16 @@ def results(session: Session, keys: HubKeys, row: Consultation) -> Results:
 
     def tally(station_id: str) -> StationTally:
         if station_id not in tallies:
-            tallies[station_id] = StationTally(station=names.get(station_id, station_id), counts=[0] * len(options))
+            tallies[station_id] = StationTally(
+                station=names.get(station_id, station_id), counts=[0] * len(options)
+            )
         return tallies[station_id]
 
     b = ConsultBallot.__table__.c
     for station_id, option, votes in session.execute(
-        select(b.station_id, b.option, func.count()).where(b.consultation_id == row.id).group_by(b.station_id, b.option)
+        select(b.station_id, b.option, func.count())
+        .where(b.consultation_id == row.id)
+        .group_by(b.station_id, b.option)
     ):
         t = tally(station_id)
         t.votes += votes

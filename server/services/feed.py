@@ -148,8 +148,14 @@ def update_request_status(
 
 
 def record_status(
-    session: Session, keys: HubKeys, req: ServiceRequest, status: str, note: str | None, actor: str,
-    *, reply: str | None = None,
+    session: Session,
+    keys: HubKeys,
+    req: ServiceRequest,
+    status: str,
+    note: str | None,
+    actor: str,
+    *,
+    reply: str | None = None,
 ) -> ServiceRequest:
     """One step in a request's life: the history row (its note sealed to the row's own timestamp),
     the new status, a new reply if given, and the STATUS change its station pulls (with the reply
@@ -162,7 +168,9 @@ def record_status(
             actor=actor,
             from_status=req.status,
             to_status=status,
-            note_enc=keys.encrypt_json(note, f"request_history/note/{req.id}/{now.isoformat()}") if note else None,
+            note_enc=keys.encrypt_json(note, f"request_history/note/{req.id}/{now.isoformat()}")
+            if note
+            else None,
         )
     )
     req.status = status

@@ -80,13 +80,17 @@ def build(session: Session, kind: str, tz: ZoneInfo, at: date | None = None) -> 
     until = datetime.combine(end + timedelta(days=1), datetime.min.time(), tz).astimezone(UTC)
     report = Report(kind, start, end, datetime.now(UTC))
     names = dict(session.execute(select(Station.id, Station.name)).all())
-    where = [ServiceRequest.kind.in_(WORK_KINDS), ServiceRequest.received_at >= since,
-             ServiceRequest.received_at < until]
+    where = [
+        ServiceRequest.kind.in_(WORK_KINDS),
+        ServiceRequest.received_at >= since,
+        ServiceRequest.received_at < until,
+    ]
     services: Counter[str] = Counter()
     stations: dict[str, list[int]] = {}
     for service, station_id, status, n in session.execute(
         select(ServiceRequest.service, ServiceRequest.station_id, ServiceRequest.status, func.count())
-        .where(*where).group_by(ServiceRequest.service, ServiceRequest.station_id, ServiceRequest.status)
+        .where(*where)
+        .group_by(ServiceRequest.service, ServiceRequest.station_id, ServiceRequest.status)
     ):
         services[service] += n
         row = stations.setdefault(names.get(station_id, station_id), [0, 0])
@@ -100,7 +104,9 @@ def build(session: Session, kind: str, tz: ZoneInfo, at: date | None = None) -> 
         (service, n, first, close)
         for service, (first, close, n) in sorted(console_stats.response_times(session, where).items())
     ]
-    report.topics = sorted(topics.count_by_topic(session, since, until).items(), key=lambda kv: (-kv[1], kv[0]))[:15]
+    report.topics = sorted(
+        topics.count_by_topic(session, since, until).items(), key=lambda kv: (-kv[1], kv[0])
+    )[:15]
     _coverage(session, report, names)
     report.outcomes = [
         (outcome or "visited", int(n))
@@ -115,17 +121,29 @@ def build(session: Session, kind: str, tz: ZoneInfo, at: date | None = None) -> 
 
 def _coverage(session: Session, report: Report, names: dict[str, str]) -> None:
     days = (report.end - report.start).days + 1
-    alone = dict(session.execute(
-        select(HubResident.station_id, func.count()).where(HubResident.living_alone.is_(True))
-        .group_by(HubResident.station_id)
-    ).all())
-    came = dict(session.execute(
-        select(ResidentCheckin.station_id, func.count())
-        .join(HubResident, (HubResident.station_id == ResidentCheckin.station_id)
-              & (HubResident.resident_key == ResidentCheckin.resident_key))
-        .where(HubResident.living_alone.is_(True), ResidentCheckin.day >= report.start, ResidentCheckin.day <= report.end)
-        .group_by(ResidentCheckin.station_id)
-    ).all())
+    alone = dict(
+        session.execute(
+            select(HubResident.station_id, func.count())
+            .where(HubResident.living_alone.is_(True))
+            .group_by(HubResident.station_id)
+        ).all()
+    )
+    came = dict(
+        session.execute(
+            select(ResidentCheckin.station_id, func.count())
+            .join(
+                HubResident,
+                (HubResident.station_id == ResidentCheckin.station_id)
+                & (HubResident.resident_key == ResidentCheckin.resident_key),
+            )
+            .where(
+                HubResident.living_alone.is_(True),
+                ResidentCheckin.day >= report.start,
+                ResidentCheckin.day <= report.end,
+            )
+            .group_by(ResidentCheckin.station_id)
+        ).all()
+    )
     report.living_alone = int(sum(alone.values()))
     report.coverage = sorted(
         ((names.get(sid, sid), int(n), int(came.get(sid, 0)) / (n * days)) for sid, n in alone.items() if n),
@@ -142,21 +160,36 @@ def _hours(value: float | None) -> float | str:
 def to_xlsx(report: Report, service_title: dict[str, str] | None = None) -> bytes:
     titles = service_title or {}
     summary = [
-        ("报告", report.title), ("生成时间", report.generated_at.isoformat(timespec="seconds")),
-        ("办件总数", report.total), ("已办结/退回", report.closed), ("未办结", report.open),
+        ("报告", report.title),
+        ("生成时间", report.generated_at.isoformat(timespec="seconds")),
+        ("办件总数", report.total),
+        ("已办结/退回", report.closed),
+        ("未办结", report.open),
         ("独居老人", report.living_alone),
         ("平均每日签到率", "" if report.checkin_rate is None else f"{report.checkin_rate:.1%}"),
     ]
-    return xlsx_bytes([
-        ("概况", ["项目", "数值"], summary),
-        ("按事项", ["事项", "件数"], [(titles.get(s, s), n) for s, n in report.by_service]),
-        ("按驿站", ["驿站", "件数", "已办结"], report.by_station),
-        ("响应时间", ["事项", "件数", "首次响应（小时，中位数）", "办结（小时，中位数）"],
-         [("全部" if s == "*" else titles.get(s, s), n, _hours(a), _hours(b)) for s, n, a, b in report.response]),
-        ("高频议题", ["议题", "件数"], report.topics),
-        ("签到覆盖", ["驿站", "独居老人", "平均每日签到率"], [(s, n, f"{r:.1%}") for s, n, r in report.coverage]),
-        ("预警处理", ["处理结果", "次数"], [(OUTCOMES.get(o, o), n) for o, n in report.outcomes]),
-    ])
+    return xlsx_bytes(
+        [
+            ("概况", ["项目", "数值"], summary),
+            ("按事项", ["事项", "件数"], [(titles.get(s, s), n) for s, n in report.by_service]),
+            ("按驿站", ["驿站", "件数", "已办结"], report.by_station),
+            (
+                "响应时间",
+                ["事项", "件数", "首次响应（小时，中位数）", "办结（小时，中位数）"],
+                [
+                    ("全部" if s == "*" else titles.get(s, s), n, _hours(a), _hours(b))
+                    for s, n, a, b in report.response
+                ],
+            ),
+            ("高频议题", ["议题", "件数"], report.topics),
+            (
+                "签到覆盖",
+                ["驿站", "独居老人", "平均每日签到率"],
+                [(s, n, f"{r:.1%}") for s, n, r in report.coverage],
+            ),
+            ("预警处理", ["处理结果", "次数"], [(OUTCOMES.get(o, o), n) for o, n in report.outcomes]),
+        ]
+    )
 
 
 class PdfUnavailable(RuntimeError):
@@ -170,14 +203,28 @@ def to_pdf(html: str, timeout: float = 60) -> bytes:
     """Print the report page (self-contained HTML) to PDF with headless Chromium."""
     browser = next((p for p in map(shutil.which, CHROMIUM) if p), None)
     if browser is None:
-        raise PdfUnavailable("PDF needs Chromium (Debian package `chromium`); the Excel file has the same content")
+        raise PdfUnavailable(
+            "PDF needs Chromium (Debian package `chromium`); the Excel file has the same content"
+        )
     with tempfile.TemporaryDirectory(prefix="yizhan-report-") as tmp:
         src, out = Path(tmp) / "report.html", Path(tmp) / "report.pdf"
         src.write_text(html, encoding="utf-8")
         subprocess.run(
-            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
-             "--disable-background-networking", f"--user-data-dir={tmp}/profile", "--no-pdf-header-footer",
-             f"--print-to-pdf={out}", src.as_uri()],
-            check=True, capture_output=True, timeout=timeout,
+            [
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-extensions",
+                "--disable-background-networking",
+                f"--user-data-dir={tmp}/profile",
+                "--no-pdf-header-footer",
+                f"--print-to-pdf={out}",
+                src.as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=timeout,
         )
         return out.read_bytes()

@@ -165,7 +165,9 @@ def _open(keys: HubKeys, env: Envelope) -> _Opened | ItemResult:
         vote = consult.parse_vote(checked.payload)
         if isinstance(vote, str):
             return _invalid(env, vote)
-        return _Opened(envelope=env, plaintext=checked.plaintext, payload=checked.payload, record=None, vote=vote)
+        return _Opened(
+            envelope=env, plaintext=checked.plaintext, payload=checked.payload, record=None, vote=vote
+        )
     return _Opened(envelope=env, plaintext=checked.plaintext, payload=checked.payload, record=checked.record)
 
 

@@ -85,8 +85,16 @@ def index_opened(conn: Connection, keys: HubKeys, station_id: str, opened: Seque
     validated record); audit events (record None) are not requests and are skipped."""
     now = datetime.now(UTC)
     records = [
-        Pushed(str(o.envelope.id), station_id, o.envelope.kind.value, o.payload, assume_utc(o.record.created_at), now)
-        for o in opened if o.record is not None
+        Pushed(
+            str(o.envelope.id),
+            station_id,
+            o.envelope.kind.value,
+            o.payload,
+            assume_utc(o.record.created_at),
+            now,
+        )
+        for o in opened
+        if o.record is not None
     ]
     # A savepoint: an index that cannot be written must never fail the push (the records are
     # stored and acknowledged; `yizhan-hub reindex` can index them later).
@@ -102,7 +110,9 @@ def office_tz() -> ZoneInfo:
     return ZoneInfo(os.environ.get("YIZHAN_CONSOLE_TZ", "Asia/Shanghai"))
 
 
-def index_pushed(conn: Connection, keys: HubKeys, records: Sequence[Pushed], tz: ZoneInfo | None = None) -> None:
+def index_pushed(
+    conn: Connection, keys: HubKeys, records: Sequence[Pushed], tz: ZoneInfo | None = None
+) -> None:
     """Bring the index up to date with newly stored requests, inside the push transaction.
 
     Upserts only, keyed by (station, resident): a concurrent push of the same resident keeps the
@@ -121,14 +131,19 @@ def index_pushed(conn: Connection, keys: HubKeys, records: Sequence[Pushed], tz:
         fields = fields if isinstance(fields, dict) else {}
         key = resident_key(keys, resident)
         slot = fields.get("slot")
-        facts.append({
-            "request_id": rec.id, "resident_key": key,
-            "category": str(fields["category"])[:64] if fields.get("category") else None,
-            "slot_id": str(slot)[:64] if slot and rec.kind == "service_request" else None,
-        })
+        facts.append(
+            {
+                "request_id": rec.id,
+                "resident_key": key,
+                "category": str(fields["category"])[:64] if fields.get("category") else None,
+                "slot_id": str(slot)[:64] if slot and rec.kind == "service_request" else None,
+            }
+        )
         if rec.kind in ("service_request", "help_call"):
             # A request imported from a paper ledger counts on its ledger date, not on import day.
-            topic_rows.extend(topics.topic_rows(rec.id, rec.station_id, _ledger_time(fields) or rec.received_at, fields))
+            topic_rows.extend(
+                topics.topic_rows(rec.id, rec.station_id, _ledger_time(fields) or rec.received_at, fields)
+            )
         if key is None:
             continue
         at = rec.created_at
@@ -138,28 +153,40 @@ def index_pushed(conn: Connection, keys: HubKeys, records: Sequence[Pushed], tz:
             checkin = row["last_checkin_at"] if row else None
             unwell = row["unwell_at"] if row else None
             row = residents[(rec.station_id, key)] = {
-                "station_id": rec.station_id, "resident_key": key, "living_alone": bool(resident.get("living_alone")),
-                "data_enc": keys.encrypt_json(person, data_aad(rec.station_id, key)), "seen_at": at,
-                "last_checkin_at": checkin, "unwell_at": unwell,
+                "station_id": rec.station_id,
+                "resident_key": key,
+                "living_alone": bool(resident.get("living_alone")),
+                "data_enc": keys.encrypt_json(person, data_aad(rec.station_id, key)),
+                "seen_at": at,
+                "last_checkin_at": checkin,
+                "unwell_at": unwell,
             }
         if rec.kind == "daily_checkin":
             if row["last_checkin_at"] is None or row["last_checkin_at"] < at:
                 row["last_checkin_at"] = at
-            if str(fields.get("feeling", "")) in UNWELL and (row["unwell_at"] is None or row["unwell_at"] < at):
+            if str(fields.get("feeling", "")) in UNWELL and (
+                row["unwell_at"] is None or row["unwell_at"] < at
+            ):
                 row["unwell_at"] = at
             checkins.add((rec.station_id, key, local_day(at, tz)))
     _insert_ignore(conn, _facts, facts, ["request_id"])
     _insert_ignore(conn, _topics, topic_rows, ["request_id", "word"])
     _upsert_residents(conn, [residents[k] for k in sorted(residents)])
-    _insert_ignore(conn, _checkin_days, [{"station_id": s, "resident_key": k, "day": d} for s, k, d in sorted(checkins)],
-                   ["station_id", "resident_key", "day"])
+    _insert_ignore(
+        conn,
+        _checkin_days,
+        [{"station_id": s, "resident_key": k, "day": d} for s, k, d in sorted(checkins)],
+        ["station_id", "resident_key", "day"],
+    )
 
 
 def _ledger_time(fields: dict[str, Any]) -> datetime | None:
     if not fields.get("imported") or not isinstance(fields.get("ledger_date"), str):
         return None
     try:
-        return datetime.combine(date.fromisoformat(fields["ledger_date"]), datetime.min.time(), office_tz()).astimezone(UTC)
+        return datetime.combine(
+            date.fromisoformat(fields["ledger_date"]), datetime.min.time(), office_tz()
+        ).astimezone(UTC)
     except ValueError:
         return None
 
@@ -222,17 +249,33 @@ def backfill(session: Session, keys: HubKeys, tz: ZoneInfo | None = None) -> int
     seen, after = 0, ""
     while True:
         rows = conn.execute(
-            select(ServiceRequest.id, ServiceRequest.station_id, ServiceRequest.kind, ServiceRequest.payload_enc,
-                   ServiceRequest.station_created_at, ServiceRequest.received_at)
-            .where(ServiceRequest.id > after).order_by(ServiceRequest.id).limit(BATCH)
+            select(
+                ServiceRequest.id,
+                ServiceRequest.station_id,
+                ServiceRequest.kind,
+                ServiceRequest.payload_enc,
+                ServiceRequest.station_created_at,
+                ServiceRequest.received_at,
+            )
+            .where(ServiceRequest.id > after)
+            .order_by(ServiceRequest.id)
+            .limit(BATCH)
         ).all()
         if not rows:
             return seen
         batch = []
         for r in rows:
             payload = keys.decrypt_json(r.payload_enc, payload_aad(r.id))
-            batch.append(Pushed(r.id, r.station_id, r.kind, payload if isinstance(payload, dict) else {},
-                                r.station_created_at, r.received_at))
+            batch.append(
+                Pushed(
+                    r.id,
+                    r.station_id,
+                    r.kind,
+                    payload if isinstance(payload, dict) else {},
+                    r.station_created_at,
+                    r.received_at,
+                )
+            )
         index_pushed(conn, keys, batch, tz)
         seen, after = seen + len(rows), rows[-1].id
 
@@ -256,8 +299,14 @@ def open_person(keys: HubKeys, station_id: str, key: str, blob: bytes) -> dict[s
 
 
 def living_alone_today(
-    session: Session, keys: HubKeys, scope: Sequence[str] | None, day: date, *,
-    station: str | None = None, everyone: bool = False, limit: int = 300,
+    session: Session,
+    keys: HubKeys,
+    scope: Sequence[str] | None,
+    day: date,
+    *,
+    station: str | None = None,
+    everyone: bool = False,
+    limit: int = 300,
 ) -> CheckinList:
     """Living-alone residents of the stations in scope who have not checked in on `day` (with
     `everyone`, those who have too), at most `limit`; plus the counts for the whole scope.
@@ -265,27 +314,37 @@ def living_alone_today(
     names = dict(session.execute(select(Station.id, Station.name)).all())
     came = (
         select(ResidentCheckin.station_id, ResidentCheckin.resident_key)
-        .where(ResidentCheckin.day == day).subquery()
+        .where(ResidentCheckin.day == day)
+        .subquery()
     )
-    joined = and_(came.c.station_id == HubResident.station_id, came.c.resident_key == HubResident.resident_key)
+    joined = and_(
+        came.c.station_id == HubResident.station_id, came.c.resident_key == HubResident.resident_key
+    )
     where: list[ColumnElement[bool]] = [HubResident.living_alone.is_(True)]
     if scope is not None:
         where.append(HubResident.station_id.in_(list(scope)))
     if station:
         where.append(HubResident.station_id == station)
     total, checked = session.execute(
-        select(func.count(), func.count(came.c.resident_key)).select_from(HubResident).outerjoin(came, joined).where(*where)
+        select(func.count(), func.count(came.c.resident_key))
+        .select_from(HubResident)
+        .outerjoin(came, joined)
+        .where(*where)
     ).one()
     query = select(HubResident, came.c.resident_key.is_not(None)).outerjoin(came, joined).where(*where)
     if not everyone:
         query = query.where(came.c.resident_key.is_(None))
-    people = session.execute(query.order_by(HubResident.station_id, HubResident.last_checkin_at).limit(limit)).all()
+    people = session.execute(
+        query.order_by(HubResident.station_id, HubResident.last_checkin_at).limit(limit)
+    ).all()
     keys_shown = {p.resident_key for p, _ in people}
     visits = {
         (v.station_id, v.resident_key): v
-        for v in session.scalars(select(CheckinVisit).where(CheckinVisit.day == day,
-                                                            CheckinVisit.resident_key.in_(keys_shown))
-                                 .order_by(CheckinVisit.id))
+        for v in session.scalars(
+            select(CheckinVisit)
+            .where(CheckinVisit.day == day, CheckinVisit.resident_key.in_(keys_shown))
+            .order_by(CheckinVisit.id)
+        )
     }
     out, unreadable = [], 0
     for p, checked_in in people:
@@ -294,12 +353,18 @@ def living_alone_today(
             unreadable += 1
             continue
         visit = visits.get((p.station_id, p.resident_key))
-        out.append(ResidentRow(
-            station_id=p.station_id, station=names.get(p.station_id, p.station_id), key=p.resident_key,
-            person=person, last_checkin_at=p.last_checkin_at,
-            checked_in=bool(checked_in), visited_by=visit.visited_by if visit else None,
-            visited_at=visit.visited_at if visit else None,
-        ))
+        out.append(
+            ResidentRow(
+                station_id=p.station_id,
+                station=names.get(p.station_id, p.station_id),
+                key=p.resident_key,
+                person=person,
+                last_checkin_at=p.last_checkin_at,
+                checked_in=bool(checked_in),
+                visited_by=visit.visited_by if visit else None,
+                visited_at=visit.visited_at if visit else None,
+            )
+        )
     out.sort(key=lambda r: (r.checked_in, r.visited_by is not None, r.station, str(r.person.get("name"))))
     return CheckinList(out, int(total), int(total) - int(checked), unreadable)
 
@@ -311,8 +376,9 @@ def mark_visited(
         from server.services.errors import HubError
 
         raise HubError(404, "unknown_resident", "no such resident at this station")
-    visit = CheckinVisit(station_id=station_id, resident_key=key, day=day, visited_by=by,
-                         visited_at=datetime.now(UTC))
+    visit = CheckinVisit(
+        station_id=station_id, resident_key=key, day=day, visited_by=by, visited_at=datetime.now(UTC)
+    )
     if note:
         visit.note_enc = keys.encrypt_json(note, f"checkin_visits/note/{station_id}/{key}/{day}")
     session.add(visit)
@@ -320,7 +386,9 @@ def mark_visited(
     return visit
 
 
-def checkin_rates(session: Session, scope: Sequence[str] | None, days: list[date]) -> dict[str, dict[date, float]]:
+def checkin_rates(
+    session: Session, scope: Sequence[str] | None, days: list[date]
+) -> dict[str, dict[date, float]]:
     """station name → day → share of its living-alone residents who checked in that day."""
     names = dict(session.execute(select(Station.id, Station.name)).all())
     alone_q = select(HubResident.station_id, func.count()).where(HubResident.living_alone.is_(True))

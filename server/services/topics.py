@@ -159,9 +159,17 @@ class TopicStat:
         return "flat"
 
     def as_json(self) -> dict[str, Any]:
-        return {"topic": self.label, "count": self.count, "words": self.words, "trend": self.trend,
-                "baseline": round(self.baseline, 2), "p_value": round(self.p_value, 4), "surge": self.surge,
-                "ungrouped": self.ungrouped, "weekly": self.weekly}
+        return {
+            "topic": self.label,
+            "count": self.count,
+            "words": self.words,
+            "trend": self.trend,
+            "baseline": round(self.baseline, 2),
+            "p_value": round(self.p_value, 4),
+            "surge": self.surge,
+            "ungrouped": self.ungrouped,
+            "weekly": self.weekly,
+        }
 
 
 def analyse(
@@ -189,7 +197,9 @@ def analyse(
     window = case(*((t.received_at >= edge, i + 1) for i, edge in reversed(list(enumerate(edges)))), else_=0)
     weekly: dict[str, list[int]] = defaultdict(lambda: [0] * (BASELINE_WINDOWS + 1))
     for topic, index, n in session.execute(
-        select(t.topic, window, func.count(func.distinct(t.request_id))).where(*where).group_by(t.topic, window)
+        select(t.topic, window, func.count(func.distinct(t.request_id)))
+        .where(*where)
+        .group_by(t.topic, window)
     ):
         weekly[topic][int(index)] = int(n)
     word_counts: dict[str, dict[str, int]] = defaultdict(dict)
@@ -207,8 +217,18 @@ def analyse(
         baseline = sum(counts[:-1]) / BASELINE_WINDOWS
         p = poisson_tail(x, max(baseline, 0.5))
         words = sorted(word_counts[topic], key=lambda w: (-word_counts[topic][w], w))[:8]
-        out.append(TopicStat(topic, x, words, baseline, p, surge=x >= SURGE_MIN and p < SURGE_P,
-                             new=baseline == 0, weekly=counts))
+        out.append(
+            TopicStat(
+                topic,
+                x,
+                words,
+                baseline,
+                p,
+                surge=x >= SURGE_MIN and p < SURGE_P,
+                new=baseline == 0,
+                weekly=counts,
+            )
+        )
     out.sort(key=lambda s: (s.ungrouped, -s.count, s.topic))
     return out
 
@@ -218,11 +238,18 @@ def request_ids(topic: str) -> Any:
     return select(RequestTopic.request_id).where(RequestTopic.topic == topic).scalar_subquery()
 
 
-def topic_rows(request_id: str, station_id: str, received_at: datetime, fields: dict[str, Any]) -> list[dict[str, Any]]:
+def topic_rows(
+    request_id: str, station_id: str, received_at: datetime, fields: dict[str, Any]
+) -> list[dict[str, Any]]:
     """The request_topics rows for one request (used by the push-time indexer)."""
     return [
-        {"request_id": request_id, "word": word, "topic": topic[:MAX_WORD], "station_id": station_id,
-         "received_at": received_at}
+        {
+            "request_id": request_id,
+            "word": word,
+            "topic": topic[:MAX_WORD],
+            "station_id": station_id,
+            "received_at": received_at,
+        }
         for word, topic in words_of(fields).items()
     ]
 

@@ -33,8 +33,15 @@ from tests.support.hubproc import HubProcess
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "console"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
 REFRESH_SECONDS = 2
 PASSWORD = "console-pass-2025"
 USERS = {"guanli": "admin", "zhuguan": "supervisor", "xiaowang": "staff", "suoding": "staff"}
@@ -49,9 +56,11 @@ ConsoleHub = HubHandle  # the name these tests use
 @contextlib.contextmanager
 def _console_hub(request: pytest.FixtureRequest, backend: str) -> Iterator[HubHandle]:
     """The suite's shared hub (`hub_on`) with a short queue refresh and a staff account of each role."""
-    env = {"YIZHAN_CONSOLE_REFRESH_SECONDS": str(REFRESH_SECONDS),
-           # Many tests log in (and fail to) from 127.0.0.1; the per-address limit has its own test.
-           "YIZHAN_HUB_LOGIN_FAILURES_PER_ADDRESS": "100000"}
+    env = {
+        "YIZHAN_CONSOLE_REFRESH_SECONDS": str(REFRESH_SECONDS),
+        # Many tests log in (and fail to) from 127.0.0.1; the per-address limit has its own test.
+        "YIZHAN_HUB_LOGIN_FAILURES_PER_ADDRESS": "100000",
+    }
     with hub_on(request, backend, database="console", env=env, prefix="yizhan-console-") as hub:
         for user, role in USERS.items():
             hub.run("staff", "add", user, "--role", role, env={"YIZHAN_HUB_PASSWORD": PASSWORD})
@@ -72,8 +81,14 @@ def pg_hub(request: pytest.FixtureRequest) -> Iterator[HubHandle]:
 
 def person(n: int, *, alone: bool = True) -> ResidentInput:
     body = f"5101041948{(n % 12) + 1:02d}{(n % 27) + 1:02d}{n % 1000:03d}"
-    return ResidentInput(name=f"李秀兰{n}", id_number=body + id_check_char(body), phone=f"139{n:08d}",
-                         address=f"东山村{n}组", living_alone=alone, emergency_contact=f"女儿 李红 1380000{n:04d}")
+    return ResidentInput(
+        name=f"李秀兰{n}",
+        id_number=body + id_check_char(body),
+        phone=f"139{n:08d}",
+        address=f"东山村{n}组",
+        living_alone=alone,
+        emergency_contact=f"女儿 李红 1380000{n:04d}",
+    )
 
 
 @dataclass
@@ -118,8 +133,12 @@ def login_session(hub: ConsoleHub, user: str, password: str = PASSWORD) -> reque
     page = http.get(hub.url + "/console/login", timeout=10)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert token, page.text
-    answer = http.post(hub.url + "/console/login", timeout=30, allow_redirects=False,
-                       data={"username": user, "password": password, "csrf_token": token.group(1)})
+    answer = http.post(
+        hub.url + "/console/login",
+        timeout=30,
+        allow_redirects=False,
+        data={"username": user, "password": password, "csrf_token": token.group(1)},
+    )
     assert answer.status_code == 303, (answer.status_code, answer.text[:300])
     return http
 
@@ -147,8 +166,9 @@ def new_page(browser):  # type: ignore[no-untyped-def]
     contexts = []
 
     def make(width: int = 1280, height: int = 860, locale: str = "zh-CN"):  # type: ignore[no-untyped-def]
-        ctx = browser.new_context(viewport={"width": width, "height": height}, locale=locale,
-                                  timezone_id="Asia/Shanghai")
+        ctx = browser.new_context(
+            viewport={"width": width, "height": height}, locale=locale, timezone_id="Asia/Shanghai"
+        )
         contexts.append(ctx)
         return ctx.new_page()
 
@@ -181,11 +201,23 @@ def analysis_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Hub
     seed_topics(db)
     seed_residents(db)
     # A station name a spreadsheet would run as a formula: exports must keep it as text.
-    db.add("=HYPERLINK(\"http://x\")", "problem_report", {"description": "路灯坏了"}, at=NOW - timedelta(hours=3))
+    db.add(
+        '=HYPERLINK("http://x")', "problem_report", {"description": "路灯坏了"}, at=NOW - timedelta(hours=3)
+    )
     os.environ["YIZHAN_HUB_PASSWORD"] = PASSWORD
     try:
         for user, role in USERS.items():
-            assert db.cli("staff", "add", user, "--role", role, *(["--station", "西岭村驿站"] if role == "staff" else []))[0] == 0
+            assert (
+                db.cli(
+                    "staff",
+                    "add",
+                    user,
+                    "--role",
+                    role,
+                    *(["--station", "西岭村驿站"] if role == "staff" else []),
+                )[0]
+                == 0
+            )
     finally:
         del os.environ["YIZHAN_HUB_PASSWORD"]
     with db.session() as session:

@@ -49,25 +49,62 @@ class HubDb:
             self.stations[name] = sid
         return self.stations[name]
 
-    def add(self, station: str, service: str, fields: dict[str, Any], *, at: datetime,
-            received: datetime | None = None, kind: str = "service_request", resident: dict[str, Any] | None = None,
-            status: str = "new") -> str:
+    def add(
+        self,
+        station: str,
+        service: str,
+        fields: dict[str, Any],
+        *,
+        at: datetime,
+        received: datetime | None = None,
+        kind: str = "service_request",
+        resident: dict[str, Any] | None = None,
+        status: str = "new",
+    ) -> str:
         """One request pushed by `station` (name) at station time `at`, received at `received`."""
         sid, rid = self.station(station), str(uuid.uuid4())
         received = received or at
         self._seq += 1
-        payload = {"service": service, "receipt_code": f"T-{self._seq:05d}", "resident": resident or {},
-                   "fields": fields, "created_at": at.isoformat()}
+        payload = {
+            "service": service,
+            "receipt_code": f"T-{self._seq:05d}",
+            "resident": resident or {},
+            "fields": fields,
+            "created_at": at.isoformat(),
+        }
         with self.session() as session:
-            session.execute(insert(EnvelopeRow), [{
-                "id": rid, "station_id": sid, "kind": kind, "station_seq": self._seq, "content_sha256": "0" * 64,
-                "station_created_at": at, "received_at": received}])
-            session.execute(insert(ServiceRequest), [{
-                "id": rid, "station_id": sid, "kind": kind, "service": service, "receipt_code": payload["receipt_code"],
-                "status": status,
-                # ASCII-escaped JSON, as a station sends it (so a lone surrogate can be seeded too)
-                "payload_enc": self.keys.encrypt(json.dumps(payload).encode(), payload_aad(rid)),
-                "station_created_at": at, "received_at": received, "updated_at": received}])
+            session.execute(
+                insert(EnvelopeRow),
+                [
+                    {
+                        "id": rid,
+                        "station_id": sid,
+                        "kind": kind,
+                        "station_seq": self._seq,
+                        "content_sha256": "0" * 64,
+                        "station_created_at": at,
+                        "received_at": received,
+                    }
+                ],
+            )
+            session.execute(
+                insert(ServiceRequest),
+                [
+                    {
+                        "id": rid,
+                        "station_id": sid,
+                        "kind": kind,
+                        "service": service,
+                        "receipt_code": payload["receipt_code"],
+                        "status": status,
+                        # ASCII-escaped JSON, as a station sends it (so a lone surrogate can be seeded too)
+                        "payload_enc": self.keys.encrypt(json.dumps(payload).encode(), payload_aad(rid)),
+                        "station_created_at": at,
+                        "received_at": received,
+                        "updated_at": received,
+                    }
+                ],
+            )
             index_pushed(session.connection(), self.keys, [Pushed(rid, sid, kind, payload, at, received)])
         if kind in ("service_request", "help_call"):
             self.received.append(received)
@@ -106,21 +143,34 @@ THIS_WEEK = [
     ("广场舞音响噪音太大", "噪音扰民"),
 ]
 # Every one of the 8 weeks before: three road/light reports and two pension questions.
-EACH_EARLIER_WEEK = [("路灯又不亮了", "道路路灯"), ("修路修了一半", "道路路灯"), ("井盖松了", "道路路灯"),
-                     ("养老金到账了吗", "养老保障"), ("社保卡丢了", "养老保障")]
-
+EACH_EARLIER_WEEK = [
+    ("路灯又不亮了", "道路路灯"),
+    ("修路修了一半", "道路路灯"),
+    ("井盖松了", "道路路灯"),
+    ("养老金到账了吗", "养老保障"),
+    ("社保卡丢了", "养老保障"),
+]
 
 
 def seed_topics(db: HubDb) -> None:
     for i, (text, _topic) in enumerate(THIS_WEEK):
-        db.add("东山村驿站", "problem_report", {"category": "other", "description": text},
-               at=NOW - timedelta(days=1, hours=i))
+        db.add(
+            "东山村驿站",
+            "problem_report",
+            {"category": "other", "description": text},
+            at=NOW - timedelta(days=1, hours=i),
+        )
     for week in range(1, 9):
         for i, (text, _topic) in enumerate(EACH_EARLIER_WEEK):
             at = NOW - timedelta(days=7 * week + 1, hours=i)
             db.add("东山村驿站", "problem_report", {"category": "other", "description": text}, at=at)
     # A category alone counts (no description words), and another station's water report.
-    db.add("西岭村驿站", "problem_report", {"category": "sanitation", "description": ""}, at=NOW - timedelta(days=2))
+    db.add(
+        "西岭村驿站",
+        "problem_report",
+        {"category": "sanitation", "description": ""},
+        at=NOW - timedelta(days=2),
+    )
     db.add("西岭村驿站", "problem_report", {"description": "楼道漏水"}, at=NOW - timedelta(days=2))
 
 
@@ -143,14 +193,30 @@ def seed_residents(db: HubDb) -> dict[str, str]:
     """The RESIDENTS above; returns name → resident key."""
     out = {}
     for n, (name, station, alone, days, unwell) in enumerate(RESIDENTS):
-        resident = {"id": f"res-{n}", "name": name, "phone": f"1390000{n:04d}", "living_alone": alone,
-                    "address": f"{station}{n}号"}
+        resident = {
+            "id": f"res-{n}",
+            "name": name,
+            "phone": f"1390000{n:04d}",
+            "living_alone": alone,
+            "address": f"{station}{n}号",
+        }
         if days is None:
-            db.add(station, "pension_inquiry", {"topic": "pension_paid"}, resident=resident,
-                   at=NOW - timedelta(days=3))
+            db.add(
+                station,
+                "pension_inquiry",
+                {"topic": "pension_paid"},
+                resident=resident,
+                at=NOW - timedelta(days=3),
+            )
         else:
             fields = {"feeling": "unwell"} if unwell else {}
-            db.add(station, "daily_checkin", fields, kind="daily_checkin", resident=resident,
-                   at=NOW - timedelta(days=days, minutes=1))
+            db.add(
+                station,
+                "daily_checkin",
+                fields,
+                kind="daily_checkin",
+                resident=resident,
+                at=NOW - timedelta(days=days, minutes=1),
+            )
         out[name] = f"res-{n}"
     return out

@@ -26,12 +26,19 @@ def page_paths(db: HubDb) -> list[str]:
 
         from server.db.models import ServiceRequest
 
-        request_id = session.scalar(select(ServiceRequest.id).where(ServiceRequest.kind == "service_request").limit(1))
+        request_id = session.scalar(
+            select(ServiceRequest.id).where(ServiceRequest.kind == "service_request").limit(1)
+        )
         from server.db.models import StaffUser
 
         user_id = session.scalar(select(StaffUser.id).where(StaffUser.username == "xiaowang"))
-    values = {"request_id": str(request_id), "kind": "week", "table": "by_service",
-              "consultation_id": _consultation(db), "user_id": str(user_id)}
+    values = {
+        "request_id": str(request_id),
+        "kind": "week",
+        "table": "by_service",
+        "consultation_id": _consultation(db),
+        "user_id": str(user_id),
+    }
     paths = []
     for router in ROUTERS:
         for route in router.routes:
@@ -51,8 +58,14 @@ def _consultation(db: HubDb) -> str:
         existing = consult.list_all(session)
         if existing:
             return str(existing[0].id)
-        draft = consult.Draft(title="村口广场改造方案", body="请选择您支持的方案。", options=("建凉亭", "建健身区"),
-                              allow_suggestions=True, stations=(), closes_at=datetime.now(UTC) + timedelta(days=7))
+        draft = consult.Draft(
+            title="村口广场改造方案",
+            body="请选择您支持的方案。",
+            options=("建凉亭", "建健身区"),
+            allow_suggestions=True,
+            stations=(),
+            closes_at=datetime.now(UTC) + timedelta(days=7),
+        )
         return str(consult.create(session, db.keys, draft, "guanli").id)
 
 

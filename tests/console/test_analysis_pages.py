@@ -72,7 +72,9 @@ def test_staff_see_their_station_and_no_phone(analysis_hub: tuple[HubDb, HubProc
     assert "13900000008" not in refused.text
 
 
-def test_weekly_report_page_excel_pdf(analysis_hub: tuple[HubDb, HubProcess], new_page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_weekly_report_page_excel_pdf(
+    analysis_hub: tuple[HubDb, HubProcess], new_page, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     db, hub = analysis_hub
     start, end = period_report.period("week", TZ, NOW.astimezone(TZ).date())
     # Independent count: the seeded requests of this calendar week, by their own timestamps.
@@ -86,7 +88,7 @@ def test_weekly_report_page_excel_pdf(analysis_hub: tuple[HubDb, HubProcess], ne
     assert summary["办件总数"] == len(in_week)
     assert summary["独居老人"] == 8
     stations = [row[0] for row in book["按驿站"].iter_rows(min_row=2, values_only=True)]
-    assert "'=HYPERLINK(\"http://x\")" in stations  # neutralised, not a formula
+    assert '\'=HYPERLINK("http://x")' in stations  # neutralised, not a formula
     pdf = http.get(hub.url + f"/console/reports/week.pdf?at={start}", timeout=120)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     code, _ = db.cli("report", "--week", "--at", start.isoformat(), "--out", str(tmp_path / "w.xlsx"))
@@ -106,7 +108,9 @@ def test_exports_neutralise_formulas_and_errors_are_pages(analysis_hub: tuple[Hu
     csv = http.get(hub.url + "/console/stats/by_station.csv", timeout=30)
     assert csv.text.startswith("\ufeff") and "\n'=HYPERLINK" in csv.text.replace('"', "")
     xlsx = http.get(hub.url + "/console/stats/by_station.xlsx", timeout=30)
-    cells = [c.value for row in openpyxl.load_workbook(io.BytesIO(xlsx.content)).active.iter_rows() for c in row]
+    cells = [
+        c.value for row in openpyxl.load_workbook(io.BytesIO(xlsx.content)).active.iter_rows() for c in row
+    ]
     assert not any(isinstance(v, str) and v.startswith("=") for v in cells)
     for lang, word in (("zh", "没有找到"), ("en", "Not found")):
         http.cookies.set("yz_lang", lang, path="/console")
@@ -115,7 +119,11 @@ def test_exports_neutralise_formulas_and_errors_are_pages(analysis_hub: tuple[Hu
         assert word in missing.text and 'class="main-nav"' in missing.text
     http.cookies.set("yz_lang", "zh", path="/console")
     wrong = http.get(hub.url + "/console/warnings/outcome", timeout=30)
-    assert wrong.status_code == 405 and "POST" in wrong.headers.get("allow", "") and "只接受表单提交" in wrong.text
+    assert (
+        wrong.status_code == 405
+        and "POST" in wrong.headers.get("allow", "")
+        and "只接受表单提交" in wrong.text
+    )
     anon = requests.get(hub.url + "/console/nothing-here", timeout=30)
     assert anon.status_code == 404 and "没有找到" in anon.text
     api = requests.get(hub.url + "/v1/nothing-here", timeout=30)
@@ -133,7 +141,9 @@ def test_request_page_speaks_staff_language_and_staff_without_stations_are_told(
     from tests.console.conftest import PASSWORD
 
     with db.session() as session:
-        rid = session.scalar(select(ServiceRequest.id).where(ServiceRequest.service == "problem_report").limit(1))
+        rid = session.scalar(
+            select(ServiceRequest.id).where(ServiceRequest.service == "problem_report").limit(1)
+        )
     page = login_session(hub, "zhuguan").get(f"{hub.url}/console/requests/{rid}", timeout=30).text
     assert "问题描述" in page and "请说一说是什么问题" not in page  # staff words, not the kiosk's question
     assert "驿站提交时间" in page and "中心收到时间" in page
@@ -141,4 +151,7 @@ def test_request_page_speaks_staff_language_and_staff_without_stations_are_told(
     assert db.cli("staff", "add", "kongzhan", "--role", "staff")[0] == 0
     queue = login_session(hub, "kongzhan").get(f"{hub.url}/console/queue", timeout=30).text
     assert "还没有分配负责的驿站" in queue
-    assert "还没有分配负责的驿站" not in login_session(hub, "xiaowang").get(f"{hub.url}/console/queue", timeout=30).text
+    assert (
+        "还没有分配负责的驿站"
+        not in login_session(hub, "xiaowang").get(f"{hub.url}/console/queue", timeout=30).text
+    )

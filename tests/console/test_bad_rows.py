@@ -21,19 +21,44 @@ from tests.support.hubproc import HubProcess, running_hub
 def bad_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HubDb, HubProcess, dict[str, str]]]:
     db = hub_db(tmp_path_factory.mktemp("badrows"))
     ids = {
-        "future": db.add("东山村驿站", "problem_report", {"description": "路灯坏了"}, kind="service_request",
-                         at=datetime(9999, 12, 31, 23, 59, tzinfo=UTC), received=NOW,
-                         resident={"id": "r-future", "name": "未来", "living_alone": True}),
-        "surrogate": db.add("东山村驿站", "daily_checkin", {}, kind="daily_checkin", at=NOW - timedelta(days=4),
-                            resident={"id": "r-sur", "name": "王\ud800秀", "living_alone": True, "phone": "1"}),
-        "good": db.add("东山村驿站", "daily_checkin", {}, kind="daily_checkin", at=NOW - timedelta(days=3),
-                       resident={"id": "r-good", "name": "李正常", "living_alone": True}),
-        "broken": db.add("东山村驿站", "daily_checkin", {}, kind="daily_checkin", at=NOW - timedelta(days=5),
-                         resident={"id": "r-broken", "name": "坏数据", "living_alone": True}),
+        "future": db.add(
+            "东山村驿站",
+            "problem_report",
+            {"description": "路灯坏了"},
+            kind="service_request",
+            at=datetime(9999, 12, 31, 23, 59, tzinfo=UTC),
+            received=NOW,
+            resident={"id": "r-future", "name": "未来", "living_alone": True},
+        ),
+        "surrogate": db.add(
+            "东山村驿站",
+            "daily_checkin",
+            {},
+            kind="daily_checkin",
+            at=NOW - timedelta(days=4),
+            resident={"id": "r-sur", "name": "王\ud800秀", "living_alone": True, "phone": "1"},
+        ),
+        "good": db.add(
+            "东山村驿站",
+            "daily_checkin",
+            {},
+            kind="daily_checkin",
+            at=NOW - timedelta(days=3),
+            resident={"id": "r-good", "name": "李正常", "living_alone": True},
+        ),
+        "broken": db.add(
+            "东山村驿站",
+            "daily_checkin",
+            {},
+            kind="daily_checkin",
+            at=NOW - timedelta(days=5),
+            resident={"id": "r-broken", "name": "坏数据", "living_alone": True},
+        ),
     }
     with db.session() as session:  # a snapshot that no longer opens (tampered or another key)
-        session.execute(update(HubResident).where(HubResident.resident_key == "r-broken")
-                        .values(data_enc=b"\x00" * 40))
+        session.execute(
+            update(HubResident).where(HubResident.resident_key == "r-broken").values(data_enc=b"\x00" * 40)
+        )
     os.environ["YIZHAN_HUB_PASSWORD"] = PASSWORD
     try:
         assert db.cli("staff", "add", "guanli", "--role", "admin")[0] == 0
@@ -46,9 +71,19 @@ def bad_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HubDb, H
 def test_pages_and_exports_survive_bad_rows(bad_hub: tuple[HubDb, HubProcess, dict[str, str]]) -> None:
     _db, hub, ids = bad_hub
     http = login_session(hub, "guanli")
-    for path in ("/console/queue?status=all", f"/console/requests/{ids['future']}", "/console/checkins",
-                 "/console/warnings", "/console/stats", "/console/topics", "/console/stats/by_station.csv",
-                 "/console/warnings.csv", "/console/warnings.xlsx", "/console/reports/week.xlsx", "/console/slots"):
+    for path in (
+        "/console/queue?status=all",
+        f"/console/requests/{ids['future']}",
+        "/console/checkins",
+        "/console/warnings",
+        "/console/stats",
+        "/console/topics",
+        "/console/stats/by_station.csv",
+        "/console/warnings.csv",
+        "/console/warnings.xlsx",
+        "/console/reports/week.xlsx",
+        "/console/slots",
+    ):
         answer = http.get(hub.url + path, timeout=60)
         assert answer.status_code == 200, (path, answer.status_code, answer.text[:200])
     warnings = http.get(hub.url + "/console/warnings", timeout=30).text

@@ -26,11 +26,13 @@ from tests.console.conftest import (
     shot,
 )
 
-FORMULA = "=HYPERLINK(\"http://evil\",\"点我\")"
+FORMULA = '=HYPERLINK("http://evil","点我")'
 
 
 def test_supervisor_asks_stations_vote_results_export_publish(
-    hub: ConsoleHub, make_station: Callable[[ConsoleHub], EnrolledStation], new_page,  # type: ignore[no-untyped-def]
+    hub: ConsoleHub,
+    make_station: Callable[[ConsoleHub], EnrolledStation],
+    new_page,  # type: ignore[no-untyped-def]
 ) -> None:
     a, b = make_station(hub), make_station(hub)
     voters = [person(301), person(302), person(303)]
@@ -82,8 +84,12 @@ def test_supervisor_asks_stations_vote_results_export_publish(
     staff = login_session(hub, "xiaowang")
     assert staff.get(page.url, timeout=10).status_code == 200
     token = csrf_of(staff, hub.url + "/console/consultations")
-    refused = staff.post(hub.url + "/console/consultations", timeout=10, allow_redirects=False,
-                         data={"csrf_token": token, "title": "t", "body": "b", "option": ["x", "y"]})
+    refused = staff.post(
+        hub.url + "/console/consultations",
+        timeout=10,
+        allow_redirects=False,
+        data={"csrf_token": token, "title": "t", "body": "b", "option": ["x", "y"]},
+    )
     assert refused.status_code == 403
 
     page.once("dialog", lambda d: d.accept())
@@ -93,6 +99,10 @@ def test_supervisor_asks_stations_vote_results_export_publish(
         assert SyncEngine(st.station).run_once().complete
         assert consultations.open_consultations(st.station) == []
     with hub.session() as session:
-        actions = {(row.username, row.action) for row in session.scalars(
-            select(ConsoleAudit).where(ConsoleAudit.target == f"consultation:{shown.id}"))}
+        actions = {
+            (row.username, row.action)
+            for row in session.scalars(
+                select(ConsoleAudit).where(ConsoleAudit.target == f"consultation:{shown.id}")
+            )
+        }
     assert actions == {("zhuguan", "consult_create"), ("zhuguan", "consult_publish")}

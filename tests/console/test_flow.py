@@ -26,7 +26,9 @@ REPLY = "村口的路灯已经换好了，谢谢您反映。"
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_report_received_answered_closed_and_shown_at_station(
-    backend: str, request: pytest.FixtureRequest, make_station: Callable[[ConsoleHub], EnrolledStation],
+    backend: str,
+    request: pytest.FixtureRequest,
+    make_station: Callable[[ConsoleHub], EnrolledStation],
     new_page,  # type: ignore[no-untyped-def]
 ) -> None:
     hub: ConsoleHub = request.getfixturevalue("hub" if backend == "sqlite" else "pg_hub")
@@ -34,7 +36,10 @@ def test_report_received_answered_closed_and_shown_at_station(
     resident = person(101)
     rid = st.station.residents.add(resident, VOLUNTEER)
     rec = st.station.requests.submit(
-        "problem_report", {"category": "road_light", "description": "村口路灯坏了三天，晚上太黑"}, KIOSK, resident_id=rid
+        "problem_report",
+        {"category": "road_light", "description": "村口路灯坏了三天，晚上太黑"},
+        KIOSK,
+        resident_id=rid,
     )
     assert SyncEngine(st.station).run_once().complete
 
@@ -79,7 +84,9 @@ def test_report_received_answered_closed_and_shown_at_station(
 
 
 def test_help_call_appears_highlighted_within_refresh_interval(
-    hub: ConsoleHub, make_station: Callable[[ConsoleHub], EnrolledStation], new_page  # type: ignore[no-untyped-def]
+    hub: ConsoleHub,
+    make_station: Callable[[ConsoleHub], EnrolledStation],
+    new_page,  # type: ignore[no-untyped-def]
 ) -> None:
     st = make_station(hub)
     rid = st.station.residents.add(person(102), VOLUNTEER)

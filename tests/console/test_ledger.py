@@ -24,23 +24,29 @@ FUTURE = (TODAY + dt.timedelta(days=3)).isoformat()
 
 def ledger(known_id: str, stranger_id: str) -> str:
     bad_check = known_id[:17] + ("0" if known_id[17] != "0" else "1")
-    return "\n".join([
-        "date,service,id_number,category,description,status,reply",
-        f"2025-03-18,problem_report,{known_id},road_light,村口路灯不亮了,done,已修好",  # 2 good
-        f"2025/04/02,certificate,{known_id},,,received,",  # 3 good
-        f"2025-13-40,problem_report,{known_id},road_light,日期不对,,",  # 4 bad date
-        f"2025-03-18,fly_to_moon,{known_id},,,,",  # 5 unknown service
-        f"2025-03-18,problem_report,{bad_check},road_light,身份证错一位,,",  # 6 check digit
-        f"2025-03-18,problem_report,{stranger_id},road_light,没登记的人,,",  # 7 not registered
-        f"2025-03-18,problem_report,{known_id},moon,类别不对,,",  # 8 bad category
-        f"{FUTURE},problem_report,{known_id},road_light,将来的日期,,",  # 9 future
-        f"2025-03-18,problem_report,{known_id},other,{'长' * 501},,",  # 10 over the kiosk's 500
-        f"2025-03-18,problem_report,{known_id},other,问题,finished,",  # 11 bad status
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                "date,service,id_number,category,description,status,reply",
+                f"2025-03-18,problem_report,{known_id},road_light,村口路灯不亮了,done,已修好",  # 2 good
+                f"2025/04/02,certificate,{known_id},,,received,",  # 3 good
+                f"2025-13-40,problem_report,{known_id},road_light,日期不对,,",  # 4 bad date
+                f"2025-03-18,fly_to_moon,{known_id},,,,",  # 5 unknown service
+                f"2025-03-18,problem_report,{bad_check},road_light,身份证错一位,,",  # 6 check digit
+                f"2025-03-18,problem_report,{stranger_id},road_light,没登记的人,,",  # 7 not registered
+                f"2025-03-18,problem_report,{known_id},moon,类别不对,,",  # 8 bad category
+                f"{FUTURE},problem_report,{known_id},road_light,将来的日期,,",  # 9 future
+                f"2025-03-18,problem_report,{known_id},other,{'长' * 501},,",  # 10 over the kiosk's 500
+                f"2025-03-18,problem_report,{known_id},other,问题,finished,",  # 11 bad status
+            ]
+        )
+        + "\n"
+    )
 
 
-def test_cli_reports_bad_rows_by_line_and_queues_good_ones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_reports_bad_rows_by_line_and_queues_good_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     station = Station.create(tmp_path / "st", PASSPHRASE, name="台账站", prefix="L01")
     known, stranger = person(501), person(502)
     station.residents.add(known, VOLUNTEER)
@@ -73,13 +79,19 @@ def test_imported_requests_reach_the_hub_on_their_ledger_date(
     st = make_station(hub)
     known = person(503)
     st.station.residents.add(known, VOLUNTEER)
-    data = ("date,service,id_number,category,description,status,reply\n"
-            f"2025-03-18,problem_report,{known.id_number},road_light,村口路灯不亮了,,\n").encode("utf-8-sig")
+    data = (
+        "date,service,id_number,category,description,status,reply\n"
+        f"2025-03-18,problem_report,{known.id_number},road_light,村口路灯不亮了,,\n"
+    ).encode("utf-8-sig")
     report = import_ledger(st.station, data, VOLUNTEER)
     assert report.ok and report.imported == 1
     assert SyncEngine(st.station).run_once().complete
     with hub.session() as session:
         rows = session.scalars(select(RequestTopic).where(RequestTopic.word == "路灯")).all()
-        dates = {(r.received_at if r.received_at.tzinfo else r.received_at.replace(tzinfo=dt.UTC))
-                 .astimezone(dt.timezone(dt.timedelta(hours=8))).date() for r in rows}
+        dates = {
+            (r.received_at if r.received_at.tzinfo else r.received_at.replace(tzinfo=dt.UTC))
+            .astimezone(dt.timezone(dt.timedelta(hours=8)))
+            .date()
+            for r in rows
+        }
     assert dt.date(2025, 3, 18) in dates

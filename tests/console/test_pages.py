@@ -23,7 +23,9 @@ from tests.console.conftest import (
 
 
 def test_checkins_notices_slots_stations_stats(
-    hub: ConsoleHub, make_station: Callable[[ConsoleHub], EnrolledStation], new_page  # type: ignore[no-untyped-def]
+    hub: ConsoleHub,
+    make_station: Callable[[ConsoleHub], EnrolledStation],
+    new_page,  # type: ignore[no-untyped-def]
 ) -> None:
     st = make_station(hub)
     came, missing, family = (person(n, alone=n != 303) for n in (301, 302, 303))
@@ -32,10 +34,14 @@ def test_checkins_notices_slots_stations_stats(
     # The hub learns residents only from what stations push: the one who forgot to check in
     # today is known from an earlier request.
     st.station.requests.submit("pension_inquiry", {"topic": "pension_paid"}, KIOSK, resident_id=ids[1])
-    for text, category in (("路灯不亮了，晚上走路怕摔", "road_light"), ("村口路灯坏了", "road_light"),
-                           ("垃圾好几天没人收", "sanitation")):
-        st.station.requests.submit("problem_report", {"category": category, "description": text}, KIOSK,
-                                   resident_id=ids[2])
+    for text, category in (
+        ("路灯不亮了，晚上走路怕摔", "road_light"),
+        ("村口路灯坏了", "road_light"),
+        ("垃圾好几天没人收", "sanitation"),
+    ):
+        st.station.requests.submit(
+            "problem_report", {"category": category, "description": text}, KIOSK, resident_id=ids[2]
+        )
     assert SyncEngine(st.station).run_once().complete
 
     page = new_page()
@@ -53,8 +59,12 @@ def test_checkins_notices_slots_stations_stats(
     row.locator("input[name=note]").fill("电话没人接，已上门，老人身体好。")
     row.locator("button").click()
     expect(page.locator(".flash")).to_contain_text("已记录上门探访")
-    expect(page.locator("section.card", has_text=st.name).locator("tr", has_text=missing.name)).to_contain_text("已上门")
-    assert came.name not in page.locator("section.card", has_text=st.name).inner_text()  # default: only who is missing
+    expect(
+        page.locator("section.card", has_text=st.name).locator("tr", has_text=missing.name)
+    ).to_contain_text("已上门")
+    assert (
+        came.name not in page.locator("section.card", has_text=st.name).inner_text()
+    )  # default: only who is missing
 
     # Notices: the preview follows the typing; publishing to one station reaches it.
     page.goto(hub.url + "/console/notices")
@@ -84,8 +94,9 @@ def test_checkins_notices_slots_stations_stats(
         morning = max((s for s in session.query(AppointmentSlot) if s.capacity == 1), key=lambda s: int(s.id))
         slot_id = morning.id
     first, second = (
-        st.station.requests.submit("appointment", {"appointment_service": "health_check", "slot": slot_id}, KIOSK,
-                                   resident_id=i)
+        st.station.requests.submit(
+            "appointment", {"appointment_service": "health_check", "slot": slot_id}, KIOSK, resident_id=i
+        )
         for i in ids[:2]
     )
     assert SyncEngine(st.station).run_once().complete
@@ -108,7 +119,9 @@ def test_checkins_notices_slots_stations_stats(
     expect(page.locator("tr", has_text=st.name)).to_be_visible()
     page.fill("input[name=name]", "西岭村驿站")
     page.click("form[action='/console/stations/code'] button.primary")
-    expect(page.locator(".enrol-code")).to_have_text(__import__("re").compile(r"^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$"))
+    expect(page.locator(".enrol-code")).to_have_text(
+        __import__("re").compile(r"^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$")
+    )
     shot(page, "stations")
     assert "/console/stations/code" not in page.url  # post-redirect-get: a refresh makes no second code
     page.reload()
@@ -117,14 +130,22 @@ def test_checkins_notices_slots_stations_stats(
 
     from server.db.models import EnrolmentCode
     from server.db.models import Station as HubStation
+
     with hub.session() as session:
         west = session.scalars(select(HubStation).where(HubStation.name == "西岭村驿站")).one()
-        assert session.scalar(select(func.count()).select_from(EnrolmentCode).where(EnrolmentCode.station_id == west.id)) == 1
+        assert (
+            session.scalar(
+                select(func.count()).select_from(EnrolmentCode).where(EnrolmentCode.station_id == west.id)
+            )
+            == 1
+        )
 
     # Statistics: charts and CSV.
     page.goto(hub.url + "/console/stats")
     expect(page.locator("svg.chart").first).to_be_visible()
-    assert "道路路灯" in page.content() and "路灯" in page.locator("section", has_text="高频议题").inner_text()
+    assert (
+        "道路路灯" in page.content() and "路灯" in page.locator("section", has_text="高频议题").inner_text()
+    )
     shot(page, "stats")
     admin = login_session(hub, "guanli")
     csv = admin.get(hub.url + "/console/stats/categories.csv", timeout=30)

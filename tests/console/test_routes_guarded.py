@@ -32,8 +32,15 @@ def post_routes() -> list[APIRoute]:
 
 def concrete(path: str) -> str:
     # Path parameters get a value of the right shape; the checks must refuse before it matters.
-    return re.sub(r"\{(\w+)\}", lambda m: "1" if m.group(1).endswith("_id") and "request" not in m.group(1) else
-                  "00000000-0000-0000-0000-000000000000", path)
+    return re.sub(
+        r"\{(\w+)\}",
+        lambda m: (
+            "1"
+            if m.group(1).endswith("_id") and "request" not in m.group(1)
+            else "00000000-0000-0000-0000-000000000000"
+        ),
+        path,
+    )
 
 
 def required_permission(route: APIRoute) -> str | None:
@@ -62,7 +69,9 @@ def logged_in(hub: ConsoleHub) -> dict[str, tuple[requests.Session, str]]:
 
 
 # The login form has no session yet; its own double-submit token is tested in test_security.py.
-@pytest.mark.parametrize("route", [r for r in post_routes() if r.path != "/console/login"], ids=lambda r: r.path)
+@pytest.mark.parametrize(
+    "route", [r for r in post_routes() if r.path != "/console/login"], ids=lambda r: r.path
+)
 def test_post_route_checks_csrf_and_role(
     route: APIRoute, hub: ConsoleHub, logged_in: dict[str, tuple[requests.Session, str]]
 ) -> None:

@@ -30,35 +30,47 @@ from tests.console.conftest import (
 )
 
 PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000" "1f15c4890000000d49444154789c6360f8cf00000301010018dd8db00000000049454e44ae426082"
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cf00000301010018dd8db00000000049454e44ae426082"
 )
 
 
-def _report(hub: ConsoleHub, make_station: Callable[[ConsoleHub], EnrolledStation], n: int) -> tuple[str, str]:
+def _report(
+    hub: ConsoleHub, make_station: Callable[[ConsoleHub], EnrolledStation], n: int
+) -> tuple[str, str]:
     st = make_station(hub)
     who = person(n)
     rid = st.station.residents.add(who, VOLUNTEER)
-    rec = st.station.requests.submit("problem_report", {"category": "water_power", "description": "自来水停了两天"},
-                                     KIOSK, resident_id=rid)
+    rec = st.station.requests.submit(
+        "problem_report", {"category": "water_power", "description": "自来水停了两天"}, KIOSK, resident_id=rid
+    )
     cred = load_credential(st.station)
     assert cred is not None
     with HubClient(cred) as client:  # a photo, sealed to the hub for this record
-        client.upload_attachment(seal(PNG, cred.hub_public_key, record_aad(rec.id, "attachment")),
-                                 record_id=uuid.UUID(rec.id))
+        client.upload_attachment(
+            seal(PNG, cred.hub_public_key, record_aad(rec.id, "attachment")), record_id=uuid.UUID(rec.id)
+        )
     assert SyncEngine(st.station).run_once().complete
     return rec.id, who.name
 
 
 def test_staff_role_cannot_open_personal_data_and_views_are_audited(
-    hub: ConsoleHub, make_station: Callable[[ConsoleHub], EnrolledStation], new_page  # type: ignore[no-untyped-def]
+    hub: ConsoleHub,
+    make_station: Callable[[ConsoleHub], EnrolledStation],
+    new_page,  # type: ignore[no-untyped-def]
 ) -> None:
     request_id, name = _report(hub, make_station, 201)
     staff = login_session(hub, "xiaowang")
     page = staff.get(f"{hub.url}/console/requests/{request_id}", timeout=10)
     assert page.status_code == 200 and "自来水停了两天" in page.text and name not in page.text
     assert "无权查看居民个人信息" in page.text
-    for path in (f"/console/requests/{request_id}?show=personal", f"/console/requests/{request_id}/photos/"
-                 + _photo_sha(hub, request_id), "/console/checkins", "/console/stations", "/console/users"):
+    for path in (
+        f"/console/requests/{request_id}?show=personal",
+        f"/console/requests/{request_id}/photos/" + _photo_sha(hub, request_id),
+        "/console/checkins",
+        "/console/stations",
+        "/console/users",
+    ):
         answer = staff.get(hub.url + path, timeout=10, allow_redirects=False)
         assert answer.status_code == 403, path
         assert name.encode() not in answer.content
@@ -82,11 +94,17 @@ def test_staff_role_cannot_open_personal_data_and_views_are_audited(
     boss = login_session(hub, "zhuguan")
     shown = boss.get(f"{hub.url}/console/requests/{request_id}?show=personal", timeout=10)
     assert shown.status_code == 200 and name in shown.text and "/photos/" in shown.text
-    photo = boss.get(f"{hub.url}/console/requests/{request_id}/photos/{_photo_sha(hub, request_id)}", timeout=10)
+    photo = boss.get(
+        f"{hub.url}/console/requests/{request_id}/photos/{_photo_sha(hub, request_id)}", timeout=10
+    )
     assert photo.status_code == 200 and photo.headers["content-type"] == "image/png" and photo.content == PNG
     with hub.session() as session:
-        actions = {(a.username, a.action) for a in session.scalars(
-            select(ConsoleAudit).where(ConsoleAudit.target == f"request:{request_id}"))}
+        actions = {
+            (a.username, a.action)
+            for a in session.scalars(
+                select(ConsoleAudit).where(ConsoleAudit.target == f"request:{request_id}")
+            )
+        }
     assert {("zhuguan", "view_personal"), ("zhuguan", "view_photo"), ("xiaowang", "view_request")} <= actions
     assert ("xiaowang", "view_personal") not in actions
 
@@ -114,14 +132,25 @@ def test_csrf_token_required_for_every_change(
         assert refused.status_code == 403 and "安全令牌" in refused.text
     assert _status(hub, request_id) == "new"
     for path in ("/console/logout", "/console/notices", "/console/stations/code", "/console/slots"):
-        assert boss.post(hub.url + path, data={"title": "x", "body": "y", "name": "z"}, timeout=10,
-                         allow_redirects=False).status_code == 403, path
+        assert (
+            boss.post(
+                hub.url + path,
+                data={"title": "x", "body": "y", "name": "z"},
+                timeout=10,
+                allow_redirects=False,
+            ).status_code
+            == 403
+        ), path
     token = csrf_of(boss, hub.url + "/console/queue")
     ok = boss.post(act, data={"action": "receive", "csrf_token": token}, timeout=10, allow_redirects=False)
     assert ok.status_code == 303 and _status(hub, request_id) == "received"
     # The login form has its own double-submit token: a cross-site login POST is refused.
-    stranger = requests.post(hub.url + "/console/login", data={"username": "zhuguan", "password": PASSWORD},
-                             timeout=30, allow_redirects=False)
+    stranger = requests.post(
+        hub.url + "/console/login",
+        data={"username": "zhuguan", "password": PASSWORD},
+        timeout=30,
+        allow_redirects=False,
+    )
     assert stranger.status_code == 403
 
 
@@ -131,7 +160,9 @@ def _age_session(hub: ConsoleHub, http: requests.Session, **values: datetime) ->
     token = http.cookies.get("yz_session")
     assert token
     with hub.session() as session:
-        session.execute(update(ConsoleSession).where(ConsoleSession.token_hash == token_hash(token)).values(**values))
+        session.execute(
+            update(ConsoleSession).where(ConsoleSession.token_hash == token_hash(token)).values(**values)
+        )
 
 
 def test_session_expires_when_idle_and_after_its_lifetime(hub: ConsoleHub) -> None:
@@ -155,10 +186,16 @@ def test_session_expires_when_idle_and_after_its_lifetime(hub: ConsoleHub) -> No
 
 def _login_status(hub: ConsoleHub, user: str, password: str) -> int:
     http = requests.Session()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', http.get(hub.url + "/console/login", timeout=10).text)
+    token = re.search(
+        r'name="csrf_token" value="([^"]+)"', http.get(hub.url + "/console/login", timeout=10).text
+    )
     assert token
-    return http.post(hub.url + "/console/login", data={"username": user, "password": password,
-                     "csrf_token": token.group(1)}, timeout=30, allow_redirects=False).status_code
+    return http.post(
+        hub.url + "/console/login",
+        data={"username": user, "password": password, "csrf_token": token.group(1)},
+        timeout=30,
+        allow_redirects=False,
+    ).status_code
 
 
 def test_lockout_after_repeated_failures_and_admin_unlock(hub: ConsoleHub) -> None:
@@ -171,8 +208,12 @@ def test_lockout_after_repeated_failures_and_admin_unlock(hub: ConsoleHub) -> No
         user_id = session.scalars(select(StaffUser.id).where(StaffUser.username == "suoding")).one()
     token = csrf_of(admin, hub.url + "/console/users")
     assert "锁定至" in admin.get(hub.url + "/console/users", timeout=10).text
-    done = admin.post(f"{hub.url}/console/users/{user_id}", data={"csrf_token": token, "role": "staff", "unlock": "1"},
-                      timeout=10, allow_redirects=False)
+    done = admin.post(
+        f"{hub.url}/console/users/{user_id}",
+        data={"csrf_token": token, "role": "staff", "unlock": "1"},
+        timeout=10,
+        allow_redirects=False,
+    )
     assert done.status_code == 303
     assert _login_status(hub, "suoding", PASSWORD) == 303
 

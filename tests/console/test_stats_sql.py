@@ -31,11 +31,25 @@ def test_weekly_counts_and_median_times(backend: str, tmp_path: Path, request: p
     history = []
     for service, first, close in plan:
         rid = db.add("东山村驿站", service, {}, at=at)
-        history.append({"request_id": rid, "at": at + timedelta(hours=first), "actor": "t", "from_status": "new",
-                        "to_status": "received"})
+        history.append(
+            {
+                "request_id": rid,
+                "at": at + timedelta(hours=first),
+                "actor": "t",
+                "from_status": "new",
+                "to_status": "received",
+            }
+        )
         if close:
-            history.append({"request_id": rid, "at": at + timedelta(hours=close), "actor": "t",
-                            "from_status": "received", "to_status": "done"})
+            history.append(
+                {
+                    "request_id": rid,
+                    "at": at + timedelta(hours=close),
+                    "actor": "t",
+                    "from_status": "received",
+                    "to_status": "done",
+                }
+            )
     db.add("西岭村驿站", "certificate", {}, at=NOW - timedelta(days=7 * 9))  # older than 8 weeks: not counted
     with db.session() as session:
         session.execute(insert(RequestHistory), history)

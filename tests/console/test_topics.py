@@ -47,8 +47,12 @@ def test_poisson_tail_matches_published_values() -> None:
 
 def test_topics_counts_trend_and_surge(seeded: HubDb) -> None:
     with seeded.session() as session:
-        stats = {t.label: t for t in topics.analyse(session, until=NOW + timedelta(seconds=1),
-                                                     stations=[seeded.stations["东山村驿站"]])}
+        stats = {
+            t.label: t
+            for t in topics.analyse(
+                session, until=NOW + timedelta(seconds=1), stations=[seeded.stations["东山村驿站"]]
+            )
+        }
     want = expected_counts(THIS_WEEK)
     assert {k: stats[k].count for k in want} == want
     water, roads, pensions, noise = stats["供水排水"], stats["道路路灯"], stats["养老保障"], stats["噪音扰民"]

@@ -39,14 +39,21 @@ def _note(folder: Path) -> dict[str, object]:
 
 
 def test_voice_note_reaches_the_console_and_plays_for_allowed_staff_only(
-    hub: ConsoleHub, make_station: Callable[[ConsoleHub], EnrolledStation], new_page, tmp_path: Path  # type: ignore[no-untyped-def]
+    hub: ConsoleHub,
+    make_station: Callable[[ConsoleHub], EnrolledStation],
+    new_page,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     st = make_station(hub)
     rid = st.station.residents.add(person(301), VOLUNTEER)
     note = _note(tmp_path)
     ogg = base64.b64decode(str(note["ogg_base64"]))
-    rec = st.station.requests.submit("problem_report", {"category": "road_light", "description": "",
-                                                        "description_voice": note}, KIOSK, resident_id=rid)
+    rec = st.station.requests.submit(
+        "problem_report",
+        {"category": "road_light", "description": "", "description_voice": note},
+        KIOSK,
+        resident_id=rid,
+    )
     report = SyncEngine(st.station).run_once()
     assert report.complete, report.error
     with hub.session() as session:
@@ -96,7 +103,14 @@ def test_voice_note_reaches_the_console_and_plays_for_allowed_staff_only(
     shot(browser, "voice-note-request")
 
     with hub.session() as session:
-        plays = [a.username for a in session.scalars(
-            select(ConsoleAudit).where(ConsoleAudit.target == f"request:{rec.id}",
-                                       ConsoleAudit.action == "play_voice_note"))]
-    assert plays.count("xiaowang") >= 2 and "meiyouzhan" not in plays  # the direct fetch and the browser's play
+        plays = [
+            a.username
+            for a in session.scalars(
+                select(ConsoleAudit).where(
+                    ConsoleAudit.target == f"request:{rec.id}", ConsoleAudit.action == "play_voice_note"
+                )
+            )
+        ]
+    assert (
+        plays.count("xiaowang") >= 2 and "meiyouzhan" not in plays
+    )  # the direct fetch and the browser's play

@@ -29,7 +29,13 @@ def test_who_is_warned_and_how_urgently(seeded: tuple[HubDb, dict[str, str]]) ->
     by_name = {w.name: w for w in rows}
     assert set(by_name) == {"张桂兰", "刘淑珍", "陈玉梅", "杨凤英", "孙建国", "吴春花"} and total == 6
     assert rows[0].name == "杨凤英" and rows[0].unwell and rows[0].level == 3  # "我不太好" first
-    assert [by_name[n].days_missed for n in ("张桂兰", "刘淑珍", "陈玉梅", "孙建国", "吴春花")] == [2, 5, 8, 3, 6]
+    assert [by_name[n].days_missed for n in ("张桂兰", "刘淑珍", "陈玉梅", "孙建国", "吴春花")] == [
+        2,
+        5,
+        8,
+        3,
+        6,
+    ]
     assert [by_name[n].level for n in ("张桂兰", "刘淑珍", "陈玉梅", "吴春花")] == [1, 2, 3, 1]
     assert by_name["孙建国"].last_checkin_at is None
     # Most urgent level first (each station's own threshold), then most days missed.
@@ -47,10 +53,20 @@ def test_scope_outcome_and_station_feed(seeded: tuple[HubDb, dict[str, str]]) ->
         rows, _ = console_warnings.load(session, db.keys, [db.stations["西岭村驿站"]], TZ, NOW)
         assert [w.name for w in rows] == ["吴春花"]  # staff of one station see only that station
         assert console_warnings.phone_of(session, db.keys, east, keys["陈玉梅"]) == "13900000003"
-        console_warnings.record_outcome(session, db.keys, east, keys["陈玉梅"], "hospital", "县医院住院", "zhuguan",
-                                        NOW.astimezone(TZ).date())
+        console_warnings.record_outcome(
+            session,
+            db.keys,
+            east,
+            keys["陈玉梅"],
+            "hospital",
+            "县医院住院",
+            "zhuguan",
+            NOW.astimezone(TZ).date(),
+        )
         with pytest.raises(console_warnings.HubError):
-            console_warnings.record_outcome(session, db.keys, east, keys["陈玉梅"], "lost", None, "x", NOW.date())
+            console_warnings.record_outcome(
+                session, db.keys, east, keys["陈玉梅"], "lost", None, "x", NOW.date()
+            )
     with db.session() as session:
         rows, _ = console_warnings.load(session, db.keys, None, TZ, NOW)
         handled = rows[-1]

@@ -22,7 +22,9 @@ def resident(n: int, **over: object) -> ResidentInput:
     """The n-th test resident: distinct name, ID number and phone."""
     fields: dict[str, object] = {
         "name": f"测试{'甲乙丙丁戊己庚辛壬癸'[n % 10]}{n}",
-        "id_number": make_id(f"320102{1930 + (n // 1000) % 60}{(n % 12) + 1:02d}{(n % 28) + 1:02d}{n % 1000:03d}"),
+        "id_number": make_id(
+            f"320102{1930 + (n // 1000) % 60}{(n % 12) + 1:02d}{(n % 28) + 1:02d}{n % 1000:03d}"
+        ),
         "phone": f"138{n:08d}",
         "address": f"幸福村{n}号",
         "living_alone": n % 2 == 0,

@@ -20,8 +20,12 @@ ROOT = Path(__file__).resolve().parents[2]
 ADMIN_PIN = "4826"
 
 
-def yizhan(*args: str, passphrase: str | None = PASSPHRASE, env: dict[str, str] | None = None,
-           limit_file_size: int | None = None) -> subprocess.CompletedProcess[str]:
+def yizhan(
+    *args: str,
+    passphrase: str | None = PASSPHRASE,
+    env: dict[str, str] | None = None,
+    limit_file_size: int | None = None,
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}
     full_env.pop("YIZHAN_PASSPHRASE", None)
     if passphrase is not None:
@@ -33,16 +37,30 @@ def yizhan(*args: str, passphrase: str | None = PASSPHRASE, env: dict[str, str] 
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit_file_size, limit_file_size))
 
     return subprocess.run(
-        [sys.executable, "-m", "desktop.cli", *args], cwd=ROOT, env=full_env, capture_output=True, text=True,
-        stdin=subprocess.DEVNULL, timeout=120, preexec_fn=limits,
+        [sys.executable, "-m", "desktop.cli", *args],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        preexec_fn=limits,
     )
 
 
 @pytest.fixture
 def initialised(tmp_path: Path) -> Path:
     data = tmp_path / "st"
-    result = yizhan("init", "--data-dir", str(data), "--station-name", "柳树湾村驿站", "--locale", "zh_CN",
-                    env={"YIZHAN_ADMIN_PIN": ADMIN_PIN})
+    result = yizhan(
+        "init",
+        "--data-dir",
+        str(data),
+        "--station-name",
+        "柳树湾村驿站",
+        "--locale",
+        "zh_CN",
+        env={"YIZHAN_ADMIN_PIN": ADMIN_PIN},
+    )
     assert result.returncode == 0, result.stderr
     return data
 
@@ -60,13 +78,22 @@ def test_init_then_status(initialised: Path) -> None:
 
 
 def test_init_refuses_to_overwrite(initialised: Path) -> None:
-    again = yizhan("init", "--data-dir", str(initialised), "--station-name", "x", env={"YIZHAN_ADMIN_PIN": ADMIN_PIN})
+    again = yizhan(
+        "init", "--data-dir", str(initialised), "--station-name", "x", env={"YIZHAN_ADMIN_PIN": ADMIN_PIN}
+    )
     assert again.returncode != 0 and "refusing to overwrite" in again.stderr
 
 
 def test_short_passphrase_refused(tmp_path: Path) -> None:
-    result = yizhan("init", "--data-dir", str(tmp_path / "s"), "--station-name", "x", passphrase="short",
-                    env={"YIZHAN_ADMIN_PIN": ADMIN_PIN})
+    result = yizhan(
+        "init",
+        "--data-dir",
+        str(tmp_path / "s"),
+        "--station-name",
+        "x",
+        passphrase="short",
+        env={"YIZHAN_ADMIN_PIN": ADMIN_PIN},
+    )
     assert result.returncode == 1 and "at least 8" in result.stderr
 
 
@@ -86,14 +113,18 @@ def test_demo_station(tmp_path: Path) -> None:
     data = tmp_path / "demo"
     made = yizhan("demo", "--data-dir", str(data), "--residents", "12", "--requests", "5", passphrase=None)
     assert made.returncode == 0 and "yizhan-demo-2026" in made.stdout and "2468" in made.stdout
-    status = json.loads(yizhan("status", "--data-dir", str(data), "--json", passphrase="yizhan-demo-2026").stdout)
+    status = json.loads(
+        yizhan("status", "--data-dir", str(data), "--json", passphrase="yizhan-demo-2026").stdout
+    )
     assert status["residents"] == 12 and sum(status["requests"].values()) == 5
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
 def test_roster_import_encodings(initialised: Path, tmp_path: Path, encoding: str) -> None:
     people = [resident(i) for i in range(3)]
-    text = _roster([[p.name, p.id_number, p.phone, p.address, "是" if p.living_alone else "否"] for p in people])
+    text = _roster(
+        [[p.name, p.id_number, p.phone, p.address, "是" if p.living_alone else "否"] for p in people]
+    )
     path = tmp_path / "roster.csv"
     path.write_bytes(text.encode(encoding))
     result = yizhan("resident", "import", "--data-dir", str(initialised), str(path))
@@ -105,12 +136,12 @@ def test_roster_import_encodings(initialised: Path, tmp_path: Path, encoding: st
 def test_roster_bad_rows_reported_by_line(initialised: Path, tmp_path: Path) -> None:
     good, dup = resident(1), resident(2)
     rows = [
-        [good.name, good.id_number, good.phone, good.address, "1"],              # line 2: ok
-        ["张三", "110105194912310021", "", "", ""],                               # line 3: check digit
-        [dup.name, dup.id_number, "12345", "", ""],                              # line 4: phone
-        [dup.name, dup.id_number, dup.phone, "", ""],                            # line 5: ok
-        ["李四", dup.id_number, "", "", ""],                                      # line 6: duplicate in file
-        ["", resident(3).id_number, "", "", ""],                                 # line 7: no name
+        [good.name, good.id_number, good.phone, good.address, "1"],  # line 2: ok
+        ["张三", "110105194912310021", "", "", ""],  # line 3: check digit
+        [dup.name, dup.id_number, "12345", "", ""],  # line 4: phone
+        [dup.name, dup.id_number, dup.phone, "", ""],  # line 5: ok
+        ["李四", dup.id_number, "", "", ""],  # line 6: duplicate in file
+        ["", resident(3).id_number, "", "", ""],  # line 7: no name
     ]
     path = tmp_path / "roster.csv"
     path.write_text(_roster(rows), encoding="utf-8")
@@ -135,7 +166,9 @@ def test_roster_without_id_column_refused(initialised: Path, tmp_path: Path) -> 
 
 def test_audit_verify_reports_tampering(initialised: Path, tmp_path: Path) -> None:
     path = tmp_path / "r.csv"
-    path.write_text(_roster([[p.name, p.id_number, "", "", ""] for p in (resident(5), resident(6))]), encoding="utf-8")
+    path.write_text(
+        _roster([[p.name, p.id_number, "", "", ""] for p in (resident(5), resident(6))]), encoding="utf-8"
+    )
     yizhan("resident", "import", "--data-dir", str(initialised), str(path))
     assert yizhan("audit", "verify", "--data-dir", str(initialised)).returncode == 0
     with sqlite3.connect(initialised / "station.db") as conn:
@@ -161,8 +194,13 @@ def test_export_is_encrypted_and_audited(initialised: Path, tmp_path: Path) -> N
 
 
 def test_passphrase_change_and_key_rotate(initialised: Path) -> None:
-    changed = yizhan("passphrase", "change", "--data-dir", str(initialised),
-                     env={"YIZHAN_NEW_PASSPHRASE": "another passphrase"})
+    changed = yizhan(
+        "passphrase",
+        "change",
+        "--data-dir",
+        str(initialised),
+        env={"YIZHAN_NEW_PASSPHRASE": "another passphrase"},
+    )
     assert changed.returncode == 0, changed.stderr
     assert yizhan("status", "--data-dir", str(initialised)).returncode == 3
     rotated = yizhan("key", "rotate", "--data-dir", str(initialised), passphrase="another passphrase")
@@ -174,10 +212,14 @@ def test_passphrase_change_and_key_rotate(initialised: Path) -> None:
 def test_disk_full_is_clear_and_loses_nothing(initialised: Path, tmp_path: Path) -> None:
     before = json.loads(yizhan("status", "--data-dir", str(initialised), "--json").stdout)
     path = tmp_path / "big.csv"
-    path.write_text(_roster([[p.name, p.id_number, p.phone, p.address * 3, ""] for p in map(resident, range(3000))]),
-                    encoding="utf-8")
+    path.write_text(
+        _roster([[p.name, p.id_number, p.phone, p.address * 3, ""] for p in map(resident, range(3000))]),
+        encoding="utf-8",
+    )
     size = (initialised / "station.db").stat().st_size
-    full = yizhan("resident", "import", "--data-dir", str(initialised), str(path), limit_file_size=size + 64 * 1024)
+    full = yizhan(
+        "resident", "import", "--data-dir", str(initialised), str(path), limit_file_size=size + 64 * 1024
+    )
     assert full.returncode == 5, full.stderr
     assert "disk is full" in full.stderr and "Traceback" not in full.stderr
     with sqlite3.connect(initialised / "station.db") as conn:

@@ -31,7 +31,11 @@ def test_sigkill_never_loses_a_committed_record(station: Station, data_dir: Path
     for round_no in range(KILLS):
         child = subprocess.Popen(
             [sys.executable, "-m", "tests.core.crash_writer", str(data_dir), str(round_no * 1000)],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
         )
         assert child.stdout is not None
         assert child.stdout.readline().strip() == "ready", child.stderr.read() if child.stderr else ""

@@ -32,8 +32,9 @@ def _enrolled(data: Path) -> bool:
 
 
 @pytest.mark.parametrize("demo_hub", [False, True])
-def test_demo_station_joins_only_a_demo_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str], demo_hub: bool) -> None:
+def test_demo_station_joins_only_a_demo_hub(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], demo_hub: bool
+) -> None:
     data = tmp_path / "demo-station"
     create_demo(data, residents=2, requests=1)
     home, db_url = tmp_path / "hub", f"sqlite:///{tmp_path / 'hub.sqlite3'}"

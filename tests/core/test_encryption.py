@@ -25,7 +25,9 @@ def test_no_plaintext_pii_in_db_wal_or_folder(station: Station, data_dir: Path) 
     for person in people:
         rid = station.residents.add(person, VOLUNTEER)
         station.requests.save_draft("problem_report", {"description": f"草稿里的秘密描述{rid[:4]}"}, rid)
-        station.requests.submit("problem_report", {"description": "邻居家的水管爆裂了"}, KIOSK, resident_id=rid)
+        station.requests.submit(
+            "problem_report", {"description": "邻居家的水管爆裂了"}, KIOSK, resident_id=rid
+        )
     # Look at the live files (WAL included) while the engine is still open, then after closing it.
     assert (data_dir / "station.db-wal").stat().st_size > 0  # the WAL really is part of the scan
     snapshots = [_all_bytes(data_dir)]

@@ -124,7 +124,9 @@ def _cut_tail_and_rewrite_head(data_dir: Path, keep_up_to: int) -> None:
     with sqlite3.connect(data_dir / "station.db") as conn:
         conn.execute("DELETE FROM audit_events WHERE seq>?", (keep_up_to,))
         seq, mac = conn.execute("SELECT seq, mac FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
-        conn.execute("UPDATE settings SET value=? WHERE key='audit_head'", (json.dumps({"seq": seq, "mac": mac}),))
+        conn.execute(
+            "UPDATE settings SET value=? WHERE key='audit_head'", (json.dumps({"seq": seq, "mac": mac}),)
+        )
 
 
 def test_cut_tail_with_rewritten_head_detected(audited: Path) -> None:
@@ -249,11 +251,16 @@ def test_retention_purges_only_closed_acknowledged(station: Station, data_dir: P
     assert station.requests.get(unsent.id).state == RequestState.QUEUED
     with station.read() as session:
         assert not station.audit.verify(session)
-        assert session.query(__import__("models.schema").schema.AuditEvent).filter_by(action="purge").count() == 1
+        assert (
+            session.query(__import__("models.schema").schema.AuditEvent).filter_by(action="purge").count()
+            == 1
+        )
     assert "办好了".encode() not in (data_dir / "station.db").read_bytes()
 
 
-def test_rotation_refuses_while_another_program_has_the_station_open(station: Station, data_dir: Path) -> None:
+def test_rotation_refuses_while_another_program_has_the_station_open(
+    station: Station, data_dir: Path
+) -> None:
     from models.station import StationError
 
     kiosk = Station.open(data_dir, PASSPHRASE)  # e.g. the running kiosk

@@ -58,7 +58,9 @@ def yizhan(*args: str, passphrase: str | None = PASSPHRASE, env: dict[str, str] 
 @pytest.fixture
 def initialised(tmp_path: Path) -> Path:
     data = tmp_path / "st"
-    result = yizhan("init", "--data-dir", str(data), "--station-name", "柳树湾村驿站", env={"YIZHAN_ADMIN_PIN": ADMIN_PIN})
+    result = yizhan(
+        "init", "--data-dir", str(data), "--station-name", "柳树湾村驿站", env={"YIZHAN_ADMIN_PIN": ADMIN_PIN}
+    )
     assert result.returncode == 0, result.stderr
     return data
 
@@ -122,12 +124,26 @@ def test_one_default_folder_for_every_command_and_setup_sh(tmp_path: Path) -> No
     status = yizhan("status", "--json", passphrase="yizhan-demo-2026", env=env)
     assert status.returncode == 0, status.stderr
     folder = json.loads(status.stdout)["data_dir"]
-    kiosk = subprocess.run([sys.executable, "-c", "from desktop.paths import data_dir; print(data_dir(None))"],
-                           cwd=ROOT, env={**_env(), **env}, capture_output=True, text=True, check=True)
+    kiosk = subprocess.run(
+        [sys.executable, "-c", "from desktop.paths import data_dir; print(data_dir(None))"],
+        cwd=ROOT,
+        env={**_env(), **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert kiosk.stdout.strip() == folder == str(tmp_path / "xdg" / "yizhan" / "station")
-    line = next(x for x in (ROOT / "scripts" / "setup.sh").read_text().splitlines() if x.strip().startswith("DATA="))
-    shell = subprocess.run(["bash", "-c", f'VENV="{Path(sys.executable).parent.parent}"\n{line}\necho "$DATA"'],
-                           cwd=ROOT, env={**_env(), **env}, capture_output=True, text=True, check=True)
+    line = next(
+        x for x in (ROOT / "scripts" / "setup.sh").read_text().splitlines() if x.strip().startswith("DATA=")
+    )
+    shell = subprocess.run(
+        ["bash", "-c", f'VENV="{Path(sys.executable).parent.parent}"\n{line}\necho "$DATA"'],
+        cwd=ROOT,
+        env={**_env(), **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert shell.stdout.strip() == folder
 
 
@@ -139,10 +155,17 @@ def _env() -> dict[str, str]:
 
 def test_demo_station_is_marked_in_status(tmp_path: Path) -> None:
     data = tmp_path / "demo"
-    assert yizhan("demo", "--data-dir", str(data), "--residents", "2", "--requests", "1", passphrase=None).returncode == 0
+    assert (
+        yizhan(
+            "demo", "--data-dir", str(data), "--residents", "2", "--requests", "1", passphrase=None
+        ).returncode
+        == 0
+    )
     text = yizhan("status", "--data-dir", str(data), passphrase="yizhan-demo-2026")
     assert text.returncode == 0 and "演示" in text.stdout.splitlines()[0]
-    assert json.loads(yizhan("status", "--data-dir", str(data), "--json", passphrase="yizhan-demo-2026").stdout)["demo"]
+    assert json.loads(
+        yizhan("status", "--data-dir", str(data), "--json", passphrase="yizhan-demo-2026").stdout
+    )["demo"]
 
 
 def test_online_backup_and_restore(initialised: Path, tmp_path: Path) -> None:
@@ -160,7 +183,9 @@ def test_online_backup_and_restore(initialised: Path, tmp_path: Path) -> None:
         kiosk.close()
     for path in (out, Path(f"{out}.key")):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert yizhan("backup", "--data-dir", str(initialised), "--out", str(out)).returncode == 1  # never overwrites
+    assert (
+        yizhan("backup", "--data-dir", str(initialised), "--out", str(out)).returncode == 1
+    )  # never overwrites
 
     restored = yizhan("restore", "--from", str(out), "--data-dir", str(initialised))
     assert restored.returncode == 0, restored.stderr

@@ -38,8 +38,9 @@ print(json.dumps({{"walked": walked, "loaded": sorted(sys.modules)}}))
 
 @cache
 def probe(pkg: str) -> dict[str, list[str]]:
-    out = subprocess.run([sys.executable, "-c", PROBE.format(pkg=pkg)], cwd=ROOT, capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE.format(pkg=pkg)], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     result: dict[str, list[str]] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 

@@ -15,7 +15,10 @@ VOLUNTEER = Actor("volunteer", "v9")
 
 
 def test_receipt_codes_are_prefixed_and_sequential(station: Station) -> None:
-    codes = [station.requests.submit("certificate", {"certificate_type": "residence"}, KIOSK).receipt_code for _ in range(3)]
+    codes = [
+        station.requests.submit("certificate", {"certificate_type": "residence"}, KIOSK).receipt_code
+        for _ in range(3)
+    ]
     assert codes == ["T01-0001", "T01-0002", "T01-0003"]
 
 
@@ -46,7 +49,9 @@ def test_hub_status_applied_once_and_in_order(station: Station) -> None:
     rec = station.requests.submit("problem_report", {}, KIOSK)
     with station.write() as session:
         assert station.requests.apply_hub_status(session, rec.id, "RECEIVED", None, hub_seq=5)
-        assert not station.requests.apply_hub_status(session, rec.id, "DONE", "旧消息", hub_seq=4)  # older: ignored
+        assert not station.requests.apply_hub_status(
+            session, rec.id, "DONE", "旧消息", hub_seq=4
+        )  # older: ignored
         assert station.requests.apply_hub_status(session, rec.id, "DONE", "办好了", hub_seq=9)
     answered = station.requests.get(rec.id)
     assert answered.state == "DONE" and answered.reply == "办好了" and answered.status_key == "done"

@@ -25,7 +25,9 @@ def _copy_db_only(src: Path, dst: Path) -> None:
     shutil.copy2(src / "station.key", dst / "station.key")
 
 
-def test_an_acknowledged_save_is_in_station_db_itself(station: Station, data_dir: Path, tmp_path: Path) -> None:
+def test_an_acknowledged_save_is_in_station_db_itself(
+    station: Station, data_dir: Path, tmp_path: Path
+) -> None:
     """The kiosk is still running (WAL open) when someone copies only station.db: the save is there."""
     saved = station.requests.submit("problem_report", {"description": "路灯坏了"}, KIOSK)
     copy = tmp_path / "copy"
@@ -38,8 +40,9 @@ def test_an_acknowledged_save_is_in_station_db_itself(station: Station, data_dir
         reopened.close()
 
 
-def test_lost_commits_are_detected_and_receipt_numbers_never_reused(station: Station, data_dir: Path,
-                                                                    tmp_path: Path) -> None:
+def test_lost_commits_are_detected_and_receipt_numbers_never_reused(
+    station: Station, data_dir: Path, tmp_path: Path
+) -> None:
     first = station.requests.submit("problem_report", {"description": "一"}, KIOSK)
     old = tmp_path / "old.db"
     shutil.copy2(data_dir / "station.db", old)  # the database as it was after request 1
@@ -84,7 +87,9 @@ def test_an_old_station_s_files_are_made_private_at_open(station: Station, data_
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated"])
-def test_a_damaged_database_says_so_and_names_the_next_step(station: Station, data_dir: Path, damage: str) -> None:
+def test_a_damaged_database_says_so_and_names_the_next_step(
+    station: Station, data_dir: Path, damage: str
+) -> None:
     for i in range(40):
         station.residents.add(resident(i, address="幸福村" * 30), ADMIN)
     station.checkpoint()

@@ -41,7 +41,9 @@ def test_one_off_renderings_are_private(tmp_path: Path) -> None:
 
 def test_stale_scratch_folders_of_a_crashed_kiosk_are_removed(tmp_path: Path) -> None:
     base = _scratch_base() or Path(tempfile.gettempdir())
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
     dead_pid = int(dead.stdout)
     crashed = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{dead_pid}-", dir=base))
     (crashed / "reply.wav").write_bytes(b"RIFF personal")

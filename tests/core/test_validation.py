@@ -60,7 +60,9 @@ def test_future_birth_date_refused() -> None:
 dates = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2020, 12, 31))
 
 
-@given(birth=dates, order=st.integers(0, 999), region=st.sampled_from(["110105", "320102", "440524", "650102"]))
+@given(
+    birth=dates, order=st.integers(0, 999), region=st.sampled_from(["110105", "320102", "440524", "650102"])
+)
 def test_every_number_with_its_check_digit_is_valid(birth: dt.date, order: int, region: str) -> None:
     body = f"{region}{birth:%Y%m%d}{order:03d}"
     assert normalize_id_number(body + id_check_char(body)) == body + id_check_char(body)
@@ -96,8 +98,10 @@ def test_mask_shows_only_ends() -> None:
     assert mask_id_number("32010219500101001X") == "3201**********001X"
 
 
-@pytest.mark.parametrize(("raw", "clean"), [("138 1234 5678", "13812345678"), ("+86-13812345678", "13812345678"),
-                                            ("025-84561234", "02584561234")])
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [("138 1234 5678", "13812345678"), ("+86-13812345678", "13812345678"), ("025-84561234", "02584561234")],
+)
 def test_phone_normalised(raw: str, clean: str) -> None:
     assert normalize_phone(raw) == clean
 
@@ -122,8 +126,14 @@ def test_control_characters_stripped_and_overlong_refused() -> None:
 # doctests (tests/test_cn_ric.doctest: valid numbers and the ones refused only for their place).
 GB11643_EXAMPLES = ["11010519491231002X", "440524188001010014"]
 STDNUM_VALID = [
-    "360426199101010071", "44011320141005001X", "412723199010050012", "110102199101010078",
-    "120110198012010073", "120110199212010072", "110111198012010078", "110201199312010077",
+    "360426199101010071",
+    "44011320141005001X",
+    "412723199010050012",
+    "110102199101010078",
+    "120110198012010073",
+    "120110199212010072",
+    "110111198012010078",
+    "110201199312010077",
 ]
 STDNUM_BAD_CHECKSUM = ["36042619910102009X"]
 
@@ -156,8 +166,10 @@ def test_check_chars_agree_with_python_stdnum_for_every_remainder() -> None:
     rng = random.Random(11643)
     seen: dict[str, str] = {}
     for _ in range(3000):
-        body = f"{rng.choice(['110105', '320102', '440524', '530102'])}{rng.randrange(1900, 2020)}" \
-               f"{rng.randrange(1, 13):02d}{rng.randrange(1, 29):02d}{rng.randrange(1000):03d}"
+        body = (
+            f"{rng.choice(['110105', '320102', '440524', '530102'])}{rng.randrange(1900, 2020)}"
+            f"{rng.randrange(1, 13):02d}{rng.randrange(1, 29):02d}{rng.randrange(1000):03d}"
+        )
         ours = id_check_char(body)
         assert ours == ric.calc_check_digit(body + "0"), body
         number = body + ours

@@ -34,16 +34,27 @@ def pip_into(python: Path, *args: str, timeout: float = 600) -> None:
 
 
 def run_in(python: Path, code: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(python), "-c", code], capture_output=True, text=True, timeout=300,
-                          env=clean_env(**env), cwd=python.parent)
+    return subprocess.run(
+        [str(python), "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=clean_env(**env),
+        cwd=python.parent,
+    )
 
 
 @pytest.fixture(scope="session")
 def wheel_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """yizhan-*.whl built from this work tree (no deps: those come from the index or a bundle)."""
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(ROOT)],
-                   check=True, timeout=300, env=clean_env(), capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(ROOT)],
+        check=True,
+        timeout=300,
+        env=clean_env(),
+        capture_output=True,
+    )
     assert len(list(out.glob("yizhan-*.whl"))) == 1
     return out
 
@@ -52,8 +63,14 @@ def wheel_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def kiosk_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """scripts/bundle.sh --out DIR, run once: the offline USB folder."""
     out = tmp_path_factory.mktemp("bundle") / "usb"
-    done = subprocess.run(["bash", str(ROOT / "scripts" / "bundle.sh"), "--out", str(out)],
-                          capture_output=True, text=True, timeout=900, env=clean_env(), cwd=ROOT)
+    done = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "bundle.sh"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=clean_env(),
+        cwd=ROOT,
+    )
     assert done.returncode == 0, f"bundle.sh failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return out
 
@@ -63,10 +80,15 @@ def kiosk_install(kiosk_bundle: Path, tmp_path_factory: pytest.TempPathFactory) 
     """The bundle's own install.sh --demo into a fresh prefix (Debian packages are already there on
     a test machine, so dpkg has nothing to do); returns the prefix. pip runs with --no-index."""
     prefix = tmp_path_factory.mktemp("kiosk") / "yizhan"
-    done = subprocess.run(["bash", str(kiosk_bundle / "install.sh"), "--prefix", str(prefix), "--demo"],
-                          capture_output=True, text=True, timeout=900,
-                          env=clean_env(YIZHAN_NO_START="1", PYTHON=sys.executable, HOME=str(prefix.parent),
-                                        PIP_NO_COMPILE="1"))  # pip's own switch: no .pyc pass in a test
+    done = subprocess.run(
+        ["bash", str(kiosk_bundle / "install.sh"), "--prefix", str(prefix), "--demo"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=clean_env(
+            YIZHAN_NO_START="1", PYTHON=sys.executable, HOME=str(prefix.parent), PIP_NO_COMPILE="1"
+        ),
+    )  # pip's own switch: no .pyc pass in a test
     assert done.returncode == 0, f"install.sh failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return prefix
 

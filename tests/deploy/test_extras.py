@@ -36,17 +36,30 @@ def test_hub_install_has_no_qt_or_voice_and_serves(wheel_dir: Path, tmp_path: Pa
     assert found(python, KIOSK_ONLY) == dict.fromkeys(KIOSK_ONLY, False)
     assert found(python, HUB_ONLY) == dict.fromkeys(HUB_ONLY, True)
     # The hub's entry points: the ASGI app module and the CLI, which sets up a hub on SQLite.
-    done = run_in(python, "import server.main; from server.cli import main;"
-                          "print('rc', main(['init', '--home', 'h', '--db', 'sqlite:///h.db']))")
+    done = run_in(
+        python,
+        "import server.main; from server.cli import main;"
+        "print('rc', main(['init', '--home', 'h', '--db', 'sqlite:///h.db']))",
+    )
     assert done.returncode == 0, done.stderr
     assert "rc 0" in done.stdout
     assert (python.parent / "h" / "hub-keys.json").exists()
-    out = subprocess.run([str(python.parent / "yizhan-hub"), "--help"], capture_output=True, text=True,
-                         env=clean_env(), timeout=300)
+    out = subprocess.run(
+        [str(python.parent / "yizhan-hub"), "--help"],
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=300,
+    )
     assert out.returncode == 0 and "serve" in out.stdout
     # The station's kiosk command says what to install instead of a traceback.
-    out = subprocess.run([str(python.parent / "yizhan"), "run", "--data-dir", str(tmp_path / "s")],
-                         capture_output=True, text=True, env=clean_env(), timeout=300)
+    out = subprocess.run(
+        [str(python.parent / "yizhan"), "run", "--data-dir", str(tmp_path / "s")],
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=300,
+    )
     assert out.returncode != 0
     assert "yizhan[kiosk]" in out.stderr and "Traceback" not in out.stderr
 
@@ -54,9 +67,13 @@ def test_hub_install_has_no_qt_or_voice_and_serves(wheel_dir: Path, tmp_path: Pa
 def test_kiosk_install_has_no_hub_packages_and_starts(kiosk_venv: Path) -> None:
     assert found(kiosk_venv, HUB_ONLY) == dict.fromkeys(HUB_ONLY, False)
     assert found(kiosk_venv, KIOSK_ONLY) == dict.fromkeys(KIOSK_ONLY, True)
-    done = run_in(kiosk_venv, (
-        "import desktop.cli, desktop.app, ui.shell, voice.recognizer, sync.client;"
-        "from desktop.app import create_app; app = create_app(); print('qt', app.applicationName())"
-    ), QT_QPA_PLATFORM="offscreen")
+    done = run_in(
+        kiosk_venv,
+        (
+            "import desktop.cli, desktop.app, ui.shell, voice.recognizer, sync.client;"
+            "from desktop.app import create_app; app = create_app(); print('qt', app.applicationName())"
+        ),
+        QT_QPA_PLATFORM="offscreen",
+    )
     assert done.returncode == 0, done.stderr
     assert "qt yizhan" in done.stdout

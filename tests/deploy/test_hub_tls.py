@@ -30,7 +30,9 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
 
 @pytest.fixture(scope="module")
 def hub(postgres_cluster: PgCluster) -> Iterator[HubHandle]:
-    with started_hub("postgresql", postgres_cluster.create_database("tlshub"), prefix="yizhan-tls-hub-") as handle:
+    with started_hub(
+        "postgresql", postgres_cluster.create_database("tlshub"), prefix="yizhan-tls-hub-"
+    ) as handle:
         yield handle
 
 
@@ -45,8 +47,14 @@ def yizhan(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
     for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"):
         if env is None or name not in env:
             full.pop(name, None)
-    return subprocess.run([sys.executable, "-m", "desktop.cli", *args], capture_output=True, text=True,
-                          timeout=120, cwd=ROOT, env=full)
+    return subprocess.run(
+        [sys.executable, "-m", "desktop.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env=full,
+    )
 
 
 def trust_args(ca: Path) -> tuple[list[str], dict[str, str]]:
@@ -65,7 +73,9 @@ def test_proxy_serves_tls_from_the_ca_and_redirects_plain_http(proxy: Proxy, cer
     assert plain.status_code == 301 and plain.headers["Location"].startswith("https://")
 
 
-def test_station_enrols_and_syncs_over_https(proxy: Proxy, certs: Certs, hub: HubHandle, tmp_path: Path) -> None:
+def test_station_enrols_and_syncs_over_https(
+    proxy: Proxy, certs: Certs, hub: HubHandle, tmp_path: Path
+) -> None:
     data = tmp_path / "station"
     station = Station.create(data, PASSPHRASE, name="林溪村", prefix="T01")
     receipt = station.requests.submit("problem_report", {"description": "路灯不亮"}, KIOSK)

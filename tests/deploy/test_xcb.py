@@ -50,13 +50,18 @@ def test_setup_run_installs_the_package_of_every_xcb_dependency() -> None:
     Python itself needs — so a fresh `--run` machine has it too."""
     needed: set[str] = set()
     for binary in xcb_binaries():
-        dynamic = subprocess.run(["readelf", "-d", str(binary)], capture_output=True, text=True, check=True).stdout
+        dynamic = subprocess.run(
+            ["readelf", "-d", str(binary)], capture_output=True, text=True, check=True
+        ).stdout
         needed |= {m for m in re.findall(r"Shared library: \[(.+?)\]", dynamic) if not m.startswith("libQt6")}
     ours = run_packages()
     # One dpkg -S for all of them (each call reads the whole file list): "pkg:arch: /path/lib".
-    owners = subprocess.run(["dpkg", "-S", *(f"*/{lib}" for lib in sorted(needed))],
-                            capture_output=True, text=True).stdout
+    owners = subprocess.run(
+        ["dpkg", "-S", *(f"*/{lib}" for lib in sorted(needed))], capture_output=True, text=True
+    ).stdout
     by_lib = {line.rsplit("/", 1)[-1]: line.split(":")[0] for line in owners.splitlines() if ": /" in line}
     assert needed <= by_lib.keys(), f"no installed Debian package ships {sorted(needed - by_lib.keys())}"
-    uncovered = [f"{lib} ({by_lib[lib]})" for lib in sorted(needed) if by_lib[lib] not in ours | BASE_PACKAGES]
+    uncovered = [
+        f"{lib} ({by_lib[lib]})" for lib in sorted(needed) if by_lib[lib] not in ours | BASE_PACKAGES
+    ]
     assert not uncovered, f"scripts/setup.sh RUN_PACKAGES lacks: {uncovered}"

@@ -34,11 +34,38 @@ def make_certs(folder: Path) -> Certs:
 
     # EC keys: generated at once even on a busy machine (an RSA key can take seconds there).
     ec = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
-    ssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=Yizhan test county CA")
+    ssl(
+        "req",
+        "-x509",
+        *ec,
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Yizhan test county CA",
+    )
     ssl("req", *ec, "-keyout", "hub.key", "-out", "hub.csr", "-subj", "/CN=127.0.0.1")
     (folder / "san.ext").write_text("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
-    ssl("x509", "-req", "-in", "hub.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-        "-out", "hub.crt", "-days", "2", "-extfile", "san.ext")
+    ssl(
+        "x509",
+        "-req",
+        "-in",
+        "hub.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "hub.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    )
     return Certs(folder / "ca.crt", folder / "hub.crt", folder / "hub.key")
 
 
@@ -81,30 +108,37 @@ def running_nginx(folder: Path, certs: Certs, hub_port: int) -> Iterator[Proxy]:
     folder.mkdir(parents=True, exist_ok=True)
     proxy = Proxy(https_port=free_port(), http_port=free_port())
     (folder / "site.conf").write_text(site_config(certs, hub_port, proxy.https_port, proxy.http_port))
-    temps = "\n".join(f"    {name}_temp_path {folder / name};" for name in
-                      ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    temps = "\n".join(
+        f"    {name}_temp_path {folder / name};"
+        for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     user = "user root;\n" if os.geteuid() == 0 else ""  # temp files stay in this private folder
     (folder / "nginx.conf").write_text(f"""{user}daemon off;
 worker_processes 1;
-pid {folder / 'nginx.pid'};
-error_log {folder / 'error.log'} warn;
+pid {folder / "nginx.pid"};
+error_log {folder / "error.log"} warn;
 events {{ worker_connections 256; }}
 http {{
-    access_log {folder / 'access.log'};
+    access_log {folder / "access.log"};
 {temps}
-    include {folder / 'site.conf'};
+    include {folder / "site.conf"};
 }}
 """)
     conf = str(folder / "nginx.conf")
-    check = subprocess.run(["nginx", "-t", "-c", conf, "-p", str(folder)], capture_output=True, text=True, timeout=30)
+    check = subprocess.run(
+        ["nginx", "-t", "-c", conf, "-p", str(folder)], capture_output=True, text=True, timeout=30
+    )
     assert check.returncode == 0, check.stderr
-    proc = subprocess.Popen(["nginx", "-c", conf, "-p", str(folder)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["nginx", "-c", conf, "-p", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         deadline = time.monotonic() + 20
         while not _accepts(proxy.https_port):
             log = folder / "error.log"
-            assert proc.poll() is None and time.monotonic() < deadline, log.read_text() if log.exists() else ""
+            assert proc.poll() is None and time.monotonic() < deadline, (
+                log.read_text() if log.exists() else ""
+            )
             time.sleep(0.05)
         yield proxy
     finally:

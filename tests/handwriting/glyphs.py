@@ -52,7 +52,11 @@ GLYPHS: dict[str, list[Stroke]] = {
         [(0.18, 0.66), (0.82, 0.66)],
         [(0.5, 0.06), (0.5, 0.95)],
     ],
-    "山": [[(0.5, 0.1), (0.5, 0.85)], [(0.15, 0.35), (0.15, 0.85), (0.85, 0.85)], [(0.85, 0.35), (0.85, 0.88)]],
+    "山": [
+        [(0.5, 0.1), (0.5, 0.85)],
+        [(0.15, 0.35), (0.15, 0.85), (0.85, 0.85)],
+        [(0.85, 0.35), (0.85, 0.88)],
+    ],
     "田": [
         [(0.15, 0.15), (0.15, 0.85)],
         [(0.15, 0.15), (0.85, 0.15), (0.85, 0.85)],
@@ -75,8 +79,14 @@ def sample(stroke: Stroke, step: float = 0.02) -> Stroke:
     return out
 
 
-def place(strokes: list[Stroke], pad: int = 400, scale: float = 1.0, dx: float = 0.0, dy: float = 0.0,
-          wobble: float = 0.0) -> dict[str, Any]:
+def place(
+    strokes: list[Stroke],
+    pad: int = 400,
+    scale: float = 1.0,
+    dx: float = 0.0,
+    dy: float = 0.0,
+    wobble: float = 0.0,
+) -> dict[str, Any]:
     """The ink JSON document for the strokes drawn on a `pad`-pixel pad at `scale`, shifted by dx/dy."""
     doc_strokes = []
     for index, stroke in enumerate(strokes):

@@ -34,7 +34,9 @@ def test_simple_characters_are_in_the_top_five_at_any_size(results: dict[str, tu
             assert expected in got[:5], f"{char} {variant}: {got[:5]}"
 
 
-def test_top_one_for_the_plain_strokes_of_one_two_three_ten(results: dict[str, tuple[str, list[str]]]) -> None:
+def test_top_one_for_the_plain_strokes_of_one_two_three_ten(
+    results: dict[str, tuple[str, list[str]]],
+) -> None:
     for char in "一二三十工土王上下日":
         assert results[f"{char} plain"][1][0] == char
 
@@ -89,8 +91,13 @@ def test_normalized_keeps_aspect_ratio() -> None:
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "desktop.cli", "handwriting", "recognize", *args],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "desktop.cli", "handwriting", "recognize", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_cli_prints_candidates_as_json(tmp_path: Path) -> None:
@@ -110,7 +117,10 @@ def test_cli_bad_files_say_why(tmp_path: Path) -> None:
     empty.write_text('{"width": 300, "height": 300, "strokes": []}', encoding="utf-8")
     broken = tmp_path / "broken.json"
     broken.write_text("{not json", encoding="utf-8")
-    for path, words in ((empty, "nothing was written"), (broken, "not a JSON file"),
-                        (tmp_path / "missing.json", "cannot read")):
+    for path, words in (
+        (empty, "nothing was written"),
+        (broken, "not a JSON file"),
+        (tmp_path / "missing.json", "cannot read"),
+    ):
         out = cli("--strokes", str(path))
         assert out.returncode != 0 and words in out.stderr and "Traceback" not in out.stderr

@@ -28,7 +28,10 @@ from tests.support.hubhandle import HubHandle, hub_on
 BACKENDS = ["sqlite", "postgresql"]
 # One hub serves every test of a backend, and the fuzz test alone sends hundreds of wrong enrolment
 # proofs from 127.0.0.1: the per-address limits are tested on a hub of their own (test_logins.py).
-GENEROUS_LIMITS = {"YIZHAN_HUB_ENROL_FAILURES_PER_ADDRESS": "1000000", "YIZHAN_HUB_LOGIN_FAILURES_PER_ADDRESS": "1000000"}
+GENEROUS_LIMITS = {
+    "YIZHAN_HUB_ENROL_FAILURES_PER_ADDRESS": "1000000",
+    "YIZHAN_HUB_LOGIN_FAILURES_PER_ADDRESS": "1000000",
+}
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -94,7 +97,7 @@ def make_envelope(
     payload = dict(payload or make_payload())
     receipt = payload.get("receipt_code")
     if isinstance(receipt, str) and receipt.startswith(PLACEHOLDER_PREFIX + "-"):
-        payload["receipt_code"] = cred.station_name + receipt[len(PLACEHOLDER_PREFIX):]
+        payload["receipt_code"] = cred.station_name + receipt[len(PLACEHOLDER_PREFIX) :]
     return seal_envelope(
         record_id=record_id or uuid.uuid4(),
         kind=kind,

@@ -50,11 +50,26 @@ def _forge_pull(record_id: str) -> Callable[[str, str, int, bytes], bytes | None
         top = max([c["seq"] for c in page["changes"]] + [page["next_cursor"]]) + 50
         stamp = "2026-01-01T00:00:00+00:00"
         page["changes"] += [
-            {"seq": top, "kind": "notice", "ref_id": "9999", "created_at": stamp,
-             "data": {"id": 9999, "title": "紧急通知", "body": SCAM, "published_at": stamp}},
-            {"seq": top + 1, "kind": "status", "ref_id": record_id, "created_at": stamp,
-             "data": {"record_id": record_id, "receipt_code": "X", "status": "rejected",
-                      "reply": SCAM_PHONE, "updated_at": stamp}},
+            {
+                "seq": top,
+                "kind": "notice",
+                "ref_id": "9999",
+                "created_at": stamp,
+                "data": {"id": 9999, "title": "紧急通知", "body": SCAM, "published_at": stamp},
+            },
+            {
+                "seq": top + 1,
+                "kind": "status",
+                "ref_id": record_id,
+                "created_at": stamp,
+                "data": {
+                    "record_id": record_id,
+                    "receipt_code": "X",
+                    "status": "rejected",
+                    "reply": SCAM_PHONE,
+                    "updated_at": stamp,
+                },
+            },
         ]
         page["next_cursor"], page["has_more"] = top + 1, False
         return json.dumps(page, ensure_ascii=False).encode()
@@ -85,10 +100,14 @@ def _notices(st: Station) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("hub", ["sqlite"], indirect=True)
 def test_forged_answers_are_not_applied_and_skip_nothing(hub: HubHandle, station: Station) -> None:
-    first = station.requests.submit("problem_report", {"category": "water_power", "description": "路灯坏了"}, KIOSK)
+    first = station.requests.submit(
+        "problem_report", {"category": "water_power", "description": "路灯坏了"}, KIOSK
+    )
     assert SyncEngine(station).run_once().complete
     hub.run("notices", "publish", "--title", "停水通知", "--body", "周三上午九点到十二点停水")
-    second = station.requests.submit("problem_report", {"category": "road_light", "description": "路面塌了"}, KIOSK)
+    second = station.requests.submit(
+        "problem_report", {"category": "road_light", "description": "路面塌了"}, KIOSK
+    )
     cursor_before, seqs_before = _cursor_and_seqs(station)
 
     host, port = "127.0.0.1", hub.process.port

@@ -33,7 +33,12 @@ def rss_mb(pid: int) -> float:
 
 
 def send_chunked(
-    port: int, method: str, path: str, total: int, headers: dict[str, str], filler: bytes = b"[",
+    port: int,
+    method: str,
+    path: str,
+    total: int,
+    headers: dict[str, str],
+    filler: bytes = b"[",
     prefix: bytes = b"",
 ) -> tuple[int, int, bytes]:
     """Stream `total` bytes chunked (no Content-Length) until the hub answers; (status, sent, body)."""
@@ -89,9 +94,20 @@ def test_chunked_bodies_are_refused_at_the_limit_without_growing_memory(
         ("POST", "/v1/push", lambda: signed_headers(client), b"[", b""),
         ("POST", "/v1/enrol", lambda: {"Content-Type": "application/json"}, b"[", b""),
         ("POST", "/v1/attachments", lambda: signed_headers(client), b"[", b""),
-        ("PUT", f"/v1/attachments/{sha}/chunks/0",
-         lambda: {**signed_headers(client), "Content-Type": "application/octet-stream"}, b"\x00", b""),
-        ("POST", "/console/login", lambda: {"Content-Type": "application/x-www-form-urlencoded"}, b"a", b"u="),
+        (
+            "PUT",
+            f"/v1/attachments/{sha}/chunks/0",
+            lambda: {**signed_headers(client), "Content-Type": "application/octet-stream"},
+            b"\x00",
+            b"",
+        ),
+        (
+            "POST",
+            "/console/login",
+            lambda: {"Content-Type": "application/x-www-form-urlencoded"},
+            b"a",
+            b"u=",
+        ),
         ("POST", "/console/login", lambda: {"Content-Type": "multipart/form-data; boundary=xyz"}, b"b", part),
     ]
     baseline = rss_mb(pid)
@@ -126,7 +142,8 @@ def _post_form(port: int, form: str) -> tuple[int, int, bytes]:
     sock = socket.create_connection(("127.0.0.1", port), timeout=10)
     sock.sendall(
         b"POST /console/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-        + b"Content-Length: %d\r\n\r\n" % len(data) + data
+        + b"Content-Length: %d\r\n\r\n" % len(data)
+        + data
     )
     answer = b""
     while b"</html>" not in answer:

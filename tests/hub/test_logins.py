@@ -39,9 +39,17 @@ BURST = 60
 def own_hub(postgres_cluster: Any) -> Iterator[HubHandle]:
     """PostgreSQL: logins of different users run in parallel there (SQLite's BEGIN IMMEDIATE would
     serialise them and hide the memory problem)."""
-    env = {**LIMITS, **({"YIZHAN_HUB_HASH_SLOTS": os.environ["HASH_SLOTS_FOR_BEFORE"]}
-                        if "HASH_SLOTS_FOR_BEFORE" in os.environ else {})}
-    with started_hub("postgresql", postgres_cluster.create_database(), env=env, prefix="yizhan-logins-") as hub:
+    env = {
+        **LIMITS,
+        **(
+            {"YIZHAN_HUB_HASH_SLOTS": os.environ["HASH_SLOTS_FOR_BEFORE"]}
+            if "HASH_SLOTS_FOR_BEFORE" in os.environ
+            else {}
+        ),
+    }
+    with started_hub(
+        "postgresql", postgres_cluster.create_database(), env=env, prefix="yizhan-logins-"
+    ) as hub:
         for name, role in (("admin", "admin"), ("zhangsan", "staff")):
             hub.run("staff", "add", name, "--role", role, env={"YIZHAN_HUB_PASSWORD": PASSWORD})
         _add_burst_users(hub)
@@ -54,16 +62,24 @@ def _add_burst_users(hub: HubHandle) -> None:
 
     shared = hash_password(PASSWORD)  # one hash for all: set-up need not spend 60 of them
     with hub.session() as session:
-        session.add_all(StaffUser(username=f"burst{i}", role="staff", password_hash=shared) for i in range(BURST))
+        session.add_all(
+            StaffUser(username=f"burst{i}", role="staff", password_hash=shared) for i in range(BURST)
+        )
 
 
-def attempt(hub: HubHandle, user: str, password: str, http: requests.Session | None = None) -> requests.Response:
+def attempt(
+    hub: HubHandle, user: str, password: str, http: requests.Session | None = None
+) -> requests.Response:
     http = http or requests.Session()
     page = http.get(hub.url + "/console/login", timeout=30)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert token
-    return http.post(hub.url + "/console/login", timeout=60, allow_redirects=False,
-                     data={"username": user, "password": password, "csrf_token": token.group(1)})
+    return http.post(
+        hub.url + "/console/login",
+        timeout=60,
+        allow_redirects=False,
+        data={"username": user, "password": password, "csrf_token": token.group(1)},
+    )
 
 
 def _error(response: requests.Response) -> str:
@@ -73,7 +89,9 @@ def _error(response: requests.Response) -> str:
 
 def test_lookalike_usernames_cannot_coexist_and_log_in_as_one(own_hub: HubHandle) -> None:
     for lookalike in ("Admin", "ＡＤＭＩＮ", "admin\u200b", " ADMIN "):
-        code, _out = own_hub.cli("staff", "add", lookalike, "--role", "admin", env={"YIZHAN_HUB_PASSWORD": PASSWORD})
+        code, _out = own_hub.cli(
+            "staff", "add", lookalike, "--role", "admin", env={"YIZHAN_HUB_PASSWORD": PASSWORD}
+        )
         assert code != 0, lookalike
     assert attempt(own_hub, "ＡＤＭＩＮ", PASSWORD).status_code == 303
 
@@ -118,15 +136,32 @@ def test_password_change_and_reset_are_audited_and_end_sessions(own_hub: HubHand
     form = staff.get(own_hub.url + "/console/password", timeout=30)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
     assert form.status_code == 200 and csrf
-    wrong = staff.post(own_hub.url + "/console/password", timeout=60, data={
-        "csrf_token": csrf.group(1), "old_password": "not it at all", "new_password": "new secret 22",
-        "repeat_password": "new secret 22"})
+    wrong = staff.post(
+        own_hub.url + "/console/password",
+        timeout=60,
+        data={
+            "csrf_token": csrf.group(1),
+            "old_password": "not it at all",
+            "new_password": "new secret 22",
+            "repeat_password": "new secret 22",
+        },
+    )
     assert wrong.status_code == 403 and "当前密码不对" in wrong.text
-    changed = staff.post(own_hub.url + "/console/password", timeout=60, allow_redirects=False, data={
-        "csrf_token": csrf.group(1), "old_password": PASSWORD, "new_password": "new secret 22",
-        "repeat_password": "new secret 22"})
+    changed = staff.post(
+        own_hub.url + "/console/password",
+        timeout=60,
+        allow_redirects=False,
+        data={
+            "csrf_token": csrf.group(1),
+            "old_password": PASSWORD,
+            "new_password": "new secret 22",
+            "repeat_password": "new secret 22",
+        },
+    )
     assert changed.status_code == 303 and "password_changed" in changed.headers["location"]
-    assert other_device.get(own_hub.url + "/console/queue", timeout=30, allow_redirects=False).status_code == 303
+    assert (
+        other_device.get(own_hub.url + "/console/queue", timeout=30, allow_redirects=False).status_code == 303
+    )
     assert attempt(own_hub, "zhangsan", "new secret 22").status_code == 303
 
     admin = requests.Session()
@@ -137,9 +172,16 @@ def test_password_change_and_reset_are_audited_and_end_sessions(own_hub: HubHand
     page = admin.get(f"{own_hub.url}/console/users/{target}/password", timeout=30)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert page.status_code == 200 and "zhangsan" in page.text and csrf
-    reset = admin.post(f"{own_hub.url}/console/users/{target}/password", timeout=60, allow_redirects=False,
-                       data={"csrf_token": csrf.group(1), "new_password": "reset by admin 3",
-                             "repeat_password": "reset by admin 3"})
+    reset = admin.post(
+        f"{own_hub.url}/console/users/{target}/password",
+        timeout=60,
+        allow_redirects=False,
+        data={
+            "csrf_token": csrf.group(1),
+            "new_password": "reset by admin 3",
+            "repeat_password": "reset by admin 3",
+        },
+    )
     assert reset.status_code == 303
     assert attempt(own_hub, "zhangsan", "reset by admin 3").status_code == 303
 
@@ -189,7 +231,9 @@ def test_enrolment_code_guesses_are_limited_per_address(own_hub: HubHandle) -> N
     assert err.value.status == 429 and err.value.code == "too_many_attempts"
 
 
-def test_api_docs_are_off_unless_asked_and_the_sqlite_file_is_private(own_hub: HubHandle, tmp_path: Path) -> None:
+def test_api_docs_are_off_unless_asked_and_the_sqlite_file_is_private(
+    own_hub: HubHandle, tmp_path: Path
+) -> None:
     for path in ("/docs", "/redoc"):
         assert requests.get(own_hub.url + path, timeout=10).status_code == 404
     assert requests.get(own_hub.url + "/openapi.json", timeout=10).status_code == 200

@@ -31,20 +31,36 @@ Make = Callable[..., HubClient]
 ADMIN_PASSWORD = "poison-admin-pass-1"
 
 
-def raw_envelope(client: HubClient, plaintext: bytes, kind: RecordKind = RecordKind.SERVICE_REQUEST) -> Envelope:
+def raw_envelope(
+    client: HubClient, plaintext: bytes, kind: RecordKind = RecordKind.SERVICE_REQUEST
+) -> Envelope:
     """Seal bytes exactly as given (json.dumps could not even write a lone surrogate as UTF-8)."""
     record_id = uuid.uuid4()
     blob = seal(plaintext, client.credential.hub_public_key, record_aad(record_id, kind.value))
-    return Envelope(id=record_id, kind=kind, station_seq=1, created_at=datetime.now(UTC),
-                    sealed_payload=base64.b64encode(blob).decode(), sha256=hashlib.sha256(blob).hexdigest())
+    return Envelope(
+        id=record_id,
+        kind=kind,
+        station_seq=1,
+        created_at=datetime.now(UTC),
+        sealed_payload=base64.b64encode(blob).decode(),
+        sha256=hashlib.sha256(blob).hexdigest(),
+    )
 
 
-def _doc(client: HubClient, *, service: str = "problem_report", name: str = '"张三"', fields: str = "{}",
-         created_at: str | None = None) -> bytes:
+def _doc(
+    client: HubClient,
+    *,
+    service: str = "problem_report",
+    name: str = '"张三"',
+    fields: str = "{}",
+    created_at: str | None = None,
+) -> bytes:
     at = created_at or datetime.now(UTC).isoformat()
     receipt = f"{client.credential.station_name}-{uuid.uuid4().int % 10**6}"
-    return (f'{{"service": "{service}", "receipt_code": "{receipt}", "created_at": "{at}", '
-            f'"resident": {{"name": {name}}}, "fields": {fields}}}').encode()
+    return (
+        f'{{"service": "{service}", "receipt_code": "{receipt}", "created_at": "{at}", '
+        f'"resident": {{"name": {name}}}, "fields": {fields}}}'
+    ).encode()
 
 
 def test_poisoned_payloads_are_invalid_and_never_stored(hub: HubHandle, make_station: Make) -> None:
@@ -52,8 +68,11 @@ def test_poisoned_payloads_are_invalid_and_never_stored(hub: HubHandle, make_sta
     good = make_envelope(client.credential)
     deep = b"[" * 50_000 + b"]" * 50_000
     poisons = {
-        "created_at": raw_envelope(client, _doc(client, service="daily_checkin", created_at="9999-12-31T00:00:00+00:00"),
-                                   RecordKind.DAILY_CHECKIN),
+        "created_at": raw_envelope(
+            client,
+            _doc(client, service="daily_checkin", created_at="9999-12-31T00:00:00+00:00"),
+            RecordKind.DAILY_CHECKIN,
+        ),
         "lone surrogate": raw_envelope(client, _doc(client, name='"\\ud800\\u674e"')),
         "nested deeper": raw_envelope(client, _doc(client, fields='{"x": ' + deep.decode() + "}")),
         "NaN": raw_envelope(client, _doc(client, fields='{"n": NaN}')),
@@ -75,7 +94,14 @@ def test_poisoned_payloads_are_invalid_and_never_stored(hub: HubHandle, make_sta
     assert set(stored) == {str(good.id)}
 
     # The console still answers for everyone (these pages once went 500 for every user).
-    hub.run("staff", "add", f"poison-{hub.backend}", "--role", "admin", env={"YIZHAN_HUB_PASSWORD": ADMIN_PASSWORD})
+    hub.run(
+        "staff",
+        "add",
+        f"poison-{hub.backend}",
+        "--role",
+        "admin",
+        env={"YIZHAN_HUB_PASSWORD": ADMIN_PASSWORD},
+    )
     http = _login(hub, f"poison-{hub.backend}")
     for page in ("/console/stats", "/console/checkins", "/console/queue"):
         assert http.get(hub.url + page, timeout=30).status_code == 200, page
@@ -107,7 +133,9 @@ def test_receipt_prefix_slots_and_photos_belong_to_their_station(hub: HubHandle,
     # receipt code with A's prefix, and A cannot switch to another.
     assert b.push([make_envelope(b.credential)]).results[0].status is ItemStatus.ACCEPTED
     stolen = b.push([make_envelope(b.credential, make_payload(receipt=f"{a_prefix}-99999"))]).results[0]
-    assert stolen.status is ItemStatus.INVALID and f"own prefix {b.credential.station_name}" in (stolen.reason or "")
+    assert stolen.status is ItemStatus.INVALID and f"own prefix {b.credential.station_name}" in (
+        stolen.reason or ""
+    )
     other = a.push([make_envelope(a.credential, make_payload(receipt="ZZ9-1"))]).results[0]
     assert other.status is ItemStatus.INVALID and f"own prefix {a_prefix}" in (other.reason or "")
     # Within one batch every record must share the prefix too.
@@ -123,12 +151,23 @@ def test_receipt_prefix_slots_and_photos_belong_to_their_station(hub: HubHandle,
     start = datetime.now(UTC) + timedelta(days=2)
     with hub.session() as session:
         a_id = session.scalars(select(Station.id).where(Station.name == a_prefix)).one()
-        only_a = create_slots(session, hub.keys, option="health_check", day=start.date(), start=time(9),
-                              end=time(10), capacity=2, stations=[a_id], tz=ZoneInfo("UTC"))[0].id
+        only_a = create_slots(
+            session,
+            hub.keys,
+            option="health_check",
+            day=start.date(),
+            start=time(9),
+            end=time(10),
+            capacity=2,
+            stations=[a_id],
+            tz=ZoneInfo("UTC"),
+        )[0].id
 
     def booking(client: HubClient, slot_id: str) -> Envelope:
-        fields = {"appointment_service": "health_check",
-                  "slot": {"slot_id": slot_id, "start": start.isoformat(), "end": start.isoformat()}}
+        fields = {
+            "appointment_service": "health_check",
+            "slot": {"slot_id": slot_id, "start": start.isoformat(), "end": start.isoformat()},
+        }
         return make_envelope(client.credential, make_payload(service="appointment", fields=fields))
 
     assert a.push([booking(a, str(only_a))]).results[0].status is ItemStatus.ACCEPTED
@@ -148,7 +187,11 @@ def _login(hub: HubHandle, user: str) -> requests.Session:
     page = http.get(hub.url + "/console/login", timeout=10)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert token
-    answer = http.post(hub.url + "/console/login", timeout=30, allow_redirects=False,
-                       data={"username": user, "password": ADMIN_PASSWORD, "csrf_token": token.group(1)})
+    answer = http.post(
+        hub.url + "/console/login",
+        timeout=30,
+        allow_redirects=False,
+        data={"username": user, "password": ADMIN_PASSWORD, "csrf_token": token.group(1)},
+    )
     assert answer.status_code == 303, answer.text[:300]
     return http

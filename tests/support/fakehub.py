@@ -72,7 +72,9 @@ def as_json(doc: Any, status: int = 200, **headers: str) -> Answer:
 
 
 def error(status: int, code: str, message: str = "refused", **headers: str) -> Answer:
-    return as_json({"protocol": PROTOCOL_VERSION, "error": {"code": code, "message": message}}, status, **headers)
+    return as_json(
+        {"protocol": PROTOCOL_VERSION, "error": {"code": code, "message": message}}, status, **headers
+    )
 
 
 def accept_all(seen: Seen, status: str = "accepted") -> Answer:
@@ -159,7 +161,9 @@ class FakeHub:
             headers.get(H_NONCE, ""),
             body,
         ) and bool(headers.get(H_STATION))
-        seen = Seen(method, parts.path, {k: v[0] for k, v in parse_qs(parts.query).items()}, headers, body, signed_ok)
+        seen = Seen(
+            method, parts.path, {k: v[0] for k, v in parse_qs(parts.query).items()}, headers, body, signed_ok
+        )
         with self._lock:
             self.requests.append(seen)
             responder = self._script.popleft() if self._script else self._default
@@ -170,8 +174,9 @@ class FakeHub:
         nonce = headers.get(H_NONCE, "")
         if nonce:
             out[H_SIGNING_KEYS] = self._signer.announced
-            out[H_ANSWER_SIGNATURE] = self._signer.sign(answer.status, method, target, nonce, out[H_HUB_TIME],
-                                                        answer.body)
+            out[H_ANSWER_SIGNATURE] = self._signer.sign(
+                answer.status, method, target, nonce, out[H_HUB_TIME], answer.body
+            )
         return Answer(answer.status, answer.body, answer.content_type, out)
 
     def __enter__(self) -> FakeHub:

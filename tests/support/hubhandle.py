@@ -116,8 +116,13 @@ def _env(values: Mapping[str, str]) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def started_hub(backend: str, db_url: str | None = None, *, env: Mapping[str, str] | None = None,
-                prefix: str = "yizhan-hub-") -> Iterator[HubHandle]:
+def started_hub(
+    backend: str,
+    db_url: str | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    prefix: str = "yizhan-hub-",
+) -> Iterator[HubHandle]:
     """`yizhan-hub init` on a fresh home, then `serve` over HTTP until the block ends. `env` is set
     for the hub process (e.g. a shorter console refresh)."""
     home = Path(tempfile.mkdtemp(prefix=f"{prefix}{backend}-"))
@@ -133,11 +138,21 @@ def started_hub(backend: str, db_url: str | None = None, *, env: Mapping[str, st
 
 
 @contextlib.contextmanager
-def hub_on(request: pytest.FixtureRequest, backend: str, *, database: str = "hub",
-           env: Mapping[str, str] | None = None, prefix: str = "yizhan-hub-") -> Iterator[HubHandle]:
+def hub_on(
+    request: pytest.FixtureRequest,
+    backend: str,
+    *,
+    database: str = "hub",
+    env: Mapping[str, str] | None = None,
+    prefix: str = "yizhan-hub-",
+) -> Iterator[HubHandle]:
     """The one way the suite's shared hubs start: `started_hub` on `backend` — for "postgresql" a
     fresh database named after `database` in the session's throwaway cluster (`postgres_cluster`,
     only started when a test asks for it), else SQLite in the hub's own home."""
-    db_url = request.getfixturevalue("postgres_cluster").create_database(database) if backend == "postgresql" else None
+    db_url = (
+        request.getfixturevalue("postgres_cluster").create_database(database)
+        if backend == "postgresql"
+        else None
+    )
     with started_hub(backend, db_url, env=env, prefix=prefix) as handle:
         yield handle

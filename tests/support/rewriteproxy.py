@@ -78,7 +78,7 @@ class RewriteProxy:
                 sock.close()
 
     def _maybe_rewrite(self, method: str, path: str, head: bytes, response: bytes) -> bytes:
-        body = response[len(head):]
+        body = response[len(head) :]
         if "chunked" in _headers(head).get("transfer-encoding", ""):
             return response  # the hub answers with Content-Length; leave anything else alone
         status = int(head.split(b" ", 2)[1])
@@ -88,7 +88,8 @@ class RewriteProxy:
         with self._lock:
             self.tampered += 1
         lines = [
-            line for line in head.decode("latin-1").split("\r\n")
+            line
+            for line in head.decode("latin-1").split("\r\n")
             if line and not line.lower().startswith("content-length:")
         ]
         lines.append(f"Content-Length: {len(new)}")

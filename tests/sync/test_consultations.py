@@ -42,8 +42,20 @@ def _sync(st: EnrolledStation) -> None:
 
 
 def _create(hub: Hub, *stations: str, extra: tuple[str, ...] = ()) -> str:
-    args = ["consult", "create", "--title", "广场上添置什么", "--text", "村里打算给广场添置一样东西，您选哪个？",
-            "--option", "路灯", "--option", "长椅", "--suggestions", *extra]
+    args = [
+        "consult",
+        "create",
+        "--title",
+        "广场上添置什么",
+        "--text",
+        "村里打算给广场添置一样东西，您选哪个？",
+        "--option",
+        "路灯",
+        "--option",
+        "长椅",
+        "--suggestions",
+        *extra,
+    ]
     for name in stations:
         args += ["--station", name]
     return hub.run(*args)
@@ -130,8 +142,10 @@ def test_no_table_links_a_resident_or_token_to_a_choice(
     _sync(a)
 
     with hub.session() as session:
-        columns = {t: {c["name"] for c in inspect(session.connection()).get_columns(t)}
-                   for t in ("consult_voters", "consult_ballots", "consult_rolls")}
+        columns = {
+            t: {c["name"] for c in inspect(session.connection()).get_columns(t)}
+            for t in ("consult_voters", "consult_ballots", "consult_rolls")
+        }
         ballots = session.execute(select(ConsultBallot)).scalars().all()
     # Voters: only the token. Ballots: only the choice and the station — no token, no time, no envelope.
     assert columns["consult_voters"] == {"consultation_id", "voter_token"}

@@ -51,7 +51,9 @@ def st(fake: FakeHub, tmp_path: Path, template: Path) -> Iterator[FakeStation]:
 
 
 def _submit(station: Station, n: int) -> list[str]:
-    return [station.requests.submit("problem_report", {"description": f"第{i}件"}, KIOSK).id for i in range(n)]
+    return [
+        station.requests.submit("problem_report", {"description": f"第{i}件"}, KIOSK).id for i in range(n)
+    ]
 
 
 def _states(station: Station, ids: list[str]) -> set[str]:
@@ -81,7 +83,9 @@ STOPS = [
 
 
 @pytest.mark.parametrize(("answer", "state"), STOPS, ids=[s for _a, s in STOPS])
-def test_refusal_stops_the_loop_in_plain_words(fake: FakeHub, st: FakeStation, answer: Answer, state: str) -> None:
+def test_refusal_stops_the_loop_in_plain_words(
+    fake: FakeHub, st: FakeStation, answer: Answer, state: str
+) -> None:
     ids = _submit(st.station, 3)
     fake.answer(lambda _seen: answer)
     loop = SyncLoop(st.station, idle_interval=3600)
@@ -146,13 +150,17 @@ def _mismatched(kind: str) -> Callable[[Seen], Answer]:
             ids = list(reversed(ids))
         elif kind == "results_extra_id":
             ids = [*ids, "00000000-0000-4000-8000-000000000000"]
-        return as_json({"protocol": PROTOCOL_VERSION, "results": [{"id": i, "status": "accepted"} for i in ids]})
+        return as_json(
+            {"protocol": PROTOCOL_VERSION, "results": [{"id": i, "status": "accepted"} for i in ids]}
+        )
 
     return answer
 
 
 @pytest.mark.parametrize("kind", list(NOT_PROTOCOL))
-def test_answer_that_is_not_the_protocol_acknowledges_nothing(fake: FakeHub, st: FakeStation, kind: str) -> None:
+def test_answer_that_is_not_the_protocol_acknowledges_nothing(
+    fake: FakeHub, st: FakeStation, kind: str
+) -> None:
     ids = _submit(st.station, 3)
     canned = NOT_PROTOCOL[kind]
     fake.answer((lambda _s: canned) if canned is not None else _mismatched(kind))
@@ -209,9 +217,7 @@ def test_413_splits_the_batch_until_it_fits(fake: FakeHub, st: FakeStation) -> N
 def test_refused_batch_is_bisected_to_the_one_bad_record(fake: FakeHub, st: FakeStation) -> None:
     ids = _submit(st.station, 8)
     bad = ids[5]
-    fake.answer(
-        lambda s: error(422, "validation_error", "items.5: bad") if bad in s.item_ids else healthy(s)
-    )
+    fake.answer(lambda s: error(422, "validation_error", "items.5: bad") if bad in s.item_ids else healthy(s))
     report = SyncEngine(st.station).run_once()
     assert report.complete and report.quarantined == 1
     assert st.station.requests.get(bad).state == "QUARANTINED"
@@ -226,7 +232,8 @@ def test_per_item_conflict_quarantines_only_that_item(fake: FakeHub, st: FakeSta
         if seen.path != "/v1/push":
             return healthy(seen)
         results = [
-            {"id": i, "status": "conflict", "reason": "id taken by other content"} if i == ids[1]
+            {"id": i, "status": "conflict", "reason": "id taken by other content"}
+            if i == ids[1]
             else {"id": i, "status": "duplicate_ack"}
             for i in seen.item_ids
         ]
@@ -282,7 +289,9 @@ def test_one_client_per_engine_keeps_the_learnt_clock_offset(fake: FakeHub, st: 
     from sync.client import HubClient, StationCredential
 
     hub_ahead = int(time.time()) + 5000
-    fake.script(lambda _s: error(401, "clock_skew", "check the clock", **{"X-Yizhan-Hub-Time": str(hub_ahead)}))
+    fake.script(
+        lambda _s: error(401, "clock_skew", "check the clock", **{"X-Yizhan-Hub-Time": str(hub_ahead)})
+    )
     made: list[HubClient] = []
 
     def factory(credential: StationCredential, url: str | None) -> HubClient:

@@ -1,4 +1,4 @@
-""""按错了，取消" on the kiosk keeps the mistaken help call and adds a `help_cancel` record naming it; the
+""" "按错了，取消" on the kiosk keeps the mistaken help call and adds a `help_cancel` record naming it; the
 hub must take that record (it is not a catalogue service) instead of refusing it, or the station
 would show volunteers a refused record for every cancelled call."""
 

@@ -32,7 +32,9 @@ Snapshot = Callable[[], Callable[[], None]]
 def restorable_hub(request: pytest.FixtureRequest) -> Iterator[tuple[HubHandle, Snapshot]]:
     """A hub of its own (restoring the shared one would hurt other tests) and `snapshot()`, which
     copies its database now and returns `restore()`, which puts that copy back."""
-    pg: PgCluster | None = request.getfixturevalue("postgres_cluster") if request.param == "postgresql" else None
+    pg: PgCluster | None = (
+        request.getfixturevalue("postgres_cluster") if request.param == "postgresql" else None
+    )
     db_url = pg.create_database("restorehub") if pg else None
     with started_hub(request.param, db_url, prefix="yizhan-restore-hub-") as hub:
 
@@ -58,8 +60,12 @@ def restorable_hub(request: pytest.FixtureRequest) -> Iterator[tuple[HubHandle, 
             name, backup = hub.db_url.rsplit("/", 1)[1], f"backup_{uuid.uuid4().hex[:8]}"
             stopped(lambda: _pg(pg, _KICK.format(name), f'CREATE DATABASE "{backup}" TEMPLATE "{name}"'))
             return lambda: stopped(
-                lambda: _pg(pg, _KICK.format(name), f'DROP DATABASE "{name}"',
-                            f'CREATE DATABASE "{name}" TEMPLATE "{backup}"')
+                lambda: _pg(
+                    pg,
+                    _KICK.format(name),
+                    f'DROP DATABASE "{name}"',
+                    f'CREATE DATABASE "{name}" TEMPLATE "{backup}"',
+                )
             )
 
         yield hub, snapshot
@@ -72,13 +78,17 @@ def _sqlite_copy(source: Path, target: Path) -> None:
 
 # In-process helpers (the hub CLI run by the test) may keep a pooled connection; an admin restoring
 # a backup ends such sessions first.
-_KICK = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}' AND pid <> pg_backend_pid()"
+_KICK = (
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}' AND pid <> pg_backend_pid()"
+)
 
 
 def _pg(pg: PgCluster, *statements: str) -> None:
     import psycopg
 
-    with psycopg.connect(f"host=127.0.0.1 port={pg.port} user={SUPERUSER} dbname=postgres", autocommit=True) as conn:
+    with psycopg.connect(
+        f"host=127.0.0.1 port={pg.port} user={SUPERUSER} dbname=postgres", autocommit=True
+    ) as conn:
         for sql in statements:
             conn.execute(sql)
 
@@ -103,7 +113,9 @@ def test_station_recovers_from_a_hub_restored_from_backup(
     station = Station.create(tmp_path / "st", PASSPHRASE, name=name, prefix="R01")
     try:
         save_credential(station, enrol(hub.url, hub.enrol_code(name)), Actor("admin", "test"))
-        early = [station.requests.submit("problem_report", {"description": f"早{i}"}, KIOSK) for i in range(3)]
+        early = [
+            station.requests.submit("problem_report", {"description": f"早{i}"}, KIOSK) for i in range(3)
+        ]
         engine = SyncEngine(station)
         assert engine.run_once().complete
         hub.set_status(early[0].id, "received")

@@ -33,9 +33,19 @@ NAMES = ("钱秀兰", "孙大伯")
 
 def _warning(station_id: str, name: str, days: int, level: int, unwell: bool) -> Warning:
     now = datetime.now(UTC)
-    return Warning(station_id=station_id, station="", key=f"k-{name}", name=name, days_missed=days,
-                   last_checkin_at=now - timedelta(days=days), unwell_at=now if unwell else None, level=level,
-                   outcome=None, outcome_by=None, outcome_at=None)
+    return Warning(
+        station_id=station_id,
+        station="",
+        key=f"k-{name}",
+        name=name,
+        days_missed=days,
+        last_checkin_at=now - timedelta(days=days),
+        unwell_at=now if unwell else None,
+        level=level,
+        outcome=None,
+        outcome_by=None,
+        outcome_at=None,
+    )
 
 
 @pytest.mark.parametrize("hub", ["sqlite"], indirect=True)
@@ -49,8 +59,13 @@ def test_hub_warning_list_reaches_the_volunteer_encrypted_and_audited(
     save_credential(station, enrol(hub.url, hub.enrol_code(name)), Actor("admin", "test"))
     with hub.session() as session:
         sid = find_station(session, name).id
-        push_to_station(session, hub.keys, sid, [_warning(sid, NAMES[0], 3, 1, False),
-                                                 _warning(sid, NAMES[1], 8, 3, True)], ZoneInfo("Asia/Shanghai"))
+        push_to_station(
+            session,
+            hub.keys,
+            sid,
+            [_warning(sid, NAMES[0], 3, 1, False), _warning(sid, NAMES[1], 8, 3, True)],
+            ZoneInfo("Asia/Shanghai"),
+        )
     assert SyncEngine(station).run_once().complete
     station.close()
     for path in info.path.iterdir():  # names travel sealed and rest encrypted
@@ -68,5 +83,7 @@ def test_hub_warning_list_reaches_the_volunteer_encrypted_and_audited(
         assert NAMES[0] in warned[1][0] and kiosk.tr("staff.hub_level.1") in warned[1][0]
         assert warned[1][1] == kiosk.tr("staff.hub_warning_days", days=3)
         with kiosk.ctx.station.read() as session:
-            reads = session.execute(select(AuditEvent).where(AuditEvent.action == "read_hub_warnings")).scalars()
+            reads = session.execute(
+                select(AuditEvent).where(AuditEvent.action == "read_hub_warnings")
+            ).scalars()
             assert [e.actor for e in reads] and all(e.actor.startswith("volunteer") for e in reads)

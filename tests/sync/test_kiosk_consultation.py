@@ -103,9 +103,23 @@ def test_two_kiosks_vote_offline_sync_later_duplicate_refused_result_published(
     suffix = tmp_path.name[-8:]
     a = _station(hub, tmp_path / "a", f"议事甲-{suffix}")
     b = _station(hub, tmp_path / "b", f"议事乙-{suffix}")
-    cid = hub.run("consult", "create", "--title", TITLE, "--text", "村里想给广场添置一样东西，您选哪个？",
-                  "--option", "路灯", "--option", "长椅", "--suggestions",
-                  "--station", f"议事甲-{suffix}", "--station", f"议事乙-{suffix}")
+    cid = hub.run(
+        "consult",
+        "create",
+        "--title",
+        TITLE,
+        "--text",
+        "村里想给广场添置一样东西，您选哪个？",
+        "--option",
+        "路灯",
+        "--option",
+        "长椅",
+        "--suggestions",
+        "--station",
+        f"议事甲-{suffix}",
+        "--station",
+        f"议事乙-{suffix}",
+    )
     for info in (a, b):
         _sync(info).close()
 

@@ -21,7 +21,9 @@ from tests.ui.flows import run_service
 
 
 @pytest.fixture
-def enrolled_kiosk(qtbot: object, hub: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Kiosk]:
+def enrolled_kiosk(
+    qtbot: object, hub: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Kiosk]:
     info: StationInfo = create_station(tmp_path / "station")
     station = Station.open(info.path, PASSPHRASE)
     name = f"驿站-{tmp_path.name[-8:]}"
@@ -58,8 +60,9 @@ def test_kiosk_sync_round_trip(enrolled_kiosk: Kiosk, hub: Hub) -> None:
     assert any("路灯已修好" in text for text, _ in kiosk.ctx.speech.spoken)
 
 
-def test_admin_enrols_the_station_from_settings(qtbot: object, hub: Hub, tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_admin_enrols_the_station_from_settings(
+    qtbot: object, hub: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.ui.conftest import ADMIN_PIN
     from tests.ui.test_behaviour import _enter_pin, _open_pin
 
@@ -79,6 +82,8 @@ def test_admin_enrols_the_station_from_settings(qtbot: object, hub: Hub, tmp_pat
         kiosk.click(kiosk.tr("admin.enrol"))
         qtbot.waitUntil(lambda: ctx._sync_loop is not None, timeout=10_000)  # type: ignore[attr-defined]
         assert "设置页" in screen.message.text()
-        rec = ctx.station.requests.submit("problem_report", {"description": "设置页加入后提交"}, Actor("kiosk"))
+        rec = ctx.station.requests.submit(
+            "problem_report", {"description": "设置页加入后提交"}, Actor("kiosk")
+        )
         ctx.sync.sync_now()
         qtbot.waitUntil(lambda: ctx.station.requests.get(rec.id).state == "SENT", timeout=20_000)  # type: ignore[attr-defined]

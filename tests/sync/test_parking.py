@@ -27,7 +27,9 @@ def _quarantine_locally(station: Station, request_id: str) -> None:
         row.state, row.quarantine_reason = RequestState.QUARANTINED, "conflict: test"
 
 
-def test_unappliable_status_is_parked_and_the_feed_moves_on(hub: Hub, enrolled: Callable[..., EnrolledStation]) -> None:
+def test_unappliable_status_is_parked_and_the_feed_moves_on(
+    hub: Hub, enrolled: Callable[..., EnrolledStation]
+) -> None:
     from server.services.feed import ack_help_call, publish_notice
 
     st = enrolled()
@@ -72,8 +74,9 @@ def _station_with_cursor(tmp_path: Path) -> Station:
 
 
 def _notice(seq: int, data: dict[str, object]) -> Change:
-    return Change(seq=seq, kind=ChangeKind.NOTICE, ref_id=str(data["id"]), created_at=dt.datetime.now(dt.UTC),
-                  data=data)
+    return Change(
+        seq=seq, kind=ChangeKind.NOTICE, ref_id=str(data["id"]), created_at=dt.datetime.now(dt.UTC), data=data
+    )
 
 
 def test_a_later_change_for_the_same_record_resolves_the_parked_one(tmp_path: Path) -> None:
@@ -81,14 +84,17 @@ def test_a_later_change_for_the_same_record_resolves_the_parked_one(tmp_path: Pa
     try:
         broken = _notice(5, {"id": 7, "body": "没有标题"})  # no title: cannot apply
         fine = _notice(6, {"id": 8, "title": "另一条", "body": "正常"})
-        first = apply_page(station, PullResponse(protocol=1, changes=[broken, fine], next_cursor=6,
-                                                 has_more=False), 0)
+        first = apply_page(
+            station, PullResponse(protocol=1, changes=[broken, fine], next_cursor=6, has_more=False), 0
+        )
         assert (first.applied, first.parked) == (1, 1)
         [parked] = parking.open_parked(station)
         assert parked.seq == 5 and "title" in parked.reason and parked.receipt_code is None
 
         fixed = _notice(9, {"id": 7, "title": "停电通知", "body": "周三停电。"})
-        second = apply_page(station, PullResponse(protocol=1, changes=[fixed], next_cursor=9, has_more=False), 6)
+        second = apply_page(
+            station, PullResponse(protocol=1, changes=[fixed], next_cursor=9, has_more=False), 6
+        )
         assert second.applied == 1
         assert parking.open_parked(station) == []
         from models.schema import Notice, ParkedChange
@@ -105,8 +111,11 @@ def test_a_later_change_for_the_same_record_resolves_the_parked_one(tmp_path: Pa
 def test_volunteer_can_dismiss_a_parked_change(tmp_path: Path) -> None:
     station = _station_with_cursor(tmp_path)
     try:
-        apply_page(station, PullResponse(protocol=1, changes=[_notice(3, {"id": 1})], next_cursor=3,
-                                         has_more=False), 0)
+        apply_page(
+            station,
+            PullResponse(protocol=1, changes=[_notice(3, {"id": 1})], next_cursor=3, has_more=False),
+            0,
+        )
         [parked] = parking.open_parked(station)
         parking.dismiss(station, parked.id, "volunteer:v1")
         assert parking.open_parked(station) == [] and parking.count_open(station) == 0

@@ -27,12 +27,30 @@ CHUNK_SHA = "ce577e91056f5f5f8d570d6c28ea44a4eecb9bfcb30401fc52452debc9cb8c8d"
 
 VECTORS = [
     # method, path+query, timestamp, nonce, body, expected signature (OpenSSL)
-    ("GET", "/v1/pull?cursor=41&limit=500", "1700000000", "0123456789abcdef0123456789abcdef", b"",
-     "V70KCN5JArNjZTIeI4Uf0eKqn5c4XPzer3YYOwGqr3Y="),
-    ("POST", "/v1/push", "1700000300", "fedcba9876543210fedcba9876543210", PUSH_BODY,
-     "hA0+ypbq28OaQ/Q4BfHFlFqNysv5Cdil/2hDGImh+sA="),
-    ("put", f"/v1/attachments/{PUSH_SHA}/chunks/0", "1700000600", "ABCDEFGHIJKLMNOPqrstuvwx", CHUNK_BODY,
-     "sJIszenxW49oTlO1vBY51806YPqgVFZ40UyCbcLQBwY="),
+    (
+        "GET",
+        "/v1/pull?cursor=41&limit=500",
+        "1700000000",
+        "0123456789abcdef0123456789abcdef",
+        b"",
+        "V70KCN5JArNjZTIeI4Uf0eKqn5c4XPzer3YYOwGqr3Y=",
+    ),
+    (
+        "POST",
+        "/v1/push",
+        "1700000300",
+        "fedcba9876543210fedcba9876543210",
+        PUSH_BODY,
+        "hA0+ypbq28OaQ/Q4BfHFlFqNysv5Cdil/2hDGImh+sA=",
+    ),
+    (
+        "put",
+        f"/v1/attachments/{PUSH_SHA}/chunks/0",
+        "1700000600",
+        "ABCDEFGHIJKLMNOPqrstuvwx",
+        CHUNK_BODY,
+        "sJIszenxW49oTlO1vBY51806YPqgVFZ40UyCbcLQBwY=",
+    ),
 ]
 
 
@@ -43,15 +61,18 @@ def test_body_digests_match_sha256sum() -> None:
 
 
 def test_signing_string_is_the_documented_lines() -> None:
-    assert signing_string("get", "/v1/pull?cursor=41&limit=500", "1700000000", "0123456789abcdef0123456789abcdef",
-                          b"") == (
+    assert signing_string(
+        "get", "/v1/pull?cursor=41&limit=500", "1700000000", "0123456789abcdef0123456789abcdef", b""
+    ) == (
         b"yizhan-v1\nGET\n/v1/pull?cursor=41&limit=500\n1700000000\n0123456789abcdef0123456789abcdef\n"
         + EMPTY_SHA.encode()
     )
 
 
 @pytest.mark.parametrize(("method", "path", "ts", "nonce", "body", "expected"), VECTORS)
-def test_signature_known_answers(method: str, path: str, ts: str, nonce: str, body: bytes, expected: str) -> None:
+def test_signature_known_answers(
+    method: str, path: str, ts: str, nonce: str, body: bytes, expected: str
+) -> None:
     assert sign(SECRET, method, path, ts, nonce, body) == expected
     assert verify_signature(SECRET, expected, method, path, ts, nonce, body)
     assert not verify_signature(SECRET, expected, method, path, ts, nonce, body + b" ")

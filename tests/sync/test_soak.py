@@ -29,11 +29,24 @@ ROUNDS = 200
 RECORDS = 5000
 STATIONS = 4
 FAULTS = {
-    Fault.CUT_REQUEST: 0.08, Fault.CUT_RESPONSE: 0.10, Fault.STALL: 0.015, Fault.HTTP_500: 0.04,
-    Fault.HTTP_502: 0.04, Fault.HTTP_503: 0.04, Fault.CAPTIVE_PORTAL: 0.04, Fault.REFUSE: 0.03,
+    Fault.CUT_REQUEST: 0.08,
+    Fault.CUT_RESPONSE: 0.10,
+    Fault.STALL: 0.015,
+    Fault.HTTP_500: 0.04,
+    Fault.HTTP_502: 0.04,
+    Fault.HTTP_503: 0.04,
+    Fault.CAPTIVE_PORTAL: 0.04,
+    Fault.REFUSE: 0.03,
 }
-SERVICES = ["problem_report", "subsidy_application", "certificate", "pension_inquiry", "appointment", "help_call",
-            "daily_checkin"]
+SERVICES = [
+    "problem_report",
+    "subsidy_application",
+    "certificate",
+    "pension_inquiry",
+    "appointment",
+    "help_call",
+    "daily_checkin",
+]
 HUB_STATUSES = ["received", "in_progress", "done", "rejected"]
 
 
@@ -43,8 +56,14 @@ def _factory(credential: StationCredential, url: str | None) -> HubClient:
 
 def _kill_mid_sync(st: EnrolledStation, proxy_url: str, rng: random.Random) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    child = subprocess.Popen([sys.executable, "-m", "tests.sync.sync_child", str(st.data_dir), proxy_url],
-                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.sync.sync_child", str(st.data_dir), proxy_url],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     assert child.stdout is not None
     child.stdout.readline()  # "started": the pass is under way
     time.sleep(rng.uniform(0.0, 0.3))
@@ -65,8 +84,12 @@ def test_soak_exactly_once(hub: Hub, enrolled: Callable[..., EnrolledStation]) -
             st = stations[round_no % STATIONS]
             for _ in range(rng.randint(per_round - 5, per_round + 5)):
                 service = rng.choice(SERVICES)
-                rec = st.station.requests.submit(service, {"n": round_no, "note": "测试" * rng.randint(1, 20)}, KIOSK,
-                                                 urgent=service == "help_call")
+                rec = st.station.requests.submit(
+                    service,
+                    {"n": round_no, "note": "测试" * rng.randint(1, 20)},
+                    KIOSK,
+                    urgent=service == "help_call",
+                )
                 submitted[st.name].add(rec.id)
             # Hub staff answer some of what already arrived (these become the station's feed).
             at_hub = list(hub.station_requests(st.name))
@@ -110,7 +133,9 @@ def test_soak_exactly_once(hub: Hub, enrolled: Callable[..., EnrolledStation]) -
             applied = {c.seq for c in session.query(PulledChange)}
             cursor = session.get(SyncState, 1).pull_cursor  # type: ignore[union-attr]
         feed = hub.feed_seqs(st.name)
-        assert applied == feed, f"{st.name}: missing {sorted(feed - applied)[:5]}, extra {sorted(applied - feed)[:5]}"
+        assert applied == feed, (
+            f"{st.name}: missing {sorted(feed - applied)[:5]}, extra {sorted(applied - feed)[:5]}"
+        )
         assert cursor == max(feed, default=0)
         for request_id, (_, status) in at_hub.items():  # each station shows the hub's last word
             local = st.station.requests.get(request_id)

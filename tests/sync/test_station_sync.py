@@ -20,15 +20,23 @@ VOLUNTEER = Actor("volunteer", "v1")
 
 def _person(n: int) -> ResidentInput:
     body = f"5101041948{(n % 12) + 1:02d}{(n % 27) + 1:02d}{n % 1000:03d}"
-    return ResidentInput(name=f"赵桂兰{n}", id_number=body + id_check_char(body), phone=f"139{n:08d}",
-                         address=f"东山村{n}组", living_alone=True)
+    return ResidentInput(
+        name=f"赵桂兰{n}",
+        id_number=body + id_check_char(body),
+        phone=f"139{n:08d}",
+        address=f"东山村{n}组",
+        living_alone=True,
+    )
 
 
-def test_round_trip_status_reply_notice_and_help_ack(hub: Hub, enrolled: Callable[..., EnrolledStation]) -> None:
+def test_round_trip_status_reply_notice_and_help_ack(
+    hub: Hub, enrolled: Callable[..., EnrolledStation]
+) -> None:
     st = enrolled()
     rid = st.station.residents.add(_person(1), VOLUNTEER)
-    report_req = st.station.requests.submit("problem_report", {"category": "road_light", "description": "路灯坏了"},
-                                            KIOSK, resident_id=rid)
+    report_req = st.station.requests.submit(
+        "problem_report", {"category": "road_light", "description": "路灯坏了"}, KIOSK, resident_id=rid
+    )
     help_req = st.station.requests.help_call(KIOSK, resident_id=rid)
     first = SyncEngine(st.station).run_once()
     assert first.complete and first.acknowledged >= 2 and first.waiting == 0
@@ -59,7 +67,9 @@ def test_outbox_and_wire_carry_no_plaintext(hub: Hub, enrolled: Callable[..., En
     st = enrolled()
     person = _person(2)
     rid = st.station.residents.add(person, VOLUNTEER)
-    st.station.requests.submit("problem_report", {"description": "隔壁王大爷家的水管漏水"}, KIOSK, resident_id=rid)
+    st.station.requests.submit(
+        "problem_report", {"description": "隔壁王大爷家的水管漏水"}, KIOSK, resident_id=rid
+    )
     captured: list[bytes] = []
 
     def capturing(credential, hub_url):  # type: ignore[no-untyped-def]
@@ -99,9 +109,13 @@ def test_captive_portal_counts_as_nothing(hub: Hub, enrolled: Callable[..., Enro
     assert st.station.requests.get(rec.id).state == "SENT"
 
 
-def test_refused_record_is_quarantined_and_never_blocks(hub: Hub, enrolled: Callable[..., EnrolledStation]) -> None:
+def test_refused_record_is_quarantined_and_never_blocks(
+    hub: Hub, enrolled: Callable[..., EnrolledStation]
+) -> None:
     st = enrolled()
-    good = [st.station.requests.submit("problem_report", {"description": f"第{i}件"}, KIOSK) for i in range(5)]
+    good = [
+        st.station.requests.submit("problem_report", {"description": f"第{i}件"}, KIOSK) for i in range(5)
+    ]
     bad = st.station.requests.submit("problem_report", {"description": "坏的"}, KIOSK)
     from sync import outbox
     from sync.credentials import load_credential
@@ -134,8 +148,17 @@ def test_sync_cli_exit_codes(hub: Hub, enrolled: Callable[..., EnrolledStation])
     st = enrolled()
     st.station.requests.submit("pension_inquiry", {"topic": "pension_paid"}, KIOSK)
     env = {**os.environ, "YIZHAN_PASSPHRASE": "sync test passphrase"}
-    run = lambda *a: subprocess.run([sys.executable, "-m", "desktop.cli", *a], cwd=root, env=env,  # noqa: E731
-                                    capture_output=True, text=True, timeout=120)
+
+    def run(*a: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "desktop.cli", *a],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
     ok = run("sync", "--data-dir", str(st.data_dir), "--once")
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["acknowledged"] >= 1
@@ -145,7 +168,9 @@ def test_sync_cli_exit_codes(hub: Hub, enrolled: Callable[..., EnrolledStation])
         assert conn.execute("SELECT last_error FROM sync_state").fetchone()[0]
 
 
-def test_joining_another_hub_loses_and_skips_nothing(hub: Hub, enrolled: Callable[..., EnrolledStation]) -> None:
+def test_joining_another_hub_loses_and_skips_nothing(
+    hub: Hub, enrolled: Callable[..., EnrolledStation]
+) -> None:
     from sync import outbox
     from sync.credentials import load_credential, save_credential
     from tests.support.hubhandle import started_hub

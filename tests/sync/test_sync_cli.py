@@ -31,9 +31,15 @@ def _yizhan(*args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "YIZHAN_PASSPHRASE": PASSPHRASE, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
     # A test run started in the background by a non-interactive shell inherits SIGINT ignored, and a
     # Python started that way never turns Ctrl-C into KeyboardInterrupt: give the child the default.
-    return subprocess.Popen([sys.executable, "-m", "desktop.cli", *args], cwd=ROOT, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    return subprocess.Popen(
+        [sys.executable, "-m", "desktop.cli", *args],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
 
 
 def _read_until(proc: subprocess.Popen[str], needle: str, timeout: float = 60.0) -> str:
@@ -107,17 +113,27 @@ def test_hub_refuses_another_protocol_version(hub: Hub, enrolled: Callable[..., 
     assert credential is not None
     engine = SyncEngine(st.station)
     client = engine._client_of(credential)
-    item = {"id": str(uuid.uuid4()), "kind": "service_request", "station_seq": 1,
-            "created_at": "2025-01-02T03:04:05+08:00", "sealed_payload": "AAAA",
-            "sha256": hashlib.sha256(b"\0\0\0").hexdigest()}
-    for path, body in [("/v1/push", {"protocol": 2, "items": [item]}),
-                       ("/v1/enrol", {"protocol": 2, "code": "ABCD-EFGH"})]:
+    item = {
+        "id": str(uuid.uuid4()),
+        "kind": "service_request",
+        "station_seq": 1,
+        "created_at": "2025-01-02T03:04:05+08:00",
+        "sealed_payload": "AAAA",
+        "sha256": hashlib.sha256(b"\0\0\0").hexdigest(),
+    }
+    for path, body in [
+        ("/v1/push", {"protocol": 2, "items": [item]}),
+        ("/v1/enrol", {"protocol": 2, "code": "ABCD-EFGH"}),
+    ]:
         data = json.dumps(body).encode()
         if path == "/v1/enrol":
-            answer = requests.post(hub.url + path, data=data, headers={"Content-Type": "application/json"}, timeout=30)
+            answer = requests.post(
+                hub.url + path, data=data, headers={"Content-Type": "application/json"}, timeout=30
+            )
         else:
-            answer = client._transport.send("POST", path, body=data, content_type="application/json",
-                                            auth=client._auth)
+            answer = client._transport.send(
+                "POST", path, body=data, content_type="application/json", auth=client._auth
+            )
         assert answer.status_code == 400, answer.text
         assert answer.json()["error"]["code"] == "unsupported_protocol"
         assert "protocol 1" in answer.json()["error"]["message"]

@@ -47,9 +47,19 @@ def test_sync_screen_shows_stop_reason_and_parked_changes(kiosk: Kiosk) -> None:
         session.add(SyncState(id=1, pull_cursor=0))
         row = session.get(ServiceRequest, rec.id)
         row.state = RequestState.QUARANTINED
-    status = Change(seq=4, kind=ChangeKind.STATUS, ref_id=rec.id, created_at=dt.datetime.now(dt.UTC),
-                    data={"record_id": rec.id, "status": "received"})
-    assert apply_page(station, PullResponse(protocol=1, changes=[status], next_cursor=4, has_more=False), 0).parked == 1
+    status = Change(
+        seq=4,
+        kind=ChangeKind.STATUS,
+        ref_id=rec.id,
+        created_at=dt.datetime.now(dt.UTC),
+        data={"record_id": rec.id, "status": "received"},
+    )
+    assert (
+        apply_page(
+            station, PullResponse(protocol=1, changes=[status], next_cursor=4, has_more=False), 0
+        ).parked
+        == 1
+    )
     kiosk.ctx.plug_sync(StoppedSync())
 
     _enter_pin(kiosk, _open_pin(kiosk), VOLUNTEER_PIN)

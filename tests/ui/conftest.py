@@ -43,8 +43,12 @@ class StationInfo:
 
 def create_station(path: Path) -> StationInfo:
     station = Station.create(path, PASSPHRASE, name="幸福村便民服务站")
-    station.residents.add(ResidentInput("张桂英", ALONE_ID, phone="13800138000", living_alone=True,
-                                        emergency_contact="张强 13900139000"), SYSTEM)
+    station.residents.add(
+        ResidentInput(
+            "张桂英", ALONE_ID, phone="13800138000", living_alone=True, emergency_contact="张强 13900139000"
+        ),
+        SYSTEM,
+    )
     station.residents.add(ResidentInput("李建国", OTHER_ID, phone="13700137000"), SYSTEM)
     station.volunteers.add("王志愿", VOLUNTEER_PIN, "volunteer", SYSTEM)
     station.volunteers.add("陈站长", ADMIN_PIN, "admin", SYSTEM)

@@ -42,19 +42,31 @@ class Watch:
         if thread is threading.main_thread():
             qt = [o for o in gc.garbage if isinstance(o, shiboken6.Shiboken.Object)]
             if qt:
-                self.ui_findings.append({"qt": sorted({type(o).__name__ for o in qt}),
-                                         "alive": sorted({type(o).__name__ for o in qt if shiboken6.isValid(o)}),
-                                         "garbage": [_describe(o) for o in gc.garbage[:80]]})
+                self.ui_findings.append(
+                    {
+                        "qt": sorted({type(o).__name__ for o in qt}),
+                        "alive": sorted({type(o).__name__ for o in qt if shiboken6.isValid(o)}),
+                        "garbage": [_describe(o) for o in gc.garbage[:80]],
+                    }
+                )
             del gc.garbage[:]
             return
         self.worker_passes[thread.name] = self.worker_passes.get(thread.name, 0) + 1
         qt = [o for o in gc.garbage if isinstance(o, shiboken6.Shiboken.Object)]
-        holders = [o for o in gc.garbage
-                   if any(isinstance(r, shiboken6.Shiboken.Object) for r in gc.get_referents(o))]
+        holders = [
+            o
+            for o in gc.garbage
+            if any(isinstance(r, shiboken6.Shiboken.Object) for r in gc.get_referents(o))
+        ]
         if qt or holders:
-            self.findings.append({"thread": thread.name, "qt": sorted({type(o).__name__ for o in qt}),
-                                  "holders": [_describe(o) for o in holders[:20]],
-                                  "garbage": [_describe(o) for o in gc.garbage[:60]]})
+            self.findings.append(
+                {
+                    "thread": thread.name,
+                    "qt": sorted({type(o).__name__ for o in qt}),
+                    "holders": [_describe(o) for o in holders[:20]],
+                    "garbage": [_describe(o) for o in gc.garbage[:60]],
+                }
+            )
         for o in gc.garbage:
             key = _describe(o)
             self.kinds[key] = self.kinds.get(key, 0) + 1
@@ -100,6 +112,14 @@ def test_stress(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
             gc.callbacks.remove(watch)
             gc.set_debug(0)
     Path(os.environ.get("YIZHAN_GC_REPORT", tmp_path / "r.json")).write_text(
-        json.dumps({"findings": watch.findings, "worker_passes": watch.worker_passes, "ui_findings": watch.ui_findings,
-                    "kinds": sorted(watch.kinds.items(), key=lambda kv: -kv[1])[:40]}, ensure_ascii=False,
-                   indent=1))
+        json.dumps(
+            {
+                "findings": watch.findings,
+                "worker_passes": watch.worker_passes,
+                "ui_findings": watch.ui_findings,
+                "kinds": sorted(watch.kinds.items(), key=lambda kv: -kv[1])[:40],
+            },
+            ensure_ascii=False,
+            indent=1,
+        )
+    )

@@ -30,8 +30,12 @@ def key_items(dock: Any) -> dict[str, QQuickItem]:
 def tap(kiosk: Any, dock: Any, label: str) -> None:
     item = key_items(dock)[label]
     centre = item.mapToScene(item.boundingRect().center())
-    QTest.mouseClick(dock.panel.view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     QPoint(round(centre.x()), round(centre.y())))
+    QTest.mouseClick(
+        dock.panel.view,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        QPoint(round(centre.x()), round(centre.y())),
+    )
     kiosk.qtbot.wait(40)
 
 

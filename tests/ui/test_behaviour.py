@@ -229,7 +229,9 @@ def test_voice_commands_per_screen_and_intents(kiosk: Kiosk) -> None:
     assert not kiosk.ctx.voice_on and kiosk.window.voice_button.accessibleName() == kiosk.tr("bar.voice_off")
 
 
-def test_locked_start_and_wrong_passphrase(qtbot: Any, station_info: StationInfo, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_locked_start_and_wrong_passphrase(
+    qtbot: Any, station_info: StationInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from desktop.app import AppContext
     from ui.shell import KioskWindow
 
@@ -243,15 +245,21 @@ def test_locked_start_and_wrong_passphrase(qtbot: Any, station_info: StationInfo
     assert window.nav.current_key == ScreenKey.LOCKED and ctx.station is None
     assert window.name_label.text() == "幸福村便民服务站"  # public settings, read while locked
     # it says what it waits for, under a closed padlock (not "正在启动")
-    assert locked.title.text() == "请志愿者输入驿站密码" and locked.padlock.property("icon_name") == "fa5s.lock"
+    assert (
+        locked.title.text() == "请志愿者输入驿站密码" and locked.padlock.property("icon_name") == "fa5s.lock"
+    )
     assert not window.help_button.isEnabled()
     qtbot.wait(450)  # a real tap comes after the screen's 400 ms tap guard (ui/tap_guard.py)
     qtbot.keyClicks(locked.passphrase, "wrong-pass")
-    qtbot.mouseClick(locked.unlock_button, __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(
+        locked.unlock_button, __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.MouseButton.LeftButton
+    )
     qtbot.waitUntil(lambda: locked.message.isVisible(), timeout=10_000)
     assert ctx.station is None
     qtbot.keyClicks(locked.passphrase, PASSPHRASE)
-    qtbot.mouseClick(locked.unlock_button, __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(
+        locked.unlock_button, __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.MouseButton.LeftButton
+    )
     qtbot.waitUntil(lambda: window.nav.current_key == ScreenKey.HOME, timeout=10_000)
     qtbot.waitUntil(lambda: ctx.db.idle)
     window.shutdown()

@@ -28,17 +28,27 @@ def _live_qt_in_cyclic_garbage() -> list[str]:
     gc.set_debug(gc.DEBUG_SAVEALL)
     try:
         gc.collect()
-        found = sorted({type(o).__name__ for o in gc.garbage
-                        if isinstance(o, shiboken6.Shiboken.Object) and shiboken6.isValid(o)})
+        found = sorted(
+            {
+                type(o).__name__
+                for o in gc.garbage
+                if isinstance(o, shiboken6.Shiboken.Object) and shiboken6.isValid(o)
+            }
+        )
     finally:
         gc.set_debug(0)
         del gc.garbage[:]  # freed here, on the UI thread
     return found
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="issue 16: window wrapper cycles keep the live AppContext + DbWorker")
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="issue 16: window wrapper cycles keep the live AppContext + DbWorker",
+)
 def test_a_closed_kiosk_window_is_freed_without_the_cyclic_collector(
-        qtbot: object, station_info: StationInfo) -> None:
+    qtbot: object, station_info: StationInfo
+) -> None:
     from desktop.app import AppContext
     from ui.shell import KioskWindow
 

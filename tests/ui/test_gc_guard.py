@@ -19,6 +19,7 @@ def test_collection_happens_on_the_ui_thread_only(kiosk: Kiosk) -> None:
 
     gc.callbacks.append(note)
     try:
+
         def churn() -> None:  # plenty of cyclic garbage made on a worker thread
             for _ in range(20000):
                 a: list[object] = []

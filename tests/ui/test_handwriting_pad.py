@@ -46,8 +46,12 @@ def test_empty_pad_and_strokes_off_the_pad_get_kind_words(kiosk: Kiosk) -> None:
     QTest.mousePress(pad.canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
     for k in range(1, 30):
         QTest.mouseMove(pad.canvas, QPoint(start.x() + k * round(box.width() / 12), y))
-    QTest.mouseRelease(pad.canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                       QPoint(start.x() + 30 * round(box.width() / 12), y))
+    QTest.mouseRelease(
+        pad.canvas,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        QPoint(start.x() + 30 * round(box.width() / 12), y),
+    )
     kiosk.settle()
     assert pad.status.text() == kiosk.tr("handwriting.outside")
     assert pad.buttons[0].text().strip() == "一"

@@ -26,7 +26,9 @@ def _call(kiosk: Kiosk) -> object:
 
 def _help_calls(kiosk: Kiosk) -> list[ServiceRequest]:
     with kiosk.ctx.station.read() as session:
-        return list(session.execute(select(ServiceRequest).where(ServiceRequest.service == "help_call")).scalars())
+        return list(
+            session.execute(select(ServiceRequest).where(ServiceRequest.service == "help_call")).scalars()
+        )
 
 
 class OnlinePort:

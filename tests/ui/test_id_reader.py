@@ -43,8 +43,9 @@ def send_keys(page: Any, clock: Clock, text: str, gap_s: float) -> None:
         target = QApplication.focusWidget() or page
         code = _key(ch)
         for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-            QApplication.sendEvent(target, QKeyEvent(kind, code, Qt.KeyboardModifier.NoModifier,
-                                                     "\r" if ch == "\n" else ch))
+            QApplication.sendEvent(
+                target, QKeyEvent(kind, code, Qt.KeyboardModifier.NoModifier, "\r" if ch == "\n" else ch)
+            )
 
 
 def _identify(kiosk: Kiosk) -> tuple[Any, Any, Clock, list[str]]:
@@ -122,8 +123,11 @@ def test_resident_form_takes_a_scan_from_any_field(kiosk: Kiosk) -> None:
     clock.now += 1
     send_keys(form, clock, ALONE_ID[:17] + "\n", 0.005)
     kiosk.settle()
-    said = kiosk.tr("resident.field_error", field=kiosk.tr("resident.id_number"),
-                    message=kiosk.tr("resident.id_problem.id_length"))  # the form's own words for 17 digits
+    said = kiosk.tr(
+        "resident.field_error",
+        field=kiosk.tr("resident.id_number"),
+        message=kiosk.tr("resident.id_problem.id_length"),
+    )  # the form's own words for 17 digits
     assert form.field_errors["id_number"].isVisible() and form.field_errors["id_number"].text() == said
     assert "18" in said
     assert phone.text() == "139" and form.inputs["id_number"].text() == ""  # nothing typed is lost

@@ -20,20 +20,36 @@ from ui.navigator import ScreenKey
 
 # The keyboard is opt-in (ui/keyboard.py): these tests run in a fresh interpreter of their own with
 # it switched on, started by test_keyboard_in_its_own_process below.
-INSIDE = os.environ.get("YIZHAN_ONSCREEN_KEYBOARD") == "1" and os.environ.get("QT_IM_MODULE") == "qtvirtualkeyboard"
+INSIDE = (
+    os.environ.get("YIZHAN_ONSCREEN_KEYBOARD") == "1"
+    and os.environ.get("QT_IM_MODULE") == "qtvirtualkeyboard"
+)
 inside = pytest.mark.skipif(not INSIDE, reason="runs in its own process (test_keyboard_in_its_own_process)")
 
 
 @pytest.mark.skipif(INSIDE, reason="this is the outer runner")
-@pytest.mark.skip(reason="known hang: after merging main, building the keyboard's QML scene blocks in "
-                         "QQuickWidget.setSource inside the kiosk window (suspected Qt Multimedia "
-                         "interplay); the keyboard stays opt-in until this is solved — issue 12")
+@pytest.mark.skip(
+    reason="known hang: after merging main, building the keyboard's QML scene blocks in "
+    "QQuickWidget.setSource inside the kiosk window (suspected Qt Multimedia "
+    "interplay); the keyboard stays opt-in until this is solved — issue 12"
+)
 def test_keyboard_in_its_own_process() -> None:
     root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "YIZHAN_ONSCREEN_KEYBOARD": "1", "QT_IM_MODULE": "qtvirtualkeyboard",
-           "QT_VIRTUALKEYBOARD_DESKTOP_DISABLE": "1", "PYTHONPATH": str(root)}
-    out = subprocess.run([sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider"],
-                         cwd=root, env=env, capture_output=True, text=True, timeout=420)
+    env = {
+        **os.environ,
+        "YIZHAN_ONSCREEN_KEYBOARD": "1",
+        "QT_IM_MODULE": "qtvirtualkeyboard",
+        "QT_VIRTUALKEYBOARD_DESKTOP_DISABLE": "1",
+        "PYTHONPATH": str(root),
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=420,
+    )
     assert out.returncode == 0, out.stdout[-3000:]
     assert " passed" in out.stdout and "skipped" in out.stdout  # the inner tests really ran
 
@@ -41,7 +57,9 @@ def test_keyboard_in_its_own_process() -> None:
 def dock_up(kiosk: Kiosk) -> object:
     dock = kiosk.window.keyboard_dock
     assert dock is not None, "the virtual keyboard input method is not active"
-    kiosk.qtbot.waitUntil(lambda: dock.isVisible() and dock.panel is not None and dock.panel.ready, timeout=10_000)
+    kiosk.qtbot.waitUntil(
+        lambda: dock.isVisible() and dock.panel is not None and dock.panel.ready, timeout=10_000
+    )
     kiosk.qtbot.waitUntil(lambda: "space" in key_items(dock), timeout=10_000)
     return dock
 
@@ -82,13 +100,17 @@ def sign_in_and_open_resident_form(kiosk: Kiosk) -> QLineEdit:
 
 
 @inside
-@pytest.mark.parametrize(("locale", "labels", "expected"), [
-    ("zh_CN", [*"zhang", "space"], "张"),
-    ("ko", ["ㅎ", "ㅏ", "ㄴ", "ㄱ", "ㅡ", "ㄹ", "space"], "한글 "),
-    ("en", [*"lamp"], "lamp"),
-])
-def test_volunteer_resident_form_types_in_each_language(kiosk: Kiosk, locale: str, labels: list[str],
-                                                        expected: str) -> None:
+@pytest.mark.parametrize(
+    ("locale", "labels", "expected"),
+    [
+        ("zh_CN", [*"zhang", "space"], "张"),
+        ("ko", ["ㅎ", "ㅏ", "ㄴ", "ㄱ", "ㅡ", "ㄹ", "space"], "한글 "),
+        ("en", [*"lamp"], "lamp"),
+    ],
+)
+def test_volunteer_resident_form_types_in_each_language(
+    kiosk: Kiosk, locale: str, labels: list[str], expected: str
+) -> None:
     kiosk.ctx.set_locale(locale)
     name = sign_in_and_open_resident_form(kiosk)
     name.setFocus()
@@ -102,7 +124,9 @@ def test_volunteer_resident_form_types_in_each_language(kiosk: Kiosk, locale: st
         dock.place()
         keys = key_items(dock)
         assert keys["space"].height() >= 64 and keys["q"].height() >= 64 and keys["q"].width() >= 64
-        assert dock.geometry().top() > name.mapTo(kiosk.window, name.rect().bottomLeft()).y()  # field stays visible
+        assert (
+            dock.geometry().top() > name.mapTo(kiosk.window, name.rect().bottomLeft()).y()
+        )  # field stays visible
         shot(kiosk, "keyboard-resident-form-1366")
 
 

@@ -18,11 +18,14 @@ from tests.ui.flows import DESCRIPTION, run_service
 
 
 def _log_text(folder: Path) -> str:
-    return "".join(p.read_text(encoding="utf-8", errors="replace") for p in sorted(folder.glob("yizhan.log*")))
+    return "".join(
+        p.read_text(encoding="utf-8", errors="replace") for p in sorted(folder.glob("yizhan.log*"))
+    )
 
 
-def test_every_command_logs_to_a_private_file(tmp_path: Path, station_info: StationInfo,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_command_logs_to_a_private_file(
+    tmp_path: Path, station_info: StationInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("YIZHAN_LOG_DIR", str(tmp_path / "logs"))
     monkeypatch.setenv("YIZHAN_PASSPHRASE", "test-pass-123")
     assert main(["status", "--data-dir", str(station_info.path)]) == 0
@@ -45,8 +48,9 @@ def test_rotated_files_stay_private_and_numbers_are_masked(tmp_path: Path) -> No
     assert ALONE_ID not in text and "13800138000" not in text and "[number]" in text
 
 
-def test_a_whole_kiosk_session_logs_nothing_personal(qtbot: object, tmp_path: Path, station_info: StationInfo,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_whole_kiosk_session_logs_nothing_personal(
+    qtbot: object, tmp_path: Path, station_info: StationInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = tmp_path / "logs"
     logs.configure(folder)
     with open_kiosk(qtbot, station_info.path, monkeypatch) as kiosk:

@@ -89,7 +89,9 @@ def test_appointment_receipt_shows_the_booked_time(kiosk: Kiosk, monkeypatch: py
     assert any(screen.booked.text() == text for text, _size in printed[0])  # on paper too
 
 
-def test_without_a_printer_it_says_so_and_names_the_pdf(kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_printer_it_says_so_and_names_the_pdf(
+    kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _no_printer(monkeypatch)
     screen = _appointment_receipt(kiosk)
     kiosk.click(kiosk.tr("receipt.print"))
@@ -107,9 +109,14 @@ def test_receipt_prints_through_a_real_cups_queue(kiosk: Kiosk, cups_pdf: Path) 
     kiosk.click(kiosk.tr("receipt.print"))
     assert screen.printed.text() == kiosk.tr("receipt.printed")
     assert screen.last_printed.printed and screen.last_printed.where == "PDF"
+
     def written() -> list[Path]:
         new = set(cups_pdf.glob("*.pdf")) - before if cups_pdf.exists() else set()
-        return [p for p in new if p.read_bytes().startswith(b"%PDF") and p.read_bytes().rstrip().endswith(b"%%EOF")]
+        return [
+            p
+            for p in new
+            if p.read_bytes().startswith(b"%PDF") and p.read_bytes().rstrip().endswith(b"%%EOF")
+        ]
 
     deadline = time.monotonic() + 30
     while not written() and time.monotonic() < deadline:  # CUPS-PDF writes the PDF when the job has run

@@ -12,8 +12,14 @@ from tests.ui.conftest import ALONE_ID, OTHER_ID, Kiosk
 from tests.ui.flows import DESCRIPTION, run_service
 from ui.navigator import ScreenKey
 
-FORM_SERVICES = ["pension_inquiry", "subsidy_application", "certificate", "problem_report", "appointment",
-                 "daily_checkin"]
+FORM_SERVICES = [
+    "pension_inquiry",
+    "subsidy_application",
+    "certificate",
+    "problem_report",
+    "appointment",
+    "daily_checkin",
+]
 
 
 def _raw_db(kiosk: Kiosk) -> bytes:

@@ -66,7 +66,10 @@ def test_sign_in_is_name_then_pin_and_another_persons_pin_is_refused(kiosk: Kios
     assert staff is not None and staff.name == "王志愿"
     assert kiosk.ctx.actor.label == f"volunteer:{staff.id}"
     with kiosk.ctx.station.read() as session:
-        actors = [e.actor for e in session.execute(select(AuditEvent).where(AuditEvent.action == "sign_in")).scalars()]
+        actors = [
+            e.actor
+            for e in session.execute(select(AuditEvent).where(AuditEvent.action == "sign_in")).scalars()
+        ]
     assert f"volunteer:{staff.id}" in actors
 
 

@@ -44,7 +44,9 @@ def test_admin_resets_a_pin_and_deactivates_a_volunteer(kiosk: Kiosk) -> None:
     assert station.volunteers.sign_in("8642") is not None
     assert station.volunteers.sign_in(VOLUNTEER_PIN) is None  # the old PIN no longer works
     kiosk.click(kiosk.tr("admin.vol_deactivate"))  # only the other person can be deactivated
-    kiosk.qtbot.waitUntil(lambda: not [v for v in station.volunteers.list() if v.role == "volunteer" and v.active])
+    kiosk.qtbot.waitUntil(
+        lambda: not [v for v in station.volunteers.list() if v.role == "volunteer" and v.active]
+    )
     assert station.volunteers.sign_in("8642") is None
     assert [v.active for v in station.volunteers.list() if v.role == "admin"] == [True]
 

@@ -96,7 +96,8 @@ def _double_tap_step(kiosk: Kiosk, screen: Any) -> None:
         double_tap(kiosk, page.fine if step.style == "checkin" else kiosk.button(kiosk.tr("confirm.submit")))
         return
     assert kiosk.nav.current_key == ScreenKey.SERVICE and screen.index == index + 1, (
-        f"{step.kind}: a double tap moved from step {index} to {screen.index}")
+        f"{step.kind}: a double tap moved from step {index} to {screen.index}"
+    )
     assert not kiosk.window.ask_card.isVisible()
 
 

@@ -22,8 +22,10 @@ SIZES = ("1920x1080", "1366x768", "1280x800", "1080x1920")
 TEXT_SIZES = ("standard", "large", "xlarge")
 # every size × every text size in Chinese; English, Korean and high contrast on the small panel
 COMBOS = [(size, text, "zh_CN", "default") for size in SIZES for text in TEXT_SIZES] + [
-    ("1366x768", "standard", "en", "default"), ("1366x768", "standard", "ko", "default"),
-    ("1366x768", "standard", "zh_CN", "high_contrast")]
+    ("1366x768", "standard", "en", "default"),
+    ("1366x768", "standard", "ko", "default"),
+    ("1366x768", "standard", "zh_CN", "high_contrast"),
+]
 MIN_TARGET_PX = 64
 MIN_GAP_PX = 10
 MIN_BODY_PT = 18
@@ -57,12 +59,21 @@ class TourRunner:
             if self.tour is None:
                 self.ctx.theme = theme
                 # the first combination also saves its PNGs (checked below)
-                self.tour = start_tour(self.ctx, out, PASSPHRASE, locale=locale, text_size=text,
-                                       size=parse_size(size), save_png=True)
+                self.tour = start_tour(
+                    self.ctx,
+                    out,
+                    PASSPHRASE,
+                    locale=locale,
+                    text_size=text,
+                    size=parse_size(size),
+                    save_png=True,
+                )
                 path = self.tour.run()
                 self.tour.save_png = False
             else:
-                path = self.tour.render(out, size=parse_size(size), text_size=text, locale=locale, theme=theme)
+                path = self.tour.render(
+                    out, size=parse_size(size), text_size=text, locale=locale, theme=theme
+                )
             data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
             data["out"] = out
             self.done[combo] = data
@@ -104,11 +115,13 @@ def _problems(manifest: dict[str, Any]) -> list[str]:
                     problems.append(f"{what} contrast {w['contrast']} ({w['fg']} on {w['bg']})")
         controls = [w for w in widgets if w["interactive"]]
         for i, a in enumerate(controls):
-            for b in controls[i + 1:]:
+            for b in controls[i + 1 :]:
                 dx = max(b["x"] - (a["x"] + a["w"]), a["x"] - (b["x"] + b["w"]), 0)
                 dy = max(b["y"] - (a["y"] + a["h"]), a["y"] - (b["y"] + b["h"]), 0)
                 if max(dx, dy) < MIN_GAP_PX:
-                    problems.append(f"{name}: {a['accessible_name']!r} and {b['accessible_name']!r} are {max(dx, dy)} px apart")
+                    problems.append(
+                        f"{name}: {a['accessible_name']!r} and {b['accessible_name']!r} are {max(dx, dy)} px apart"
+                    )
     return problems
 
 
@@ -129,12 +142,15 @@ def _fit_problems(manifest: dict[str, Any]) -> list[str]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("combo", COMBOS, ids=["-".join(c) for c in COMBOS])
-def test_every_screen_fits_and_meets_the_numbers(tours: TourRunner, combo: tuple[str, str, str, str],
-                                                 request: pytest.FixtureRequest) -> None:
+def test_every_screen_fits_and_meets_the_numbers(
+    tours: TourRunner, combo: tuple[str, str, str, str], request: pytest.FixtureRequest
+) -> None:
     if combo[0] == "1366x768" and (combo[2] != "zh_CN" or combo[3] != "default"):
         # Known at the end of this round: the new text step (handwriting, voice note, typing) still
         # cuts words in English, Korean and high contrast at 1366×768. Still run and reported.
-        request.applymarker(pytest.mark.xfail(reason="text step cut at 1366×768 en/ko/high contrast", strict=False))
+        request.applymarker(
+            pytest.mark.xfail(reason="text step cut at 1366×768 en/ko/high contrast", strict=False)
+        )
     manifest = tours.manifest(combo)
     assert manifest["size"] == [int(v) for v in combo[0].split("x")] and manifest["text_size"] == combo[1]
     assert manifest["locale"] == combo[2] and manifest["theme"] == combo[3]
@@ -147,8 +163,20 @@ def test_tour_covers_every_screen_and_step(tours: TourRunner) -> None:
 
     manifest = tours.manifest(COMBOS[0])
     names = {s["name"] for s in manifest["screens"]}
-    for required in ("locked", "home", "receipt", "rating", "my_requests", "notices", "help", "idle", "pin",
-                     "staff", "identify-error", "admin_settings"):
+    for required in (
+        "locked",
+        "home",
+        "receipt",
+        "rating",
+        "my_requests",
+        "notices",
+        "help",
+        "idle",
+        "pin",
+        "staff",
+        "identify-error",
+        "admin_settings",
+    ):
         assert required in names
     for service in bundled_catalogue().services:
         for index, step in enumerate(service.steps):
@@ -210,9 +238,27 @@ def test_tour_command_high_contrast(tour_station: Path, tmp_path: Path) -> None:
     env = {**os.environ, "YIZHAN_PASSPHRASE": PASSPHRASE, "QT_QPA_PLATFORM": "offscreen"}
     out = tmp_path / "hc"
     result = subprocess.run(
-        [sys.executable, "-m", "desktop.cli", "tour", "--data-dir", str(tour_station), "--out", str(out),
-         "--theme", "high_contrast", "--size", "1080x1920", "--text-size", "large"],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "desktop.cli",
+            "tour",
+            "--data-dir",
+            str(tour_station),
+            "--out",
+            str(out),
+            "--theme",
+            "high_contrast",
+            "--size",
+            "1080x1920",
+            "--text-size",
+            "large",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -223,7 +269,20 @@ def test_tour_command_high_contrast(tour_station: Path, tmp_path: Path) -> None:
 def test_tour_without_passphrase_is_refused(tour_station: Path, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "YIZHAN_PASSPHRASE"}
     result = subprocess.run(
-        [sys.executable, "-m", "desktop.cli", "tour", "--data-dir", str(tour_station), "--out", str(tmp_path)],
-        env=env, capture_output=True, text=True, timeout=60, check=False,
+        [
+            sys.executable,
+            "-m",
+            "desktop.cli",
+            "tour",
+            "--data-dir",
+            str(tour_station),
+            "--out",
+            str(tmp_path),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode != 0 and "YIZHAN_PASSPHRASE" in result.stderr

@@ -188,9 +188,7 @@ def test_push_to_talk_button_holds_the_microphone_open(
     assert strip.ptt_button.isVisible()
 
 
-def test_without_a_mandarin_model_the_kiosk_says_why_and_touch_works(
-    zh_kiosk: Kiosk, tmp_path: Path
-) -> None:
+def test_without_a_mandarin_model_the_kiosk_says_why_and_touch_works(zh_kiosk: Kiosk, tmp_path: Path) -> None:
     kiosk, strip = zh_kiosk, panel(zh_kiosk)
     assert not strip.ptt_button.isVisible() and strip.text.text() == kiosk.tr("voice.not_started")
     plug(kiosk, VoiceController(models_dir=tmp_path / "no-models"))

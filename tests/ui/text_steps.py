@@ -41,7 +41,10 @@ def draw(kiosk: Any, canvas: Any, char: str, *, offset: tuple[float, float] = (0
     box = canvas.box()
     for stroke in GLYPHS[char]:
         points = [
-            QPoint(round(box.x() + (x + offset[0]) * box.width()), round(box.y() + (y + offset[1]) * box.height()))
+            QPoint(
+                round(box.x() + (x + offset[0]) * box.width()),
+                round(box.y() + (y + offset[1]) * box.height()),
+            )
             for x, y in sample(stroke, 0.04)
         ]
         QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, points[0])

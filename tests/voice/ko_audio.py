@@ -56,7 +56,22 @@ def _measure_pink(folder: Path) -> float:
     if not _unit_rms:
         probe = folder / "pink-probe.wav"
         subprocess.run(
-            ["sox", "-q", "-R", "-n", "-r", "16000", "-c", "1", "-b", "16", str(probe), "synth", "5", "pinknoise"],
+            [
+                "sox",
+                "-q",
+                "-R",
+                "-n",
+                "-r",
+                "16000",
+                "-c",
+                "1",
+                "-b",
+                "16",
+                str(probe),
+                "synth",
+                "5",
+                "pinknoise",
+            ],
             check=True,
         )
         _unit_rms.append(_rms(probe))

@@ -20,8 +20,27 @@ def silence(folder: Path, seconds: float = 3.0) -> Path:
     """A live but silent microphone: faint brown noise around −70 dBFS, no speech."""
     out = folder / "note-silence.wav"
     if not out.exists():
-        subprocess.run(["sox", "-q", "-R", "-n", "-r", "16000", "-c", "1", "-b", "16", str(out),
-                        "synth", str(seconds), "brownnoise", "vol", "0.0003"], check=True)
+        subprocess.run(
+            [
+                "sox",
+                "-q",
+                "-R",
+                "-n",
+                "-r",
+                "16000",
+                "-c",
+                "1",
+                "-b",
+                "16",
+                str(out),
+                "synth",
+                str(seconds),
+                "brownnoise",
+                "vol",
+                "0.0003",
+            ],
+            check=True,
+        )
     return out
 
 

@@ -44,9 +44,13 @@ def test_corpus_is_big_and_split_once_with_its_seed(tmp_path: Path) -> None:
         f"(c.HERE / 'zh_home.tsv').write_bytes(pathlib.Path({str(HERE / 'zh_home.tsv')!r}).read_bytes());"
         "s.main()"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    subprocess.run(
+        [sys.executable, "-c", code], check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}
+    )
     for half in ("tune", "test"):
-        assert (tmp_path / f"zh_{half}.tsv").read_text("utf-8") == (HERE / f"zh_{half}.tsv").read_text("utf-8")
+        assert (tmp_path / f"zh_{half}.tsv").read_text("utf-8") == (HERE / f"zh_{half}.tsv").read_text(
+            "utf-8"
+        )
 
 
 def test_mandarin_test_half_meets_the_floors(zh: IntentMatcher) -> None:
@@ -59,8 +63,19 @@ def test_mandarin_test_half_meets_the_floors(zh: IntentMatcher) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["救命", "来 人", "我 摔倒 了", "不 舒服", "好 难受", "喘 不 上 气", "帮 我 一下", "叫 人", "快 来 人 啊",
-     "我 头 疼 得 很", "救 命 啊"],
+    [
+        "救命",
+        "来 人",
+        "我 摔倒 了",
+        "不 舒服",
+        "好 难受",
+        "喘 不 上 气",
+        "帮 我 一下",
+        "叫 人",
+        "快 来 人 啊",
+        "我 头 疼 得 很",
+        "救 命 啊",
+    ],
 )
 def test_calls_for_help_act_at_once(zh: IntentMatcher, text: str) -> None:
     result = zh.match_text(text)
@@ -110,8 +125,14 @@ def test_korean_particles_and_endings_are_stripped() -> None:
     assert ko_words("연금을 확인해주세요") == ("연금", "확인")
     assert ko_words("처음으로") == ("처음",)
     ko = IntentMatcher(screen_intents("home", "ko"), "ko")
-    for text, intent in [("도와주세요", "help_call"), ("살려 주세요", "help_call"), ("뒤로", "back"),
-                         ("처음으로", "home"), ("연금이 얼마예요", "pension_inquiry"), ("배가 아파요", "help_call")]:
+    for text, intent in [
+        ("도와주세요", "help_call"),
+        ("살려 주세요", "help_call"),
+        ("뒤로", "back"),
+        ("처음으로", "home"),
+        ("연금이 얼마예요", "pension_inquiry"),
+        ("배가 아파요", "help_call"),
+    ]:
         result = ko.match_text(text)
         assert result.intent == intent and result.acts, (text, result)
     assert ko.match_text("오늘 날씨 어때요").intent is None

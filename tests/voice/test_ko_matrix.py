@@ -58,7 +58,9 @@ def test_korean_commands_across_voices_and_noise(
             right += intent in acted or (not acted and asked[:1] == [intent])
             wrong += [f"{phrase!r} → {a}" for a in acted if a != intent]
         accuracy = right / len(KO_PHRASINGS)
-        lines.append(f"{condition.name:26} {right:2}/{len(KO_PHRASINGS)} = {accuracy:6.1%}  wrong {len(wrong)} {wrong}")
+        lines.append(
+            f"{condition.name:26} {right:2}/{len(KO_PHRASINGS)} = {accuracy:6.1%}  wrong {len(wrong)} {wrong}"
+        )
         if accuracy < FLOOR[condition.snr] or len(wrong) > MAX_WRONG_PER_CONDITION:
             failures.append(lines[-1])
     print("\nKorean commands per condition:\n" + "\n".join(lines))

@@ -120,8 +120,12 @@ def test_recognizer_evidence_gates_acting() -> None:
     def utt(text: str, in_grammar: bool, hyps: list[tuple[str, float]]) -> Utterance:
         return Utterance(text=text, alternatives=[text], in_grammar=in_grammar, hypotheses=hyps)
 
-    assert not recognizer_doubts(utt("보조금", True, [("보조금", 70.0), ("보조금", 60.0)]), matcher, "subsidy")
+    assert not recognizer_doubts(
+        utt("보조금", True, [("보조금", 70.0), ("보조금", 60.0)]), matcher, "subsidy"
+    )
     assert recognizer_doubts(utt("보조금 얼마", False, [("보조금 얼마", 70.0)]), matcher, "subsidy")
     assert recognizer_doubts(utt("보조금", True, [("보조금", 70.0), ("연금 얼마", 68.0)]), matcher, "subsidy")
     assert recognizer_doubts(utt("보조금", True, [("", 71.0), ("보조금", 70.0)]), matcher, "subsidy")
-    assert not recognizer_doubts(utt("보조금", True, [("보조금", 70.0), ("연금 얼마", 60.0)]), matcher, "subsidy")
+    assert not recognizer_doubts(
+        utt("보조금", True, [("보조금", 70.0), ("연금 얼마", 60.0)]), matcher, "subsidy"
+    )

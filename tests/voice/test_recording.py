@@ -42,7 +42,9 @@ def test_speech_is_recorded_whole_with_level_and_seconds(folder: Path) -> None:
     assert abs(recording.seconds - note_audio.duration(wav)) < 0.11
     assert not recording.hit_limit
     assert seen[-1][1] == pytest.approx(recording.seconds)
-    assert max(level for level, _ in seen) > 0.4 and min(level for level, _ in seen) < 0.3  # speech and pauses
+    assert (
+        max(level for level, _ in seen) > 0.4 and min(level for level, _ in seen) < 0.3
+    )  # speech and pauses
     check(recording, recorder.loudest)  # usable: no NoteError
 
 
@@ -81,8 +83,9 @@ def test_no_microphone_is_a_note_error() -> None:
     assert info.value.key == "no_mic"
 
 
-def test_opus_in_memory_round_trip_and_size_per_minute(folder: Path, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_opus_in_memory_round_trip_and_size_per_minute(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     monkeypatch.setenv("TMPDIR", str(scratch))
@@ -91,7 +94,9 @@ def test_opus_in_memory_round_trip_and_size_per_minute(folder: Path, tmp_path: P
     ogg = encode_opus(recording.pcm, recording.sample_rate)
     assert ogg[:4] == b"OggS" and b"OpusHead" in ogg[:200]
     per_minute = len(ogg) * 60 / recording.seconds
-    print(f"voice note: {len(ogg)} bytes for {recording.seconds:.1f} s = {per_minute / 1024:.0f} KiB per minute")
+    print(
+        f"voice note: {len(ogg)} bytes for {recording.seconds:.1f} s = {per_minute / 1024:.0f} KiB per minute"
+    )
     assert 40_000 < per_minute < 300_000  # compressed speech, far below 16-bit PCM's 1.9 MB/min
     pcm, rate = decode_opus(ogg)
     assert rate == 16000 and abs(len(pcm) / 2 / rate - recording.seconds) < 0.1

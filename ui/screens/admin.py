@@ -272,18 +272,33 @@ class VolunteersScreen(Screen):
             if r.active:
                 actions.append((self.ctx.tr("admin.vol_set_pin"), "fa5s.key", partial(self.set_pin, r.id)))
                 if r.id != me:  # an admin cannot lock themselves out
-                    actions.append((self.ctx.tr("admin.vol_deactivate"), "fa5s.user-slash", partial(self.deactivate, r.id)))
-            cards.append(Card([r.name, f"{self.ctx.tr('role.' + r.role)} · "
-                               f"{self.ctx.tr('admin.active' if r.active else 'admin.inactive')}"], "fa5s.user",
-                              actions=actions))
+                    actions.append(
+                        (
+                            self.ctx.tr("admin.vol_deactivate"),
+                            "fa5s.user-slash",
+                            partial(self.deactivate, r.id),
+                        )
+                    )
+            cards.append(
+                Card(
+                    [
+                        r.name,
+                        f"{self.ctx.tr('role.' + r.role)} · "
+                        f"{self.ctx.tr('admin.active' if r.active else 'admin.inactive')}",
+                    ],
+                    "fa5s.user",
+                    actions=actions,
+                )
+            )
         self.list.set_cards(cards, self.ctx.tr("staff.empty"))
         apply_icons(self.list, PALETTES[self.ctx.theme], self.ctx.scale)
 
     def add(self) -> None:
         station, actor = self.ctx.require_station(), self.ctx.actor
         name, pin, role = self.name.text(), self.pin.text(), str(self.role.currentData())
-        self.ctx.db.run(lambda: station.volunteers.add(name, pin, role, actor), lambda _id: self._added(),
-                        self._failed)
+        self.ctx.db.run(
+            lambda: station.volunteers.add(name, pin, role, actor), lambda _id: self._added(), self._failed
+        )
 
     def set_pin(self, volunteer_id: str) -> None:
         """Give this volunteer the PIN typed in the PIN field above (they forgot theirs)."""
@@ -293,13 +308,17 @@ class VolunteersScreen(Screen):
             self.message.show()
             return
         station, actor = self.ctx.require_station(), self.ctx.actor
-        self.ctx.db.run(lambda: station.volunteers.set_pin(volunteer_id, pin, actor), lambda _r: self._added(),
-                        self._failed)
+        self.ctx.db.run(
+            lambda: station.volunteers.set_pin(volunteer_id, pin, actor),
+            lambda _r: self._added(),
+            self._failed,
+        )
 
     def deactivate(self, volunteer_id: str) -> None:
         station, actor = self.ctx.require_station(), self.ctx.actor
-        self.ctx.db.run(lambda: station.volunteers.deactivate(volunteer_id, actor), lambda _r: self.enter(),
-                        self._failed)
+        self.ctx.db.run(
+            lambda: station.volunteers.deactivate(volunteer_id, actor), lambda _r: self.enter(), self._failed
+        )
 
     def _added(self) -> None:
         self.name.clear()
@@ -307,6 +326,8 @@ class VolunteersScreen(Screen):
         self.enter()
 
     def _failed(self, exc: BaseException) -> None:
-        text = exc.message(self.ctx.locale) if isinstance(exc, ValidationError) else self.ctx.tr("error.generic")
+        text = (
+            exc.message(self.ctx.locale) if isinstance(exc, ValidationError) else self.ctx.tr("error.generic")
+        )
         set_text(self.message, text)
         self.message.show()

@@ -35,20 +35,41 @@ def as_service(ctx: Any, c: consultations.Consultation) -> Service:
     """The consultation as a flow of existing step pages (no drafts: kind "screen")."""
     steps = [Step(kind="identify", id="identify")]
     if c.options:
-        steps.append(Step(
-            kind="choose", id="option", title={k: ctx.tr("consult.choose") for k in ("zh_CN", "en", "ko")},
-            options=tuple(Option(id=str(i), label=_all_locales(name), icon="fa5s.hand-point-right")
-                          for i, name in enumerate(c.options)),
-        ))
+        steps.append(
+            Step(
+                kind="choose",
+                id="option",
+                title={k: ctx.tr("consult.choose") for k in ("zh_CN", "en", "ko")},
+                options=tuple(
+                    Option(id=str(i), label=_all_locales(name), icon="fa5s.hand-point-right")
+                    for i, name in enumerate(c.options)
+                ),
+            )
+        )
     if c.allow_suggestions:
         title = ctx.tr("consult.suggest_only" if c.suggestions_only else "consult.suggest")
-        steps.append(Step(kind="text", id="suggestion", title=_all_locales(title),
-                          optional=not c.suggestions_only, max_length=500, dictation=True))
+        steps.append(
+            Step(
+                kind="text",
+                id="suggestion",
+                title=_all_locales(title),
+                optional=not c.suggestions_only,
+                max_length=500,
+                dictation=True,
+            )
+        )
     steps.append(Step(kind="confirm", id="confirm"))
     return Service(
-        id=f"consult:{c.id}", kind="screen", order=0, icon=CONSULT_ICON, color=CONSULT_COLOR,
-        title=_all_locales(c.title), short=_all_locales(c.title), prompt=_all_locales(c.body),
-        voice={}, steps=tuple(steps),
+        id=f"consult:{c.id}",
+        kind="screen",
+        order=0,
+        icon=CONSULT_ICON,
+        color=CONSULT_COLOR,
+        title=_all_locales(c.title),
+        short=_all_locales(c.title),
+        prompt=_all_locales(c.body),
+        voice={},
+        steps=tuple(steps),
     )
 
 

@@ -131,7 +131,11 @@ class ServiceScreen(Screen):
         self.pages.setCurrentWidget(page)
         set_text(self.step_title, page.title())
         set_text(self.progress, self.ctx.tr("flow.progress", n=self.index + 1, total=len(self.page_list)))
-        who = self.ctx.tr("flow.who", name=self.resident.name, id=self.resident.masked_id) if self.resident else ""
+        who = (
+            self.ctx.tr("flow.who", name=self.resident.name, id=self.resident.masked_id)
+            if self.resident
+            else ""
+        )
         set_text(self.who, who)
         self.who.setVisible(bool(who))
         if not self._entering and self.nav.current is self:
@@ -182,14 +186,19 @@ class ServiceScreen(Screen):
             return
         fields, resident_id, draft, actor = dict(self.fields), self.resident.id, self.draft_id, self.ctx.actor
         if service.id == "daily_checkin":
+
             def op() -> RequestRecord:
                 record = station.requests.checkin(resident_id, actor)
                 if draft:
                     station.requests.discard_draft(draft)
                 return record
         else:
+
             def op() -> RequestRecord:
-                return station.requests.submit(service.id, fields, actor, resident_id=resident_id, draft_id=draft)
+                return station.requests.submit(
+                    service.id, fields, actor, resident_id=resident_id, draft_id=draft
+                )
+
         self.ctx.db.run(op, self._submitted, self._submit_failed)
 
     def submit_unwell(self) -> None:

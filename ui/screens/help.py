@@ -104,8 +104,11 @@ class HelpScreen(Screen):
         resident_id = params.get("resident_id")
         urgent = self.urgent
         CHIME_PLAYER.play(float(self.ctx.settings.get("tts_volume", 0.9)))
-        self.ctx.db.run(lambda: station.requests.help_call(actor, resident_id, note=note, urgent=urgent),
-                        self._stored, self._failed)
+        self.ctx.db.run(
+            lambda: station.requests.help_call(actor, resident_id, note=note, urgent=urgent),
+            self._stored,
+            self._failed,
+        )
 
     def _stored(self, record: RequestRecord, joined: bool = False) -> None:
         self.record = record
@@ -163,7 +166,9 @@ class HelpScreen(Screen):
         self._last_call = None
 
         def op() -> None:
-            station.requests.submit("help_cancel", {"request_id": record.id}, actor, resident_id=record.resident_id)
+            station.requests.submit(
+                "help_cancel", {"request_id": record.id}, actor, resident_id=record.resident_id
+            )
             station.requests.acknowledge_help(record.id, actor)
 
         self.ctx.db.run(op, lambda _r: self._cancelled(), self._failed)

@@ -56,7 +56,9 @@ class HomeScreen(Screen):
         self.urgent_tile: TileButton | None = None
         urgent = next((s for s in ctx.catalogue.services if s.kind == "urgent"), None)
         if urgent is not None:
-            tile = TileButton(ctx.pick(urgent.title), urgent.icon, "", "urgent", subtitle=ctx.tr("home.urgent_hint"))
+            tile = TileButton(
+                ctx.pick(urgent.title), urgent.icon, "", "urgent", subtitle=ctx.tr("home.urgent_hint")
+            )
             tile.clicked.connect(lambda _c=False: self.nav.go(ScreenKey.HELP, reason="urgent"))
             self.row.addWidget(tile, 1)
             self.tiles[urgent.id] = tile
@@ -81,7 +83,9 @@ class HomeScreen(Screen):
         """Portrait: 一键呼叫 goes below the tiles. Columns: as many as keep each label whole."""
         super().resizeEvent(event)
         portrait = self.height() > self.width()
-        self.row.setDirection(QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight)
+        self.row.setDirection(
+            QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight
+        )
         if self.urgent_tile is not None:
             self.row.setStretchFactor(self.urgent_tile, 1)
             self.row.setStretchFactor(self.grid, 3 if portrait else 4)

@@ -57,7 +57,9 @@ class CardList(QScrollArea):
         row.setContentsMargins(24, 18, 24, 18)
         row.setSpacing(24)
         if card.icon:
-            row.addWidget(icon_label(card.icon, card.icon_color, 64, card.icon_name), 0, Qt.AlignmentFlag.AlignTop)
+            row.addWidget(
+                icon_label(card.icon, card.icon_color, 64, card.icon_name), 0, Qt.AlignmentFlag.AlignTop
+            )
         texts = QVBoxLayout()
         texts.setSpacing(6)
         for index, line in enumerate(card.lines):

@@ -71,8 +71,7 @@ class LockedScreen(Screen):
     def _unlock(self, passphrase: str) -> None:
         self.unlock_button.setEnabled(False)
         set_text(self.title, self.ctx.tr("locked.opening"))
-        session.unlock(self.ctx, passphrase, self._opened, self._failed,
-                       keep_locale=self.ctx.locale_forced)
+        session.unlock(self.ctx, passphrase, self._opened, self._failed, keep_locale=self.ctx.locale_forced)
 
     def _opened(self) -> None:
         self.passphrase.clear()

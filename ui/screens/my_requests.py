@@ -46,10 +46,14 @@ class MyRequestsScreen(Screen):
         self.ctx.db.run(lambda: station.requests.for_resident(resident.id), self._show)
 
     def describe(self, record: RequestRecord) -> list[str]:
-        service = self.ctx.catalogue.get(record.service) if record.service in self.ctx.catalogue.ids() else None
+        service = (
+            self.ctx.catalogue.get(record.service) if record.service in self.ctx.catalogue.ids() else None
+        )
         title = self.ctx.pick(service.title) if service else record.service
-        lines = [f"{self.ctx.tr('status.' + record.status_key)} · {title}",
-                 self.ctx.tr("my.line", code=record.receipt_code or "", date=f"{record.created_at:%Y-%m-%d}")]
+        lines = [
+            f"{self.ctx.tr('status.' + record.status_key)} · {title}",
+            self.ctx.tr("my.line", code=record.receipt_code or "", date=f"{record.created_at:%Y-%m-%d}"),
+        ]
         if record.reply:
             lines.append(self.ctx.tr("my.reply", reply=record.reply))
         return lines
@@ -60,9 +64,21 @@ class MyRequestsScreen(Screen):
         for record in records:
             icon, color = STATUS_ICONS.get(record.status_key, ("fa5s.circle", ""))
             lines = self.describe(record)
-            cards.append(Card(lines, icon, color, self.ctx.tr("status." + record.status_key),
-                              [(self.ctx.tr("my.read_aloud"), "fa5s.volume-up",
-                                partial(self.ctx.say, " ".join(lines)))]))
+            cards.append(
+                Card(
+                    lines,
+                    icon,
+                    color,
+                    self.ctx.tr("status." + record.status_key),
+                    [
+                        (
+                            self.ctx.tr("my.read_aloud"),
+                            "fa5s.volume-up",
+                            partial(self.ctx.say, " ".join(lines)),
+                        )
+                    ],
+                )
+            )
         self.list.set_cards(cards, self.ctx.tr("my.empty"))
         from ui.theme import PALETTES
         from ui.widgets import apply_icons

@@ -29,8 +29,19 @@ class NoticesScreen(Screen):
     def _show(self, items: list[NoticeItem]) -> None:
         self.items = items
         cards = [
-            Card([item.title, item.body, f"{item.published_at:%Y-%m-%d}"], "fa5s.bullhorn", "#5B4A00", "",
-                 [(self.ctx.tr("my.read_aloud"), "fa5s.volume-up", partial(self.ctx.say, f"{item.title}。{item.body}"))])
+            Card(
+                [item.title, item.body, f"{item.published_at:%Y-%m-%d}"],
+                "fa5s.bullhorn",
+                "#5B4A00",
+                "",
+                [
+                    (
+                        self.ctx.tr("my.read_aloud"),
+                        "fa5s.volume-up",
+                        partial(self.ctx.say, f"{item.title}。{item.body}"),
+                    )
+                ],
+            )
             for item in items
         ]
         self.list.set_cards(cards, self.ctx.tr("notices.empty"))

@@ -26,7 +26,7 @@ FACES = ((5, "fa5s.grin-beam", "rating.good"), (3, "fa5s.meh", "rating.ok"), (1,
 
 
 def spell_code(code: str) -> str:
-    """"A01-0012" → "A 0 1 - 0 0 1 2" so speech reads it digit by digit (a receipt code is not PII)."""
+    """ "A01-0012" → "A 0 1 - 0 0 1 2" so speech reads it digit by digit (a receipt code is not PII)."""
     return " ".join(code)
 
 
@@ -65,7 +65,9 @@ class ReceiptScreen(Screen):
         service = self.ctx.catalogue.get(record.service)
         checkin = record.service == "daily_checkin"
         set_text(self.title, self.ctx.tr("receipt.checkin" if checkin else "receipt.done"))
-        set_text(self.code, record.receipt_code or "", self.ctx.tr("a11y.receipt_code", code=record.receipt_code))
+        set_text(
+            self.code, record.receipt_code or "", self.ctx.tr("a11y.receipt_code", code=record.receipt_code)
+        )
         set_text(self.next_hint, self.ctx.tr("receipt.next", service=self.ctx.pick(service.title)))
         booked = self.booked_text(record)
         set_text(self.booked, booked)
@@ -79,25 +81,38 @@ class ReceiptScreen(Screen):
         record = self.record
         if record is None or not record.receipt_code:
             return
-        lines = receipt_lines(str(self.ctx.settings.get("station_name", "")),
-                              self.ctx.pick(self.ctx.catalogue.get(record.service).title),
-                              record.receipt_code, record.created_at, self.ctx.tr("receipt.paper_note"),
-                              self.booked_text(record))
-        result = print_receipt(self.ctx.data_dir / "receipts", record.receipt_code, lines, pick_family(self.ctx.locale))
+        lines = receipt_lines(
+            str(self.ctx.settings.get("station_name", "")),
+            self.ctx.pick(self.ctx.catalogue.get(record.service).title),
+            record.receipt_code,
+            record.created_at,
+            self.ctx.tr("receipt.paper_note"),
+            self.booked_text(record),
+        )
+        result = print_receipt(
+            self.ctx.data_dir / "receipts", record.receipt_code, lines, pick_family(self.ctx.locale)
+        )
         self.last_printed = result
         # "回执已打印" only when a printer took the job; otherwise say where the receipt was saved
-        message = self.ctx.tr("receipt.printed") if result.printed else \
-            self.ctx.tr("receipt.no_printer", file=Path(result.where).name)
+        message = (
+            self.ctx.tr("receipt.printed")
+            if result.printed
+            else self.ctx.tr("receipt.no_printer", file=Path(result.where).name)
+        )
         set_text(self.printed, message)
         self.printed.show()
         self.ctx.say(message)
 
     def booked_text(self, record: RequestRecord) -> str:
-        """"预约时间：11月28日 星期六 09:00–11:00" for an appointment (marked when still to be confirmed)."""
+        """ "预约时间：11月28日 星期六 09:00–11:00" for an appointment (marked when still to be confirmed)."""
         for value in record.fields.values():
             if isinstance(value, dict) and "start" in value and "end" in value:
-                slot = Slot(str(value.get("slot_id", "")), dt.datetime.fromisoformat(value["start"]),
-                            dt.datetime.fromisoformat(value["end"]), bool(value.get("tentative")))
+                slot = Slot(
+                    str(value.get("slot_id", "")),
+                    dt.datetime.fromisoformat(value["start"]),
+                    dt.datetime.fromisoformat(value["end"]),
+                    bool(value.get("tentative")),
+                )
                 extra = self.ctx.tr("summary.tentative") if slot.tentative else ""
                 return self.ctx.tr("receipt.booked", slot=slot_label(self.ctx.locale, slot)) + extra
         return ""
@@ -126,8 +141,10 @@ class ReceiptScreen(Screen):
         if self.record.service == "daily_checkin":
             return self.title.text()
         booked = f" {self.booked.text()}。" if self.booked.isVisible() else ""
-        return (f"{self.title.text()} {self.code_hint.text()} {spell_code(self.record.receipt_code or '')}。"
-                f"{booked}{self.next_hint.text()}")
+        return (
+            f"{self.title.text()} {self.code_hint.text()} {spell_code(self.record.receipt_code or '')}。"
+            f"{booked}{self.next_hint.text()}"
+        )
 
 
 class RatingScreen(Screen):
@@ -171,8 +188,11 @@ class RatingScreen(Screen):
             return
         for widget in self.faces.values():
             widget.setEnabled(False)
-        self.ctx.db.run(lambda: station.requests.rate(record.id, score, actor), lambda _r: self._rated(),
-                        lambda _e: self.nav.home())
+        self.ctx.db.run(
+            lambda: station.requests.rate(record.id, score, actor),
+            lambda _r: self._rated(),
+            lambda _e: self.nav.home(),
+        )
 
     def _rated(self) -> None:
         """The rating ends with a thank-you the resident can see and hear, then home."""

@@ -140,9 +140,12 @@ class ResidentFormScreen(Screen):
             self.field_error("consent", self.ctx.tr("resident.need_consent"))
             return
         data = ResidentInput(
-            name=self.inputs["name"].text(), id_number=self.inputs["id_number"].text(),
-            phone=self.inputs["phone"].text(), address=self.inputs["address"].text(),
-            living_alone=self.alone.isChecked(), emergency_contact=self.inputs["emergency_contact"].text(),
+            name=self.inputs["name"].text(),
+            id_number=self.inputs["id_number"].text(),
+            phone=self.inputs["phone"].text(),
+            address=self.inputs["address"].text(),
+            living_alone=self.alone.isChecked(),
+            emergency_contact=self.inputs["emergency_contact"].text(),
             consent=True,
         )
         station, actor, editing = self.ctx.require_station(), self.ctx.actor, self.editing

@@ -48,7 +48,9 @@ class StaffHomeScreen(Screen):
         staff = self.ctx.staff
         if staff is None:
             return
-        set_text(self.title, self.ctx.tr("staff.title", name=staff.name, role=self.ctx.tr(f"role.{staff.role}")))
+        set_text(
+            self.title, self.ctx.tr("staff.title", name=staff.name, role=self.ctx.tr(f"role.{staff.role}"))
+        )
         self._build(staff.role)  # each time: the columns follow the window and the text size
 
     def _build(self, role: str) -> None:
@@ -90,8 +92,13 @@ class StaffHomeScreen(Screen):
             if card is None:
                 self.exit_now()
             else:  # a kiosk that quits by accident leaves the village without it: ask first
-                card.ask(self.ctx, self.ctx.tr("admin.exit_ask"), self.exit_now,
-                         yes=self.ctx.tr("admin.exit_yes"), no=self.ctx.tr("admin.exit_no"))
+                card.ask(
+                    self.ctx,
+                    self.ctx.tr("admin.exit_ask"),
+                    self.exit_now,
+                    yes=self.ctx.tr("admin.exit_yes"),
+                    no=self.ctx.tr("admin.exit_no"),
+                )
         else:
             self.nav.go(ScreenKey.STAFF_LIST, kind=key)
 

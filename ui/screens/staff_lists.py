@@ -54,10 +54,16 @@ class StaffListScreen(Screen):
         self.message.hide()
         self.clear_layout(self.action_row)
         if self.kind == "sync":
-            self.action_row.addWidget(button(self.ctx.tr("staff.sync_now"), "fa5s.sync", "primary", self.sync_now))
+            self.action_row.addWidget(
+                button(self.ctx.tr("staff.sync_now"), "fa5s.sync", "primary", self.sync_now)
+            )
         elif self.kind == "audit":
-            self.action_row.addWidget(button(self.ctx.tr("admin.verify"), "fa5s.shield-alt", "primary", self.verify))
-            self.action_row.addWidget(button(self.ctx.tr("admin.export"), "fa5s.file-export", "", self.export))
+            self.action_row.addWidget(
+                button(self.ctx.tr("admin.verify"), "fa5s.shield-alt", "primary", self.verify)
+            )
+            self.action_row.addWidget(
+                button(self.ctx.tr("admin.export"), "fa5s.file-export", "", self.export)
+            )
         self.action_row.addStretch(1)
         self.reload()
 
@@ -73,7 +79,11 @@ class StaffListScreen(Screen):
 
     # -- loaders (DB worker) --------------------------------------------------------------------
     def _title(self, service: str) -> str:
-        return self.ctx.pick(self.ctx.catalogue.get(service).title) if service in self.ctx.catalogue.ids() else service
+        return (
+            self.ctx.pick(self.ctx.catalogue.get(service).title)
+            if service in self.ctx.catalogue.ids()
+            else service
+        )
 
     def _who(self, station: Station, actor: Actor, record: RequestRecord) -> str:
         if not record.resident_id:
@@ -85,11 +95,22 @@ class StaffListScreen(Screen):
         return i18n.short_time(self.ctx.locale, _local(record.created_at))
 
     def _load_today(self, station: Station, actor: Actor) -> list[Card]:
-        start = dt.datetime.combine(dt.date.today(), dt.time()).astimezone().astimezone(dt.UTC).replace(tzinfo=None)
+        start = (
+            dt.datetime.combine(dt.date.today(), dt.time())
+            .astimezone()
+            .astimezone(dt.UTC)
+            .replace(tzinfo=None)
+        )
         return [
-            Card([f"{self._when(r)} · {self._title(r.service)} · {r.receipt_code}",
-                  f"{self._who(station, actor, r)} · {self.ctx.tr('status.' + r.status_key)}"], "fa5s.file-alt")
-            for r in station.requests.list(since=start) if r.service != "rating"
+            Card(
+                [
+                    f"{self._when(r)} · {self._title(r.service)} · {r.receipt_code}",
+                    f"{self._who(station, actor, r)} · {self.ctx.tr('status.' + r.status_key)}",
+                ],
+                "fa5s.file-alt",
+            )
+            for r in station.requests.list(since=start)
+            if r.service != "rating"
         ]
 
     def _load_help(self, station: Station, actor: Actor) -> list[Card]:
@@ -99,9 +120,15 @@ class StaffListScreen(Screen):
         for r in sorted(calls, key=lambda c: (not c.urgent, c.created_at)):
             note = self.ctx.tr("staff.help_urgent") if r.urgent else self.ctx.tr("staff.help_assist")
             icon, color = ("fa5s.bell", "#8E0B0B") if r.urgent else ("fa5s.hands-helping", "#17406B")
-            cards.append(Card([f"{self._when(r)} · {note}", f"{r.receipt_code} · {self._who(station, actor, r)}"],
-                              icon, color, note,
-                              [(self.ctx.tr("staff.acknowledge"), "fa5s.check", partial(self.acknowledge, r.id))]))
+            cards.append(
+                Card(
+                    [f"{self._when(r)} · {note}", f"{r.receipt_code} · {self._who(station, actor, r)}"],
+                    icon,
+                    color,
+                    note,
+                    [(self.ctx.tr("staff.acknowledge"), "fa5s.check", partial(self.acknowledge, r.id))],
+                )
+            )
         return cards
 
     def _load_checkins(self, station: Station, actor: Actor) -> list[Card]:
@@ -113,8 +140,16 @@ class StaffListScreen(Screen):
                 cards.append(Card([self.ctx.tr("staff.damaged_record")], "fa5s.exclamation-triangle"))
                 continue
             phone = mask_phone(resident.phone) if resident.phone else self.ctx.tr("staff.no_phone")
-            cards.append(Card([resident.name, f"{resident.masked_id} · {phone}",
-                               self.ctx.tr("staff.contact", who=resident.emergency_contact or "—")], "fa5s.user-clock"))
+            cards.append(
+                Card(
+                    [
+                        resident.name,
+                        f"{resident.masked_id} · {phone}",
+                        self.ctx.tr("staff.contact", who=resident.emergency_contact or "—"),
+                    ],
+                    "fa5s.user-clock",
+                )
+            )
         if not missing and dt.datetime.now().hour < hour:
             return [Card([self.ctx.tr("staff.before_deadline", hour=hour)], "fa5s.info-circle")]
         return cards
@@ -125,19 +160,36 @@ class StaffListScreen(Screen):
 
         cards = []
         for w in hub_warnings.read(station, actor):
-            level = self.ctx.tr("staff.hub_warning_unwell") if w.unwell else self.ctx.tr(f"staff.hub_level.{w.level}")
+            level = (
+                self.ctx.tr("staff.hub_warning_unwell")
+                if w.unwell
+                else self.ctx.tr(f"staff.hub_level.{w.level}")
+            )
             lines = [f"{level} · {w.name}", self.ctx.tr("staff.hub_warning_days", days=w.days_missed)]
             if w.outcome:
                 lines.append(self.ctx.tr("staff.hub_warning_outcome", outcome=w.outcome))
-            cards.append(Card(lines, "fa5s.exclamation-circle", "#8E0B0B" if w.level >= 3 or w.unwell else "#8A4B00",
-                              self.ctx.tr("staff.hub_warning")))
+            cards.append(
+                Card(
+                    lines,
+                    "fa5s.exclamation-circle",
+                    "#8E0B0B" if w.level >= 3 or w.unwell else "#8A4B00",
+                    self.ctx.tr("staff.hub_warning"),
+                )
+            )
         return cards
 
     def _load_quarantine(self, station: Station, actor: Actor) -> list[Card]:
         return [
-            Card([f"{self._title(r.service)} · {r.receipt_code}", self.ctx.tr("staff.reason", reason=r.quarantine_reason or "—")],
-                 "fa5s.exclamation-triangle", "#8A4B00", self.ctx.tr("staff.quarantine"),
-                 [(self.ctx.tr("staff.resend"), "fa5s.redo", partial(self.resend, r.id))])
+            Card(
+                [
+                    f"{self._title(r.service)} · {r.receipt_code}",
+                    self.ctx.tr("staff.reason", reason=r.quarantine_reason or "—"),
+                ],
+                "fa5s.exclamation-triangle",
+                "#8A4B00",
+                self.ctx.tr("staff.quarantine"),
+                [(self.ctx.tr("staff.resend"), "fa5s.redo", partial(self.resend, r.id))],
+            )
             for r in station.requests.list(states={"QUARANTINED"})
         ]
 
@@ -145,8 +197,11 @@ class StaffListScreen(Screen):
         status = self.ctx.sync_status()
         counts = station.requests.counts_by_state()
         last = i18n.short_time(self.ctx.locale, status.last_success) if status.last_success else "—"
-        lines = [self.ctx.tr("status.online" if status.online else "status.offline"),
-                 self.ctx.tr("status.waiting", n=status.waiting), self.ctx.tr("staff.last_sync", time=last)]
+        lines = [
+            self.ctx.tr("status.online" if status.online else "status.offline"),
+            self.ctx.tr("status.waiting", n=status.waiting),
+            self.ctx.tr("staff.last_sync", time=last),
+        ]
         # state words a volunteer reads (已办结, 已保存在本机 …), never enum names like DONE/QUEUED
         words: dict[str, int] = {}
         for state, n in counts.items():
@@ -155,8 +210,11 @@ class StaffListScreen(Screen):
             word = self.ctx.tr("status." + STATUS_KEYS.get(state, "saved_locally"))
             words[word] = words.get(word, 0) + n
         detail = " · ".join(f"{word} {n}" for word, n in words.items())
-        cards = [Card(lines, "fa5s.sync"), *self._parked_cards(station),
-                 Card([self.ctx.tr("staff.counts"), detail or "—"], "fa5s.list")]
+        cards = [
+            Card(lines, "fa5s.sync"),
+            *self._parked_cards(station),
+            Card([self.ctx.tr("staff.counts"), detail or "—"], "fa5s.list"),
+        ]
         if status.stopped:  # sync stopped for a reason only a person can fix: say it first, in words
             cards.insert(0, Card([self.ctx.tr(f"sync.stopped.{status.stopped}")], "fa5s.ban", "#8E0B0B"))
         return cards
@@ -167,21 +225,31 @@ class StaffListScreen(Screen):
 
         parked = open_parked(station)
         return [
-            Card([self.ctx.tr("sync.parked", n=len(parked)),
-                  self.ctx.tr("sync.parked_item", code=p.receipt_code or "—", seq=p.seq, reason=p.reason)],
-                 "fa5s.pause-circle", "#8A4B00", self.ctx.tr("sync.parked", n=len(parked)),
-                 [(self.ctx.tr("staff.acknowledge"), "fa5s.check", partial(self.dismiss_parked, p.id))])
+            Card(
+                [
+                    self.ctx.tr("sync.parked", n=len(parked)),
+                    self.ctx.tr("sync.parked_item", code=p.receipt_code or "—", seq=p.seq, reason=p.reason),
+                ],
+                "fa5s.pause-circle",
+                "#8A4B00",
+                self.ctx.tr("sync.parked", n=len(parked)),
+                [(self.ctx.tr("staff.acknowledge"), "fa5s.check", partial(self.dismiss_parked, p.id))],
+            )
             for p in parked
         ]
 
     def _load_audit(self, station: Station, actor: Actor) -> list[Card]:
-        return [Card([f"#{e.seq} · {e.action} · {e.actor}", f"{_local(e.at):%Y-%m-%d %H:%M:%S} · {e.target}"])
-                for e in recent_audit(station, 60)]
+        return [
+            Card([f"#{e.seq} · {e.action} · {e.actor}", f"{_local(e.at):%Y-%m-%d %H:%M:%S} · {e.target}"])
+            for e in recent_audit(station, 60)
+        ]
 
     # -- actions --------------------------------------------------------------------------------
     def acknowledge(self, request_id: str) -> None:
         station, actor = self.ctx.require_station(), self.ctx.actor
-        self.ctx.db.run(lambda: station.requests.acknowledge_help(request_id, actor), lambda _r: self.reload())
+        self.ctx.db.run(
+            lambda: station.requests.acknowledge_help(request_id, actor), lambda _r: self.reload()
+        )
 
     def resend(self, request_id: str) -> None:
         """The volunteer fixed what the hub refused: queue the same envelope again and sync."""
@@ -215,13 +283,18 @@ class StaffListScreen(Screen):
         self.ctx.db.run(lambda: verify_audit(station), self._verified)
 
     def _verified(self, findings: list[str]) -> None:
-        self._say(self.ctx.tr("admin.chain_ok") if not findings else
-                  self.ctx.tr("admin.chain_bad", n=len(findings)) + "\n" + "\n".join(findings[:5]))
+        self._say(
+            self.ctx.tr("admin.chain_ok")
+            if not findings
+            else self.ctx.tr("admin.chain_bad", n=len(findings)) + "\n" + "\n".join(findings[:5])
+        )
 
     def export(self) -> None:
         station, folder, who = self.ctx.require_station(), self.ctx.data_dir / "exports", self.ctx.actor.label
-        self.ctx.db.run(lambda: export_audit(station, folder, who),
-                        lambda path: self._say(self.ctx.tr("admin.exported", path=str(path))))
+        self.ctx.db.run(
+            lambda: export_audit(station, folder, who),
+            lambda path: self._say(self.ctx.tr("admin.exported", path=str(path))),
+        )
 
     def _say(self, text: str) -> None:
         set_text(self.message, text)

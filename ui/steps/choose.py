@@ -29,8 +29,12 @@ class ChoosePage(StepPage):
         columns = 2 if len(step.options) <= 4 else 3
         self.options: dict[str, Any] = {}
         for index, option in enumerate(step.options):
-            widget = _grid_button(ctx.pick(option.label), option.icon, lambda o=option.id: self.pick(o),
-                                  icon_color=flow.service.color)
+            widget = _grid_button(
+                ctx.pick(option.label),
+                option.icon,
+                lambda o=option.id: self.pick(o),
+                icon_color=flow.service.color,
+            )
             grid.addWidget(widget, index // columns, index % columns)
             self.options[option.id] = widget
         self.box.addLayout(grid, 1)
@@ -46,8 +50,11 @@ class ChoosePage(StepPage):
         return False
 
     def spoken_text(self) -> str:
-        labels = "、".join(self.ctx.pick(o.label) for o in self.step.options) if self.ctx.locale == "zh_CN" \
+        labels = (
+            "、".join(self.ctx.pick(o.label) for o in self.step.options)
+            if self.ctx.locale == "zh_CN"
             else ", ".join(self.ctx.pick(o.label) for o in self.step.options)
+        )
         return f"{self.title()} {labels}"
 
 
@@ -74,7 +81,9 @@ class DateSlotPage(StepPage):
         if station is None:
             return
         service = self.flow.service.id
-        option = next((self.flow.fields.get(s.id) for s in self.flow.service.steps if s.kind == "choose"), None)
+        option = next(
+            (self.flow.fields.get(s.id) for s in self.flow.service.steps if s.kind == "choose"), None
+        )
         self.ctx.db.run(lambda: slots_for(station, service, option, dt.date.today()), self._show)
 
     def _show(self, slots: list[Slot]) -> None:
@@ -86,8 +95,12 @@ class DateSlotPage(StepPage):
         tentative = any(s.tentative for s in slots)
         set_text(self.note, self.ctx.tr("slot.tentative" if tentative else "slot.synced"))
         for index, slot in enumerate(slots):
-            widget = _grid_button(slot_label(self.ctx.locale, slot), "fa5s.calendar-alt", lambda s=slot: self.pick(s),
-                                  icon_color=self.flow.service.color)
+            widget = _grid_button(
+                slot_label(self.ctx.locale, slot),
+                "fa5s.calendar-alt",
+                lambda s=slot: self.pick(s),
+                icon_color=self.flow.service.color,
+            )
             self.grid.addWidget(widget, index // 2, index % 2)
             self.buttons.append(widget)
         from ui.theme import PALETTES
@@ -96,8 +109,16 @@ class DateSlotPage(StepPage):
         apply_icons(self, PALETTES[self.ctx.theme], self.ctx.scale)
 
     def pick(self, slot: Slot) -> None:
-        self.done.emit({self.step.id: {"slot_id": slot.id, "start": slot.start.isoformat(timespec="minutes"),
-                                       "end": slot.end.isoformat(timespec="minutes"), "tentative": slot.tentative}})
+        self.done.emit(
+            {
+                self.step.id: {
+                    "slot_id": slot.id,
+                    "start": slot.start.isoformat(timespec="minutes"),
+                    "end": slot.end.isoformat(timespec="minutes"),
+                    "tentative": slot.tentative,
+                }
+            }
+        )
 
     def spoken_text(self) -> str:
         return f"{self.title()} {self.note.text()}"

@@ -49,8 +49,14 @@ class ConsentPage(StepPage):
         return f"{self.title()} {self.text.text()}"
 
 
-def summary_lines(ctx: UiContext, service: Service, fields: dict[str, Any], resident: ResidentRecord | None,
-                  *, spoken: bool = False) -> list[str]:
+def summary_lines(
+    ctx: UiContext,
+    service: Service,
+    fields: dict[str, Any],
+    resident: ResidentRecord | None,
+    *,
+    spoken: bool = False,
+) -> list[str]:
     """What the resident is about to send, one line per answer. Spoken lines never carry ID digits."""
     lines = [ctx.tr("summary.service", name=ctx.pick(service.title))]
     for step in service.steps:
@@ -65,8 +71,12 @@ def summary_lines(ctx: UiContext, service: Service, fields: dict[str, Any], resi
         elif step.kind == "text" and value:
             lines.append(f"{ctx.tr('summary.text')}{value}")
         elif step.kind == "date_slot" and isinstance(value, dict):
-            slot = Slot(value["slot_id"], dt.datetime.fromisoformat(value["start"]),
-                        dt.datetime.fromisoformat(value["end"]), bool(value.get("tentative")))
+            slot = Slot(
+                value["slot_id"],
+                dt.datetime.fromisoformat(value["start"]),
+                dt.datetime.fromisoformat(value["end"]),
+                bool(value.get("tentative")),
+            )
             extra = ctx.tr("summary.tentative") if slot.tentative else ""
             lines.append(ctx.tr("summary.slot", slot=slot_label(ctx.locale, slot)) + extra)
         elif step.kind == "photo":
@@ -125,7 +135,9 @@ class CheckinPage(StepPage):
         self.fine = button(ctx.tr("checkin.fine"), "fa5s.smile", "huge", self.submit)
         self.fine.setMinimumWidth(700)
         self.box.addWidget(self.fine, 0, Qt.AlignmentFlag.AlignHCenter)
-        self.unwell = button(ctx.tr("checkin.unwell"), "fa5s.hand-holding-medical", "urgent", self.submit_unwell)
+        self.unwell = button(
+            ctx.tr("checkin.unwell"), "fa5s.hand-holding-medical", "urgent", self.submit_unwell
+        )
         self.unwell.setProperty("tall", True)
         self.unwell.setMinimumWidth(700)
         self.box.addSpacing(24)

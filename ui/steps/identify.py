@@ -76,7 +76,9 @@ class IdentifyPage(StepPage):
         """Side by side on a landscape screen; on a portrait kiosk the keypad goes below, full width."""
         super().resizeEvent(event)
         portrait = self.window().height() > self.window().width()
-        self.row.setDirection(QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight)
+        self.row.setDirection(
+            QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight
+        )
 
     # -- input ----------------------------------------------------------------------------
     def press(self, key: str) -> None:

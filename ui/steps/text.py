@@ -96,7 +96,9 @@ class TextPage(StepPage):
         group = QButtonGroup(self)
         group.setExclusive(True)
         for mode, icon in MODES:
-            b = button(self.ctx.tr(f"text.mode_{mode}"), icon, "option", functools.partial(self.set_mode, mode))
+            b = button(
+                self.ctx.tr(f"text.mode_{mode}"), icon, "option", functools.partial(self.set_mode, mode)
+            )
             b.setCheckable(True)
             group.addButton(b)
             self.mode_buttons[mode] = b
@@ -145,7 +147,9 @@ class TextPage(StepPage):
             panel = self._keys_panel()
         self.panels.addWidget(panel)
         self.panel_by_mode[mode] = panel
-        apply_icons(panel, PALETTES[self.ctx.theme], self.ctx.scale)  # built after the window coloured its icons
+        apply_icons(
+            panel, PALETTES[self.ctx.theme], self.ctx.scale
+        )  # built after the window coloured its icons
         return panel
 
     def _keys_panel(self) -> QWidget:
@@ -157,8 +161,11 @@ class TextPage(StepPage):
         if available():
             self.keys_note = label(self.ctx.tr("keyboard.below"), "card")
             box.addWidget(self.keys_note)
-            box.addWidget(button(self.ctx.tr("keyboard.show"), "fa5s.keyboard", "", self.show_keyboard),
-                          0, Qt.AlignmentFlag.AlignLeft)
+            box.addWidget(
+                button(self.ctx.tr("keyboard.show"), "fa5s.keyboard", "", self.show_keyboard),
+                0,
+                Qt.AlignmentFlag.AlignLeft,
+            )
         else:
             self.keys_note = label(self.ctx.tr("keyboard.unavailable"), "card")
             box.addWidget(self.keys_note)
@@ -207,8 +214,11 @@ class TextPage(StepPage):
             return
         fields = {**flow.fields, self.step.id: self.edit.toPlainText(), note_key(self.step.id): value}
         service_id, resident_id = service.id, resident.id
-        self.ctx.db.run(lambda: station.requests.save_draft(service_id, fields, resident_id, draft),
-                        lambda _id: self._note_saved(value), self._note_failed)
+        self.ctx.db.run(
+            lambda: station.requests.save_draft(service_id, fields, resident_id, draft),
+            lambda _id: self._note_saved(value),
+            self._note_failed,
+        )
 
     def _note_saved(self, value: dict[str, Any]) -> None:
         self.note = value

@@ -24,7 +24,9 @@ _BINARY_BODY = {
 }
 
 
-@router.post("/v1/attachments", response_model=AttachmentState, responses=error_responses(400, 401, 403, 409, 422))
+@router.post(
+    "/v1/attachments", response_model=AttachmentState, responses=error_responses(400, 401, 403, 409, 422)
+)
 def start_upload(body: AttachmentStart, station: StationDep, state: StateDep) -> AttachmentState:
     require_protocol(body.protocol)
     with transaction(state.sessions) as session:

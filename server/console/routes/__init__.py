@@ -21,6 +21,20 @@ from server.console.routes import (
 
 ROUTERS = [
     m.router
-    for m in (login, password, queue, requests, checkins, notices, consult, slots, stations, stats, topics,
-              warnings, reports, admin)
+    for m in (
+        login,
+        password,
+        queue,
+        requests,
+        checkins,
+        notices,
+        consult,
+        slots,
+        stations,
+        stats,
+        topics,
+        warnings,
+        reports,
+        admin,
+    )
 ]

@@ -32,8 +32,9 @@ def users_page(request: Request, viewer: ViewerDep, state: StateDep) -> Response
         scopes: dict[int, set[str]] = {}
         for uid, sid in session.execute(select(StaffStation.user_id, StaffStation.station_id)).all():
             scopes.setdefault(uid, set()).add(sid)
-    return render(request, viewer, "users.html", users=users, stations=stations, scopes=scopes,
-                  roles=list(ROLE_RANK))
+    return render(
+        request, viewer, "users.html", users=users, stations=stations, scopes=scopes, roles=list(ROLE_RANK)
+    )
 
 
 @router.post("/console/users")
@@ -43,8 +44,12 @@ async def add_user(request: Request, viewer: PostViewerDep, state: StateDep) -> 
 
     def work() -> None:
         with transaction(state.sessions) as session:
-            user = staff.add_user(session, str(form.get("username", "")).strip()[:64], str(form.get("role", "")),
-                                  str(form.get("password", "")))
+            user = staff.add_user(
+                session,
+                str(form.get("username", "")).strip()[:64],
+                str(form.get("role", "")),
+                str(form.get("password", "")),
+            )
             console_audit.record(session, viewer.actor, "user_add", f"user:{user.username}", detail=user.role)
 
     return await run_then_back(work, "/console/users", "user")
@@ -71,8 +76,13 @@ async def update_user(user_id: int, request: Request, viewer: PostViewerDep, sta
             session.execute(delete(StaffStation).where(StaffStation.user_id == user.id))
             for sid in chosen:
                 session.add(StaffStation(user_id=user.id, station_id=sid))
-            console_audit.record(session, viewer.actor, "user_update", f"user:{user.username}",
-                                 detail=f"role={role} disabled={user.disabled} stations={len(chosen)}")
+            console_audit.record(
+                session,
+                viewer.actor,
+                "user_update",
+                f"user:{user.username}",
+                detail=f"role={role} disabled={user.disabled} stations={len(chosen)}",
+            )
 
     return await run_then_back(work, "/console/users", "user")
 

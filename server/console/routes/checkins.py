@@ -34,35 +34,60 @@ def checkins_page(request: Request, viewer: ViewerDep, state: StateDep) -> Respo
         raise Forbidden("station")
     everyone = request.query_params.get("all") == "1"
     with transaction(state.sessions) as session:
-        found = resident_index.living_alone_today(session, state.keys, viewer.scope, day, station=station,
-                                                  everyone=everyone)
-        console_audit.record(session, viewer.actor, "view_checkins", f"checkins:{day.isoformat()}",
-                             station_id=station, detail=f"{len(found.rows)} living-alone residents shown")
+        found = resident_index.living_alone_today(
+            session, state.keys, viewer.scope, day, station=station, everyone=everyone
+        )
+        console_audit.record(
+            session,
+            viewer.actor,
+            "view_checkins",
+            f"checkins:{day.isoformat()}",
+            station_id=station,
+            detail=f"{len(found.rows)} living-alone residents shown",
+        )
         stations = dict(session.execute(select(Station.id, Station.name)).all())
     by_station: dict[str, list[resident_index.ResidentRow]] = {}
     for row in found.rows:
         by_station.setdefault(row.station, []).append(row)
-    return render(request, viewer, "checkins.html", day=day, by_station=by_station, total=found.total,
-                  missing=found.missing, unreadable=found.unreadable, everyone=everyone, station=station or "",
-                  stations=sorted(((sid, n) for sid, n in stations.items()
-                                   if viewer.scope is None or sid in viewer.scope), key=lambda x: x[1]),
-                  shown=len(found.rows))
+    return render(
+        request,
+        viewer,
+        "checkins.html",
+        day=day,
+        by_station=by_station,
+        total=found.total,
+        missing=found.missing,
+        unreadable=found.unreadable,
+        everyone=everyone,
+        station=station or "",
+        stations=sorted(
+            ((sid, n) for sid, n in stations.items() if viewer.scope is None or sid in viewer.scope),
+            key=lambda x: x[1],
+        ),
+        shown=len(found.rows),
+    )
 
 
 @router.post("/console/checkins/visit")
 async def checkin_visit(request: Request, viewer: PostViewerDep, state: StateDep) -> Response:
     viewer.require("checkins")
     form = await request.form()
-    station_id, key, note = str(form.get("station", "")), str(form.get("resident", "")), str(form.get("note", ""))
+    station_id, key, note = (
+        str(form.get("station", "")),
+        str(form.get("resident", "")),
+        str(form.get("note", "")),
+    )
     if viewer.scope is not None and station_id not in viewer.scope:
         raise Forbidden("station")
     day = _today(request)
 
     def work() -> None:
         with transaction(state.sessions) as session:
-            resident_index.mark_visited(session, state.keys, station_id, key, day, viewer.username,
-                                        note.strip()[:500] or None)
-            console_audit.record(session, viewer.actor, "checkin_visited", f"resident:{key}",
-                                 station_id=station_id)
+            resident_index.mark_visited(
+                session, state.keys, station_id, key, day, viewer.username, note.strip()[:500] or None
+            )
+            console_audit.record(
+                session, viewer.actor, "checkin_visited", f"resident:{key}", station_id=station_id
+            )
 
     return await run_then_back(work, "/console/checkins", "visited")

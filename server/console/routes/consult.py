@@ -33,8 +33,10 @@ BASE = "/console/consultations"
 def consultations_page(request: Request, viewer: ViewerDep, state: StateDep) -> Response:
     viewer.require("consult_results")
     with transaction(state.sessions) as session:
-        rows = [(row, consult.state_of(row), consult.results(session, state.keys, row).votes)
-                for row in consult.list_all(session)]
+        rows = [
+            (row, consult.state_of(row), consult.results(session, state.keys, row).votes)
+            for row in consult.list_all(session)
+        ]
         stations = sorted(session.execute(select(Station.name).where(Station.revoked_at.is_(None))).scalars())
     return render(request, viewer, "consultations.html", rows=rows, stations=stations)
 
@@ -82,7 +84,9 @@ def results_page(consultation_id: str, request: Request, viewer: ViewerDep, stat
     with transaction(state.sessions) as session:
         res = consult.results(session, state.keys, consult.get(session, consultation_id))
         status = consult.state_of(res.consultation)
-    bars = charts.hbars([(name, res.share(i) * 100) for i, name in enumerate(res.options)], unit=" %", digits=1)
+    bars = charts.hbars(
+        [(name, res.share(i) * 100) for i, name in enumerate(res.options)], unit=" %", digits=1
+    )
     return render(request, viewer, "consultation.html", res=res, status=status, bars=bars)
 
 
@@ -135,8 +139,16 @@ def export(consultation_id: str, viewer: ViewerDep, state: StateDep) -> Response
     stations = book.create_sheet("各驿站")
     stations.append(["驿站", *[_cell(o) for o in res.options], "参加人数", "登记居民", "参与率", "建议条数"])
     for t in res.stations:
-        stations.append([_cell(t.station), *t.counts, t.votes, t.residents,
-                         round(t.turnout, 4) if t.turnout is not None else None, t.suggestions])
+        stations.append(
+            [
+                _cell(t.station),
+                *t.counts,
+                t.votes,
+                t.residents,
+                round(t.turnout, 4) if t.turnout is not None else None,
+                t.suggestions,
+            ]
+        )
     notes = book.create_sheet("建议")
     notes.append(["建议"])
     for text in res.suggestions:

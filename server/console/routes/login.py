@@ -47,11 +47,22 @@ def home() -> RedirectResponse:
 def _login_page(request: Request, error: str | None = None, status_code: int = 200) -> Response:
     token = secrets.token_urlsafe(24)
     response = render(
-        request, None, "login.html", status_code=status_code, login_csrf=token, error=error,
+        request,
+        None,
+        "login.html",
+        status_code=status_code,
+        login_csrf=token,
+        error=error,
         next=_safe_next(request.query_params.get("next")),
     )
-    response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict", path="/console",
-                        secure=console_settings(request).secure_cookies)
+    response.set_cookie(
+        LOGIN_CSRF,
+        token,
+        httponly=True,
+        samesite="strict",
+        path="/console",
+        secure=console_settings(request).secure_cookies,
+    )
     return response
 
 
@@ -89,8 +100,11 @@ async def login(request: Request, state: StateDep) -> Response:
             shown = user.username if user else "?"
             target = f"user:{user.username}" if user else f"user:?{_name_hash(username)}"
             action = {LoginResult.BAD: "login_bad_password" if user else "login_unknown_user"}.get(
-                result, f"login_{result.value}")
-            console_audit.record(session, console_audit.Actor(user.id if user else None, shown, ip), action, target)
+                result, f"login_{result.value}"
+            )
+            console_audit.record(
+                session, console_audit.Actor(user.id if user else None, shown, ip), action, target
+            )
             if result is not LoginResult.OK or user is None:
                 return result, None
             return result, console_sessions.open_session(session, user, policy(settings), ip)
@@ -106,8 +120,9 @@ async def login(request: Request, state: StateDep) -> Response:
         error = "账号已停用，请联系管理员" if result is LoginResult.DISABLED else BAD_LOGIN
         return _login_page(request, error, status_code=401)
     response = RedirectResponse(_safe_next(str(form.get("next", ""))), status_code=303)
-    response.set_cookie(COOKIE, token, httponly=True, samesite="lax", path="/console",
-                        secure=settings.secure_cookies)
+    response.set_cookie(
+        COOKIE, token, httponly=True, samesite="lax", path="/console", secure=settings.secure_cookies
+    )
     response.delete_cookie(LOGIN_CSRF, path="/console")
     return response
 

@@ -46,7 +46,12 @@ async def publish(request: Request, viewer: PostViewerDep, state: StateDep) -> R
             chosen: list[str | None] = list(targets) if targets else [None]
             for station in chosen:
                 notice = feed.publish_notice(session, state.keys, title, body, station)
-                console_audit.record(session, viewer.actor, "notice_publish", f"notice:{notice.id}",
-                                     station_id=notice.station_id)
+                console_audit.record(
+                    session,
+                    viewer.actor,
+                    "notice_publish",
+                    f"notice:{notice.id}",
+                    station_id=notice.station_id,
+                )
 
     return await run_then_back(work, "/console/notices", "published")

@@ -29,10 +29,21 @@ _MESSAGES = {
 }
 
 
-def _page(request: Request, viewer: ViewerDep, target: StaffUser | None, error: str | None = None,
-          status_code: int = 200) -> Response:
-    return render(request, viewer, "password.html", status_code=status_code, target=target,
-                  error=_MESSAGES.get(error or "", "没有改成，请再试一次") if error else None)
+def _page(
+    request: Request,
+    viewer: ViewerDep,
+    target: StaffUser | None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        viewer,
+        "password.html",
+        status_code=status_code,
+        target=target,
+        error=_MESSAGES.get(error or "", "没有改成，请再试一次") if error else None,
+    )
 
 
 @router.get("/console/password")

@@ -64,8 +64,14 @@ def _load(request: Request, viewer: Viewer, state: HubState) -> dict[str, Any]:
 def queue_page(request: Request, viewer: ViewerDep, state: StateDep) -> Response:
     shown = _load(request, viewer, state)
     return render(
-        request, viewer, "queue.html", **shown, stations=_stations(state, viewer),
-        services=sorted(catalogue.services()), statuses=STATUSES, ages=list(AGES),
+        request,
+        viewer,
+        "queue.html",
+        **shown,
+        stations=_stations(state, viewer),
+        services=sorted(catalogue.services()),
+        statuses=STATUSES,
+        ages=list(AGES),
         refresh=console_settings(request).refresh_seconds,
     )
 

@@ -36,7 +36,9 @@ def reports_page(request: Request, viewer: ViewerDep) -> Response:
     return render(request, viewer, "reports.html", weeks=weeks, months=months)
 
 
-def _build(request: Request, viewer: Viewer, state: HubState, kind: str, what: str) -> period_report.Report | None:
+def _build(
+    request: Request, viewer: Viewer, state: HubState, kind: str, what: str
+) -> period_report.Report | None:
     if kind not in KINDS:
         return None
     raw = request.query_params.get("at") or ""
@@ -46,7 +48,9 @@ def _build(request: Request, viewer: Viewer, state: HubState, kind: str, what: s
         at = None
     with transaction(state.sessions) as session:
         report = period_report.build(session, kind, console_settings(request).tz, at)
-        console_audit.record(session, viewer.actor, f"report_{what}", f"report:{kind}:{report.start.isoformat()}")
+        console_audit.record(
+            session, viewer.actor, f"report_{what}", f"report:{kind}:{report.start.isoformat()}"
+        )
     return report
 
 
@@ -61,8 +65,13 @@ def report_xlsx(kind: str, request: Request, viewer: ViewerDep, state: StateDep)
     if report is None:
         return _not_found(request, viewer)
     data = period_report.to_xlsx(report, report_page.service_titles(viewer.lang))
-    return Response(data, media_type=XLSX, headers={
-        "Content-Disposition": f'attachment; filename="yizhan-{kind}-{report.start.isoformat()}.xlsx"'})
+    return Response(
+        data,
+        media_type=XLSX,
+        headers={
+            "Content-Disposition": f'attachment; filename="yizhan-{kind}-{report.start.isoformat()}.xlsx"'
+        },
+    )
 
 
 @router.get("/console/reports/{kind}.pdf")
@@ -76,8 +85,13 @@ async def report_pdf(kind: str, request: Request, viewer: ViewerDep, state: Stat
         data = await run_in_threadpool(period_report.to_pdf, html)
     except period_report.PdfUnavailable:
         return render(request, viewer, "error.html", status_code=503, code=503, what="pdf")
-    return Response(data, media_type="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="yizhan-{kind}-{report.start.isoformat()}.pdf"'})
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="yizhan-{kind}-{report.start.isoformat()}.pdf"'
+        },
+    )
 
 
 # Registered last: `{kind}` would otherwise also match "week.xlsx".
@@ -87,4 +101,6 @@ def report_view(kind: str, request: Request, viewer: ViewerDep, state: StateDep)
     report = _build(request, viewer, state, kind, "view")
     if report is None:
         return _not_found(request, viewer)
-    return HTMLResponse(report_page.render_html(report, console_settings(request).tz, viewer.lang, actions=True))
+    return HTMLResponse(
+        report_page.render_html(report, console_settings(request).tz, viewer.lang, actions=True)
+    )

@@ -43,27 +43,49 @@ def request_page(request_id: str, request: Request, viewer: ViewerDep, state: St
             return render(request, viewer, "error.html", status_code=404, code=404, what="request")
         _in_scope(viewer, view.station_id)
         console_audit.record(
-            session, viewer.actor, "view_personal" if personal else "view_request", f"request:{view.id}",
-            station_id=view.station_id, detail="resident identity and submission" if personal else "submission",
+            session,
+            viewer.actor,
+            "view_personal" if personal else "view_request",
+            f"request:{view.id}",
+            station_id=view.station_id,
+            detail="resident identity and submission" if personal else "submission",
         )
         slot_text = _slot_text(session, request, view.id)
-        staff = [(u.id, u.username) for u in session.scalars(
-            select(StaffUser).where(StaffUser.disabled.is_(False)).order_by(StaffUser.username))]
-    return render(request, viewer, "request.html", r=view, personal=personal, staff=staff,
-                  actions=console_requests.ACTIONS, slot_text=slot_text)
+        staff = [
+            (u.id, u.username)
+            for u in session.scalars(
+                select(StaffUser).where(StaffUser.disabled.is_(False)).order_by(StaffUser.username)
+            )
+        ]
+    return render(
+        request,
+        viewer,
+        "request.html",
+        r=view,
+        personal=personal,
+        staff=staff,
+        actions=console_requests.ACTIONS,
+        slot_text=slot_text,
+    )
 
 
 def _slot_text(session: Session, request: Request, request_id: str) -> str | None:
     """The booked slot as a time (after any move by staff), instead of the slot's number."""
     facts = session.get(RequestFacts, request_id)
-    slot = session.get(AppointmentSlot, int(facts.slot_id)) if facts and facts.slot_id and facts.slot_id.isdigit() else None
+    slot = (
+        session.get(AppointmentSlot, int(facts.slot_id))
+        if facts and facts.slot_id and facts.slot_id.isdigit()
+        else None
+    )
     if slot is None:
         return None
     return f"{when(slot.starts_at, request, '%Y-%m-%d %H:%M')}–{when(slot.ends_at, request, '%H:%M')}"
 
 
 @router.post("/console/requests/{request_id}/act")
-async def request_action(request_id: str, request: Request, viewer: PostViewerDep, state: StateDep) -> Response:
+async def request_action(
+    request_id: str, request: Request, viewer: PostViewerDep, state: StateDep
+) -> Response:
     viewer.require("act")
     form = await request.form()
     action, text = str(form.get("action", "")), str(form.get("text", ""))
@@ -74,14 +96,17 @@ async def request_action(request_id: str, request: Request, viewer: PostViewerDe
             req = console_requests.get_request(session, request_id)
             _in_scope(viewer, req.station_id)
             console_requests.act(session, state.keys, request_id, action, text, viewer.label)
-            console_audit.record(session, viewer.actor, f"request_{action}", f"request:{request_id}",
-                                 station_id=req.station_id)
+            console_audit.record(
+                session, viewer.actor, f"request_{action}", f"request:{request_id}", station_id=req.station_id
+            )
 
     return await run_then_back(work, url, FLASH_BY_ACTION.get(action, "saved"))
 
 
 @router.post("/console/requests/{request_id}/assign")
-async def request_assign(request_id: str, request: Request, viewer: PostViewerDep, state: StateDep) -> Response:
+async def request_assign(
+    request_id: str, request: Request, viewer: PostViewerDep, state: StateDep
+) -> Response:
     viewer.require("assign")
     form = await request.form()
     department, person = str(form.get("department", "")), str(form.get("assignee", ""))
@@ -90,11 +115,21 @@ async def request_assign(request_id: str, request: Request, viewer: PostViewerDe
     def work() -> None:
         with transaction(state.sessions) as session:
             req = console_requests.assign(
-                session, state.keys, request_id, department, int(person) if person.isdigit() else None,
+                session,
+                state.keys,
+                request_id,
+                department,
+                int(person) if person.isdigit() else None,
                 viewer.label,
             )
-            console_audit.record(session, viewer.actor, "request_assign", f"request:{request_id}",
-                                 station_id=req.station_id, detail=department[:64] or None)
+            console_audit.record(
+                session,
+                viewer.actor,
+                "request_assign",
+                f"request:{request_id}",
+                station_id=req.station_id,
+                detail=department[:64] or None,
+            )
 
     return await run_then_back(work, url, "assigned")
 
@@ -106,8 +141,14 @@ def request_photo(request_id: str, sha256: str, viewer: ViewerDep, state: StateD
         req = console_requests.get_request(session, request_id)
         _in_scope(viewer, req.station_id)
         data, media = console_requests.open_photo(session, state.keys, request_id, sha256)
-        console_audit.record(session, viewer.actor, "view_photo", f"request:{request_id}",
-                             station_id=req.station_id, detail=sha256[:16])
+        console_audit.record(
+            session,
+            viewer.actor,
+            "view_photo",
+            f"request:{request_id}",
+            station_id=req.station_id,
+            detail=sha256[:16],
+        )
     return Response(data, media_type=media, headers={"Cache-Control": "no-store"})
 
 
@@ -120,6 +161,12 @@ def request_voice_note(request_id: str, sha256: str, viewer: ViewerDep, state: S
         req = console_requests.get_request(session, request_id)
         _in_scope(viewer, req.station_id)
         data = console_requests.open_voice_note(session, state.keys, request_id, sha256)
-        console_audit.record(session, viewer.actor, "play_voice_note", f"request:{request_id}",
-                             station_id=req.station_id, detail=sha256[:16])
+        console_audit.record(
+            session,
+            viewer.actor,
+            "play_voice_note",
+            f"request:{request_id}",
+            station_id=req.station_id,
+            detail=sha256[:16],
+        )
     return Response(data, media_type="audio/ogg", headers={"Cache-Control": "no-store"})

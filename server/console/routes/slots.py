@@ -32,10 +32,19 @@ def slots_page(request: Request, viewer: ViewerDep, state: StateDep) -> Response
         slots = console_slots.list_slots(session, since)
         stations = [(s.id, s.name) for s in session.scalars(select(Station).order_by(Station.name))]
     day, start, end = console_slots.default_times(datetime.now(UTC), tz)
-    return render(request, viewer, "slots.html", slots=slots, stations=stations, today=today,
-                  default_day=day, default_start=f"{start:%H:%M}", default_end=f"{end:%H:%M}",
-                  options=catalogue.appointment_options(viewer.lang),
-                  overbooked=[s for s in slots if s.overbooked])
+    return render(
+        request,
+        viewer,
+        "slots.html",
+        slots=slots,
+        stations=stations,
+        today=today,
+        default_day=day,
+        default_start=f"{start:%H:%M}",
+        default_end=f"{end:%H:%M}",
+        options=catalogue.appointment_options(viewer.lang),
+        overbooked=[s for s in slots if s.overbooked],
+    )
 
 
 @router.post("/console/slots")
@@ -45,7 +54,10 @@ async def create(request: Request, viewer: PostViewerDep, state: StateDep) -> Re
     tz = console_settings(request).tz
     try:
         day = date.fromisoformat(str(form.get("day", "")))
-        start, end = time.fromisoformat(str(form.get("start", ""))), time.fromisoformat(str(form.get("end", "")))
+        start, end = (
+            time.fromisoformat(str(form.get("start", ""))),
+            time.fromisoformat(str(form.get("end", ""))),
+        )
         capacity = int(str(form.get("capacity", "0")))
     except ValueError:
         return back("/console/slots", "error")
@@ -54,12 +66,20 @@ async def create(request: Request, viewer: PostViewerDep, state: StateDep) -> Re
     def create_work() -> None:
         with transaction(state.sessions) as session:
             made = console_slots.create_slots(
-                session, state.keys, option=str(form.get("option", "")), day=day, start=start, end=end,
-                capacity=capacity, stations=stations or None, tz=tz,
+                session,
+                state.keys,
+                option=str(form.get("option", "")),
+                day=day,
+                start=start,
+                end=end,
+                capacity=capacity,
+                stations=stations or None,
+                tz=tz,
             )
             for slot in made:
-                console_audit.record(session, viewer.actor, "slot_publish", f"slot:{slot.id}",
-                                     station_id=slot.station_id)
+                console_audit.record(
+                    session, viewer.actor, "slot_publish", f"slot:{slot.id}", station_id=slot.station_id
+                )
 
     return await run_then_back(create_work, "/console/slots", "slots")
 
@@ -91,11 +111,17 @@ async def resolve(request: Request, viewer: PostViewerDep, state: StateDep) -> R
     def work() -> None:
         with transaction(state.sessions) as session:
             console_slots.resolve(
-                session, state.keys, request_id, decision, actor=viewer.label, tz=tz,
+                session,
+                state.keys,
+                request_id,
+                decision,
+                actor=viewer.label,
+                tz=tz,
                 target_slot=int(target) if target.isdigit() else None,
                 reason=str(form.get("reason", "")).strip() or None,
             )
-            console_audit.record(session, viewer.actor, f"booking_{decision}", f"request:{request_id}",
-                                 detail=target or None)
+            console_audit.record(
+                session, viewer.actor, f"booking_{decision}", f"request:{request_id}", detail=target or None
+            )
 
     return await run_then_back(work, "/console/slots", "saved")

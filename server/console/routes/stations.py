@@ -57,7 +57,9 @@ async def enrolment_code(request: Request, viewer: PostViewerDep, state: StateDe
 
     def work() -> str:
         with transaction(state.sessions) as session:
-            code = stations.create_enrolment_code(session, name, timedelta(days=int(days) if days.isdigit() else 7))
+            code = stations.create_enrolment_code(
+                session, name, timedelta(days=int(days) if days.isdigit() else 7)
+            )
             console_audit.record(session, viewer.actor, "enrolment_code", f"station:{name}")
             return code
 
@@ -68,8 +70,15 @@ async def enrolment_code(request: Request, viewer: PostViewerDep, state: StateDe
     # Post-redirect-get: the code travels to the next GET in a short-lived cookie for this page only
     # (never in the URL, where logs and history would keep it).
     response = back("/console/stations", "code")
-    response.set_cookie(CODE_COOKIE, f"{code}|{quote(name)}", max_age=120, httponly=True, samesite="strict",
-                        path="/console/stations", secure=console_settings(request).secure_cookies)
+    response.set_cookie(
+        CODE_COOKIE,
+        f"{code}|{quote(name)}",
+        max_age=120,
+        httponly=True,
+        samesite="strict",
+        path="/console/stations",
+        secure=console_settings(request).secure_cookies,
+    )
     return response
 
 
@@ -80,7 +89,8 @@ async def revoke(station_id: str, viewer: PostViewerDep, state: StateDep) -> Res
     def work() -> None:
         with transaction(state.sessions) as session:
             station = stations.revoke(session, station_id)
-            console_audit.record(session, viewer.actor, "station_revoke", f"station:{station.name}",
-                                 station_id=station.id)
+            console_audit.record(
+                session, viewer.actor, "station_revoke", f"station:{station.name}", station_id=station.id
+            )
 
     return await run_then_back(work, "/console/stations", "revoked")

@@ -39,16 +39,33 @@ def stats_page(request: Request, viewer: ViewerDep, state: StateDep) -> Response
     weeks = [f"{d:%m/%d}" for d in stats.weeks]
     service_series = {catalogue.service_title(s, lang): v for s, v in sorted(stats.by_service.items())}
     station_series = dict(sorted(stats.by_station.items()))
-    categories = [(catalogue.option_label("problem_report", "category", c, lang), n) for c, n in stats.categories]
+    categories = [
+        (catalogue.option_label("problem_report", "category", c, lang), n) for c, n in stats.categories
+    ]
     return render(
-        request, viewer, "stats.html", stats=stats, weeks=weeks,
-        service_chart=charts.stacked_bars(weeks, service_series), service_legend=charts.legend(list(service_series)),
-        station_chart=charts.stacked_bars(weeks, station_series), station_legend=charts.legend(list(station_series)),
-        category_chart=charts.hbars(categories), word_chart=charts.hbars(stats.words[:15]),
-        checkin_chart=charts.heatmap(rates, days), rates=rates, days=days,
+        request,
+        viewer,
+        "stats.html",
+        stats=stats,
+        weeks=weeks,
+        service_chart=charts.stacked_bars(weeks, service_series),
+        service_legend=charts.legend(list(service_series)),
+        station_chart=charts.stacked_bars(weeks, station_series),
+        station_legend=charts.legend(list(station_series)),
+        category_chart=charts.hbars(categories),
+        word_chart=charts.hbars(stats.words[:15]),
+        checkin_chart=charts.heatmap(rates, days),
+        rates=rates,
+        days=days,
         first_chart=charts.hbars(
-            [(catalogue.service_title(s, lang) if s != "*" else "全部", v[0]) for s, v in
-             sorted(stats.response_hours.items()) if v[0] is not None], unit="h", digits=1),
+            [
+                (catalogue.service_title(s, lang) if s != "*" else "全部", v[0])
+                for s, v in sorted(stats.response_hours.items())
+                if v[0] is not None
+            ],
+            unit="h",
+            digits=1,
+        ),
     )
 
 
@@ -66,13 +83,18 @@ def stats_export(table: str, fmt: str, request: Request, viewer: ViewerDep, stat
         rows = [[name, *values] for name, values in sorted(getattr(stats, table).items())]
     elif table == "response":
         header = ["service", "requests", "median_hours_to_first_response", "median_hours_to_close"]
-        rows = [[service, n, _num(first), _num(close)] for service, (first, close, n) in sorted(stats.response_hours.items())]
+        rows = [
+            [service, n, _num(first), _num(close)]
+            for service, (first, close, n) in sorted(stats.response_hours.items())
+        ]
     elif table in ("categories", "words"):
         header = ["topic" if table == "words" else "category", "count"]
         rows = [list(r) for r in getattr(stats, table)]
     else:
         header = ["station", *[d.isoformat() for d in days]]
-        rows = [[name, *[round(values.get(d, 0.0), 3) for d in days]] for name, values in sorted(rates.items())]
+        rows = [
+            [name, *[round(values.get(d, 0.0), 3) for d in days]] for name, values in sorted(rates.items())
+        ]
     with transaction(state.sessions) as session:
         console_audit.record(session, viewer.actor, f"export_{fmt}", f"stats:{table}")
     return export.download(table, fmt, header, rows)

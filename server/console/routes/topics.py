@@ -23,7 +23,9 @@ router = APIRouter(include_in_schema=False)
 StateDep = Annotated[HubState, Depends(get_state)]
 
 
-def _analyse(request: Request, viewer: Viewer, state: HubState) -> tuple[list[topics.TopicStat], list[tuple[str, str]], str]:
+def _analyse(
+    request: Request, viewer: Viewer, state: HubState
+) -> tuple[list[topics.TopicStat], list[tuple[str, str]], str]:
     station = request.query_params.get("station") or ""
     if station and viewer.scope is not None and station not in viewer.scope:
         raise Forbidden("station")
@@ -44,11 +46,22 @@ def topics_page(request: Request, viewer: ViewerDep, state: StateDep) -> Respons
     grouped = [t for t in stats if not t.ungrouped]
     ungrouped = [t for t in stats if t.ungrouped and t.count >= 2][:30]
     now = datetime.now(UTC)
-    weeks = [(now - timedelta(days=7 * (topics.BASELINE_WINDOWS - i))) for i in range(topics.BASELINE_WINDOWS + 1)]
+    weeks = [
+        (now - timedelta(days=7 * (topics.BASELINE_WINDOWS - i))) for i in range(topics.BASELINE_WINDOWS + 1)
+    ]
     return render(
-        request, viewer, "topics.html", grouped=grouped, ungrouped=ungrouped, stations=stations, station=station,
-        surging=[t for t in grouped if t.surge], chart=charts.hbars([(t.label, t.count) for t in grouped[:12]]),
-        weeks=weeks, p_limit=topics.SURGE_P, min_count=topics.SURGE_MIN,
+        request,
+        viewer,
+        "topics.html",
+        grouped=grouped,
+        ungrouped=ungrouped,
+        stations=stations,
+        station=station,
+        surging=[t for t in grouped if t.surge],
+        chart=charts.hbars([(t.label, t.count) for t in grouped[:12]]),
+        weeks=weeks,
+        p_limit=topics.SURGE_P,
+        min_count=topics.SURGE_MIN,
     )
 
 
@@ -61,6 +74,8 @@ def topics_export(fmt: str, request: Request, viewer: ViewerDep, state: StateDep
     with transaction(state.sessions) as session:
         console_audit.record(session, viewer.actor, f"export_{fmt}", "topics")
     header = ["topic", "count", "baseline_mean", "trend", "p_value", "surge", "words"]
-    rows = [(t.label, t.count, round(t.baseline, 2), t.trend, round(t.p_value, 4), t.surge, " ".join(t.words))
-            for t in stats]
+    rows = [
+        (t.label, t.count, round(t.baseline, 2), t.trend, round(t.p_value, 4), t.surge, " ".join(t.words))
+        for t in stats
+    ]
     return export.download("topics", fmt, header, rows)

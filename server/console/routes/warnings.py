@@ -32,15 +32,24 @@ def _check_station(viewer: Viewer, station_id: str) -> None:
         raise Forbidden("station")
 
 
-def _load(request: Request, viewer: Viewer, state: HubState) -> tuple[list[console_warnings.Warning], int, str]:
+def _load(
+    request: Request, viewer: Viewer, state: HubState
+) -> tuple[list[console_warnings.Warning], int, str]:
     station = request.query_params.get("station") or ""
     if station:
         _check_station(viewer, station)
     with transaction(state.sessions) as session:
-        rows, total = console_warnings.load(session, state.keys, viewer.scope, console_settings(request).tz,
-                                            station=station or None)
-        console_audit.record(session, viewer.actor, "view_warnings", "warnings", station_id=station or None,
-                             detail=f"{len(rows)} shown")
+        rows, total = console_warnings.load(
+            session, state.keys, viewer.scope, console_settings(request).tz, station=station or None
+        )
+        console_audit.record(
+            session,
+            viewer.actor,
+            "view_warnings",
+            "warnings",
+            station_id=station or None,
+            detail=f"{len(rows)} shown",
+        )
     return rows, total, station
 
 
@@ -56,8 +65,14 @@ def warnings_page(request: Request, viewer: ViewerDep, state: StateDep) -> Respo
         _check_station(viewer, sid)
         with transaction(state.sessions) as session:
             number = console_warnings.phone_of(session, state.keys, sid, key)
-            console_audit.record(session, viewer.actor, "view_phone", f"resident:{key}", station_id=sid,
-                                 detail="living-alone warning")
+            console_audit.record(
+                session,
+                viewer.actor,
+                "view_phone",
+                f"resident:{key}",
+                station_id=sid,
+                detail="living-alone warning",
+            )
         phone = (sid, key, number)
     with transaction(state.sessions) as session:
         query = select(Station.id, Station.name).order_by(Station.name)
@@ -66,9 +81,21 @@ def warnings_page(request: Request, viewer: ViewerDep, state: StateDep) -> Respo
         stations = [(sid, name) for sid, name in session.execute(query).all()]
         limits = console_warnings.thresholds(session)
         calls = open_help_calls(session, viewer.scope, deadlines(request), datetime.now(UTC))
-    return render(request, viewer, "warnings.html", rows=rows, total=total, station=station, stations=stations,
-                  phone=phone, calls=calls, limits=limits, default_days=console_warnings.DEFAULT_DAYS,
-                  outcomes=console_warnings.OUTCOMES, levels=console_warnings.LEVELS)
+    return render(
+        request,
+        viewer,
+        "warnings.html",
+        rows=rows,
+        total=total,
+        station=station,
+        stations=stations,
+        phone=phone,
+        calls=calls,
+        limits=limits,
+        default_days=console_warnings.DEFAULT_DAYS,
+        outcomes=console_warnings.OUTCOMES,
+        levels=console_warnings.LEVELS,
+    )
 
 
 @router.get("/console/warnings.{fmt}")
@@ -80,9 +107,19 @@ def warnings_export(fmt: str, request: Request, viewer: ViewerDep, state: StateD
     with transaction(state.sessions) as session:
         console_audit.record(session, viewer.actor, f"export_{fmt}", "warnings")
     header = ["station", "name", "days_missed", "level", "unwell", "last_checkin", "outcome", "outcome_by"]
-    body = [(w.station, w.name, w.days_missed, w.level, w.unwell,
-             w.last_checkin_at.isoformat() if w.last_checkin_at else "", w.outcome or "", w.outcome_by or "")
-            for w in rows]
+    body = [
+        (
+            w.station,
+            w.name,
+            w.days_missed,
+            w.level,
+            w.unwell,
+            w.last_checkin_at.isoformat() if w.last_checkin_at else "",
+            w.outcome or "",
+            w.outcome_by or "",
+        )
+        for w in rows
+    ]
     return export.download("warnings", fmt, header, body)
 
 
@@ -97,9 +134,17 @@ async def warning_outcome(request: Request, viewer: PostViewerDep, state: StateD
 
     def work() -> None:
         with transaction(state.sessions) as session:
-            console_warnings.record_outcome(session, state.keys, station_id, key, outcome, note, viewer.username, day)
-            console_audit.record(session, viewer.actor, "warning_outcome", f"resident:{key}",
-                                 station_id=station_id, detail=outcome)
+            console_warnings.record_outcome(
+                session, state.keys, station_id, key, outcome, note, viewer.username, day
+            )
+            console_audit.record(
+                session,
+                viewer.actor,
+                "warning_outcome",
+                f"resident:{key}",
+                station_id=station_id,
+                detail=outcome,
+            )
 
     return await run_then_back(work, URL, "visited")
 
@@ -115,8 +160,14 @@ async def warning_threshold(request: Request, viewer: PostViewerDep, state: Stat
     def work() -> None:
         with transaction(state.sessions) as session:
             console_warnings.set_threshold(session, station_id, int(days))
-            console_audit.record(session, viewer.actor, "warning_threshold", f"station:{station_id}",
-                                 station_id=station_id, detail=days)
+            console_audit.record(
+                session,
+                viewer.actor,
+                "warning_threshold",
+                f"station:{station_id}",
+                station_id=station_id,
+                detail=days,
+            )
 
     return await run_then_back(work, URL, "saved")
 
@@ -135,7 +186,13 @@ async def warning_push(request: Request, viewer: PostViewerDep, state: StateDep)
             if session.get(Station, station_id) is None:
                 raise HubError(404, "unknown_station", "no such station")
             console_warnings.push_to_station(session, state.keys, station_id, rows, tz)
-            console_audit.record(session, viewer.actor, "warning_push", f"station:{station_id}",
-                                 station_id=station_id, detail=f"{len(rows)} residents")
+            console_audit.record(
+                session,
+                viewer.actor,
+                "warning_push",
+                f"station:{station_id}",
+                station_id=station_id,
+                detail=f"{len(rows)} residents",
+            )
 
     return await run_then_back(work, URL, "pushed")

@@ -39,7 +39,9 @@ def upgrade() -> None:
     )
     op.create_table(
         "consult_voters",
-        sa.Column("consultation_id", sa.String(length=36), sa.ForeignKey("consultations.id"), primary_key=True),
+        sa.Column(
+            "consultation_id", sa.String(length=36), sa.ForeignKey("consultations.id"), primary_key=True
+        ),
         sa.Column("voter_token", sa.String(length=64), primary_key=True),
     )
     op.create_table(
@@ -53,7 +55,9 @@ def upgrade() -> None:
     op.create_index("ix_consult_ballots_consultation_id", "consult_ballots", ["consultation_id"])
     op.create_table(
         "consult_rolls",
-        sa.Column("consultation_id", sa.String(length=36), sa.ForeignKey("consultations.id"), primary_key=True),
+        sa.Column(
+            "consultation_id", sa.String(length=36), sa.ForeignKey("consultations.id"), primary_key=True
+        ),
         sa.Column("station_id", sa.String(length=36), sa.ForeignKey("stations.id"), primary_key=True),
         sa.Column("residents", sa.Integer(), nullable=False),
     )
