@@ -207,8 +207,6 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_topics(args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime, time
-
     from server.services.stations import find_station
     from server.services.topics import analyse
 
@@ -219,8 +217,8 @@ def cmd_topics(args: argparse.Namespace) -> int:
             if found is None:
                 raise HubError(404, "unknown_station", f"no station {args.station}")
             stations = [found.id]
-        since = datetime.combine(args.since, time(0), UTC) if args.since else None
-        return [t.as_json() for t in analyse(session, since=since, stations=stations)]
+        # --since DATE: office days from DATE to today; otherwise the last 7 days.
+        return [t.as_json() for t in analyse(session, first_day=args.since, stations=stations)]
 
     rows = _with_session(args, work)
     if args.json:

@@ -11,13 +11,17 @@
 - `checkin_visits`: the "visited" action on a missing daily check-in.
 - `request_topics`: topic words per request (services/topics.py), written at push time.
 - `console_state`: small key/value facts such as per-station warning thresholds.
+- `request_stats`, `request_day_counts`, `topic_day_counts`, `topic_word_day_counts`: what the
+  statistics, topics and report pages count, kept by services/request_rollups.py in the same
+  transaction as the push that stores a request and the status change that moves it, so a page
+  sums a few hundred rollup rows instead of scanning weeks of requests.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db.models import Base, Stamp, utcnow
@@ -95,7 +99,10 @@ class RequestFacts(Base):
 
 class CheckinVisit(Base):
     __tablename__ = "checkin_visits"
-    __table_args__ = (Index("ix_checkin_visits_day", "station_id", "day"),)
+    __table_args__ = (
+        Index("ix_checkin_visits_day", "station_id", "day"),
+        Index("ix_checkin_visits_resident", "resident_key", "id"),  # latest outcome per resident
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     station_id: Mapped[str] = mapped_column(ForeignKey("stations.id"))
@@ -115,6 +122,7 @@ class RequestTopic(Base):
     __table_args__ = (
         Index("ix_request_topics_received", "received_at"),
         Index("ix_request_topics_topic", "topic", "received_at"),
+        Index("ix_request_topics_topic_request", "topic", "request_id"),  # the queue's topic filter
     )
 
     request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), primary_key=True)
@@ -129,3 +137,64 @@ class ConsoleState(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class RequestStats(Base):
+    """One work request (service request or help call) as statistics see it: the office day it
+    counts on, and when it was first answered and closed (the first history step out of `new`, the
+    first into done/rejected) with those delays in hours for the medians."""
+
+    __tablename__ = "request_stats"
+    __table_args__ = (
+        # Covers the median query (day range, station scope, per service) without the table.
+        Index("ix_request_stats_day", "day", "station_id", "service", "first_h", "close_h"),
+    )
+
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), primary_key=True)
+    station_id: Mapped[str] = mapped_column(String(36))
+    service: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(64), default="")  # problem category, "" for none
+    day: Mapped[date] = mapped_column(Date)  # office day: hub receipt, or a paper ledger's own date
+    received_at: Mapped[datetime] = mapped_column(Stamp)
+    imported: Mapped[bool] = mapped_column(Boolean, default=False)  # from a paper ledger (台账)
+    first_response_at: Mapped[datetime | None] = mapped_column(Stamp)
+    closed_at: Mapped[datetime | None] = mapped_column(Stamp)
+    first_h: Mapped[float | None] = mapped_column(Float)  # None for imported: no office timing
+    close_h: Mapped[float | None] = mapped_column(Float)
+
+
+class RequestDayCount(Base):
+    """Work requests per office day, station, service and problem category; `closed` of them are
+    done or rejected now."""
+
+    __tablename__ = "request_day_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    station_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    service: Mapped[str] = mapped_column(String(64), primary_key=True)
+    category: Mapped[str] = mapped_column(String(64), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TopicDayCount(Base):
+    """Distinct requests per office day, station and topic (request_topics rolled up)."""
+
+    __tablename__ = "topic_day_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    station_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TopicWordDayCount(Base):
+    """Requests per office day, station, topic and word (category pseudo-words left out)."""
+
+    __tablename__ = "topic_word_day_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    station_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(32), primary_key=True)
+    word: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)

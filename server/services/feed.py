@@ -27,6 +27,7 @@ from server.db.models import (
     RequestHistory,
     ServiceRequest,
 )
+from server.services import request_rollups
 from server.services.errors import HubError
 from server.services.stations import find_station
 from sync.protocol import PROTOCOL_VERSION, Change, ChangeKind, HubStatus, PullResponse
@@ -161,6 +162,8 @@ def record_status(
     the new status, a new reply if given, and the STATUS change its station pulls (with the reply
     now in force)."""
     now = datetime.now(UTC)
+    # Statistics (first response, close, closed per day) move in this same transaction.
+    request_rollups.status_changed(session.connection(), req.id, req.status, status, now)
     session.add(
         RequestHistory(
             request_id=req.id,

@@ -25,9 +25,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.db.console_models import CheckinVisit, HubResident, ResidentCheckin
-from server.db.models import ServiceRequest, Station
-from server.services import console_stats, topics
-from server.services.console_queue import CLOSED, WORK_KINDS
+from server.db.models import Station
+from server.services import console_stats, request_rollups, topics
 from server.services.console_warnings import OUTCOMES
 from server.services.spreadsheet import xlsx_bytes
 
@@ -80,32 +79,27 @@ def build(session: Session, kind: str, tz: ZoneInfo, at: date | None = None) -> 
     until = datetime.combine(end + timedelta(days=1), datetime.min.time(), tz).astimezone(UTC)
     report = Report(kind, start, end, datetime.now(UTC))
     names = dict(session.execute(select(Station.id, Station.name)).all())
-    where = [
-        ServiceRequest.kind.in_(WORK_KINDS),
-        ServiceRequest.received_at >= since,
-        ServiceRequest.received_at < until,
-    ]
+    # Summed from the per-day rollups (services/request_rollups.py): a month is ~30 rows per
+    # station and service, not every request of the month.
     services: Counter[str] = Counter()
     stations: dict[str, list[int]] = {}
-    for service, station_id, status, n in session.execute(
-        select(ServiceRequest.service, ServiceRequest.station_id, ServiceRequest.status, func.count())
-        .where(*where)
-        .group_by(ServiceRequest.service, ServiceRequest.station_id, ServiceRequest.status)
+    for _i, service, station_id, n, closed in request_rollups.counts_by(
+        session.connection(), start, end, [start], None
     ):
         services[service] += n
         row = stations.setdefault(names.get(station_id, station_id), [0, 0])
         row[0] += n
-        row[1] += n if status in CLOSED else 0
+        row[1] += closed
     report.total = sum(services.values())
     report.closed = sum(r[1] for r in stations.values())
-    report.by_service = services.most_common()
+    report.by_service = sorted(services.items(), key=lambda kv: (-kv[1], kv[0]))
     report.by_station = sorted(((s, r[0], r[1]) for s, r in stations.items()), key=lambda x: (-x[1], x[0]))
     report.response = [
         (service, n, first, close)
-        for service, (first, close, n) in sorted(console_stats.response_times(session, where).items())
+        for service, (first, close, n) in sorted(console_stats.response_times(session, start, end).items())
     ]
     report.topics = sorted(
-        topics.count_by_topic(session, since, until).items(), key=lambda kv: (-kv[1], kv[0])
+        topics.count_by_topic(session, start, end).items(), key=lambda kv: (-kv[1], kv[0])
     )[:15]
     _coverage(session, report, names)
     report.outcomes = [

@@ -6,9 +6,10 @@ The hub has no resident register: a resident exists here because a station sent 
 the push just opened, so no page ever decrypts requests or writes to build it: per station and
 resident the newest snapshot (encrypted), the latest check-in and "我不太好" check-in
 (`fields.feeling == "unwell"`), the check-in days, each request's non-personal facts (problem
-category, booked slot) and its topic words (services/topics.py). Indexing a request twice is
-harmless (`backfill` re-reads everything for records older than this index).
-"""
+category, booked slot), its topic words (services/topics.py, segmented once here) and the
+statistics rollups (services/request_rollups.py). A request imported from a paper ledger then
+takes the ledger's status and reply (services/ledger_intake.py). Indexing a request twice is
+harmless (`backfill` re-reads everything for records older than this index)."""
 
 from __future__ import annotations
 
@@ -22,15 +23,22 @@ from datetime import UTC, date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, case, func, select
+from sqlalchemy import ColumnElement, Connection, Table, and_, case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from server.core.keys import HubKeys
-from server.db.console_models import CheckinVisit, HubResident, RequestFacts, RequestTopic, ResidentCheckin
+from server.db.console_models import (
+    CheckinVisit,
+    HubResident,
+    RequestFacts,
+    RequestStats,
+    RequestTopic,
+    ResidentCheckin,
+)
 from server.db.models import ServiceRequest, Station
 from server.db.types import assume_utc
-from server.services import topics
+from server.services import ledger_intake, request_rollups, topics
 
 BATCH = 2000
 log = logging.getLogger(__name__)
@@ -78,11 +86,23 @@ class Pushed:
     payload: dict[str, Any]
     created_at: datetime  # station time
     received_at: datetime  # hub time
+    status: str = "new"  # as stored (a push stores `new`)
 
 
 def index_opened(conn: Connection, keys: HubKeys, station_id: str, opened: Sequence[Any]) -> None:
     """The push hook: `opened` are services/records.py's freshly stored items (envelope, payload,
     validated record); audit events (record None) are not requests and are skipped."""
+    fresh = [o for o in opened if o.record is not None]
+    if not fresh:
+        return
+    # The hub times exactly as stored, so a request counts on the same office day everywhere.
+    received = dict(
+        conn.execute(
+            select(ServiceRequest.id, ServiceRequest.received_at).where(
+                ServiceRequest.id.in_([str(o.envelope.id) for o in fresh])
+            )
+        )
+    )
     now = datetime.now(UTC)
     records = [
         Pushed(
@@ -91,10 +111,9 @@ def index_opened(conn: Connection, keys: HubKeys, station_id: str, opened: Seque
             o.envelope.kind.value,
             o.payload,
             assume_utc(o.record.created_at),
-            now,
+            received.get(str(o.envelope.id), now),
         )
-        for o in opened
-        if o.record is not None
+        for o in fresh
     ]
     # A savepoint: an index that cannot be written must never fail the push (the records are
     # stored and acknowledged; `yizhan-hub reindex` can index them later).
@@ -103,6 +122,7 @@ def index_opened(conn: Connection, keys: HubKeys, station_id: str, opened: Seque
             index_pushed(conn, keys, records)
     except Exception:
         log.exception("console index not updated for %d pushed record(s)", len(records))
+    ledger_intake.apply(conn, keys, records)
 
 
 def office_tz() -> ZoneInfo:
@@ -121,7 +141,7 @@ def index_pushed(
     if not records:
         return
     tz = tz or office_tz()
-    facts, topic_rows = [], []
+    facts, topic_rows, counted = [], [], []
     residents: dict[tuple[str, str], dict[str, Any]] = {}
     checkins: set[tuple[str, str, date]] = set()
     for rec in records:
@@ -139,10 +159,25 @@ def index_pushed(
                 "slot_id": str(slot)[:64] if slot and rec.kind == "service_request" else None,
             }
         )
-        if rec.kind in ("service_request", "help_call"):
+        if rec.kind in request_rollups.WORK_KINDS:
+            words = topics.words_of(fields)  # jieba runs here, once per request
+            ledger_at = _ledger_time(fields)
             # A request imported from a paper ledger counts on its ledger date, not on import day.
-            topic_rows.extend(
-                topics.topic_rows(rec.id, rec.station_id, _ledger_time(fields) or rec.received_at, fields)
+            topic_rows.extend(topics.topic_rows(rec.id, rec.station_id, ledger_at or rec.received_at, words))
+            counted.append(
+                request_rollups.Counted(
+                    request_id=rec.id,
+                    station_id=rec.station_id,
+                    service=str(rec.payload.get("service") or "")[:64],
+                    category=str(fields["category"])[:64] if fields.get("category") else "",
+                    day=date.fromisoformat(fields["ledger_date"])
+                    if ledger_at
+                    else local_day(rec.received_at, tz),
+                    received_at=rec.received_at,
+                    imported=ledger_at is not None,
+                    status=rec.status,
+                    words=words,
+                )
             )
         if key is None:
             continue
@@ -171,6 +206,7 @@ def index_pushed(
             checkins.add((rec.station_id, key, local_day(at, tz)))
     _insert_ignore(conn, _facts, facts, ["request_id"])
     _insert_ignore(conn, _topics, topic_rows, ["request_id", "word"])
+    request_rollups.add(conn, counted)
     _upsert_residents(conn, [residents[k] for k in sorted(residents)])
     _insert_ignore(
         conn,
@@ -196,11 +232,7 @@ def _clean(value: Any) -> Any:
     return value.encode("utf-8", "replace").decode("utf-8") if isinstance(value, str) else value
 
 
-def local_day(at: datetime, tz: ZoneInfo) -> date:
-    try:
-        return at.astimezone(tz).date()
-    except OverflowError:  # a station clock at the edge of the calendar (9999-12-31)
-        return at.date()
+local_day = request_rollups.local_day  # the office day of a timestamp (check-ins, warnings)
 
 
 _facts = cast(Table, RequestFacts.__table__)
@@ -244,8 +276,11 @@ def _upsert_residents(conn: Connection, rows: list[dict[str, Any]]) -> None:
 
 def backfill(session: Session, keys: HubKeys, tz: ZoneInfo | None = None) -> int:
     """Index every stored request again (idempotent): for records pushed before the index was kept
-    at push time (`yizhan-hub reindex`). Returns how many requests were read."""
+    at push time (`yizhan-hub reindex`), then recount the statistics rollups with each request's
+    office day read from its payload again. Returns how many requests were read."""
     conn = session.connection()
+    tz = tz or office_tz()
+    conn.execute(delete(RequestStats))  # re-read below: ledger dates live only in the payloads
     seen, after = 0, ""
     while True:
         rows = conn.execute(
@@ -256,12 +291,14 @@ def backfill(session: Session, keys: HubKeys, tz: ZoneInfo | None = None) -> int
                 ServiceRequest.payload_enc,
                 ServiceRequest.station_created_at,
                 ServiceRequest.received_at,
+                ServiceRequest.status,
             )
             .where(ServiceRequest.id > after)
             .order_by(ServiceRequest.id)
             .limit(BATCH)
         ).all()
         if not rows:
+            request_rollups.rebuild(conn, tz)  # history → response times; counts from scratch
             return seen
         batch = []
         for r in rows:
@@ -274,6 +311,7 @@ def backfill(session: Session, keys: HubKeys, tz: ZoneInfo | None = None) -> int
                     payload if isinstance(payload, dict) else {},
                     r.station_created_at,
                     r.received_at,
+                    r.status,
                 )
             )
         index_pushed(conn, keys, batch, tz)

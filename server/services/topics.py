@@ -4,14 +4,16 @@ Segmentation is jieba (its dictionary ships in the package, so it works offline)
 topic_data/: `userdict.txt` (grassroots-service terms jieba would split, e.g. 路灯, 下水道, 高龄津贴),
 `stopwords.txt` and `topics.toml` (near-synonyms grouped under one topic; problem categories mapped
 to a topic). `words_of` runs once per request when it is pushed (resident_index.index_pushed writes
-`request_topics`), so the console only ever counts rows.
+`request_topics` for the queue's topic filter, and services/request_rollups.py adds the request to
+per-day topic and word counts), so the console only ever sums a few rollup rows.
 
 A word that belongs to no topic is kept as its own "ungrouped" topic (label prefixed with `~`):
 the page lists those apart, so staff can see what the dictionary is missing.
 
-新出现/突增 (new or surging) uses a one-sided Poisson test: the count in the current window `x`
-against the mean `λ` of the 8 windows of the same length before it (λ floored at 0.5 so a topic
-never seen before can be judged). A topic is flagged when x ≥ 3 and P(X ≥ x | Poisson(λ)) < 0.01;
+Windows are whole office days (YIZHAN_CONSOLE_TZ): by default "this week" is today and the six
+days before it. 新出现/突增 (new or surging) uses a one-sided Poisson test: the count in the current
+window `x` against the mean `λ` of the 8 windows of the same length before it (λ floored at 0.5 so
+a topic never seen before can be judged). A topic is flagged when x ≥ 3 and P(X ≥ x | Poisson(λ)) < 0.01;
 it is "new" when it did not occur at all in the baseline.
 """
 
@@ -23,19 +25,20 @@ import tomllib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.db.console_models import RequestTopic
+from server.services import request_rollups
 
 DATA = Path(__file__).parent / "topic_data"
 UNGROUPED = "~"
-CATEGORY_PREFIX = "#"  # a category counted as a word: "#road_light" (never shown as a word)
+CATEGORY_PREFIX = request_rollups.CATEGORY_PREFIX  # a category as a word: "#road_light" (never shown)
 BASELINE_WINDOWS = 8
 SURGE_P = 0.01
 SURGE_MIN = 3
@@ -109,12 +112,12 @@ def words_of(fields: dict[str, Any]) -> dict[str, str]:
     for text in _texts(fields):
         for word in segment(text):
             if word in d.word_topic:
-                found[word[:MAX_WORD]] = d.word_topic[word]
+                found[word[:MAX_WORD]] = d.word_topic[word][:MAX_WORD]
             elif _is_cjk_word(word) and word not in d.stop:
                 found[word[:MAX_WORD]] = UNGROUPED + word[: MAX_WORD - 1]
     category = fields.get("category")
     if isinstance(category, str) and category in d.category_topic:
-        found[(CATEGORY_PREFIX + category)[:MAX_WORD]] = d.category_topic[category]
+        found[(CATEGORY_PREFIX + category)[:MAX_WORD]] = d.category_topic[category][:MAX_WORD]
     return found
 
 
@@ -172,43 +175,36 @@ class TopicStat:
         }
 
 
+def office_today() -> date:
+    from server.services.resident_index import office_tz
+
+    return datetime.now(UTC).astimezone(office_tz()).date()
+
+
 def analyse(
     session: Session,
     *,
-    until: datetime | None = None,
-    since: datetime | None = None,
+    last_day: date | None = None,
+    first_day: date | None = None,
     stations: Sequence[str] | None = None,
 ) -> list[TopicStat]:
-    """Topics of the window [since, until) (default: the last 7 days), best first, with each
-    topic's counts in the BASELINE_WINDOWS windows of the same length before it."""
-    until = until or datetime.now(UTC)
-    since = since or until - timedelta(days=7)
-    span = until - since
-    if span <= timedelta(0):
+    """Topics of the office days [first_day, last_day] (default: the last 7 days, today included),
+    best first, with each topic's counts in the BASELINE_WINDOWS windows of as many days before it."""
+    last_day = last_day or office_today()
+    first_day = first_day or last_day - timedelta(days=6)
+    span = (last_day - first_day).days + 1
+    if span <= 0:
         return []
-    start = since - span * BASELINE_WINDOWS
-    t = RequestTopic
-    where = [t.received_at >= start, t.received_at < until]
-    if stations is not None:
-        where.append(t.station_id.in_(list(stations)))
-    # Counted in the database: distinct requests per (topic, window), and word counts of the
-    # current window; the page never walks the rows themselves.
-    edges = [start + span * i for i in range(1, BASELINE_WINDOWS + 1)]
-    window = case(*((t.received_at >= edge, i + 1) for i, edge in reversed(list(enumerate(edges)))), else_=0)
+    starts = [first_day - timedelta(days=span * (BASELINE_WINDOWS - i)) for i in range(BASELINE_WINDOWS + 1)]
+    conn = session.connection()
+    # Summed from the per-day rollups: distinct requests per (topic, window), and word counts of
+    # the current window; the page never walks requests or their words.
     weekly: dict[str, list[int]] = defaultdict(lambda: [0] * (BASELINE_WINDOWS + 1))
-    for topic, index, n in session.execute(
-        select(t.topic, window, func.count(func.distinct(t.request_id)))
-        .where(*where)
-        .group_by(t.topic, window)
-    ):
-        weekly[topic][int(index)] = int(n)
+    for topic, index, n in request_rollups.topic_windows(conn, starts[0], last_day, starts, stations):
+        weekly[topic][index] = n
     word_counts: dict[str, dict[str, int]] = defaultdict(dict)
-    for topic, word, n in session.execute(
-        select(t.topic, t.word, func.count())
-        .where(*where, t.received_at >= since, ~t.word.startswith(CATEGORY_PREFIX))
-        .group_by(t.topic, t.word)
-    ):
-        word_counts[topic][word] = int(n)
+    for topic, word, n in request_rollups.topic_words(conn, first_day, last_day, stations):
+        word_counts[topic][word] = n
     out = []
     for topic, counts in weekly.items():
         x = counts[-1]
@@ -239,9 +235,9 @@ def request_ids(topic: str) -> Any:
 
 
 def topic_rows(
-    request_id: str, station_id: str, received_at: datetime, fields: dict[str, Any]
+    request_id: str, station_id: str, received_at: datetime, words: dict[str, str]
 ) -> list[dict[str, Any]]:
-    """The request_topics rows for one request (used by the push-time indexer)."""
+    """The request_topics rows for one request's `words_of` (used by the push-time indexer)."""
     return [
         {
             "request_id": request_id,
@@ -250,19 +246,14 @@ def topic_rows(
             "station_id": station_id,
             "received_at": received_at,
         }
-        for word, topic in words_of(fields).items()
+        for word, topic in words.items()
     ]
 
 
 def count_by_topic(
-    session: Session, since: datetime, until: datetime, stations: Sequence[str] | None = None
+    session: Session, first_day: date, last_day: date, stations: Sequence[str] | None = None
 ) -> dict[str, int]:
-    """Distinct requests per grouped topic in [since, until) (statistics and reports use this)."""
-    t = RequestTopic
-    where = [t.received_at >= since, t.received_at < until, ~t.topic.startswith(UNGROUPED)]
-    if stations is not None:
-        where.append(t.station_id.in_(list(stations)))
-    rows = session.execute(
-        select(t.topic, func.count(func.distinct(t.request_id))).where(*where).group_by(t.topic)
-    ).all()
-    return {str(topic): int(n) for topic, n in rows}
+    """Distinct requests per grouped topic in office days [first_day, last_day] (statistics, reports)."""
+    return request_rollups.topic_totals(
+        session.connection(), first_day, last_day, stations, ungrouped=UNGROUPED
+    )

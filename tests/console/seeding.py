@@ -105,7 +105,9 @@ class HubDb:
                     }
                 ],
             )
-            index_pushed(session.connection(), self.keys, [Pushed(rid, sid, kind, payload, at, received)])
+            index_pushed(
+                session.connection(), self.keys, [Pushed(rid, sid, kind, payload, at, received, status)]
+            )
         if kind in ("service_request", "help_call"):
             self.received.append(received)
         return rid

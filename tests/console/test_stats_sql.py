@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import insert
 
 from server.db.models import RequestHistory
-from server.services import console_stats
+from server.services import console_stats, request_rollups
 from tests.console.seeding import NOW, hub_db
 from tests.support import pgcluster
 
@@ -52,7 +52,10 @@ def test_weekly_counts_and_median_times(backend: str, tmp_path: Path, request: p
             )
     db.add("西岭村驿站", "certificate", {}, at=NOW - timedelta(days=7 * 9))  # older than 8 weeks: not counted
     with db.session() as session:
+        # History written behind the status hook's back, as a database from before the rollups
+        # holds it: the migration's backfill counts it.
         session.execute(insert(RequestHistory), history)
+        request_rollups.rebuild(session.connection(), TZ)
     with db.session() as session:
         stats = console_stats.compute(session, db.keys, TZ, now=NOW)
     this_week = console_stats.week_start(at, TZ)

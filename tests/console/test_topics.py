@@ -7,11 +7,14 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from server.services import topics
 from tests.console.seeding import NOW, THIS_WEEK, HubDb, hub_db, seed_topics
+
+TODAY = NOW.astimezone(ZoneInfo("Asia/Shanghai")).date()
 
 
 @pytest.fixture(scope="module")
@@ -49,9 +52,7 @@ def test_topics_counts_trend_and_surge(seeded: HubDb) -> None:
     with seeded.session() as session:
         stats = {
             t.label: t
-            for t in topics.analyse(
-                session, until=NOW + timedelta(seconds=1), stations=[seeded.stations["东山村驿站"]]
-            )
+            for t in topics.analyse(session, last_day=TODAY, stations=[seeded.stations["东山村驿站"]])
         }
     want = expected_counts(THIS_WEEK)
     assert {k: stats[k].count for k in want} == want

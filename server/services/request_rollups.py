@@ -1,0 +1,417 @@
+"""Rollups the statistics, topics and report pages read, kept at write time.
+
+Three writers keep them, each inside the transaction that changes what they count:
+
+- `add` (from the push hook, resident_index.index_pushed): one `request_stats` row per new work
+  request, and +1 on its office day's `request_day_counts`, `topic_day_counts` (once per topic of
+  the request) and `topic_word_day_counts` rows. Only rows `request_stats` did not hold yet are
+  counted, so indexing a request twice never counts it twice.
+- `status_changed` (from feed.record_status, every status step there is): the first step out of
+  `new` and the first into done/rejected set the request's first-response and close times; a
+  step into or out of done/rejected moves `closed` on its day row.
+- `rebuild`: everything again from the stored tables (requests, history, request facts and topic
+  words), for a database that had requests before the rollups existed (the migration runs it) and
+  after `yizhan-hub reindex`.
+
+The office day of a request is the hub's receipt day in the office time zone (YIZHAN_CONSOLE_TZ),
+except for a paper-ledger import (台账), which counts on the ledger's own date. Counters are
+upserted in key order, so two pushes touching the same day rows lock them in the same order.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Table, case, delete, func, insert, literal, select, type_coerce
+from sqlalchemy.dialects import postgresql, sqlite
+
+from server.db.console_models import (
+    RequestDayCount,
+    RequestFacts,
+    RequestStats,
+    RequestTopic,
+    TopicDayCount,
+    TopicWordDayCount,
+)
+from server.db.models import RequestHistory, ServiceRequest
+from server.db.types import UtcDateTime
+
+WORK_KINDS = ("service_request", "help_call")
+CLOSED = ("done", "rejected")
+CATEGORY_PREFIX = "#"  # a problem category counted as a topic word (services/topics.py), never shown
+BATCH = 5000
+
+_stats = cast(Table, RequestStats.__table__)
+_days = cast(Table, RequestDayCount.__table__)
+_topic_days = cast(Table, TopicDayCount.__table__)
+_word_days = cast(Table, TopicWordDayCount.__table__)
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One newly stored work request as the rollups count it."""
+
+    request_id: str
+    station_id: str
+    service: str
+    category: str  # "" for none
+    day: date
+    received_at: datetime
+    imported: bool
+    status: str  # as stored (a push stores `new`)
+    words: dict[str, str] = field(default_factory=dict)  # topic word → topic (services/topics.py)
+
+
+def hours_between(start: datetime, end: datetime | None) -> float | None:
+    """Hours from `start` to `end`, never negative (a station clock ahead of the hub's)."""
+    return None if end is None else max(0.0, (end - start).total_seconds() / 3600)
+
+
+def _insert(conn: Connection) -> Any:
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+def _bump(
+    conn: Connection, table: Table, keys: list[str], counts: dict[tuple[Any, ...], dict[str, int]]
+) -> None:
+    """Add `counts` (key tuple → column → delta) to `table`'s rows, creating missing rows."""
+    if not counts:
+        return
+    columns = sorted({c for deltas in counts.values() for c in deltas})
+    rows = [
+        {**dict(zip(keys, key, strict=True)), **{c: counts[key].get(c, 0) for c in columns}}
+        for key in sorted(counts)  # one lock order for every writer
+    ]
+    stmt = _insert(conn)(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys, set_={c: table.c[c] + stmt.excluded[c] for c in columns}
+    )
+    conn.execute(stmt, rows)
+
+
+def add(conn: Connection, requests: Sequence[Counted]) -> int:
+    """Count newly stored work requests (push time); returns how many were new to the rollups."""
+    if not requests:
+        return 0
+    rows = [
+        {
+            "request_id": r.request_id,
+            "station_id": r.station_id,
+            "service": r.service,
+            "category": r.category,
+            "day": r.day,
+            "received_at": r.received_at,
+            "imported": r.imported,
+        }
+        for r in requests
+    ]
+    stmt = _insert(conn)(_stats).on_conflict_do_nothing(index_elements=["request_id"])
+    fresh = {row[0] for row in conn.execute(stmt.returning(_stats.c.request_id), rows)}
+    days: dict[tuple[Any, ...], dict[str, int]] = {}
+    topic_days: Counter[tuple[Any, ...]] = Counter()
+    word_days: Counter[tuple[Any, ...]] = Counter()
+    for r in requests:
+        if r.request_id not in fresh:
+            continue
+        fresh.discard(r.request_id)  # the same id twice in one call counts once
+        deltas = days.setdefault((r.day, r.station_id, r.service, r.category), {"n": 0, "closed": 0})
+        deltas["n"] += 1
+        deltas["closed"] += r.status in CLOSED
+        for topic in set(r.words.values()):
+            topic_days[(r.day, r.station_id, topic)] += 1
+        for word, topic in r.words.items():
+            if not word.startswith(CATEGORY_PREFIX):
+                word_days[(r.day, r.station_id, topic, word)] += 1
+    _bump(conn, _days, ["day", "station_id", "service", "category"], days)
+    _bump(conn, _topic_days, ["day", "station_id", "topic"], {k: {"n": v} for k, v in topic_days.items()})
+    _bump(
+        conn, _word_days, ["day", "station_id", "topic", "word"], {k: {"n": v} for k, v in word_days.items()}
+    )
+    return sum(d["n"] for d in days.values())
+
+
+def status_changed(
+    conn: Connection, request_id: str, from_status: str | None, to_status: str, at: datetime
+) -> None:
+    """One status step of a request (feed.record_status), in the same transaction as its history row."""
+    row = conn.execute(
+        select(
+            _stats.c.day,
+            _stats.c.station_id,
+            _stats.c.service,
+            _stats.c.category,
+            _stats.c.received_at,
+            _stats.c.imported,
+            _stats.c.first_response_at,
+            _stats.c.closed_at,
+        ).where(_stats.c.request_id == request_id)
+    ).one_or_none()
+    if row is None:
+        return  # not a work request (a check-in's status), or not counted yet: rebuild counts it
+    values: dict[str, Any] = {}
+    if from_status == "new" and row.first_response_at is None:
+        values["first_response_at"] = at
+        values["first_h"] = None if row.imported else hours_between(row.received_at, at)
+    if to_status in CLOSED and row.closed_at is None:
+        values["closed_at"] = at
+        values["close_h"] = None if row.imported else hours_between(row.received_at, at)
+    if values:
+        conn.execute(_stats.update().where(_stats.c.request_id == request_id).values(**values))
+    step = int(to_status in CLOSED) - int(from_status in CLOSED)
+    if step:
+        _bump(
+            conn,
+            _days,
+            ["day", "station_id", "service", "category"],
+            {(row.day, row.station_id, row.service, row.category): {"closed": step}},
+        )
+
+
+def local_day(at: datetime, tz: ZoneInfo) -> date:
+    try:
+        return at.astimezone(tz).date()
+    except OverflowError:  # a clock at the edge of the calendar (9999-12-31)
+        return at.date()
+
+
+def _lock(conn: Connection) -> None:
+    """Hold pushes and status changes off the rollups while they are rebuilt (PostgreSQL; SQLite
+    already has one writer)."""
+    if conn.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in (_stats, _days, _topic_days, _word_days))
+        conn.exec_driver_sql(f"LOCK TABLE {names} IN EXCLUSIVE MODE")
+
+
+def rebuild(conn: Connection, tz: ZoneInfo, *, forget_days: bool = False) -> int:
+    """Recount everything from the stored tables; returns the work requests counted.
+
+    A request's office day and ledger mark are kept from its `request_stats` row when it has one
+    (only the sealed payload knows a ledger date; `forget_days` drops them, for a reindex that has
+    just re-read every payload); a request without one counts on its receipt day.
+    """
+    _lock(conn)
+    known = (
+        {}
+        if forget_days
+        else {
+            r[0]: (r[1], bool(r[2]))
+            for r in conn.execute(select(_stats.c.request_id, _stats.c.day, _stats.c.imported))
+        }
+    )
+    for table in (_word_days, _topic_days, _days, _stats):
+        conn.execute(delete(table))
+    h = RequestHistory
+    stamp = UtcDateTime()
+    timing = (
+        select(
+            h.request_id.label("request_id"),
+            type_coerce(func.min(case((h.from_status == "new", h.at))), stamp).label("first_at"),
+            type_coerce(func.min(case((h.to_status.in_(CLOSED), h.at))), stamp).label("closed_at"),
+        )
+        .group_by(h.request_id)
+        .subquery()
+    )
+    r = ServiceRequest
+    counted, after = 0, ""
+    while True:
+        batch = conn.execute(
+            select(
+                r.id,
+                r.station_id,
+                r.service,
+                r.received_at,
+                RequestFacts.category,
+                timing.c.first_at,
+                timing.c.closed_at,
+            )
+            .outerjoin(RequestFacts, RequestFacts.request_id == r.id)
+            .outerjoin(timing, timing.c.request_id == r.id)
+            .where(r.kind.in_(WORK_KINDS), r.id > after)
+            .order_by(r.id)
+            .limit(BATCH)
+        ).all()
+        if not batch:
+            break
+        rows = []
+        for b in batch:
+            day, imported = known.get(b.id) or (local_day(b.received_at, tz), False)
+            rows.append(
+                {
+                    "request_id": b.id,
+                    "station_id": b.station_id,
+                    "service": b.service,
+                    "category": b.category or "",
+                    "day": day,
+                    "received_at": b.received_at,
+                    "imported": imported,
+                    "first_response_at": b.first_at,
+                    "closed_at": b.closed_at,
+                    "first_h": None if imported else hours_between(b.received_at, b.first_at),
+                    "close_h": None if imported else hours_between(b.received_at, b.closed_at),
+                }
+            )
+        conn.execute(insert(_stats), rows)
+        counted, after = counted + len(rows), batch[-1].id
+    _recount(conn)
+    return counted
+
+
+def _recount(conn: Connection) -> None:
+    """The counters from `request_stats` (and current statuses, and topic words), in SQL."""
+    s, r, t = _stats.c, ServiceRequest, RequestTopic
+    conn.execute(
+        insert(_days).from_select(
+            ["day", "station_id", "service", "category", "n", "closed"],
+            select(
+                s.day,
+                s.station_id,
+                s.service,
+                s.category,
+                func.count(),
+                func.sum(case((r.status.in_(CLOSED), 1), else_=0)),
+            )
+            .join(r, r.id == s.request_id)
+            .group_by(s.day, s.station_id, s.service, s.category),
+        )
+    )
+    conn.execute(
+        insert(_topic_days).from_select(
+            ["day", "station_id", "topic", "n"],
+            select(s.day, s.station_id, t.topic, func.count(func.distinct(t.request_id)))
+            .join(_stats, s.request_id == t.request_id)
+            .group_by(s.day, s.station_id, t.topic),
+        )
+    )
+    conn.execute(
+        insert(_word_days).from_select(
+            ["day", "station_id", "topic", "word", "n"],
+            select(s.day, s.station_id, t.topic, t.word, func.count())
+            .join(_stats, s.request_id == t.request_id)
+            .where(~t.word.startswith(CATEGORY_PREFIX))
+            .group_by(s.day, s.station_id, t.topic, t.word),
+        )
+    )
+
+
+# ---- reading ---------------------------------------------------------------------------------
+
+
+def _scoped(column: Any, first: date, last: date, day: Any, scope: Sequence[str] | None) -> list[Any]:
+    where = [day >= first, day <= last]
+    if scope is not None:
+        where.append(column.in_(list(scope)))
+    return where
+
+
+def day_window(day: Any, starts: Sequence[date]) -> Any:
+    """A SQL expression: the index of the last of `starts` (ascending) that `day` is on or after."""
+    return case(*((day >= start, i) for i, start in reversed(list(enumerate(starts)))), else_=literal(-1))
+
+
+def counts_by(
+    conn: Connection, first: date, last: date, starts: Sequence[date], scope: Sequence[str] | None
+) -> list[tuple[int, str, str, int, int]]:
+    """(window index, service, station id, requests, closed) for days [first, last], in the windows
+    beginning at `starts`."""
+    d = _days.c
+    window = day_window(d.day, starts)
+    rows = conn.execute(
+        select(window, d.service, d.station_id, func.sum(d.n), func.sum(d.closed))
+        .where(*_scoped(d.station_id, first, last, d.day, scope))
+        .group_by(window, d.service, d.station_id)
+    ).all()
+    return [(int(i), str(s), str(st), int(n), int(c)) for i, s, st, n, c in rows]
+
+
+def categories(
+    conn: Connection, first: date, last: date, scope: Sequence[str] | None
+) -> list[tuple[str, int]]:
+    """Problem reports per category in days [first, last], most first."""
+    d = _days.c
+    total = func.sum(d.n)
+    rows = conn.execute(
+        select(d.category, total)
+        .where(
+            *_scoped(d.station_id, first, last, d.day, scope), d.service == "problem_report", d.category != ""
+        )
+        .group_by(d.category)
+        .order_by(total.desc(), d.category)
+    ).all()
+    return [(str(c), int(n)) for c, n in rows]
+
+
+def topic_windows(
+    conn: Connection, first: date, last: date, starts: Sequence[date], stations: Sequence[str] | None
+) -> Iterable[tuple[str, int, int]]:
+    """(topic, window index, distinct requests) for days [first, last]."""
+    t = _topic_days.c
+    window = day_window(t.day, starts)
+    for topic, index, n in conn.execute(
+        select(t.topic, window, func.sum(t.n))
+        .where(*_scoped(t.station_id, first, last, t.day, stations))
+        .group_by(t.topic, window)
+    ):
+        yield str(topic), int(index), int(n)
+
+
+def topic_words(
+    conn: Connection, first: date, last: date, stations: Sequence[str] | None
+) -> Iterable[tuple[str, str, int]]:
+    """(topic, word, requests) for days [first, last]."""
+    w = _word_days.c
+    for topic, word, n in conn.execute(
+        select(w.topic, w.word, func.sum(w.n))
+        .where(*_scoped(w.station_id, first, last, w.day, stations))
+        .group_by(w.topic, w.word)
+    ):
+        yield str(topic), str(word), int(n)
+
+
+def topic_totals(
+    conn: Connection, first: date, last: date, stations: Sequence[str] | None, *, ungrouped: str
+) -> dict[str, int]:
+    """Distinct requests per grouped topic (labels not starting with `ungrouped`) in days [first, last]."""
+    t = _topic_days.c
+    rows = conn.execute(
+        select(t.topic, func.sum(t.n))
+        .where(*_scoped(t.station_id, first, last, t.day, stations), ~t.topic.startswith(ungrouped))
+        .group_by(t.topic)
+    ).all()
+    return {str(topic): int(n) for topic, n in rows}
+
+
+def timings(
+    conn: Connection, first: date, last: date, scope: Sequence[str] | None
+) -> Iterable[tuple[str, float | None, float | None]]:
+    """(service, hours to first response, hours to close) per request of days [first, last]."""
+    s = _stats.c
+    yield from conn.execute(
+        select(s.service, s.first_h, s.close_h).where(*_scoped(s.station_id, first, last, s.day, scope))
+    )
+
+
+def median_timings(
+    conn: Connection, first: date, last: date, scope: Sequence[str] | None
+) -> list[tuple[str | None, int, float | None, float | None]]:
+    """PostgreSQL: (service or None for all, requests, median first-response hours, median close
+    hours) in one pass over the covering index."""
+    s = _stats.c
+    rows = conn.execute(
+        select(
+            s.service,
+            func.count(),
+            func.percentile_cont(0.5).within_group(s.first_h),
+            func.percentile_cont(0.5).within_group(s.close_h),
+        )
+        .where(*_scoped(s.station_id, first, last, s.day, scope))
+        .group_by(func.rollup(s.service))
+    ).all()
+    return [
+        (service, int(n), None if a is None else float(a), None if b is None else float(b))
+        for service, n, a, b in rows
+    ]
