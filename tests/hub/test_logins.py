@@ -219,6 +219,10 @@ def test_failed_logins_are_limited_per_address_and_look_alike(own_hub: HubHandle
     attempt(own_hub, "nobody", "x")
     refused = attempt(own_hub, "zhangsan", "reset by cli 44")
     assert refused.status_code == 429 and "次数过多" in refused.text
+    english = requests.Session()
+    english.cookies.set("yz_lang", "en", path="/console")
+    refused = attempt(own_hub, "zhangsan", "reset by cli 44", english)
+    assert refused.status_code == 429 and "Too many login attempts from this computer" in refused.text
 
 
 def test_enrolment_code_guesses_are_limited_per_address(own_hub: HubHandle) -> None:
