@@ -101,7 +101,7 @@ def index_opened(conn: Connection, keys: HubKeys, station_id: str, opened: Seque
             select(ServiceRequest.id, ServiceRequest.received_at).where(
                 ServiceRequest.id.in_([str(o.envelope.id) for o in fresh])
             )
-        )
+        ).all()
     )
     now = datetime.now(UTC)
     records = [

@@ -28,7 +28,8 @@ def _aware(value: Any) -> datetime | None:
         return None
     if isinstance(value, str):  # SQLite hands plain SQL timestamps back as text
         value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    at: datetime = value
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def _day(value: Any) -> date:

@@ -124,7 +124,7 @@ def test_rollups_equal_a_recount_through_changes_backfill_and_reindex(
         want = assert_rollups_match(conn, stations, ledger)
         # The paper ledger's status and reply, as a step by "paper ledger"; no office timing.
         led = session.get(ServiceRequest, ids["ledger"])
-        assert led is not None and led.status == "done"
+        assert led is not None and led.status == "done" and led.reply_enc is not None
         assert db.keys.decrypt_json(led.reply_enc, f"requests/reply/{led.id}") == "已修好"
         actors = session.scalars(select(RequestHistory.actor).where(RequestHistory.request_id == led.id))
         assert list(actors) == ["paper ledger"]
