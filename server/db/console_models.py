@@ -78,6 +78,7 @@ class HubResident(Base):
 
 class ResidentCheckin(Base):
     __tablename__ = "resident_checkins"
+    __table_args__ = (Index("ix_resident_checkins_day", "day", "station_id"),)  # who came on a day
 
     station_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     resident_key: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -162,7 +162,9 @@ def record_status(
     the new status, a new reply if given, and the STATUS change its station pulls (with the reply
     now in force)."""
     now = datetime.now(UTC)
-    # Statistics (first response, close, closed per day) move in this same transaction.
+    # Statistics (first response, close, closed per day) move in this same transaction. The feed
+    # lock first: every writer that touches both takes it before the rollup rows (no deadlock).
+    lock_change_feed(session)
     request_rollups.status_changed(session.connection(), req.id, req.status, status, now)
     session.add(
         RequestHistory(

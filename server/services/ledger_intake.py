@@ -18,9 +18,10 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
+from server.core.db import CHANGE_FEED_LOCK_KEY
 from server.core.keys import HubKeys
 from server.db.models import ServiceRequest
 from server.services import feed
@@ -42,6 +43,17 @@ def ledger_step(fields: Any) -> tuple[str, str | None] | None:
     reply = fields.get("ledger_reply")
     text = reply.strip()[:MAX_REPLY] if isinstance(reply, str) and reply.strip() else None
     return str(status), text
+
+
+def wants_status(records: Sequence[Any]) -> bool:
+    return any(ledger_step(r.payload.get("fields")) is not None for r in records)
+
+
+def lock_feed(conn: Connection) -> None:
+    """Take the change-feed lock (PostgreSQL) before a push that will apply ledger statuses touches
+    the rollup rows: a status change takes the feed lock first too, so the two never deadlock."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHANGE_FEED_LOCK_KEY})
 
 
 def apply(conn: Connection, keys: HubKeys, records: Sequence[Any]) -> int:

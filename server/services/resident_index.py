@@ -115,6 +115,8 @@ def index_opened(conn: Connection, keys: HubKeys, station_id: str, opened: Seque
         )
         for o in fresh
     ]
+    if ledger_intake.wants_status(records):
+        ledger_intake.lock_feed(conn)
     # A savepoint: an index that cannot be written must never fail the push (the records are
     # stored and acknowledged; `yizhan-hub reindex` can index them later).
     try:

@@ -67,9 +67,10 @@ def upgrade() -> None:
         sa.Column("n", sa.Integer(), nullable=False),
     )
     # The pages' remaining lookups: the queue's topic filter (topic → request ids), the latest
-    # visit outcome per resident (warnings), the slot page's live bookings per slot.
+    # visit outcome per resident (warnings), who checked in on a day (check-ins, statistics).
     op.create_index("ix_request_topics_topic_request", "request_topics", ["topic", "request_id"])
     op.create_index("ix_checkin_visits_resident", "checkin_visits", ["resident_key", "id"])
+    op.create_index("ix_resident_checkins_day", "resident_checkins", ["day", "station_id"])
     _backfill()
 
 
@@ -81,6 +82,7 @@ def _backfill() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_resident_checkins_day", table_name="resident_checkins")
     op.drop_index("ix_checkin_visits_resident", table_name="checkin_visits")
     op.drop_index("ix_request_topics_topic_request", table_name="request_topics")
     op.drop_table("topic_word_day_counts")
