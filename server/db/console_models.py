@@ -120,11 +120,8 @@ class RequestTopic(Base):
     time so the topics page is a GROUP BY, never a decryption."""
 
     __tablename__ = "request_topics"
-    __table_args__ = (
-        Index("ix_request_topics_received", "received_at"),
-        Index("ix_request_topics_topic", "topic", "received_at"),
-        Index("ix_request_topics_topic_request", "topic", "request_id"),  # the queue's topic filter
-    )
+    # The queue's topic filter; the pages count topics from the per-day rollups, not from here.
+    __table_args__ = (Index("ix_request_topics_topic_request", "topic", "request_id"),)
 
     request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), primary_key=True)
     word: Mapped[str] = mapped_column(String(32), primary_key=True)

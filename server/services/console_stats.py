@@ -60,12 +60,12 @@ def compute(
     out = Stats(weeks=mondays)
     names = dict(session.execute(select(Station.id, Station.name)).all())
     conn = session.connection()
-    for i, service, station_id, n, _closed in request_rollups.counts_by(
-        conn, mondays[0], today, mondays, scope
-    ):
-        out.by_service.setdefault(service, [0] * weeks)[i] += n
-        station = out.by_station.setdefault(names.get(station_id, station_id), [0] * weeks)
-        station[i] += n
+    for by, table in (("service", out.by_service), ("station_id", out.by_station)):
+        for (i, key), (n, _closed) in request_rollups.counts_by(
+            conn, mondays[0], today, mondays, scope, by
+        ).items():
+            name = names.get(key, key) if by == "station_id" else key
+            table.setdefault(name, [0] * weeks)[i] += n
     out.response_hours = response_times(session, mondays[0], today, scope)
     out.categories = request_rollups.categories(conn, mondays[0], today, scope)
     out.words = sorted(

@@ -81,12 +81,16 @@ def build(session: Session, kind: str, tz: ZoneInfo, at: date | None = None) -> 
     names = dict(session.execute(select(Station.id, Station.name)).all())
     # Summed from the per-day rollups (services/request_rollups.py): a month is ~30 rows per
     # station and service, not every request of the month.
+    conn = session.connection()
     services: Counter[str] = Counter()
-    stations: dict[str, list[int]] = {}
-    for _i, service, station_id, n, closed in request_rollups.counts_by(
-        session.connection(), start, end, [start], None
-    ):
+    for (_i, service), (n, _closed) in request_rollups.counts_by(
+        conn, start, end, [start], None, "service"
+    ).items():
         services[service] += n
+    stations: dict[str, list[int]] = {}
+    for (_i, station_id), (n, closed) in request_rollups.counts_by(
+        conn, start, end, [start], None, "station_id"
+    ).items():
         row = stations.setdefault(names.get(station_id, station_id), [0, 0])
         row[0] += n
         row[1] += closed

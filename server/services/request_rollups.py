@@ -20,6 +20,7 @@ upserted in key order, so two pushes touching the same day rows lock them in the
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from datetime import date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Table, case, delete, func, insert, literal, select, type_coerce
+from sqlalchemy import Connection, Table, case, delete, func, insert, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server.db.console_models import (
@@ -308,24 +309,34 @@ def _scoped(column: Any, first: date, last: date, day: Any, scope: Sequence[str]
     return where
 
 
-def day_window(day: Any, starts: Sequence[date]) -> Any:
-    """A SQL expression: the index of the last of `starts` (ascending) that `day` is on or after."""
-    return case(*((day >= start, i) for i, start in reversed(list(enumerate(starts)))), else_=literal(-1))
+def window_of(day: date, starts: Sequence[date]) -> int:
+    """Which of the windows beginning at `starts` (ascending) `day` falls in (-1: before them)."""
+    return bisect_right(starts, day) - 1
 
 
 def counts_by(
-    conn: Connection, first: date, last: date, starts: Sequence[date], scope: Sequence[str] | None
-) -> list[tuple[int, str, str, int, int]]:
-    """(window index, service, station id, requests, closed) for days [first, last], in the windows
-    beginning at `starts`."""
+    conn: Connection,
+    first: date,
+    last: date,
+    starts: Sequence[date],
+    scope: Sequence[str] | None,
+    by: str,
+) -> dict[tuple[int, str], tuple[int, int]]:
+    """(window index, service or station id) → (requests, closed) for days [first, last], in the
+    windows beginning at `starts`; `by` is "service" or "station_id". Grouped per day in SQL (a
+    few hundred rows) and into windows here."""
     d = _days.c
-    window = day_window(d.day, starts)
-    rows = conn.execute(
-        select(window, d.service, d.station_id, func.sum(d.n), func.sum(d.closed))
+    key = d[by]
+    out: dict[tuple[int, str], tuple[int, int]] = {}
+    for day, name, n, closed in conn.execute(
+        select(d.day, key, func.sum(d.n), func.sum(d.closed))
         .where(*_scoped(d.station_id, first, last, d.day, scope))
-        .group_by(window, d.service, d.station_id)
-    ).all()
-    return [(int(i), str(s), str(st), int(n), int(c)) for i, s, st, n, c in rows]
+        .group_by(d.day, key)
+    ):
+        at = (window_of(day, starts), str(name))
+        had = out.get(at, (0, 0))
+        out[at] = (had[0] + int(n), had[1] + int(closed))
+    return out
 
 
 def categories(
@@ -350,13 +361,15 @@ def topic_windows(
 ) -> Iterable[tuple[str, int, int]]:
     """(topic, window index, distinct requests) for days [first, last]."""
     t = _topic_days.c
-    window = day_window(t.day, starts)
-    for topic, index, n in conn.execute(
-        select(t.topic, window, func.sum(t.n))
+    out: Counter[tuple[str, int]] = Counter()
+    for topic, day, n in conn.execute(
+        select(t.topic, t.day, func.sum(t.n))
         .where(*_scoped(t.station_id, first, last, t.day, stations))
-        .group_by(t.topic, window)
+        .group_by(t.topic, t.day)
     ):
-        yield str(topic), int(index), int(n)
+        out[(str(topic), window_of(day, starts))] += int(n)
+    for (topic, index), n in out.items():
+        yield topic, index, n
 
 
 def topic_words(
