@@ -188,22 +188,18 @@ def _lock(conn: Connection) -> None:
         conn.exec_driver_sql(f"LOCK TABLE {names} IN EXCLUSIVE MODE")
 
 
-def rebuild(conn: Connection, tz: ZoneInfo, *, forget_days: bool = False) -> int:
+def rebuild(conn: Connection, tz: ZoneInfo) -> int:
     """Recount everything from the stored tables; returns the work requests counted.
 
     A request's office day and ledger mark are kept from its `request_stats` row when it has one
-    (only the sealed payload knows a ledger date; `forget_days` drops them, for a reindex that has
-    just re-read every payload); a request without one counts on its receipt day.
+    (only the sealed payload knows a ledger date: `yizhan-hub reindex` re-reads them first); a
+    request without one counts on its receipt day.
     """
     _lock(conn)
-    known = (
-        {}
-        if forget_days
-        else {
-            r[0]: (r[1], bool(r[2]))
-            for r in conn.execute(select(_stats.c.request_id, _stats.c.day, _stats.c.imported))
-        }
-    )
+    known = {
+        r[0]: (r[1], bool(r[2]))
+        for r in conn.execute(select(_stats.c.request_id, _stats.c.day, _stats.c.imported))
+    }
     for table in (_word_days, _topic_days, _days, _stats):
         conn.execute(delete(table))
     h = RequestHistory
