@@ -11,7 +11,8 @@
 - `checkin_visits`: the "visited" action on a missing daily check-in.
 - `request_topics`: topic words per request (services/topics.py), written at push time.
 - `console_state`: small key/value facts such as per-station warning thresholds.
-- `request_stats`, `request_day_counts`, `topic_day_counts`, `topic_word_day_counts`: what the
+- `request_stats`, `request_day_counts`, `topic_day_counts`, `topic_word_day_counts`,
+  `checkin_day_counts`: what the
   statistics, topics and report pages count, kept by services/request_rollups.py in the same
   transaction as the push that stores a request and the status change that moves it, so a page
   sums a few hundred rollup rows instead of scanning weeks of requests.
@@ -195,4 +196,15 @@ class TopicWordDayCount(Base):
     station_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     topic: Mapped[str] = mapped_column(String(32), primary_key=True)
     word: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CheckinDayCount(Base):
+    """Residents who checked in per office day and station and are living alone now (a resident
+    whose living-alone mark changes moves their check-in days with them)."""
+
+    __tablename__ = "checkin_day_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    station_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     n: Mapped[int] = mapped_column(Integer, default=0)

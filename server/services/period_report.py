@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server.db.console_models import CheckinVisit, HubResident, ResidentCheckin
+from server.db.console_models import CheckinVisit, HubResident
 from server.db.models import Station
 from server.services import console_stats, request_rollups, topics
 from server.services.console_warnings import OUTCOMES
@@ -126,22 +126,11 @@ def _coverage(session: Session, report: Report, names: dict[str, str]) -> None:
             .group_by(HubResident.station_id)
         ).all()
     )
-    came = dict(
-        session.execute(
-            select(ResidentCheckin.station_id, func.count())
-            .join(
-                HubResident,
-                (HubResident.station_id == ResidentCheckin.station_id)
-                & (HubResident.resident_key == ResidentCheckin.resident_key),
-            )
-            .where(
-                HubResident.living_alone.is_(True),
-                ResidentCheckin.day >= report.start,
-                ResidentCheckin.day <= report.end,
-            )
-            .group_by(ResidentCheckin.station_id)
-        ).all()
-    )
+    came: Counter[str] = Counter()
+    for station_id, _day, n in request_rollups.checkin_counts(
+        session.connection(), report.start, report.end, None
+    ):
+        came[station_id] += n
     report.living_alone = int(sum(alone.values()))
     report.coverage = sorted(
         ((names.get(sid, sid), int(n), int(came.get(sid, 0)) / (n * days)) for sid, n in alone.items() if n),

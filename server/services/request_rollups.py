@@ -9,6 +9,8 @@ Three writers keep them, each inside the transaction that changes what they coun
 - `status_changed` (from feed.record_status, every status step there is): the first step out of
   `new` and the first into done/rejected set the request's first-response and close times; a
   step into or out of done/rejected moves `closed` on its day row.
+- `living_alone_before` / `checkins_added` (the push hook again): living-alone residents' check-ins
+  per office day, moved with a resident whose living-alone mark a newer snapshot changes.
 - `rebuild`: everything again from the stored tables (requests, history, request facts and topic
   words), for a database that had requests before the rollups existed (the migration runs it) and
   after `yizhan-hub reindex`.
@@ -28,14 +30,17 @@ from datetime import date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Table, case, delete, func, insert, select, type_coerce
+from sqlalchemy import Connection, Table, case, delete, func, insert, select, tuple_, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server.db.console_models import (
+    CheckinDayCount,
+    HubResident,
     RequestDayCount,
     RequestFacts,
     RequestStats,
     RequestTopic,
+    ResidentCheckin,
     TopicDayCount,
     TopicWordDayCount,
 )
@@ -51,6 +56,9 @@ _stats = cast(Table, RequestStats.__table__)
 _days = cast(Table, RequestDayCount.__table__)
 _topic_days = cast(Table, TopicDayCount.__table__)
 _word_days = cast(Table, TopicWordDayCount.__table__)
+_checkin_days = cast(Table, CheckinDayCount.__table__)
+_residents = cast(Table, HubResident.__table__)
+_resident_checkins = cast(Table, ResidentCheckin.__table__)
 
 
 @dataclass(frozen=True)
@@ -136,6 +144,54 @@ def add(conn: Connection, requests: Sequence[Counted]) -> int:
     return sum(d["n"] for d in days.values())
 
 
+def living_alone_before(conn: Connection, who: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+    """(station id, resident key) → (living_alone, seen_at) of residents already known, row-locked
+    in key order until the push commits (so the change computed from them cannot race)."""
+    if not who:
+        return {}
+    r = _residents.c
+    wanted = sorted(set(who))
+    found: dict[tuple[str, str], Any] = {}
+    for i in range(0, len(wanted), 500):
+        part = wanted[i : i + 500]
+        query = (
+            select(r.station_id, r.resident_key, r.living_alone, r.seen_at)
+            .where(tuple_(r.station_id, r.resident_key).in_(part))
+            .order_by(r.station_id, r.resident_key)
+        )
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        for row in conn.execute(query):
+            found[(row.station_id, row.resident_key)] = (bool(row.living_alone), row.seen_at)
+    return found
+
+
+def checkins_added(
+    conn: Connection,
+    before: dict[tuple[str, str], Any],
+    after: dict[tuple[str, str], bool],
+    new_days: Sequence[tuple[str, str, date]],
+) -> None:
+    """Keep `checkin_day_counts` after a push: each new check-in day of a resident living alone
+    now counts once; a resident whose mark changed moves their earlier days in or out."""
+    counts: Counter[tuple[Any, ...]] = Counter()
+    fresh = set(new_days)
+    for station_id, key, day in fresh:
+        if after.get((station_id, key)):
+            counts[(day, station_id)] += 1
+    flipped = {who: after[who] for who, (was, _seen) in before.items() if who in after and after[who] != was}
+    if flipped:
+        rc = _resident_checkins.c
+        for station_id, key, day in conn.execute(
+            select(rc.station_id, rc.resident_key, rc.day).where(
+                tuple_(rc.station_id, rc.resident_key).in_(sorted(flipped))
+            )
+        ):
+            if (station_id, key, day) not in fresh:
+                counts[(day, station_id)] += 1 if flipped[(station_id, key)] else -1
+    _bump(conn, _checkin_days, ["day", "station_id"], {k: {"n": v} for k, v in counts.items() if v})
+
+
 def status_changed(
     conn: Connection, request_id: str, from_status: str | None, to_status: str, at: datetime
 ) -> None:
@@ -184,7 +240,7 @@ def _lock(conn: Connection) -> None:
     """Hold pushes and status changes off the rollups while they are rebuilt (PostgreSQL; SQLite
     already has one writer)."""
     if conn.dialect.name == "postgresql":
-        names = ", ".join(t.name for t in (_stats, _days, _topic_days, _word_days))
+        names = ", ".join(t.name for t in (_stats, _days, _topic_days, _word_days, _checkin_days))
         conn.exec_driver_sql(f"LOCK TABLE {names} IN EXCLUSIVE MODE")
 
 
@@ -200,7 +256,7 @@ def rebuild(conn: Connection, tz: ZoneInfo) -> int:
         r[0]: (r[1], bool(r[2]))
         for r in conn.execute(select(_stats.c.request_id, _stats.c.day, _stats.c.imported))
     }
-    for table in (_word_days, _topic_days, _days, _stats):
+    for table in (_word_days, _topic_days, _days, _stats, _checkin_days):
         conn.execute(delete(table))
     h = RequestHistory
     stamp = UtcDateTime()
@@ -259,8 +315,18 @@ def rebuild(conn: Connection, tz: ZoneInfo) -> int:
 
 
 def _recount(conn: Connection) -> None:
-    """The counters from `request_stats` (and current statuses, and topic words), in SQL."""
+    """The counters from `request_stats` (and current statuses, topic words, check-in days), in SQL."""
     s, r, t = _stats.c, ServiceRequest, RequestTopic
+    rc, res = _resident_checkins.c, _residents.c
+    conn.execute(
+        insert(_checkin_days).from_select(
+            ["day", "station_id", "n"],
+            select(rc.day, rc.station_id, func.count())
+            .join(_residents, (res.station_id == rc.station_id) & (res.resident_key == rc.resident_key))
+            .where(res.living_alone.is_(True))
+            .group_by(rc.day, rc.station_id),
+        )
+    )
     conn.execute(
         insert(_days).from_select(
             ["day", "station_id", "service", "category", "n", "closed"],
@@ -424,3 +490,14 @@ def median_timings(
         (service, int(n), None if a is None else float(a), None if b is None else float(b))
         for service, n, a, b in rows
     ]
+
+
+def checkin_counts(
+    conn: Connection, first: date, last: date, scope: Sequence[str] | None
+) -> list[tuple[str, date, int]]:
+    """(station id, day, living-alone residents who checked in) for days [first, last]."""
+    c = _checkin_days.c
+    rows = conn.execute(
+        select(c.station_id, c.day, c.n).where(*_scoped(c.station_id, first, last, c.day, scope))
+    )
+    return [(str(sid), day, int(n)) for sid, day, n in rows if n]

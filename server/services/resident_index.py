@@ -209,13 +209,26 @@ def index_pushed(
     _insert_ignore(conn, _facts, facts, ["request_id"])
     _insert_ignore(conn, _topics, topic_rows, ["request_id", "word"])
     request_rollups.add(conn, counted)
+    before = request_rollups.living_alone_before(conn, list(residents))
+    after = {  # each resident's mark once the upsert below is done (the newer snapshot wins)
+        who: row["living_alone"] if who not in before or row["seen_at"] >= before[who][1] else before[who][0]
+        for who, row in residents.items()
+    }
     _upsert_residents(conn, [residents[k] for k in sorted(residents)])
-    _insert_ignore(
-        conn,
-        _checkin_days,
-        [{"station_id": s, "resident_key": k, "day": d} for s, k, d in sorted(checkins)],
-        ["station_id", "resident_key", "day"],
-    )
+    new_days: list[tuple[str, str, date]] = []
+    if checkins:
+        stmt = _insert(conn)(_checkin_days).on_conflict_do_nothing(
+            index_elements=["station_id", "resident_key", "day"]
+        )
+        c = _checkin_days.c
+        new_days = [
+            (r[0], r[1], r[2])
+            for r in conn.execute(
+                stmt.returning(c.station_id, c.resident_key, c.day),
+                [{"station_id": s, "resident_key": k, "day": d} for s, k, d in sorted(checkins)],
+            )
+        ]
+    request_rollups.checkins_added(conn, before, after, new_days)
 
 
 def _ledger_time(fields: dict[str, Any]) -> datetime | None:
@@ -435,18 +448,8 @@ def checkin_rates(
     if scope is not None:
         alone_q = alone_q.where(HubResident.station_id.in_(list(scope)))
     alone = dict(session.execute(alone_q.group_by(HubResident.station_id)).all())
-    counted = session.execute(
-        select(ResidentCheckin.station_id, ResidentCheckin.day, func.count())
-        .join(
-            HubResident,
-            and_(
-                HubResident.station_id == ResidentCheckin.station_id,
-                HubResident.resident_key == ResidentCheckin.resident_key,
-            ),
-        )
-        .where(HubResident.living_alone.is_(True), ResidentCheckin.day.in_(days))
-        .group_by(ResidentCheckin.station_id, ResidentCheckin.day)
-    ).all()
+    # Summed from the per-day rollup the push keeps (services/request_rollups.py).
+    counted = request_rollups.checkin_counts(session.connection(), min(days), max(days), scope)
     by: dict[tuple[str, date], int] = {(s, d): int(n) for s, d, n in counted}
     return {
         names.get(sid, sid): {d: by.get((sid, d), 0) / total for d in days}

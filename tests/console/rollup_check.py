@@ -1,7 +1,7 @@
 """An independent recount of the console rollups (services/request_rollups.py) in plain SQL.
 
 Counted from the stored rows themselves — `requests` (receipt time, current status), the status
-history, the per-request facts and topic words — with the office day worked out by the database
+history, the per-request facts and topic words, check-in days and residents' living-alone marks — with the office day worked out by the database
 (PostgreSQL `timezone()`; SQLite adds the fixed +8 h of Asia/Shanghai, which has no summer time),
 then compared with what the hooks kept, row for row. Paper-ledger imports count on their ledger
 date, which only the test that imported them knows (`ledger_days`).
@@ -83,11 +83,23 @@ def recount(
         topic_requests.setdefault((day, station_id, topic), set()).add(rid)
         if not word.startswith("#"):
             words[(day, station_id, topic, word)] += 1
+    checkins = {
+        (_day(day), station_id): n
+        for day, station_id, n in conn.execute(
+            _stations(
+                "SELECT c.day, c.station_id, COUNT(*) FROM resident_checkins c JOIN hub_residents h "
+                "ON h.station_id = c.station_id AND h.resident_key = c.resident_key "
+                "WHERE h.living_alone AND c.station_id IN :stations GROUP BY c.day, c.station_id",
+                station_ids,
+            )
+        )
+    }
     return {
         "stats": stats,
         "days": {k: tuple(v) for k, v in days.items()},
         "topics": {k: len(v) for k, v in topic_requests.items()},
         "words": dict(words),
+        "checkins": checkins,
     }
 
 
@@ -124,7 +136,15 @@ def stored(conn: Connection, station_ids: Sequence[str]) -> dict[str, Any]:
             _stations("SELECT * FROM topic_word_day_counts WHERE station_id IN :stations", station_ids)
         )
     }
-    return {"stats": stats, "days": days, "topics": topics, "words": words}
+    checkins = {
+        (_day(r.day), r.station_id): r.n
+        for r in conn.execute(
+            _stations(
+                "SELECT * FROM checkin_day_counts WHERE station_id IN :stations AND n <> 0", station_ids
+            )
+        )
+    }
+    return {"stats": stats, "days": days, "topics": topics, "words": words, "checkins": checkins}
 
 
 def hours(conn: Connection, station_ids: Sequence[str]) -> dict[str, tuple[float | None, float | None]]:
@@ -144,7 +164,7 @@ def assert_rollups_match(
     conn: Connection, station_ids: Sequence[str], ledger_days: dict[str, date] | None = None
 ) -> dict[str, Any]:
     want, have = recount(conn, station_ids, ledger_days), stored(conn, station_ids)
-    for part in ("stats", "days", "topics", "words"):
+    for part in ("stats", "days", "topics", "words", "checkins"):
         assert have[part] == want[part], (part, _diff(have[part], want[part]))
     return want
 

@@ -15,10 +15,23 @@ import pytest
 from alembic import command
 from sqlalchemy import delete, select
 
-from server.db.console_models import RequestDayCount, RequestStats, TopicDayCount, TopicWordDayCount
+from server.db.console_models import (
+    CheckinDayCount,
+    RequestDayCount,
+    RequestStats,
+    TopicDayCount,
+    TopicWordDayCount,
+)
 from server.db.migrate import alembic_config, upgrade
 from server.db.models import RequestHistory, ServiceRequest
-from server.services import console_requests, console_stats, ledger_intake, request_rollups, topics
+from server.services import (
+    console_requests,
+    console_stats,
+    ledger_intake,
+    request_rollups,
+    resident_index,
+    topics,
+)
 from server.services.resident_index import Pushed, index_pushed
 from tests.console.rollup_check import assert_rollups_match, hours
 from tests.console.seeding import NOW, HubDb, hub_db
@@ -28,6 +41,8 @@ TZ = ZoneInfo("Asia/Shanghai")
 LEDGER_DAY = date(2025, 3, 18)
 WATER = ["楼上漏水把天花板泡了", "下水道堵塞，院子里都是积水", "家里停水两天了"]
 ROADS = ["路灯不亮了，晚上走路怕摔", "路面坑洼很多"]
+ALONE = {"id": "res-a", "name": "王秀英", "living_alone": True}
+NOT_ALONE = {"id": "res-b", "name": "赵德明", "living_alone": False}
 
 
 def _db(backend: str, tmp_path: Path, request: pytest.FixtureRequest, name: str) -> HubDb:
@@ -53,6 +68,11 @@ def _seed(db: HubDb) -> dict[str, str]:
             )
         ids[f"cert{k}"] = db.add("东山村驿站", "certificate", {}, at=at)
         db.add("东山村驿站", "daily_checkin", {}, kind="daily_checkin", at=at)  # not work: never counted
+    for days_ago in (0, 1, 3):  # check-ins: one resident living alone, one not (yet)
+        at = NOW - timedelta(days=days_ago)
+        db.add("东山村驿站", "daily_checkin", {}, kind="daily_checkin", resident=ALONE, at=at)
+        if days_ago < 3:
+            db.add("东山村驿站", "daily_checkin", {}, kind="daily_checkin", resident=NOT_ALONE, at=at)
     ids["help"] = db.add("西岭村驿站", "help_call", {}, kind="help_call", at=NOW - timedelta(minutes=5))
     fields = {
         "imported": True,
@@ -147,6 +167,27 @@ def test_rollups_equal_a_recount_through_changes_backfill_and_reindex(
         recent = [k for k, v in want["topics"].items() if k[2] == "供水排水" and (today - k[0]).days < 7]
         assert water.count == sum(want["topics"][k] for k in recent) == 9  # days 0, 1 and 3
 
+    # Living-alone marks change with a newer snapshot (an older one changes nothing): the check-in
+    # days move with the resident.
+    east, today = db.stations["东山村驿站"], NOW.astimezone(TZ).date()
+    db.add("东山村驿站", "pension_inquiry", {}, resident={**NOT_ALONE, "living_alone": True}, at=NOW)
+    db.add(
+        "东山村驿站",
+        "pension_inquiry",
+        {},
+        resident={**ALONE, "living_alone": False},
+        at=NOW - timedelta(days=40),
+    )
+    with db.session() as session:
+        want = assert_rollups_match(session.connection(), stations, ledger)
+        assert want["checkins"][(today, east)] == 2
+        rates = resident_index.checkin_rates(session, None, [today])
+        assert rates["东山村驿站"][today] == 1.0
+    db.add("东山村驿站", "pension_inquiry", {}, resident={**ALONE, "living_alone": False}, at=NOW)
+    with db.session() as session:
+        conn = session.connection()
+        want = assert_rollups_match(conn, stations, ledger)
+        assert want["checkins"][(today, east)] == 1
         request_rollups.rebuild(conn, TZ)  # the backfill from the stored tables gives the same
         assert_rollups_match(conn, stations, ledger)
 
@@ -183,7 +224,7 @@ def test_concurrent_pushes_count_every_request_once(
             )
         pushes.append(batch if n % 2 else batch[::-1])
     with db.session() as session:  # forget the counts: the concurrent pushes below make them again
-        for model in (RequestStats, RequestDayCount, TopicDayCount, TopicWordDayCount):
+        for model in (RequestStats, RequestDayCount, TopicDayCount, TopicWordDayCount, CheckinDayCount):
             session.execute(delete(model))
     errors: list[BaseException] = []
     start = threading.Barrier(len(pushes))

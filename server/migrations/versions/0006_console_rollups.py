@@ -1,4 +1,4 @@
-"""Console rollups: per-request response facts, per-day request and topic counts; page indexes.
+"""Console rollups: per-request response facts, per-day request, topic and check-in counts; indexes.
 
 Revision ID: 0006_rollups
 Revises: 0005
@@ -66,6 +66,12 @@ def upgrade() -> None:
         sa.Column("word", sa.String(length=32), primary_key=True),
         sa.Column("n", sa.Integer(), nullable=False),
     )
+    op.create_table(
+        "checkin_day_counts",
+        sa.Column("day", sa.Date(), primary_key=True),
+        sa.Column("station_id", sa.String(length=36), primary_key=True),
+        sa.Column("n", sa.Integer(), nullable=False),
+    )
     # The pages' remaining lookups: the queue's topic filter (topic → request ids), the latest
     # visit outcome per resident (warnings), who checked in on a day (check-ins, statistics).
     op.create_index("ix_request_topics_topic_request", "request_topics", ["topic", "request_id"])
@@ -90,6 +96,7 @@ def downgrade() -> None:
     op.create_index("ix_request_topics_topic", "request_topics", ["topic", "received_at"])
     op.create_index("ix_request_topics_received", "request_topics", ["received_at"])
     op.drop_index("ix_request_topics_topic_request", table_name="request_topics")
+    op.drop_table("checkin_day_counts")
     op.drop_table("topic_word_day_counts")
     op.drop_table("topic_day_counts")
     op.drop_table("request_day_counts")
