@@ -435,8 +435,13 @@ EN.update(
     {
         "修改密码": "Change password",
         "重置密码": "Reset password",
-        "重置后该账号的所有登录都会退出，锁定也会解除。请把新密码当面告诉本人，并提醒他登录后自己改掉。": "Resetting logs this account out everywhere and lifts any lock. Tell the person the new password face to face and remind them to change it after logging in.",
-        "改好后需要用新密码重新登录，其他电脑上的登录也会退出。": "After the change you log in again with the new password; logins on other computers end too.",
+        "重置后该账号的所有登录都会退出，锁定也会解除。请把新密码当面告诉本人，并提醒他登录后自己改掉。": (
+            "Resetting logs this account out everywhere and lifts any lock. Tell the person the new "
+            "password face to face and remind them to change it after logging in."
+        ),
+        "改好后需要用新密码重新登录，其他电脑上的登录也会退出。": (
+            "After the change you log in again with the new password; logins on other computers end too."
+        ),
         "当前密码": "Current password",
         "新密码（至少 8 位）": "New password (8+ characters)",
         "再输一次新密码": "New password again",
@@ -445,7 +450,9 @@ EN.update(
         "新密码至少 8 位": "The new password needs at least 8 characters",
         "两次输入的新密码不一样": "The two new passwords are not the same",
         "没有改成，请再试一次": "The password was not changed; please try again",
-        "这台电脑尝试登录的次数过多，请过一会儿再试，或联系管理员": "Too many login attempts from this computer. Please wait a while and try again, or ask an admin.",
+        "这台电脑尝试登录的次数过多，请过一会儿再试，或联系管理员": (
+            "Too many login attempts from this computer. Please wait a while and try again, or ask an admin."
+        ),
         "登录的人太多，请稍等片刻再试": "Many people are logging in right now. Please wait a moment and try again.",
         "密码已修改，请用新密码登录": "Password changed. Log in with the new password.",
         "密码已重置，该账号的登录都已退出": "Password reset. Every login of that account has ended.",

@@ -1,7 +1,8 @@
 """An independent recount of the console rollups (services/request_rollups.py) in plain SQL.
 
 Counted from the stored rows themselves — `requests` (receipt time, current status), the status
-history, the per-request facts and topic words, check-in days and residents' living-alone marks — with the office day worked out by the database
+history, the per-request facts and topic words, check-in days and residents' living-alone marks —
+with the office day worked out by the database
 (PostgreSQL `timezone()`; SQLite adds the fixed +8 h of Asia/Shanghai, which has no summer time),
 then compared with what the hooks kept, row for row. Paper-ledger imports count on their ledger
 date, which only the test that imported them knows (`ledger_days`).
