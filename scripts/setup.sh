@@ -93,6 +93,7 @@ case "$MODE" in
     export QT_QPA_PLATFORM=offscreen
     echo "== ruff"
     "$VENV/bin/ruff" check .
+    "$VENV/bin/ruff" format --check .
     echo "== mypy"
     "$VENV/bin/mypy" models sync voice server desktop ui handwriting
     echo "== pytest"
