@@ -530,7 +530,9 @@ EN.update(
         "这台电脑尝试登录的次数过多，请过一会儿再试，或联系管理员": (
             "Too many login attempts from this computer. Please wait a while and try again, or ask an admin."
         ),
-        "登录的人太多，请稍等片刻再试": "Many people are logging in right now. Please wait a moment and try again.",
+        "登录的人太多，请稍等片刻再试": (
+            "Many people are logging in right now. Please wait a moment and try again."
+        ),
         "密码已修改，请用新密码登录": "Password changed. Log in with the new password.",
         "密码已重置，该账号的登录都已退出": "Password reset. Every login of that account has ended.",
         "修改自己的密码": "changed own password",
