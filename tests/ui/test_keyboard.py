@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QLineEdit
 from tests.ui.conftest import ALONE_ID, VOLUNTEER_PIN, Kiosk
 from tests.ui.keys import key_items, type_keys
 from tests.ui.text_steps import open_description, shot
-from ui.keyboard import user_dictionary
+from ui.keyboard import KeyboardDock, user_dictionary
 from ui.navigator import ScreenKey
 
 # The keyboard is opt-in (ui/keyboard.py): these tests run in a fresh interpreter of their own with
@@ -54,7 +54,7 @@ def test_keyboard_in_its_own_process() -> None:
     assert " passed" in out.stdout and "skipped" in out.stdout  # the inner tests really ran
 
 
-def dock_up(kiosk: Kiosk) -> object:
+def dock_up(kiosk: Kiosk) -> KeyboardDock:
     dock = kiosk.window.keyboard_dock
     assert dock is not None, "the virtual keyboard input method is not active"
     kiosk.qtbot.waitUntil(
@@ -68,6 +68,7 @@ def dock_up(kiosk: Kiosk) -> object:
 def test_pinyin_on_the_text_step_with_big_keys(kiosk: Kiosk) -> None:
     page = open_description(kiosk, ALONE_ID)
     dock = kiosk.window.keyboard_dock
+    assert dock is not None, "the virtual keyboard input method is not active"
     page.edit.setFocus()
     kiosk.settle()
     assert not dock.isVisible()  # 写字 mode: the box does not call the keyboard over the pad
@@ -96,7 +97,8 @@ def sign_in_and_open_resident_form(kiosk: Kiosk) -> QLineEdit:
     kiosk.click(kiosk.tr("staff.resident"))
     assert kiosk.nav.current_key == ScreenKey.RESIDENT_FORM
     form = kiosk.nav.current
-    return form.inputs["name"]
+    name: QLineEdit = form.inputs["name"]
+    return name
 
 
 @inside

@@ -66,7 +66,7 @@ def test_double_tap_on_every_home_tile_opens_only_that_tile(guarded: Kiosk) -> N
             assert kiosk.nav.current_key == ScreenKey.NOTICES, service_id
         kiosk.window.wipe_and_home()
         kiosk.settle()
-    assert kiosk.ctx.station.requests.counts_by_state().get("QUEUED", 0) == 1  # the one 一键呼叫 only
+    assert kiosk.station.requests.counts_by_state().get("QUEUED", 0) == 1  # the one 一键呼叫 only
 
 
 def _double_tap_step(kiosk: Kiosk, screen: Any) -> None:
@@ -114,7 +114,7 @@ def test_double_tap_on_every_step_type_moves_one_step(guarded: Kiosk, service_id
     kiosk.qtbot.waitUntil(lambda: kiosk.nav.current_key == ScreenKey.RECEIPT)
     record = kiosk.nav.current.record
     # the second tap on 提交 neither sent twice nor tapped the receipt's buttons
-    assert kiosk.ctx.station.requests.counts_by_state().get("QUEUED", 0) == 1
+    assert kiosk.station.requests.counts_by_state().get("QUEUED", 0) == 1
     assert record.service == service_id and kiosk.nav.current_key == ScreenKey.RECEIPT
 
 
@@ -137,10 +137,10 @@ def _start_with_answers(kiosk: Kiosk) -> Any:
     return kiosk.nav.current
 
 
-def test_home_mid_service_asks_first(kiosk: Kiosk) -> None:
+def test_home_mid_service_asks_first(kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch) -> None:
     screen = _start_with_answers(kiosk)
     spoken: list[str] = []
-    kiosk.ctx.say = spoken.append  # type: ignore[method-assign]
+    monkeypatch.setattr(kiosk.ctx, "say", spoken.append)
     kiosk.click(kiosk.tr("bar.home"))
     card = kiosk.window.ask_card
     assert card.isVisible() and card.question.text() == "要放弃这次办理吗？"
@@ -178,7 +178,7 @@ def test_disagree_asks_before_wiping(kiosk: Kiosk) -> None:
     kiosk.click(kiosk.tr("consent.no"))
     kiosk.click(kiosk.window.ask_card.yes_button)
     assert kiosk.nav.current_key == ScreenKey.HOME and screen.fields == {}
-    assert kiosk.ctx.station.requests.counts_by_state().get("DRAFT", 0) == 0
+    assert kiosk.station.requests.counts_by_state().get("DRAFT", 0) == 0
 
 
 def test_receipt_back_goes_home_and_rating_thanks(kiosk: Kiosk) -> None:
