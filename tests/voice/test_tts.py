@@ -28,7 +28,7 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> PromptCache:
 
 
 def duration(path: Path) -> float:
-    with wave.open(str(path)) as f:
+    with wave.open(str(path), "rb") as f:
         return f.getnframes() / f.getframerate()
 
 
