@@ -10,7 +10,8 @@ import requests
 
 from sync.client import AuthRefused, HmacAuth, HubClient, enrol
 from sync.protocol import PushRequest
-from tests.hub.conftest import HubHandle, make_envelope, unique_name
+from tests.hub.conftest import make_envelope, unique_name
+from tests.support.hubhandle import HubHandle
 
 Make = Callable[..., HubClient]
 
