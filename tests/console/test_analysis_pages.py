@@ -17,14 +17,16 @@ import requests
 from playwright.sync_api import expect
 
 from server.services import period_report
-from tests.console.conftest import browser_login, login_session, shot
+from tests.console.conftest import NewPage, browser_login, login_session, shot
 from tests.console.seeding import NOW, THIS_WEEK, HubDb
 from tests.support.hubproc import HubProcess
 
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-def test_topics_and_warnings_in_the_browser(analysis_hub: tuple[HubDb, HubProcess], new_page) -> None:  # type: ignore[no-untyped-def]
+def test_topics_and_warnings_in_the_browser(
+    analysis_hub: tuple[HubDb, HubProcess], new_page: NewPage
+) -> None:
     db, hub = analysis_hub
     page = new_page(width=1280, height=900)
     browser_login(page, hub, "zhuguan")
@@ -73,8 +75,8 @@ def test_staff_see_their_station_and_no_phone(analysis_hub: tuple[HubDb, HubProc
 
 
 def test_weekly_report_page_excel_pdf(
-    analysis_hub: tuple[HubDb, HubProcess], new_page, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    analysis_hub: tuple[HubDb, HubProcess], new_page: NewPage, tmp_path: Path
+) -> None:
     db, hub = analysis_hub
     start, end = period_report.period("week", TZ, NOW.astimezone(TZ).date())
     # Independent count: the seeded requests of this calendar week, by their own timestamps.
