@@ -8,6 +8,8 @@ Item {
     id: root
     property string kioskLocale: "zh_CN"
     onKioskLocaleChanged: VirtualKeyboardSettings.locale = kioskLocale
+    // Called queued from Python (KeyboardPanel.set_locale): the new layout compiles off the GIL.
+    function useLocale(locale) { kioskLocale = locale }
 
     Component { id: panelComponent; InputPanel { objectName: "inputPanel"; active: true } }
     Loader {

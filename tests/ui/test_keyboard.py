@@ -90,6 +90,9 @@ def sign_in_and_open_resident_form(kiosk: Kiosk) -> QLineEdit:
     kiosk.window.name_label.long_pressed.emit()
     assert kiosk.nav.current_key == ScreenKey.PIN
     page = kiosk.nav.current
+    if page.stage == "who":  # tap your name first, then the PIN
+        kiosk.qtbot.waitUntil(lambda: bool(page.name_buttons))
+        kiosk.click("王志愿")
     for digit in VOLUNTEER_PIN:
         kiosk.click(page.keypad.buttons[digit])
     kiosk.click(kiosk.tr("pin.ok"))
