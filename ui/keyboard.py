@@ -42,8 +42,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import (
     QApplication,
+    QBoxLayout,
     QFrame,
-    QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
     QSizePolicy,
@@ -214,7 +214,7 @@ class KeyboardDock(QFrame):
         self.hide_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # tapping it must not move focus first
         self.failure_note = label(ctx.tr("keyboard.unavailable"), "card")
         self.failure_note.hide()
-        self.row = QHBoxLayout(self)
+        self.row = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
         self.row.setContentsMargins(12, 8, 12, 8)
         self.row.setSpacing(12)
         self.row.addWidget(self.failure_note, 1)
@@ -222,7 +222,19 @@ class KeyboardDock(QFrame):
         self.row.addWidget(self.hide_button, 0, Qt.AlignmentFlag.AlignTop)
         self.dismissed_for: QWidget | None = None
         window.installEventFilter(self)
+        ctx.changed.connect(self._ctx_changed)
         self.hide()
+
+    def _ctx_changed(self, what: str) -> None:
+        """The kiosk's language changed: the button, the note and the keyboard's layout follow."""
+        if what != "locale":
+            return
+        from ui.widgets import set_text
+
+        set_text(self.hide_button, self.ctx.tr("keyboard.hide"))
+        self.failure_note.setText(self.ctx.tr("keyboard.unavailable"))
+        if self.panel is not None and self.panel.ready:
+            self.panel.set_locale(self.ctx.locale)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.parent() and event.type() == QEvent.Type.Resize and self.isVisible():
@@ -241,14 +253,24 @@ class KeyboardDock(QFrame):
         window = self.parentWidget()
         if window is None or self.panel is None:
             return
+        # A landscape window has room for 收起键盘 beside the keys; a portrait one puts it above them,
+        # so the keys get the whole width (and the button its whole label).
+        portrait = window.height() > window.width()
+        self.row.setDirection(
+            QBoxLayout.Direction.BottomToTop if portrait else QBoxLayout.Direction.LeftToRight
+        )
+        self.row.setAlignment(
+            self.hide_button, Qt.AlignmentFlag.AlignRight if portrait else Qt.AlignmentFlag.AlignTop
+        )
+        above = self.hide_button.sizeHint().height() + self.row.spacing() if portrait else 0
         if self.panel.failed:
-            height = self.failure_note.sizeHint().height() + 16
+            height = self.failure_note.sizeHint().height() + above + 16
         else:
-            room = window.width() - 200  # leave the hide button its place
+            room = window.width() - (24 if portrait else 200)  # beside the keys: the hide button
             width = min(MAX_WIDTH, room, round(window.height() * DOCK_SHARE / HEIGHT_PER_WIDTH))
             self.panel._fit(width)
             self.panel.setFixedWidth(width)
-            height = self.panel.height() + 16
+            height = self.panel.height() + above + 16
         self.setGeometry(0, window.height() - height, window.width(), height)
         self.raise_()
 
