@@ -23,6 +23,9 @@ Item {
     }
     Component.onCompleted: {
         VirtualKeyboardSettings.activeLocales = ["zh_CN", "en_US", "ko_KR"]
+        // The keyboard's own small hide key would do nothing here (the panel is always active inside
+        // the dock); the dock's big 收起键盘 button does that job. The language (globe) key stays.
+        VirtualKeyboardSettings.visibleFunctionKeys = QtVirtualKeyboard.KeyboardFunctionKeys.Language
         VirtualKeyboardSettings.locale = kioskLocale
         loader.active = true
     }

@@ -31,6 +31,7 @@ inside = pytest.mark.skipif(not INSIDE, reason="runs in its own process (test_ke
 INNER_TIMEOUT_S = 300  # the inner run takes ≈ 40–90 s on a loaded two-core machine
 
 
+@pytest.mark.slow  # a fresh interpreter and two kiosks: ≈ 40–90 s
 @pytest.mark.skipif(INSIDE, reason="this is the outer runner")
 def test_keyboard_in_its_own_process() -> None:
     root = Path(__file__).resolve().parents[2]
@@ -96,6 +97,7 @@ def test_pinyin_on_the_text_step_with_big_keys(kiosk: Kiosk) -> None:
     assert not dock.isVisible()  # 写字 mode: the box does not call the keyboard over the pad
     kiosk.click(page.mode_buttons["keys"])
     dock = dock_up(kiosk)
+    assert "hide" not in key_items(dock)  # its own hide key would do nothing inside the dock
     type_keys(kiosk, dock, [*"ludeng", "space"])
     kiosk.qtbot.waitUntil(lambda: page.edit.toPlainText() != "", timeout=5_000)
     assert page.edit.toPlainText() == "路灯"
