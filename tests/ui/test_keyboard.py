@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QLineEdit, QWidget
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 from pytestqt.exceptions import TimeoutError as WaitTimeout
 
 from tests.ui.conftest import ALONE_ID, VOLUNTEER_PIN, Kiosk
@@ -174,3 +175,64 @@ def test_volunteer_resident_form_types_pinyin_hangul_and_english(kiosk: Kiosk) -
 
     name = switch_language(kiosk, "en")
     type_into(kiosk, name, [*"lamp"], "q", "lamp")
+
+
+def test_keyboard_is_on_unless_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui import keyboard
+
+    for name in ("QT_IM_MODULE", "QT_VIRTUALKEYBOARD_DESKTOP_DISABLE", keyboard.ENABLE_ENV):
+        monkeypatch.delenv(name, raising=False)
+    keyboard.prepare_environment()
+    assert os.environ["QT_IM_MODULE"] == "qtvirtualkeyboard"  # volunteers have no physical keyboard
+    assert os.environ["QT_VIRTUALKEYBOARD_DESKTOP_DISABLE"] == "1"  # the panel lives in the kiosk
+    assert keyboard.available()
+    monkeypatch.delenv("QT_IM_MODULE")
+    monkeypatch.setenv(keyboard.ENABLE_ENV, "0")  # a station with a real keyboard
+    keyboard.prepare_environment()
+    assert "QT_IM_MODULE" not in os.environ and not keyboard.available()
+
+
+class FakeContext(QObject):
+    changed = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.locale = "zh_CN"
+
+    def tr(self, key: str, **_values: object) -> str:
+        from ui import i18n
+
+        return str(i18n.tr(self.locale, key))
+
+
+def test_a_keyboard_that_cannot_load_leaves_a_kind_note(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui import keyboard
+
+    broken = tmp_path / "keyboard.qml"
+    broken.write_text("import QtQuick\nItem { this is not QML }\n", encoding="utf-8")
+    monkeypatch.setattr(keyboard, "QML", broken)
+    window = QWidget()
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    field = QLineEdit(window)
+    field.setText("张桂")
+    window.show()
+    ctx = FakeContext()
+    dock = keyboard.KeyboardDock(window, ctx)
+    field.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is field)
+    dock.show_for(field)
+    qtbot.waitUntil(lambda: dock.isVisible(), timeout=5_000)
+    assert dock.panel is not None and dock.panel.failed and not dock.panel.isVisible()
+    assert dock.failure_note.isVisible()
+    assert (
+        dock.failure_note.text()
+        == ctx.tr("keyboard.unavailable")
+        == "屏幕键盘没有装好，请志愿者用实体键盘帮忙。"
+    )
+    assert field.text() == "张桂" and QApplication.focusWidget() is field  # nothing typed is lost
+    assert (
+        dock.geometry().bottom() == window.height() - 1 and dock.geometry().top() > field.geometry().bottom()
+    )
