@@ -74,8 +74,8 @@ def enabled() -> bool:
 def prepare_environment() -> None:
     """Call before QApplication: route text input through the virtual keyboard (but no desktop
     pop-up window: the panel lives inside the kiosk)."""
-    if not enabled():
-        return
+    if not enabled() or QApplication.instance() is not None:
+        return  # switched off, or too late: the input method was chosen when the app was made
     os.environ.setdefault("QT_IM_MODULE", IM_MODULE)
     os.environ.setdefault("QT_VIRTUALKEYBOARD_DESKTOP_DISABLE", "1")
 

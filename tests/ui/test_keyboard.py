@@ -178,20 +178,39 @@ def test_volunteer_resident_form_types_pinyin_hangul_and_english(kiosk: Kiosk) -
     type_into(kiosk, name, [*"lamp"], "q", "lamp")
 
 
-@outside
-def test_keyboard_is_on_unless_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ui import keyboard
+PROBE = (
+    "import os, sys\n"
+    "from ui.keyboard import available, prepare_environment\n"
+    "if sys.argv[1] == 'late':\n"
+    "    from PySide6.QtWidgets import QApplication\n"
+    "    app = QApplication([])\n"
+    "prepare_environment()\n"
+    "print(os.environ.get('QT_IM_MODULE'), os.environ.get('QT_VIRTUALKEYBOARD_DESKTOP_DISABLE'), available())\n"
+)
 
-    for name in ("QT_IM_MODULE", "QT_VIRTUALKEYBOARD_DESKTOP_DISABLE", keyboard.ENABLE_ENV):
-        monkeypatch.delenv(name, raising=False)
-    keyboard.prepare_environment()
-    assert os.environ["QT_IM_MODULE"] == "qtvirtualkeyboard"  # volunteers have no physical keyboard
-    assert os.environ["QT_VIRTUALKEYBOARD_DESKTOP_DISABLE"] == "1"  # the panel lives in the kiosk
-    assert keyboard.available()
-    monkeypatch.delenv("QT_IM_MODULE")
-    monkeypatch.setenv(keyboard.ENABLE_ENV, "0")  # a station with a real keyboard
-    keyboard.prepare_environment()
-    assert "QT_IM_MODULE" not in os.environ and not keyboard.available()
+
+def probe(when: str, **env: str) -> str:
+    """What the kiosk's start-up (desktop/launch.py create_app) decides, in a fresh interpreter."""
+    base = {k: v for k, v in os.environ.items() if k not in ("QT_IM_MODULE", "YIZHAN_ONSCREEN_KEYBOARD")}
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, when],
+        env={**base, **env, "PYTHONPATH": str(root), "QT_QPA_PLATFORM": "offscreen"},
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout.strip()
+
+
+@outside
+def test_keyboard_is_on_unless_switched_off() -> None:
+    assert probe("early") == "qtvirtualkeyboard 1 True"  # volunteers have no physical keyboard
+    assert probe("early", YIZHAN_ONSCREEN_KEYBOARD="0") == "None None False"  # a station with one
+    # Too late once the app exists (the input method is chosen then): no dock that could not type.
+    assert probe("late") == "None None False"
 
 
 class FakeContext(QObject):
