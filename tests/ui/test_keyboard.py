@@ -185,7 +185,8 @@ PROBE = (
     "    from PySide6.QtWidgets import QApplication\n"
     "    app = QApplication([])\n"
     "prepare_environment()\n"
-    "print(os.environ.get('QT_IM_MODULE'), os.environ.get('QT_VIRTUALKEYBOARD_DESKTOP_DISABLE'), available())\n"
+    "env = os.environ.get\n"
+    "print(env('QT_IM_MODULE'), env('QT_VIRTUALKEYBOARD_DESKTOP_DISABLE'), available())\n"
 )
 
 
