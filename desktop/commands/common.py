@@ -139,7 +139,7 @@ def with_station(fn: Callable[[Any, argparse.Namespace], int]) -> Callable[[argp
     return run
 
 
-def import_csv(path: str, importer: Callable[[bytes], ImportReport], imported_what: str) -> int:
+def import_csv(path: str | Path, importer: Callable[[bytes], ImportReport], imported_what: str) -> int:
     """`yizhan resident import` and `yizhan request import`: read the file, import it, print each
     row that needs attention as path:line: reason, then the count; exit 1 when any row needs it."""
     from models.csv_import import CsvFileError
