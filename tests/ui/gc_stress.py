@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import shiboken6
+from pytestqt.qtbot import QtBot
 
 from tests.ui.conftest import ALONE_ID, OTHER_ID, open_kiosk
 from tests.ui.flows import run_service
@@ -79,7 +80,7 @@ def _describe(obj: object) -> str:
     return f"{type(obj).__name__} {name}".strip()
 
 
-def test_stress(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stress(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.ui.conftest import create_station
 
     info = create_station(tmp_path / "station")
