@@ -41,7 +41,7 @@ COMMAND_COVERAGE = 0.4  # share of the words a global command must cover to act 
 COMMAND_INTENTS = frozenset({"back", "home", "repeat", "louder", "slower", "yes", "no"})
 # what does not count against a command's coverage: particles, "say", "please" (per locale)
 COMMAND_PARTICLES = {
-    "zh": frozenset("了的啊吧嘛呢吗呀哦得我你要就说讲去个那这刚才"),
+    "zh": frozenset("了的啊吧嘛呢吗呀哦得我你要就说讲话去个些那这刚才"),
     "ko": frozenset("좀말해주세요가줘"),
     "en": frozenset({"please", "the", "a", "to", "me", "could", "can", "you", "i", "want", "would", "go"}),
 }
