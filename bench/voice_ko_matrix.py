@@ -39,7 +39,7 @@ def main() -> None:
     collector = Collector()
     controller = VoiceController(collector.callbacks)
     controller.set_screen("home", "ko")
-    assert controller.wait_ready(60), controller.status.message
+    assert controller.wait_ready(600), controller.status.message
     dump = args.dump.open("w", encoding="utf-8") if args.dump else None
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.audio or Path(tmp)

@@ -18,14 +18,6 @@ intent), the same utterance's audio — kept in memory only until the utterance 
 decoded again in this thread by a recogniser without a grammar (the model's own vocabulary), and
 one utterance carrying both results is delivered (`second_pass=True`, the grammar result in
 `first_pass`). The cost is one more decode of the utterance (see bench/voice.py).
-
-Word confidences: Vosk gives per-word posteriors (`SetWords`) only without alternatives, so in
-grammar mode a second grammar recogniser in this thread is fed the same audio with `SetWords(True)`
-and every utterance carries `word_confidences`. Measured on the tuning half of the Korean phrasings
-(tests/voice/ko_phrasings.py), espeak-ng's "뒤로" came out as the grammar phrase "무사 해요" with a
-single alternative (so no margin to doubt it) but with word posteriors of 0.39–0.85, while phrases
-heard right mostly scored 1.0. The extra grammar decode costs about as much as the first one (a
-grammar decode runs at a small fraction of real time).
 """
 
 from __future__ import annotations
@@ -64,9 +56,6 @@ class Utterance:
     second_pass: bool = False  # these alternatives come from decoding again without a grammar
     first_pass: Utterance | None = None  # the grammar result the second pass replaced
     second_pass_seconds: float = 0.0  # time spent in the second decode
-    # (word, posterior) of the best grammar hypothesis, from a SetWords recogniser on the same audio;
-    # empty in dictation and for second-pass results
-    word_confidences: tuple[tuple[str, float], ...] = ()
 
 
 def grammar_phrases(grammar_json: str | None) -> frozenset[str]:
@@ -85,16 +74,6 @@ def parse_hypotheses(raw: str) -> list[tuple[str, float]]:
     return [
         (" ".join(strip_unk(str(item.get("text", ""))).split()), float(item.get("confidence", 0.0)))
         for item in items
-    ]
-
-
-def parse_words(raw: str) -> list[tuple[str, float]]:
-    """Vosk SetWords JSON → (word, confidence) of the best hypothesis, unknown-word tokens dropped."""
-    words = json.loads(raw).get("result") or []
-    return [
-        (str(w.get("word", "")), float(w.get("conf", 0.0)))
-        for w in words
-        if strip_unk(str(w.get("word", "")))
     ]
 
 
@@ -184,11 +163,6 @@ class RecognizerWorker:
             self._rec = vosk.KaldiRecognizer(self._model, self._rate, self._grammar)
         self._rec.SetMaxAlternatives(MAX_ALTERNATIVES)
         self._rec_has_grammar = self._grammar is not None
-        self._words_rec: Any = None
-        if self._grammar is not None:  # word posteriors need a recogniser without alternatives
-            self._words_rec = vosk.KaldiRecognizer(self._model, self._rate, self._grammar)
-            self._words_rec.SetWords(True)
-        self._words: list[tuple[str, float]] = []
 
     def _apply_grammar(self, grammar: str | None) -> None:
         self._grammar = grammar
@@ -196,10 +170,6 @@ class RecognizerWorker:
         if grammar is not None and self._rec_has_grammar:
             self._rec.Reset()
             self._rec.SetGrammar(grammar)
-            if self._words_rec is not None:
-                self._words_rec.Reset()
-                self._words_rec.SetGrammar(grammar)
-            self._words = []
         else:
             self._new_recognizer()
 
@@ -225,7 +195,7 @@ class RecognizerWorker:
                 self._events(self._endpointer.flush())
             elif command == "reset":
                 self._endpointer.reset()
-                self._reset_recognizers()
+                self._rec.Reset()
                 self._pcm, self._held, self._utterance_pcm = b"", [], []
                 self._apply_pending()
             elif command == "grammar":
@@ -260,17 +230,11 @@ class RecognizerWorker:
             elif kind == "end":
                 self._finish(time.perf_counter())
             elif kind == "cancel":  # a click or steady noise, not speech: forget it
-                self._reset_recognizers()
+                self._rec.Reset()
                 self._pcm, self._held, self._utterance_pcm = b"", [], []
                 if self._on_speech:
                     self._on_speech(False)
                 self._apply_pending()
-
-    def _reset_recognizers(self) -> None:
-        self._rec.Reset()
-        if self._words_rec is not None:
-            self._words_rec.Reset()
-        self._words = []
 
     def _accept(self, audio: bytes) -> None:
         self._pcm += audio
@@ -282,8 +246,6 @@ class RecognizerWorker:
         pcm, self._pcm = self._pcm, b""
         started = time.perf_counter()
         endpoint = self._rec.AcceptWaveform(pcm)
-        if self._words_rec is not None and self._words_rec.AcceptWaveform(pcm):
-            self._words += parse_words(self._words_rec.Result())
         self._decode += time.perf_counter() - started
         if endpoint:  # Vosk's own endpoint: hold the result until ours confirms it was speech
             self._held.append(self._rec.Result())
@@ -296,12 +258,8 @@ class RecognizerWorker:
         started = time.perf_counter()
         if self._pcm:
             self._rec.AcceptWaveform(self._pcm)
-            if self._words_rec is not None:
-                self._words_rec.AcceptWaveform(self._pcm)
             self._pcm = b""
         raw = self._rec.FinalResult()
-        if self._words_rec is not None:
-            self._words += parse_words(self._words_rec.FinalResult())
         self._decode += time.perf_counter() - started
         held, self._held = self._held, []
         pcm, self._utterance_pcm = b"".join(self._utterance_pcm), []
@@ -321,7 +279,6 @@ class RecognizerWorker:
 
     def _finish_utterance(self) -> None:
         self._decode = 0.0
-        self._words = []
         if self._on_speech:
             self._on_speech(False)
         self._apply_pending()
@@ -381,7 +338,6 @@ class RecognizerWorker:
             endpoint_at=endpoint_at,
             in_grammar=None if self._grammar is None or not texts else texts[0] in self._phrases,
             hypotheses=parse_hypotheses(raw),
-            word_confidences=tuple(self._words),
         )
 
     def _deliver(self, raw: str, endpoint_at: float) -> None:
@@ -399,7 +355,6 @@ class RecognizerWorker:
                 endpoint_at=endpoint_at,
                 in_grammar=None if self._grammar is None else texts[0] in self._phrases,
                 hypotheses=parse_hypotheses(raw),
-                word_confidences=tuple(self._words),
             )
         )
         self._decode = 0.0
