@@ -30,12 +30,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--half", choices=("tune", "heldout"), required=True)
     parser.add_argument("--snr", default="clean,20,10", help="comma list of clean|20|10")
+    parser.add_argument("--speeds", default="120,150,180", help="comma list of espeak-ng speeds")
+    parser.add_argument("--pitches", default="35,65", help="comma list of espeak-ng pitches")
     parser.add_argument("--dump", type=Path)
     parser.add_argument("--audio", type=Path, help="folder to keep clips in (default: a temp folder)")
     args = parser.parse_args()
     snrs = {None if s == "clean" else int(s) for s in args.snr.split(",")}
     phrasings = KO_TUNE if args.half == "tune" else KO_HELDOUT
-    conditions = [c for c in CONDITIONS if c.snr in snrs]
+    speeds = {int(v) for v in args.speeds.split(",")}
+    pitches = {int(v) for v in args.pitches.split(",")}
+    conditions = [c for c in CONDITIONS if c.snr in snrs and c.speed in speeds and c.pitch in pitches]
     collector = Collector()
     controller = VoiceController(collector.callbacks)
     controller.set_screen("home", "ko")
