@@ -26,8 +26,13 @@ from voice.controller import VoiceController
 from voice.pipeline import Collector, run_wav
 
 CORNERS = [Condition(speed, pitch, snr) for snr in (None, 10) for speed in (120, 180) for pitch in (35, 65)]
-FLOOR = {None: 0.0, 10: 0.0}  # set from the held-out run below
-MAX_WRONG_PER_CONDITION = 0
+# Measured 2026-11-27 on the held-out half (44 phrasings), all 18 conditions (bench/voice_ko_matrix.py):
+# clean 59.1–70.5 %, 20 dB 47.7–63.6 %, 10 dB 31.8–47.7 %, 0–2 wrong actions per condition (17 in 792
+# clips, e.g. 국민연금 → problem_report, 처음으로 → notices). Corners: clean 59.1 / 65.9 / 70.5 / 63.6 %,
+# 10 dB 31.8 / 36.4 / 31.8 / 47.7 %. Far below the goals; these floors only guard against regressions
+# (the second pass's time budget makes outcomes depend a little on machine load).
+FLOOR = {None: 0.50, 10: 0.25}
+MAX_WRONG_PER_CONDITION = 2
 
 
 @pytest.fixture(scope="module")
