@@ -1,6 +1,7 @@
 """The intent layer on people's own words: the Mandarin corpora (figures reported on the fresh
-corpus's held-out half, which was never looked at while tuning), calls for help, negation, chit-chat and greetings, Korean and English, and the segmenter's
-cache staying out of the shared temp directory."""
+corpus's held-out half, which was never looked at while tuning), calls for help, negation,
+chit-chat and greetings, Korean and English, and the segmenter's cache staying out of the shared temp
+directory."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ def test_corpus_is_big_and_split_once_with_its_seed(tmp_path: Path) -> None:
     code = (
         "import tests.voice.corpus.split as s, tests.voice.corpus as c, pathlib, shutil;"
         f"c.HERE = pathlib.Path({str(tmp_path)!r}); s.HERE = c.HERE;"
-        f"[shutil.copy(pathlib.Path({str(HERE)!r}) / n, c.HERE / n) for n in ('zh_home.tsv', 'zh_fresh.tsv')];"
+        f"[shutil.copy(pathlib.Path({str(HERE)!r}) / n, c.HERE / n)"
+        " for n in ('zh_home.tsv', 'zh_fresh.tsv')];"
         "s.main()"
     )
     subprocess.run(
