@@ -95,8 +95,9 @@ class Kiosk:
 @contextlib.contextmanager
 def open_kiosk(qtbot: object, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Kiosk]:
     """The real kiosk window on `data_dir`, unlocked through YIZHAN_PASSPHRASE, at 1920×1080, on its
-    home screen; everything it started is shut down afterwards (sync loop, voice, DB worker)."""
-    from desktop.app import AppContext
+    home screen; everything it started is shut down afterwards (sync loop, voice, DB worker) and its
+    Qt objects destroyed, on this thread."""
+    from desktop.app import AppContext, close_kiosk
     from ui.navigator import ScreenKey
     from ui.shell import KioskWindow
 
@@ -106,21 +107,16 @@ def open_kiosk(qtbot: object, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -
     qtbot.addWidget(window)  # type: ignore[attr-defined]
     window.resize(1920, 1080)
     window.show()
-    qtbot.waitUntil(lambda: window.nav.current_key == ScreenKey.HOME and ctx.db.idle, timeout=30_000)  # type: ignore[attr-defined]
+    qtbot.waitUntil(  # type: ignore[attr-defined]
+        lambda: window.nav.current_key == ScreenKey.HOME and ctx.db.idle, timeout=30_000
+    )
     # Scripted clicks come faster than any hand: the double-tap guard is off here and switched on
     # (at its real 400 ms) by the tests about double taps (tests/ui/test_taps.py).
     window.tap_guard.guard_ms = 0
     try:
         yield Kiosk(qtbot, window)
     finally:
-        ctx.stop_sync()
-        bridge = getattr(ctx.voice, "bridge", None)
-        if bridge is not None:
-            bridge.close()
-        window.shutdown()  # also collects garbage once more, on this (the UI) thread
-        ctx.db.shutdown()
-        if ctx.station is not None:
-            ctx.station.close()
+        close_kiosk(ctx, window)  # as the kiosk itself does on exit
 
 
 @pytest.fixture
