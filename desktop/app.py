@@ -145,6 +145,8 @@ class AppContext(UiContext):
         WAVs through `bridge.play_wav`). Returns the BridgeVoice port."""
         from ui.voice_adapter import BridgeSpeech, BridgeVoice
 
+        if bridge.parent() is None:
+            bridge.setParent(self)  # destroyed with the context, on the UI thread (see close())
         voice = BridgeVoice(bridge)
         self.plug_voice(voice)
         self.plug_speech(BridgeSpeech(bridge))
