@@ -6,7 +6,7 @@ It used to happen to every closed kiosk window: its wrapper sat in cycles with i
 (VoicePanel.show_status = window._voice_status, Navigator.ask_abandon = window.ask_abandon), and
 those cycles were the last holders of the live, parentless AppContext and its DbWorker. Now the
 window's wiring holds it weakly or through signals, AppContext belongs to the application object,
-and `close_kiosk` destroys both on the UI thread. tests/test_gc_stress.py checks the same under load,
+and `close_kiosk` destroys both on the UI thread. tests/ui/test_gc_stress.py checks it under load,
 with collection on in every thread."""
 
 from __future__ import annotations
