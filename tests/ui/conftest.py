@@ -123,8 +123,9 @@ class Kiosk:
 @contextlib.contextmanager
 def open_kiosk(qtbot: QtBot, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Kiosk]:
     """The real kiosk window on `data_dir`, unlocked through YIZHAN_PASSPHRASE, at 1920×1080, on its
-    home screen; everything it started is shut down afterwards (sync loop, voice, DB worker)."""
-    from desktop.app import AppContext
+    home screen; everything it started is shut down afterwards (sync loop, voice, DB worker) and its
+    Qt objects destroyed, on this thread."""
+    from desktop.app import AppContext, close_kiosk
     from ui.navigator import ScreenKey
     from ui.shell import KioskWindow
 
@@ -141,14 +142,7 @@ def open_kiosk(qtbot: QtBot, data_dir: Path, monkeypatch: pytest.MonkeyPatch) ->
     try:
         yield Kiosk(qtbot, window)
     finally:
-        ctx.stop_sync()
-        bridge = getattr(ctx.voice, "bridge", None)
-        if bridge is not None:
-            bridge.close()
-        window.shutdown()  # also collects garbage once more, on this (the UI) thread
-        ctx.db.shutdown()
-        if ctx.station is not None:
-            ctx.station.close()
+        close_kiosk(ctx, window)  # as the kiosk itself does on exit
 
 
 @pytest.fixture
