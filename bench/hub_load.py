@@ -256,8 +256,8 @@ def _client_process(
     for t in threads:
         t.join(timeout=max(0.0, deadline - time.monotonic()))
     total = Tally()
-    for t in tallies:
-        total.merge(t)
+    for tally in tallies:
+        total.merge(tally)
     if any(t.is_alive() for t in threads):
         total.error("run:timeout")
     results.put((time.time(), total))
@@ -411,9 +411,9 @@ def baseline_server(db_url: str, workers: int) -> Iterator[Target]:
         deadline = time.monotonic() + 60
         while True:
             try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("GET", "/v1/health")
-                if conn.getresponse().status == 200:
+                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                probe.request("GET", "/v1/health")
+                if probe.getresponse().status == 200:
                     break
             except OSError:
                 pass
@@ -624,7 +624,8 @@ def poisson_schedule(
     """Arrival offsets of `stations_n` stations each syncing every `interval_s` on average: one
     Poisson process of rate stations_n / interval_s, each arrival a station picked at random."""
     rng = random.Random(seed)
-    rate, t, out = stations_n / interval_s, 0.0, []
+    rate, t = stations_n / interval_s, 0.0
+    out: list[tuple[float, int]] = []
     while True:
         t += rng.expovariate(rate)
         if t >= duration_s:

@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Boolean, String, Text, create_engine, event, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -142,15 +143,15 @@ def main() -> None:
         from models.schema import RequestState, ServiceRequest
 
         for i in range(1000):
-            row = ServiceRequest(
+            request_row = ServiceRequest(
                 id=new_id(),
                 service="problem_report",
                 state=RequestState.QUEUED,
                 receipt_code=f"B-{i:05d}",
                 station_seq=100000 + i,
             )
-            station.requests._seal_fields(row, {"description": "路灯坏了" * 5})
-            session.add(row)
+            station.requests._seal_fields(request_row, {"description": "路灯坏了" * 5})
+            session.add(request_row)
     list_enc, list_plain = [], []
     for _ in range(10):
         t = time.perf_counter()
@@ -165,7 +166,7 @@ def main() -> None:
         list_plain.append((time.perf_counter() - t) * 1000)
         assert len(rows) == 1000
 
-    result = {
+    result: dict[str, Any] = {  # the JSON report
         "residents": len(people),
         "insert_per_s": {
             "encrypted": round(len(people) / enc_insert),

@@ -8,14 +8,18 @@ import os
 from pathlib import Path
 from typing import Any
 
+import shiboken6
+from PySide6.QtCore import QCoreApplication
+
 # Start-up lives in desktop/launch.py (kept free of the heavy imports below so it can paint first);
 # these names stay importable from here.
 from desktop.launch import create_app, ensure_fonts, run_kiosk
 from models.catalogue import bundled_catalogue
 from ui.context import UiContext
 from ui.ports import LocalSyncStatus, SpeechPort, SyncPort, VoicePort
+from ui.weak import weak_method
 
-__all__ = ["AppContext", "create_app", "ensure_fonts", "run_kiosk"]
+__all__ = ["AppContext", "close_kiosk", "create_app", "ensure_fonts", "run_kiosk"]
 
 SYNC_START_DELAY_MS = 1500
 RETENTION_INTERVAL_MS = 6 * 3600 * 1000
@@ -27,8 +31,14 @@ class AppContext(UiContext):
 
     def __init__(self, data_dir: Path, *, windowed: bool = True) -> None:
         super().__init__(data_dir, bundled_catalogue())
+        # Owned by the application object rather than by this Python wrapper, so that no garbage
+        # collection (which runs on whichever thread allocates) can destroy it off the UI thread;
+        # close() destroys it, on the UI thread (issue 16).
+        app = QCoreApplication.instance()
+        if app is not None:
+            self.setParent(app)
         self.windowed = windowed
-        self.sync = LocalSyncStatus(self._count_waiting)
+        self.sync = LocalSyncStatus(weak_method(self._count_waiting, 0))
         self._sync_loop: Any = None
         self.changed.connect(self._on_changed)
 
@@ -84,6 +94,21 @@ class AppContext(UiContext):
             self._sync_loop.stop()
             self._sync_loop = None
 
+    def close(self) -> None:
+        """The end of this context: the sync loop and the voice bridge stop, the DB worker finishes
+        its last task, the station closes; then this QObject and its children (DB worker, timers,
+        voice bridge) are destroyed here, on the UI thread. Results the worker had not yet handed
+        over are dropped with it."""
+        self.stop_sync()
+        bridge = getattr(self.voice, "bridge", None)
+        if bridge is not None:
+            bridge.close()
+        self.db.shutdown()
+        if self.station is not None:
+            self.station.close()
+        if shiboken6.isValid(self):
+            shiboken6.delete(self)
+
     def _count_waiting(self) -> int:
         return self.station.requests.count_waiting() if self.station is not None else 0
 
@@ -108,8 +133,8 @@ class AppContext(UiContext):
             # Speech works even when recognition cannot (no model for this locale, no microphone):
             # every screen still speaks its prompt.
             bridge = VoiceBridge(self, speaker=Speaker())
-        except Exception:  # no vosk/model/microphone: voice stays off, the kiosk says so by touch  # noqa: BLE001
-            return
+        except Exception:  # noqa: BLE001
+            return  # no vosk/model/microphone: voice stays off, the kiosk says so by touch
         self.plug_bridge(bridge, window)
         self._warm_prompt_cache(bridge)
 
@@ -120,6 +145,8 @@ class AppContext(UiContext):
         WAVs through `bridge.play_wav`). Returns the BridgeVoice port."""
         from ui.voice_adapter import BridgeSpeech, BridgeVoice
 
+        if bridge.parent() is None:
+            bridge.setParent(self)  # destroyed with the context, on the UI thread (see close())
         voice = BridgeVoice(bridge)
         self.plug_voice(voice)
         self.plug_speech(BridgeSpeech(bridge))
@@ -154,3 +181,13 @@ class AppContext(UiContext):
                     return
 
         threading.Thread(target=warm, name="tts-warm", daemon=True).start()
+
+
+def close_kiosk(ctx: AppContext, window: Any) -> None:
+    """Tear a kiosk down on the UI thread, in order: the window's timers and watchers stop, the
+    context closes (sync, voice, DB worker, station — then it is destroyed), and the window with all
+    its screens is destroyed last. Nothing Qt is then left for the cyclic garbage collector, which
+    may run on any thread (issue 16)."""
+    window.shutdown()
+    ctx.close()
+    window.dispose()

@@ -93,7 +93,7 @@ def run_kiosk(data_dir: Path, *, windowed: bool) -> int:
     cover = paint_cover(windowed)
     if os.environ.get("YIZHAN_EXIT_AFTER_FIRST_PAINT"):
         print(f"first-paint {time.perf_counter() - started:.4f}", flush=True)
-    from desktop.app import AppContext
+    from desktop.app import AppContext, close_kiosk
     from ui.shell import KioskWindow
 
     ctx = AppContext(data_dir, windowed=windowed)
@@ -110,11 +110,7 @@ def run_kiosk(data_dir: Path, *, windowed: bool) -> int:
     if os.environ.get("YIZHAN_EXIT_AFTER_FIRST_PAINT"):
         _exit_after_locked(app, window, started)
     code = int(app.exec())
-    window.shutdown()
-    ctx.stop_sync()
-    ctx.db.shutdown()
-    if ctx.station is not None:
-        ctx.station.close()
+    close_kiosk(ctx, window)
     return code
 
 

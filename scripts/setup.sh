@@ -95,7 +95,7 @@ case "$MODE" in
     "$VENV/bin/ruff" check .
     "$VENV/bin/ruff" format --check .
     echo "== mypy"
-    "$VENV/bin/mypy" models sync voice server desktop ui handwriting
+    "$VENV/bin/mypy" models sync voice server desktop ui handwriting tests bench
     echo "== pytest"
     # Coverage of the project's packages, measured in the test process (hub and kiosk subprocesses
     # are not traced): a summary per file that is not fully covered, and the total.

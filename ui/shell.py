@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QFrame, QGridLayout, QStackedWidget, QVBoxLayout, QWidget
@@ -15,13 +16,13 @@ from PySide6.QtWidgets import QApplication, QFrame, QGridLayout, QStackedWidget,
 from ui import i18n, keyboard
 from ui.ask import AskCard
 from ui.context import UiContext
-from ui.gc_guard import UiThreadGarbageCollector
 from ui.idle import IdleCard, IdleWatcher
 from ui.navigator import Navigator, ScreenKey
 from ui.ports import SyncStatus
 from ui.tap_guard import TapGuard
 from ui.theme import COMPACT, PALETTES, pick_family, qpalette, sizes_for, stylesheet
 from ui.voice_panel import VoicePanel
+from ui.weak import weak_method
 from ui.widgets import LongPressLabel, apply_icons, button, label, set_text
 
 STATUS_REFRESH_MS = 10_000
@@ -34,7 +35,6 @@ NOT_LISTENING = {"none", "off", "loading", "error", "no_model", "no_microphone",
 class KioskWindow(QWidget):
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
-        self._gc = UiThreadGarbageCollector(self)
         self.ctx = ctx
         self.allow_close = ctx.windowed
         self.setObjectName("shell")
@@ -49,8 +49,7 @@ class KioskWindow(QWidget):
         outer.addWidget(self.stack, 1)
         self.voice_panel = VoicePanel(ctx)
         self.voice_panel.hide()  # shown once the station is unlocked (voice listens only then)
-        self._panel_show_status = self.voice_panel.show_status
-        self.voice_panel.show_status = self._voice_status  # type: ignore[method-assign]
+        self.voice_panel.status_shown.connect(self._voice_status)
         outer.addWidget(self.voice_panel)
         self.bottom_bar = self._build_bottom_bar()
         outer.addWidget(self.bottom_bar)
@@ -58,7 +57,8 @@ class KioskWindow(QWidget):
         self.nav.changed.connect(self._on_screen)
         self.tap_guard = TapGuard(self)
         self.nav.changed.connect(lambda _screen: self.tap_guard.screen_changed())
-        self.nav.ask_abandon = self.ask_abandon
+        # weakly: the navigator keeping the window alive would tie their wrappers into a cycle
+        self.nav.ask_abandon = weak_method(self.ask_abandon, None)
         self.idle = IdleWatcher(self)
         self.idle_card = IdleCard(self)
         self.ask_card = AskCard(self)
@@ -220,9 +220,8 @@ class KioskWindow(QWidget):
         self._arrange_bar()
 
     def _voice_status(self, available: bool, state: str, message: str) -> None:
-        """The voice layer's status, shown in the strip; the greeting and the 语音 button follow it,
-        so nothing invites speaking while recognition is not really running."""
-        self._panel_show_status(available, state, message)
+        """The voice layer's status, once the strip shows it: the greeting and the 语音 button follow
+        it, so nothing invites speaking while recognition is not really running."""
         running = bool(available) and state not in NOT_LISTENING
         if running != self.ctx.voice_running:
             self.ctx.voice_running = running
@@ -445,7 +444,6 @@ class KioskWindow(QWidget):
 
     def shutdown(self) -> None:
         """Stop timers and the idle watcher (before the DB worker is shut down)."""
-        self._gc.stop()
         self._status_timer.stop()
         self._clock.stop()
         self.idle.set_active(False)
@@ -453,6 +451,13 @@ class KioskWindow(QWidget):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.idle)
+
+    def dispose(self) -> None:
+        """Destroy the window and every widget in it now, on the UI thread (after `shutdown()` and
+        after the DB worker has stopped, so no late result reaches a screen). Left to Python, the
+        window's wrapper could be freed by the cyclic collector on any thread (issue 16)."""
+        if shiboken6.isValid(self):
+            shiboken6.delete(self)
 
     def on_dictation(self, text: str) -> None:
         """Free dictation from the voice layer goes into the text step on screen, for checking."""

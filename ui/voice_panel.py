@@ -45,6 +45,7 @@ class VoicePanel(QWidget):
 
     push_to_talk = Signal(bool)  # pressed / released
     answered = Signal(bool)  # 是 (True) / 不是 (False) tapped
+    status_shown = Signal(bool, str, str)  # the voice layer's status, once shown (the window follows it)
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
@@ -124,6 +125,7 @@ class VoicePanel(QWidget):
             self.question = ""
             self.listening = False
         self._render()
+        self.status_shown.emit(available, state, message)
 
     def show_partial(self, text: str) -> None:
         self.partial = text.strip()

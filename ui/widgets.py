@@ -5,8 +5,6 @@ theme. Every control gets an accessible name here, so screens cannot forget one.
 
 from __future__ import annotations
 
-import ctypes
-import sys
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -29,23 +27,9 @@ _ICONS: weakref.WeakKeyDictionary[QLabel, QIcon] = weakref.WeakKeyDictionary()
 ICON_PX = {"bar": 32, "primary": 40, "option": 56, "tile": 96, "urgent": 110, "huge": 72, "": 36, "key": 36}
 
 
-def _keep_none_alive() -> None:
-    """Some PySide6 6.12 calls return None without taking a reference (see `prop`); on Python 3.11,
-    where None is not yet immortal, enough of them in a long-running kiosk (or a test run rendering
-    hundreds of screens) bring None's count to zero and CPython aborts ("none_dealloc"). None is
-    never freed anyway, so a large head start on its count changes nothing else. Python ≥ 3.12 makes
-    None immortal and needs none of this."""
-    if sys.version_info < (3, 12) and sys.implementation.name == "cpython":
-        refcount = ctypes.c_ssize_t.from_address(id(None))
-        refcount.value += 1 << 40
-
-
-_keep_none_alive()
-
-
 def prop(obj: QObject, name: str) -> Any:
-    """A dynamic property, or None when unset. Never call QObject.property() for an unset name:
-    PySide6 6.12 then drops a reference to None, and on Python 3.11 enough calls abort the process."""
+    """A dynamic property, or None when unset (QObject.property() of an unset name drops a reference
+    to None: see ui/immortal.py)."""
     if name.encode() not in {bytes(n.data()) for n in obj.dynamicPropertyNames()}:
         return None
     return obj.property(name)

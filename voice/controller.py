@@ -31,6 +31,14 @@ from voice.vocabulary import Vocabulary, load_vocabulary
 # count as a real competitor. Calibrated on espeak-ng Korean through the home grammar: wrong guesses
 # had a competitor for another intent (or for nothing) within 0–2.7, right ones rarely within 3.
 ALTERNATIVE_MARGIN = 3.0
+# Grammar phrases that, heard on their own, are not trusted to act: on the tuning half of the Korean
+# phrasings (tests/voice/ko_phrasings.py, 12 voice/noise conditions, bench/voice_ko_matrix.py) each was
+# the decoder's answer for another intent's speech more often than for its own — espeak-ng's "뒤로"
+# came out as "무사 해요" 8 times (a check-in, with word posteriors up to 1.0 and no close alternative,
+# so neither the margin rule nor a word-confidence gate caught it), "긴급 호출" as "뒤로", "오늘도
+# 무사해요" at 10 dB as "증명서 떼기" — and none was ever the right answer there. Hearing one, the
+# controller asks ("… 할까요?") instead of acting; a yes then acts.
+ASK_FIRST: dict[str, frozenset[str]] = {"ko": frozenset({"무사 해요", "뒤로", "증명서 떼기"})}
 
 
 def recognizer_doubts(utterance: Utterance, matcher: IntentMatcher, intent: str) -> bool:
@@ -38,9 +46,12 @@ def recognizer_doubts(utterance: Utterance, matcher: IntentMatcher, intent: str)
 
     - the best hypothesis is no grammar phrase (the bigram LM stitched fragments together), or
     - a close alternative names another intent, or nothing (only [unk]/no phrase), i.e. the
-      decoder could not separate them.
+      decoder could not separate them, or
+    - it is a phrase the decoder is known to confuse (ASK_FIRST).
     """
     if utterance.in_grammar is False:
+        return True
+    if utterance.text in ASK_FIRST.get(matcher.locale[:2], frozenset()):
         return True
     hypotheses = utterance.hypotheses
     if not hypotheses:
@@ -342,6 +353,11 @@ class VoiceController:
             return
         if pending is not None:
             self._answer_confirmation(pending, result, utterance)
+            return
+        if screen.screen_id == HOME and result.intent in ("yes", "no"):
+            # no question is waiting: a yes or no means nothing here (on Korean speech, espeak-ng's
+            # "천천히" was heard as the grammar phrase "취소 하기" with full confidence)
+            self._not_understood(screen.locale)
             return
         if result.intent is None:
             self._not_understood(screen.locale)

@@ -41,10 +41,11 @@ COMMAND_COVERAGE = 0.4  # share of the words a global command must cover to act 
 COMMAND_INTENTS = frozenset({"back", "home", "repeat", "louder", "slower", "yes", "no"})
 # what does not count against a command's coverage: particles, "say", "please" (per locale)
 COMMAND_PARTICLES = {
-    "zh": frozenset("了的啊吧嘛呢吗呀哦得我你要就说讲去个那这刚才"),
+    "zh": frozenset("了的啊吧嘛呢吗呀哦得我你要就说讲话去个些那这刚才"),
     "ko": frozenset("좀말해주세요가줘"),
     "en": frozenset({"please", "the", "a", "to", "me", "could", "can", "you", "i", "want", "would", "go"}),
 }
+SCORE_CACHE = 64  # texts whose phrase scores a matcher keeps (the last few utterances' alternatives)
 LONG_UTTERANCE = 16  # characters: longer speech (a radio, a chat) only ever asks, never acts
 
 
@@ -101,17 +102,32 @@ class IntentMatcher:
             for intent, phrases in table.items()
             for phrase in phrases
         ]
+        self._scored: dict[str, dict[str, Scored]] = {}  # text → best phrase per intent (see below)
         # concepts only for the intents this screen offers (an option screen has its own words)
         self._concepts = ConceptScorer(concept_table(locale), table.keys()) if concepts else None
 
     def _best_per_intent(self, text: str, weight: float) -> dict[str, Scored]:
+        unweighted = self._scored.get(text)
+        if unweighted is None:
+            unweighted = self._score_phrases(text)
+            if len(self._scored) >= SCORE_CACHE:
+                self._scored.pop(next(iter(self._scored)))
+            self._scored[text] = unweighted
+        if weight == 1.0:
+            return dict(unweighted)
+        return {i: replace(s, score=s.score * weight) for i, s in unweighted.items()}
+
+    def _score_phrases(self, text: str) -> dict[str, Scored]:
+        """Best phrase per intent for one text (pure-Python edit distances over every phrase: the
+        costly part of a match, so `_best_per_intent` keeps the last few texts' results — the
+        controller scores the same alternatives when judging a second pass and when deciding)."""
         said = tokens(text, self.locale)
         best: dict[str, Scored] = {}
         if not said:
             return best
         spans = self._spans(said)
         for intent, phrase, phrase_tokens in self._phrases:
-            score = phrase_score(said, phrase_tokens) * weight
+            score = phrase_score(said, phrase_tokens)
             if _nested_only(phrase_tokens, said, spans):
                 score *= NESTED_PENALTY
             if intent not in best or score > best[intent].score:

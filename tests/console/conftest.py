@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import pytest
 import requests
@@ -29,6 +30,9 @@ from sync.credentials import save_credential
 from tests.console.seeding import HubDb
 from tests.support.hubhandle import HubHandle, hub_on
 from tests.support.hubproc import HubProcess
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "console"
@@ -51,6 +55,19 @@ _names = itertools.count(1)
 
 
 ConsoleHub = HubHandle  # the name these tests use
+
+
+class WebHub(Protocol):
+    """Any running hub the tests reach over HTTP: the shared HubHandle or a bare HubProcess."""
+
+    @property
+    def url(self) -> str: ...
+
+
+class NewPage(Protocol):
+    """The `new_page` fixture: a fresh Chromium page in a context of its own."""
+
+    def __call__(self, width: int = 1280, height: int = 860, locale: str = "zh-CN") -> Page: ...
 
 
 @contextlib.contextmanager
@@ -127,7 +144,7 @@ def _assign_staff(hub: HubHandle, station_name: str) -> None:
             assign_stations(session, user, [station_name])
 
 
-def login_session(hub: ConsoleHub, user: str, password: str = PASSWORD) -> requests.Session:
+def login_session(hub: WebHub, user: str, password: str = PASSWORD) -> requests.Session:
     """A `requests` session logged in through the real login form (double-submit token)."""
     http = requests.Session()
     page = http.get(hub.url + "/console/login", timeout=10)
@@ -150,7 +167,7 @@ def csrf_of(http: requests.Session, url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run scripts/setup.sh"
@@ -162,10 +179,10 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def new_page(browser):  # type: ignore[no-untyped-def]
-    contexts = []
+def new_page(browser: Browser) -> Iterator[NewPage]:
+    contexts: list[BrowserContext] = []
 
-    def make(width: int = 1280, height: int = 860, locale: str = "zh-CN"):  # type: ignore[no-untyped-def]
+    def make(width: int = 1280, height: int = 860, locale: str = "zh-CN") -> Page:
         ctx = browser.new_context(
             viewport={"width": width, "height": height}, locale=locale, timezone_id="Asia/Shanghai"
         )
@@ -177,7 +194,7 @@ def new_page(browser):  # type: ignore[no-untyped-def]
         ctx.close()
 
 
-def browser_login(page, hub: ConsoleHub, user: str, password: str = PASSWORD) -> None:  # type: ignore[no-untyped-def]
+def browser_login(page: Page, hub: WebHub, user: str, password: str = PASSWORD) -> None:
     page.goto(hub.url + "/console/login")
     page.fill("input[name=username]", user)
     page.fill("input[name=password]", password)
@@ -185,7 +202,7 @@ def browser_login(page, hub: ConsoleHub, user: str, password: str = PASSWORD) ->
     page.wait_for_url(re.compile(r".*/console/queue.*"))
 
 
-def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 

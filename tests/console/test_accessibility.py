@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.routing import APIRoute
+from playwright.sync_api import Page
 
 from server.console.routes import ROUTERS
-from tests.console.conftest import browser_login
+from tests.console.conftest import NewPage, browser_login
 from tests.console.seeding import HubDb
 from tests.support.hubproc import HubProcess
 
@@ -42,7 +43,11 @@ def page_paths(db: HubDb) -> list[str]:
     paths = []
     for router in ROUTERS:
         for route in router.routes:
-            if isinstance(route, APIRoute) and "GET" in route.methods and not NOT_PAGES.search(route.path):
+            if (
+                isinstance(route, APIRoute)
+                and "GET" in (route.methods or ())
+                and not NOT_PAGES.search(route.path)
+            ):
                 paths.append(re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], route.path))
     assert len(paths) >= 14, paths
     return [*sorted(set(paths)), "/console/checkins?all=1", "/console/no-such-page"]
@@ -69,7 +74,7 @@ def _consultation(db: HubDb) -> str:
         return str(consult.create(session, db.keys, draft, "guanli").id)
 
 
-def violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+def violations(page: Page) -> list[str]:
     page.evaluate(AXE)  # through the DevTools protocol: the console's CSP (no inline script) stays on
     found = page.evaluate("""async () => {
         const r = await axe.run(document);
@@ -80,7 +85,9 @@ def violations(page) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_axe_finds_nothing_on_any_page(lang: str, analysis_hub: tuple[HubDb, HubProcess], new_page) -> None:  # type: ignore[no-untyped-def]
+def test_axe_finds_nothing_on_any_page(
+    lang: str, analysis_hub: tuple[HubDb, HubProcess], new_page: NewPage
+) -> None:
     db, hub = analysis_hub
     page = new_page(width=1280, height=900, locale="en-GB" if lang == "en" else "zh-CN")
     page.context.add_cookies([{"name": "yz_lang", "value": lang, "url": hub.url + "/console/"}])

@@ -17,14 +17,16 @@ import requests
 from playwright.sync_api import expect
 
 from server.services import period_report
-from tests.console.conftest import browser_login, login_session, shot
+from tests.console.conftest import NewPage, browser_login, login_session, shot
 from tests.console.seeding import NOW, THIS_WEEK, HubDb
 from tests.support.hubproc import HubProcess
 
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-def test_topics_and_warnings_in_the_browser(analysis_hub: tuple[HubDb, HubProcess], new_page) -> None:  # type: ignore[no-untyped-def]
+def test_topics_and_warnings_in_the_browser(
+    analysis_hub: tuple[HubDb, HubProcess], new_page: NewPage
+) -> None:
     db, hub = analysis_hub
     page = new_page(width=1280, height=900)
     browser_login(page, hub, "zhuguan")
@@ -73,8 +75,8 @@ def test_staff_see_their_station_and_no_phone(analysis_hub: tuple[HubDb, HubProc
 
 
 def test_weekly_report_page_excel_pdf(
-    analysis_hub: tuple[HubDb, HubProcess], new_page, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    analysis_hub: tuple[HubDb, HubProcess], new_page: NewPage, tmp_path: Path
+) -> None:
     db, hub = analysis_hub
     start, end = period_report.period("week", TZ, NOW.astimezone(TZ).date())
     # Independent count: the seeded requests of this calendar week, by their own timestamps.
@@ -82,6 +84,7 @@ def test_weekly_report_page_excel_pdf(
     http = login_session(hub, "zhuguan")
     answer = http.get(hub.url + f"/console/reports/week.xlsx?at={start}", timeout=60)
     assert answer.status_code == 200
+    assert answer.headers["content-disposition"] == f'attachment; filename="yizhan-week-{start}.xlsx"'
     book = openpyxl.load_workbook(io.BytesIO(answer.content))
     assert book.sheetnames == ["概况", "按事项", "按驿站", "响应时间", "高频议题", "签到覆盖", "预警处理"]
     summary = {row[0]: row[1] for row in book["概况"].iter_rows(min_row=2, values_only=True)}
@@ -91,6 +94,7 @@ def test_weekly_report_page_excel_pdf(
     assert '\'=HYPERLINK("http://x")' in stations  # neutralised, not a formula
     pdf = http.get(hub.url + f"/console/reports/week.pdf?at={start}", timeout=120)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-disposition"] == f'attachment; filename="yizhan-week-{start}.pdf"'
     code, _ = db.cli("report", "--week", "--at", start.isoformat(), "--out", str(tmp_path / "w.xlsx"))
     assert code == 0
     cli_book = openpyxl.load_workbook(tmp_path / "w.xlsx")

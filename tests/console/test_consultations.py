@@ -19,6 +19,7 @@ from tests.console.conftest import (
     VOLUNTEER,
     ConsoleHub,
     EnrolledStation,
+    NewPage,
     browser_login,
     csrf_of,
     login_session,
@@ -32,7 +33,7 @@ FORMULA = '=HYPERLINK("http://evil","点我")'
 def test_supervisor_asks_stations_vote_results_export_publish(
     hub: ConsoleHub,
     make_station: Callable[[ConsoleHub], EnrolledStation],
-    new_page,  # type: ignore[no-untyped-def]
+    new_page: NewPage,
 ) -> None:
     a, b = make_station(hub), make_station(hub)
     voters = [person(301), person(302), person(303)]

@@ -16,6 +16,7 @@ from tests.console.conftest import (
     VOLUNTEER,
     ConsoleHub,
     EnrolledStation,
+    NewPage,
     browser_login,
     person,
     shot,
@@ -29,7 +30,7 @@ def test_report_received_answered_closed_and_shown_at_station(
     backend: str,
     request: pytest.FixtureRequest,
     make_station: Callable[[ConsoleHub], EnrolledStation],
-    new_page,  # type: ignore[no-untyped-def]
+    new_page: NewPage,
 ) -> None:
     hub: ConsoleHub = request.getfixturevalue("hub" if backend == "sqlite" else "pg_hub")
     st = make_station(hub)
@@ -86,7 +87,7 @@ def test_report_received_answered_closed_and_shown_at_station(
 def test_help_call_appears_highlighted_within_refresh_interval(
     hub: ConsoleHub,
     make_station: Callable[[ConsoleHub], EnrolledStation],
-    new_page,  # type: ignore[no-untyped-def]
+    new_page: NewPage,
 ) -> None:
     st = make_station(hub)
     rid = st.station.residents.add(person(102), VOLUNTEER)

@@ -15,6 +15,7 @@ from tests.console.conftest import (
     VOLUNTEER,
     ConsoleHub,
     EnrolledStation,
+    NewPage,
     browser_login,
     login_session,
     person,
@@ -25,7 +26,7 @@ from tests.console.conftest import (
 def test_checkins_notices_slots_stations_stats(
     hub: ConsoleHub,
     make_station: Callable[[ConsoleHub], EnrolledStation],
-    new_page,  # type: ignore[no-untyped-def]
+    new_page: NewPage,
 ) -> None:
     st = make_station(hub)
     came, missing, family = (person(n, alone=n != 303) for n in (301, 302, 303))

@@ -22,6 +22,7 @@ from tests.console.conftest import (
     VOLUNTEER,
     ConsoleHub,
     EnrolledStation,
+    NewPage,
     browser_login,
     csrf_of,
     login_session,
@@ -57,7 +58,7 @@ def _report(
 def test_staff_role_cannot_open_personal_data_and_views_are_audited(
     hub: ConsoleHub,
     make_station: Callable[[ConsoleHub], EnrolledStation],
-    new_page,  # type: ignore[no-untyped-def]
+    new_page: NewPage,
 ) -> None:
     request_id, name = _report(hub, make_station, 201)
     staff = login_session(hub, "xiaowang")
@@ -118,7 +119,7 @@ def _photo_sha(hub: ConsoleHub, request_id: str) -> str:
 
 def _status(hub: ConsoleHub, request_id: str) -> str:
     with hub.session() as session:
-        return session.get(ServiceRequest, request_id).status  # type: ignore[union-attr]
+        return session.get_one(ServiceRequest, request_id).status
 
 
 def test_csrf_token_required_for_every_change(
@@ -144,6 +145,23 @@ def test_csrf_token_required_for_every_change(
     token = csrf_of(boss, hub.url + "/console/queue")
     ok = boss.post(act, data={"action": "receive", "csrf_token": token}, timeout=10, allow_redirects=False)
     assert ok.status_code == 303 and _status(hub, request_id) == "received"
+    assigned = boss.post(
+        f"{hub.url}/console/requests/{request_id}/assign",
+        data={"department": "水电维修组", "csrf_token": token},
+        timeout=10,
+        allow_redirects=False,
+    )
+    assert assigned.status_code == 303
+    assert assigned.headers["location"] == f"/console/requests/{request_id}?flash=assigned"
+    with hub.session() as session:
+        assert session.get(ServiceRequest, request_id).department == "水电维修组"  # type: ignore[union-attr]
+        audits = session.scalars(
+            select(ConsoleAudit).where(ConsoleAudit.target == f"request:{request_id}")
+        ).all()
+        assert {(a.action, a.detail) for a in audits} >= {
+            ("request_receive", None),
+            ("request_assign", "水电维修组"),
+        }
     # The login form has its own double-submit token: a cross-site login POST is refused.
     stranger = requests.post(
         hub.url + "/console/login",
@@ -218,7 +236,7 @@ def test_lockout_after_repeated_failures_and_admin_unlock(hub: ConsoleHub) -> No
     assert _login_status(hub, "suoding", PASSWORD) == 303
 
 
-def test_staff_change_their_own_password_in_the_browser(hub: ConsoleHub, new_page) -> None:  # type: ignore[no-untyped-def]
+def test_staff_change_their_own_password_in_the_browser(hub: ConsoleHub, new_page: NewPage) -> None:
     hub.run("staff", "add", "gaimima", "--role", "staff", env={"YIZHAN_HUB_PASSWORD": PASSWORD})
     page = new_page()
     browser_login(page, hub, "ＧａｉＭｉＭａ")  # full-width and capitals name the same account

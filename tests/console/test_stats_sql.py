@@ -62,7 +62,7 @@ def test_weekly_counts_and_median_times(backend: str, tmp_path: Path, request: p
     i = stats.weeks.index(this_week)
     assert stats.by_service["problem_report"][i] == 2 and stats.by_service["certificate"][i] == 1
     assert sum(stats.by_service["certificate"]) == 1 and "西岭村驿站" not in stats.by_station
-    first, close, n = stats.response_hours["*"]
-    assert n == 3 and first == pytest.approx(2.0) and close == pytest.approx(15.0)
+    first_h, close_h, n = stats.response_hours["*"]
+    assert n == 3 and first_h == pytest.approx(2.0) and close_h == pytest.approx(15.0)
     assert stats.response_hours["problem_report"][:2] == (pytest.approx(1.5), pytest.approx(15.0))
     assert stats.response_hours["certificate"][1] is None

@@ -19,6 +19,7 @@ from tests.console.conftest import (
     VOLUNTEER,
     ConsoleHub,
     EnrolledStation,
+    NewPage,
     browser_login,
     login_session,
     person,
@@ -41,8 +42,8 @@ def _note(folder: Path) -> dict[str, object]:
 def test_voice_note_reaches_the_console_and_plays_for_allowed_staff_only(
     hub: ConsoleHub,
     make_station: Callable[[ConsoleHub], EnrolledStation],
-    new_page,
-    tmp_path: Path,  # type: ignore[no-untyped-def]
+    new_page: NewPage,
+    tmp_path: Path,
 ) -> None:
     st = make_station(hub)
     rid = st.station.residents.add(person(301), VOLUNTEER)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from server.services import console_warnings
+from server.services.errors import HubError
 from tests.console.seeding import NOW, HubDb, hub_db, seed_residents
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -63,7 +64,7 @@ def test_scope_outcome_and_station_feed(seeded: tuple[HubDb, dict[str, str]]) ->
             "zhuguan",
             NOW.astimezone(TZ).date(),
         )
-        with pytest.raises(console_warnings.HubError):
+        with pytest.raises(HubError):
             console_warnings.record_outcome(
                 session, db.keys, east, keys["陈玉梅"], "lost", None, "x", NOW.date()
             )

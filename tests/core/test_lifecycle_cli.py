@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from desktop.cli import main
-from models.station import Station
+from models.station import Actor, Station
 from tests.core.conftest import PASSPHRASE, resident
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -200,9 +200,7 @@ def test_online_backup_and_restore(initialised: Path, tmp_path: Path) -> None:
         station.close()
 
 
-def kiosk_actor() -> object:
-    from models.station import Actor
-
+def kiosk_actor() -> Actor:
     return Actor("admin", "a1")
 
 

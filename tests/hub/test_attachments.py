@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 
 import pytest
 
 from sync.client import HubClient, HubRejected, ProtocolError
 from sync.protocol import AttachmentStart, AttachmentState
-from tests.hub.conftest import HubHandle
+from tests.support.hubhandle import HubHandle
 
 
 def test_upload_in_chunks(station: HubClient) -> None:
@@ -64,10 +65,10 @@ def test_content_not_matching_hash_is_discarded(station: HubClient) -> None:
     assert not state.complete and state.received == 0
 
 
-def test_other_station_cannot_see_upload(make_station: object, station: HubClient) -> None:
+def test_other_station_cannot_see_upload(make_station: Callable[..., HubClient], station: HubClient) -> None:
     data = os.urandom(5000)
     station.upload_attachment(data)
-    other = make_station()  # type: ignore[operator]
+    other = make_station()
     with pytest.raises(HubRejected) as err:
         other._signed("GET", f"/v1/attachments/{hashlib.sha256(data).hexdigest()}", AttachmentState)
     assert err.value.status == 404

@@ -10,7 +10,8 @@ import pytest
 from server.services.staff import verify_password
 from sync.client import HubClient
 from sync.protocol import ChangeKind
-from tests.hub.conftest import HubHandle, make_envelope, make_payload
+from tests.hub.conftest import make_envelope, make_payload
+from tests.support.hubhandle import HubHandle
 
 
 def test_init_is_idempotent_and_keeps_the_key(hub: HubHandle) -> None:

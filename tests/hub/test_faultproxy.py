@@ -11,8 +11,9 @@ import pytest
 import requests
 
 from sync.client import HubClient, Offline, ProtocolError, Transient
-from tests.hub.conftest import HubHandle, make_envelope
+from tests.hub.conftest import make_envelope
 from tests.support.faultproxy import Fault, FaultProxy
+from tests.support.hubhandle import HubHandle
 from tests.support.ports import free_port
 
 

@@ -11,15 +11,16 @@ import pytest
 
 from server.services import feed
 from sync.client import HubClient, HubRejected
-from sync.protocol import ChangeKind, HubStatus, ItemStatus, RecordKind
+from sync.protocol import ChangeKind, HubStatus, ItemStatus, PushResponse, RecordKind
 from sync.sealing import generate_hub_keypair
-from tests.hub.conftest import HubHandle, make_envelope, make_payload
+from tests.hub.conftest import make_envelope, make_payload
+from tests.support.hubhandle import HubHandle
 
 Make = Callable[..., HubClient]
 
 
-def _statuses(results: object) -> list[str]:
-    return [r.status.value for r in results.results]  # type: ignore[attr-defined]
+def _statuses(results: PushResponse) -> list[str]:
+    return [r.status.value for r in results.results]
 
 
 def test_push_accepts_then_acks_duplicates(hub: HubHandle, station: HubClient) -> None:

@@ -12,11 +12,11 @@ import pytest
 from pydantic import ValidationError
 
 from sync.client import split_batches
-from sync.protocol import MAX_PUSH_ITEMS, PushRequest, RecordKind, sign, verify_signature
+from sync.protocol import MAX_PUSH_ITEMS, Envelope, PushRequest, RecordKind, sign, verify_signature
 from sync.sealing import SealError, generate_hub_keypair, open_sealed, record_aad, seal, seal_envelope
 
 
-def _envelope(public: bytes, payload: dict[str, object] | None = None) -> object:
+def _envelope(public: bytes, payload: dict[str, object] | None = None) -> Envelope:
     return seal_envelope(
         record_id=uuid.uuid4(),
         kind=RecordKind.SERVICE_REQUEST,
@@ -61,10 +61,10 @@ def test_push_request_bounds() -> None:
     _, public = generate_hub_keypair()
     env = _envelope(public)
     with pytest.raises(ValidationError):
-        PushRequest(items=[env] * (MAX_PUSH_ITEMS + 1))  # type: ignore[list-item]
+        PushRequest(items=[env] * (MAX_PUSH_ITEMS + 1))
     with pytest.raises(ValidationError):
         PushRequest(items=[])
-    batches = list(split_batches([env] * 600))  # type: ignore[list-item]
+    batches = list(split_batches([env] * 600))
     assert [len(b) for b in batches] == [250, 250, 100]
 
 

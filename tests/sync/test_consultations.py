@@ -105,7 +105,8 @@ def test_two_stations_offline_votes_duplicate_results_and_published_notice(
     for st in (a, b):
         _sync(st)
         assert consultations.open_consultations(st.station) == []
-        assert consultations.get(st.station, cid).state == "published"
+        consultation = consultations.get(st.station, cid)
+        assert consultation is not None and consultation.state == "published"
         with st.station.read() as session:
             titles = [n.title for n in session.execute(select(Notice)).scalars()]
         assert "议事结果：广场上添置什么" in titles

@@ -14,6 +14,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["YIZHAN_NO_VOICE"] = "1"
 
+from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from models.schema import AuditEvent
@@ -50,7 +51,7 @@ def _warning(station_id: str, name: str, days: int, level: int, unwell: bool) ->
 
 @pytest.mark.parametrize("hub", ["sqlite"], indirect=True)
 def test_hub_warning_list_reaches_the_volunteer_encrypted_and_audited(
-    hub: Hub, tmp_path: Path, qtbot: object, monkeypatch: pytest.MonkeyPatch
+    hub: Hub, tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("desktop.app.SYNC_START_DELAY_MS", 10**8)
     info = create_station(tmp_path / "station")
@@ -58,7 +59,9 @@ def test_hub_warning_list_reaches_the_volunteer_encrypted_and_audited(
     station = Station.open(info.path, PASSPHRASE)
     save_credential(station, enrol(hub.url, hub.enrol_code(name)), Actor("admin", "test"))
     with hub.session() as session:
-        sid = find_station(session, name).id
+        enrolled = find_station(session, name)
+        assert enrolled is not None
+        sid = enrolled.id
         push_to_station(
             session,
             hub.keys,
@@ -82,7 +85,7 @@ def test_hub_warning_list_reaches_the_volunteer_encrypted_and_audited(
         assert NAMES[1] in warned[0][0] and kiosk.tr("staff.hub_warning_unwell") in warned[0][0]
         assert NAMES[0] in warned[1][0] and kiosk.tr("staff.hub_level.1") in warned[1][0]
         assert warned[1][1] == kiosk.tr("staff.hub_warning_days", days=3)
-        with kiosk.ctx.station.read() as session:
+        with kiosk.station.read() as session:
             reads = session.execute(
                 select(AuditEvent).where(AuditEvent.action == "read_hub_warnings")
             ).scalars()

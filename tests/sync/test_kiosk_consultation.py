@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["YIZHAN_NO_VOICE"] = "1"
 
+from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from models import consultations
@@ -51,9 +54,12 @@ def _sync(info: StationInfo) -> Station:
     return station
 
 
+KioskOpener = Callable[[StationInfo], AbstractContextManager[Kiosk]]
+
+
 @pytest.fixture
-def kiosk_of(qtbot: object, monkeypatch: pytest.MonkeyPatch) -> object:
-    def opened(info: StationInfo):  # type: ignore[no-untyped-def]
+def kiosk_of(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> KioskOpener:
+    def opened(info: StationInfo) -> AbstractContextManager[Kiosk]:
         return open_kiosk(qtbot, info.path, monkeypatch)
 
     return opened
@@ -97,8 +103,8 @@ def _vote(kiosk: Kiosk, id_number: str, option: str, shot: str = "") -> str:
 
 @pytest.mark.parametrize("hub", ["sqlite"], indirect=True)  # the hub side runs on both in test_consultations
 def test_two_kiosks_vote_offline_sync_later_duplicate_refused_result_published(
-    hub: Hub, tmp_path: Path, kiosk_of
-) -> None:  # type: ignore[no-untyped-def]
+    hub: Hub, tmp_path: Path, kiosk_of: KioskOpener
+) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     suffix = tmp_path.name[-8:]
     a = _station(hub, tmp_path / "a", f"议事甲-{suffix}")

@@ -12,6 +12,8 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["YIZHAN_NO_VOICE"] = "1"
 
+from pytestqt.qtbot import QtBot
+
 from models.station import Actor, Station
 from sync.client import enrol
 from sync.credentials import save_credential
@@ -22,7 +24,7 @@ from tests.ui.flows import run_service
 
 @pytest.fixture
 def enrolled_kiosk(
-    qtbot: object, hub: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, hub: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Kiosk]:
     info: StationInfo = create_station(tmp_path / "station")
     station = Station.open(info.path, PASSPHRASE)
@@ -30,7 +32,7 @@ def enrolled_kiosk(
     save_credential(station, enrol(hub.url, hub.enrol_code(name)), Actor("admin", "test"))
     station.close()
     with open_kiosk(qtbot, info.path, monkeypatch) as kiosk:
-        qtbot.waitUntil(lambda: kiosk.ctx._sync_loop is not None, timeout=10_000)  # type: ignore[attr-defined]
+        qtbot.waitUntil(lambda: kiosk.ctx._sync_loop is not None, timeout=10_000)
         yield kiosk
 
 
@@ -38,15 +40,15 @@ def test_kiosk_sync_round_trip(enrolled_kiosk: Kiosk, hub: Hub) -> None:
     kiosk = enrolled_kiosk
     receipt = run_service(kiosk, "problem_report", OTHER_ID)
     record = receipt.record
-    station = kiosk.ctx.station
-    kiosk.ctx.sync.sync_now()  # 立即同步
+    station = kiosk.station
+    kiosk.sync.sync_now()  # 立即同步
     kiosk.qtbot.waitUntil(lambda: station.requests.get(record.id).state == "SENT", timeout=20_000)
-    status = kiosk.ctx.sync.status()
+    status = kiosk.sync.status()
     assert status.waiting == 0
-    kiosk.qtbot.waitUntil(lambda: kiosk.ctx.sync.status().online, timeout=20_000)
+    kiosk.qtbot.waitUntil(lambda: kiosk.sync.status().online, timeout=20_000)
 
     hub.set_status(record.id, "done", "路灯已修好，谢谢您的反映。")
-    kiosk.ctx.sync.sync_now()
+    kiosk.sync.sync_now()
     kiosk.qtbot.waitUntil(lambda: station.requests.get(record.id).state == "DONE", timeout=20_000)
 
     kiosk.click(kiosk.tr("bar.home"))
@@ -57,11 +59,11 @@ def test_kiosk_sync_round_trip(enrolled_kiosk: Kiosk, hub: Hub) -> None:
     assert any("路灯已修好" in t for t in texts), texts
     assert any(kiosk.tr("status.done") in t for t in texts), texts
     kiosk.click(kiosk.tr("my.read_aloud"))
-    assert any("路灯已修好" in text for text, _ in kiosk.ctx.speech.spoken)
+    assert any("路灯已修好" in text for text, _ in kiosk.speech.spoken)
 
 
 def test_admin_enrols_the_station_from_settings(
-    qtbot: object, hub: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, hub: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.ui.conftest import ADMIN_PIN
     from tests.ui.test_behaviour import _enter_pin, _open_pin
@@ -76,14 +78,14 @@ def test_admin_enrols_the_station_from_settings(
         screen.inputs["hub_url"].setText(hub.url)
         screen.enrol_code.setText("WRONG-CODE-0000")
         kiosk.click(kiosk.tr("admin.enrol"))
-        qtbot.waitUntil(lambda: screen.message.isVisible(), timeout=10_000)  # type: ignore[attr-defined]
+        qtbot.waitUntil(lambda: screen.message.isVisible(), timeout=10_000)
         assert "加入没有成功" in screen.message.text()
         screen.enrol_code.setText(hub.enrol_code(f"设置页-{tmp_path.name[-8:]}"))
         kiosk.click(kiosk.tr("admin.enrol"))
-        qtbot.waitUntil(lambda: ctx._sync_loop is not None, timeout=10_000)  # type: ignore[attr-defined]
+        qtbot.waitUntil(lambda: ctx._sync_loop is not None, timeout=10_000)
         assert "设置页" in screen.message.text()
-        rec = ctx.station.requests.submit(
+        rec = kiosk.station.requests.submit(
             "problem_report", {"description": "设置页加入后提交"}, Actor("kiosk")
         )
-        ctx.sync.sync_now()
-        qtbot.waitUntil(lambda: ctx.station.requests.get(rec.id).state == "SENT", timeout=20_000)  # type: ignore[attr-defined]
+        kiosk.sync.sync_now()
+        qtbot.waitUntil(lambda: kiosk.station.requests.get(rec.id).state == "SENT", timeout=20_000)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from models.station import KIOSK
 from sync.engine import SyncEngine
-from sync.loop import MAX_DELAY_S, SyncLoop, backoff_delay
+from sync.loop import MAX_DELAY_S, SyncLoop, SyncSnapshot, backoff_delay
 from tests.sync.conftest import EnrolledStation, Hub
 
 
@@ -35,7 +35,7 @@ def test_loop_syncs_in_background_and_wakes_on_trigger(
     hub: Hub, enrolled: Callable[..., EnrolledStation]
 ) -> None:
     st = enrolled()
-    snapshots = []
+    snapshots: list[SyncSnapshot] = []
     loop = SyncLoop(st.station, on_change=snapshots.append, idle_interval=3600)
     loop.start()
     try:

@@ -92,8 +92,8 @@ def test_soak_exactly_once(hub: Hub, enrolled: Callable[..., EnrolledStation]) -
                 )
                 submitted[st.name].add(rec.id)
             # Hub staff answer some of what already arrived (these become the station's feed).
-            at_hub = list(hub.station_requests(st.name))
-            for request_id in rng.sample(at_hub, min(len(at_hub), rng.randint(0, 6))):
+            held = list(hub.station_requests(st.name))
+            for request_id in rng.sample(held, min(len(held), rng.randint(0, 6))):
                 hub.set_status(request_id, rng.choice(HUB_STATUSES), rng.choice([None, "已处理，谢谢。"]))
             proxy.randomize(seed=round_no, weights=FAULTS)
             if round_no % 20 == 7:
@@ -131,7 +131,7 @@ def test_soak_exactly_once(hub: Hub, enrolled: Callable[..., EnrolledStation]) -
         assert len(codes) == len(set(codes)), f"{st.name}: a receipt code is stored twice"
         with st.station.read() as session:
             applied = {c.seq for c in session.query(PulledChange)}
-            cursor = session.get(SyncState, 1).pull_cursor  # type: ignore[union-attr]
+            cursor = session.get_one(SyncState, 1).pull_cursor
         feed = hub.feed_seqs(st.name)
         assert applied == feed, (
             f"{st.name}: missing {sorted(feed - applied)[:5]}, extra {sorted(applied - feed)[:5]}"

@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
+from typing import Any
+
+import pytest
+import requests
 
 from models.residents import ResidentInput
 from models.schema import OutboxItem
 from models.station import KIOSK, Actor
 from models.validation import id_check_char
-from sync.client import HubClient, enrol
+from sync.client import HubClient, StationCredential, enrol
 from sync.engine import SyncEngine
 from tests.support.faultproxy import Fault, FaultProxy
 from tests.sync.conftest import EnrolledStation, Hub
@@ -63,7 +67,9 @@ def test_round_trip_status_reply_notice_and_help_ack(
     assert third.complete and third.pulled == 0 and third.acknowledged == 0
 
 
-def test_outbox_and_wire_carry_no_plaintext(hub: Hub, enrolled: Callable[..., EnrolledStation]) -> None:
+def test_outbox_and_wire_carry_no_plaintext(
+    hub: Hub, enrolled: Callable[..., EnrolledStation], monkeypatch: pytest.MonkeyPatch
+) -> None:
     st = enrolled()
     person = _person(2)
     rid = st.station.residents.add(person, VOLUNTEER)
@@ -72,16 +78,16 @@ def test_outbox_and_wire_carry_no_plaintext(hub: Hub, enrolled: Callable[..., En
     )
     captured: list[bytes] = []
 
-    def capturing(credential, hub_url):  # type: ignore[no-untyped-def]
+    def capturing(credential: StationCredential, hub_url: str | None) -> HubClient:
         client = HubClient(credential, hub_url=hub_url)
         original = client._transport.session.request
 
-        def request(method, url, **kwargs):  # type: ignore[no-untyped-def]
+        def request(method: str, url: str, **kwargs: Any) -> requests.Response:
             if kwargs.get("data"):
                 captured.append(kwargs["data"])
             return original(method, url, **kwargs)
 
-        client._transport.session.request = request  # type: ignore[method-assign]
+        monkeypatch.setattr(client._transport.session, "request", request)
         return client
 
     assert SyncEngine(st.station, client_factory=capturing).run_once().complete

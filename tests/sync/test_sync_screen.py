@@ -13,6 +13,8 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["YIZHAN_NO_VOICE"] = "1"
 
+from pytestqt.qtbot import QtBot
+
 from models.schema import RequestState, ServiceRequest, SyncState
 from models.station import KIOSK
 from sync import parking
@@ -34,18 +36,18 @@ class StoppedSync:
 
 
 @pytest.fixture
-def kiosk(qtbot: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Kiosk]:
+def kiosk(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Kiosk]:
     info = create_station(tmp_path / "station")
     with open_kiosk(qtbot, info.path, monkeypatch) as kiosk:
         yield kiosk
 
 
 def test_sync_screen_shows_stop_reason_and_parked_changes(kiosk: Kiosk) -> None:
-    station = kiosk.ctx.station
+    station = kiosk.station
     rec = station.requests.submit("problem_report", {"description": "本地被退回"}, KIOSK)
     with station.write() as session:
         session.add(SyncState(id=1, pull_cursor=0))
-        row = session.get(ServiceRequest, rec.id)
+        row = session.get_one(ServiceRequest, rec.id)
         row.state = RequestState.QUARANTINED
     status = Change(
         seq=4,

@@ -12,6 +12,7 @@ os.environ["YIZHAN_NO_VOICE"] = "1"
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from PySide6.QtCore import Qt
@@ -20,6 +21,12 @@ from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 from models.residents import ResidentInput
 from models.station import SYSTEM, Station
 from models.validation import id_check_char
+from ui.ports import SilentSpeech, SyncPort
+
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
+    from ui.shell import KioskWindow
 
 PASSPHRASE = "test-pass-123"
 VOLUNTEER_PIN = "2468"
@@ -64,18 +71,39 @@ def station_info(tmp_path: Path) -> StationInfo:
 class Kiosk:
     """The live window plus small helpers to drive it like a resident would."""
 
-    def __init__(self, qtbot: object, window: object) -> None:
+    def __init__(self, qtbot: QtBot, window: KioskWindow) -> None:
+        from desktop.app import AppContext
+
+        assert isinstance(window.ctx, AppContext)  # the kiosk's own context, with its plug_* methods
         self.qtbot = qtbot
         self.window = window
-        self.ctx = window.ctx  # type: ignore[attr-defined]
-        self.nav = window.nav  # type: ignore[attr-defined]
+        self.ctx: AppContext = window.ctx
+        self.nav = window.nav
+
+    @property
+    def station(self) -> Station:
+        """The unlocked station (the kiosk fixtures unlock before a test starts)."""
+        assert self.ctx.station is not None
+        return self.ctx.station
+
+    @property
+    def sync(self) -> SyncPort:
+        """The sync port (there once the station has joined a hub)."""
+        assert self.ctx.sync is not None
+        return self.ctx.sync
+
+    @property
+    def speech(self) -> SilentSpeech:
+        """What the kiosk said: without a voice bridge the context keeps its SilentSpeech."""
+        assert isinstance(self.ctx.speech, SilentSpeech)
+        return self.ctx.speech
 
     def settle(self) -> None:
-        self.qtbot.waitUntil(lambda: self.ctx.db.idle, timeout=30_000)  # type: ignore[attr-defined]
+        self.qtbot.waitUntil(lambda: self.ctx.db.idle, timeout=30_000)
         QApplication.processEvents()  # widgets added to visible layouts are shown on the next turn
 
     def button(self, name: str, root: QWidget | None = None) -> QPushButton:
-        root = root or self.window  # type: ignore[assignment]
+        root = root or self.window
         for widget in root.findChildren(QPushButton):
             if widget.accessibleName() == name and widget.isVisible():
                 return widget
@@ -85,7 +113,7 @@ class Kiosk:
     def click(self, widget_or_name: QWidget | str) -> None:
         widget = self.button(widget_or_name) if isinstance(widget_or_name, str) else widget_or_name
         assert widget.isEnabled(), f"{widget.accessibleName()} is disabled"
-        self.qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
+        self.qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
         self.settle()
 
     def tr(self, key: str, **values: object) -> str:
@@ -93,37 +121,31 @@ class Kiosk:
 
 
 @contextlib.contextmanager
-def open_kiosk(qtbot: object, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Kiosk]:
+def open_kiosk(qtbot: QtBot, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Kiosk]:
     """The real kiosk window on `data_dir`, unlocked through YIZHAN_PASSPHRASE, at 1920×1080, on its
-    home screen; everything it started is shut down afterwards (sync loop, voice, DB worker)."""
-    from desktop.app import AppContext
+    home screen; everything it started is shut down afterwards (sync loop, voice, DB worker) and its
+    Qt objects destroyed, on this thread."""
+    from desktop.app import AppContext, close_kiosk
     from ui.navigator import ScreenKey
     from ui.shell import KioskWindow
 
     monkeypatch.setenv("YIZHAN_PASSPHRASE", PASSPHRASE)
     ctx = AppContext(data_dir, windowed=True)
     window = KioskWindow(ctx)
-    qtbot.addWidget(window)  # type: ignore[attr-defined]
+    qtbot.addWidget(window)
     window.resize(1920, 1080)
     window.show()
-    qtbot.waitUntil(lambda: window.nav.current_key == ScreenKey.HOME and ctx.db.idle, timeout=30_000)  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: window.nav.current_key == ScreenKey.HOME and ctx.db.idle, timeout=30_000)
     # Scripted clicks come faster than any hand: the double-tap guard is off here and switched on
     # (at its real 400 ms) by the tests about double taps (tests/ui/test_taps.py).
     window.tap_guard.guard_ms = 0
     try:
         yield Kiosk(qtbot, window)
     finally:
-        ctx.stop_sync()
-        bridge = getattr(ctx.voice, "bridge", None)
-        if bridge is not None:
-            bridge.close()
-        window.shutdown()  # also collects garbage once more, on this (the UI) thread
-        ctx.db.shutdown()
-        if ctx.station is not None:
-            ctx.station.close()
+        close_kiosk(ctx, window)  # as the kiosk itself does on exit
 
 
 @pytest.fixture
-def kiosk(qtbot: object, station_info: StationInfo, monkeypatch: pytest.MonkeyPatch) -> Iterator[Kiosk]:
+def kiosk(qtbot: QtBot, station_info: StationInfo, monkeypatch: pytest.MonkeyPatch) -> Iterator[Kiosk]:
     with open_kiosk(qtbot, station_info.path, monkeypatch) as kiosk:
         yield kiosk

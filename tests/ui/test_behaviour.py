@@ -8,28 +8,22 @@ from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QApplication, QPlainTextEdit
+from pytestqt.qtbot import QtBot
 
 from models.validation import ID_CHECKSUM
 from tests.ui.conftest import ALONE_ID, PASSPHRASE, VOLUNTEER_PIN, Kiosk, StationInfo
-from tests.ui.flows import type_id, type_text
+from tests.ui.flows import start_problem_report, type_id, type_text
 from ui.chime import CHIME_PLAYER
 from ui.navigator import ScreenKey
-
-
-def _start_problem_report(kiosk: Kiosk) -> Any:
-    kiosk.click(kiosk.ctx.pick(kiosk.ctx.catalogue.get("problem_report").title))
-    type_id(kiosk, ALONE_ID)
-    kiosk.click(kiosk.tr("identify.confirm"))
-    kiosk.click(kiosk.ctx.pick(kiosk.ctx.catalogue.get("problem_report").steps[1].options[1].label))
-    return kiosk.nav.current
+from ui.ports import NoVoice
 
 
 def test_idle_reset_wipes_half_filled_form(kiosk: Kiosk) -> None:
-    screen = _start_problem_report(kiosk)
+    screen = start_problem_report(kiosk, ALONE_ID)
     edit = screen.page.findChild(QPlainTextEdit)
     type_text(edit, "写了一半")
     assert screen.fields["category"] == "water_power"
-    assert kiosk.ctx.station.requests.counts_by_state().get("DRAFT") == 1
+    assert kiosk.station.requests.counts_by_state().get("DRAFT") == 1
 
     kiosk.window.idle.trigger()
     card = kiosk.window.idle_card
@@ -44,19 +38,19 @@ def test_idle_reset_wipes_half_filled_form(kiosk: Kiosk) -> None:
     kiosk.settle()
     assert kiosk.nav.current_key == ScreenKey.HOME and not card.isVisible()
     assert screen.fields == {} and screen.resident is None and screen.service is None
-    assert kiosk.ctx.station.requests.counts_by_state().get("DRAFT", 0) == 0
-    assert kiosk.ctx.speech.volume == pytest.approx(0.9)  # volume back to the default
+    assert kiosk.station.requests.counts_by_state().get("DRAFT", 0) == 0
+    assert kiosk.speech.volume == pytest.approx(0.9)  # volume back to the default
 
 
 def test_idle_timer_really_fires(kiosk: Kiosk) -> None:
-    _start_problem_report(kiosk)
-    kiosk.window.idle.idle_seconds = 0  # type: ignore[assignment]
+    start_problem_report(kiosk, ALONE_ID)
+    kiosk.window.idle.idle_seconds = 0
     kiosk.window.idle.restart()
     kiosk.qtbot.waitUntil(lambda: kiosk.window.idle_card.isVisible(), timeout=3000)
 
 
 def test_invalid_id_shows_message_and_keeps_input(kiosk: Kiosk) -> None:
-    screen = _start_problem_report(kiosk)
+    screen = start_problem_report(kiosk, ALONE_ID)
     assert screen.fields["category"] == "water_power"
     kiosk.click(kiosk.tr("bar.back"))
     kiosk.click(kiosk.tr("bar.back"))
@@ -125,7 +119,7 @@ def test_pin_lockout(kiosk: Kiosk) -> None:
 
 def test_help_call_without_network(kiosk: Kiosk) -> None:
     # The fixture's station was never enrolled with a hub: it has no network to use at all.
-    assert not kiosk.ctx.station.setting("hub_url")
+    assert not kiosk.station.setting("hub_url")
     before = CHIME_PLAYER.played
     kiosk.click(kiosk.ctx.pick(kiosk.ctx.catalogue.get("help_call").title))
     screen = kiosk.nav.current
@@ -134,7 +128,7 @@ def test_help_call_without_network(kiosk: Kiosk) -> None:
     assert screen.title.text() == kiosk.tr("help.ringing")
     assert screen.detail.text() == kiosk.tr("help.offline_detail")
     assert CHIME_PLAYER.played == before + 1
-    calls = kiosk.ctx.station.requests.open_help_calls()
+    calls = kiosk.station.requests.open_help_calls()
     assert len(calls) == 1 and calls[0].urgent and calls[0].state == "QUEUED"
     assert calls[0].receipt_code in screen.code.text()
     assert any("110" in w.text() and w.isVisible() for w in screen.findChildren(type(screen.title)))
@@ -153,10 +147,10 @@ def test_volunteer_sees_and_acknowledges_help_call(kiosk: Kiosk) -> None:
     lists = kiosk.nav.current
     assert len(lists.cards) == 1
     kiosk.click(kiosk.tr("staff.acknowledge"))
-    assert kiosk.ctx.station.requests.open_help_calls() == []
+    assert kiosk.station.requests.open_help_calls() == []
     kiosk.click(kiosk.tr("bar.back"))
     kiosk.click(kiosk.tr("staff.checkins"))
-    with kiosk.ctx.station.read() as session:
+    with kiosk.station.read() as session:
         from sqlalchemy import select
 
         from models.schema import AuditEvent
@@ -193,7 +187,7 @@ def test_volunteer_registers_a_resident(kiosk: Kiosk) -> None:
     form.inputs["phone"].setText("13912345678")
     kiosk.click(kiosk.tr("resident.save"))
     assert form.message.text() == kiosk.tr("resident.saved")
-    assert kiosk.ctx.station.residents.count() == 3
+    assert kiosk.station.residents.count() == 3
 
 
 def test_text_size_cycles_and_resets(kiosk: Kiosk) -> None:
@@ -211,6 +205,7 @@ def test_text_size_cycles_and_resets(kiosk: Kiosk) -> None:
 
 def test_voice_commands_per_screen_and_intents(kiosk: Kiosk) -> None:
     voice = kiosk.ctx.voice
+    assert isinstance(voice, NoVoice)  # no bridge in these tests: the port that remembers the table
     assert voice.screen_id == "home" and "pension_inquiry" in voice.intents and "back" in voice.intents
     kiosk.window.on_intent("problem_report")
     assert kiosk.nav.current_key == ScreenKey.SERVICE
@@ -230,7 +225,7 @@ def test_voice_commands_per_screen_and_intents(kiosk: Kiosk) -> None:
 
 
 def test_locked_start_and_wrong_passphrase(
-    qtbot: Any, station_info: StationInfo, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, station_info: StationInfo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from desktop.app import AppContext
     from ui.shell import KioskWindow
@@ -264,7 +259,9 @@ def test_locked_start_and_wrong_passphrase(
     qtbot.waitUntil(lambda: ctx.db.idle)
     window.shutdown()
     ctx.db.shutdown()
-    ctx.station.close()
+    station = window.ctx.station  # the unlock set it (mypy still sees the None asserted above)
+    assert station is not None
+    station.close()
 
 
 def test_data_dir_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

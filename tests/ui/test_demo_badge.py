@@ -5,18 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from models.station import SYSTEM, Station
-from tests.ui.conftest import create_station, open_kiosk
+from tests.ui.conftest import Kiosk, create_station, open_kiosk
 from ui.navigator import ScreenKey
 
 
-def _badge_visible(kiosk: object) -> bool:
-    label = kiosk.window.demo_label  # type: ignore[attr-defined]
+def _badge_visible(kiosk: Kiosk) -> bool:
+    label = kiosk.window.demo_label
     return bool(label.isVisible() and label.text() == "演示")
 
 
-def test_demo_badge_on_every_screen(qtbot: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_badge_on_every_screen(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     info = create_station(tmp_path / "demo")
     station = Station.open(info.path, "test-pass-123")
     station.update_settings(SYSTEM, demo=True)
@@ -30,5 +31,5 @@ def test_demo_badge_on_every_screen(qtbot: object, tmp_path: Path, monkeypatch: 
         assert all(seen.values()) and len(seen) == 5, seen
 
 
-def test_no_badge_on_a_real_station(kiosk: object) -> None:
-    assert not kiosk.window.demo_label.isVisible()  # type: ignore[attr-defined]
+def test_no_badge_on_a_real_station(kiosk: Kiosk) -> None:
+    assert not kiosk.window.demo_label.isVisible()

@@ -11,21 +11,24 @@ import dataclasses
 from sqlalchemy import select
 
 from models.schema import ServiceRequest, utcnow
+from models.station import Station
 from tests.ui.conftest import ALONE_ID, VOLUNTEER_PIN, Kiosk
 from tests.ui.flows import type_id
 from tests.ui.test_behaviour import _enter_pin, _open_pin
 from ui.navigator import ScreenKey
 from ui.ports import SyncStatus
+from ui.screens.help import HelpScreen
 
 
-def _call(kiosk: Kiosk) -> object:
+def _call(kiosk: Kiosk) -> HelpScreen:
     kiosk.click(kiosk.ctx.pick(kiosk.ctx.catalogue.get("help_call").title))
     assert kiosk.nav.current_key == ScreenKey.HELP
-    return kiosk.nav.current
+    screen: HelpScreen = kiosk.nav.current
+    return screen
 
 
 def _help_calls(kiosk: Kiosk) -> list[ServiceRequest]:
-    with kiosk.ctx.station.read() as session:
+    with kiosk.station.read() as session:
         return list(
             session.execute(select(ServiceRequest).where(ServiceRequest.service == "help_call")).scalars()
         )
@@ -36,23 +39,24 @@ class OnlinePort:
 
     joined = True
 
-    def __init__(self, station: object) -> None:
+    def __init__(self, station: Station) -> None:
         self.station = station
 
     def status(self) -> SyncStatus:
-        return SyncStatus(online=True, waiting=self.station.requests.count_waiting())  # type: ignore[attr-defined]
+        return SyncStatus(online=True, waiting=self.station.requests.count_waiting())
 
     def sync_now(self) -> None:
         return None
 
 
 def test_online_call_waits_for_the_hub_then_says_received(kiosk: Kiosk) -> None:
-    kiosk.ctx.sync = OnlinePort(kiosk.ctx.station)
+    kiosk.ctx.sync = OnlinePort(kiosk.station)
     kiosk.ctx.last_status = dataclasses.replace(kiosk.ctx.last_status, online=True)
     screen = _call(kiosk)
     assert screen.title.text() == kiosk.tr("help.sending")  # not yet "received": nobody confirmed it
-    with kiosk.ctx.station.write() as session:  # what sync/apply.py does with the hub's HELP_ACK
-        row = session.get(ServiceRequest, screen.record.id)
+    with kiosk.station.write() as session:  # what sync/apply.py does with the hub's HELP_ACK
+        assert screen.record is not None
+        row = session.get_one(ServiceRequest, screen.record.id)
         row.acknowledged_at = utcnow()
     kiosk.qtbot.waitUntil(lambda: screen.title.text() == kiosk.tr("help.received"), timeout=5000)
 
@@ -60,10 +64,11 @@ def test_online_call_waits_for_the_hub_then_says_received(kiosk: Kiosk) -> None:
 def test_mistaken_call_is_cancelled_and_kept(kiosk: Kiosk) -> None:
     screen = _call(kiosk)
     record = screen.record
+    assert record is not None
     assert screen.cancel_button.isVisible()
     kiosk.click(kiosk.tr("help.cancel"))
     assert screen.title.text() == kiosk.tr("help.cancelled")
-    requests = kiosk.ctx.station.requests
+    requests = kiosk.station.requests
     assert requests.get(record.id).receipt_code == record.receipt_code  # kept, not deleted
     assert requests.open_help_calls() == []
     cancels = [r for r in requests.list() if r.service == "help_cancel"]
@@ -83,11 +88,12 @@ def test_cancel_is_offered_for_ten_seconds_only(kiosk: Kiosk) -> None:
 def test_pressing_again_within_five_minutes_joins_the_same_call(kiosk: Kiosk) -> None:
     screen = _call(kiosk)
     first = screen.record
+    assert first is not None and first.receipt_code is not None
     kiosk.window.wipe_and_home()
     kiosk.settle()
     screen = _call(kiosk)
     kiosk.settle()
-    assert screen.record.id == first.id and len(_help_calls(kiosk)) == 1
+    assert screen.record is not None and screen.record.id == first.id and len(_help_calls(kiosk)) == 1
     assert first.receipt_code in screen.code.text()
 
 
@@ -100,7 +106,7 @@ def test_assist_shows_no_emergency_numbers_and_names_the_caller(kiosk: Kiosk) ->
     screen = kiosk.nav.current
     assert kiosk.nav.current_key == ScreenKey.HELP and not screen.numbers.isVisible()
     assert not any("110" in w.text() for w in screen.findChildren(type(screen.title)) if w.isVisible())
-    calls = kiosk.ctx.station.requests.open_help_calls()
+    calls = kiosk.station.requests.open_help_calls()
     assert len(calls) == 1 and not calls[0].urgent and calls[0].resident_id == resident.id
 
 
@@ -128,9 +134,9 @@ def test_checkin_not_well_becomes_an_urgent_help_call(kiosk: Kiosk) -> None:
     resident = kiosk.nav.current.resident
     kiosk.click(page.unwell)
     assert kiosk.nav.current_key == ScreenKey.HELP
-    calls = kiosk.ctx.station.requests.open_help_calls()
+    calls = kiosk.station.requests.open_help_calls()
     assert len(calls) == 1 and calls[0].urgent and calls[0].resident_id == resident.id
-    checkins = [r for r in kiosk.ctx.station.requests.list() if r.service == "daily_checkin"]
+    checkins = [r for r in kiosk.station.requests.list() if r.service == "daily_checkin"]
     assert len(checkins) == 1 and checkins[0].fields == {"status": "unwell"}
 
 

@@ -72,7 +72,7 @@ def test_reader_burst_fills_the_number_and_moves_on(kiosk: Kiosk) -> None:
 def test_human_typing_goes_digit_by_digit_to_the_keypad(kiosk: Kiosk) -> None:
     _screen, page, clock, scans = _identify(kiosk)
     send_keys(page, clock, "12\b", 0.2)  # a physical keyboard's digits and Backspace act on the keypad
-    kiosk.qtbot.waitUntil(lambda: page.raw == "1", timeout=2000)  # type: ignore[attr-defined]
+    kiosk.qtbot.waitUntil(lambda: page.raw == "1", timeout=2000)
     send_keys(page, clock, "\b" + ALONE_ID[:10], 0.2)
     # Each slow key hands the one before it on at once; only the newest waits out the 50 ms hold.
     assert page.raw == ALONE_ID[:9] and page.display.text().replace(" ", "") == ALONE_ID[:9]
@@ -101,10 +101,10 @@ def test_bad_bursts_get_the_keypad_message_and_keep_the_typing(kiosk: Kiosk) -> 
 
 
 def test_resident_form_takes_a_scan_from_any_field(kiosk: Kiosk) -> None:
-    kiosk.window.name_label.long_pressed.emit()  # type: ignore[attr-defined]
+    kiosk.window.name_label.long_pressed.emit()
     pin = kiosk.nav.current
     if pin.stage == "who":  # tap your name first, then the PIN
-        kiosk.qtbot.waitUntil(lambda: bool(pin.name_buttons))  # type: ignore[attr-defined]
+        kiosk.qtbot.waitUntil(lambda: bool(pin.name_buttons))
         kiosk.click("王志愿")
     for digit in VOLUNTEER_PIN:
         kiosk.click(pin.keypad.buttons[digit])
@@ -119,7 +119,7 @@ def test_resident_form_takes_a_scan_from_any_field(kiosk: Kiosk) -> None:
     phone = form.inputs["phone"]
     phone.setFocus()
     send_keys(form, clock, "139", 0.2)  # a volunteer typing into the focused field
-    kiosk.qtbot.waitUntil(lambda: phone.text() == "139", timeout=2000)  # type: ignore[attr-defined]
+    kiosk.qtbot.waitUntil(lambda: phone.text() == "139", timeout=2000)
     clock.now += 1
     send_keys(form, clock, ALONE_ID[:17] + "\n", 0.005)
     kiosk.settle()

@@ -10,6 +10,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from desktop import logs
 from desktop.cli import main
@@ -49,7 +50,7 @@ def test_rotated_files_stay_private_and_numbers_are_masked(tmp_path: Path) -> No
 
 
 def test_a_whole_kiosk_session_logs_nothing_personal(
-    qtbot: object, tmp_path: Path, station_info: StationInfo, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, tmp_path: Path, station_info: StationInfo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = tmp_path / "logs"
     logs.configure(folder)
@@ -57,7 +58,7 @@ def test_a_whole_kiosk_session_logs_nothing_personal(
         run_service(kiosk, "problem_report", ALONE_ID)
         kiosk.nav.home()
         kiosk.click(kiosk.ctx.tr("bar.help"))
-        qtbot.waitUntil(lambda: "screen help" in _log_text(folder), timeout=10_000)  # type: ignore[attr-defined]
+        qtbot.waitUntil(lambda: "screen help" in _log_text(folder), timeout=10_000)
     text = _log_text(folder)
     for secret in (ALONE_ID, ALONE_ID[-6:], "张桂英", "13800138000", "张强", DESCRIPTION, DESCRIPTION[:6]):
         assert secret not in text, f"{secret!r} reached the log"

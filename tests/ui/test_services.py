@@ -34,7 +34,7 @@ def test_service_end_to_end(kiosk: Kiosk, service_id: str) -> None:
     assert re.fullmatch(r"A01-\d{4}", code)
     assert receipt.code.text() == code
 
-    station = kiosk.ctx.station
+    station = kiosk.station
     stored = station.requests.get(receipt.record.id)
     assert stored.state == "QUEUED" and stored.receipt_code == code and stored.status_key == "saved_locally"
     assert stored.resident_id is not None
@@ -74,7 +74,7 @@ def test_my_requests_shows_the_new_request(kiosk: Kiosk) -> None:
     assert any(code in t for t in texts)
     assert any(kiosk.tr("status.saved_locally") in t for t in texts)
     kiosk.click(kiosk.tr("my.read_aloud"))
-    assert any(code in text for text, _ in kiosk.ctx.speech.spoken)
+    assert any(code in text for text, _ in kiosk.speech.spoken)
 
 
 def test_receipt_prints_to_pdf(kiosk: Kiosk) -> None:
@@ -95,6 +95,6 @@ def test_receipt_prints_to_pdf(kiosk: Kiosk) -> None:
 
 def test_speech_never_contains_id_digits(kiosk: Kiosk) -> None:
     run_service(kiosk, "pension_inquiry", ALONE_ID)
-    spoken = " ".join(text for text, _ in kiosk.ctx.speech.spoken)
+    spoken = " ".join(text for text, _ in kiosk.speech.spoken)
     assert spoken, "the kiosk should have spoken its prompts"
     assert ALONE_ID not in spoken and ALONE_ID[:6] not in spoken and ALONE_ID[-4:] not in spoken

@@ -65,7 +65,7 @@ def test_sign_in_is_name_then_pin_and_another_persons_pin_is_refused(kiosk: Kios
     staff = kiosk.ctx.staff
     assert staff is not None and staff.name == "王志愿"
     assert kiosk.ctx.actor.label == f"volunteer:{staff.id}"
-    with kiosk.ctx.station.read() as session:
+    with kiosk.station.read() as session:
         actors = [
             e.actor
             for e in session.execute(select(AuditEvent).where(AuditEvent.action == "sign_in")).scalars()
@@ -74,7 +74,7 @@ def test_sign_in_is_name_then_pin_and_another_persons_pin_is_refused(kiosk: Kios
 
 
 def test_a_pin_in_use_by_another_active_account_is_refused(kiosk: Kiosk) -> None:
-    volunteers = kiosk.ctx.station.volunteers
+    volunteers = kiosk.station.volunteers
     with pytest.raises(ValidationError) as caught:
         volunteers.add("赵新人", VOLUNTEER_PIN, "volunteer", SYSTEM)
     assert caught.value.problem.code == "pin_taken"
@@ -102,7 +102,7 @@ def test_settings_are_big_choices_and_saving_stays(kiosk: Kiosk) -> None:
     kiosk.click(kiosk.tr("admin.save"))
     assert kiosk.nav.current_key == ScreenKey.ADMIN_SETTINGS and kiosk.nav.current is screen
     assert screen.message.isVisible() and screen.message.text() == "已保存。"
-    settings = kiosk.ctx.station.settings()
+    settings = kiosk.station.settings()
     assert settings["text_scale"] == pytest.approx(1.3) and settings["tts_volume"] == pytest.approx(0.5)
     kiosk.click(kiosk.tr("bar.back"))
     kiosk.click(kiosk.tr("admin.settings"))

@@ -11,10 +11,10 @@ from ui.navigator import ScreenKey
 
 
 def test_quarantined_record_shows_reason_and_can_be_resent(kiosk: Kiosk) -> None:
-    station = kiosk.ctx.station
+    station = kiosk.station
     rec = station.requests.submit("problem_report", {"description": "被退回的记录"}, KIOSK)
     with station.write() as session:  # as sync/outbox.apply_results leaves a refused record
-        row = session.get(ServiceRequest, rec.id)
+        row = session.get_one(ServiceRequest, rec.id)
         row.state, row.quarantine_reason = RequestState.QUARANTINED, "invalid: payload could not be opened"
     screen = _open_pin(kiosk)
     _enter_pin(kiosk, screen, VOLUNTEER_PIN)
@@ -32,7 +32,7 @@ def test_quarantined_record_shows_reason_and_can_be_resent(kiosk: Kiosk) -> None
 def test_admin_resets_a_pin_and_deactivates_a_volunteer(kiosk: Kiosk) -> None:
     from tests.ui.conftest import ADMIN_PIN
 
-    station = kiosk.ctx.station
+    station = kiosk.station
     _enter_pin(kiosk, _open_pin(kiosk), ADMIN_PIN)
     kiosk.click(kiosk.tr("admin.volunteers"))
     screen = kiosk.nav.current
@@ -70,13 +70,13 @@ def test_kiosk_purges_expired_records_on_its_own(kiosk: Kiosk) -> None:
 
     from models.schema import utcnow
 
-    station = kiosk.ctx.station
+    station = kiosk.station
     old = station.requests.submit("problem_report", {"description": "两百天前办结的事"}, KIOSK)
     fresh = station.requests.submit("problem_report", {"description": "昨天办结的事"}, KIOSK)
     with station.write() as session:
         for rid, age in ((old.id, 200), (fresh.id, 1)):
             station.requests.apply_hub_status(session, rid, "DONE", "办好了", hub_seq=1 if age > 100 else 2)
-            row = session.get(ServiceRequest, rid)
+            row = session.get_one(ServiceRequest, rid)
             row.sent_at = row.closed_at = utcnow() - dt.timedelta(days=age)
     # The kiosk schedules retention by itself after unlock; its timer then calls purge_expired.
     kiosk.qtbot.waitUntil(lambda: getattr(kiosk.ctx, "_retention_timer", None) is not None, timeout=5000)

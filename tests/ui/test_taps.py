@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from models.catalogue import pick
 from tests.ui.conftest import ALONE_ID, Kiosk
-from tests.ui.flows import DESCRIPTION, type_id, type_text
+from tests.ui.flows import DESCRIPTION, start_problem_report, type_id, type_text
 from ui.navigator import ScreenKey
 from ui.tap_guard import GUARD_MS
 
@@ -66,7 +66,7 @@ def test_double_tap_on_every_home_tile_opens_only_that_tile(guarded: Kiosk) -> N
             assert kiosk.nav.current_key == ScreenKey.NOTICES, service_id
         kiosk.window.wipe_and_home()
         kiosk.settle()
-    assert kiosk.ctx.station.requests.counts_by_state().get("QUEUED", 0) == 1  # the one 一键呼叫 only
+    assert kiosk.station.requests.counts_by_state().get("QUEUED", 0) == 1  # the one 一键呼叫 only
 
 
 def _double_tap_step(kiosk: Kiosk, screen: Any) -> None:
@@ -114,7 +114,7 @@ def test_double_tap_on_every_step_type_moves_one_step(guarded: Kiosk, service_id
     kiosk.qtbot.waitUntil(lambda: kiosk.nav.current_key == ScreenKey.RECEIPT)
     record = kiosk.nav.current.record
     # the second tap on 提交 neither sent twice nor tapped the receipt's buttons
-    assert kiosk.ctx.station.requests.counts_by_state().get("QUEUED", 0) == 1
+    assert kiosk.station.requests.counts_by_state().get("QUEUED", 0) == 1
     assert record.service == service_id and kiosk.nav.current_key == ScreenKey.RECEIPT
 
 
@@ -129,18 +129,10 @@ def test_a_press_from_before_a_screen_change_does_not_click(guarded: Kiosk) -> N
     assert kiosk.nav.current_key == ScreenKey.NOTICES and not tile.isDown()
 
 
-def _start_with_answers(kiosk: Kiosk) -> Any:
-    kiosk.click(kiosk.ctx.pick(kiosk.ctx.catalogue.get("problem_report").title))
-    type_id(kiosk, ALONE_ID)
-    kiosk.click(kiosk.tr("identify.confirm"))
-    kiosk.click(kiosk.ctx.pick(kiosk.ctx.catalogue.get("problem_report").steps[1].options[1].label))
-    return kiosk.nav.current
-
-
-def test_home_mid_service_asks_first(kiosk: Kiosk) -> None:
-    screen = _start_with_answers(kiosk)
+def test_home_mid_service_asks_first(kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch) -> None:
+    screen = start_problem_report(kiosk, ALONE_ID)
     spoken: list[str] = []
-    kiosk.ctx.say = spoken.append  # type: ignore[method-assign]
+    monkeypatch.setattr(kiosk.ctx, "say", spoken.append)
     kiosk.click(kiosk.tr("bar.home"))
     card = kiosk.window.ask_card
     assert card.isVisible() and card.question.text() == "要放弃这次办理吗？"
@@ -166,7 +158,7 @@ def test_back_off_the_first_step_asks_only_when_something_was_typed(kiosk: Kiosk
 
 
 def test_disagree_asks_before_wiping(kiosk: Kiosk) -> None:
-    screen = _start_with_answers(kiosk)
+    screen = start_problem_report(kiosk, ALONE_ID)
     type_text(screen.page.findChild(QPlainTextEdit), DESCRIPTION)
     kiosk.click(kiosk.tr("step.next"))
     kiosk.click(kiosk.tr("photo.skip"))
@@ -178,7 +170,7 @@ def test_disagree_asks_before_wiping(kiosk: Kiosk) -> None:
     kiosk.click(kiosk.tr("consent.no"))
     kiosk.click(kiosk.window.ask_card.yes_button)
     assert kiosk.nav.current_key == ScreenKey.HOME and screen.fields == {}
-    assert kiosk.ctx.station.requests.counts_by_state().get("DRAFT", 0) == 0
+    assert kiosk.station.requests.counts_by_state().get("DRAFT", 0) == 0
 
 
 def test_receipt_back_goes_home_and_rating_thanks(kiosk: Kiosk) -> None:

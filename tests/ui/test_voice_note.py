@@ -18,6 +18,8 @@ from tests.ui.text_steps import open_description, shot
 from tests.voice import note_audio
 from ui import voice_note
 from ui.navigator import ScreenKey
+from ui.steps.text import TextPage
+from ui.voice_note import VoiceNote
 from voice.audio import AudioUnavailable, WavFileSource
 
 
@@ -31,16 +33,16 @@ def microphone_plays(monkeypatch: pytest.MonkeyPatch, wav: Path) -> None:
     monkeypatch.setattr(voice_note, "PACE_FILES", False)  # no need to wait out the file in real time
 
 
-def record(kiosk: Kiosk, page: object) -> object:
-    note = page.voice_note  # type: ignore[attr-defined]
+def record(kiosk: Kiosk, page: TextPage) -> VoiceNote:
+    note: VoiceNote = page.voice_note
     kiosk.click(note.record)
     kiosk.qtbot.waitUntil(lambda: not note.busy, timeout=60_000)
     kiosk.settle()
     return note
 
 
-def voice_mode(kiosk: Kiosk) -> object:
-    page = open_description(kiosk, ALONE_ID)
+def voice_mode(kiosk: Kiosk) -> TextPage:
+    page: TextPage = open_description(kiosk, ALONE_ID)
     kiosk.click(page.mode_buttons["voice"])
     return page
 
@@ -61,7 +63,7 @@ def test_note_alone_answers_the_step_and_is_stored_encrypted(
     ogg = base64.b64decode(page.note["ogg_base64"])
     assert ogg[:4] == b"OggS"
     # Kept in the draft at once (a crash loses nothing) — and encrypted there.
-    station = kiosk.ctx.station
+    station = kiosk.station
     draft = station.requests.get(kiosk.nav.current.draft_id)
     assert draft.fields["description_voice"]["ogg_base64"] == page.note["ogg_base64"]
     kiosk.click(kiosk.tr("step.next"))  # no text: the note alone answers the step
@@ -94,7 +96,7 @@ def test_text_and_note_together_and_redo(kiosk: Kiosk, audio: Path, monkeypatch:
     assert fields["description"] == "路灯坏了" and fields["description_voice"]["ogg_base64"]
 
 
-def bad(kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch, factory: Callable[[], object]) -> object:
+def bad(kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch, factory: Callable[[], object]) -> VoiceNote:
     monkeypatch.setattr(voice_note, "source_factory", factory)
     monkeypatch.setattr(voice_note, "PACE_FILES", False)
     page = voice_mode(kiosk)
@@ -109,18 +111,18 @@ def test_no_microphone(kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch) -> None:
         raise AudioUnavailable("no microphone found")
 
     note = bad(kiosk, monkeypatch, none)
-    assert note.status.text() == kiosk.tr("note.no_mic") and note.value is None  # type: ignore[attr-defined]
+    assert note.status.text() == kiosk.tr("note.no_mic") and note.value is None
 
 
 def test_silence(kiosk: Kiosk, audio: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     note = bad(kiosk, monkeypatch, lambda: WavFileSource(note_audio.silence(audio)))
-    assert note.status.text() == kiosk.tr("note.silent") and note.value is None  # type: ignore[attr-defined]
+    assert note.status.text() == kiosk.tr("note.silent") and note.value is None
 
 
 def test_longer_than_sixty_seconds(kiosk: Kiosk, audio: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     note = bad(kiosk, monkeypatch, lambda: WavFileSource(note_audio.long_speech(audio)))
-    assert note.status.text() == kiosk.tr("note.too_long", limit=60)  # type: ignore[attr-defined]
-    assert note.value["seconds"] == 60.0 and note.use.isVisible()  # type: ignore[attr-defined]
+    assert note.status.text() == kiosk.tr("note.too_long", limit=60)
+    assert note.value is not None and note.value["seconds"] == 60.0 and note.use.isVisible()
 
 
 def test_full_disk_while_saving_keeps_the_recording(
@@ -130,7 +132,7 @@ def test_full_disk_while_saving_keeps_the_recording(
     page = voice_mode(kiosk)
     type_text(page.edit, "已经写的字")
     note = record(kiosk, page)
-    requests = kiosk.ctx.station.requests
+    requests = kiosk.station.requests
     real = requests.save_draft
 
     def full(*args: object, **kwargs: object) -> str:

@@ -20,6 +20,7 @@ from models.station import Station
 from tests.ui.conftest import PASSPHRASE, Kiosk, open_kiosk
 from tests.voice.conftest import synthesize
 from ui.navigator import ScreenKey
+from ui.voice_adapter import BridgeVoice
 from ui.voice_bridge import VoiceBridge
 from voice.controller import VoiceController
 from voice.messages import message
@@ -250,7 +251,9 @@ def test_real_wiring_speaks_prompts_even_without_recognition(
     monkeypatch.delenv("YIZHAN_NO_VOICE", raising=False)
     kiosk = zh_kiosk
     kiosk.ctx.plug_available_voice(kiosk.window)
-    speaker = kiosk.ctx.voice.bridge.controller.speaker
+    voice = kiosk.ctx.voice
+    assert isinstance(voice, BridgeVoice)
+    speaker = voice.bridge.controller.speaker
     assert isinstance(speaker, Speaker)
     speaker.player = MeasuringPlayer()
     kiosk.ctx.settings["tts_volume"] = 0.6

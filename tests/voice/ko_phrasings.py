@@ -1,9 +1,18 @@
 """Natural Korean commands residents say at the home screen (the intent each must reach), including
-the ones espeak-ng renders badly but people really say: 도와주세요, 뒤로, 처음으로."""
+the ones espeak-ng renders badly but people really say: 도와주세요, 뒤로, 처음으로.
+
+Two lists: the 42 phrasings of the first round (2026-11-27 afternoon; the grammar and the concept
+tables were tuned while looking at all of them) and 45 fresh ones written in the evening before any
+measurement. Together they are split ONCE at random (`SPLIT_SEED`) into a tuning half and a held-out
+half; grammar phrases, concept words and decision thresholds may be changed only by looking at the
+tuning half, and the figures reported (tests/voice/test_ko_matrix.py) are the held-out half's.
+"""
 
 from __future__ import annotations
 
-KO_PHRASINGS: list[tuple[str, str]] = [
+import random
+
+FIRST_ROUND: list[tuple[str, str]] = [
     ("help_call", "도와주세요"),
     ("help_call", "살려 주세요"),
     ("help_call", "도와줘"),
@@ -47,3 +56,67 @@ KO_PHRASINGS: list[tuple[str, str]] = [
     ("slower", "천천히 해 주세요"),
     ("slower", "천천히 말해 주세요"),
 ]
+
+# written 2026-11-27 evening, before any of them was spoken to the recogniser
+FRESH: list[tuple[str, str]] = [
+    ("help_call", "누가 좀 도와주세요"),
+    ("help_call", "살려줘"),
+    ("help_call", "구급차 좀 불러 줘요"),
+    ("help_call", "너무 아파요"),
+    ("help_call", "사람 좀 불러 주세요"),
+    ("help_call", "긴급 호출"),
+    ("pension_inquiry", "연금 조회해 주세요"),
+    ("pension_inquiry", "내 연금 얼마예요"),
+    ("pension_inquiry", "국민연금"),
+    ("subsidy_application", "지원금 신청"),
+    ("subsidy_application", "보조금 받고 싶어요"),
+    ("subsidy_application", "복지 지원"),
+    ("certificate", "등본 떼 주세요"),
+    ("certificate", "증명서 필요해요"),
+    ("certificate", "서류 발급"),
+    ("problem_report", "고장 났어요"),
+    ("problem_report", "민원 넣을게요"),
+    ("problem_report", "불편 신고"),
+    ("appointment", "예약할게요"),
+    ("appointment", "예약해 주세요"),
+    ("appointment", "방문 예약"),
+    ("daily_checkin", "오늘도 무사해요"),
+    ("daily_checkin", "생존 확인"),
+    ("my_requests", "신청한 거 어떻게 됐어요"),
+    ("my_requests", "처리 결과"),
+    ("my_requests", "접수 확인"),
+    ("notices", "공지 보여 주세요"),
+    ("notices", "새 소식 있어요"),
+    ("notices", "알림"),
+    ("back", "뒤로 가기"),
+    ("back", "이전으로"),
+    ("back", "뒤로 가 주세요"),
+    ("home", "처음 화면으로"),
+    ("home", "첫 화면"),
+    ("home", "메인 화면으로 가 주세요"),
+    ("repeat", "다시 한 번"),
+    ("repeat", "한 번 더 말해 주세요"),
+    ("repeat", "다시 말해 줘요"),
+    ("louder", "더 크게"),
+    ("louder", "소리 좀 크게 해 주세요"),
+    ("louder", "볼륨 올려 주세요"),
+    ("slower", "천천히"),
+    ("slower", "좀 천천히 말해요"),
+    ("slower", "너무 빨라요"),
+    ("consult", "주민 투표"),
+]
+
+KO_PHRASINGS: list[tuple[str, str]] = FIRST_ROUND + FRESH
+
+SPLIT_SEED = 20261127
+
+
+def split() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(tuning half, held-out half): one random split with a fixed seed, made before any tuning."""
+    order = list(range(len(KO_PHRASINGS)))
+    random.Random(SPLIT_SEED).shuffle(order)
+    half = len(order) // 2
+    return [KO_PHRASINGS[i] for i in sorted(order[:half])], [KO_PHRASINGS[i] for i in sorted(order[half:])]
+
+
+KO_TUNE, KO_HELDOUT = split()

@@ -70,8 +70,8 @@ def server_factory() -> Iterator[type[Server]]:
     servers: list[Server] = []
 
     class Factory(Server):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        def __init__(self, payload: bytes, cut_first_at: int | None = None) -> None:
+            super().__init__(payload, cut_first_at)
             servers.append(self)
 
     yield Factory

@@ -18,10 +18,12 @@ from voice.screens import screen_intents
 REQUIRED_ACCURACY = 0.90
 
 
-def _home_phrases() -> list[tuple[str, str]]:
+def _home_phrases() -> list[tuple[str, str, str]]:
+    """(screen, intent, phrase): yes and no are heard on a yes/no screen — on home, with no question
+    waiting, they mean nothing and are not acted on."""
     natural = {p for _, p in KO_PHRASINGS}
     return [
-        (intent, p)
+        ("confirm" if intent in ("yes", "no") else "home", intent, p)
         for intent, phrases in screen_intents("home", "ko").items()
         for p in phrases
         if p not in natural
@@ -34,8 +36,9 @@ def test_korean_home_and_global_phrases_reach_their_intent(
     controller, collector = ko_pipeline
     cases = _home_phrases()
     right, wrong_actions, report = 0, [], []
-    for intent, phrase in cases:
+    for screen, intent, phrase in cases:
         controller.new_resident()  # each clip is its own trial: no question left pending from the last one
+        controller.set_screen(screen, "ko")
         outcome = run_wav(controller, collector, speak_ko(phrase))
         acted = [e.intent for e in outcome.intents]
         asked = [c.intent for c in outcome.confirms]
@@ -44,6 +47,7 @@ def test_korean_home_and_global_phrases_reach_their_intent(
         else:
             report.append(f"{intent}: {phrase!r} heard {outcome.text!r} → acted {acted} asked {asked}")
         wrong_actions += [f"{phrase!r} ({intent}) → {a}" for a in acted if a != intent]
+    controller.set_screen("home", "ko")
     accuracy = right / len(cases)
     print(f"Korean audio: {right}/{len(cases)} = {accuracy:.1%}; wrong actions: {len(wrong_actions)}")
     assert not wrong_actions, "wrong actions without confirmation:\n" + "\n".join(wrong_actions)

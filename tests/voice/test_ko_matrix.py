@@ -1,10 +1,16 @@
-"""Korean natural commands through the real pipeline under 18 conditions: espeak-ng at three speeds
-and two pitches, each clean and mixed with pink noise at 20 dB and 10 dB SNR (sox), into the real
+"""Korean natural commands through the real pipeline: the HELD-OUT half of tests/voice/ko_phrasings.py
+(never looked at while tuning), espeak-ng voices clean and mixed with pink noise (sox), into the real
 Vosk Korean model via the same VoiceController path the microphone uses (two passes included).
 
-Prints accuracy and wrong actions per condition. The issue's goals (≥ 90 % clean, ≥ 80 % at 10 dB,
-0 wrong actions) are NOT met with espeak-ng's Korean voice and the PyPI model: the floors asserted
-here are the measured level (a regression guard), not the goal — see the figures printed.
+The full matrix (three speeds × two pitches × clean / 20 dB / 10 dB = 18 conditions) takes 13–15 min
+on this shared 2-core machine, so the suite runs the four corner voices (slowest and brisk speed,
+lower and higher pitch) clean and at 10 dB — the conditions the issue's goals name — and
+bench/voice_ko_matrix.py prints all 18 (figures in the issue 13 note). The middle speed and 20 dB lie
+between the corners in every run so far, so the corners keep the matrix's meaning.
+
+The issue's goals (≥ 90 % clean, ≥ 80 % at 10 dB, 0 wrong actions) are NOT met with espeak-ng's
+Korean voice and the PyPI model: the floors asserted here are the measured level (a regression
+guard), not the goal.
 """
 
 from __future__ import annotations
@@ -14,54 +20,62 @@ from pathlib import Path
 
 import pytest
 
-from tests.voice.ko_audio import CONDITIONS, Condition, clip
-from tests.voice.ko_phrasings import KO_PHRASINGS
+from tests.voice.ko_audio import Condition, clip
+from tests.voice.ko_phrasings import KO_HELDOUT, KO_PHRASINGS
 from voice.controller import VoiceController
 from voice.pipeline import Collector, run_wav
 
-# Measured 2026-11-27 (41–42 phrasings per condition): clean 66.7–81.0 %, 20 dB 61.9–73.8 %,
-# 10 dB 38.1–59.5 %, 0–2 wrong actions per condition ("뒤로" is heard as "무사 해요"). These floors
-# guard against regressions; they are far below the issue's goals, which are not met.
-FLOOR = {None: 0.60, 20: 0.55, 10: 0.33}
+CORNERS = [Condition(speed, pitch, snr) for snr in (None, 10) for speed in (120, 180) for pitch in (35, 65)]
+# Measured 2026-11-27 on the held-out half (44 phrasings), all 18 conditions (bench/voice_ko_matrix.py):
+# clean 59.1–70.5 %, 20 dB 47.7–63.6 %, 10 dB 31.8–47.7 %, 0–2 wrong actions per condition (17 in 792
+# clips, e.g. 국민연금 → problem_report, 처음으로 → notices). Corners: clean 59.1 / 65.9 / 70.5 / 63.6 %,
+# 10 dB 31.8 / 36.4 / 31.8 / 47.7 %. Far below the goals; these floors only guard against regressions
+# (the second pass's time budget makes outcomes depend a little on machine load).
+FLOOR = {None: 0.50, 10: 0.25}
 MAX_WRONG_PER_CONDITION = 2
 
 
 @pytest.fixture(scope="module")
 def clips(audio_dir: Path) -> dict[tuple[Condition, str], Path]:
-    """Every clip of the matrix, made once (two sox/espeak jobs at a time)."""
-    jobs = [(c, p) for c in CONDITIONS for _, p in KO_PHRASINGS]
-    clean_first = sorted(jobs, key=lambda job: job[0].snr is not None)
+    """Every clip of the corners, made once (two sox/espeak jobs at a time; clean before noisy,
+    the noisy ones are made from them)."""
+    made: dict[tuple[Condition, str], Path] = {}
     with ThreadPoolExecutor(max_workers=2) as pool:
-        # clean clips first: the noisy ones are made from them
-        clean = [j for j in clean_first if j[0].snr is None]
-        made = dict(zip(clean, pool.map(lambda j: clip(j[1], audio_dir, j[0]), clean), strict=True))
-        noisy = [j for j in clean_first if j[0].snr is not None]
-        made.update(zip(noisy, pool.map(lambda j: clip(j[1], audio_dir, j[0]), noisy), strict=True))
+        for noisy in (False, True):
+            jobs = [(c, p) for c in CORNERS if (c.snr is not None) == noisy for _, p in KO_HELDOUT]
+            made.update(zip(jobs, pool.map(lambda j: clip(j[1], audio_dir, j[0]), jobs), strict=True))
     return made
 
 
+def test_phrasings_are_many_and_split_in_halves() -> None:
+    assert len(KO_PHRASINGS) >= 40 and len({p for _, p in KO_PHRASINGS}) == len(KO_PHRASINGS)
+    assert 2 * len(KO_HELDOUT) in (len(KO_PHRASINGS), len(KO_PHRASINGS) + 1)
+    assert {"도와주세요", "뒤로", "처음으로"} <= {p for _, p in KO_PHRASINGS}
+
+
 @pytest.mark.slow
-@pytest.mark.timeout(1500)  # 756 clips; ≈ 3–4 min on an idle 2-core machine
-def test_korean_commands_across_voices_and_noise(
+@pytest.mark.timeout(900)  # 176 clips; ≈ 1 min on an idle 2-core machine, 4–5 min under load
+def test_korean_held_out_commands_across_voices_and_noise(
     ko_pipeline: tuple[VoiceController, Collector], clips: dict[tuple[Condition, str], Path]
 ) -> None:
     controller, collector = ko_pipeline
-    assert len(KO_PHRASINGS) >= 40
     lines, failures = [], []
-    for condition in CONDITIONS:
+    for condition in CORNERS:
         right, wrong = 0, []
-        for intent, phrase in KO_PHRASINGS:
+        for intent, phrase in KO_HELDOUT:
             controller.new_resident()
             outcome = run_wav(controller, collector, clips[(condition, phrase)])
             acted = [e.intent for e in outcome.intents]
             asked = [c.intent for c in outcome.confirms]
             right += intent in acted or (not acted and asked[:1] == [intent])
             wrong += [f"{phrase!r} → {a}" for a in acted if a != intent]
-        accuracy = right / len(KO_PHRASINGS)
+        accuracy = right / len(KO_HELDOUT)
         lines.append(
-            f"{condition.name:26} {right:2}/{len(KO_PHRASINGS)} = {accuracy:6.1%}  wrong {len(wrong)} {wrong}"
+            f"{condition.name:26} {right:2}/{len(KO_HELDOUT)} = {accuracy:6.1%}  wrong {len(wrong)} {wrong}"
         )
         if accuracy < FLOOR[condition.snr] or len(wrong) > MAX_WRONG_PER_CONDITION:
             failures.append(lines[-1])
-    print("\nKorean commands per condition:\n" + "\n".join(lines))
+    print(
+        "\nKorean held-out commands per condition (goal ≥ 90 % clean, ≥ 80 % at 10 dB):\n" + "\n".join(lines)
+    )
     assert not failures, "\n".join(failures)

@@ -7,6 +7,7 @@ import math
 import subprocess
 import sys
 from array import array
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -84,8 +85,10 @@ def test_cli_intent_prints_one_json_line(capsys: pytest.CaptureFixture[str]) -> 
     assert main(["intent", "--locale", "zh_CN", "--screen", "nope/step", "返回"]) == 1
 
 
-def test_cli_recognize_korean_wav(speak_ko: object, capsys: pytest.CaptureFixture[str]) -> None:
-    wav = speak_ko("사회보험")  # type: ignore[operator]
+def test_cli_recognize_korean_wav(
+    speak_ko: Callable[[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    wav = speak_ko("사회보험")
     assert main(["voice", "recognize", "--locale", "ko", str(wav)]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["intent"] == "pension_inquiry" and 0 < result["rtf"] < 1

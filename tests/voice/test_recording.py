@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -120,8 +120,8 @@ def test_transcript_only_where_a_model_is_installed(folder: Path, tmp_path: Path
 
 
 @pytest.mark.slow
-def test_korean_note_is_transcribed_with_the_korean_model(speak_ko: object) -> None:
-    wav = speak_ko("가로등이 고장났어요")  # type: ignore[operator]
+def test_korean_note_is_transcribed_with_the_korean_model(speak_ko: Callable[[str], Path]) -> None:
+    wav = speak_ko("가로등이 고장났어요")
     recording = NoteRecorder(WavFileSource(wav)).run()
     text = transcribe(recording.pcm, recording.sample_rate, "ko")
     assert text is not None and text.strip()  # free dictation of espeak speech: some words, not exact

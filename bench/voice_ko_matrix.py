@@ -1,0 +1,96 @@
+"""Korean matrix benchmark (not part of the test suite): a half of tests/voice/ko_phrasings.py spoken
+by espeak-ng under chosen conditions, through the real Vosk Korean model and the same VoiceController
+path the microphone uses. Prints accuracy and wrong actions per condition, and with --dump writes
+every clip's outcome and grammar hypotheses as JSON lines (for studying decision rules offline).
+
+    .venv/bin/python bench/voice_ko_matrix.py --half tune --dump /tmp/tune.jsonl
+    .venv/bin/python bench/voice_ko_matrix.py --half heldout          # the figures to report
+
+Only the tuning half may be studied to change grammar, concept words or thresholds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.voice.ko_audio import CONDITIONS, clip
+from tests.voice.ko_phrasings import KO_HELDOUT, KO_TUNE
+from voice.controller import VoiceController
+from voice.pipeline import Collector, run_wav
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--half", choices=("tune", "heldout"), required=True)
+    parser.add_argument("--snr", default="clean,20,10", help="comma list of clean|20|10")
+    parser.add_argument("--speeds", default="120,150,180", help="comma list of espeak-ng speeds")
+    parser.add_argument("--pitches", default="35,65", help="comma list of espeak-ng pitches")
+    parser.add_argument("--dump", type=Path)
+    parser.add_argument("--audio", type=Path, help="folder to keep clips in (default: a temp folder)")
+    args = parser.parse_args()
+    snrs = {None if s == "clean" else int(s) for s in args.snr.split(",")}
+    phrasings = KO_TUNE if args.half == "tune" else KO_HELDOUT
+    speeds = {int(v) for v in args.speeds.split(",")}
+    pitches = {int(v) for v in args.pitches.split(",")}
+    conditions = [c for c in CONDITIONS if c.snr in snrs and c.speed in speeds and c.pitch in pitches]
+    collector = Collector()
+    controller = VoiceController(collector.callbacks)
+    controller.set_screen("home", "ko")
+    assert controller.wait_ready(600), controller.status.message
+    dump = args.dump.open("w", encoding="utf-8") if args.dump else None
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.audio or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        for condition in conditions:
+            right, wrong, asked_n = 0, [], 0
+            for intent, phrase in phrasings:
+                controller.new_resident()
+                outcome = run_wav(controller, collector, clip(phrase, folder, condition))
+                acted = [e.intent for e in outcome.intents]
+                asked = [c.intent for c in outcome.confirms]
+                ok = intent in acted or (not acted and asked[:1] == [intent])
+                right += ok
+                asked_n += bool(asked) and not acted
+                wrong += [f"{phrase!r}→{a}" for a in acted if a != intent]
+                if dump:
+                    record = {
+                        "condition": condition.name,
+                        "snr": condition.snr,
+                        "intent": intent,
+                        "phrase": phrase,
+                        "acted": acted,
+                        "asked": asked,
+                        "ok": ok,
+                        "utterances": [
+                            {
+                                "text": u.text,
+                                "in_grammar": u.in_grammar,
+                                "hypotheses": u.hypotheses,
+                                "second_pass": u.second_pass,
+                                "audio_seconds": u.audio_seconds,
+                            }
+                            for u in outcome.utterances
+                        ],
+                    }
+                    dump.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    dump.flush()
+            n = len(phrasings)
+            print(
+                f"{condition.name:26} {right:2}/{n} = {right / n:6.1%}  asked {asked_n:2}  "
+                f"wrong {len(wrong)} {wrong}",
+                flush=True,
+            )
+        print(f"{len(conditions) * len(phrasings)} clips in {time.perf_counter() - started:.0f} s")
+    controller.close()
+
+
+if __name__ == "__main__":
+    main()
