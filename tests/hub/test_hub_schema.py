@@ -9,8 +9,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
-import server.db.console_models
-import server.db.consult_models  # their tables join Base.metadata too
 from server.db.migrate import upgrade
 from server.db.models import Base
 
