@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
-import server.db.console_models  # noqa: F401  (its tables join Base.metadata)
+import server.db.console_models  # its tables join Base.metadata
 import server.db.consult_models  # noqa: F401  (likewise)
 from server.db.migrate import upgrade
 from server.db.models import Base
