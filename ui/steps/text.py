@@ -14,7 +14,7 @@ import functools
 import sqlite3
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
@@ -72,18 +72,21 @@ class TextPage(StepPage):
         work.addWidget(self.panels, 6)
         self.box.addLayout(work, 1)
         self.box.addWidget(self.error)
-        # The three ways in on one row, 跳过/下一步 on the next: five buttons on one row do not fit
-        # their words on a portrait kiosk or at the largest text size.
-        self.box.addLayout(self._mode_row())
-        row = QHBoxLayout()
-        row.setSpacing(24)
-        row.addStretch(1)
+        # The three ways in, then 跳过/下一步: on one row when every word fits (a 1366×768 panel has
+        # no height for two rows of buttons), else on two rows (a portrait kiosk, the largest text).
+        self.mode_row = self._mode_row()
+        self.box.addLayout(self.mode_row)
+        self.go_row = QHBoxLayout()
+        self.go_row.setSpacing(24)
+        self.go_buttons: list[QPushButton] = []
         if step.optional:
-            row.addWidget(button(ctx.tr("step.skip"), "fa5s.forward", "", self.skip))
+            self.go_buttons.append(button(ctx.tr("step.skip"), "fa5s.forward", "", self.skip))
         self.next_button = button(ctx.tr("step.next"), "fa5s.arrow-right", "primary", self.next)
         self.next_button.setMinimumWidth(300)
-        row.addWidget(self.next_button)
-        self.box.addLayout(row)
+        self.go_buttons.append(self.next_button)
+        self.box.addLayout(self.go_row)
+        self.one_row: bool | None = None
+        self._arrange_buttons(two_rows=True)
         self.pad: Any = None
         self.voice_note: Any = None
         self.set_mode("write")
@@ -184,8 +187,38 @@ class TextPage(StepPage):
         if dock is not None:
             dock.show_for(self.edit)
 
+    def _arrange_buttons(self, *, two_rows: bool) -> None:
+        """Put 跳过/下一步 after the ways in on their row, or on a row of their own below it."""
+        if self.one_row is (not two_rows):
+            return
+        self.one_row = not two_rows
+        for layout in (self.mode_row, self.go_row):
+            for index in reversed(range(layout.count())):
+                item = layout.itemAt(index)
+                if item is not None and (item.widget() in self.go_buttons or item.spacerItem()):
+                    layout.takeAt(index)
+        target = self.go_row if two_rows else self.mode_row
+        target.addStretch(1)
+        for widget in self.go_buttons:
+            target.addWidget(widget)
+
+    def _fits_one_row(self, width: int) -> bool:
+        """Whether the ways in and 跳过/下一步 all show their words side by side in `width` px."""
+        widgets = [*self.mode_buttons.values(), *self.go_buttons]
+        wanted = sum(max(w.sizeHint().width(), w.minimumWidth()) for w in widgets)
+        return wanted + self.mode_row.spacing() * len(widgets) <= width
+
+    def event(self, event: QEvent) -> bool:
+        # A new text size changes the buttons' words' widths without resizing the page.
+        ready = hasattr(self, "one_row")  # events also arrive while __init__ is building the page
+        if ready and event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.StyleChange):
+            self._arrange_buttons(two_rows=not self._fits_one_row(self.width()))
+        return super().event(event)
+
     def resizeEvent(self, event: Any) -> None:
-        """Short screens (1366×768): drop the hint line and show one row of candidates."""
+        """Short screens (1366×768): buttons on one row when they fit; a page still too short drops
+        the hint line and shows one row of candidates."""
+        self._arrange_buttons(two_rows=not self._fits_one_row(event.size().width()))
         compact = event.size().height() < COMPACT_BELOW
         self.hint.setVisible(not compact)
         if self.pad is not None:
