@@ -235,6 +235,11 @@ class StaffListScreen(Screen):
         ]
         if status.stopped:  # sync stopped for a reason only a person can fix: say it first, in words
             cards.insert(0, Card([self.ctx.tr(f"sync.stopped.{status.stopped}")], "fa5s.ban", "#8E0B0B"))
+        elif status.failure:  # the last pass failed and will be retried: why, in plain words
+            reason = i18n.sync_failure(self.ctx.locale, status.failure)
+            cards.insert(
+                0, Card([self.ctx.tr("sync.last_failed"), reason], "fa5s.exclamation-triangle", "#8A4B00")
+            )
         return cards
 
     def _parked_cards(self, station: Station) -> list[Card]:
