@@ -162,7 +162,7 @@ class HandwritingPad(QWidget):
         right.addWidget(self.status)
         right.addLayout(keys)
         right.addStretch(1)
-        row = QHBoxLayout(self)
+        self.row = row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(20)
         row.addWidget(self.canvas, 2)
@@ -183,6 +183,11 @@ class HandwritingPad(QWidget):
         self.action_box.setDirection(direction)
         for b in self.buttons[COMPACT_CANDIDATES:]:
             b.setVisible(not compact)
+
+    def set_wide(self, wide: bool) -> None:
+        """With the whole width to itself (a portrait kiosk) the canvas takes an even share of it."""
+        self.row.setStretch(0, 1 if wide else 2)
+        self.row.setStretch(1, 1 if wide else 5)
 
     def recognize(self) -> None:
         """Classify what is on the pad and fill the candidate buttons (best first)."""

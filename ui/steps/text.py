@@ -16,6 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QButtonGroup,
     QHBoxLayout,
     QPlainTextEdit,
@@ -31,6 +32,7 @@ from ui.theme import PALETTES
 from ui.widgets import apply_icons, button, label, set_text
 
 COMPACT_BELOW = 420  # page height in px under which the text step tightens its layout
+STACK_BELOW = 1200  # page width in px under which the text box goes above the pad (portrait kiosks)
 MODES = (("write", "fa5s.pen-fancy"), ("voice", "fa5s.microphone"), ("keys", "fa5s.keyboard"))
 
 
@@ -66,11 +68,14 @@ class TextPage(StepPage):
         left.addWidget(self.note_label)
         self.panels = QStackedWidget()
         self.panel_by_mode: dict[str, QWidget] = {}
-        work = QHBoxLayout()
-        work.setSpacing(24)
-        work.addLayout(left, 2)
-        work.addWidget(self.panels, 6)
-        self.box.addLayout(work, 1)
+        # Side by side on a landscape screen; on a portrait kiosk the box above the pad, so the pad
+        # gets the full width and a canvas big enough for a finger (it was 150 px beside the box).
+        self.work = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.work.setSpacing(24)
+        self.work.addLayout(left, 2)
+        self.work.addWidget(self.panels, 6)
+        self.box.addLayout(self.work, 1)
+        self.stacked = False
         self.box.addWidget(self.error)
         # The three ways in, then 跳过/下一步: on one row when every word fits (a 1366×768 panel has
         # no height for two rows of buttons), else on two rows (a portrait kiosk, the largest text).
@@ -138,6 +143,7 @@ class TextPage(StepPage):
 
             self.pad = panel = HandwritingPad(self.ctx)
             panel.set_compact(self.height() < COMPACT_BELOW)
+            panel.set_wide(self.stacked)
             panel.chosen.connect(self.append)
             panel.backspace.connect(self.backspace)
         elif mode == "voice":
@@ -202,6 +208,18 @@ class TextPage(StepPage):
         for widget in self.go_buttons:
             target.addWidget(widget)
 
+    def _stack(self, stacked: bool) -> None:
+        if stacked == self.stacked:
+            return
+        self.stacked = stacked
+        self.work.setDirection(
+            QBoxLayout.Direction.TopToBottom if stacked else QBoxLayout.Direction.LeftToRight
+        )
+        self.work.setStretch(0, 1 if stacked else 2)
+        self.work.setStretch(1, 3 if stacked else 6)
+        if self.pad is not None:
+            self.pad.set_wide(stacked)
+
     def _fits_one_row(self, width: int) -> bool:
         """Whether the ways in and 跳过/下一步 all show their words side by side in `width` px."""
         widgets = [*self.mode_buttons.values(), *self.go_buttons]
@@ -219,6 +237,7 @@ class TextPage(StepPage):
         """Short screens (1366×768): buttons on one row when they fit; a page still too short drops
         the hint line and shows one row of candidates."""
         self._arrange_buttons(two_rows=not self._fits_one_row(event.size().width()))
+        self._stack(event.size().width() < STACK_BELOW)
         compact = event.size().height() < COMPACT_BELOW
         self.hint.setVisible(not compact)
         if self.pad is not None:
