@@ -126,7 +126,8 @@ def main() -> None:
     print(json.dumps(result, ensure_ascii=False, indent=2))
     ratio = result["protocol_overhead_ratio"]
     print(
-        f"{args.records:,} records up  {push_s:.2f} s = {ratio:.2f}× a plain POST of the same bytes ({plain_s:.2f} s)"
+        f"{args.records:,} records up  {push_s:.2f} s = {ratio:.2f}× a plain POST of the same bytes "
+        f"({plain_s:.2f} s)"
         f"   goal ≤ 2×: {'met' if ratio <= 2 else 'NOT met'}"
     )
 
