@@ -401,7 +401,8 @@ def check_hub_address(hub_url: str, *, insecure_http: bool = False) -> None:
         return
     raise EnrolmentRefused(
         "the hub address uses plain http://: anyone on the network path could read or change what the "
-        "station and the hub say. Use the hub's https:// address (or pass --insecure-http for a test network)",
+        "station and the hub say. Use the hub's https:// address "
+        "(or pass --insecure-http for a test network)",
         code="insecure_address",
     )
 
