@@ -29,6 +29,7 @@ class LoopSyncPort:
             waiting=self._station.requests.count_waiting(),
             last_success=snap.last_success,
             stopped=snap.stopped,
+            failure=snap.failure,
             parked=count_open(self._station),
         )
 

@@ -304,13 +304,31 @@ class RequestRepo:
         with self._s.read() as session:
             return [self.decrypt(r) for r in session.execute(query).scalars()]
 
-    def acknowledge_help(self, request_id: str, actor: Actor) -> None:
+    def acknowledge_help(self, request_id: str, actor: Actor) -> dt.datetime | None:
+        """已处理: mark the call handled. Returns the moment stamped, or None when it was already
+        handled (then there is nothing of this volunteer's to undo)."""
         with self._s.write() as session:
             row = session.get(ServiceRequest, request_id)
             if row is None:
                 raise KeyError(request_id)
-            row.acknowledged_at = row.acknowledged_at or utcnow()
+            stamped = None if row.acknowledged_at is not None else utcnow()
+            row.acknowledged_at = row.acknowledged_at or stamped
             self._s.audit.append(session, actor.label, "acknowledge", f"request:{row.id}")
+            return stamped
+
+    def undo_acknowledge_help(self, request_id: str, stamped: dt.datetime, actor: Actor) -> bool:
+        """撤销 a mistaken 已处理: the call is open again, audited. Only the volunteer's own mark is
+        taken back (`stamped`, from acknowledge_help); a call the hub acknowledged since stays handled.
+        Returns whether the call is open again."""
+        with self._s.write() as session:
+            row = session.get(ServiceRequest, request_id)
+            if row is None:
+                raise KeyError(request_id)
+            if row.acknowledged_at != stamped:
+                return False
+            row.acknowledged_at = None
+            self._s.audit.append(session, actor.label, "unacknowledge", f"request:{row.id}")
+            return True
 
     def missing_checkins(
         self, day: dt.date, deadline_hour: int, now: dt.datetime | None = None

@@ -249,22 +249,30 @@ class VolunteerRepo:
         remaining = (until - (now or utcnow())).total_seconds()
         return max(0, int(remaining + 0.999))
 
-    def sign_in(self, pin: str, now: dt.datetime | None = None) -> VolunteerRecord | None:
-        """The volunteer whose PIN this is, or None (a failure that counts toward the lockout)."""
+    def sign_in(
+        self, pin: str, now: dt.datetime | None = None, *, volunteer_id: str | None = None
+    ) -> VolunteerRecord | None:
+        """The volunteer whose PIN this is, or None (a failure that counts toward the lockout).
+
+        With `volunteer_id` (the name chosen on the sign-in screen) only that person's PIN is
+        accepted: another person's PIN typed under a wrong name is a failed attempt, audited as
+        one against the chosen name, and nobody is signed in."""
         wait = self.locked_for(now)
         if wait:
             raise LockedOut(wait)
+        query = select(Volunteer).where(Volunteer.active.is_(True))
+        if volunteer_id is not None:
+            query = query.where(Volunteer.id == volunteer_id)
         with self._s.read() as session:
-            rows = list(session.execute(select(Volunteer).where(Volunteer.active.is_(True))).scalars())
+            rows = list(session.execute(query).scalars())
         match = next((r for r in rows if check_pin(pin, r.pin_hash, self._s.pin_pepper)), None)
         with self._s.write() as session:
             if match is None:
                 state = self._s.setting_raw("pin_lock", {"failures": 0, "last": None}, session)
                 state = {"failures": int(state["failures"]) + 1, "last": (now or utcnow()).isoformat()}
                 self._s.put_setting_raw(session, "pin_lock", state)
-                self._s.audit.append(
-                    session, "kiosk", "failed_sign_in", "pin_pad", failures=state["failures"]
-                )
+                target = f"volunteer:{volunteer_id}" if volunteer_id is not None else "pin_pad"
+                self._s.audit.append(session, "kiosk", "failed_sign_in", target, failures=state["failures"])
                 return None
             self._s.put_setting_raw(session, "pin_lock", {"failures": 0, "last": None})
             self._s.audit.append(session, f"{match.role}:{match.id}", "sign_in", f"volunteer:{match.id}")

@@ -328,7 +328,9 @@ def parse_response(response: requests.Response, model: type[M]) -> M:
     if 300 <= status < 400:
         where = response.headers.get("Location", "?")
         raise ProtocolError(
-            f"hub address redirected to {where} (captive portal or wrong URL?)", status=status
+            f"hub address redirected to {where} (captive portal or wrong URL?)",
+            status=status,
+            code="captive_portal",
         )
     error = _error_body(response)
     code = error.error.code if error else None
@@ -372,6 +374,7 @@ def _require_json(response: requests.Response) -> None:
             f"got HTTP {response.status_code} with {ctype or 'no content type'} instead of the sync "
             f"protocol — a captive portal or proxy page? ({snippet!r})",
             status=response.status_code,
+            code="captive_portal",
         )
 
 
@@ -391,12 +394,16 @@ def check_hub_address(hub_url: str, *, insecure_http: bool = False) -> None:
     if parts.scheme == "https":
         return
     if parts.scheme != "http" or not parts.hostname:
-        raise EnrolmentRefused(f"hub address must start with https:// (got {hub_url!r})")
+        raise EnrolmentRefused(
+            f"hub address must start with https:// (got {hub_url!r})", code="insecure_address"
+        )
     if _is_loopback(parts.hostname) or insecure_http:
         return
     raise EnrolmentRefused(
         "the hub address uses plain http://: anyone on the network path could read or change what the "
-        "station and the hub say. Use the hub's https:// address (or pass --insecure-http for a test network)"
+        "station and the hub say. Use the hub's https:// address "
+        "(or pass --insecure-http for a test network)",
+        code="insecure_address",
     )
 
 
@@ -432,14 +439,17 @@ def enrol(
     if not hmac.compare_digest(enrol_binding(digest, answer).encode(), answer.binding.encode()):
         raise EnrolmentRefused(
             "the hub's answer is not bound to this enrolment code: its keys were changed on the way. "
-            "Nothing was saved; check the network path (use https://) and try again"
+            "Nothing was saved; check the network path (use https://) and try again",
+            code="not_bound",
         )
     try:
         secret = open_enrol_secret(
             base64.b64decode(answer.sealed_secret), enrol_secret_key(digest), str(answer.station_id)
         )
     except SealError as exc:
-        raise EnrolmentRefused(f"the station secret in the hub's answer does not open: {exc}") from None
+        raise EnrolmentRefused(
+            f"the station secret in the hub's answer does not open: {exc}", code="bad_secret"
+        ) from None
     return StationCredential(
         hub_url=hub_url.rstrip("/"),
         station_id=str(answer.station_id),

@@ -34,6 +34,7 @@ from sync import outbox
 from sync.apply import apply_page, reset_feed, retry_parked
 from sync.client import HubClient, HubRejected, StationCredential, SyncError, Transient, split_batches
 from sync.credentials import load_credential
+from sync.failures import failure_kind
 from sync.protocol import Envelope, ItemResult, ItemStatus
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ class SyncReport:
     cursor_reset: bool = False
     pull_complete: bool = False
     error: str | None = None
+    failure: str | None = None  # the error's plain-words class (sync/failures.py)
     retry_after: float | None = None  # the hub asked to wait this long (Retry-After)
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
@@ -125,6 +127,7 @@ class SyncEngine:
             self._pull_all(client, report)
         except SyncError as exc:
             report.error = str(exc)
+            report.failure = failure_kind(exc)
             report.retry_after = getattr(exc, "retry_after", None)
             refusal = None if exc.retryable else exc
         finally:
@@ -146,6 +149,7 @@ class SyncEngine:
                 if not exc.retryable:
                     raise
                 report.error = report.error or f"photo upload: {exc}"
+                report.failure = report.failure or failure_kind(exc)
                 continue
             if state.complete and state.sha256 == sha256:
                 outbox.mark_uploaded(self.station, sha256)

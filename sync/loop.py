@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from sync.client import AuthRefused, ProtocolMismatch, SyncError
 from sync.engine import NotEnrolled, SyncEngine, SyncReport
+from sync.failures import failure_kind
 from sync.parking import count_open
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ class SyncSnapshot:
     waiting: int = 0
     last_success: dt.datetime | None = None
     last_error: str | None = None
+    failure: str | None = None  # last_error's plain-words class (sync/failures.py), for the screen
     failures: int = 0
     next_attempt_in: float = 0.0
     stopped: str | None = None  # a STOP_STATES key: no retries until a person acts
@@ -152,6 +154,7 @@ class SyncLoop:
                     syncing=False,
                     stopped=state,
                     last_error=str(exc),
+                    failure=failure_kind(exc),
                     next_attempt_in=0.0,
                     waiting=self.station.requests.count_waiting(),
                     parked=self._parked(),
@@ -166,6 +169,7 @@ class SyncLoop:
                 syncing=False,
                 stopped=None,
                 last_error=str(exc),
+                failure=failure_kind(exc),
                 failures=failures,
                 next_attempt_in=delay,
                 waiting=self.station.requests.count_waiting(),
@@ -194,6 +198,7 @@ class SyncLoop:
             # residents' records, not internal envelopes such as audit events
             "waiting": self.station.requests.count_waiting(),
             "last_error": report.error,
+            "failure": report.failure,
             "failures": failures,
             "next_attempt_in": delay,
             "stopped": None,

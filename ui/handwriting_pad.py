@@ -12,7 +12,15 @@ from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from handwriting import Candidate, HandwritingUnavailable, InkError, default_recognizer
 from handwriting.strokes import make_ink
@@ -138,18 +146,23 @@ class HandwritingPad(QWidget):
         self.delete = button(ctx.tr("handwriting.delete"), "", "", self.backspace.emit)
         keys = QHBoxLayout()
         keys.setSpacing(16)
-        # The candidates keep their size; 重写 and 删除 take the room that is left, so their words
-        # always fit (at the largest text size a fixed-width button cut them).
+        # The candidates keep their size; 重写 and 删除 take the room that is left, one above the
+        # other beside the two rows of candidates, so their words fit ("Rewrite" was cut side by
+        # side at 1366×768); beside the one compact row of candidates they sit side by side.
         keys.addLayout(grid, 0)
+        self.action_box = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self.action_box.setSpacing(12)
         for action in (self.rewrite, self.delete):
             action.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            keys.addWidget(action, 1, Qt.AlignmentFlag.AlignTop)
+            self.action_box.addWidget(action)
+        self.action_box.addStretch(1)
+        keys.addLayout(self.action_box, 1)
         right = QVBoxLayout()
         right.setSpacing(8)
         right.addWidget(self.status)
         right.addLayout(keys)
         right.addStretch(1)
-        row = QHBoxLayout(self)
+        self.row = row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(20)
         row.addWidget(self.canvas, 2)
@@ -166,8 +179,15 @@ class HandwritingPad(QWidget):
         """On a short screen (1366×768) one row of candidates, the best three, so the row still
         has room for 重写 and 删除 with their words."""
         self.compact = compact
+        direction = QBoxLayout.Direction.LeftToRight if compact else QBoxLayout.Direction.TopToBottom
+        self.action_box.setDirection(direction)
         for b in self.buttons[COMPACT_CANDIDATES:]:
             b.setVisible(not compact)
+
+    def set_wide(self, wide: bool) -> None:
+        """With the whole width to itself (a portrait kiosk) the canvas takes an even share of it."""
+        self.row.setStretch(0, 1 if wide else 2)
+        self.row.setStretch(1, 1 if wide else 5)
 
     def recognize(self) -> None:
         """Classify what is on the pad and fill the candidate buttons (best first)."""

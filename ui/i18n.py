@@ -48,3 +48,9 @@ def long_date(locale: str, day: dt.date) -> str:
 
 def short_time(locale: str, moment: dt.datetime) -> str:
     return tr(locale, "time.short", h=moment.hour, mm=f"{moment.minute:02d}")
+
+
+def sync_failure(locale: str, kind: str) -> str:
+    """Plain words for a failure class from sync/failures.py; an unknown class reads as "other"."""
+    key = f"sync.failed.{kind}"
+    return tr(locale, key if key in strings(DEFAULT) else "sync.failed.other")

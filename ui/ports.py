@@ -25,6 +25,8 @@ class SyncStatus:
         None  # why sync stopped, an i18n key suffix ("sync.stopped.<key>"); None while it runs
     )
     parked: int = 0  # pulled hub changes that need a volunteer (sync/parking.py)
+    # why the last pass failed, as a class for plain words ("sync.failed.<key>"); None after success
+    failure: str | None = None
 
 
 @runtime_checkable

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from models.settings import SETTINGS, coerce
 from models.validation import ValidationError
 from models.volunteers import VolunteerRecord
+from ui import i18n
 from ui.i18n import LOCALES
 from ui.navigator import ScreenKey
 from ui.screens.base import Screen
@@ -200,7 +201,15 @@ class SettingsScreen(Screen):
             if start is not None:
                 start()
 
-        self.ctx.db.run(op, done, lambda exc: self._tell(self.ctx.tr("admin.enrol_failed", detail=str(exc))))
+        self.ctx.db.run(op, done, self._enrol_failed)
+
+    def _enrol_failed(self, exc: BaseException) -> None:
+        """Why joining failed, in plain words in the user's language (never the exception's English)."""
+        from sync.demo_guard import DemoStationRefused
+        from sync.failures import failure_kind
+
+        kind = "enrol_demo" if isinstance(exc, DemoStationRefused) else failure_kind(exc)
+        self._tell(self.ctx.tr("admin.enrol_failed", detail=i18n.sync_failure(self.ctx.locale, kind)))
 
     def _values_ok(self) -> bool:
         try:

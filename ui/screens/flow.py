@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QStackedWidget
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QStackedLayout, QWidget
 
 from models.catalogue import Service
 from models.requests import RequestRecord
@@ -16,6 +17,53 @@ from ui.navigator import ScreenKey
 from ui.screens.base import Screen
 from ui.steps import StepPage, page_class
 from ui.widgets import label, restyle, set_text
+
+
+class _CurrentPageLayout(QStackedLayout):
+    """A QStackedLayout that asks for the room of the page on show only. The stock one takes the
+    largest page, hidden ones included (their height-for-width too), so the tall text step later
+    in a service made the ID keypad before it scroll on a 1366×768 panel."""
+
+    def _current(self) -> QWidget | None:
+        return self.currentWidget()
+
+    def sizeHint(self) -> QSize:
+        page = self._current()
+        return page.sizeHint() if page is not None else super().sizeHint()
+
+    def minimumSize(self) -> QSize:
+        page = self._current()
+        return page.minimumSizeHint().expandedTo(page.minimumSize()) if page is not None else QSize(0, 0)
+
+    def hasHeightForWidth(self) -> bool:
+        page = self._current()
+        return page is not None and page.hasHeightForWidth()
+
+    def heightForWidth(self, width: int) -> int:
+        page = self._current()
+        return page.heightForWidth(width) if page is not None else -1
+
+
+class CurrentPageStack(QWidget):
+    """The steps of a service, one on show at a time, sized for that one (see _CurrentPageLayout)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack = _CurrentPageLayout(self)
+        self.stack.setContentsMargins(0, 0, 0, 0)
+        self.stack.currentChanged.connect(lambda _index: self.stack.invalidate())
+
+    def addWidget(self, page: QWidget) -> None:
+        self.stack.addWidget(page)
+
+    def removeWidget(self, page: QWidget) -> None:
+        self.stack.removeWidget(page)
+
+    def setCurrentWidget(self, page: QWidget) -> None:
+        self.stack.setCurrentWidget(page)
+
+    def currentWidget(self) -> QWidget | None:
+        return self.stack.currentWidget()
 
 
 class ServiceScreen(Screen):
@@ -34,7 +82,7 @@ class ServiceScreen(Screen):
         self.who = label("", "muted")
         self.root.addWidget(self.step_title)
         self.root.addWidget(self.who)
-        self.pages = QStackedWidget()
+        self.pages = CurrentPageStack()
         self.root.addWidget(self.pages, 1)  # a step taller than the window scrolls with the screen
         self._compact = False
         self.service: Service | None = None

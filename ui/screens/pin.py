@@ -137,7 +137,11 @@ class PinScreen(Screen):
         pin, self.pin = self.pin, ""
         self._show()
         self.ok.setEnabled(False)
-        self.ctx.db.run(lambda: station.volunteers.sign_in(pin), self._signed_in, self._failed)
+        # Only the chosen person's PIN opens: anyone else's is a failed attempt, not their sign-in.
+        chosen = self.chosen.id if self.chosen is not None else None
+        self.ctx.db.run(
+            lambda: station.volunteers.sign_in(pin, volunteer_id=chosen), self._signed_in, self._failed
+        )
 
     def _signed_in(self, record: VolunteerRecord | None) -> None:
         self.ok.setEnabled(True)

@@ -43,6 +43,16 @@ class StaffListScreen(Screen):
         self.message = label("", "card")
         self.message.hide()
         self.root.addWidget(self.message)
+        # 撤销 for a mistaken 已处理: offered on this screen until the volunteer leaves it.
+        self.undo_row = QHBoxLayout()
+        self.undo_row.setSpacing(24)
+        self.undo_note = label("", "card")
+        self.undo_button = button(self.ctx.tr("staff.undo"), "fa5s.undo", "", self.undo)
+        self.undo_row.addWidget(self.undo_note, 1)
+        self.undo_row.addWidget(self.undo_button)
+        self.root.addLayout(self.undo_row)
+        self.handled: list[tuple[str, dt.datetime, str]] = []  # (request id, stamp, code), newest last
+        self._show_undo()
         self.list = CardList()
         self.root.addWidget(self.list, 1)
         self.kind = ""
@@ -52,6 +62,8 @@ class StaffListScreen(Screen):
         self.kind = str(params.get("kind", self.kind))
         set_text(self.title, self.ctx.tr(f"staff.{self.kind}" if self.kind != "audit" else "admin.audit"))
         self.message.hide()
+        self.handled.clear()
+        self._show_undo()
         self.clear_layout(self.action_row)
         if self.kind == "sync":
             self.action_row.addWidget(
@@ -126,7 +138,13 @@ class StaffListScreen(Screen):
                     icon,
                     color,
                     note,
-                    [(self.ctx.tr("staff.acknowledge"), "fa5s.check", partial(self.acknowledge, r.id))],
+                    [
+                        (
+                            self.ctx.tr("staff.acknowledge"),
+                            "fa5s.check",
+                            partial(self.acknowledge, r.id, r.receipt_code or "—"),
+                        )
+                    ],
                 )
             )
         return cards
@@ -217,6 +235,11 @@ class StaffListScreen(Screen):
         ]
         if status.stopped:  # sync stopped for a reason only a person can fix: say it first, in words
             cards.insert(0, Card([self.ctx.tr(f"sync.stopped.{status.stopped}")], "fa5s.ban", "#8E0B0B"))
+        elif status.failure:  # the last pass failed and will be retried: why, in plain words
+            reason = i18n.sync_failure(self.ctx.locale, status.failure)
+            cards.insert(
+                0, Card([self.ctx.tr("sync.last_failed"), reason], "fa5s.exclamation-triangle", "#8A4B00")
+            )
         return cards
 
     def _parked_cards(self, station: Station) -> list[Card]:
@@ -245,11 +268,37 @@ class StaffListScreen(Screen):
         ]
 
     # -- actions --------------------------------------------------------------------------------
-    def acknowledge(self, request_id: str) -> None:
+    def acknowledge(self, request_id: str, code: str) -> None:
         station, actor = self.ctx.require_station(), self.ctx.actor
-        self.ctx.db.run(
-            lambda: station.requests.acknowledge_help(request_id, actor), lambda _r: self.reload()
-        )
+
+        def done(stamped: dt.datetime | None) -> None:
+            if stamped is not None:
+                self.handled.append((request_id, stamped, code))
+            self._show_undo()
+            self.reload()
+
+        self.ctx.db.run(lambda: station.requests.acknowledge_help(request_id, actor), done)
+
+    def undo(self) -> None:
+        """撤销: the last call marked 已处理 on this screen is open again (audited)."""
+        if not self.handled:
+            return
+        request_id, stamped, code = self.handled.pop()
+        station, actor = self.ctx.require_station(), self.ctx.actor
+
+        def done(reopened: bool) -> None:
+            self._show_undo()
+            self._say(self.ctx.tr("staff.undone" if reopened else "staff.undo_too_late", code=code))
+            self.reload()
+
+        self.ctx.db.run(lambda: station.requests.undo_acknowledge_help(request_id, stamped, actor), done)
+
+    def _show_undo(self) -> None:
+        shown = bool(self.handled)
+        self.undo_note.setVisible(shown)
+        self.undo_button.setVisible(shown)
+        if shown:
+            set_text(self.undo_note, self.ctx.tr("staff.handled", code=self.handled[-1][2]))
 
     def resend(self, request_id: str) -> None:
         """The volunteer fixed what the hub refused: queue the same envelope again and sync."""

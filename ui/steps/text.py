@@ -14,8 +14,9 @@ import functools
 import sqlite3
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QButtonGroup,
     QHBoxLayout,
     QPlainTextEdit,
@@ -31,6 +32,7 @@ from ui.theme import PALETTES
 from ui.widgets import apply_icons, button, label, set_text
 
 COMPACT_BELOW = 420  # page height in px under which the text step tightens its layout
+STACK_BELOW = 1200  # page width in px under which the text box goes above the pad (portrait kiosks)
 MODES = (("write", "fa5s.pen-fancy"), ("voice", "fa5s.microphone"), ("keys", "fa5s.keyboard"))
 
 
@@ -66,24 +68,30 @@ class TextPage(StepPage):
         left.addWidget(self.note_label)
         self.panels = QStackedWidget()
         self.panel_by_mode: dict[str, QWidget] = {}
-        work = QHBoxLayout()
-        work.setSpacing(24)
-        work.addLayout(left, 2)
-        work.addWidget(self.panels, 6)
-        self.box.addLayout(work, 1)
+        # Side by side on a landscape screen; on a portrait kiosk the box above the pad, so the pad
+        # gets the full width and a canvas big enough for a finger (it was 150 px beside the box).
+        self.work = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.work.setSpacing(24)
+        self.work.addLayout(left, 2)
+        self.work.addWidget(self.panels, 6)
+        self.box.addLayout(self.work, 1)
+        self.stacked = False
         self.box.addWidget(self.error)
-        # The three ways in on one row, 跳过/下一步 on the next: five buttons on one row do not fit
-        # their words on a portrait kiosk or at the largest text size.
-        self.box.addLayout(self._mode_row())
-        row = QHBoxLayout()
-        row.setSpacing(24)
-        row.addStretch(1)
+        # The three ways in, then 跳过/下一步: on one row when every word fits (a 1366×768 panel has
+        # no height for two rows of buttons), else on two rows (a portrait kiosk, the largest text).
+        self.mode_row = self._mode_row()
+        self.box.addLayout(self.mode_row)
+        self.go_row = QHBoxLayout()
+        self.go_row.setSpacing(24)
+        self.go_buttons: list[QPushButton] = []
         if step.optional:
-            row.addWidget(button(ctx.tr("step.skip"), "fa5s.forward", "", self.skip))
+            self.go_buttons.append(button(ctx.tr("step.skip"), "fa5s.forward", "", self.skip))
         self.next_button = button(ctx.tr("step.next"), "fa5s.arrow-right", "primary", self.next)
         self.next_button.setMinimumWidth(300)
-        row.addWidget(self.next_button)
-        self.box.addLayout(row)
+        self.go_buttons.append(self.next_button)
+        self.box.addLayout(self.go_row)
+        self.one_row: bool | None = None
+        self._arrange_buttons(two_rows=True)
         self.pad: Any = None
         self.voice_note: Any = None
         self.set_mode("write")
@@ -135,6 +143,7 @@ class TextPage(StepPage):
 
             self.pad = panel = HandwritingPad(self.ctx)
             panel.set_compact(self.height() < COMPACT_BELOW)
+            panel.set_wide(self.stacked)
             panel.chosen.connect(self.append)
             panel.backspace.connect(self.backspace)
         elif mode == "voice":
@@ -184,8 +193,51 @@ class TextPage(StepPage):
         if dock is not None:
             dock.show_for(self.edit)
 
+    def _arrange_buttons(self, *, two_rows: bool) -> None:
+        """Put 跳过/下一步 after the ways in on their row, or on a row of their own below it."""
+        if self.one_row is (not two_rows):
+            return
+        self.one_row = not two_rows
+        for layout in (self.mode_row, self.go_row):
+            for index in reversed(range(layout.count())):
+                item = layout.itemAt(index)
+                if item is not None and (item.widget() in self.go_buttons or item.spacerItem()):
+                    layout.takeAt(index)
+        target = self.go_row if two_rows else self.mode_row
+        target.addStretch(1)
+        for widget in self.go_buttons:
+            target.addWidget(widget)
+
+    def _stack(self, stacked: bool) -> None:
+        if stacked == self.stacked:
+            return
+        self.stacked = stacked
+        self.work.setDirection(
+            QBoxLayout.Direction.TopToBottom if stacked else QBoxLayout.Direction.LeftToRight
+        )
+        self.work.setStretch(0, 1 if stacked else 2)
+        self.work.setStretch(1, 3 if stacked else 6)
+        if self.pad is not None:
+            self.pad.set_wide(stacked)
+
+    def _fits_one_row(self, width: int) -> bool:
+        """Whether the ways in and 跳过/下一步 all show their words side by side in `width` px."""
+        widgets = [*self.mode_buttons.values(), *self.go_buttons]
+        wanted = sum(max(w.sizeHint().width(), w.minimumWidth()) for w in widgets)
+        return wanted + self.mode_row.spacing() * len(widgets) <= width
+
+    def event(self, event: QEvent) -> bool:
+        # A new text size changes the buttons' words' widths without resizing the page.
+        ready = hasattr(self, "one_row")  # events also arrive while __init__ is building the page
+        if ready and event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.StyleChange):
+            self._arrange_buttons(two_rows=not self._fits_one_row(self.width()))
+        return super().event(event)
+
     def resizeEvent(self, event: Any) -> None:
-        """Short screens (1366×768): drop the hint line and show one row of candidates."""
+        """Short screens (1366×768): buttons on one row when they fit; a page still too short drops
+        the hint line and shows one row of candidates."""
+        self._arrange_buttons(two_rows=not self._fits_one_row(event.size().width()))
+        self._stack(event.size().width() < STACK_BELOW)
         compact = event.size().height() < COMPACT_BELOW
         self.hint.setVisible(not compact)
         if self.pad is not None:
