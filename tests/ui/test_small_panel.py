@@ -15,7 +15,7 @@ from ui.steps.text import TextPage
 
 def _whole(widget: Any) -> bool:
     """On show in full: nothing of it scrolled out of view or cut by the window."""
-    return widget.isVisible() and widget.visibleRegion().boundingRect().size() == widget.size()
+    return bool(widget.isVisible()) and widget.visibleRegion().boundingRect().size() == widget.size()
 
 
 def test_id_keypad_and_text_step_fit_a_1366x768_panel(kiosk: Kiosk) -> None:

@@ -96,7 +96,7 @@ def test_sync_screen_says_why_the_last_sync_failed_in_the_users_language(kiosk: 
     from desktop.sync_port import LoopSyncPort
     from sync.loop import SyncLoop
 
-    station = kiosk.ctx.station
+    station = kiosk.station
     loop = SyncLoop(station, engine=FailingEngine())  # type: ignore[arg-type]
     loop._pass(0)  # one pass, on this thread: fails, will be retried (not stopped)
     kiosk.ctx.sync = LoopSyncPort(station, loop)

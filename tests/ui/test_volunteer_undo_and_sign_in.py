@@ -13,14 +13,15 @@ from ui.navigator import ScreenKey
 
 
 def _audit(kiosk: Kiosk, action: str) -> list[AuditEvent]:
-    with kiosk.ctx.station.read() as session:
+    with kiosk.station.read() as session:
         return list(session.execute(select(AuditEvent).where(AuditEvent.action == action)).scalars())
 
 
 def test_a_mistaken_handled_is_undone_on_the_same_screen(kiosk: Kiosk) -> None:
-    requests = kiosk.ctx.station.requests
+    requests = kiosk.station.requests
     call = requests.help_call(kiosk.ctx.actor)
     _enter_pin(kiosk, _open_pin(kiosk), VOLUNTEER_PIN)
+    assert kiosk.ctx.staff is not None
     volunteer = f"volunteer:{kiosk.ctx.staff.id}"
     kiosk.click(kiosk.tr("staff.help"))
     screen = kiosk.nav.current
@@ -30,7 +31,8 @@ def test_a_mistaken_handled_is_undone_on_the_same_screen(kiosk: Kiosk) -> None:
     assert screen.undo_note.text() == kiosk.tr("staff.handled", code=call.receipt_code)
     kiosk.click(kiosk.tr("staff.undo"))
     assert [c.id for c in requests.open_help_calls()] == [call.id]  # back in the list, same record
-    assert requests.get(call.id).acknowledged_at is None
+    reopened = requests.get(call.id)
+    assert reopened is not None and reopened.acknowledged_at is None
     assert len(screen.cards) == 1 and not screen.undo_button.isVisible()
     assert screen.message.text() == kiosk.tr("staff.undone", code=call.receipt_code)
     undo = _audit(kiosk, "unacknowledge")
@@ -46,13 +48,13 @@ def test_a_mistaken_handled_is_undone_on_the_same_screen(kiosk: Kiosk) -> None:
 def test_undo_leaves_a_call_the_hub_acknowledged_meanwhile(kiosk: Kiosk) -> None:
     from models.schema import ServiceRequest, utcnow
 
-    requests = kiosk.ctx.station.requests
+    requests = kiosk.station.requests
     call = requests.help_call(kiosk.ctx.actor)
     _enter_pin(kiosk, _open_pin(kiosk), VOLUNTEER_PIN)
     kiosk.click(kiosk.tr("staff.help"))
     kiosk.click(kiosk.tr("staff.acknowledge"))
-    with kiosk.ctx.station.write() as session:  # the hub's HELP_ACK arrives (sync/apply.py) later
-        session.get(ServiceRequest, call.id).acknowledged_at = utcnow()
+    with kiosk.station.write() as session:  # the hub's HELP_ACK arrives (sync/apply.py) later
+        session.get_one(ServiceRequest, call.id).acknowledged_at = utcnow()
     kiosk.click(kiosk.tr("staff.undo"))
     assert requests.open_help_calls() == []
     assert kiosk.nav.current.message.text() == kiosk.tr("staff.undo_too_late", code=call.receipt_code)
@@ -60,7 +62,7 @@ def test_undo_leaves_a_call_the_hub_acknowledged_meanwhile(kiosk: Kiosk) -> None
 
 
 def test_another_persons_pin_under_a_wrong_name_logs_no_sign_in(kiosk: Kiosk) -> None:
-    volunteers = kiosk.ctx.station.volunteers
+    volunteers = kiosk.station.volunteers
     admin = next(p for p in volunteers.list() if p.role == "admin")
     screen = _open_pin(kiosk)
     _enter_pin(kiosk, screen, ADMIN_PIN, "王志愿")  # the volunteer's name, the admin's PIN
