@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from models.crypto import IntegrityError
@@ -95,6 +95,10 @@ def clean_input(data: ResidentInput) -> ResidentInput:
         emergency_contact=clean_text(data.emergency_contact, max_length=MAX_NAME + 20),
         consent=data.consent,
     )
+
+
+_residents = cast(Table, Resident.__table__)
+_BY_ID_NUMBER = select(_residents).where(_residents.c.id_number_bi == bindparam("bi"))
 
 
 class ResidentRepo:
@@ -183,10 +187,12 @@ class ResidentRepo:
         }
 
     # -- reading ----------------------------------------------------------------------
-    def _find_row(self, session: Session, id_number: str) -> Resident | None:
-        return session.execute(
-            select(Resident).where(Resident.id_number_bi == self._s.index("id_number", id_number))
-        ).scalar_one_or_none()
+    def _find_row(self, session: Session, id_number: str) -> Any:
+        """The resident with this ID number as a plain row (Resident's column names, read-only), or
+        None: a Core query on the session's connection, without building a tracked ORM object —
+        the kiosk's identify step runs it on every look-up."""
+        bi = self._s.index("id_number", id_number)
+        return session.connection().execute(_BY_ID_NUMBER, {"bi": bi}).first()
 
     def find_by_id_number(self, id_number: str, actor: Actor) -> ResidentRecord | None:
         """Look a resident up by the number they typed (raises ValidationError for a bad number)."""
