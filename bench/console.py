@@ -11,7 +11,8 @@ topics, audit, and the weekly and monthly report (Excel). For each page it reads
 `Server-Timing` (time inside the app, rendering included) and the client's wall time. It also times
 the bare SQL of the queue page on a direct connection. Prints one JSON object.
 
-    .venv/bin/python bench/console.py [--requests 100000] [--residents 20000] [--rounds 30] [--db postgresql|sqlite]
+    .venv/bin/python bench/console.py [--requests 100000] [--residents 20000] [--rounds 30]
+        [--db postgresql|sqlite]
 
 Goals: every page p95 ≤ 200 ms (server time); a weekly report ≤ 5 s.
 """

@@ -753,13 +753,17 @@ def print_table(result: dict[str, Any]) -> None:
     for workers, row in result["by_workers"].items():
         hub, base = row["hub"], row["baseline"]
         print(
-            f"  workers {workers}: hub {hub['requests_per_s']:.0f} req/s p95 {hub['latency_ms']['all']['p95']:.0f} ms "
-            f"({hub['server_cpu_ms_per_request']:.2f} ms CPU/req) · baseline {base['requests_per_s']:.0f} req/s "
-            f"p95 {base['latency_ms']['all']['p95']:.0f} ms ({base['server_cpu_ms_per_request']:.2f} ms CPU/req)"
+            f"  workers {workers}: hub {hub['requests_per_s']:.0f} req/s "
+            f"p95 {hub['latency_ms']['all']['p95']:.0f} ms "
+            f"({hub['server_cpu_ms_per_request']:.2f} ms CPU/req) · "
+            f"baseline {base['requests_per_s']:.0f} req/s "
+            f"p95 {base['latency_ms']['all']['p95']:.0f} ms "
+            f"({base['server_cpu_ms_per_request']:.2f} ms CPU/req)"
         )
         print(
             f"             p95 ratio {row['p95_ratio']:.2f}× (goal ≤ 2×: {_met(row['p95_ratio'] <= 2)}) · "
-            f"CPU/request ratio {row['cpu_per_request_ratio']:.2f}× (goal ≤ 2×: {_met(row['cpu_per_request_ratio'] <= 2)})"
+            f"CPU/request ratio {row['cpu_per_request_ratio']:.2f}× "
+            f"(goal ≤ 2×: {_met(row['cpu_per_request_ratio'] <= 2)})"
             f" · absolute p95 {hub['latency_ms']['all']['p95']:.0f} ms (old goal ≤ 500 ms: "
             f"{_met(hub['latency_ms']['all']['p95'] <= 500)}) · errors {hub['errors']}"
         )
@@ -771,13 +775,15 @@ def print_table(result: dict[str, Any]) -> None:
             f"{row['duration_s']:.0f} s, {row['arrivals']} syncs, workers {row['workers']}"
         )
         print(
-            f"  hub p50 {hub['latency_ms']['all']['p50']:.0f} ms p95 {hub['latency_ms']['all']['p95']:.0f} ms, "
+            f"  hub p50 {hub['latency_ms']['all']['p50']:.0f} ms "
+            f"p95 {hub['latency_ms']['all']['p95']:.0f} ms, "
             f"{hub['server_cpu_ms_per_request']:.2f} ms hub CPU/request · baseline p50 "
             f"{base['latency_ms']['all']['p50']:.0f} ms p95 {base['latency_ms']['all']['p95']:.0f} ms, "
             f"{base['server_cpu_ms_per_request']:.2f} ms CPU/request"
         )
         print(
-            f"  p95 ratio {row['p95_ratio']:.2f}× (goal ≤ 1.5×: {_met(row['p95_ratio'] <= 1.5)}) · errors {hub['errors']}"
+            f"  p95 ratio {row['p95_ratio']:.2f}× (goal ≤ 1.5×: {_met(row['p95_ratio'] <= 1.5)}) · "
+            f"errors {hub['errors']}"
         )
 
 

@@ -203,7 +203,8 @@ def main() -> None:
         f"   goal ≤ 1.5×: {'met' if ins['overhead_ratio'] <= 1.5 else 'NOT met'}"
     )
     print(
-        f"list 1,000 requests   {lst['ratio']:.2f}× plain ({lst['encrypted_median']} ms vs {lst['plain_median']} ms)"
+        f"list 1,000 requests   {lst['ratio']:.2f}× plain "
+        f"({lst['encrypted_median']} ms vs {lst['plain_median']} ms)"
         f"   goal ≤ 2×: {'met' if lst['ratio'] <= 2 else 'NOT met'}"
     )
     print(

@@ -224,7 +224,8 @@ def main() -> None:
         f"      goal ≤ 2× bare: {verdict(ratio <= 2)}"
     )
     print(
-        f"  real locked screen (field)  median {med['locked']:.3f} s = {med['locked'] / med['bare']:.2f}× bare"
+        f"  real locked screen (field)  median {med['locked']:.3f} s = "
+        f"{med['locked'] / med['bare']:.2f}× bare"
     )
     print(f"  cold start → home           median {med['home']:.3f} s = {med['home'] / med['bare']:.2f}× bare")
     total, after_open = unlock

@@ -82,11 +82,15 @@ WantedBy={TARGET}
 def desktop_entry_text() -> str:
     # Import the display variables into the user manager first: sessions that do not reach
     # graphical-session.target have not done so, and Qt needs DISPLAY or WAYLAND_DISPLAY.
+    start = (
+        "systemctl --user import-environment DISPLAY XAUTHORITY WAYLAND_DISPLAY; "
+        f"exec systemctl --user start {UNIT_NAME}"
+    )
     return f"""[Desktop Entry]
 Type=Application
 Name=Yizhan kiosk
 Comment=Starts the Yizhan kiosk at login (systemd user unit {UNIT_NAME})
-Exec=sh -c "systemctl --user import-environment DISPLAY XAUTHORITY WAYLAND_DISPLAY; exec systemctl --user start {UNIT_NAME}"
+Exec=sh -c "{start}"
 NoDisplay=true
 X-GNOME-Autostart-enabled=true
 """

@@ -1,7 +1,8 @@
 """The service catalogue: services, their steps and voice phrases, loaded from assets/catalogue/*.toml.
 
-The catalogue is data (docs/architecture.md, "where a change goes"): adding a service is adding a TOML file. This module only
-parses and validates it; screens render it and the voice layer builds grammars from it.
+The catalogue is data (docs/architecture.md, "where a change goes"): adding a service is adding a TOML
+file. This module only parses and validates it; screens render it and the voice layer builds grammars
+from it.
 """
 
 from __future__ import annotations

@@ -17,7 +17,10 @@ DEMO_PASSPHRASE = "yizhan-demo-2026"
 DEMO_VOLUNTEER_PIN = "2468"
 DEMO_ADMIN_PIN = "1357"
 
-_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高梁郑谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高梁郑谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余杜叶程魏苏吕丁"
+    "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
 _GIVEN_F = [
     "秀英",
     "桂英",
@@ -92,7 +95,9 @@ def demo_resident(rng: random.Random) -> ResidentInput:
         phone=f"1{rng.choice('35789')}{rng.randrange(10**9):09d}",
         address=f"{rng.choice(_VILLAGES)}{rng.randrange(1, 9)}组{rng.randrange(1, 60)}号",
         living_alone=rng.random() < 0.3,
-        emergency_contact=f"{rng.choice(_SURNAMES)}{rng.choice(_GIVEN_M)} 1{rng.choice('3589')}{rng.randrange(10**9):09d}",
+        emergency_contact=(
+            f"{rng.choice(_SURNAMES)}{rng.choice(_GIVEN_M)} 1{rng.choice('3589')}{rng.randrange(10**9):09d}"
+        ),
     )
 
 

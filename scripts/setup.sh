@@ -93,12 +93,16 @@ case "$MODE" in
     export QT_QPA_PLATFORM=offscreen
     echo "== ruff"
     "$VENV/bin/ruff" check .
+    "$VENV/bin/ruff" format --check .
     echo "== mypy"
     "$VENV/bin/mypy" models sync voice server desktop ui handwriting
     echo "== pytest"
     # Coverage of the project's packages, measured in the test process (hub and kiosk subprocesses
     # are not traced): a summary per file that is not fully covered, and the total.
-    exec "$VENV/bin/pytest" -q --cov=models --cov=sync --cov=voice --cov=server --cov=desktop --cov=ui \
-      --cov=handwriting --cov-report=term:skip-covered --durations=40
+    # Two workers (pytest-xdist), whole files per worker: module fixtures such as the CUPS scheduler and
+    # the offline bundle are built once, and most tests wait on hubs, browsers and subprocesses.
+    exec "$VENV/bin/pytest" -q -n "${YIZHAN_TEST_WORKERS:-2}" --dist loadfile \
+      --cov=models --cov=sync --cov=voice --cov=server --cov=desktop --cov=ui --cov=handwriting \
+      --cov-report=term:skip-covered --durations=40
     ;;
 esac

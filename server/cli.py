@@ -179,7 +179,8 @@ def cmd_requests_list(args: argparse.Namespace) -> int:
         return 0
     for row in rows:
         print(
-            f"{row['id']}  {row['station']:<16} {row['receipt_code']:<12} {row['service']:<22} {row['status']}"
+            f"{row['id']}  {row['station']:<16} {row['receipt_code']:<12} "
+            f"{row['service']:<22} {row['status']}"
         )
     print(f"{len(rows)} request(s)", file=sys.stderr)
     return 0

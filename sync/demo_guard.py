@@ -46,6 +46,7 @@ def check_demo_enrol(
     except (requests.RequestException, ValidationError, ValueError):
         why = "that hub could not confirm it is a demo hub"
     raise DemoStationRefused(
-        f"这是演示驿站（公开的密码和PIN、生成的居民），不能加入正式的服务中心 — this is a demo station and {why}; "
+        "这是演示驿站（公开的密码和PIN、生成的居民），不能加入正式的服务中心 — "
+        f"this is a demo station and {why}; "
         "set up a real station with `yizhan init`, or pass --demo-ok to join anyway"
     )

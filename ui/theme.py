@@ -160,9 +160,11 @@ def stylesheet(p: Palette, scale: float, family: str, sizes: Sizes = Sizes()) ->
         return f"{v * scale:.1f}pt"
 
     target = px(sizes.target, scale)
+    # A backslash at a line's end continues the rule on the next line (keeps lines ≤ 110 columns).
     return f"""
 * {{ font-family: "{family}"; color: {p.text}; }}
-QWidget#shell, QWidget[page="true"], QScrollArea, QScrollArea > QWidget > QWidget {{ background: {p.window}; }}
+QWidget#shell, QWidget[page="true"], QScrollArea, QScrollArea > QWidget > QWidget {{\
+ background: {p.window}; }}
 QLabel {{ font-size: {pt(sizes.body)}; background: transparent; }}
 QLabel[role="h1"] {{ font-size: {pt(sizes.h1)}; font-weight: bold; }}
 QLabel[role="h2"] {{ font-size: {pt(sizes.h2)}; font-weight: bold; }}
@@ -173,22 +175,28 @@ QLabel[role="online"] {{ color: {p.ok_text}; font-size: {pt(sizes.small)}; font-
 QLabel[role="offline"] {{ color: {p.text}; font-size: {pt(sizes.small)}; font-weight: bold; }}
 QLabel[role="error"] {{ color: {p.error_text}; background: {p.error_bg}; border: 2px solid {p.error_text};
     border-radius: 10px; padding: 12px 18px; font-size: {pt(sizes.body)}; font-weight: bold; }}
-QLabel[role="card"], QFrame[role="card"] {{ background: {p.card}; border: 2px solid {p.card_border}; border-radius: 14px; }}
+QLabel[role="card"], QFrame[role="card"] {{ background: {p.card}; border: 2px solid {p.card_border};\
+ border-radius: 14px; }}
 QLabel[role="card"] {{ padding: 14px 20px; }}
 QLabel[role="summary"] {{ background: {p.card}; border: 2px solid {p.card_border}; border-radius: 14px;
     padding: 18px 28px; font-size: {pt(sizes.h2 - 4)}; }}
 QLabel[role="urgent"] {{ color: {p.urgent_text}; font-size: {pt(sizes.tile)}; font-weight: bold; }}
 QLabel[role="urgent_small"] {{ color: {p.urgent_text}; font-size: {pt(sizes.body)}; }}
-QPushButton {{ font-size: {pt(sizes.button)}; min-height: {target}px; min-width: {target}px; padding: 6px 22px;
+QPushButton {{ font-size: {pt(sizes.button)}; min-height: {target}px; min-width: {target}px;\
+ padding: 6px 22px;
     background: {p.bar}; color: {p.bar_text}; border: 2px solid {p.card_border}; border-radius: 14px; }}
 QPushButton:disabled {{ color: {p.bar_text}; background: {p.bar}; border-style: dashed; }}
 QPushButton:focus {{ border: 4px solid {p.focus}; }}
-QPushButton[role="primary"] {{ background: {p.primary}; color: {p.primary_text}; border-color: {p.primary}; font-weight: bold; }}
+QPushButton[role="primary"] {{ background: {p.primary}; color: {p.primary_text};\
+ border-color: {p.primary}; font-weight: bold; }}
 QPushButton[role="primary"]:focus {{ border: 4px solid {p.focus}; }}
-QPushButton[role="tile"], QPushButton[role="option"] {{ background: {p.card}; color: {p.text}; border: 2px solid {p.card_border}; }}
-QPushButton[role="option"] {{ font-size: {pt(sizes.tile)}; font-weight: bold; text-align: left; padding-left: 28px; }}
+QPushButton[role="tile"], QPushButton[role="option"] {{ background: {p.card}; color: {p.text};\
+ border: 2px solid {p.card_border}; }}
+QPushButton[role="option"] {{ font-size: {pt(sizes.tile)}; font-weight: bold; text-align: left;\
+ padding-left: 28px; }}
 QPushButton[role="urgent"] {{ background: {p.urgent}; color: {p.urgent_text}; border: 2px solid {p.urgent}; }}
-QPushButton[role="key"] {{ background: {p.card}; color: {p.text}; font-size: {pt(sizes.key_font)}; font-weight: bold;
+QPushButton[role="key"] {{ background: {p.card}; color: {p.text}; font-size: {pt(sizes.key_font)};\
+ font-weight: bold;
     min-height: {max(64, px(sizes.key, scale))}px; padding: 2px 8px; }}
 QPushButton[role="key"][word="true"] {{ font-size: {pt(sizes.button)}; }}
 QPushButton[role="huge"] {{ background: {p.primary}; color: {p.primary_text}; font-size: {pt(sizes.h1 + 8)};
@@ -200,11 +208,15 @@ QPushButton:pressed, QPushButton[role="tile"]:pressed, QPushButton[role="option"
 QPushButton[role="key"]:pressed {{ background: {p.card_border}; border: 4px solid {p.text}; }}
 QPushButton[role="primary"]:pressed, QPushButton[role="huge"]:pressed, QPushButton[role="urgent"]:pressed {{
     background: {p.text}; color: {p.window}; border: 4px solid {p.focus}; }}
-QLineEdit, QPlainTextEdit, QComboBox, QSpinBox, QDoubleSpinBox {{ font-size: {pt(sizes.body)}; background: {p.card};
-    color: {p.text}; border: 2px solid {p.card_border}; border-radius: 10px; padding: 8px 12px; min-height: {target - 20}px; }}
-QLineEdit[role="display"] {{ font-size: {pt(sizes.h1)}; font-weight: bold; letter-spacing: 2px; min-height: {target}px; }}
+QLineEdit, QPlainTextEdit, QComboBox, QSpinBox, QDoubleSpinBox {{ font-size: {pt(sizes.body)};\
+ background: {p.card};
+    color: {p.text}; border: 2px solid {p.card_border}; border-radius: 10px; padding: 8px 12px;\
+ min-height: {target - 20}px; }}
+QLineEdit[role="display"] {{ font-size: {pt(sizes.h1)}; font-weight: bold; letter-spacing: 2px;\
+ min-height: {target}px; }}
 QLineEdit:focus, QPlainTextEdit:focus {{ border: 4px solid {p.focus}; }}
-QCheckBox {{ font-size: {pt(sizes.body)}; min-height: {max(64, target - 16)}px; spacing: 16px; background: transparent; }}
+QCheckBox {{ font-size: {pt(sizes.body)}; min-height: {max(64, target - 16)}px; spacing: 16px;\
+ background: transparent; }}
 QCheckBox::indicator {{ width: {px(44, scale)}px; height: {px(44, scale)}px; border: 3px solid {p.text};
     border-radius: 6px; background: {p.card}; }}
 QCheckBox::indicator:checked {{ background: {p.primary}; border-color: {p.primary}; }}

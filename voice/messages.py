@@ -5,7 +5,9 @@ from __future__ import annotations
 MESSAGES: dict[str, dict[str, str]] = {
     "no_model": {
         "zh_CN": "语音功能已关闭：还没有安装语音模型。请用手指点按屏幕，或请工作人员安装。",
-        "en": "Voice is off: the speech model is not installed. Please use the touch screen or ask a volunteer.",
+        "en": (
+            "Voice is off: the speech model is not installed. Please use the touch screen or ask a volunteer."
+        ),
         "ko": "음성 기능이 꺼져 있습니다: 음성 모델이 설치되지 않았습니다. 화면을 눌러 주세요.",
     },
     "broken_model": {

@@ -128,7 +128,8 @@ def _status(station: Any, args: argparse.Namespace) -> int:
         return 0
     if demo:
         print(
-            "演示驿站 DEMO STATION — published passphrase and PINs, generated residents; never enrol it with a real hub"
+            "演示驿站 DEMO STATION — published passphrase and PINs, generated residents; "
+            "never enrol it with a real hub"
         )
     lost = status.pop("receipts_lost")
     for key, value in status.items():
@@ -279,7 +280,8 @@ def _export(station: Any, args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UserFacingError(str(exc)) from None
     print(
-        f"encrypted export written to {args.out}: {counts['residents']} residents, {counts['requests']} requests"
+        f"encrypted export written to {args.out}: "
+        f"{counts['residents']} residents, {counts['requests']} requests"
     )
     return 0
 

@@ -150,7 +150,10 @@ def register(sub: Any) -> None:
         "--ca",
         default=None,
         metavar="FILE",
-        help="PEM certificate of the private CA that issued the hub's certificate (kept and used for every sync)",
+        help=(
+            "PEM certificate of the private CA that issued the hub's certificate "
+            "(kept and used for every sync)"
+        ),
     )
     p.add_argument(
         "--insecure-http",

@@ -58,7 +58,8 @@ def stacked_bars(labels: Sequence[str], series: dict[str, list[int]], *, height:
                     f"<title>{escape(name)} {escape(label)}: {values[i]}</title></rect>"
                 )
         parts.append(
-            f'<text x="{x + bar / 2:.1f}" y="{height - 10}" text-anchor="middle" fill="#333">{escape(label)}</text>'
+            f'<text x="{x + bar / 2:.1f}" y="{height - 10}" text-anchor="middle" fill="#333">'
+            f"{escape(label)}</text>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -66,7 +67,8 @@ def stacked_bars(labels: Sequence[str], series: dict[str, list[int]], *, height:
 
 def legend(names: Sequence[str]) -> Markup:
     items = "".join(
-        f'<span class="legend-item"><svg width="12" height="12"><rect width="12" height="12" fill="{color(i)}"/></svg>'
+        f'<span class="legend-item"><svg width="12" height="12">'
+        f'<rect width="12" height="12" fill="{color(i)}"/></svg>'
         f"{escape(name)}</span>"
         for i, name in enumerate(names)
     )
@@ -89,10 +91,12 @@ def hbars(items: Sequence[tuple[str, float]], *, unit: str = "", digits: int = 0
             f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end" fill="#222">{escape(label)}</text>'
         )
         parts.append(
-            f'<rect x="{label_w}" y="{y + 2}" width="{max(w, 1):.1f}" height="{row_h - 8}" fill="{color(0)}"/>'
+            f'<rect x="{label_w}" y="{y + 2}" width="{max(w, 1):.1f}" height="{row_h - 8}" '
+            f'fill="{color(0)}"/>'
         )
         parts.append(
-            f'<text x="{label_w + w + 6:.1f}" y="{y + 15}" fill="#222">{value:.{digits}f}{escape(unit)}</text>'
+            f'<text x="{label_w + w + 6:.1f}" y="{y + 15}" fill="#222">'
+            f"{value:.{digits}f}{escape(unit)}</text>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -111,7 +115,8 @@ def heatmap(rows: dict[str, dict[date, float]], days: Sequence[date]) -> Markup:
     parts = [_open(width, height, 11, text)]
     for j, day in enumerate(days):
         parts.append(
-            f'<text x="{label_w + j * cell + cell / 2}" y="12" text-anchor="middle" fill="#555">{day:%d}</text>'
+            f'<text x="{label_w + j * cell + cell / 2}" y="12" text-anchor="middle" fill="#555">'
+            f"{day:%d}</text>"
         )
     for i, (name, values) in enumerate(sorted(rows.items())):
         y = 18 + i * 26
@@ -124,7 +129,8 @@ def heatmap(rows: dict[str, dict[date, float]], days: Sequence[date]) -> Markup:
             ink = "#fff" if rate > 0.6 else "#222"
             x = label_w + j * cell
             parts.append(
-                f'<rect x="{x}" y="{y}" width="{cell - 2}" height="22" fill="{shade}"><title>{escape(name)} {day}: '
+                f'<rect x="{x}" y="{y}" width="{cell - 2}" height="22" fill="{shade}">'
+                f"<title>{escape(name)} {day}: "
                 f'{rate:.0%}</title></rect><text x="{x + cell / 2 - 1}" y="{y + 15}" text-anchor="middle" '
                 f'fill="{ink}">{round(rate * 100)}</text>'
             )

@@ -26,16 +26,24 @@ EN: dict[str, str] = {
     "工作人员登录": "Staff login",
     "用户名": "User name",
     "密码": "Password",
-    "乡镇、县级便民服务中心使用。请勿在公用电脑上保存密码。": "For town and county service centres. Do not save the password on a shared computer.",
+    "乡镇、县级便民服务中心使用。请勿在公用电脑上保存密码。": (
+        "For town and county service centres. Do not save the password on a shared computer."
+    ),
     "用户名或密码不对": "Wrong user name or password",
-    "登录失败次数过多，账号已暂时锁定，请稍后再试或联系管理员": "Too many failed logins: the account is locked for a while. Try later or ask an admin.",
+    "登录失败次数过多，账号已暂时锁定，请稍后再试或联系管理员": (
+        "Too many failed logins: the account is locked for a while. Try later or ask an admin."
+    ),
     "账号已停用，请联系管理员": "This account is disabled; ask an admin.",
     "请求已被拒绝": "Request refused",
-    "表单已过期或来源不明（缺少安全令牌）。请返回页面刷新后再试。": "The form is stale or came from elsewhere (no valid security token). Go back, reload and try again.",
+    "表单已过期或来源不明（缺少安全令牌）。请返回页面刷新后再试。": (
+        "The form is stale or came from elsewhere (no valid security token). Go back, reload and try again."
+    ),
     "没有找到": "Not found",
     "这件事不存在，或者已被删除。": "This item does not exist.",
     "没有权限": "Not allowed",
-    "您的角色不能查看这部分内容。如工作需要，请联系管理员。": "Your role cannot see this. Ask an admin if you need it.",
+    "您的角色不能查看这部分内容。如工作需要，请联系管理员。": (
+        "Your role cannot see this. Ask an admin if you need it."
+    ),
     "返回工作队列": "Back to the work queue",
     # queue
     "紧急呼叫": "Help calls",
@@ -100,16 +108,22 @@ EN: dict[str, str] = {
     "语音留言": "Voice note",
     "秒": "s",
     "自动转写，仅供参考": "Automatic transcript, for reference only",
-    "姓名、身份证号、电话、住址和照片默认隐藏。": "Name, ID number, phone, address and photos are hidden by default.",
+    "姓名、身份证号、电话、住址和照片默认隐藏。": (
+        "Name, ID number, phone, address and photos are hidden by default."
+    ),
     "查看个人信息（会记入审计）": "Show personal data (audited)",
-    "您的角色无权查看居民个人信息。需要时请主管处理。": "Your role may not see residents' personal data. Ask a supervisor if it is needed.",
+    "您的角色无权查看居民个人信息。需要时请主管处理。": (
+        "Your role may not see residents' personal data. Ask a supervisor if it is needed."
+    ),
     "办理记录": "History",
     "驿站提交": "Submitted at the station",
     "给居民的答复": "Reply to the resident",
     "驿站同步后在“我的办件”显示并朗读。": "Shown and read aloud in “My requests” after the station syncs.",
     "办理": "Handle",
     "答复或理由（用居民听得懂的话）": "Reply or reason (in plain words for the resident)",
-    "例如：路灯已经修好了，谢谢您反映。": "e.g. The street light has been repaired. Thank you for telling us.",
+    "例如：路灯已经修好了，谢谢您反映。": (
+        "e.g. The street light has been repaired. Thank you for telling us."
+    ),
     "受理": "Receive",
     "办结并答复": "Close with reply",
     "退回": "Return",
@@ -121,8 +135,13 @@ EN: dict[str, str] = {
     "独居老人": "Living alone",
     "今天未签到": "not checked in today",
     "人未签到": "not checked in",
-    "名单来自各驿站同步上来的居民信息（登记为独居的老人）。未签到的请先打电话，联系不上请上门，并点“已上门探访”。本页的查看已记入审计。": "The list comes from residents the stations synced (registered as living alone). Call those who have "
-    "not checked in; if nobody answers, visit and press “Visited”. Viewing this page is audited.",
+    (
+        "名单来自各驿站同步上来的居民信息（登记为独居的老人）。未签到的请先打电话，联系不上请上门，"
+        "并点“已上门探访”。本页的查看已记入审计。"
+    ): (
+        "The list comes from residents the stations synced (registered as living alone). Call those who have "
+        "not checked in; if nobody answers, visit and press “Visited”. Viewing this page is audited."
+    ),
     "上次签到": "Last check-in",
     "今天": "Today",
     "已签到": "Checked in",
@@ -147,8 +166,14 @@ EN: dict[str, str] = {
     "还没有发布过通知": "No notices yet",
     # slots
     "超约待处理": "Overbooked slots to settle",
-    "驿站离线时可能同时约满同一时段。按提交先后，名额内的自动保留；多出来的请确认（加开名额）、改约到其他时段，或退回并说明理由。结果会在居民的“我的办件”里显示。": "Offline stations can fill the same slot. Bookings within capacity (first come) are kept; settle the "
-    "rest: add capacity, move them to another slot, or return them with a reason. Residents see the outcome.",
+    (
+        "驿站离线时可能同时约满同一时段。按提交先后，名额内的自动保留；多出来的请确认（加开名额）、"
+        "改约到其他时段，或退回并说明理由。结果会在居民的“我的办件”里显示。"
+    ): (
+        "Offline stations can fill the same slot. Bookings within capacity (first come) are kept; settle the "
+        "rest: add capacity, move them to another slot, or return them with a reason. Residents see the "
+        "outcome."
+    ),
     "加开名额到": "Raise capacity to",
     "预约提交": "Booked at",
     "名额": "Place",
@@ -169,10 +194,14 @@ EN: dict[str, str] = {
     "每个选定驿站各一份": "One per chosen station",
     "今后的时段": "Upcoming slots",
     "已约/名额": "Booked / capacity",
-    "还没有发布时段。驿站会先显示默认时段，由站点确认。": "No slots yet. Kiosks offer default times, confirmed locally.",
+    "还没有发布时段。驿站会先显示默认时段，由站点确认。": (
+        "No slots yet. Kiosks offer default times, confirmed locally."
+    ),
     # stations
     "注册码": "Enrolment code",
-    "请把注册码读给驿站志愿者，在驿站“设置 → 连接中心”里输入。只显示这一次，只能用一次。": "Read the code to the station volunteer (Settings → Connect to hub). Shown once, usable once.",
+    "请把注册码读给驿站志愿者，在驿站“设置 → 连接中心”里输入。只显示这一次，只能用一次。": (
+        "Read the code to the station volunteer (Settings → Connect to hub). Shown once, usable once."
+    ),
     "注册时间": "Enrolled",
     "最近联系": "Last contact",
     "最近上传": "Last upload",
@@ -180,7 +209,9 @@ EN: dict[str, str] = {
     "已停用": "revoked",
     "待注册": "not enrolled",
     "超过一天没联系": "silent for a day",
-    "停用后这台驿站不能再同步，也不能用原名重新注册。确定停用？": "A revoked station can no longer sync or re-enrol under this name. Revoke?",
+    "停用后这台驿站不能再同步，也不能用原名重新注册。确定停用？": (
+        "A revoked station can no longer sync or re-enrol under this name. Revoke?"
+    ),
     "停用": "Revoke",
     "还没有驿站": "No stations yet",
     "新驿站或更换机器": "New station or replaced kiosk",
@@ -202,9 +233,14 @@ EN: dict[str, str] = {
     "按相邻两个汉字统计，每条描述只计一次。": "Counted as pairs of adjacent characters, once per report.",
     "独居老人每日签到率（%）": "Daily check-in rate of residents living alone (%)",
     # users and audit
-    "工作人员：办理队列里的事项，看不到居民个人信息；主管：另外可以分派、查看个人信息、签到、通知和预约；管理员：另外管理驿站、账号和审计。给工作人员选定驿站后，他只看到这些驿站的办件。": "Staff handle the queue without residents' personal data; supervisors can also assign, see personal "
-    "data, check-ins, notices and slots; admins also manage stations, accounts and the audit. Staff with "
-    "chosen stations see only those stations' requests.",
+    (
+        "工作人员：办理队列里的事项，看不到居民个人信息；主管：另外可以分派、查看个人信息、签到、通知和预约；"
+        "管理员：另外管理驿站、账号和审计。给工作人员选定驿站后，他只看到这些驿站的办件。"
+    ): (
+        "Staff handle the queue without residents' personal data; supervisors can also assign, see personal "
+        "data, check-ins, notices and slots; admins also manage stations, accounts and the audit. Staff with "
+        "chosen stations see only those stations' requests."
+    ),
     "角色": "Role",
     "负责驿站": "Stations",
     "最近登录": "Last login",
@@ -242,7 +278,10 @@ EN.update(
     {
         "居民议事": "Consultations",
         "发起议事": "Ask the stations",
-        "在驿站问居民的意见：驿站会把问题读给老人听，每位居民一票，不记名。": "Ask residents at the stations: the kiosk reads the question aloud; one vote per resident, secret ballot.",
+        "在驿站问居民的意见：驿站会把问题读给老人听，每位居民一票，不记名。": (
+            "Ask residents at the stations: the kiosk reads the question aloud; one vote per resident, "
+            "secret ballot."
+        ),
         "问题（会在驿站朗读，请写短句）": "Question (read aloud at the kiosk; keep sentences short)",
         "方式": "Kind",
         "投票（2 到 6 个选项）": "Vote (2 to 6 options)",
@@ -300,7 +339,10 @@ EN.update(
         "新出现": "new",
         "突增": "surge",
         "没有明显新出现或突增的问题。": "No clearly new or surging issue.",
-        "判断方法：本周件数与之前8周的周平均数比较（泊松检验，单侧）；本周至少": "Test: this week's count against the weekly mean of the 8 weeks before (one-sided Poisson test); listed when at least",
+        "判断方法：本周件数与之前8周的周平均数比较（泊松检验，单侧）；本周至少": (
+            "Test: this week's count against the weekly mean of the 8 weeks before (one-sided Poisson test); "
+            "listed when at least"
+        ),
         "件且 p <": "requests and p <",
         "时列出。之前8周从未出现的记为“新出现”。": ". A topic absent in all 8 weeks before is “new”.",
         "议题排行": "Topics ranked",
@@ -317,17 +359,27 @@ EN.update(
         "每周件数": "Requests per week",
         "每列是截至该日的7天。": "Each column is the 7 days up to that day.",
         "未归类的常见词": "Frequent words without a topic",
-        "这些词还不属于任何议题；如果有意义，请管理员把它加进议题词表（topic_data/topics.toml）。": "These words belong to no topic yet; if they matter, an admin can add them to the topic list (topic_data/topics.toml).",
+        "这些词还不属于任何议题；如果有意义，请管理员把它加进议题词表（topic_data/topics.toml）。": (
+            "These words belong to no topic yet; if they matter, an admin can add them to the topic list "
+            "(topic_data/topics.toml)."
+        ),
         "清除议题": "Clear the topic",
         "详情": "details",
-        "用分词和议题词表统计，每件只计一次。": "Counted with word segmentation and the topic list, once per request.",
+        "用分词和议题词表统计，每件只计一次。": (
+            "Counted with word segmentation and the topic list, once per request."
+        ),
         "独居预警": "Living-alone alerts",
         "独居老人预警": "Residents living alone: alerts",
         "需要关注": "Need attention",
         "人": "people",
-        "连续几天没有平安签到的独居老人（每个驿站可以设定天数，默认2天）。请先打电话，联系不上请上门，并记录结果。说“我不太好”的和紧急呼叫排在最前。查看电话会记入审计。": "Residents living alone who have not checked in for some days (each station sets how many; 2 by default). "
-        "Call first; if nobody answers, visit, and record the outcome. “Not feeling well” check-ins and help calls "
-        "come first. Showing a phone number is audited.",
+        (
+            "连续几天没有平安签到的独居老人（每个驿站可以设定天数，默认2天）。请先打电话，联系不上请上门，"
+            "并记录结果。说“我不太好”的和紧急呼叫排在最前。查看电话会记入审计。"
+        ): (
+            "Residents living alone who have not checked in for some days (each station sets how many; 2 by "
+            "default). Call first; if nobody answers, visit, and record the outcome. “Not feeling well” "
+            "check-ins and help calls come first. Showing a phone number is audited."
+        ),
         "独居老人预警名单": "Alert list",
         "级别": "Level",
         "未签到天数": "Days without check-in",
@@ -348,7 +400,9 @@ EN.update(
         "其他": "Other",
         "没有需要预警的独居老人。": "No resident living alone needs an alert.",
         "只显示最需要关注的": "Showing the",
-        "各驿站预警天数，发送名单给驿站志愿者": "Alert days per station; send the list to the station's volunteers",
+        "各驿站预警天数，发送名单给驿站志愿者": (
+            "Alert days per station; send the list to the station's volunteers"
+        ),
         "连续未签到几天预警": "Alert after days without check-in",
         "驿站志愿者": "Station volunteers",
         "预警天数": "Alert days",
@@ -359,14 +413,21 @@ EN.update(
         "只显示前": "Showing the first",
         "人；请按驿站筛选查看其余的。": "people; filter by station to see the others.",
         "有": "",
-        "行数据无法显示，已记录在服务器日志，请联系管理员。": "row(s) could not be shown; the server log has them. Please tell an admin.",
+        "行数据无法显示，已记录在服务器日志，请联系管理员。": (
+            "row(s) could not be shown; the server log has them. Please tell an admin."
+        ),
         "周报月报": "Reports",
         "周报": "Weekly report",
         "月报": "Monthly report",
         "打印版": "Printable",
         "查看": "Open",
-        "按事项和驿站的办件量、响应时间、办结情况、高频议题、独居老人签到覆盖和预警处理。点一下即可下载，不用再手工填表。": "Requests by service and station, response times, closed and open, top topics, check-in coverage and "
-        "alert outcomes — one click, no re-typing.",
+        (
+            "按事项和驿站的办件量、响应时间、办结情况、高频议题、独居老人签到覆盖和预警处理。点一下即可下载，"
+            "不用再手工填表。"
+        ): (
+            "Requests by service and station, response times, closed and open, top topics, check-in coverage "
+            "and alert outcomes — one click, no re-typing."
+        ),
         "报告操作": "Report actions",
         "返回报表": "Back to reports",
         "生成时间": "Generated",
@@ -379,22 +440,38 @@ EN.update(
         "预警处理": "Alert outcomes",
         "次数": "Times",
         "暂时不能生成PDF": "PDF not available",
-        "这台服务器上没有安装 Chromium，无法生成PDF。请下载Excel，或打开打印版用浏览器打印。": "Chromium is not installed on this server, so no PDF can be made. Download the Excel file, or open the printable page and print it.",
+        "这台服务器上没有安装 Chromium，无法生成PDF。请下载Excel，或打开打印版用浏览器打印。": (
+            "Chromium is not installed on this server, so no PDF can be made. Download the Excel file, or "
+            "open the printable page and print it."
+        ),
         "不能这样打开这个页面": "This address cannot be opened like that",
-        "这个地址只接受表单提交。请从菜单重新进入页面再操作。": "This address only takes form submissions. Open the page from the menu and try again.",
-        "这个页面不存在。请检查地址，或从菜单进入。": "This page does not exist. Check the address or use the menu.",
-        "这个驿站不在您负责的范围内。如工作需要，请联系管理员。": "This station is not one of yours. Ask an admin if you need it.",
+        "这个地址只接受表单提交。请从菜单重新进入页面再操作。": (
+            "This address only takes form submissions. Open the page from the menu and try again."
+        ),
+        "这个页面不存在。请检查地址，或从菜单进入。": (
+            "This page does not exist. Check the address or use the menu."
+        ),
+        "这个驿站不在您负责的范围内。如工作需要，请联系管理员。": (
+            "This station is not one of yours. Ask an admin if you need it."
+        ),
         "操作没有成功": "That did not work",
-        "请检查填写的内容后再试；如果一直不行，请联系管理员。": "Check the form and try again; if it keeps failing, ask an admin.",
+        "请检查填写的内容后再试；如果一直不行，请联系管理员。": (
+            "Check the form and try again; if it keeps failing, ask an admin."
+        ),
         "主菜单": "Main menu",
         "翻页": "Pages",
         "跳到正文": "Skip to content",
-        "您的账号还没有分配负责的驿站，所以这里看不到任何办件。请联系管理员在“账号”页面为您分配驿站。": "No stations are assigned to your account yet, so you see no requests. Ask an admin to assign stations on the Accounts page.",
+        "您的账号还没有分配负责的驿站，所以这里看不到任何办件。请联系管理员在“账号”页面为您分配驿站。": (
+            "No stations are assigned to your account yet, so you see no requests. Ask an admin to assign "
+            "stations on the Accounts page."
+        ),
         "驿站提交时间": "Submitted at the station",
         "（驿站的时钟）": "(station clock)",
         "中心收到时间": "Received by the hub",
         "中心收到": "Received by the hub",
-        "不能发布已经过去的时段，请选今后的日期和时间": "A slot cannot be in the past; choose a later date and time",
+        "不能发布已经过去的时段，请选今后的日期和时间": (
+            "A slot cannot be in the past; choose a later date and time"
+        ),
         "结束时间要晚于开始时间": "The end must be after the start",
         # audit words
         "查看办件": "viewed a request",

@@ -73,7 +73,8 @@ def violations(page) -> list[str]:  # type: ignore[no-untyped-def]
     page.evaluate(AXE)  # through the DevTools protocol: the console's CSP (no inline script) stays on
     found = page.evaluate("""async () => {
         const r = await axe.run(document);
-        return r.violations.map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}`);
+        return r.violations.map(v =>
+            `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}`);
     }""")
     return list(found)
 

@@ -39,7 +39,8 @@ def test_segmentation_finds_real_words_not_character_pairs() -> None:
 
 def test_poisson_tail_matches_published_values() -> None:
     # Worked by hand from the definition: P(X ≥ 3 | λ = 1) = 1 − 2.5/e = 0.0803014;
-    # P(X ≥ 5 | λ = 0.5) = 1 − e^−0.5 · (1 + 1/2 + 1/8 + 1/48 + 1/384) = 1.7212e-4; P(X ≥ 1 | λ = 3) = 1 − e^−3.
+    # P(X ≥ 5 | λ = 0.5) = 1 − e^−0.5 · (1 + 1/2 + 1/8 + 1/48 + 1/384) = 1.7212e-4;
+    # P(X ≥ 1 | λ = 3) = 1 − e^−3.
     assert topics.poisson_tail(3, 1.0) == pytest.approx(0.0803014, rel=1e-5)
     assert topics.poisson_tail(5, 0.5) == pytest.approx(1.7212e-4, rel=1e-3)
     assert topics.poisson_tail(1, 3.0) == pytest.approx(0.950213, rel=1e-5)

@@ -88,7 +88,10 @@ def test_voice_note_reaches_the_console_and_plays_for_allowed_staff_only(
     assert audio.count() == 1
     assert "自动转写，仅供参考" in browser.locator("dd.voice-note .transcript").inner_text()
     browser.evaluate("document.querySelector('dd.voice-note audio').play()")
-    state = "() => { const a = document.querySelector('dd.voice-note audio'); return [a.readyState, a.currentTime, a.error && a.error.code]; }"
+    state = (
+        "() => { const a = document.querySelector('dd.voice-note audio'); "
+        "return [a.readyState, a.currentTime, a.error && a.error.code]; }"
+    )
     for _ in range(150):  # the console's CSP forbids wait_for_function's string eval: poll instead
         ready, at, error = browser.evaluate(state)
         assert error is None, f"the browser could not decode the note (MediaError {error})"

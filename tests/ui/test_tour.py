@@ -120,7 +120,8 @@ def _problems(manifest: dict[str, Any]) -> list[str]:
                 dy = max(b["y"] - (a["y"] + a["h"]), a["y"] - (b["y"] + b["h"]), 0)
                 if max(dx, dy) < MIN_GAP_PX:
                     problems.append(
-                        f"{name}: {a['accessible_name']!r} and {b['accessible_name']!r} are {max(dx, dy)} px apart"
+                        f"{name}: {a['accessible_name']!r} and {b['accessible_name']!r} "
+                        f"are {max(dx, dy)} px apart"
                     )
     return problems
 
@@ -130,7 +131,10 @@ def _fit_problems(manifest: dict[str, Any]) -> list[str]:
     problems: list[str] = []
     for screen in manifest["screens"]:
         for w in screen["widgets"]:
-            what = f"{screen['name']}: {w['class']} {w['text'] or w['accessible_name']!r} at {w['x']},{w['y']} {w['w']}×{w['h']}"
+            what = (
+                f"{screen['name']}: {w['class']} {w['text'] or w['accessible_name']!r} "
+                f"at {w['x']},{w['y']} {w['w']}×{w['h']}"
+            )
             if w["clipped"]:
                 problems.append(f"{what} does not fit its text")
             if w["offscreen"]:

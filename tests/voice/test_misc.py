@@ -68,7 +68,10 @@ def test_missing_model_makes_a_clear_status(tmp_path: Path) -> None:
 
 
 def test_voice_package_never_imports_qt() -> None:
-    code = "import sys, voice, voice.controller, voice.pipeline, voice.installer, voice.tts; print('PySide6' in sys.modules)"
+    code = (
+        "import sys, voice, voice.controller, voice.pipeline, voice.installer, voice.tts; "
+        "print('PySide6' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 

@@ -1,5 +1,7 @@
-"""The locked start screen: a closed padlock, "请志愿者输入驿站密码" and the passphrase field. Nothing personal
-is readable until a volunteer unlocks; YIZHAN_PASSPHRASE unlocks automatically (demo, tests)."""
+"""The locked start screen: a closed padlock, "请志愿者输入驿站密码" and the passphrase field.
+
+Nothing personal is readable until a volunteer unlocks; YIZHAN_PASSPHRASE unlocks automatically
+(demo, tests)."""
 
 from __future__ import annotations
 
