@@ -11,14 +11,12 @@ date, status and reply inside the sealed fields (the hub counts their topics on 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from models.catalogue import Catalogue, bundled_catalogue
-from models.roster import RosterError, decode
+from models.csv_import import CsvFileError, ImportReport, read_csv
 from models.validation import ValidationError, clean_text, normalize_id_number
 
 if TYPE_CHECKING:
@@ -30,11 +28,7 @@ STATUSES = ("received", "in_progress", "done", "rejected")
 NOT_FROM_LEDGERS = ("daily_checkin", "help_call", "rating", "my_requests", "notices")
 OLDEST = dt.date(2000, 1, 1)
 
-__all__ = ["LedgerError", "LedgerReport", "import_ledger", "parse_ledger"]
-
-
-class LedgerError(RosterError):
-    """The file as a whole cannot be read (encoding, header)."""
+__all__ = ["import_ledger", "parse_ledger"]
 
 
 @dataclass(frozen=True)
@@ -44,16 +38,6 @@ class LedgerRow:
     service: str
     id_number: str
     fields: dict[str, Any]
-
-
-@dataclass
-class LedgerReport:
-    imported: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 def _date(value: str, today: dt.date) -> dt.date:
@@ -119,44 +103,33 @@ def parse_ledger(
     """Good rows and (line, reason) for each bad one."""
     catalogue = catalogue or bundled_catalogue()
     today = today or dt.date.today()
-    reader = csv.reader(io.StringIO(decode(data)))
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        raise LedgerError("the file is empty") from None
+    raw_header, lines = read_csv(data)
+    header = [h.strip().lower() for h in raw_header]
     missing = [name for name in REQUIRED if name not in header]
     unknown = [name for name in header if name and name not in HEADER]
     if missing or unknown:
-        raise LedgerError(
+        raise CsvFileError(
             f"the header must be {','.join(HEADER)} (missing: {', '.join(missing) or '-'}; "
             f"unknown: {', '.join(unknown) or '-'})"
         )
     rows: list[LedgerRow] = []
     errors: list[tuple[int, str]] = []
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise LedgerError(f"line {reader.line_num}: cannot be read as CSV ({exc})") from None
-        if not any(v.strip() for v in values):
-            continue
+    for line, values in lines:
         record = {col: val for col, val in zip(header, values, strict=False)}
         record.update({col: "" for col in HEADER if col not in record})
         try:
-            rows.append(_row(record, reader.line_num, catalogue, today))
+            rows.append(_row(record, line, catalogue, today))
         except ValidationError as exc:
-            errors.append((reader.line_num, exc.message("zh_CN")))
+            errors.append((line, exc.message("zh_CN")))
         except (ValueError, KeyError) as exc:
-            errors.append((reader.line_num, str(exc)))
+            errors.append((line, str(exc)))
     return rows, errors
 
 
-def import_ledger(station: Station, data: bytes, actor: Actor) -> LedgerReport:
+def import_ledger(station: Station, data: bytes, actor: Actor) -> ImportReport:
     """Queue every good row for sync; report bad rows and residents not registered on this station."""
     rows, errors = parse_ledger(data, today=dt.date.today())
-    report = LedgerReport(errors=errors)
+    report = ImportReport(errors=errors)
     for row in rows:
         resident = station.residents.find_by_id_number(row.id_number, actor)
         if resident is None:

@@ -1,16 +1,14 @@
 """Import a village roster from CSV (name, id_number, phone, address, living_alone).
 
-Excel in China saves CSV as GBK; others save UTF-8 with or without a BOM — all are accepted. Valid
+UTF-8 with or without a BOM, or GBK as Excel saves it (models/csv_import.py reads the file). Valid
 rows are imported in one transaction; each bad row is reported with its line number and reason.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from models.csv_import import CsvFileError, ImportReport, read_csv
 from models.residents import DUPLICATE_ID, ResidentInput, clean_input
 from models.validation import Problem, ValidationError
 
@@ -47,58 +45,18 @@ DUPLICATE_IN_FILE = Problem(
 )
 
 
-class RosterError(ValueError):
-    """The file as a whole cannot be read (encoding, missing columns)."""
-
-
-@dataclass
-class ImportReport:
-    imported: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-def decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")  # superset of GBK, as Excel writes it on Chinese Windows
-    except UnicodeDecodeError:
-        raise RosterError("the file is neither UTF-8 nor GBK text; save it again as CSV") from None
-
-
-def parse(text: str) -> tuple[list[tuple[int, ResidentInput]], list[tuple[int, str]]]:
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise RosterError("the file is empty") from None
+def parse(data: bytes) -> tuple[list[tuple[int, ResidentInput]], list[tuple[int, str]]]:
+    header, rows = read_csv(data)
     columns = [HEADER_ALIASES.get(h.strip().lower(), HEADER_ALIASES.get(h.strip(), "")) for h in header]
     for required in ("name", "id_number"):
         if required not in columns:
-            raise RosterError(f"the header needs a column {required!r} (found: {', '.join(header)})")
-    rows: list[tuple[int, ResidentInput]] = []
+            raise CsvFileError(f"the header needs a column {required!r} (found: {', '.join(header)})")
+    residents: list[tuple[int, ResidentInput]] = []
     errors: list[tuple[int, str]] = []
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:  # e.g. a cell over the csv module's size limit: the file is unusable
-            raise RosterError(f"line {reader.line_num}: cannot be read as CSV ({exc})") from None
-        line = reader.line_num
-        if not any(v.strip() for v in values):
-            continue
+    for line, values in rows:
         record = {col: val.strip() for col, val in zip(columns, values, strict=False) if col}
         try:
-            rows.append(
+            residents.append(
                 (
                     line,
                     clean_input(
@@ -115,11 +73,11 @@ def parse(text: str) -> tuple[list[tuple[int, ResidentInput]], list[tuple[int, s
             )
         except ValidationError as exc:
             errors.append((line, exc.message("zh_CN")))
-    return rows, errors
+    return residents, errors
 
 
 def import_roster(station: Station, data: bytes, actor: Actor) -> ImportReport:
-    rows, errors = parse(decode(data))
+    rows, errors = parse(data)
     seen: dict[str, int] = {}
     fresh: list[ResidentInput] = []
     with station.read() as session:

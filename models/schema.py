@@ -108,7 +108,6 @@ class ServiceRequest(Base):
     payload_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     reply_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     quarantine_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    local_edit_pending: Mapped[bool] = mapped_column(Boolean, default=False)
     hub_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -6,28 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from ui.context import UiContext
+from ui.overlay import Overlay
 from ui.widgets import button, label, set_text
 
 
-class AskCard(QWidget):
+class AskCard(Overlay):
     """An overlay with one question; `ask()` shows it, 是 runs the action, 不是 just closes it."""
 
     def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setObjectName("overlay")
-        self.setProperty("overlay", True)
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        outer = QVBoxLayout(self)
-        outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.card = QFrame()
-        self.card.setObjectName("idlecard")
-        self.card.setMaximumWidth(1100)
-        box = QVBoxLayout(self.card)
-        box.setContentsMargins(40, 40, 40, 40)
-        box.setSpacing(30)
+        super().__init__(parent, margins=(40, 40))
         self.question = label("", "h1", align=Qt.AlignmentFlag.AlignCenter)
         row = QHBoxLayout()
         row.setSpacing(40)
@@ -36,9 +26,8 @@ class AskCard(QWidget):
         for widget in (self.no_button, self.yes_button):
             widget.setProperty("tall", True)
             row.addWidget(widget, 1)
-        box.addWidget(self.question)
-        box.addLayout(row)
-        outer.addWidget(self.card)
+        self.box.addWidget(self.question)
+        self.box.addLayout(row)
         self._action: Callable[[], None] | None = None
         self.hide()
 
@@ -49,11 +38,7 @@ class AskCard(QWidget):
         set_text(self.question, question)
         set_text(self.yes_button, yes or ctx.tr("ask.yes"))
         set_text(self.no_button, no or ctx.tr("ask.no"))
-        parent = self.parentWidget()
-        if parent is not None:
-            self.setGeometry(parent.rect())
-        self.show()
-        self.raise_()
+        self.show_over_parent()
         ctx.say(question)
 
     def answer(self, yes: bool) -> None:

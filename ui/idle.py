@@ -6,9 +6,10 @@ volume and text size are reset and the kiosk returns home (WCAG 2.2.1, EN 301 54
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QFrame, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from ui.context import UiContext
+from ui.overlay import Overlay
 from ui.widgets import button, label, set_text
 
 MIN_GRACE_S = 20
@@ -70,32 +71,20 @@ class IdleWatcher(QObject):
         return False
 
 
-class IdleCard(QWidget):
-    """A dimmed overlay with one centred card; not a separate window, so it cannot get lost."""
+class IdleCard(Overlay):
+    """The "还需要帮助吗？" card: the countdown and one 继续 button."""
 
     resume = Signal()
 
     def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setObjectName("overlay")
-        self.setProperty("overlay", True)
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        outer = QVBoxLayout(self)
-        outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.card = QFrame()
-        self.card.setObjectName("idlecard")
-        self.card.setFixedWidth(1100)
-        box = QVBoxLayout(self.card)
-        box.setContentsMargins(60, 50, 60, 50)
-        box.setSpacing(30)
+        super().__init__(parent, margins=(60, 50), fixed_width=True)
         self.title = label("", "h1", align=Qt.AlignmentFlag.AlignCenter)
         self.countdown = label("", "", align=Qt.AlignmentFlag.AlignCenter)
         self.continue_button = button("", "fa5s.check", "huge", self._continue)
         self.continue_button.setProperty("tall", True)
-        box.addWidget(self.title)
-        box.addWidget(self.countdown)
-        box.addWidget(self.continue_button)
-        outer.addWidget(self.card)
+        self.box.addWidget(self.title)
+        self.box.addWidget(self.countdown)
+        self.box.addWidget(self.continue_button)
         self._left = 0
         self._ctx: UiContext | None = None
         self._tick = QTimer(self)
@@ -109,11 +98,7 @@ class IdleCard(QWidget):
         set_text(self.title, ctx.tr("idle.title"))
         set_text(self.continue_button, ctx.tr("idle.continue"))
         self._count(advance=False)
-        parent = self.parentWidget()
-        if parent is not None:
-            self.setGeometry(parent.rect())
-        self.show()
-        self.raise_()
+        self.show_over_parent()
         self._tick.start()
 
     def _count(self, advance: bool = True) -> None:

@@ -5,6 +5,16 @@ in a QQuickWidget, so a widgets kiosk gets a visible panel inside its own window
 method); `KeyboardPanel` then types into whichever text field has focus. Keys come out ≈ 95 px tall
 at 1366 px width, well over the 64 px target.
 
+On by default (volunteers at the kiosk have no physical keyboard); YIZHAN_ONSCREEN_KEYBOARD=0 turns
+it off, for a station with a real keyboard.
+
+Loading the QML never happens under Python code. Qt compiles QML on its type-loader thread while the
+calling thread waits; the keyboard's own QML logs warnings from that thread (its Qt Multimedia click
+sound, a PopupList property override). When a Python Qt message handler is installed (pytest-qt
+installs one; a logging hook might), that thread needs the GIL to log, while the waiting thread holds
+it: both wait for ever. So `setSource` and locale switches (which load a new layout) are queued and
+run from the event loop, where PySide has released the GIL.
+
 Privacy: the pinyin engine would learn committed phrases into a user dictionary under the user's
 config folder (plaintext words a resident typed). `block_learning()` makes that path a directory,
 so the engine runs with its built-in dictionary only and writes nothing.
@@ -13,16 +23,27 @@ so the engine runs with its built-in dictionary only and writes nothing.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QStandardPaths, Qt, QTimer, QUrl
+from PySide6.QtCore import (
+    Q_ARG,
+    QEvent,
+    QMetaObject,
+    QObject,
+    QStandardPaths,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QApplication,
+    QBoxLayout,
     QFrame,
-    QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
     QSizePolicy,
@@ -42,22 +63,26 @@ OSK = "osk"  # a text field with this property set to False never calls the keyb
 
 ENABLE_ENV = "YIZHAN_ONSCREEN_KEYBOARD"
 
+log = logging.getLogger(__name__)
+
+
+def enabled() -> bool:
+    """The keyboard is wanted unless YIZHAN_ONSCREEN_KEYBOARD=0."""
+    return os.environ.get(ENABLE_ENV, "1") != "0"
+
 
 def prepare_environment() -> None:
     """Call before QApplication: route text input through the virtual keyboard (but no desktop
-    pop-up window: the panel lives inside the kiosk).
-
-    Off unless YIZHAN_ONSCREEN_KEYBOARD=1: building the keyboard's QML scene hung once in a test
-    process that had already run many kiosk windows (not understood yet), so it is opt-in until
-    that is explained."""
-    if os.environ.get(ENABLE_ENV) != "1":
-        return
+    pop-up window: the panel lives inside the kiosk)."""
+    if not enabled() or QApplication.instance() is not None:
+        return  # switched off, or too late: the input method was chosen when the app was made
     os.environ.setdefault("QT_IM_MODULE", IM_MODULE)
     os.environ.setdefault("QT_VIRTUALKEYBOARD_DESKTOP_DISABLE", "1")
 
 
 def available() -> bool:
-    if os.environ.get(ENABLE_ENV) != "1" or os.environ.get("QT_IM_MODULE") != IM_MODULE or not QML.is_file():
+    """The virtual keyboard input method is active in this process (chosen before QApplication)."""
+    if not enabled() or os.environ.get("QT_IM_MODULE") != IM_MODULE or not QML.is_file():
         return False
     try:
         from PySide6.QtQuickWidgets import QQuickWidget  # noqa: F401
@@ -85,7 +110,10 @@ def block_learning() -> Path:
 
 
 class KeyboardPanel(QWidget):
-    """The keyboard; it types into the focused field and never takes focus itself."""
+    """The keyboard; it types into the focused field and never takes focus itself. Its QML loads on
+    the next turn of the event loop (see the module docstring); `loaded` then says whether it came up."""
+
+    loaded = Signal(bool)
 
     def __init__(self, locale: str = "zh_CN", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -98,7 +126,13 @@ class KeyboardPanel(QWidget):
         self.view.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents)
         self.view.setClearColor(Qt.GlobalColor.transparent)
         self.view.setInitialProperties({"kioskLocale": LOCALES.get(locale, "zh_CN")})
-        self.view.setSource(QUrl.fromLocalFile(str(QML)))
+        self.view.statusChanged.connect(self._status_changed)
+        QMetaObject.invokeMethod(
+            self.view,
+            "setSource",
+            Qt.ConnectionType.QueuedConnection,
+            Q_ARG(QUrl, QUrl.fromLocalFile(str(QML))),
+        )
         self.view.setAccessibleName("on-screen keyboard")
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
@@ -111,12 +145,36 @@ class KeyboardPanel(QWidget):
     def ready(self) -> bool:
         from PySide6.QtQuickWidgets import QQuickWidget
 
-        return self.view.status() == QQuickWidget.Status.Ready
+        return self.view.status() == QQuickWidget.Status.Ready and self.view.rootObject() is not None
+
+    @property
+    def failed(self) -> bool:
+        from PySide6.QtQuickWidgets import QQuickWidget
+
+        return self.view.status() == QQuickWidget.Status.Error
+
+    def _status_changed(self, status: Any) -> None:
+        from PySide6.QtQuickWidgets import QQuickWidget
+
+        if status == QQuickWidget.Status.Error:
+            # Qt's own wording (file and line of the keyboard's QML); nothing typed is in it.
+            log.warning(
+                "on-screen keyboard did not load: %s", "; ".join(e.toString() for e in self.view.errors())
+            )
+            self.loaded.emit(False)
+        elif status == QQuickWidget.Status.Ready:
+            self.loaded.emit(True)
 
     def set_locale(self, locale: str) -> None:
+        """Switch the layout; queued, because a new layout is QML compiled on the loader thread."""
         root = self.view.rootObject()
         if root is not None:
-            root.setProperty("kioskLocale", LOCALES.get(locale, "zh_CN"))
+            QMetaObject.invokeMethod(
+                root,
+                "useLocale",
+                Qt.ConnectionType.QueuedConnection,
+                Q_ARG("QVariant", LOCALES.get(locale, "zh_CN")),
+            )
 
     def _fit(self, width: int) -> None:
         width = max(600, min(width, MAX_WIDTH))
@@ -127,19 +185,6 @@ class KeyboardPanel(QWidget):
     def resizeEvent(self, event: Any) -> None:
         self._fit(event.size().width())
         super().resizeEvent(event)
-
-
-def keyboard_panel(ctx: Any) -> QWidget:
-    """The keyboard for the kiosk's locale, or a kind note when the input method is not set up."""
-    if available():
-        return KeyboardPanel(ctx.locale)
-    from ui.widgets import label
-
-    note = QWidget()
-    box = QVBoxLayout(note)
-    box.addWidget(label(ctx.tr("keyboard.unavailable"), "card"))
-    box.addStretch(1)
-    return note
 
 
 def wants_keyboard(widget: QWidget | None) -> bool:
@@ -153,11 +198,12 @@ def wants_keyboard(widget: QWidget | None) -> bool:
 
 class KeyboardDock(QFrame):
     """The keyboard docked over the bottom of the kiosk window while a text field has focus, with a
-    big 收起键盘 button beside it. Its keys never take focus, so typing goes to the field."""
+    big 收起键盘 button beside it. Its keys never take focus, so typing goes to the field. If the
+    keyboard's QML cannot load, the dock shows a kind note in its place instead."""
 
     def __init__(self, window: QWidget, ctx: Any) -> None:
         super().__init__(window)
-        from ui.widgets import button
+        from ui.widgets import button, label
 
         self.ctx = ctx
         self.setObjectName("keyboardDock")
@@ -166,14 +212,29 @@ class KeyboardDock(QFrame):
         self.panel: KeyboardPanel | None = None  # built on first use: the QML engine costs ≈ 0.5 s
         self.hide_button = button(ctx.tr("keyboard.hide"), "fa5s.chevron-down", "", self.dismiss)
         self.hide_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # tapping it must not move focus first
-        self.row = QHBoxLayout(self)
+        self.failure_note = label(ctx.tr("keyboard.unavailable"), "card")
+        self.failure_note.hide()
+        self.row = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
         self.row.setContentsMargins(12, 8, 12, 8)
         self.row.setSpacing(12)
+        self.row.addWidget(self.failure_note, 1)
         self.row.addStretch(1)
         self.row.addWidget(self.hide_button, 0, Qt.AlignmentFlag.AlignTop)
         self.dismissed_for: QWidget | None = None
         window.installEventFilter(self)
+        ctx.changed.connect(self._ctx_changed)
         self.hide()
+
+    def _ctx_changed(self, what: str) -> None:
+        """The kiosk's language changed: the button, the note and the keyboard's layout follow."""
+        if what != "locale":
+            return
+        from ui.widgets import set_text
+
+        set_text(self.hide_button, self.ctx.tr("keyboard.hide"))
+        self.failure_note.setText(self.ctx.tr("keyboard.unavailable"))
+        if self.panel is not None and self.panel.ready:
+            self.panel.set_locale(self.ctx.locale)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.parent() and event.type() == QEvent.Type.Resize and self.isVisible():
@@ -183,6 +244,8 @@ class KeyboardDock(QFrame):
     def keyboard(self) -> KeyboardPanel:
         if self.panel is None:
             self.panel = KeyboardPanel(self.ctx.locale, self)
+            self.panel.hide()  # until its QML is up
+            self.panel.loaded.connect(self._loaded)
             self.row.insertWidget(0, self.panel, 1)
         return self.panel
 
@@ -190,17 +253,29 @@ class KeyboardDock(QFrame):
         window = self.parentWidget()
         if window is None or self.panel is None:
             return
-        room = window.width() - 200  # leave the hide button its place
-        width = min(MAX_WIDTH, room, round(window.height() * DOCK_SHARE / HEIGHT_PER_WIDTH))
-        self.panel._fit(width)
-        self.panel.setFixedWidth(width)
-        height = self.panel.height() + 16
+        # A landscape window has room for 收起键盘 beside the keys; a portrait one puts it above them,
+        # so the keys get the whole width (and the button its whole label).
+        portrait = window.height() > window.width()
+        self.row.setDirection(
+            QBoxLayout.Direction.BottomToTop if portrait else QBoxLayout.Direction.LeftToRight
+        )
+        self.row.setAlignment(
+            self.hide_button, Qt.AlignmentFlag.AlignRight if portrait else Qt.AlignmentFlag.AlignTop
+        )
+        above = self.hide_button.sizeHint().height() + self.row.spacing() if portrait else 0
+        if self.panel.failed:
+            height = self.failure_note.sizeHint().height() + above + 16
+        else:
+            room = window.width() - (24 if portrait else 200)  # beside the keys: the hide button
+            width = min(MAX_WIDTH, room, round(window.height() * DOCK_SHARE / HEIGHT_PER_WIDTH))
+            self.panel._fit(width)
+            self.panel.setFixedWidth(width)
+            height = self.panel.height() + above + 16
         self.setGeometry(0, window.height() - height, window.width(), height)
         self.raise_()
 
     def show_for(self, field: QWidget) -> None:
-        """Bring the keyboard up on the next turn of the event loop: building it inside a focus
-        change (the virtual keyboard's input context is mid-update then) hangs Qt."""
+        """Bring the keyboard up on the next turn of the event loop (after the focus change is done)."""
         del field  # the input method types into whichever field has focus
         self.dismissed_for = None
         QTimer.singleShot(0, self._show_now)
@@ -209,16 +284,30 @@ class KeyboardDock(QFrame):
         field = QApplication.focusWidget()
         if not wants_keyboard(field) or field is None:
             return  # focus moved on before the keyboard came up
-        first = self.panel is None
-        self.keyboard().set_locale(self.ctx.locale)
-        if first:
-            # The keyboard's input context learns of the focused field only on a focus change, and
-            # this field had focus before the keyboard existed: hand focus over once more.
-            field.clearFocus()
-            field.setFocus(Qt.FocusReason.OtherFocusReason)
+        panel = self.keyboard()
+        if not (panel.ready or panel.failed):
+            return  # _loaded comes back here
+        if panel.ready:
+            panel.set_locale(self.ctx.locale)
         self.place()
         self.show()
         self.raise_()
+
+    def _loaded(self, ok: bool) -> None:
+        assert self.panel is not None
+        self.panel.setVisible(ok)
+        self.failure_note.setVisible(not ok)
+        field = QApplication.focusWidget()
+        if not wants_keyboard(field) or field is None or field.window() is not self.window():
+            return
+        if ok:
+            # The keyboard's input context learns of the focused field only on a focus change, and
+            # this field had focus before the keyboard existed: hand focus over once more (which
+            # brings the dock up through follow_focus).
+            field.clearFocus()
+            field.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self._show_now()
 
     def dismiss(self) -> None:
         self.dismissed_for = QApplication.focusWidget()

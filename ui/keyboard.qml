@@ -8,6 +8,8 @@ Item {
     id: root
     property string kioskLocale: "zh_CN"
     onKioskLocaleChanged: VirtualKeyboardSettings.locale = kioskLocale
+    // Called queued from Python (KeyboardPanel.set_locale): the new layout compiles off the GIL.
+    function useLocale(locale) { kioskLocale = locale }
 
     Component { id: panelComponent; InputPanel { objectName: "inputPanel"; active: true } }
     Loader {
@@ -21,6 +23,9 @@ Item {
     }
     Component.onCompleted: {
         VirtualKeyboardSettings.activeLocales = ["zh_CN", "en_US", "ko_KR"]
+        // The keyboard's own small hide key would do nothing here (the panel is always active inside
+        // the dock); the dock's big 收起键盘 button does that job. The language (globe) key stays.
+        VirtualKeyboardSettings.visibleFunctionKeys = QtVirtualKeyboard.KeyboardFunctionKeys.Language
         VirtualKeyboardSettings.locale = kioskLocale
         loader.active = true
     }

@@ -62,12 +62,18 @@ class SoundDevicePlayer:
         with self._sd.RawOutputStream(
             samplerate=rate, channels=1, dtype="int16", blocksize=block // 2
         ) as out:
-            for i in range(0, len(pcm), block):
-                if stop.is_set():
-                    out.abort()
-                    return False
-                out.write(pcm[i : i + block])
-        return True
+            return write_blocks(out, pcm, block, stop)
+
+
+def write_blocks(out: Any, pcm: bytes, block: int, stop: threading.Event) -> bool:
+    """Write `pcm` to an open output stream `block` bytes at a time; abort the stream and return
+    False as soon as `stop` is set, True when all of it was written."""
+    for i in range(0, len(pcm), block):
+        if stop.is_set():
+            out.abort()
+            return False
+        out.write(pcm[i : i + block])
+    return True
 
 
 def default_player() -> Player:

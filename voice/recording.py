@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from voice.audio import AudioSource, AudioUnavailable
+from voice.playback import write_blocks
 
 log = logging.getLogger(__name__)
 
@@ -238,11 +239,6 @@ def play_pcm(pcm: bytes, rate: int, stop: threading.Event) -> bool:
 
         sd.query_devices(None, "output")
         with sd.RawOutputStream(samplerate=rate, channels=1, dtype="int16") as out:
-            for i in range(0, len(pcm), block):
-                if stop.is_set():
-                    out.abort()
-                    return False
-                out.write(pcm[i : i + block])
-        return True
+            return write_blocks(out, pcm, block, stop)
     except Exception:  # no PortAudio or no speaker: keep the timing, stay silent  # noqa: BLE001
         return not stop.wait(len(pcm) / 2 / rate if rate else 0.0)

@@ -11,10 +11,13 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop.errors import UserFacingError
 from desktop.paths import data_dir as default_data_dir
+
+if TYPE_CHECKING:
+    from models.csv_import import ImportReport
 
 ENV_PASSPHRASE = "YIZHAN_PASSPHRASE"
 ENV_ADMIN_PIN = "YIZHAN_ADMIN_PIN"
@@ -134,3 +137,22 @@ def with_station(fn: Callable[[Any, argparse.Namespace], int]) -> Callable[[argp
             station.close()
 
     return run
+
+
+def import_csv(path: str | Path, importer: Callable[[bytes], ImportReport], imported_what: str) -> int:
+    """`yizhan resident import` and `yizhan request import`: read the file, import it, print each
+    row that needs attention as path:line: reason, then the count; exit 1 when any row needs it."""
+    from models.csv_import import CsvFileError
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise UserFacingError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        report = importer(data)
+    except CsvFileError as exc:
+        raise UserFacingError(f"{path}: {exc}") from None
+    for line, reason in report.errors:
+        print(f"{path}:{line}: {reason}")
+    print(f"imported {report.imported} {imported_what}, {len(report.errors)} rows need attention")
+    return 0 if report.ok else 1

@@ -3,32 +3,20 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-from desktop.commands.common import add_data_dir, with_station
-from desktop.errors import UserFacingError
+from desktop.commands.common import add_data_dir, import_csv, with_station
 
 
 def _import(station: Any, args: argparse.Namespace) -> int:
-    from models.ledger import LedgerError, import_ledger
+    from models.ledger import import_ledger
     from models.station import Actor
 
-    try:
-        data = Path(args.file).read_bytes()
-    except OSError as exc:
-        raise UserFacingError(f"cannot read {args.file}: {exc.strerror}") from None
-    try:
-        report = import_ledger(station, data, Actor("admin", "cli"))
-    except LedgerError as exc:
-        raise UserFacingError(f"{args.file}: {exc}") from None
-    for line, reason in report.errors:
-        print(f"{args.file}:{line}: {reason}")
-    print(
-        f"imported {report.imported} requests (queued for sync, marked imported), "
-        f"{len(report.errors)} rows need attention"
+    return import_csv(
+        args.file,
+        lambda data: import_ledger(station, data, Actor("admin", "cli")),
+        "requests (queued for sync, marked imported)",
     )
-    return 0 if report.ok else 1
 
 
 def register(sub: Any) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from desktop.commands.common import (
     ENV_ADMIN_PIN,
     add_data_dir,
+    import_csv,
     kind_message,
     passphrase,
     pin,
@@ -83,20 +84,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _import(station: Any, args: argparse.Namespace) -> int:
-    from models.roster import RosterError, import_roster
+    from models.roster import import_roster
 
-    try:
-        data = Path(args.file).read_bytes()
-    except OSError as exc:
-        raise UserFacingError(f"cannot read {args.file}: {exc.strerror}") from None
-    try:
-        report = import_roster(station, data, _actor())
-    except RosterError as exc:
-        raise UserFacingError(f"{args.file}: {exc}") from None
-    for line, reason in report.errors:
-        print(f"{args.file}:{line}: {reason}")
-    print(f"imported {report.imported} residents, {len(report.errors)} rows need attention")
-    return 0 if report.ok else 1
+    return import_csv(args.file, lambda data: import_roster(station, data, _actor()), "residents")
 
 
 def _status(station: Any, args: argparse.Namespace) -> int:

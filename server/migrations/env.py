@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-import server.db.console_models
+import server.db.console_models  # registers the console tables
 import server.db.consult_models  # noqa: F401  (registers the consultation tables)
 from server.db.models import Base
 

@@ -82,6 +82,7 @@ def test_weekly_report_page_excel_pdf(
     http = login_session(hub, "zhuguan")
     answer = http.get(hub.url + f"/console/reports/week.xlsx?at={start}", timeout=60)
     assert answer.status_code == 200
+    assert answer.headers["content-disposition"] == f'attachment; filename="yizhan-week-{start}.xlsx"'
     book = openpyxl.load_workbook(io.BytesIO(answer.content))
     assert book.sheetnames == ["概况", "按事项", "按驿站", "响应时间", "高频议题", "签到覆盖", "预警处理"]
     summary = {row[0]: row[1] for row in book["概况"].iter_rows(min_row=2, values_only=True)}
@@ -91,6 +92,7 @@ def test_weekly_report_page_excel_pdf(
     assert '\'=HYPERLINK("http://x")' in stations  # neutralised, not a formula
     pdf = http.get(hub.url + f"/console/reports/week.pdf?at={start}", timeout=120)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-disposition"] == f'attachment; filename="yizhan-week-{start}.pdf"'
     code, _ = db.cli("report", "--week", "--at", start.isoformat(), "--out", str(tmp_path / "w.xlsx"))
     assert code == 0
     cli_book = openpyxl.load_workbook(tmp_path / "w.xlsx")

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from server.db.console_models import HubResident
+from server.db.console_models import ConsoleAudit, HubResident
 from tests.console.conftest import PASSWORD, login_session
 from tests.console.seeding import NOW, HubDb, hub_db
 from tests.support.hubproc import HubProcess, running_hub
@@ -69,7 +69,7 @@ def bad_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HubDb, H
 
 
 def test_pages_and_exports_survive_bad_rows(bad_hub: tuple[HubDb, HubProcess, dict[str, str]]) -> None:
-    _db, hub, ids = bad_hub
+    db, hub, ids = bad_hub
     http = login_session(hub, "guanli")
     for path in (
         "/console/queue?status=all",
@@ -79,6 +79,7 @@ def test_pages_and_exports_survive_bad_rows(bad_hub: tuple[HubDb, HubProcess, di
         "/console/stats",
         "/console/topics",
         "/console/stats/by_station.csv",
+        "/console/topics.csv",
         "/console/warnings.csv",
         "/console/warnings.xlsx",
         "/console/reports/week.xlsx",
@@ -86,6 +87,21 @@ def test_pages_and_exports_survive_bad_rows(bad_hub: tuple[HubDb, HubProcess, di
     ):
         answer = http.get(hub.url + path, timeout=60)
         assert answer.status_code == 200, (path, answer.status_code, answer.text[:200])
+    for path in ("/console/topics.pdf", "/console/warnings.txt", "/console/stats/by_station.pdf"):
+        assert http.get(hub.url + path, timeout=30).status_code == 404, path
+    assert http.get(hub.url + "/console/topics.csv", timeout=30).text.startswith("\ufefftopic,count,")
+    with db.session() as session:
+        exports = set(
+            session.execute(
+                select(ConsoleAudit.action, ConsoleAudit.target).where(ConsoleAudit.action.like("export_%"))
+            ).all()
+        )
+    assert exports == {
+        ("export_csv", "stats:by_station"),
+        ("export_csv", "topics"),
+        ("export_csv", "warnings"),
+        ("export_xlsx", "warnings"),
+    }  # every download audited, a refused format not
     warnings = http.get(hub.url + "/console/warnings", timeout=30).text
     assert "李正常" in warnings and "王?秀" in warnings  # the bad character is replaced, the row shown
     checkins = http.get(hub.url + "/console/checkins", timeout=30).text

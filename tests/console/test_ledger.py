@@ -73,6 +73,23 @@ def test_cli_reports_bad_rows_by_line_and_queues_good_ones(
         station.close()
 
 
+def test_a_file_that_cannot_be_read_is_a_message_and_imports_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Station.create(tmp_path / "st", PASSPHRASE, name="台账站", prefix="L02").close()
+    monkeypatch.setenv("YIZHAN_PASSPHRASE", PASSPHRASE)
+    for content, says in (
+        (b"\x81\x30\xff\xff", "neither UTF-8 nor GBK"),  # not text in either encoding
+        (b"", "the file is empty"),
+        ("日期,事项\n2025-03-18,problem_report\n".encode(), "the header must be"),
+    ):
+        csv_file = tmp_path / "taizhang.csv"
+        csv_file.write_bytes(content)
+        code = yizhan(["request", "import", "--data-dir", str(tmp_path / "st"), str(csv_file)])
+        err = capsys.readouterr().err
+        assert code != 0 and says in err and "Traceback" not in err, err
+
+
 def test_imported_requests_reach_the_hub_on_their_ledger_date(
     hub: ConsoleHub, make_station: Callable[[ConsoleHub], EnrolledStation]
 ) -> None:

@@ -144,6 +144,23 @@ def test_csrf_token_required_for_every_change(
     token = csrf_of(boss, hub.url + "/console/queue")
     ok = boss.post(act, data={"action": "receive", "csrf_token": token}, timeout=10, allow_redirects=False)
     assert ok.status_code == 303 and _status(hub, request_id) == "received"
+    assigned = boss.post(
+        f"{hub.url}/console/requests/{request_id}/assign",
+        data={"department": "水电维修组", "csrf_token": token},
+        timeout=10,
+        allow_redirects=False,
+    )
+    assert assigned.status_code == 303
+    assert assigned.headers["location"] == f"/console/requests/{request_id}?flash=assigned"
+    with hub.session() as session:
+        assert session.get(ServiceRequest, request_id).department == "水电维修组"  # type: ignore[union-attr]
+        audits = session.scalars(
+            select(ConsoleAudit).where(ConsoleAudit.target == f"request:{request_id}")
+        ).all()
+        assert {(a.action, a.detail) for a in audits} >= {
+            ("request_receive", None),
+            ("request_assign", "水电维修组"),
+        }
     # The login form has its own double-submit token: a cross-site login POST is refused.
     stranger = requests.post(
         hub.url + "/console/login",

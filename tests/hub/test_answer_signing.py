@@ -26,8 +26,8 @@ from sync.credentials import load_credential, save_credential
 from sync.engine import SyncEngine
 from sync.sealing import generate_hub_keypair
 from tests.hub.conftest import unique_name
+from tests.support.faultproxy import FaultProxy
 from tests.support.hubhandle import HubHandle
-from tests.support.rewriteproxy import RewriteProxy
 
 SCAM = "请今天把银行卡和密码交给上门的工作人员核验"
 SCAM_PHONE = "请拨打 400-000-0000 办理退款"
@@ -111,14 +111,14 @@ def test_forged_answers_are_not_applied_and_skip_nothing(hub: HubHandle, station
     cursor_before, seqs_before = _cursor_and_seqs(station)
 
     host, port = "127.0.0.1", hub.process.port
-    with RewriteProxy(host, port, _forge_push) as push_mitm:
+    with FaultProxy(host, port, rewrite=_forge_push) as push_mitm:
         report = SyncEngine(station, hub_url=push_mitm.url).run_once()
     assert push_mitm.tampered >= 1 and not report.complete
     with station.read() as session:
         item = session.scalars(select(OutboxItem).where(OutboxItem.request_id == second.id)).one()
         assert item.state == "QUEUED"  # neither quarantined by the forged "invalid" nor marked sent
 
-    with RewriteProxy(host, port, _forge_pull(first.id)) as pull_mitm:
+    with FaultProxy(host, port, rewrite=_forge_pull(first.id)) as pull_mitm:
         report = SyncEngine(station, hub_url=pull_mitm.url).run_once()
     assert pull_mitm.tampered >= 1
     assert not report.complete and report.error and "tampered" in report.error
@@ -160,7 +160,7 @@ def test_enrolment_with_a_swapped_key_is_refused_and_the_code_never_travels(hub:
         return json.dumps(answer).encode()
 
     code = hub.enrol_code(unique_name("M"))
-    with RewriteProxy("127.0.0.1", hub.process.port, swap) as mitm:
+    with FaultProxy("127.0.0.1", hub.process.port, rewrite=swap, record=True) as mitm:
         with pytest.raises(EnrolmentRefused, match="not bound to this enrolment code"):
             enrol(mitm.url, code)
         assert mitm.tampered == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 
 import pytest
@@ -77,13 +78,19 @@ def test_revoked_station_is_refused(hub: HubHandle, station: HubClient) -> None:
     assert hub.cli("enrol-code", "--station", station.credential.station_name)[0] != 0  # stays revoked
 
 
-def test_replayed_request_is_refused_and_changes_nothing(hub: HubHandle, station: HubClient) -> None:
+def _signed_push(hub: HubHandle, station: HubClient) -> requests.PreparedRequest:
+    """One push of a fresh envelope, signed as the station signs it, ready to send (or tamper with)."""
     cred = station.credential
     body = PushRequest(items=[make_envelope(cred)]).model_dump_json().encode()
     prepared = requests.Request(
         "POST", hub.url + "/v1/push", data=body, headers={"Content-Type": "application/json"}
     ).prepare()
-    HmacAuth(cred.station_id, cred.secret, "", __import__("time").time)(prepared)
+    HmacAuth(cred.station_id, cred.secret, "", time.time)(prepared)
+    return prepared
+
+
+def test_replayed_request_is_refused_and_changes_nothing(hub: HubHandle, station: HubClient) -> None:
+    prepared = _signed_push(hub, station)
     with requests.Session() as s:
         first = s.send(prepared, timeout=10)
         before = hub.cli("stats", "--json")[1]
@@ -96,11 +103,7 @@ def test_replayed_request_is_refused_and_changes_nothing(hub: HubHandle, station
 
 def test_tampered_body_is_refused(hub: HubHandle, station: HubClient) -> None:
     cred = station.credential
-    body = PushRequest(items=[make_envelope(cred)]).model_dump_json().encode()
-    prepared = requests.Request(
-        "POST", hub.url + "/v1/push", data=body, headers={"Content-Type": "application/json"}
-    ).prepare()
-    HmacAuth(cred.station_id, cred.secret, "", __import__("time").time)(prepared)
+    prepared = _signed_push(hub, station)
     prepared.body = PushRequest(items=[make_envelope(cred)]).model_dump_json().encode()
     prepared.headers["Content-Length"] = str(len(prepared.body))
     response = requests.Session().send(prepared, timeout=10)
@@ -108,8 +111,6 @@ def test_tampered_body_is_refused(hub: HubHandle, station: HubClient) -> None:
 
 
 def test_station_clock_drift_is_corrected(make_station: Make) -> None:
-    import time
-
     drifting = make_station(clock=lambda: time.time() - 3600)  # an hour slow after days offline
     assert drifting.pull(0).next_cursor >= 0
     assert 3500 < drifting.clock_offset < 3700

@@ -15,6 +15,12 @@ by the test (`plan`), else a seeded random choice (`randomize`), else the defaul
 - CAPTIVE_PORTAL  answer 200 text/html like a hotel Wi-Fi login page, without forwarding
 
 Counters in `stats` let tests assert that faults really happened.
+
+A forwarded answer can also be rewritten on its way back, as an attacker on a plain-HTTP path
+could: `rewrite(method, path, status, body) -> bytes | None` sees every answer that is passed on;
+returning bytes replaces the body (Content-Length is fixed up, every other header — the hub's
+signature included — is passed on unchanged, as a careless forger would). `tampered` counts the
+answers it changed; with `record=True`, `requests` keeps every request as it crossed the wire.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import random
 import socket
 import threading
 from collections import Counter, deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from types import TracebackType
 
@@ -59,6 +65,9 @@ _CANNED = {
         "<html><head><title>免费WiFi 登录</title></head><body>请先登录 Please log in</body></html>".encode(),
     ),
 }
+
+
+Rewrite = Callable[[str, str, int, bytes], bytes | None]
 
 
 class _Closed(Exception):
@@ -140,11 +149,22 @@ class FaultProxy:
     """Listens on 127.0.0.1:port and forwards to upstream, injecting faults per request."""
 
     def __init__(
-        self, upstream_host: str, upstream_port: int, *, port: int = 0, stall_seconds: float = 5.0
+        self,
+        upstream_host: str,
+        upstream_port: int,
+        *,
+        port: int = 0,
+        stall_seconds: float = 5.0,
+        rewrite: Rewrite | None = None,
+        record: bool = False,
     ) -> None:
         self.upstream = (upstream_host, upstream_port)
         self.stall_seconds = stall_seconds
         self.stats: Counter[str] = Counter()
+        self.rewrite = rewrite
+        self.tampered = 0
+        self.record = record
+        self.requests: list[bytes] = []  # with record=True: every request as it crossed the wire
         self._queue: deque[Fault] = deque()
         self._default = Fault.PASS
         self._rng: random.Random | None = None
@@ -246,6 +266,8 @@ class FaultProxy:
                     head, request = read_message(client)
                 except (_Closed, OSError):
                     return
+                if self.record:
+                    self.requests.append(request)
                 fault = self._next_fault()
                 self.stats["requests"] += 1
                 self.stats[fault.value] += 1
@@ -285,8 +307,8 @@ class FaultProxy:
             upstream.sock.sendall(request[:cut])
             return False
         upstream.sock.sendall(request)
-        method = head.split(b" ", 1)[0].decode("latin-1")
-        _rhead, response = read_message(upstream, request_method=method)
+        method, path = head.split(b" ", 2)[:2]
+        rhead, response = read_message(upstream, request_method=method.decode("latin-1"))
         if fault is Fault.CUT_RESPONSE:
             client.sock.sendall(response[: max(1, len(response) // 2)])
             return False
@@ -296,8 +318,26 @@ class FaultProxy:
         if fault is Fault.BAD_GATEWAY_AFTER:
             client.sock.sendall(_canned(fault))
             return False
-        client.sock.sendall(response)
+        client.sock.sendall(
+            self._rewritten(method.decode("latin-1"), path.decode("latin-1"), rhead, response)
+        )
         return True
+
+    def _rewritten(self, method: str, path: str, head: bytes, response: bytes) -> bytes:
+        if self.rewrite is None or "chunked" in _headers(head).get("transfer-encoding", ""):
+            return response  # the hub answers with Content-Length; leave anything else alone
+        new = self.rewrite(method, path, int(head.split(b" ", 2)[1]), response[len(head) :])
+        if new is None:
+            return response
+        with self._lock:
+            self.tampered += 1
+        lines = [
+            line
+            for line in head.decode("latin-1").split("\r\n")
+            if line and not line.lower().startswith("content-length:")
+        ]
+        lines.append(f"Content-Length: {len(new)}")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + new
 
 
 def _canned(fault: Fault) -> bytes:

@@ -27,6 +27,16 @@ def type_id(kiosk: Any, number: str) -> None:
         kiosk.click(page.keypad.buttons[key])
 
 
+def start_problem_report(kiosk: Any, id_number: str) -> Any:
+    """Problem report → identify → the second category: the service screen, on the description step."""
+    service = kiosk.ctx.catalogue.get("problem_report")
+    kiosk.click(kiosk.ctx.pick(service.title))
+    type_id(kiosk, id_number)
+    kiosk.click(kiosk.tr("identify.confirm"))
+    kiosk.click(kiosk.ctx.pick(service.steps[1].options[1].label))
+    return kiosk.nav.current
+
+
 def run_service(kiosk: Any, service_id: str, id_number: str) -> Any:
     """Open the service from home and complete every step by clicks. Returns the receipt screen."""
     ctx = kiosk.ctx

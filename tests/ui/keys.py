@@ -11,7 +11,8 @@ from PySide6.QtTest import QTest
 
 
 def key_items(dock: Any) -> dict[str, QQuickItem]:
-    """Visible keys by label (letters, jamo, punctuation) plus "space" for the space bar."""
+    """Visible keys by label (letters, jamo, punctuation) plus "space" for the space bar and "hide" for
+    the keyboard's own hide key."""
     root = dock.panel.view.rootObject()
     keys: dict[str, QQuickItem] = {}
     for item in root.findChildren(QQuickItem):
@@ -20,6 +21,8 @@ def key_items(dock: Any) -> dict[str, QQuickItem]:
             continue
         if meta.className().startswith("SpaceKey"):
             keys["space"] = item
+        elif meta.className().startswith("HideKeyboardKey"):
+            keys["hide"] = item
         elif meta.indexOfProperty("text") >= 0 and meta.indexOfProperty("key") >= 0:
             text = item.property("text")
             if text:

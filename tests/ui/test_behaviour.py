@@ -11,21 +11,13 @@ from PySide6.QtWidgets import QApplication, QPlainTextEdit
 
 from models.validation import ID_CHECKSUM
 from tests.ui.conftest import ALONE_ID, PASSPHRASE, VOLUNTEER_PIN, Kiosk, StationInfo
-from tests.ui.flows import type_id, type_text
+from tests.ui.flows import start_problem_report, type_id, type_text
 from ui.chime import CHIME_PLAYER
 from ui.navigator import ScreenKey
 
 
-def _start_problem_report(kiosk: Kiosk) -> Any:
-    kiosk.click(kiosk.ctx.pick(kiosk.ctx.catalogue.get("problem_report").title))
-    type_id(kiosk, ALONE_ID)
-    kiosk.click(kiosk.tr("identify.confirm"))
-    kiosk.click(kiosk.ctx.pick(kiosk.ctx.catalogue.get("problem_report").steps[1].options[1].label))
-    return kiosk.nav.current
-
-
 def test_idle_reset_wipes_half_filled_form(kiosk: Kiosk) -> None:
-    screen = _start_problem_report(kiosk)
+    screen = start_problem_report(kiosk, ALONE_ID)
     edit = screen.page.findChild(QPlainTextEdit)
     type_text(edit, "写了一半")
     assert screen.fields["category"] == "water_power"
@@ -49,14 +41,14 @@ def test_idle_reset_wipes_half_filled_form(kiosk: Kiosk) -> None:
 
 
 def test_idle_timer_really_fires(kiosk: Kiosk) -> None:
-    _start_problem_report(kiosk)
+    start_problem_report(kiosk, ALONE_ID)
     kiosk.window.idle.idle_seconds = 0  # type: ignore[assignment]
     kiosk.window.idle.restart()
     kiosk.qtbot.waitUntil(lambda: kiosk.window.idle_card.isVisible(), timeout=3000)
 
 
 def test_invalid_id_shows_message_and_keeps_input(kiosk: Kiosk) -> None:
-    screen = _start_problem_report(kiosk)
+    screen = start_problem_report(kiosk, ALONE_ID)
     assert screen.fields["category"] == "water_power"
     kiosk.click(kiosk.tr("bar.back"))
     kiosk.click(kiosk.tr("bar.back"))

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from models.catalogue import pick
 from tests.ui.conftest import ALONE_ID, Kiosk
-from tests.ui.flows import DESCRIPTION, type_id, type_text
+from tests.ui.flows import DESCRIPTION, start_problem_report, type_id, type_text
 from ui.navigator import ScreenKey
 from ui.tap_guard import GUARD_MS
 
@@ -129,16 +129,8 @@ def test_a_press_from_before_a_screen_change_does_not_click(guarded: Kiosk) -> N
     assert kiosk.nav.current_key == ScreenKey.NOTICES and not tile.isDown()
 
 
-def _start_with_answers(kiosk: Kiosk) -> Any:
-    kiosk.click(kiosk.ctx.pick(kiosk.ctx.catalogue.get("problem_report").title))
-    type_id(kiosk, ALONE_ID)
-    kiosk.click(kiosk.tr("identify.confirm"))
-    kiosk.click(kiosk.ctx.pick(kiosk.ctx.catalogue.get("problem_report").steps[1].options[1].label))
-    return kiosk.nav.current
-
-
 def test_home_mid_service_asks_first(kiosk: Kiosk) -> None:
-    screen = _start_with_answers(kiosk)
+    screen = start_problem_report(kiosk, ALONE_ID)
     spoken: list[str] = []
     kiosk.ctx.say = spoken.append  # type: ignore[method-assign]
     kiosk.click(kiosk.tr("bar.home"))
@@ -166,7 +158,7 @@ def test_back_off_the_first_step_asks_only_when_something_was_typed(kiosk: Kiosk
 
 
 def test_disagree_asks_before_wiping(kiosk: Kiosk) -> None:
-    screen = _start_with_answers(kiosk)
+    screen = start_problem_report(kiosk, ALONE_ID)
     type_text(screen.page.findChild(QPlainTextEdit), DESCRIPTION)
     kiosk.click(kiosk.tr("step.next"))
     kiosk.click(kiosk.tr("photo.skip"))

@@ -13,6 +13,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from tests.voice.noise import synth_noise
 from voice.controller import VoiceController
 from voice.models import LoadedModel, load_model, locate_model
 from voice.pipeline import Collector
@@ -46,27 +47,7 @@ def synthesize(text: str, out: Path, voice: str = "ko", room_tone: float = 0.02)
         check=True,
     )
     seconds = subprocess.check_output(["soxi", "-D", str(clean)], text=True).strip()
-    subprocess.run(
-        [
-            "sox",
-            "-q",
-            "-R",
-            "-n",
-            "-r",
-            "16000",
-            "-c",
-            "1",
-            "-b",
-            "16",
-            str(noise),
-            "synth",
-            seconds,
-            "brownnoise",
-            "vol",
-            str(room_tone),
-        ],
-        check=True,
-    )
+    synth_noise(noise, seconds, "brownnoise", room_tone)
     subprocess.run(["sox", "-q", "-m", str(clean), str(noise), str(out)], check=True)
     for temp in (raw, clean, noise):
         temp.unlink(missing_ok=True)

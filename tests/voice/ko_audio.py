@@ -13,6 +13,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.voice.noise import synth_noise
+
 SPEEDS = (120, 150, 180)  # espeak-ng words per minute: slow, ordinary, brisk
 PITCHES = (35, 65)  # espeak-ng pitch 0–99 (default 50): a lower and a higher voice
 NOISE = (None, 20, 10)  # clean (faint room tone only), then SNR in dB
@@ -55,25 +57,7 @@ def _pink_unit_rms(folder: Path) -> float:
 def _measure_pink(folder: Path) -> float:
     if not _unit_rms:
         probe = folder / "pink-probe.wav"
-        subprocess.run(
-            [
-                "sox",
-                "-q",
-                "-R",
-                "-n",
-                "-r",
-                "16000",
-                "-c",
-                "1",
-                "-b",
-                "16",
-                str(probe),
-                "synth",
-                "5",
-                "pinknoise",
-            ],
-            check=True,
-        )
+        synth_noise(probe, 5, "pinknoise")
         _unit_rms.append(_rms(probe))
         probe.unlink()
     return _unit_rms[0]

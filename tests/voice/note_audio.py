@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 from tests.voice.conftest import synthesize
+from tests.voice.noise import synth_noise
 
 SPEECH = "村口的路灯坏了三天了，晚上很黑，老人出门不方便，请派人来修一修。"
 
@@ -20,27 +21,7 @@ def silence(folder: Path, seconds: float = 3.0) -> Path:
     """A live but silent microphone: faint brown noise around −70 dBFS, no speech."""
     out = folder / "note-silence.wav"
     if not out.exists():
-        subprocess.run(
-            [
-                "sox",
-                "-q",
-                "-R",
-                "-n",
-                "-r",
-                "16000",
-                "-c",
-                "1",
-                "-b",
-                "16",
-                str(out),
-                "synth",
-                str(seconds),
-                "brownnoise",
-                "vol",
-                "0.0003",
-            ],
-            check=True,
-        )
+        synth_noise(out, seconds, "brownnoise", "0.0003")
     return out
 
 

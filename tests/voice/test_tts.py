@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from voice.guard import mask_sensitive
-from voice.playback import PacedPlayer
+from voice.playback import PacedPlayer, write_blocks
 from voice.tts import HalfDuplexGate, PromptCache, Speaker, TtsSettings
 
 PROMPTS = {
@@ -105,3 +105,28 @@ def test_rate_and_volume_settings() -> None:
     assert (
         settings.voice("yue") == "yue" and settings.voice("ko") == "ko" and settings.voice("zh_CN") == "cmn"
     )
+
+
+def test_blocks_go_out_in_order_and_stop_aborts_the_stream() -> None:
+    class Stream:
+        def __init__(self, stop_after: int | None = None) -> None:
+            self.written: list[bytes] = []
+            self.aborted = False
+            self.stop = threading.Event()
+            self.stop_after = stop_after
+
+        def write(self, data: bytes) -> None:
+            self.written.append(data)
+            if len(self.written) == self.stop_after:
+                self.stop.set()  # as the UI's 停止 would, mid-note
+
+        def abort(self) -> None:
+            self.aborted = True
+
+    pcm = bytes(range(250))
+    whole = Stream()
+    assert write_blocks(whole, pcm, 100, whole.stop) is True
+    assert whole.written == [pcm[:100], pcm[100:200], pcm[200:]] and not whole.aborted
+    cut = Stream(stop_after=2)
+    assert write_blocks(cut, pcm, 100, cut.stop) is False
+    assert cut.written == [pcm[:100], pcm[100:200]] and cut.aborted

@@ -7,6 +7,7 @@ results, which are counts and suggestions — no personal data (docs/security.md
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -14,13 +15,15 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from server.api.deps import get_state
 from server.api.state import HubState
 from server.console import charts
-from server.console.auth import PostViewerDep, ViewerDep, console_settings
+from server.console.auth import PostViewerDep, Viewer, ViewerDep, console_settings
 from server.console.web import back, render, run_then_back
 from server.core.db import transaction
+from server.core.keys import HubKeys
 from server.db.models import Station
 from server.services import console_audit, consult
 
@@ -92,26 +95,33 @@ def results_page(consultation_id: str, request: Request, viewer: ViewerDep, stat
 
 @router.post(BASE + "/{consultation_id}/close")
 async def close(consultation_id: str, viewer: PostViewerDep, state: StateDep) -> Response:
-    viewer.require("consult")
-
-    def work() -> None:
-        with transaction(state.sessions) as session:
-            consult.close(session, state.keys, consultation_id)
-            console_audit.record(session, viewer.actor, "consult_close", f"consultation:{consultation_id}")
-
-    return await run_then_back(work, f"{BASE}/{consultation_id}", "consult_closed")
+    return await _change(consultation_id, viewer, state, consult.close, "consult_close", "consult_closed")
 
 
 @router.post(BASE + "/{consultation_id}/publish")
 async def publish(consultation_id: str, viewer: PostViewerDep, state: StateDep) -> Response:
+    return await _change(
+        consultation_id, viewer, state, consult.publish_result, "consult_publish", "consult_published"
+    )
+
+
+async def _change(
+    consultation_id: str,
+    viewer: Viewer,
+    state: HubState,
+    step: Callable[[Session, HubKeys, str], object],
+    audit_action: str,
+    done_flash: str,
+) -> Response:
+    """Close or publish: one audited step on one consultation, then back to its page."""
     viewer.require("consult")
 
     def work() -> None:
         with transaction(state.sessions) as session:
-            consult.publish_result(session, state.keys, consultation_id)
-            console_audit.record(session, viewer.actor, "consult_publish", f"consultation:{consultation_id}")
+            step(session, state.keys, consultation_id)
+            console_audit.record(session, viewer.actor, audit_action, f"consultation:{consultation_id}")
 
-    return await run_then_back(work, f"{BASE}/{consultation_id}", "consult_published")
+    return await run_then_back(work, f"{BASE}/{consultation_id}", done_flash)
 
 
 def _cell(value: object) -> object:

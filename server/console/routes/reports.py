@@ -65,13 +65,7 @@ def report_xlsx(kind: str, request: Request, viewer: ViewerDep, state: StateDep)
     if report is None:
         return _not_found(request, viewer)
     data = period_report.to_xlsx(report, report_page.service_titles(viewer.lang))
-    return Response(
-        data,
-        media_type=XLSX,
-        headers={
-            "Content-Disposition": f'attachment; filename="yizhan-{kind}-{report.start.isoformat()}.xlsx"'
-        },
-    )
+    return _file(data, XLSX, report, "xlsx")
 
 
 @router.get("/console/reports/{kind}.pdf")
@@ -85,12 +79,14 @@ async def report_pdf(kind: str, request: Request, viewer: ViewerDep, state: Stat
         data = await run_in_threadpool(period_report.to_pdf, html)
     except period_report.PdfUnavailable:
         return render(request, viewer, "error.html", status_code=503, code=503, what="pdf")
+    return _file(data, "application/pdf", report, "pdf")
+
+
+def _file(data: bytes, media_type: str, report: period_report.Report, ext: str) -> Response:
+    """The report as a download named yizhan-<kind>-<first day>.<ext>."""
+    name = f"yizhan-{report.kind}-{report.start.isoformat()}.{ext}"
     return Response(
-        data,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="yizhan-{kind}-{report.start.isoformat()}.pdf"'
-        },
+        data, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
 
 

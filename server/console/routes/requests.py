@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -16,7 +17,7 @@ from server.console.auth import Forbidden, PostViewerDep, Viewer, ViewerDep
 from server.console.web import render, run_then_back, when
 from server.core.db import transaction
 from server.db.console_models import RequestFacts
-from server.db.models import AppointmentSlot, StaffUser
+from server.db.models import AppointmentSlot, ServiceRequest, StaffUser
 from server.services import console_audit, console_requests
 from server.services.errors import HubError
 
@@ -89,18 +90,13 @@ async def request_action(
     viewer.require("act")
     form = await request.form()
     action, text = str(form.get("action", "")), str(form.get("text", ""))
-    url = f"/console/requests/{request_id}"
 
-    def work() -> None:
-        with transaction(state.sessions) as session:
-            req = console_requests.get_request(session, request_id)
-            _in_scope(viewer, req.station_id)
-            console_requests.act(session, state.keys, request_id, action, text, viewer.label)
-            console_audit.record(
-                session, viewer.actor, f"request_{action}", f"request:{request_id}", station_id=req.station_id
-            )
+    def change(session: Session) -> ServiceRequest:
+        _in_scope(viewer, console_requests.get_request(session, request_id).station_id)
+        return console_requests.act(session, state.keys, request_id, action, text, viewer.label)
 
-    return await run_then_back(work, url, FLASH_BY_ACTION.get(action, "saved"))
+    flash = FLASH_BY_ACTION.get(action, "saved")
+    return await _audited_change(request_id, viewer, state, change, f"request_{action}", flash)
 
 
 @router.post("/console/requests/{request_id}/assign")
@@ -110,28 +106,40 @@ async def request_assign(
     viewer.require("assign")
     form = await request.form()
     department, person = str(form.get("department", "")), str(form.get("assignee", ""))
-    url = f"/console/requests/{request_id}"
+
+    def change(session: Session) -> ServiceRequest:
+        assignee = int(person) if person.isdigit() else None
+        return console_requests.assign(session, state.keys, request_id, department, assignee, viewer.label)
+
+    return await _audited_change(
+        request_id, viewer, state, change, "request_assign", "assigned", detail=department[:64] or None
+    )
+
+
+async def _audited_change(
+    request_id: str,
+    viewer: Viewer,
+    state: HubState,
+    change: Callable[[Session], ServiceRequest],
+    audit_action: str,
+    done_flash: str,
+    detail: str | None = None,
+) -> Response:
+    """Run one change to a request and audit it in the same transaction, then back to its page."""
 
     def work() -> None:
         with transaction(state.sessions) as session:
-            req = console_requests.assign(
-                session,
-                state.keys,
-                request_id,
-                department,
-                int(person) if person.isdigit() else None,
-                viewer.label,
-            )
+            req = change(session)
             console_audit.record(
                 session,
                 viewer.actor,
-                "request_assign",
+                audit_action,
                 f"request:{request_id}",
                 station_id=req.station_id,
-                detail=department[:64] or None,
+                detail=detail,
             )
 
-    return await run_then_back(work, url, "assigned")
+    return await run_then_back(work, f"/console/requests/{request_id}", done_flash)
 
 
 @router.get("/console/requests/{request_id}/photos/{sha256}")

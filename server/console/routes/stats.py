@@ -14,7 +14,7 @@ from server.console import catalogue, charts, export
 from server.console.auth import Viewer, ViewerDep, console_settings
 from server.console.web import render
 from server.core.db import transaction
-from server.services import console_audit, console_stats, resident_index
+from server.services import console_stats, resident_index
 
 router = APIRouter(include_in_schema=False)
 StateDep = Annotated[HubState, Depends(get_state)]
@@ -72,8 +72,20 @@ def stats_page(request: Request, viewer: ViewerDep, state: StateDep) -> Response
 @router.get("/console/stats/{table}.{fmt}")
 def stats_export(table: str, fmt: str, request: Request, viewer: ViewerDep, state: StateDep) -> Response:
     viewer.require("stats")
-    if table not in TABLES or fmt not in ("csv", "xlsx"):
+    if table not in TABLES:
         return render(request, viewer, "error.html", status_code=404, code=404, what="page")
+    return export.audited_download(
+        request,
+        viewer,
+        state,
+        fmt,
+        table,
+        lambda: _table(table, request, viewer, state),
+        audit_target=f"stats:{table}",
+    )
+
+
+def _table(table: str, request: Request, viewer: Viewer, state: HubState) -> export.Table:
     stats, rates, days = _compute(request, viewer, state)
     weeks = [d.isoformat() for d in stats.weeks]
     header: list[str]
@@ -95,9 +107,7 @@ def stats_export(table: str, fmt: str, request: Request, viewer: ViewerDep, stat
         rows = [
             [name, *[round(values.get(d, 0.0), 3) for d in days]] for name, values in sorted(rates.items())
         ]
-    with transaction(state.sessions) as session:
-        console_audit.record(session, viewer.actor, f"export_{fmt}", f"stats:{table}")
-    return export.download(table, fmt, header, rows)
+    return header, rows
 
 
 def _num(value: float | None) -> float | str:

@@ -17,7 +17,7 @@ from server.console.auth import Forbidden, Viewer, ViewerDep
 from server.console.web import render
 from server.core.db import transaction
 from server.db.models import Station
-from server.services import console_audit, topics
+from server.services import topics
 
 router = APIRouter(include_in_schema=False)
 StateDep = Annotated[HubState, Depends(get_state)]
@@ -68,14 +68,13 @@ def topics_page(request: Request, viewer: ViewerDep, state: StateDep) -> Respons
 @router.get("/console/topics.{fmt}")
 def topics_export(fmt: str, request: Request, viewer: ViewerDep, state: StateDep) -> Response:
     viewer.require("stats")
-    if fmt not in ("csv", "xlsx"):
-        return render(request, viewer, "error.html", status_code=404, code=404, what="page")
-    stats, _stations, _station = _analyse(request, viewer, state)
-    with transaction(state.sessions) as session:
-        console_audit.record(session, viewer.actor, f"export_{fmt}", "topics")
-    header = ["topic", "count", "baseline_mean", "trend", "p_value", "surge", "words"]
-    rows = [
-        (t.label, t.count, round(t.baseline, 2), t.trend, round(t.p_value, 4), t.surge, " ".join(t.words))
-        for t in stats
-    ]
-    return export.download("topics", fmt, header, rows)
+
+    def table() -> export.Table:
+        stats, _stations, _station = _analyse(request, viewer, state)
+        header = ["topic", "count", "baseline_mean", "trend", "p_value", "surge", "words"]
+        return header, [
+            (t.label, t.count, round(t.baseline, 2), t.trend, round(t.p_value, 4), t.surge, " ".join(t.words))
+            for t in stats
+        ]
+
+    return export.audited_download(request, viewer, state, fmt, "topics", table)

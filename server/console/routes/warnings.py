@@ -101,26 +101,34 @@ def warnings_page(request: Request, viewer: ViewerDep, state: StateDep) -> Respo
 @router.get("/console/warnings.{fmt}")
 def warnings_export(fmt: str, request: Request, viewer: ViewerDep, state: StateDep) -> Response:
     viewer.require("queue")
-    if fmt not in ("csv", "xlsx"):
-        return render(request, viewer, "error.html", status_code=404, code=404, what="page")
-    rows, _total, _station = _load(request, viewer, state)
-    with transaction(state.sessions) as session:
-        console_audit.record(session, viewer.actor, f"export_{fmt}", "warnings")
-    header = ["station", "name", "days_missed", "level", "unwell", "last_checkin", "outcome", "outcome_by"]
-    body = [
-        (
-            w.station,
-            w.name,
-            w.days_missed,
-            w.level,
-            w.unwell,
-            w.last_checkin_at.isoformat() if w.last_checkin_at else "",
-            w.outcome or "",
-            w.outcome_by or "",
-        )
-        for w in rows
-    ]
-    return export.download("warnings", fmt, header, body)
+
+    def table() -> export.Table:
+        rows, _total, _station = _load(request, viewer, state)
+        header = [
+            "station",
+            "name",
+            "days_missed",
+            "level",
+            "unwell",
+            "last_checkin",
+            "outcome",
+            "outcome_by",
+        ]
+        return header, [
+            (
+                w.station,
+                w.name,
+                w.days_missed,
+                w.level,
+                w.unwell,
+                w.last_checkin_at.isoformat() if w.last_checkin_at else "",
+                w.outcome or "",
+                w.outcome_by or "",
+            )
+            for w in rows
+        ]
+
+    return export.audited_download(request, viewer, state, fmt, "warnings", table)
 
 
 @router.post("/console/warnings/outcome")
