@@ -95,9 +95,18 @@ class FieldCipher:
 
     def decrypt(self, ciphertext: bytes, aad: bytes, *, key: bytes | None = None) -> bytes:
         kid = key_id_of(ciphertext)
+        return self._open(ciphertext, aad, self._aead(key if key is not None else self.ring.key(kid)))
+
+    def decrypt_once(self, ciphertext: bytes, aad: bytes, key: bytes) -> bytes:
+        """Decrypt under a key used for this one record only (a per-record key): its cipher is not
+        kept, so listing thousands of records neither grows nor churns the cache of data keys."""
+        key_id_of(ciphertext)  # the header checks
+        return self._open(ciphertext, aad, AESGCM(key))
+
+    @staticmethod
+    def _open(ciphertext: bytes, aad: bytes, aead: AESGCM) -> bytes:
         header = ciphertext[: _HEADER.size]
         nonce = ciphertext[_HEADER.size : _HEADER.size + NONCE_SIZE]
-        aead = self._aead(key if key is not None else self.ring.key(kid))
         try:
             return aead.decrypt(nonce, ciphertext[_HEADER.size + NONCE_SIZE :], header + aad)
         except InvalidTag:

@@ -89,6 +89,23 @@ def transition(row: ServiceRequest, new_state: RequestState) -> None:
         row.closed_at = row.closed_at or utcnow()
 
 
+# What `decrypt` reads: list() selects just these columns.
+_LISTED = (
+    ServiceRequest.id,
+    ServiceRequest.service,
+    ServiceRequest.state,
+    ServiceRequest.receipt_code,
+    ServiceRequest.resident_id,
+    ServiceRequest.urgent,
+    ServiceRequest.created_at,
+    ServiceRequest.quarantine_reason,
+    ServiceRequest.acknowledged_at,
+    ServiceRequest.record_key_ct,
+    ServiceRequest.payload_ct,
+    ServiceRequest.reply_ct,
+)
+
+
 class RequestRepo:
     def __init__(self, station: Station) -> None:
         self._s = station
@@ -131,14 +148,24 @@ class RequestRepo:
         )
 
     def decrypt(self, row: ServiceRequest) -> RequestRecord:
+        """The readable record. The per-record key is unwrapped once for payload and reply."""
+        key = self._record_key(row) if row.payload_ct is not None or row.reply_ct is not None else b""
+        fields: dict[str, Any] = {}
+        if row.payload_ct is not None:
+            aad = associated_data(TABLE, "payload", row.id)
+            fields = json.loads(self._s.cipher.decrypt_once(row.payload_ct, aad, key))
+        reply = ""
+        if row.reply_ct is not None:
+            aad = associated_data(TABLE, "reply", row.id)
+            reply = self._s.cipher.decrypt_once(row.reply_ct, aad, key).decode("utf-8")
         return RequestRecord(
             id=row.id,
             service=row.service,
             state=row.state,
             receipt_code=row.receipt_code,
             resident_id=row.resident_id,
-            fields=self.fields_of(row),
-            reply=self.reply_of(row),
+            fields=fields,
+            reply=reply,
             urgent=row.urgent,
             created_at=row.created_at,
             quarantine_reason=row.quarantine_reason,
@@ -280,7 +307,8 @@ class RequestRepo:
     def list(
         self, *, since: dt.datetime | None = None, states: set[str] | None = None, limit: int = 1000
     ) -> list[RequestRecord]:
-        query = select(ServiceRequest).where(
+        # Only the columns a RequestRecord shows, as plain rows: no ORM objects to build and track.
+        query = select(*_LISTED).where(
             ServiceRequest.state != S.DRAFT, ServiceRequest.record_key_ct.is_not(None)
         )
         if since is not None:
@@ -289,7 +317,9 @@ class RequestRepo:
             query = query.where(ServiceRequest.state.in_(states))
         query = query.order_by(ServiceRequest.created_at.desc()).limit(limit)
         with self._s.read() as session:
-            return [self.decrypt(r) for r in session.execute(query).scalars()]
+            # Rows carry the same attribute names as ServiceRequest, which is all decrypt() reads.
+            rows: builtins.list[Any] = list(session.execute(query).all())
+        return [self.decrypt(r) for r in rows]
 
     def open_help_calls(self) -> builtins.list[RequestRecord]:
         query = (

@@ -25,6 +25,7 @@ from sync.protocol import HubStatus
 HUB_PACKAGES = frozenset({"fastapi", "starlette", "uvicorn", "psycopg", "jinja2", "multipart"})
 
 Handler = Callable[[argparse.Namespace], int]
+WORKER_HEALTHCHECK_SECONDS = 60
 
 
 def _settings(args: argparse.Namespace) -> HubSettings:
@@ -62,6 +63,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
             port=args.port,
             workers=args.workers,
             log_level=args.log_level,
+            # uvicorn's supervisor kills a worker that does not answer its ping within this time and
+            # starts another. Its default (5 s) is shorter than a worker's start-up on a busy 2-core
+            # machine (imports, then jieba's dictionary: seconds inside one call that holds the GIL),
+            # so workers were killed and restarted forever and the hub never came up.
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         )
     else:
         from server.main import create_app

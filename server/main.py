@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.datastructures import MutableHeaders
@@ -29,6 +31,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     # (`yizhan-hub serve --api-docs`). The schema itself stays at /openapi.json.
     docs = api_docs_enabled()
     app = FastAPI(
+        lifespan=_lifespan,
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
         title="Yizhan hub sync API",
@@ -49,6 +52,13 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.add_middleware(AnswerSigningMiddleware, signer=keys.signer)
 
     return app
+
+
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    # Background work that start-up need not wait for: the worker serves as soon as it is imported.
+    console.start_warm_up()
+    yield
 
 
 class _FrameMiddleware:

@@ -32,13 +32,18 @@ STATIC_DIR = Path(__file__).parent / "static"
 log = logging.getLogger("yizhan.hub")
 
 
+def start_warm_up() -> None:
+    """Load jieba's dictionary (1–3 s of CPU) in the background, off the request path, so the first
+    push (which segments descriptions into topics) rarely waits for it. Called once the app starts
+    (server/main.py's lifespan), not at import or app construction: the worker answers its health
+    check without waiting for the dictionary."""
+    threading.Thread(target=topics.warm_up, name="jieba-warm-up", daemon=True).start()
+
+
 def install(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
     from server.console.routes import ROUTERS
 
     app.state.console = settings or ConsoleSettings.from_env()
-    # jieba loads its dictionary in a second or two; do it now, off the request path, so the first
-    # push (which segments descriptions into topics) does not wait for it.
-    threading.Thread(target=topics.warm_up, name="jieba-warm-up", daemon=True).start()
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/console/static", StaticFiles(directory=str(STATIC_DIR)), name="console-static")

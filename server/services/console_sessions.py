@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import cache
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
@@ -24,7 +25,14 @@ from server.db.console_models import ConsoleSession
 from server.db.models import StaffUser
 from server.services.staff import find_user, hash_password, verify_password
 
-_DUMMY_HASH = hash_password("not a real password, only spends the same time")
+
+@cache
+def _dummy_hash() -> str:
+    """A verifier to check unknown names against (same time as a real check). Made on first use, not
+    at import: scrypt at import cost every hub worker its start-up time."""
+    return hash_password("not a real password, only spends the same time")
+
+
 _TOUCH_EVERY = timedelta(seconds=30)  # don't write the session row on every click
 
 
@@ -60,11 +68,11 @@ def check_login(
 ) -> tuple[LoginResult, StaffUser | None]:
     user = find_user(session, username, for_update=True)
     if user is None:
-        verify_password(password, _DUMMY_HASH)
+        verify_password(password, _dummy_hash())
         return LoginResult.BAD, None
     now = datetime.now(UTC)
     if user.locked_until is not None and user.locked_until > now:
-        verify_password(password, _DUMMY_HASH)
+        verify_password(password, _dummy_hash())
         return LoginResult.LOCKED, user
     if not verify_password(password, user.password_hash):
         user.failed_logins = (user.failed_logins or 0) + 1

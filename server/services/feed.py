@@ -77,6 +77,14 @@ class BroadcastCache:
     def __init__(self, max_entries: int = 4096) -> None:
         self._data: dict[int, dict[str, Any]] = {}
         self._max = max_entries
+        # The highest seq this worker has seen committed. Changes are never deleted while a hub
+        # runs (a restore from backup happens with every hub process stopped), so a cursor at or
+        # below it is inside the feed without asking the database for max(seq) again.
+        self.known_head = 0
+
+    def saw_head(self, seq: int) -> None:
+        if seq > self.known_head:
+            self.known_head = seq
 
     def get(self, seq: int) -> dict[str, Any] | None:
         return self._data.get(seq)
@@ -104,10 +112,17 @@ def pull(
         .order_by(c.seq)
         .limit(limit + 1)
     ).all()
-    # A non-empty page proves the cursor is inside the feed; only an empty one needs max(seq).
-    if not rows and cursor > 0 and cursor > current_seq(conn):
-        # A cursor from another hub or a restored backup: say so rather than wait forever.
-        raise HubError(409, "cursor_ahead", "cursor is beyond the hub's feed; reset the cursor to 0")
+    # A non-empty page proves the cursor is inside the feed; only an empty one needs max(seq), and
+    # not even then when this worker has already seen the feed reach the cursor.
+    if rows and broadcast_cache is not None:
+        broadcast_cache.saw_head(rows[-1].seq)
+    elif not rows and cursor > 0 and (broadcast_cache is None or cursor > broadcast_cache.known_head):
+        head = current_seq(conn)
+        if cursor > head:
+            # A cursor from another hub or a restored backup: say so rather than wait forever.
+            raise HubError(409, "cursor_ahead", "cursor is beyond the hub's feed; reset the cursor to 0")
+        if broadcast_cache is not None:
+            broadcast_cache.saw_head(head)
     page = rows[:limit]
     changes = [
         # Built from our own rows: construct without re-validating; pydantic-core serialises it.

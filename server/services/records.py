@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Row, String, Table, TextClause, any_, bindparam, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, String, Table, any_, bindparam, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from server.core.keys import HubKeys
 from server.db.models import AppointmentSlot, CheckIn, EnvelopeRow, ServiceRequest, StationAuditEvent
-from server.services import consult, payload_rules, resident_index
+from server.services import bulk, consult, payload_rules, resident_index
 from sync.protocol import ConsultVotePayload, Envelope, ItemResult, ItemStatus, RecordKind, RecordPayload
 from sync.sealing import SealError, record_aad
 
@@ -179,12 +179,9 @@ def _station_rules(conn: Connection, station_id: str, opened: Sequence[_Opened])
     records = [o for o in opened if o.record is not None]
     if not records:
         return out
-    pinned = conn.execute(
-        select(_requests.c.receipt_code).where(_requests.c.station_id == station_id).limit(1)
-    ).scalar()
     first = records[0].record
     assert first is not None
-    prefix = payload_rules.receipt_prefix(pinned if pinned else first.receipt_code)
+    prefix = _pinned_prefix(conn, station_id) or payload_rules.receipt_prefix(first.receipt_code)
     offered = _offered_slots(conn, station_id, records)
     for item in records:
         record = item.record
@@ -199,6 +196,28 @@ def _station_rules(conn: Connection, station_id: str, opened: Sequence[_Opened])
         if slot is not None and slot not in offered:
             out[str(env.id)] = _invalid(env, f"slot {slot} was not offered to this station")
     return out
+
+
+_PINNED: dict[str, str] = {}  # station id → its receipt prefix, once a record of it is stored
+_PINNED_MAX = 50_000
+
+
+def _pinned_prefix(conn: Connection, station_id: str) -> str | None:
+    """The prefix of the station's stored records, or None before its first one. Remembered per
+    process once seen: stored requests never change their receipt code, so the pin never moves."""
+    prefix = _PINNED.get(station_id)
+    if prefix is not None:
+        return prefix
+    pinned = conn.execute(
+        select(_requests.c.receipt_code).where(_requests.c.station_id == station_id).limit(1)
+    ).scalar()
+    if not pinned:
+        return None
+    prefix = payload_rules.receipt_prefix(pinned)
+    if len(_PINNED) >= _PINNED_MAX:
+        _PINNED.clear()
+    _PINNED[station_id] = prefix
+    return prefix
 
 
 def _slot_of(record: RecordPayload) -> str | None:
@@ -240,7 +259,7 @@ def _insert_ledger(conn: Connection, station_id: str, opened: Sequence[_Opened])
         }
         for o in opened
     ]
-    return {row[0] for row in _insert_rows(conn, _ledger, rows, on_conflict_id=True)}
+    return {row[0] for row in bulk.insert_rows(conn, _ledger, rows, conflict=["id"], returning="id")}
 
 
 def _store(conn: Connection, keys: HubKeys, station_id: str, items: Sequence[_Opened]) -> None:
@@ -280,43 +299,7 @@ def _store(conn: Connection, keys: HubKeys, station_id: str, items: Sequence[_Op
     # Parents before children: the check-in rows reference the request rows.
     for table, rows in ((_audits, audits), (_requests, requests), (_checkins, checkins)):
         if rows:
-            _insert_rows(conn, table, rows)
-
-
-_UNNEST_SQL: dict[tuple[str, tuple[str, ...], bool], TextClause] = {}
-
-
-def _insert_rows(
-    conn: Connection, table: Table, rows: list[dict[str, Any]], *, on_conflict_id: bool = False
-) -> Sequence[Row[Any]]:
-    """Insert a batch of rows (same keys) in one statement; with on_conflict_id, skip ids already
-    stored and return the ids inserted.
-
-    PostgreSQL: one short statement whose parameters are one array per column,
-    `INSERT … SELECT * FROM unnest(CAST(:c AS type[]), …)`: its text never changes with the batch
-    size, so SQLAlchemy, psycopg and the server all reuse their cached/prepared forms, and the
-    whole batch is one round trip. SQLite: one cached statement executed with many parameter sets.
-    """
-    columns = tuple(rows[0])
-    if conn.dialect.name != "postgresql":
-        insert_: Any = sqlite.insert
-        stmt: Any = insert_(table)
-        if on_conflict_id:
-            stmt = stmt.on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
-            return conn.execute(stmt, rows).all()
-        conn.execute(stmt, rows)
-        return []
-    key = (table.name, columns, on_conflict_id)
-    sql = _UNNEST_SQL.get(key)
-    if sql is None:
-        arrays = ", ".join(
-            f"CAST(:{name} AS {table.c[name].type.compile(dialect=conn.dialect)}[])" for name in columns
-        )
-        tail = " ON CONFLICT (id) DO NOTHING RETURNING id" if on_conflict_id else ""
-        sql = text(f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays}){tail}")
-        _UNNEST_SQL[key] = sql
-    result = conn.execute(sql, {name: [row[name] for row in rows] for name in columns})
-    return result.all() if on_conflict_id else []
+            bulk.insert_rows(conn, table, rows)
 
 
 def payload_aad(request_id: str) -> str:

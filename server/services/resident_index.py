@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, case, delete, func, select
+from sqlalchemy import ColumnElement, Connection, Table, and_, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -38,7 +38,7 @@ from server.db.console_models import (
 )
 from server.db.models import ServiceRequest, Station
 from server.db.types import assume_utc
-from server.services import ledger_intake, request_rollups, topics
+from server.services import bulk, ledger_intake, request_rollups, topics
 
 BATCH = 2000
 log = logging.getLogger(__name__)
@@ -257,36 +257,42 @@ _checkin_days = cast(Table, ResidentCheckin.__table__)
 
 
 def _insert(conn: Connection) -> Any:
+    """The dialect's INSERT (its ON CONFLICT … RETURNING is used for the check-in days)."""
     return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
 
 def _insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: list[str]) -> None:
-    if rows:
-        conn.execute(_insert(conn)(table).on_conflict_do_nothing(index_elements=keys), rows)
+    bulk.insert_rows(conn, table, rows, conflict=keys)
+
+
+def _later(column: str) -> str:
+    """The later of the stored and the new value, either of them possibly NULL."""
+    mine, theirs = f"hub_residents.{column}", f"excluded.{column}"
+    return (
+        f"CASE WHEN {mine} IS NULL THEN {theirs} WHEN {theirs} IS NULL THEN {mine} "
+        f"WHEN {theirs} > {mine} THEN {theirs} ELSE {mine} END"
+    )
+
+
+def _newer(column: str) -> str:
+    """The new snapshot's value when it is at least as new (station time) as the stored one."""
+    newer = "excluded.seen_at >= hub_residents.seen_at"
+    return f"CASE WHEN {newer} THEN excluded.{column} ELSE hub_residents.{column} END"
+
+
+# Upserts keyed by (station, resident): a concurrent push of the same resident keeps the newest
+# snapshot and the latest check-in, whichever transaction commits first.
+_RESIDENT_UPDATE = {
+    "data_enc": _newer("data_enc"),
+    "living_alone": _newer("living_alone"),
+    "seen_at": _newer("seen_at"),
+    "last_checkin_at": _later("last_checkin_at"),
+    "unwell_at": _later("unwell_at"),
+}
 
 
 def _upsert_residents(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    stmt = _insert(conn)(_residents)
-    new, old = stmt.excluded, _residents.c
-    newer = new.seen_at >= old.seen_at
-
-    def later(column: str) -> Any:
-        mine, theirs = old[column], new[column]
-        return case((mine.is_(None), theirs), (theirs.is_(None), mine), (theirs > mine, theirs), else_=mine)
-
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["station_id", "resident_key"],
-        set_={
-            "data_enc": case((newer, new.data_enc), else_=old.data_enc),
-            "living_alone": case((newer, new.living_alone), else_=old.living_alone),
-            "seen_at": case((newer, new.seen_at), else_=old.seen_at),
-            "last_checkin_at": later("last_checkin_at"),
-            "unwell_at": later("unwell_at"),
-        },
-    )
-    conn.execute(stmt, rows)
+    bulk.insert_rows(conn, _residents, rows, conflict=["station_id", "resident_key"], update=_RESIDENT_UPDATE)
 
 
 def backfill(session: Session, keys: HubKeys, tz: ZoneInfo | None = None) -> int:

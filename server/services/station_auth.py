@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, delete, literal, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server.core.keys import HubKeys
@@ -155,23 +155,41 @@ def _insert(conn: Connection) -> Any:
     return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
 
+_CLAIMS: dict[str, Any] = {}
+
+
+def _claim_statement(conn: Connection) -> Any:
+    """The nonce claim (see module doc), built once per dialect: only its parameters change."""
+    stmt = _CLAIMS.get(conn.dialect.name)
+    if stmt is None:
+        source = select(
+            _stations.c.id,
+            bindparam("nonce", type_=_nonces.c.nonce.type),
+            bindparam("now", type_=_nonces.c.seen_at.type),
+        ).where(
+            _stations.c.id == bindparam("station", type_=_stations.c.id.type),
+            _stations.c.revoked_at.is_(None),
+            _stations.c.secret_enc == bindparam("secret_enc", type_=_stations.c.secret_enc.type),
+        )
+        stmt = _CLAIMS[conn.dialect.name] = (
+            _insert(conn)(_nonces)
+            .from_select(["station_id", "nonce", "seen_at"], source)
+            .on_conflict_do_nothing(index_elements=["station_id", "nonce"])
+            .returning(_nonces.c.station_id)
+        )
+    return stmt
+
+
 def claim_nonce(conn: Connection, cache: CredentialCache, signed: SignedStation) -> None:
     """Store the nonce, re-checking revocation and the secret in the same statement (see module doc)."""
     now = datetime.now(UTC)
-    source = select(
-        _stations.c.id, literal(signed.nonce, _nonces.c.nonce.type), literal(now, _nonces.c.seen_at.type)
-    ).where(
-        _stations.c.id == signed.station_id,
-        _stations.c.revoked_at.is_(None),
-        _stations.c.secret_enc == signed.secret_enc,
-    )
-    stmt = (
-        _insert(conn)(_nonces)
-        .from_select(["station_id", "nonce", "seen_at"], source)
-        .on_conflict_do_nothing(index_elements=["station_id", "nonce"])
-        .returning(_nonces.c.station_id)
-    )
-    if conn.execute(stmt).first() is None:
+    params = {
+        "nonce": signed.nonce,
+        "now": now,
+        "station": signed.station_id,
+        "secret_enc": signed.secret_enc,
+    }
+    if conn.execute(_claim_statement(conn), params).first() is None:
         raise _why_not_claimed(conn, cache, signed)
     if cache.seen_is_due(signed.station_id):
         # Not on every request: a row write per call would cost throughput.

@@ -1,0 +1,90 @@
+"""Multi-row INSERTs for the push hot path: one statement and one round trip per table and batch.
+
+PostgreSQL: `INSERT … SELECT * FROM unnest(CAST(:c AS type[]), …)`, one array per column. The
+statement text never changes with the batch size, so SQLAlchemy, psycopg and the server all reuse
+their cached/prepared forms; psycopg's `executemany` would instead send (and dump) one statement
+per row. SQLite (the embedded demo hub): one cached statement executed with many parameter sets.
+
+Values go through each column type's bind processing first (e.g. `UtcDateTime` turns a naive
+datetime into UTC), exactly as they would through a Core `insert()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Row, Table, TextClause, text
+from sqlalchemy.dialects import postgresql, sqlite
+
+_SQL: dict[tuple[str, tuple[str, ...], tuple[str, ...], str, str], TextClause] = {}
+
+
+def insert_rows(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    conflict: Sequence[str] = (),
+    update: dict[str, str] | None = None,
+    returning: str = "",
+) -> Sequence[Row[Any]]:
+    """Insert `rows` (all with the same keys) in one statement.
+
+    `conflict`: the unique columns whose clash skips the row (ON CONFLICT … DO NOTHING), or, with
+    `update`, updates it: column → SQL expression over `excluded.col` and `<table>.col` (PostgreSQL
+    and SQLite share that syntax). `returning`: a column whose values come back for the rows
+    actually inserted. Returns those rows (empty without `returning`).
+    """
+    if not rows:
+        return []
+    columns = tuple(rows[0])
+    tail = ""
+    if conflict:
+        target = ", ".join(conflict)
+        if update:
+            sets = ", ".join(f"{col} = {expr}" for col, expr in update.items())
+            tail = f" ON CONFLICT ({target}) DO UPDATE SET {sets}"
+        else:
+            tail = f" ON CONFLICT ({target}) DO NOTHING"
+    if returning:
+        tail += f" RETURNING {returning}"
+    if conn.dialect.name != "postgresql":
+        return _executemany(conn, table, rows, conflict, update, returning)
+    key = (table.name, columns, tuple(conflict), tail, "pg")
+    sql = _SQL.get(key)
+    if sql is None:
+        arrays = ", ".join(
+            f"CAST(:{name} AS {table.c[name].type.compile(dialect=conn.dialect)}[])" for name in columns
+        )
+        sql = text(f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays}){tail}")
+        _SQL[key] = sql
+    params = {}
+    for name in columns:
+        process = table.c[name].type.bind_processor(conn.dialect)
+        values = [row[name] for row in rows]
+        params[name] = [process(v) for v in values] if process is not None else values
+    result = conn.execute(sql, params)
+    return result.all() if returning else []
+
+
+def _executemany(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    conflict: Sequence[str],
+    update: dict[str, str] | None,
+    returning: str,
+) -> Sequence[Row[Any]]:
+    insert: Any = sqlite.insert if conn.dialect.name == "sqlite" else postgresql.insert
+    stmt: Any = insert(table)
+    if conflict and update:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(conflict), set_={col: text(expr) for col, expr in update.items()}
+        )
+    elif conflict:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict))
+    if returning:
+        return conn.execute(stmt.returning(table.c[returning]), list(rows)).all()
+    conn.execute(stmt, list(rows))
+    return []
