@@ -115,12 +115,14 @@ def test_randomized_faults_are_reproducible(echo_server: int) -> None:
 
 @pytest.fixture
 def hub_proxy(hub: HubHandle) -> Iterator[FaultProxy]:
-    with FaultProxy("127.0.0.1", hub.process.port, stall_seconds=3) as p:
+    # A stall lasts twice the client's stall timeout, which itself leaves a loaded CI machine (two test
+    # workers on two cores) time to answer a real push.
+    with FaultProxy("127.0.0.1", hub.process.port, stall_seconds=5) as p:
         yield p
 
 
 def _via(station: HubClient, proxy: FaultProxy) -> HubClient:
-    return HubClient(station.credential, hub_url=proxy.url, stall_timeout=1.0)
+    return HubClient(station.credential, hub_url=proxy.url, stall_timeout=2.5)
 
 
 def test_captive_portal_200_is_a_protocol_error(station: HubClient, hub_proxy: FaultProxy) -> None:

@@ -95,11 +95,13 @@ def results_page(consultation_id: str, request: Request, viewer: ViewerDep, stat
 
 @router.post(BASE + "/{consultation_id}/close")
 async def close(consultation_id: str, viewer: PostViewerDep, state: StateDep) -> Response:
+    viewer.require("consult")  # at the route, where the guard test and a reviewer look for it
     return await _change(consultation_id, viewer, state, consult.close, "consult_close", "consult_closed")
 
 
 @router.post(BASE + "/{consultation_id}/publish")
 async def publish(consultation_id: str, viewer: PostViewerDep, state: StateDep) -> Response:
+    viewer.require("consult")
     return await _change(
         consultation_id, viewer, state, consult.publish_result, "consult_publish", "consult_published"
     )
@@ -113,8 +115,8 @@ async def _change(
     audit_action: str,
     done_flash: str,
 ) -> Response:
-    """Close or publish: one audited step on one consultation, then back to its page."""
-    viewer.require("consult")
+    """Close or publish (the caller has checked the viewer's permission): one audited step on one
+    consultation, then back to its page."""
 
     def work() -> None:
         with transaction(state.sessions) as session:
