@@ -15,7 +15,7 @@ from server.console.auth import Viewer, ViewerDep, console_settings
 from server.console.web import render
 from server.core.db import transaction
 from server.db.models import Station
-from server.services.console_queue import AGES, Deadlines, QueueFilter, load_queue
+from server.services.console_queue import AGES, Cursor, Deadlines, QueueFilter, load_queue
 
 router = APIRouter(include_in_schema=False)
 StateDep = Annotated[HubState, Depends(get_state)]
@@ -29,14 +29,13 @@ def deadlines(request: Request) -> Deadlines:
 
 def parse_filter(request: Request, viewer: Viewer) -> QueueFilter:
     q = request.query_params
-    page = q.get("page", "1")
     return QueueFilter(
         station=q.get("station") or None,
         service=q.get("service") or None,
         status=q.get("status") or "open" if q.get("status") in STATUSES else "open",
         age=q.get("age") if q.get("age") in AGES else None,
         overdue=q.get("overdue") == "1",
-        page=int(page) if page.isdigit() and len(page) < 7 else 1,
+        after=Cursor.parse(q.get("after")),
         topic=(q.get("topic") or "")[:32] or None,
         scope=viewer.scope,
     )
@@ -56,7 +55,7 @@ def _load(request: Request, viewer: Viewer, state: HubState) -> dict[str, Any]:
     flt = parse_filter(request, viewer)
     with transaction(state.sessions) as session:
         page = load_queue(session, flt, deadlines(request))
-    query = {k: v for k, v in request.query_params.items() if k not in ("page", "flash")}
+    query = {k: v for k, v in request.query_params.items() if k not in ("after", "page", "flash")}
     return {"page": page, "flt": flt, "query": query}
 
 
