@@ -103,6 +103,7 @@ class QueuePage:
     first: int  # 1-based position of the first row shown
     more: Cursor | None  # the next page's cursor, None on the last page
     help_calls: list[QueueRow] = field(default_factory=list)
+    stations: dict[str, str] = field(default_factory=dict)  # id → name, every station
 
 
 def _conditions(f: QueueFilter, deadlines: Deadlines, now: datetime) -> list[ColumnElement[bool]]:
@@ -257,6 +258,7 @@ def load_queue(
         first=shown + 1,
         more=more,
         help_calls=open_help_calls(session, f.scope, deadlines, now, names),
+        stations=names,
     )
 
 
@@ -269,13 +271,13 @@ def open_help_calls(
 ) -> list[QueueRow]:
     """Help calls nobody has closed yet, newest first: they go above everything else."""
     names = names if names is not None else station_names(session)
-    query = _columns().where(ServiceRequest.kind == "help_call", ServiceRequest.status.in_(OPEN))
+    acked = select(HelpCallAck.request_id).where(HelpCallAck.request_id == ServiceRequest.id).exists()
+    query = (
+        _columns()
+        .add_columns(acked.label("acked"))
+        .where(ServiceRequest.kind == "help_call", ServiceRequest.status.in_(OPEN))
+    )
     if scope is not None:
         query = query.where(ServiceRequest.station_id.in_(list(scope)))
     rows = session.execute(query.order_by(ServiceRequest.received_at.desc()).limit(50)).all()
-    acked = set(
-        session.scalars(
-            select(HelpCallAck.request_id).where(HelpCallAck.request_id.in_([r.id for r in rows]))
-        )
-    )
-    return [_row(r, names, deadlines, now, r.id in acked) for r in rows]
+    return [_row(r, names, deadlines, now, bool(r.acked)) for r in rows]

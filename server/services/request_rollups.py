@@ -448,6 +448,35 @@ def counts_by(
     return out
 
 
+def period_counts(
+    conn: Connection, first: date, last: date, starts: Sequence[date], scope: Sequence[str] | None
+) -> tuple[Counter[tuple[int, str]], Counter[tuple[int, str]], list[tuple[str, int]]]:
+    """PostgreSQL, one pass over the period's day rows (GROUPING SETS): requests per (window index,
+    service), per (window index, station id), and problem reports per category, most first — what
+    `counts_by` twice and `categories` give in three passes."""
+    d = _days.c
+    marker = func.grouping(d.day, d.service, d.station_id, d.category)
+    by_service: Counter[tuple[int, str]] = Counter()
+    by_station: Counter[tuple[int, str]] = Counter()
+    cats: Counter[str] = Counter()
+    for mark, day, service, station_id, category, n in conn.execute(
+        select(marker, d.day, d.service, d.station_id, d.category, func.sum(d.n))
+        .where(*_scoped(d.station_id, first, last, d.day, scope))
+        .group_by(
+            func.grouping_sets(
+                tuple_(d.day, d.service), tuple_(d.day, d.station_id), tuple_(d.service, d.category)
+            )
+        )
+    ):
+        if mark == 0b0011:  # (day, service)
+            by_service[(window_of(day, starts), str(service))] += int(n)
+        elif mark == 0b0101:  # (day, station)
+            by_station[(window_of(day, starts), str(station_id))] += int(n)
+        elif service == "problem_report" and category:
+            cats[str(category)] += int(n)
+    return by_service, by_station, sorted(cats.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
 def categories(
     conn: Connection, first: date, last: date, scope: Sequence[str] | None
 ) -> list[tuple[str, int]]:

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from server.api.deps import get_state
 from server.api.state import HubState
@@ -14,7 +13,6 @@ from server.console import catalogue
 from server.console.auth import Viewer, ViewerDep, console_settings
 from server.console.web import render
 from server.core.db import transaction
-from server.db.models import Station
 from server.services.console_queue import AGES, Cursor, Deadlines, QueueFilter, load_queue
 
 router = APIRouter(include_in_schema=False)
@@ -41,14 +39,6 @@ def parse_filter(request: Request, viewer: Viewer) -> QueueFilter:
     )
 
 
-def _stations(state: HubState, viewer: Viewer) -> list[tuple[str, str]]:
-    with transaction(state.sessions) as session:
-        query = select(Station.id, Station.name).order_by(Station.name)
-        if viewer.scope is not None:
-            query = query.where(Station.id.in_(viewer.scope))
-        return [(sid, name) for sid, name in session.execute(query).all()]
-
-
 def _load(request: Request, viewer: Viewer, state: HubState) -> dict[str, Any]:
     """What the full page and its refreshing part both show: the filter, one page of rows, the query."""
     viewer.require("queue")
@@ -62,12 +52,16 @@ def _load(request: Request, viewer: Viewer, state: HubState) -> dict[str, Any]:
 @router.get("/console/queue")
 def queue_page(request: Request, viewer: ViewerDep, state: StateDep) -> Response:
     shown = _load(request, viewer, state)
+    names = shown["page"].stations  # read with the rows: no second transaction for the filter
     return render(
         request,
         viewer,
         "queue.html",
         **shown,
-        stations=_stations(state, viewer),
+        stations=sorted(
+            ((sid, name) for sid, name in names.items() if viewer.scope is None or sid in viewer.scope),
+            key=lambda s: s[1],
+        ),
         services=sorted(catalogue.services()),
         statuses=STATUSES,
         ages=list(AGES),
