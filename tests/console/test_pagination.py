@@ -16,7 +16,7 @@ from server.db.console_models import ConsoleAudit
 from server.services import console_audit, console_checkins, console_queue, console_warnings, feed
 from server.services.console_queue import Cursor, Deadlines, QueueFilter, load_queue
 from sync.protocol import HubStatus
-from tests.console.conftest import NewPage, browser_login
+from tests.console.conftest import NewPage, browser_login, shot
 from tests.console.seeding import HubDb, hub_db
 from tests.console.test_accessibility import violations
 from tests.support.hubproc import HubProcess
@@ -212,6 +212,7 @@ def test_queue_next_link_by_keyboard_and_axe(
     expect(page.locator(".count")).to_contain_text(f"51–{open_total}")
     assert page.locator("table.queue tbody tr").count() == open_total - 50
     assert not violations(page)
+    shot(page, f"queue-page2-{lang}")
     page.locator("nav.pager a", has_text="«").focus()
     page.keyboard.press("Enter")
     expect(page.locator(".count")).to_contain_text("1–50")
