@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, delete, func, select
+from sqlalchemy import Connection, Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -339,14 +339,6 @@ def backfill(session: Session, keys: HubKeys, tz: ZoneInfo | None = None) -> int
         seen, after = seen + len(rows), rows[-1].id
 
 
-@dataclass
-class CheckinList:
-    rows: list[ResidentRow]
-    total: int  # living-alone residents in scope
-    missing: int  # of them, not checked in on the day
-    unreadable: int = 0  # rows that could not be shown (reported on the page, never a 500)
-
-
 def open_person(keys: HubKeys, station_id: str, key: str, blob: bytes) -> dict[str, Any] | None:
     """A resident's snapshot, or None when this one row cannot be read (it is reported, not raised)."""
     try:
@@ -355,77 +347,6 @@ def open_person(keys: HubKeys, station_id: str, key: str, blob: bytes) -> dict[s
         log.warning("resident snapshot %s/%s cannot be opened", station_id, key[:12])
         return None
     return person if isinstance(person, dict) else None
-
-
-def living_alone_today(
-    session: Session,
-    keys: HubKeys,
-    scope: Sequence[str] | None,
-    day: date,
-    *,
-    station: str | None = None,
-    everyone: bool = False,
-    limit: int = 300,
-) -> CheckinList:
-    """Living-alone residents of the stations in scope who have not checked in on `day` (with
-    `everyone`, those who have too), at most `limit`; plus the counts for the whole scope.
-    Only the rows shown are decrypted."""
-    names = dict(session.execute(select(Station.id, Station.name)).all())
-    came = (
-        select(ResidentCheckin.station_id, ResidentCheckin.resident_key)
-        .where(ResidentCheckin.day == day)
-        .subquery()
-    )
-    joined = and_(
-        came.c.station_id == HubResident.station_id, came.c.resident_key == HubResident.resident_key
-    )
-    where: list[ColumnElement[bool]] = [HubResident.living_alone.is_(True)]
-    if scope is not None:
-        where.append(HubResident.station_id.in_(list(scope)))
-    if station:
-        where.append(HubResident.station_id == station)
-    total, checked = session.execute(
-        select(func.count(), func.count(came.c.resident_key))
-        .select_from(HubResident)
-        .outerjoin(came, joined)
-        .where(*where)
-    ).one()
-    query = select(HubResident, came.c.resident_key.is_not(None)).outerjoin(came, joined).where(*where)
-    if not everyone:
-        query = query.where(came.c.resident_key.is_(None))
-    people = session.execute(
-        query.order_by(HubResident.station_id, HubResident.last_checkin_at).limit(limit)
-    ).all()
-    keys_shown = {p.resident_key for p, _ in people}
-    visits = {
-        (v.station_id, v.resident_key): v
-        for v in session.scalars(
-            select(CheckinVisit)
-            .where(CheckinVisit.day == day, CheckinVisit.resident_key.in_(keys_shown))
-            .order_by(CheckinVisit.id)
-        )
-    }
-    out, unreadable = [], 0
-    for p, checked_in in people:
-        person = open_person(keys, p.station_id, p.resident_key, p.data_enc)
-        if person is None:
-            unreadable += 1
-            continue
-        visit = visits.get((p.station_id, p.resident_key))
-        out.append(
-            ResidentRow(
-                station_id=p.station_id,
-                station=names.get(p.station_id, p.station_id),
-                key=p.resident_key,
-                person=person,
-                last_checkin_at=p.last_checkin_at,
-                checked_in=bool(checked_in),
-                visited_by=visit.visited_by if visit else None,
-                visited_at=visit.visited_at if visit else None,
-            )
-        )
-    out.sort(key=lambda r: (r.checked_in, r.visited_by is not None, r.station, str(r.person.get("name"))))
-    return CheckinList(out, int(total), int(total) - int(checked), unreadable)
 
 
 def mark_visited(
