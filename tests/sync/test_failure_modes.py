@@ -15,6 +15,7 @@ import pytest
 from models.station import KIOSK, Station
 from sync.engine import SERVER_FAILURE_TRIES, SyncEngine
 from sync.loop import SyncLoop
+from sync.outbox import requeue_quarantined
 from sync.protocol import PROTOCOL_VERSION
 from tests.support.fakehub import (
     Answer,
@@ -262,6 +263,34 @@ def test_batch_the_hub_keeps_failing_on_is_bisected_after_n_tries(fake: FakeHub,
     assert row.state == "QUARANTINED" and "500" in (row.quarantine_reason or "")
     assert _states(st.station, [i for i in ids if i != poison]) == {"SENT"}
     engine.close()
+
+
+def test_a_record_the_hub_always_fails_on_is_quarantined_across_once_runs(
+    fake: FakeHub, st: FakeStation
+) -> None:
+    """`yizhan sync --once` from cron makes a new engine every run: the count of server failures in a
+    row must outlive it, or the record the hub chokes on (and every record batched with it) is tried
+    whole forever."""
+    ids = _submit(st.station, 4)
+    poison = ids[1]
+    fake.answer(lambda s: error(500, "internal_error") if poison in s.item_ids else healthy(s))
+    for _ in range(SERVER_FAILURE_TRIES - 1):
+        engine = SyncEngine(st.station)  # one engine per run, as `--once` does
+        assert engine.run_once().quarantined == 0
+        engine.close()
+    engine = SyncEngine(st.station)
+    report = engine.run_once()
+    engine.close()
+    assert report.quarantined == 1 and report.complete
+    assert st.station.requests.get(poison).state == "QUARANTINED"
+    assert _states(st.station, [i for i in ids if i != poison]) == {"SENT"}
+    # 重新发送 gives it a fresh count: batched with a new record, one failure does not quarantine it again
+    requeue_quarantined(st.station, poison, "volunteer:test")
+    _submit(st.station, 1)
+    engine = SyncEngine(st.station)
+    assert engine.run_once().quarantined == 0
+    engine.close()
+    assert st.station.requests.get(poison).state == "QUEUED"
 
 
 OUTAGES: dict[str, Callable[[Seen], Answer]] = {
