@@ -242,28 +242,17 @@ class _Transport:
         if ca_file:
             self.session.verify = ca_file  # a hub certificate from a private CA
 
-    def call(
-        self,
-        method: str,
-        path: str,
-        model: type[M],
-        *,
-        body: bytes | None = None,
-        content_type: str = "application/json",
-        auth: requests.auth.AuthBase | None = None,
-    ) -> M:
-        response = self.send(method, path, body=body, content_type=content_type, auth=auth)
-        return parse_response(response, model)
-
     def send(
         self,
         method: str,
         path: str,
         *,
-        body: bytes | None,
-        content_type: str,
-        auth: requests.auth.AuthBase | None,
+        body: bytes | None = None,
+        content_type: str = "application/json",
+        auth: requests.auth.AuthBase | None = None,
     ) -> requests.Response:
+        """One exchange; transport failures become Offline/Transient. The caller checks the answer
+        (`parse_response`, after `HubClient` has verified a signed one)."""
         headers = {"Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = content_type
@@ -435,7 +424,7 @@ def enrol(
     transport = _Transport(hub_url, connect_timeout, stall_timeout, session, ca_file)
     digest = enrol_code_digest(code)
     body = EnrolRequest(code_proof=enrol_proof(digest)).model_dump_json().encode("utf-8")
-    answer = transport.call("POST", "/v1/enrol", EnrolResponse, body=body)
+    answer = parse_response(transport.send("POST", "/v1/enrol", body=body), EnrolResponse)
     if not hmac.compare_digest(enrol_binding(digest, answer).encode(), answer.binding.encode()):
         raise EnrolmentRefused(
             "the hub's answer is not bound to this enrolment code: its keys were changed on the way. "
@@ -504,7 +493,7 @@ class HubClient:
         self.close()
 
     def health(self) -> HealthResponse:
-        return self._transport.call("GET", "/v1/health", HealthResponse)
+        return parse_response(self._transport.send("GET", "/v1/health"), HealthResponse)
 
     def push(self, envelopes: Sequence[Envelope]) -> PushResponse:
         """Send one batch; returns exactly one result per envelope, in order.
@@ -588,14 +577,18 @@ class HubClient:
                 "this station has no pinned hub signing key (enrolled before answers were "
                 "signed): enrol it again with a new code"
             )
-        response = self._transport.send(method, path, body=body, content_type=content_type, auth=self._auth)
-        self._verify_answer(response)
-        if response.status_code == 401 and self._learn_clock(response):
-            # An offline kiosk's clock drifts; retry once with the hub's time (fresh nonce, fresh signature).
+
+        def exchange() -> requests.Response:
             response = self._transport.send(
                 method, path, body=body, content_type=content_type, auth=self._auth
             )
             self._verify_answer(response)
+            return response
+
+        response = exchange()
+        if response.status_code == 401 and self._learn_clock(response):
+            # An offline kiosk's clock drifts; retry once with the hub's time (fresh nonce, fresh signature).
+            response = exchange()
         return parse_response(response, model)
 
     def _verify_answer(self, response: requests.Response) -> None:

@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from server.db.console_models import ConsoleAudit
 from sync.client import SyncError, Transient, enrol
+from tests.console.forms import change_password, form_token
 from tests.hub.test_body_limits import rss_mb
 from tests.support.hubhandle import HubHandle, started_hub
 
@@ -72,13 +73,11 @@ def attempt(
 ) -> requests.Response:
     http = http or requests.Session()
     page = http.get(hub.url + "/console/login", timeout=30)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token
     return http.post(
         hub.url + "/console/login",
         timeout=60,
         allow_redirects=False,
-        data={"username": user, "password": password, "csrf_token": token.group(1)},
+        data={"username": user, "password": password, "csrf_token": form_token(page.text)},
     )
 
 
@@ -134,30 +133,11 @@ def test_password_change_and_reset_are_audited_and_end_sessions(own_hub: HubHand
     other_device = requests.Session()
     assert attempt(own_hub, "zhangsan", PASSWORD, other_device).status_code == 303
     form = staff.get(own_hub.url + "/console/password", timeout=30)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    assert form.status_code == 200 and csrf
-    wrong = staff.post(
-        own_hub.url + "/console/password",
-        timeout=60,
-        data={
-            "csrf_token": csrf.group(1),
-            "old_password": "not it at all",
-            "new_password": "new secret 22",
-            "repeat_password": "new secret 22",
-        },
-    )
+    assert form.status_code == 200
+    csrf = form_token(form.text)
+    wrong = change_password(staff, own_hub.url, csrf, "not it at all", "new secret 22")
     assert wrong.status_code == 403 and "当前密码不对" in wrong.text
-    changed = staff.post(
-        own_hub.url + "/console/password",
-        timeout=60,
-        allow_redirects=False,
-        data={
-            "csrf_token": csrf.group(1),
-            "old_password": PASSWORD,
-            "new_password": "new secret 22",
-            "repeat_password": "new secret 22",
-        },
-    )
+    changed = change_password(staff, own_hub.url, csrf, PASSWORD, "new secret 22", allow_redirects=False)
     assert changed.status_code == 303 and "password_changed" in changed.headers["location"]
     assert (
         other_device.get(own_hub.url + "/console/queue", timeout=30, allow_redirects=False).status_code == 303
@@ -170,14 +150,13 @@ def test_password_change_and_reset_are_audited_and_end_sessions(own_hub: HubHand
     users = admin.get(own_hub.url + "/console/users", timeout=30).text
     assert f"/console/users/{target}/password" in users  # the admin's way in from the account list
     page = admin.get(f"{own_hub.url}/console/users/{target}/password", timeout=30)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert page.status_code == 200 and "zhangsan" in page.text and csrf
+    assert page.status_code == 200 and "zhangsan" in page.text
     reset = admin.post(
         f"{own_hub.url}/console/users/{target}/password",
         timeout=60,
         allow_redirects=False,
         data={
-            "csrf_token": csrf.group(1),
+            "csrf_token": form_token(page.text),
             "new_password": "reset by admin 3",
             "repeat_password": "reset by admin 3",
         },
