@@ -24,10 +24,11 @@ import requests
 from sqlalchemy import select
 
 from server.db.console_models import ConsoleAudit
-from sync.client import SyncError, Transient, enrol
+from sync.client import AuthRefused, SyncError, Transient, enrol
 from tests.console.forms import change_password, form_token
 from tests.hub.test_body_limits import rss_mb
 from tests.support.hubhandle import HubHandle, started_hub
+from tests.support.hubproc import running_hub
 
 PASSWORD = "correct horse 1"
 LIMITS = {"YIZHAN_HUB_LOGIN_FAILURES_PER_ADDRESS": "8", "YIZHAN_HUB_ENROL_FAILURES_PER_ADDRESS": "3"}
@@ -212,6 +213,22 @@ def test_enrolment_code_guesses_are_limited_per_address(own_hub: HubHandle) -> N
     with pytest.raises(Transient) as err:
         enrol(own_hub.url, real)
     assert err.value.status == 429 and err.value.code == "too_many_attempts"
+
+
+def test_failure_limits_are_shared_by_every_hub_process(postgres_cluster: Any) -> None:
+    """`serve --workers N` or several hubs on one database: an address gets the limit once, not once
+    per process. Two hub processes on one PostgreSQL database take turns at the guesses."""
+    with started_hub("postgresql", postgres_cluster.create_database(), env=LIMITS) as first:
+        real = first.enrol_code("两个进程站")
+        with running_hub(first.process.home, first.db_url) as second:
+            hubs = [first.url, second.url]
+            for n, guess in enumerate(("AAAA-BBBB-CCCC", "AAAA-BBBB-CCCD", "AAAA-BBBB-CCCE")):
+                with pytest.raises(AuthRefused):  # 3 failures in all, the enrolment limit
+                    enrol(hubs[n % 2], guess)
+            for url in hubs:  # the second process saw one failure itself, and still says wait
+                with pytest.raises(Transient) as err:
+                    enrol(url, real)
+                assert err.value.status == 429 and err.value.code == "too_many_attempts"
 
 
 def test_api_docs_are_off_unless_asked_and_the_sqlite_file_is_private(

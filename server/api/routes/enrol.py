@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 
 from server.api.deps import StateDep
 from server.api.errors import error_responses, require_protocol
+from server.api.state import HubState
 from server.api.throttle import enrol_throttle
 from server.core.db import transaction
 from server.services import enrolment, stations
@@ -41,10 +42,18 @@ def enrol(body: EnrolRequest, request: Request, state: StateDep) -> EnrolRespons
     require_protocol(body.protocol)
     throttle = enrol_throttle(request)
     throttle.check()
+    try:
+        return _enrol(body, state)
+    except HubError as exc:
+        if exc.code == "bad_enrolment_code":
+            throttle.failed()  # after the request's transaction: its own write, which rollback keeps
+        raise
+
+
+def _enrol(body: EnrolRequest, state: HubState) -> EnrolResponse:
     with transaction(state.sessions) as session:
         digest = enrolment.digest_for_proof(session, body.code_proof)
         if digest is None:
-            throttle.failed()
             raise HubError(401, "bad_enrolment_code", "enrolment code is unknown, used or expired")
         station, secret = stations.enrol_digest(session, state.keys, digest)
         doc: dict[str, Any] = {
