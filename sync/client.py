@@ -127,8 +127,10 @@ class UnverifiedAnswer(ProtocolError):
 
 
 class EnrolmentRefused(SyncError):
-    """Enrolment stopped on the station's side: an insecure address, or an answer not bound to the
-    code (keys swapped in transit). Not retryable without a person looking at it."""
+    """Enrolment stopped: on the station's side, an insecure address or an answer not bound to the
+    code (keys swapped in transit); on the hub's, a receipt prefix another station holds that this
+    station cannot give up (`prefix_taken`, `prefix_fixed`; the code stays unused). Not retryable
+    without a person looking at it."""
 
     retryable: ClassVar[bool] = False
 
@@ -157,6 +159,9 @@ class StationCredential:
     # a key set announced in an answer that a pinned key signed (rotation).
     hub_signing_keys: tuple[bytes, ...] = ()
     ca_file: str | None = None  # PEM of a private CA that issued the hub's certificate
+    # The receipt prefix the hub gave at enrolment (None: not asked, or a hub from before prefixes
+    # were claimed). `save_credential` makes it the station's; it is not part of the stored JSON.
+    receipt_prefix: str | None = None
     # Called with the updated credential when the hub rotates its signing key (persist the pins).
     on_pins: Callable[[StationCredential], None] | None = field(default=None, compare=False, repr=False)
 
@@ -414,17 +419,31 @@ def enrol(
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     stall_timeout: float = DEFAULT_STALL_TIMEOUT,
     session: requests.Session | None = None,
+    receipt_prefix: str | None = None,
+    prefix_fixed: bool = False,
 ) -> StationCredential:
     """Redeem a one-time enrolment code; returns the credential to store (encrypted) on the station.
 
     The code never travels: the station sends a proof derived from it, and accepts the answer only
     if its MAC (keyed by the code) binds the station id, the sealed secret and both hub keys.
+    `receipt_prefix` asks the hub for that prefix (`prefix_fixed`: codes with it are already out);
+    the credential's `receipt_prefix` is the one the hub gave (sync/credentials.enrol_station).
     """
     check_hub_address(hub_url, insecure_http=insecure_http)
     transport = _Transport(hub_url, connect_timeout, stall_timeout, session, ca_file)
     digest = enrol_code_digest(code)
-    body = EnrolRequest(code_proof=enrol_proof(digest)).model_dump_json().encode("utf-8")
-    answer = parse_response(transport.send("POST", "/v1/enrol", body=body), EnrolResponse)
+    request = EnrolRequest(
+        code_proof=enrol_proof(digest), receipt_prefix=receipt_prefix, prefix_fixed=prefix_fixed
+    )
+    # Without a prefix the body is what hubs from before prefix claims know (they refuse unknown keys).
+    unknown_before = {"receipt_prefix", "prefix_fixed"} if receipt_prefix is None else None
+    body = request.model_dump_json(exclude=unknown_before).encode("utf-8")
+    try:
+        answer = parse_response(transport.send("POST", "/v1/enrol", body=body), EnrolResponse)
+    except HubRejected as exc:
+        if exc.code in ("prefix_taken", "prefix_fixed"):
+            raise EnrolmentRefused(str(exc), status=exc.status, code=exc.code) from None
+        raise
     if not hmac.compare_digest(enrol_binding(digest, answer).encode(), answer.binding.encode()):
         raise EnrolmentRefused(
             "the hub's answer is not bound to this enrolment code: its keys were changed on the way. "
@@ -448,6 +467,7 @@ def enrol(
         hub_key_id=answer.hub_key_id,
         hub_signing_keys=tuple(base64.b64decode(k) for k in answer.hub_signing_keys),
         ca_file=ca_file,
+        receipt_prefix=answer.receipt_prefix,
     )
 
 

@@ -25,7 +25,14 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from server.core.keys import HubKeys
-from server.db.models import AppointmentSlot, CheckIn, EnvelopeRow, ServiceRequest, StationAuditEvent
+from server.db.models import (
+    AppointmentSlot,
+    CheckIn,
+    EnvelopeRow,
+    ServiceRequest,
+    Station,
+    StationAuditEvent,
+)
 from server.services import bulk, consult, payload_rules, resident_index
 from sync.protocol import ConsultVotePayload, Envelope, ItemResult, ItemStatus, RecordKind, RecordPayload
 from sync.sealing import SealError, record_aad
@@ -42,6 +49,7 @@ class _Opened:
 
 _ledger = cast(Table, EnvelopeRow.__table__)
 _requests = cast(Table, ServiceRequest.__table__)
+_stations = cast(Table, Station.__table__)
 _audits = cast(Table, StationAuditEvent.__table__)
 _checkins = cast(Table, CheckIn.__table__)
 _slots = cast(Table, AppointmentSlot.__table__)
@@ -172,9 +180,9 @@ def _open(keys: HubKeys, env: Envelope) -> _Opened | ItemResult:
 
 
 def _station_rules(conn: Connection, station_id: str, opened: Sequence[_Opened]) -> dict[str, ItemResult]:
-    """Rules that depend on who pushes: a receipt code carries this station's own prefix (pinned by
-    its first accepted record, so it can never switch to another's), and a booked slot is one the
-    hub offered to this station."""
+    """Rules that depend on who pushes: a receipt code carries this station's own prefix (the one it
+    claimed at enrolment, or for a station from before claims the one its first accepted record
+    pinned, so it can never switch to another's), and a booked slot is one the hub offered to it."""
     out: dict[str, ItemResult] = {}
     records = [o for o in opened if o.record is not None]
     if not records:
@@ -203,17 +211,20 @@ _PINNED_MAX = 50_000
 
 
 def _pinned_prefix(conn: Connection, station_id: str) -> str | None:
-    """The prefix of the station's stored records, or None before its first one. Remembered per
-    process once seen: stored requests never change their receipt code, so the pin never moves."""
+    """The prefix the station claimed at enrolment (services/stations.py), else that of its stored
+    records, or None before its first one. Remembered per process once seen: a claim is never
+    changed, and stored requests never change their receipt code, so the pin never moves."""
     prefix = _PINNED.get(station_id)
     if prefix is not None:
         return prefix
-    pinned = conn.execute(
-        select(_requests.c.receipt_code).where(_requests.c.station_id == station_id).limit(1)
-    ).scalar()
-    if not pinned:
-        return None
-    prefix = payload_rules.receipt_prefix(pinned)
+    prefix = conn.execute(select(_stations.c.receipt_prefix).where(_stations.c.id == station_id)).scalar()
+    if prefix is None:
+        pinned = conn.execute(
+            select(_requests.c.receipt_code).where(_requests.c.station_id == station_id).limit(1)
+        ).scalar()
+        if not pinned:
+            return None
+        prefix = payload_rules.receipt_prefix(pinned)
     if len(_PINNED) >= _PINNED_MAX:
         _PINNED.clear()
     _PINNED[station_id] = prefix
