@@ -177,6 +177,9 @@ class AppointmentSlot(Base):
 
 
 class CatalogueVersion(Base):
+    """A `catalogue` change from the hub, kept as sent. Reserved: no hub publishes one today and the
+    kiosk runs the catalogue it ships with (models/catalogue.py; docs/sync-protocol.md)."""
+
     __tablename__ = "catalogue_versions"
     version: Mapped[str] = mapped_column(String(64), primary_key=True)
     content: Mapped[str] = mapped_column(Text)

@@ -230,7 +230,7 @@ class HmacAuth(requests.auth.AuthBase):
 
 
 class _Transport:
-    """One requests.Session plus the response rules shared by enrolment and signed calls."""
+    """One requests.Session: every exchange with the hub (enrolment, health, signed calls) is a `send`."""
 
     def __init__(
         self,
