@@ -49,7 +49,6 @@ class _Opened:
 
 _ledger = cast(Table, EnvelopeRow.__table__)
 _requests = cast(Table, ServiceRequest.__table__)
-_stations = cast(Table, Station.__table__)
 _audits = cast(Table, StationAuditEvent.__table__)
 _checkins = cast(Table, CheckIn.__table__)
 _slots = cast(Table, AppointmentSlot.__table__)
@@ -217,7 +216,7 @@ def _pinned_prefix(conn: Connection, station_id: str) -> str | None:
     prefix = _PINNED.get(station_id)
     if prefix is not None:
         return prefix
-    prefix = conn.execute(select(_stations.c.receipt_prefix).where(_stations.c.id == station_id)).scalar()
+    prefix = conn.execute(select(Station.receipt_prefix).where(Station.id == station_id)).scalar()
     if prefix is None:
         pinned = conn.execute(
             select(_requests.c.receipt_code).where(_requests.c.station_id == station_id).limit(1)

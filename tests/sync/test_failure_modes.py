@@ -30,6 +30,7 @@ from tests.support.fakehub import (
     fake_station,
     healthy,
 )
+from tests.support.polling import wait_until
 from tests.sync.conftest import PASSPHRASE
 
 
@@ -62,15 +63,6 @@ def _states(station: Station, ids: list[str]) -> set[str]:
     return {station.requests.get(i).state for i in ids}
 
 
-def _wait(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError("condition not reached in time")
-
-
 # --- refusals that stop the loop ---------------------------------------------------------------
 
 STOPS = [
@@ -93,7 +85,7 @@ def test_refusal_stops_the_loop_in_plain_words(
     loop = SyncLoop(st.station, idle_interval=3600)
     loop.start()
     try:
-        _wait(lambda: loop.snapshot.stopped is not None)
+        wait_until(lambda: loop.snapshot.stopped is not None)
         snap = loop.snapshot
         assert snap.stopped == state and not snap.online and not snap.syncing and snap.waiting == 3
         asked = len(fake.requests)
@@ -102,7 +94,7 @@ def test_refusal_stops_the_loop_in_plain_words(
         assert len(fake.seen("/v1/push")) == 1  # refused as a whole: never bisected into quarantine
         fake.answer(healthy)
         loop.trigger()  # 立即同步: a person asked, so one more pass runs — and now goes through
-        _wait(lambda: loop.snapshot.stopped is None and loop.snapshot.waiting == 0)
+        wait_until(lambda: loop.snapshot.stopped is None and loop.snapshot.waiting == 0)
     finally:
         loop.stop()
     assert _states(st.station, ids) == {"SENT"}
@@ -114,7 +106,7 @@ def test_not_enrolled_stops_with_a_state(tmp_path: Path) -> None:
     loop = SyncLoop(station)
     loop.start()
     try:
-        _wait(lambda: loop.snapshot.stopped is not None)
+        wait_until(lambda: loop.snapshot.stopped is not None)
         assert loop.snapshot.stopped == "not_enrolled" and not loop.snapshot.enrolled
     finally:
         loop.stop()
@@ -184,7 +176,7 @@ def test_429_retry_after_sets_the_next_attempt(fake: FakeHub, st: FakeStation) -
     loop = SyncLoop(st.station, idle_interval=3600)
     loop.start()
     try:
-        _wait(lambda: loop.snapshot.failures >= 1 and not loop.snapshot.syncing)
+        wait_until(lambda: loop.snapshot.failures >= 1 and not loop.snapshot.syncing)
         snap = loop.snapshot
         assert snap.stopped is None and 120 <= snap.next_attempt_in <= 121  # not the 1 s back-off
     finally:
@@ -328,7 +320,7 @@ def test_one_client_per_engine_keeps_the_learnt_clock_offset(fake: FakeHub, st: 
     loop = SyncLoop(st.station, engine=engine, idle_interval=0.05)
     loop.start()
     try:
-        _wait(lambda: len(fake.seen("/v1/pull")) >= 3)
+        wait_until(lambda: len(fake.seen("/v1/pull")) >= 3)
     finally:
         loop.stop()
     assert len(made) == 1
