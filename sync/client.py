@@ -127,10 +127,8 @@ class UnverifiedAnswer(ProtocolError):
 
 
 class EnrolmentRefused(SyncError):
-    """Enrolment stopped: on the station's side, an insecure address or an answer not bound to the
-    code (keys swapped in transit); on the hub's, a receipt prefix another station holds that this
-    station cannot give up (`prefix_taken`, `prefix_fixed`; the code stays unused). Not retryable
-    without a person looking at it."""
+    """Enrolment stopped on the station's side: an insecure address, or an answer not bound to the
+    code (keys swapped in transit). Not retryable without a person looking at it."""
 
     retryable: ClassVar[bool] = False
 
@@ -427,7 +425,8 @@ def enrol(
     The code never travels: the station sends a proof derived from it, and accepts the answer only
     if its MAC (keyed by the code) binds the station id, the sealed secret and both hub keys.
     `receipt_prefix` asks the hub for that prefix (`prefix_fixed`: codes with it are already out);
-    the credential's `receipt_prefix` is the one the hub gave (sync/credentials.enrol_station).
+    the credential's `receipt_prefix` is the one the hub gave, for the station's next codes
+    (sync/credentials.enrol_station).
     """
     check_hub_address(hub_url, insecure_http=insecure_http)
     transport = _Transport(hub_url, connect_timeout, stall_timeout, session, ca_file)
@@ -438,12 +437,7 @@ def enrol(
     # Without a prefix the body is what hubs from before prefix claims know (they refuse unknown keys).
     unknown_before = {"receipt_prefix", "prefix_fixed"} if receipt_prefix is None else None
     body = request.model_dump_json(exclude=unknown_before).encode("utf-8")
-    try:
-        answer = parse_response(transport.send("POST", "/v1/enrol", body=body), EnrolResponse)
-    except HubRejected as exc:
-        if exc.code in ("prefix_taken", "prefix_fixed"):
-            raise EnrolmentRefused(str(exc), status=exc.status, code=exc.code) from None
-        raise
+    answer = parse_response(transport.send("POST", "/v1/enrol", body=body), EnrolResponse)
     if not hmac.compare_digest(enrol_binding(digest, answer).encode(), answer.binding.encode()):
         raise EnrolmentRefused(
             "the hub's answer is not bound to this enrolment code: its keys were changed on the way. "

@@ -9,8 +9,6 @@ that is not the sync protocol), unverified (an answer not signed by this station
 hub_error (the hub failed or is busy for now), connection_broke (the link dropped mid-transfer),
 hub_rejected (the hub refused one request as malformed), refused (the hub refused this station),
 enrol_insecure / enrol_not_bound / enrol_bad_secret (enrolment refused on the station's side),
-enrol_prefix_taken (another station gives out this station's receipt prefix, and codes with it are
-already out here),
 bad_code (the enrolment code is unknown, used or expired), upgrade (another protocol version),
 disk_full (no room left on this machine), other.
 """
@@ -32,8 +30,6 @@ ENROL_CODES = {
     "insecure_address": "enrol_insecure",
     "not_bound": "enrol_not_bound",
     "bad_secret": "enrol_bad_secret",
-    "prefix_taken": "enrol_prefix_taken",
-    "prefix_fixed": "enrol_prefix_taken",
 }
 
 

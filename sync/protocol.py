@@ -128,7 +128,7 @@ class EnrolRequest(_Model):
     protocol: int = PROTOCOL_VERSION
     code_proof: Sha256Hex
     # The station's receipt-code prefix, to be its alone. `prefix_fixed`: the station has already given
-    # out receipt codes with it, so the hub may not hand it another one (it refuses the enrolment instead).
+    # out codes with it, so if the hub gives it another one, its records with this one are still taken.
     receipt_prefix: Annotated[str, Field(pattern=RECEIPT_PREFIX)] | None = None
     prefix_fixed: bool = False
 
@@ -145,8 +145,8 @@ class EnrolResponse(_Model):
     hub_signing_keys: Annotated[list[Base64Str], Field(min_length=1, max_length=4)]  # Ed25519, current first
     server_time: datetime
     binding: Base64Str  # HMAC-SHA256 under a code-derived key over everything above but the time
-    # The receipt prefix the hub gave this station (the one asked for, or a free one like it); sent
-    # only to a station that asked for one, so older stations see the answer they know.
+    # The receipt prefix the hub gave this station for its next codes (the one asked for, or a free
+    # one like it); sent only to a station that asked for one, so older stations see the answer they know.
     receipt_prefix: Annotated[str, Field(pattern=RECEIPT_PREFIX)] | None = None
 
 

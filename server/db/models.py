@@ -44,12 +44,14 @@ Stamp = UtcDateTime()  # aware UTC on every backend (server/db/types.py)
 class Station(Base):
     __tablename__ = "stations"
     # A receipt prefix belongs to one station: claimed at enrolment (services/stations.py), it is
-    # what every record of the station must carry (services/records.py). None: enrolled before claims.
+    # what the station's records must carry (services/records.py). None: enrolled before claims.
+    # `receipt_prefix_before`: the prefix of codes it gave out before the hub gave it another one.
     __table_args__ = (Index("ux_stations_receipt_prefix", "receipt_prefix", unique=True),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
     receipt_prefix: Mapped[str | None] = mapped_column(String(24))
+    receipt_prefix_before: Mapped[str | None] = mapped_column(String(24))
     secret_enc: Mapped[bytes | None] = mapped_column(LargeBinary)  # HMAC key; None until enrolled
     created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
     enrolled_at: Mapped[datetime | None] = mapped_column(Stamp)

@@ -87,24 +87,23 @@ def enrol_digest(session: Session, keys: HubKeys, digest: str) -> tuple[Station,
 
 
 def claim_receipt_prefix(session: Session, station: Station, asked: str | None, fixed: bool) -> str | None:
-    """The receipt prefix `station` is to use, claimed for it alone inside the enrolment's transaction
-    (a refusal rolls the enrolment back and leaves the code unused). The prefix asked for when it is
-    free (no other station holds it and no other station's stored records carry it), else a free one
-    like it (A01 → A02 …) — unless `fixed` (the station has given out codes with it): then refused,
-    as is a station asking for another prefix than the one it already holds while it cannot change.
-    None: a station from before prefix claims (its first stored record pins it, services/records.py)."""
+    """The receipt prefix `station` is to use from now on, claimed for it alone inside the enrolment's
+    transaction: the one it already holds, else the one asked for when it is free (no other station
+    holds it and no other station's stored records carry it), else a free one like it (A01 → A02 …).
+    When the station has already given out codes with the prefix it asked for (`fixed`) and gets
+    another, the asked one is kept as its earlier prefix: the records behind those codes are still
+    taken (services/records.py), and only its new codes change. Never refused, so a station that ran
+    for weeks before its hub existed still joins. None: a station from before prefix claims."""
     if asked is None:
         return None
-    if station.receipt_prefix is not None:
-        if station.receipt_prefix == asked or not fixed:
-            return station.receipt_prefix  # re-enrolment: the station keeps (or takes back) its own
-        raise HubError(
-            409,
-            "prefix_fixed",
-            f"this station's receipt codes begin with {station.receipt_prefix}, but codes beginning with "
-            f"{asked} were already given out on it",
-        )
-    for candidate in [asked] if fixed else _like(asked):
+    granted = station.receipt_prefix or _claim_free(session, station, asked)
+    if fixed and granted != asked:
+        station.receipt_prefix_before = asked
+    return granted
+
+
+def _claim_free(session: Session, station: Station, asked: str) -> str:
+    for candidate in _like(asked):
         if _held_elsewhere(session, station.id, candidate):
             continue
         station.receipt_prefix = candidate
@@ -115,12 +114,7 @@ def claim_receipt_prefix(session: Session, station: Station, asked: str | None, 
             station.receipt_prefix = None
             continue
         return candidate
-    raise HubError(
-        409,
-        "prefix_taken",
-        f"another station already gives out receipt codes beginning with {asked}, and codes with it "
-        "were given out on this station: give one of the two stations a new prefix",
-    )
+    raise HubError(409, "prefix_taken", f"no free receipt prefix like {asked}: give this station another")
 
 
 def _like(prefix: str, tries: int = 200) -> Iterator[str]:
