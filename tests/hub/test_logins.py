@@ -215,6 +215,34 @@ def test_enrolment_code_guesses_are_limited_per_address(own_hub: HubHandle) -> N
     assert err.value.status == 429 and err.value.code == "too_many_attempts"
 
 
+def test_failures_leave_the_count_when_the_window_passes(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from server.db.models import FailedAttempt
+    from server.services import attempts
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    FailedAttempt.__table__.create(engine)  # type: ignore[attr-defined]
+    start = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
+    with Session(engine) as session, session.begin():
+        for minute in range(3):  # limit 3 in a 15-minute window
+            attempts.record_failure(session, "login", "10.0.0.7", 900, start + timedelta(minutes=minute))
+        attempts.record_failure(session, "enrol", "10.0.0.7", 900, start)  # another scope
+        later = start + timedelta(minutes=5)
+        assert attempts.blocked_for(session, "login", "10.0.0.7", 3, 900, later) == 600 + 1
+        assert attempts.blocked_for(session, "login", "10.0.0.8", 3, 900, later) == 0
+        assert attempts.blocked_for(session, "enrol", "10.0.0.7", 3, 900, later) == 0
+        after = start + timedelta(minutes=15, seconds=30)  # the first failure has left the window
+        assert attempts.blocked_for(session, "login", "10.0.0.7", 3, 900, after) == 0
+        attempts.record_failure(session, "login", "10.0.0.9", 900, start + timedelta(minutes=16))
+        left = session.scalars(select(FailedAttempt.at).order_by(FailedAttempt.at)).all()
+        assert left == [start + timedelta(minutes=2), start + timedelta(minutes=16)]  # 15 min or older went
+    engine.dispose()
+
+
 def test_failure_limits_are_shared_by_every_hub_process(postgres_cluster: Any) -> None:
     """`serve --workers N` or several hubs on one database: an address gets the limit once, not once
     per process. Two hub processes on one PostgreSQL database take turns at the guesses."""
