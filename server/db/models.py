@@ -103,7 +103,7 @@ class ServiceRequest(Base):
         Index("ix_requests_status_received", "status", "received_at"),
         Index("ix_requests_station_received", "station_id", "received_at"),
         Index("ix_requests_kind_status", "kind", "status"),
-        # Work requests only, in the queue's keyset order (console_queue.py; migration 0007).
+        # Work requests only, in the queue's keyset order (console_queue.py; migration 0009).
         Index(
             "ix_requests_work_received",
             "received_at",

@@ -2,7 +2,7 @@
 
 Only plain columns are read (no decryption). Pages are keyset pages: newest first by (hub receipt,
 station submission, id), and "more" continues after the last row shown (`Cursor`), so page 40 costs
-what page 1 costs, through the work-request index (`ix_requests_work_received`, migration 0007).
+what page 1 costs, through the work-request index (`ix_requests_work_received`, migration 0009).
 The total is never a count(*) over tens of thousands of rows:
 - filters on station, service and status only: the exact number, summed from the per-status
   counters the rollups keep at write time (request_rollups.status_counts);

@@ -274,7 +274,7 @@ def rebuild(conn: Connection, tz: ZoneInfo, *, statuses: bool = True) -> int:
     A request's office day and ledger mark are kept from its `request_stats` row when it has one
     (only the sealed payload knows a ledger date: `yizhan-hub reindex` re-reads them first); a
     request without one counts on its receipt day. `statuses=False` leaves `request_status_counts`
-    alone (migration 0006 runs before 0007 creates it; 0007 then calls `recount_statuses`).
+    alone (migration 0006 runs before 0009 creates it; 0009 then calls `recount_statuses`).
     """
     tables = [_word_days, _topic_days, _days, *([_status_counts] if statuses else []), _stats, _checkin_days]
     _lock(conn, tables)

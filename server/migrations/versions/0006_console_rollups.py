@@ -72,7 +72,7 @@ def _backfill() -> None:
     from server.services import request_rollups
     from server.services.resident_index import office_tz
 
-    request_rollups.rebuild(op.get_bind(), office_tz(), statuses=False)  # 0007 adds those
+    request_rollups.rebuild(op.get_bind(), office_tz(), statuses=False)  # 0009 adds those
 
 
 def downgrade() -> None:

@@ -1,7 +1,7 @@
 """Console pages without big scans: per-status request counters and the work-queue index.
 
-Revision ID: 0007_pages
-Revises: 0006_rollups
+Revision ID: 0009_pages
+Revises: 0008_station_prefix
 Create Date: 2026-11-27 23:10:00
 
 - `request_status_counts` (station, service, current status → work requests), kept by the same
@@ -18,8 +18,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_pages"
-down_revision = "0006_rollups"
+revision = "0009_pages"
+down_revision = "0008_station_prefix"
 branch_labels = None
 depends_on = None
 
