@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, TextClause, text
+from sqlalchemy import Connection, Table, TextClause, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-_SQL: dict[tuple[str, tuple[str, ...], tuple[str, ...], str, str], TextClause] = {}
+_SQL: dict[tuple[str, tuple[str, ...], str], TextClause] = {}
 
 
 def insert_rows(
@@ -27,17 +27,20 @@ def insert_rows(
     *,
     conflict: Sequence[str] = (),
     update: dict[str, str] | None = None,
-    returning: str = "",
-) -> Sequence[Row[Any]]:
+    returning: str | Sequence[str] = (),
+) -> Sequence[Sequence[Any]]:
     """Insert `rows` (all with the same keys) in one statement.
 
     `conflict`: the unique columns whose clash skips the row (ON CONFLICT … DO NOTHING), or, with
     `update`, updates it: column → SQL expression over `excluded.col` and `<table>.col` (PostgreSQL
-    and SQLite share that syntax). `returning`: a column whose values come back for the rows
-    actually inserted. Returns those rows (empty without `returning`).
+    and SQLite share that syntax). `returning`: a column, or several, whose values come back for the
+    rows actually inserted (or updated), in that order. Returns those rows (empty without `returning`).
     """
     if not rows:
         return []
+    back = (returning,) if isinstance(returning, str) else tuple(returning)
+    back = tuple(c for c in back if c)
+    rows = _with_defaults(table, rows)
     columns = tuple(rows[0])
     tail = ""
     if conflict:
@@ -47,11 +50,11 @@ def insert_rows(
             tail = f" ON CONFLICT ({target}) DO UPDATE SET {sets}"
         else:
             tail = f" ON CONFLICT ({target}) DO NOTHING"
-    if returning:
-        tail += f" RETURNING {returning}"
+    if back:
+        tail += f" RETURNING {', '.join(back)}"
     if conn.dialect.name != "postgresql":
-        return _executemany(conn, table, rows, conflict, update, returning)
-    key = (table.name, columns, tuple(conflict), tail, "pg")
+        return _executemany(conn, table, rows, conflict, update, back)
+    key = (table.name, columns, tail)
     sql = _SQL.get(key)
     if sql is None:
         arrays = ", ".join(
@@ -65,7 +68,18 @@ def insert_rows(
         values = [row[name] for row in rows]
         params[name] = [process(v) for v in values] if process is not None else values
     result = conn.execute(sql, params)
-    return result.all() if returning else []
+    return result.all() if back else []
+
+
+def _with_defaults(table: Table, rows: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
+    """Rows with each absent column's scalar Python-side default (`default=0`), as a Core insert
+    fills them in; the statement below is plain text and would store NULL instead."""
+    missing = {
+        c.name: c.default.arg  # type: ignore[attr-defined]
+        for c in table.columns
+        if c.name not in rows[0] and c.default is not None and c.default.is_scalar
+    }
+    return [{**missing, **row} for row in rows] if missing else rows
 
 
 def _executemany(
@@ -74,8 +88,8 @@ def _executemany(
     rows: Sequence[dict[str, Any]],
     conflict: Sequence[str],
     update: dict[str, str] | None,
-    returning: str,
-) -> Sequence[Row[Any]]:
+    returning: tuple[str, ...],
+) -> Sequence[Sequence[Any]]:
     insert: Any = sqlite.insert if conn.dialect.name == "sqlite" else postgresql.insert
     stmt: Any = insert(table)
     if conflict and update:
@@ -85,6 +99,6 @@ def _executemany(
     elif conflict:
         stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict))
     if returning:
-        return conn.execute(stmt.returning(table.c[returning]), list(rows)).all()
+        return conn.execute(stmt.returning(*(table.c[c] for c in returning)), list(rows)).all()
     conn.execute(stmt, list(rows))
     return []
