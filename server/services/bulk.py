@@ -1,20 +1,29 @@
 """Multi-row INSERTs for the push hot path: one statement and one round trip per table and batch.
 
-PostgreSQL: `INSERT … SELECT * FROM unnest(CAST(:c AS type[]), …)`, one array per column. The
-statement text never changes with the batch size, so SQLAlchemy, psycopg and the server all reuse
-their cached/prepared forms; psycopg's `executemany` would instead send (and dump) one statement
-per row. SQLite (the embedded demo hub): one cached statement executed with many parameter sets.
+PostgreSQL: `INSERT … SELECT … FROM json_populate_recordset(CAST(NULL AS <table>), CAST(:rows AS
+json))`: the whole batch travels as one JSON text parameter and the server turns each value into its
+column's type (it once sent one array per column with `unnest`, but psycopg dumps arrays element by
+element in Python: ~1.6 ms of client CPU per 20-row statement against ~0.8 ms for the JSON text).
+The statement text never changes with the batch size, so SQLAlchemy, psycopg and the server all
+reuse their cached/prepared forms; psycopg's `executemany` would instead send (and dump) one
+statement per row. SQLite (the embedded demo hub): one cached statement executed with many
+parameter sets.
 
 Values go through each column type's bind processing first (e.g. `UtcDateTime` turns a naive
-datetime into UTC), exactly as they would through a Core `insert()`.
+datetime into UTC), exactly as they would through a Core `insert()`; absent columns get their
+scalar Python-side default.
 """
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Sequence
+from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Table, TextClause, text
+from sqlalchemy import Connection, LargeBinary, Table, TextClause, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 _SQL: dict[tuple[str, tuple[str, ...], str], TextClause] = {}
@@ -57,18 +66,34 @@ def insert_rows(
     key = (table.name, columns, tail)
     sql = _SQL.get(key)
     if sql is None:
-        arrays = ", ".join(
-            f"CAST(:{name} AS {table.c[name].type.compile(dialect=conn.dialect)}[])" for name in columns
+        names = ", ".join(f'"{name}"' for name in columns)
+        sql = text(
+            f"INSERT INTO {table.name} ({names}) SELECT {names} "
+            f"FROM json_populate_recordset(CAST(NULL AS {table.name}), CAST(:rows AS json)){tail}"
         )
-        sql = text(f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays}){tail}")
         _SQL[key] = sql
-    params = {}
-    for name in columns:
-        process = table.c[name].type.bind_processor(conn.dialect)
-        values = [row[name] for row in rows]
-        params[name] = [process(v) for v in values] if process is not None else values
-    result = conn.execute(sql, params)
+    processors = {  # binary columns are left out: their processor only wraps bytes for the driver
+        name: process
+        for name in columns
+        if not isinstance(table.c[name].type, LargeBinary)
+        and (process := table.c[name].type.bind_processor(conn.dialect)) is not None
+    }
+    if processors:
+        rows = [{**row, **{name: process(row[name]) for name, process in processors.items()}} for row in rows]
+    doc = json.dumps(rows, ensure_ascii=False, separators=(",", ":"), default=_json_value)
+    result = conn.execute(sql, {"rows": doc})
     return result.all() if back else []
+
+
+def _json_value(value: Any) -> Any:
+    """A value json.dumps cannot write, as the text PostgreSQL's input function for the column reads."""
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "\\x" + bytes(value).hex()  # bytea's hex input format
+    if isinstance(value, uuid.UUID | Decimal):
+        return str(value)
+    raise TypeError(f"bulk insert cannot send a {type(value).__name__}")
 
 
 def _with_defaults(table: Table, rows: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
