@@ -17,6 +17,7 @@ from pathlib import Path
 
 from models.catalogue import Catalogue, bundled_catalogue
 from voice.audio import SAMPLE_RATE, AudioSource, AudioUnavailable, MicrophoneSource
+from voice.concepts import grammar_words
 from voice.endpointer import EndpointerConfig
 from voice.grammar import GrammarBuild, Uncovered, build_grammar
 from voice.matcher import NOTHING, IntentMatcher, IntentResult
@@ -217,6 +218,9 @@ class VoiceController:
         else:
             table = screen_intents(screen.screen_id, screen.locale, self.catalogue, screen.extra)
             build = build_grammar(table, self._vocab[screen.locale], screen.locale)
+            if screen.screen_id in FREE_SPEECH_SCREENS:
+                extra = grammar_words(screen.locale, table)
+                build.extend(build_grammar({"": extra}, self._vocab[screen.locale], screen.locale))
             self.last_grammar = build
             if build.uncovered and self.callbacks.grammar:
                 self.callbacks.grammar(build.uncovered)
@@ -335,7 +339,7 @@ class VoiceController:
         result = matcher.match(utterance.alternatives)
         if result.acts and recognizer_doubts(utterance, matcher, result.intent or ""):
             result = replace(result, confirm=True)
-        return result
+        return matcher.with_heard(result, utterance.alternatives)
 
     def _on_utterance(self, utterance: Utterance) -> None:
         shown = utterance  # what was heard: the free decoding, or the grammar's words if it heard none

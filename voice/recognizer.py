@@ -27,7 +27,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from voice.endpointer import Endpointer, EndpointerConfig
@@ -308,17 +308,12 @@ class RecognizerWorker:
         raw = free.FinalResult()
         seconds = time.perf_counter() - started
         self._overruns = 0
-        texts, confidences = parse_result(raw)
         self._on_utterance(
-            Utterance(
-                text=texts[0] if texts else "",
-                alternatives=texts,
-                confidences=confidences,
+            replace(
+                self._utterance(raw, first.endpoint_at),
                 audio_seconds=first.audio_seconds,
                 decode_seconds=first.decode_seconds + seconds,
-                endpoint_at=first.endpoint_at,
                 in_grammar=None,
-                hypotheses=parse_hypotheses(raw),
                 second_pass=True,
                 first_pass=first,
                 second_pass_seconds=seconds,
@@ -327,6 +322,8 @@ class RecognizerWorker:
         return True
 
     def _utterance(self, raw: str, endpoint_at: float) -> Utterance:
+        """The one place a Vosk result becomes an Utterance (grammar or dictation; the second pass
+        adjusts a few fields of it)."""
         texts, confidences = parse_result(raw)
         return Utterance(
             text=texts[0] if texts else "",
@@ -341,20 +338,8 @@ class RecognizerWorker:
         )
 
     def _deliver(self, raw: str, endpoint_at: float) -> None:
-        texts, confidences = parse_result(raw)
-        if not texts:
-            return
-        self._on_utterance(
-            Utterance(
-                text=texts[0],
-                alternatives=texts,
-                confidences=confidences,
-                dictation=self._grammar is None,
-                audio_seconds=self._audio / 2 / self._rate,
-                decode_seconds=self._decode,
-                endpoint_at=endpoint_at,
-                in_grammar=None if self._grammar is None else texts[0] in self._phrases,
-                hypotheses=parse_hypotheses(raw),
-            )
-        )
+        utterance = self._utterance(raw, endpoint_at)
+        if not utterance.alternatives:
+            return  # only [unk] or silence: nothing was said
+        self._on_utterance(utterance)
         self._decode = 0.0
