@@ -58,6 +58,7 @@ class ConceptTable:
     # words a free-speech screen's grammar also offers the decoder (endings and little words people
     # wrap their request in); see `grammar_words`
     grammar_words: tuple[str, ...] = ()
+    stems: tuple[str, ...] = ()  # concept words that are only a stem (쓰러): never offered to the grammar
 
     @property
     def intents(self) -> frozenset[str]:
@@ -95,7 +96,7 @@ def _locale_file(locale: str) -> str:
 def parse_table(raw: dict[str, object], locale: str, where: str) -> ConceptTable:
     concepts: list[Concept] = []
     for intent, entries in raw.items():
-        if intent in ("negation", "greeting", "not_homophones", "grammar_words"):
+        if intent in ("negation", "greeting", "not_homophones", "grammar_words", "stems"):
             continue
         if not isinstance(entries, list):
             raise ConceptError(f"{where}: [[{intent}]] must be an array of tables")
@@ -114,6 +115,7 @@ def parse_table(raw: dict[str, object], locale: str, where: str) -> ConceptTable
         _word_list(raw, "greeting", where),
         _word_list(raw, "not_homophones", where),
         _word_list(raw, "grammar_words", where),
+        _word_list(raw, "stems", where),
     )
 
 
@@ -150,7 +152,16 @@ def grammar_words(locale: str, intents: Iterable[str]) -> tuple[str, ...]:
     if not table.grammar_words:
         return ()
     offered = set(intents)
-    words = [w for c in table.concepts if c.intent in offered for w in c.words]
+    # whole words of two syllables or more only: stems (쓰러, 받) and one-syllable words became cheap
+    # filler for the decoder and pushed out the catalogue's own phrases ("증명서 발급" came out as
+    # "지내 위험 쓰러 받" on the tuning half)
+    words = [
+        w
+        for c in table.concepts
+        if c.intent in offered
+        for w in c.words
+        if len(w.replace(" ", "")) >= 2 and w not in table.stems
+    ]
     return tuple(dict.fromkeys([*words, *table.grammar_words]))
 
 

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from voice.concepts import HELP, ConceptScorer, ConceptScores, concept_table
-from voice.heard import HeardScorer, heard_table
 from voice.similarity import phrase_score
 from voice.textnorm import tokens
 
@@ -49,10 +48,6 @@ COMMAND_PARTICLES = {
 }
 SCORE_CACHE = 64  # texts whose phrase scores a matcher keeps (the last few utterances' alternatives)
 LONG_UTTERANCE = 16  # characters: longer speech (a radio, a chat) only ever asks, never acts
-# heard forms (voice/heard.py; Korean): how near a decoding must be to a heard form, and how much
-# nearer than to any other intent's, before the kiosk asks about that intent
-HEARD_FLOOR = 0.5
-HEARD_MARGIN = 0.05
 
 
 @dataclass(frozen=True)
@@ -111,8 +106,6 @@ class IntentMatcher:
         self._scored: dict[str, dict[str, Scored]] = {}  # text → best phrase per intent (see below)
         # concepts only for the intents this screen offers (an option screen has its own words)
         self._concepts = ConceptScorer(concept_table(locale), table.keys()) if concepts else None
-        heard = heard_table(locale)
-        self._heard = HeardScorer(heard, table.keys()) if heard else None
 
     def _best_per_intent(self, text: str, weight: float) -> dict[str, Scored]:
         unweighted = self._scored.get(text)
@@ -286,20 +279,6 @@ class IntentMatcher:
     def _spans(self, said: tuple[str, ...]) -> list[tuple[int, int, str]]:
         """Exact occurrences (start, end, intent) of every phrase in the utterance."""
         return [(a, b, i) for i, _, toks in self._phrases if toks for a, b in _occurrences(said, toks)]
-
-    def with_heard(self, result: IntentResult, alternatives: Sequence[str]) -> IntentResult:
-        """A result that does not act, reconsidered against what this locale's model is known to
-        decode for each intent (voice/heard.py): when one intent's heard forms are clearly the
-        nearest, the kiosk asks about it. Never turns a question into an action."""
-        if self._heard is None or result.acts or not alternatives:
-            return result
-        guess = self._heard.guess(alternatives)
-        if guess is None or guess.similarity < HEARD_FLOOR or guess.margin < HEARD_MARGIN:
-            return result
-        if result.intent not in (None, guess.intent) and result.confidence >= guess.similarity:
-            return result  # the words themselves point elsewhere at least as clearly
-        heard = Scored(guess.intent, guess.similarity, alternatives[0], guess.form)
-        return IntentResult(guess.intent, round(guess.similarity / 2, 4), True, [heard], alternatives[0])
 
     def match_text(self, text: str) -> IntentResult:
         return self.match([text])

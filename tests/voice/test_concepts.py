@@ -1,4 +1,4 @@
-"""The intent layer on people's own words: the Mandarin corpora (figures reported on the fresh
+"""The intent layer on people's own words: the Mandarin corpora (figures reported on the second fresh
 corpus's held-out half, which was never looked at while tuning), calls for help, negation,
 chit-chat and greetings, Korean and English, and the segmenter's cache staying out of the shared temp
 directory."""
@@ -67,27 +67,36 @@ def test_corpus_is_big_and_split_once_with_its_seed(tmp_path: Path) -> None:
         assert (tmp_path / name).read_text("utf-8") == (HERE / name).read_text("utf-8"), name
 
 
-# Measured 2026-11-27 on the fresh corpus's test half (98 utterances, never run before the tables were
-# final; tuned on zh_fresh_tune.tsv and the whole first corpus only): 87/98 = 88.8 % right, 2 wrong
-# actions, help recall 15/15. The issue's goals (≥ 95 %, 0 wrong) are NOT met on unseen speech; the
-# floors below guard the measured level. (The first corpus's test half, 97.1 % / 0 wrong, was read
-# while fixing misses and no longer counts as unseen.)
-HELD_OUT_FLOOR = 0.88
-HELD_OUT_MAX_WRONG = 2
+# Measured 2026-11-27 (session 20) on zh_fresh2_test.tsv, the held-out half of the corpus frozen in
+# commit 4e13967 before anything ran on it (tuned on zh_fresh2_tune.tsv and the seen corpora only, its
+# misses never read): 107/118 = 90.7 % right, 1 wrong action, help recall 12/13 = 92.3 %. The issue's
+# goals (≥ 95 %, 0 wrong, help 100 %) are NOT met on unseen speech; these floors only guard that
+# level. zh_fresh_test.tsv, reported in session 19 (88.8 %, 2 wrong), is seen now: 89/98 = 90.8 %,
+# 2 wrong, help 15/15.
+HELD_OUT_FLOOR = 0.90
+HELD_OUT_MAX_WRONG = 1
+HELD_OUT_HELP_FLOOR = 12 / 13
+SEEN_FRESH_FLOOR = 0.90
+SEEN_FRESH_MAX_WRONG = 2
 
 
 def test_mandarin_held_out_half_figures(zh: IntentMatcher) -> None:
-    figures = evaluate("zh_fresh_test.tsv", zh)
-    print(f"Mandarin held-out (fresh test half): {figures.summary()} — goal ≥ 95 %, 0 wrong, help 100 %")
-    assert figures.help_recall == 1.0, "\n".join(m for m in figures.misses if "help_call" in m)
-    assert len(figures.wrong_actions) <= HELD_OUT_MAX_WRONG, "\n".join(figures.wrong_actions)
-    assert figures.accuracy >= HELD_OUT_FLOOR, "\n".join(figures.misses)
+    figures = evaluate("zh_fresh2_test.tsv", zh)
+    print(f"Mandarin held-out (zh_fresh2 test half): {figures.summary()} — goal ≥ 95 %, 0 wrong, help 100 %")
+    assert figures.help_recall >= HELD_OUT_HELP_FLOOR, "help recall fell"
+    assert len(figures.wrong_actions) <= HELD_OUT_MAX_WRONG, "more wrong actions"
+    assert figures.accuracy >= HELD_OUT_FLOOR, "accuracy fell"
+    # (the misses are not printed: this half stays unread while the tables are tuned)
+    seen = evaluate("zh_fresh_test.tsv", zh)
+    print(f"Mandarin zh_fresh_test.tsv (seen since session 19): {seen.summary()}")
+    assert seen.help_recall == 1.0, "\n".join(m for m in seen.misses if "help_call" in m)
+    assert len(seen.wrong_actions) <= SEEN_FRESH_MAX_WRONG and seen.accuracy >= SEEN_FRESH_FLOOR
 
 
 def test_mandarin_seen_corpus_meets_the_goals(zh: IntentMatcher) -> None:
-    """Everything seen while tuning (both halves of the first corpus, the fresh tuning half): the goals
-    hold there."""
-    for name in ("zh_tune.tsv", "zh_test.tsv", "zh_fresh_tune.tsv"):
+    """Everything seen while tuning (both halves of the first corpus, both fresh tuning halves): the
+    goals hold there."""
+    for name in ("zh_tune.tsv", "zh_test.tsv", "zh_fresh_tune.tsv", "zh_fresh2_tune.tsv"):
         figures = evaluate(name, zh)
         print(f"Mandarin {name} (seen): {figures.summary()}")
         assert figures.wrong_actions == [], "\n".join(figures.wrong_actions)
