@@ -141,6 +141,7 @@ class VoiceController:
         self._rate = SAMPLE_RATE
         self._matcher: IntentMatcher | None = None
         self._pending: ConfirmRequest | None = None
+        self._wider = False  # the screen's second pass uses a wider grammar (not free decoding)
         self._mic: MicrophoneSource | None = None
         self._mic_thread: threading.Thread | None = None
         self.status = VoiceStatus(False, "loading", message("loading", "zh_CN"), "zh_CN")
@@ -230,6 +231,7 @@ class VoiceController:
             if build.uncovered and self.callbacks.grammar:
                 self.callbacks.grammar(build.uncovered)
             self._worker.set_grammar(build.to_json())
+        self._wider = wider is not None
         self._worker.set_second_pass(self._needs_second_pass if self.two_pass else None, wider)
         self._set_status(True, "ready", screen.locale)
         self._ready.set()
@@ -328,6 +330,12 @@ class VoiceController:
             matcher, screen, pending = self._matcher, self._screen, self._pending
         if matcher is None or not (screen.screen_id in FREE_SPEECH_SCREENS or pending is not None):
             return False
+        if self._wider:
+            # a wider-grammar second pass only for what the grammar could not place at all: where it
+            # already points to an intent (acting or asking), the wider decode was more often wrong
+            # (tuning half: "소리 크게" heard as "크게", then as "이 큰일")
+            decided = self._decide(utterance, matcher)
+            return decided.intent is None and not decided.hint
         if not utterance.text or utterance.in_grammar is False:
             return True
         result = matcher.match(utterance.alternatives)
