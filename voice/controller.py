@@ -142,6 +142,7 @@ class VoiceController:
         self._matcher: IntentMatcher | None = None
         self._pending: ConfirmRequest | None = None
         self._wider = False  # the screen's second pass uses a wider grammar (not free decoding)
+        self.wider_grammar: str | None = None  # that grammar (JSON), for benchmarks
         self._mic: MicrophoneSource | None = None
         self._mic_thread: threading.Thread | None = None
         self.status = VoiceStatus(False, "loading", message("loading", "zh_CN"), "zh_CN")
@@ -231,7 +232,7 @@ class VoiceController:
             if build.uncovered and self.callbacks.grammar:
                 self.callbacks.grammar(build.uncovered)
             self._worker.set_grammar(build.to_json())
-        self._wider = wider is not None
+        self._wider, self.wider_grammar = wider is not None, wider
         self._worker.set_second_pass(self._needs_second_pass if self.two_pass else None, wider)
         self._set_status(True, "ready", screen.locale)
         self._ready.set()
