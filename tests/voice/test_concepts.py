@@ -73,9 +73,13 @@ def test_corpus_is_big_and_split_once_with_its_seed(tmp_path: Path) -> None:
 # goals (≥ 95 %, 0 wrong, help 100 %) are NOT met on unseen speech; these floors only guard that
 # level. zh_fresh_test.tsv, reported in session 19 (88.8 %, 2 wrong), is seen now: 89/98 = 90.8 %,
 # 2 wrong, help 15/15.
+# After that figure was taken, the coordinator read the one missed call for help ("我 胸口 好 闷": body
+# part and symptom said apart) — a missed help call is a safety defect, not a tuning detail — and added
+# body-part + symptom concepts (zh_CN.toml). Help recall on this half is therefore seen now (13/13) and
+# must stay whole; its accuracy (108/118 = 91.5 % since) and wrong actions still come from unread misses.
 HELD_OUT_FLOOR = 0.90
 HELD_OUT_MAX_WRONG = 1
-HELD_OUT_HELP_FLOOR = 12 / 13
+HELD_OUT_HELP_FLOOR = 1.0
 SEEN_FRESH_FLOOR = 0.90
 SEEN_FRESH_MAX_WRONG = 2
 
@@ -118,6 +122,8 @@ def test_mandarin_seen_corpus_meets_the_goals(zh: IntentMatcher) -> None:
         "快 来 人 啊",
         "我 头 疼 得 很",
         "救 命 啊",
+        "我 胸口 好 闷",  # body part and symptom apart: each alone is under the help floor
+        "心口 有点 慌",
     ],
 )
 def test_calls_for_help_act_at_once(zh: IntentMatcher, text: str) -> None:
@@ -157,7 +163,8 @@ def test_words_never_in_the_tables_reach_their_intent(zh: IntentMatcher) -> None
 
 
 def test_chitchat_does_nothing_and_a_greeting_gets_a_hint(zh: IntentMatcher) -> None:
-    for text in ("吃 了 吗", "今天 天气 不错", "下面 播报 天气 预报 今天 晴 转 多云", "买 点 菜 回去"):
+    chitchat = ("吃 了 吗", "家里 闷 得很", "胸口", "今天 天气 不错", "下面 播报 天气 预报 今天 晴 转 多云")
+    for text in (*chitchat, "买 点 菜 回去"):
         assert not zh.match_text(text).acts, text
     greeting = zh.match_text("你 好")
     assert greeting.intent is None and greeting.hint == "greeting"
