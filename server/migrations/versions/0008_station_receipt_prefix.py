@@ -28,7 +28,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ux_stations_receipt_prefix", "stations")
-    # A plain DROP COLUMN (SQLite ≥ 3.35 has it): a batch rebuild would drop `stations`, which
-    # every station's records point at, and SQLite refuses that with foreign keys on.
+    # A plain ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35 has it): batch mode would copy and drop the
+    # stations table, which other tables' foreign keys refer to, and SQLite refuses that drop.
     op.drop_column("stations", "receipt_prefix_before")
     op.drop_column("stations", "receipt_prefix")
