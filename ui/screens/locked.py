@@ -8,10 +8,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit
 
 from ui import session
+from ui.navigator import ScreenKey
 from ui.screens.base import Screen
 from ui.widgets import button, icon_label, label, set_text
 
@@ -50,6 +51,11 @@ class LockedScreen(Screen):
         self._auto_tried = False
 
     def enter(self, **params: Any) -> None:
+        # On the next turn of the event loop, after this screen is painted: reading the settings
+        # imports the station's database and crypto modules (on the DB worker).
+        QTimer.singleShot(0, self, self._after_paint)
+
+    def _after_paint(self) -> None:
         session.load_public(self.ctx, self._public)
         env = os.environ.get("YIZHAN_PASSPHRASE")
         if env and not self._auto_tried and not self.ctx.no_auto_unlock:
@@ -74,11 +80,18 @@ class LockedScreen(Screen):
         self.unlock_button.setEnabled(False)
         set_text(self.title, self.ctx.tr("locked.opening"))
         session.unlock(self.ctx, passphrase, self._opened, self._failed, keep_locale=self.ctx.locale_forced)
+        # While the DB worker derives the key (scrypt, deliberately slow; it releases the GIL), the UI
+        # thread builds the home screen it will show.
+        QTimer.singleShot(0, self, self._prepare_home)
+
+    def _prepare_home(self) -> None:
+        if self.ctx.station is None:
+            self.nav.prepare(ScreenKey.HOME)
 
     def _opened(self) -> None:
         self.passphrase.clear()
         self.unlock_button.setEnabled(True)
-        self.nav.rebuild()
+        self.nav.unlocked()
 
     def _failed(self, message: str) -> None:
         self.passphrase.clear()
