@@ -188,15 +188,25 @@ def _exit_after_locked(app: Any, window: Any, started: float) -> None:
 
 
 def _exit_when_home(app: Any, window: Any, started: float) -> None:
-    """For bench/ui.py: print the time until the home screen is painted, then quit."""
+    """For bench/ui.py: print the time until the home screen is painted and the memory then; with
+    YIZHAN_HOME_SETTLE_MS, the memory again after that long at home (sync and retention started)."""
     from PySide6.QtCore import QTimer
 
     from ui.navigator import ScreenKey
 
+    settle_ms = int(os.environ.get("YIZHAN_HOME_SETTLE_MS", "0") or 0)
+
     def on_screen(_screen: Any) -> None:
-        if window.nav.current_key == ScreenKey.HOME:
-            window.repaint()  # synchronous paint: home is on screen now
-            print(f"home-shown {time.perf_counter() - started:.4f} rss_mb={_rss_mb():.1f}", flush=True)
-            QTimer.singleShot(0, lambda: app.exit(0))  # exit(), not quit(): a kiosk window refuses close
+        if window.nav.current_key != ScreenKey.HOME:
+            return
+        window.nav.changed.disconnect(on_screen)
+        window.repaint()  # synchronous paint: home is on screen now
+        shown, rss = time.perf_counter() - started, _rss_mb()
+
+        def report() -> None:
+            print(f"home-shown {shown:.4f} rss_mb={rss:.1f} settled_rss_mb={_rss_mb():.1f}", flush=True)
+            app.exit(0)  # exit(), not quit(): a kiosk window refuses close
+
+        QTimer.singleShot(settle_ms, report)
 
     window.nav.changed.connect(on_screen)

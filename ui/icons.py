@@ -63,22 +63,24 @@ def _font(prefix: str) -> tuple[str, dict[str, str]]:
     return families[0], {name: chr(int(code, 16)) for name, code in codes.items()}
 
 
+def _disabled_color() -> QColor:
+    """qtawesome's colour for a disabled icon: the palette's disabled text."""
+    app = QGuiApplication.instance()
+    palette = app.palette() if isinstance(app, QGuiApplication) else QPalette()
+    return palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+
+
 class GlyphEngine(QIconEngine):
     """Paints one glyph in one colour; each (size, mode, state, device ratio) is painted only once."""
 
     def __init__(self, family: str, solid: bool, char: str, color: str) -> None:
         super().__init__()
         self._family, self._solid, self._char, self._color = family, solid, char, color
-        self._pixmaps: dict[tuple[int, int, int, int, float], QPixmap] = {}
+        self._pixmaps: dict[tuple[int, int, int, int, int], QPixmap] = {}
 
     def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
         painter.save()
-        color = QColor(self._color)
-        if mode == QIcon.Mode.Disabled:
-            app = QGuiApplication.instance()
-            palette = app.palette() if isinstance(app, QGuiApplication) else QPalette()
-            color = palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
-        painter.setPen(color)
+        painter.setPen(_disabled_color() if mode == QIcon.Mode.Disabled else QColor(self._color))
         font = QFont()
         font.setFamily(self._family)
         font.setPixelSize(max(1, round(GLYPH_SHARE * rect.height())))
@@ -89,7 +91,9 @@ class GlyphEngine(QIconEngine):
         painter.restore()
 
     def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
-        key = (size.width(), size.height(), int(mode.value), int(state.value), 1.0)
+        # a disabled icon takes the palette's colour, which a theme change can change
+        shade = _disabled_color().rgba() if mode == QIcon.Mode.Disabled else 0
+        key = (size.width(), size.height(), int(mode.value), int(state.value), shade)
         cached = self._pixmaps.get(key)
         if cached is None:
             cached = QPixmap(size)

@@ -3,6 +3,7 @@ with the passphrase on the DB worker, and applying its settings (locale, text si
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -12,8 +13,20 @@ if TYPE_CHECKING:  # imported on the DB worker when first needed: the locked scr
     from models.station import Station
 
 
-def load_public(ctx: UiContext, on_done: Callable[[dict[str, Any]], None]) -> None:
+# How long the DB worker waits for the `after` event of load_public (set from the event loop; a
+# window torn down before its event loop ever ran must not hold the worker for ever).
+AFTER_WAIT_S = 2.0
+
+
+def load_public(
+    ctx: UiContext, on_done: Callable[[dict[str, Any]], None], *, after: threading.Event | None = None
+) -> None:
+    """Read the settings a locked station shows (name, language) on the DB worker; with `after`, only
+    once that event is set (the locked screen sets it when it has been painted)."""
+
     def op() -> dict[str, Any]:
+        if after is not None:
+            after.wait(AFTER_WAIT_S)
         from models.station import StationError, read_public_settings
 
         try:

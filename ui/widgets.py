@@ -24,6 +24,9 @@ from ui import icons
 from ui.theme import Palette
 
 _ICONS: weakref.WeakKeyDictionary[QLabel, QIcon] = weakref.WeakKeyDictionary()
+# The icon each widget was last given (name, role, colour, text scale): apply_icons runs on every screen
+# change, and most icons are already right.
+_APPLIED: weakref.WeakKeyDictionary[QWidget, tuple[Any, str, str, float]] = weakref.WeakKeyDictionary()
 ICON_PX = {"bar": 32, "primary": 40, "option": 56, "tile": 96, "urgent": 110, "huge": 72, "": 36, "key": 36}
 
 
@@ -123,6 +126,9 @@ def apply_icons(root: QWidget, palette: Palette, scale: float) -> None:
             continue
         role = str(prop(widget, "role") or "")
         color = _role_color(role, palette, str(prop(widget, "icon_color") or ""))
+        if _APPLIED.get(widget) == (name, role, color, scale):
+            continue  # already so: setting it again would only lay the screen out once more
+        _APPLIED[widget] = (name, role, color, scale)
         if isinstance(widget, QPushButton):
             size = round(ICON_PX.get(role, 36) * scale)
             widget.setIcon(icons.icon(str(name), color))

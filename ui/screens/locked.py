@@ -6,6 +6,7 @@ Nothing personal is readable until a volunteer unlocks; YIZHAN_PASSPHRASE unlock
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -51,12 +52,13 @@ class LockedScreen(Screen):
         self._auto_tried = False
 
     def enter(self, **params: Any) -> None:
-        # On the next turn of the event loop, after this screen is painted: reading the settings
-        # imports the station's database and crypto modules (on the DB worker).
-        QTimer.singleShot(0, self, self._after_paint)
-
-    def _after_paint(self) -> None:
-        session.load_public(self.ctx, self._public)
+        # Reading the settings imports the station's database and crypto modules, so the DB worker
+        # starts on it only once the event loop has come round, when this screen is on screen. It is
+        # queued now, so the worker counts as busy from here on (whoever waits for it, waits for the
+        # settings too); an unlock with YIZHAN_PASSPHRASE queues behind it.
+        painted = threading.Event()
+        QTimer.singleShot(0, painted.set)
+        session.load_public(self.ctx, self._public, after=painted)
         env = os.environ.get("YIZHAN_PASSPHRASE")
         if env and not self._auto_tried and not self.ctx.no_auto_unlock:
             self._auto_tried = True
