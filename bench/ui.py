@@ -105,10 +105,11 @@ def cold_start(station: Path, runs: int) -> tuple[dict[str, list[float]], list[s
         shown = timed_lines(bare, env, ("shown",))["shown"]
         out["bare"].append(shown[0])
         out["bare_rss"].append(rss_of(shown[1]))
-        home = timed_lines(kiosk, home_env, ("home-shown",))["home-shown"]
+        at_home = timed_lines(kiosk, home_env, ("home-shown", "home-settled"))
+        home, settled = at_home["home-shown"], at_home["home-settled"]
         out["home"].append(home[0])
         out["home_rss"].append(rss_of(home[1]))
-        out["settled_rss"].append(float(home[1].rsplit("settled_rss_mb=", 1)[1].split()[0]))
+        out["settled_rss"].append(rss_of(settled[1]))
     return out, sorted(heavy)
 
 

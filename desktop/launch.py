@@ -201,10 +201,11 @@ def _exit_when_home(app: Any, window: Any, started: float) -> None:
             return
         window.nav.changed.disconnect(on_screen)
         window.repaint()  # synchronous paint: home is on screen now
-        shown, rss = time.perf_counter() - started, _rss_mb()
+        shown = time.perf_counter() - started
+        print(f"home-shown {shown:.4f} rss_mb={_rss_mb():.1f}", flush=True)
 
         def report() -> None:
-            print(f"home-shown {shown:.4f} rss_mb={rss:.1f} settled_rss_mb={_rss_mb():.1f}", flush=True)
+            print(f"home-settled rss_mb={_rss_mb():.1f}", flush=True)
             app.exit(0)  # exit(), not quit(): a kiosk window refuses close
 
         QTimer.singleShot(settle_ms, report)
