@@ -9,7 +9,6 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import qtawesome as qta
 from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QMouseEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
@@ -21,9 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui import icons
 from ui.theme import Palette
 
 _ICONS: weakref.WeakKeyDictionary[QLabel, QIcon] = weakref.WeakKeyDictionary()
+# The icon each widget was last given (name, role, colour, text scale): apply_icons runs on every screen
+# change, and most icons are already right.
+_APPLIED: weakref.WeakKeyDictionary[QWidget, tuple[Any, str, str, float]] = weakref.WeakKeyDictionary()
 ICON_PX = {"bar": 32, "primary": 40, "option": 56, "tile": 96, "urgent": 110, "huge": 72, "": 36, "key": 36}
 
 
@@ -123,13 +126,16 @@ def apply_icons(root: QWidget, palette: Palette, scale: float) -> None:
             continue
         role = str(prop(widget, "role") or "")
         color = _role_color(role, palette, str(prop(widget, "icon_color") or ""))
+        if _APPLIED.get(widget) == (name, role, color, scale):
+            continue  # already so: setting it again would only lay the screen out once more
+        _APPLIED[widget] = (name, role, color, scale)
         if isinstance(widget, QPushButton):
             size = round(ICON_PX.get(role, 36) * scale)
-            widget.setIcon(qta.icon(str(name), color=color))
+            widget.setIcon(icons.icon(str(name), color))
             widget.setIconSize(QSize(size, size))
         elif isinstance(widget, QLabel):
             size = round(int(prop(widget, "icon_px") or 64) * scale)
-            icon = qta.icon(str(name), color=color)
+            icon = icons.icon(str(name), color)
             widget.setPixmap(icon.pixmap(size, size))
             widget.setProperty("icon_full_px", size)
             _ICONS[widget] = icon  # kept so a tile can redraw it smaller when space is short
