@@ -154,10 +154,12 @@ class HandwritingPad(QWidget):
         self.action_box.setSpacing(12)
         for action in (self.rewrite, self.delete):
             action.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            # No taller than the candidates beside them (the row's height is short on a small panel).
+            action.setStyleSheet("QPushButton { padding-top: 2px; padding-bottom: 2px; }")
             self.action_box.addWidget(action)
         self.action_box.addStretch(1)
         keys.addLayout(self.action_box, 1)
-        right = QVBoxLayout()
+        self.right = right = QVBoxLayout()
         right.setSpacing(8)
         right.addWidget(self.status)
         right.addLayout(keys)
@@ -181,6 +183,7 @@ class HandwritingPad(QWidget):
         self.compact = compact
         direction = QBoxLayout.Direction.LeftToRight if compact else QBoxLayout.Direction.TopToBottom
         self.action_box.setDirection(direction)
+        self.right.setSpacing(2 if compact else 8)
         for b in self.buttons[COMPACT_CANDIDATES:]:
             b.setVisible(not compact)
 

@@ -10,13 +10,15 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import qtawesome as qta
-from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QMouseEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
+    QLayout,
     QPushButton,
     QSizePolicy,
+    QStackedLayout,
     QVBoxLayout,
     QWidget,
 )
@@ -124,7 +126,7 @@ def apply_icons(root: QWidget, palette: Palette, scale: float) -> None:
         role = str(prop(widget, "role") or "")
         color = _role_color(role, palette, str(prop(widget, "icon_color") or ""))
         if isinstance(widget, QPushButton):
-            size = round(ICON_PX.get(role, 36) * scale)
+            size = round(int(prop(widget, "icon_px") or ICON_PX.get(role, 36)) * scale)
             widget.setIcon(qta.icon(str(name), color=color))
             widget.setIconSize(QSize(size, size))
         elif isinstance(widget, QLabel):
@@ -252,6 +254,98 @@ class Keypad(QWidget):
             self.buttons[key] = widget
         for column in range(grid.columnCount()):  # 删除 / 清空 are words: their column is wider
             grid.setColumnStretch(column, 4 if with_x and column == 3 else 3)
+
+
+def relayout(widget: QWidget) -> None:
+    """Lay `widget` and everything in it out again now, innermost first, with every cached size
+    forgotten. Qt does this later from posted layout requests, but one that arrives while a page
+    is busy changing shape can be lost, leaving buttons where the old shape had them."""
+    for child in [*reversed(widget.findChildren(QWidget)), widget]:
+        layout = child.layout()
+        if layout is not None:
+            for inner in layout.findChildren(QLayout):
+                inner.invalidate()
+            layout.invalidate()
+            layout.activate()
+        child.updateGeometry()
+
+
+def least_height(widget: QWidget, width: int, *, remeasure: bool = False) -> int:
+    """The least height `widget`'s content needs at `width` (wrapped words included).
+
+    `remeasure` forgets every cached size under it first: a page that has just hidden a row or
+    split its buttons in two measures its new shape at once, before Qt's posted layout requests run.
+    """
+    if remeasure:
+        relayout(widget)
+    layout = widget.layout()
+    if layout is None:
+        least = widget.minimumSizeHint().height()
+    elif layout.hasHeightForWidth():
+        least = layout.totalMinimumHeightForWidth(width)
+    else:
+        least = layout.totalMinimumSize().height()
+    return max(least, widget.minimumHeight())
+
+
+class _CurrentPageLayout(QStackedLayout):
+    """A QStackedLayout that asks for the room of the page on show only. The stock one takes the
+    largest page, hidden ones included (their height-for-width too), so the tall text step later
+    in a service made the ID keypad before it scroll on a 1366×768 panel (and the voice note's
+    panel made the handwriting pad's taller)."""
+
+    def _current(self) -> QWidget | None:
+        return self.currentWidget()
+
+    def sizeHint(self) -> QSize:
+        page = self._current()
+        return page.sizeHint() if page is not None else super().sizeHint()
+
+    def minimumSize(self) -> QSize:
+        page = self._current()
+        return page.minimumSizeHint().expandedTo(page.minimumSize()) if page is not None else QSize(0, 0)
+
+    def hasHeightForWidth(self) -> bool:
+        page = self._current()
+        return page is not None and page.hasHeightForWidth()
+
+    def heightForWidth(self, width: int) -> int:
+        """The least height the page on show needs at `width`: the screen scrolls only when that
+        does not fit (the page's preferred height would scroll whenever its box or pad could
+        simply be shorter); any room beyond it goes to the page as its stretch."""
+        page = self._current()
+        return least_height(page, width) if page is not None else -1
+
+
+class CurrentPageStack(QWidget):
+    """Pages shown one at a time (a service's steps, the text step's ways in), sized for the one
+    on show (see _CurrentPageLayout)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack = _CurrentPageLayout(self)
+        self.stack.setContentsMargins(0, 0, 0, 0)
+        self.stack.currentChanged.connect(lambda _index: self.updateGeometry())
+
+    def addWidget(self, page: QWidget) -> None:
+        self.stack.addWidget(page)
+        page.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # The page on show changed shape (a row hidden, buttons on two rows): Qt's cached
+        # height-for-width of this stack in the layout above must go too, or the screen scrolls.
+        if event.type() == QEvent.Type.LayoutRequest and watched is self.currentWidget():
+            self.updateGeometry()
+        return super().eventFilter(watched, event)
+
+    def removeWidget(self, page: QWidget) -> None:
+        self.stack.removeWidget(page)
+
+    def setCurrentWidget(self, page: QWidget) -> None:
+        self.stack.setCurrentWidget(page)
+
+    def currentWidget(self) -> QWidget | None:
+        return self.stack.currentWidget()
 
 
 class LongPressLabel(QLabel):

@@ -24,7 +24,7 @@ def _grid_button(text: str, icon: str, on_click: Any, icon_color: str = "") -> A
 class ChoosePage(StepPage):
     def __init__(self, ctx: Any, flow: Any, step: Any) -> None:
         super().__init__(ctx, flow, step)
-        grid = QGridLayout()
+        self.grid = grid = QGridLayout()
         grid.setSpacing(24)
         columns = 2 if len(step.options) <= 4 else 3
         self.options: dict[str, Any] = {}
@@ -42,6 +42,10 @@ class ChoosePage(StepPage):
 
     def pick(self, option_id: str) -> None:
         self.done.emit({self.step.id: option_id})
+
+    def fit_room(self, height: int) -> None:
+        super().fit_room(height)
+        self.space(self.grid, 24)
 
     def handle_intent(self, intent: str) -> bool:
         if intent in self.options:
@@ -107,6 +111,10 @@ class DateSlotPage(StepPage):
         from ui.widgets import apply_icons
 
         apply_icons(self, PALETTES[self.ctx.theme], self.ctx.scale)
+
+    def fit_room(self, height: int) -> None:
+        super().fit_room(height)
+        self.space(self.grid, 24)
 
     def pick(self, slot: Slot) -> None:
         self.done.emit(
