@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -156,6 +156,7 @@ class HandwritingPad(QWidget):
             action.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             # No taller than the candidates beside them (the row's height is short on a small panel).
             action.setStyleSheet("QPushButton { padding-top: 2px; padding-bottom: 2px; }")
+            action.installEventFilter(self)  # keeps its words whole at every text size (eventFilter)
             self.action_box.addWidget(action)
         self.action_box.addStretch(1)
         keys.addLayout(self.action_box, 1)
@@ -176,6 +177,15 @@ class HandwritingPad(QWidget):
             self.available = False
             set_text(self.status, ctx.tr("handwriting.unavailable"))
             self.canvas.setEnabled(False)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # The stylesheet's minimum width for a button is a little less than its words need at the
+        # largest text size, and the candidates beside it asked for more room than they need:
+        # after each restyle 重写/删除 claim their words' width, so they are never the ones squeezed.
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange, QEvent.Type.Polish):
+            if isinstance(watched, QPushButton) and watched in (self.rewrite, self.delete):
+                watched.setMinimumWidth(watched.sizeHint().width())
+        return super().eventFilter(watched, event)
 
     def set_compact(self, compact: bool) -> None:
         """On a short screen (1366×768) one row of candidates, the best three, so the row still

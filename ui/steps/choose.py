@@ -68,16 +68,21 @@ def slot_label(locale: str, slot: Slot) -> str:
 
 
 class DateSlotPage(StepPage):
+    """One row per day: the day in words, then its times as buttons. Day and time on every button
+    made each one two lines tall, and six of them did not fit a 1366×768 panel at the largest text."""
+
     def __init__(self, ctx: Any, flow: Any, step: Any) -> None:
         super().__init__(ctx, flow, step)
         self.note = label("", "muted")
         self.box.addWidget(self.note)
         self.grid = QGridLayout()
         self.grid.setSpacing(24)
-        self.box.addLayout(self.grid, 1)
+        self.box.addLayout(self.grid)
+        self.box.addStretch(1)
         self.box.addWidget(self.error)
         self.slots: list[Slot] = []
         self.buttons: list[Any] = []
+        self.days: list[Any] = []
 
     def refresh(self) -> None:
         super().refresh()
@@ -91,22 +96,34 @@ class DateSlotPage(StepPage):
         self.ctx.db.run(lambda: slots_for(station, service, option, dt.date.today()), self._show)
 
     def _show(self, slots: list[Slot]) -> None:
-        for widget in self.buttons:
+        for widget in [*self.buttons, *self.days]:
             widget.hide()
             widget.deleteLater()
         self.buttons.clear()
+        self.days.clear()
         self.slots = slots
         tentative = any(s.tentative for s in slots)
         set_text(self.note, self.ctx.tr("slot.tentative" if tentative else "slot.synced"))
-        for index, slot in enumerate(slots):
-            widget = _grid_button(
-                slot_label(self.ctx.locale, slot),
-                "fa5s.calendar-alt",
-                lambda s=slot: self.pick(s),
-                icon_color=self.flow.service.color,
-            )
-            self.grid.addWidget(widget, index // 2, index % 2)
-            self.buttons.append(widget)
+        by_day: dict[dt.date, list[Slot]] = {}
+        for slot in slots:
+            by_day.setdefault(slot.start.date(), []).append(slot)
+        for row, (day, day_slots) in enumerate(by_day.items()):
+            words = label(i18n.long_date(self.ctx.locale, day), "tile", wrap=False)
+            self.grid.addWidget(words, row, 0)
+            self.days.append(words)
+            for column, slot in enumerate(day_slots, start=1):
+                widget = button(
+                    f"{slot.start:%H:%M}–{slot.end:%H:%M}",
+                    "fa5s.clock",
+                    "option",
+                    lambda s=slot: self.pick(s),
+                    name=slot_label(self.ctx.locale, slot).replace("\n", " "),  # day and time, read aloud
+                    icon_color=self.flow.service.color,
+                )
+                widget.setProperty("tall", True)
+                widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+                self.grid.addWidget(widget, row, column)
+                self.buttons.append(widget)
         from ui.theme import PALETTES
         from ui.widgets import apply_icons
 
