@@ -10,8 +10,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import (
     QBoxLayout,
     QGridLayout,
@@ -87,20 +87,29 @@ class InkCanvas(QWidget):
             self.strokes.pop()
             self.update()
 
+    def colours(self) -> tuple[QColor, QColor]:
+        """Paper and ink from the theme (a card's background and the text colour, ≥ 7:1 in both
+        themes): white and near-black by default, black and white in high contrast."""
+        palette = self.palette()
+        return palette.color(QPalette.ColorRole.Base), palette.color(QPalette.ColorRole.Text)
+
     def paintEvent(self, event: QPaintEvent) -> None:
         del event
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         box = self.box()
-        painter.fillRect(box, QColor("#ffffff"))
-        guide = QPen(QColor("#c9b9a6"), 2, Qt.PenStyle.DashLine)
+        paper, ink_colour = self.colours()
+        painter.fillRect(box, paper)
+        # The 田 guide and the frame in the ink's colour, thin and dashed (guide) or thick (frame):
+        # a fixed brown vanished on the high-contrast theme's black paper.
+        guide = QPen(ink_colour, 1, Qt.PenStyle.DashLine)
         painter.setPen(guide)
         painter.drawLine(QPointF(box.center().x(), box.top()), QPointF(box.center().x(), box.bottom()))
         painter.drawLine(QPointF(box.left(), box.center().y()), QPointF(box.right(), box.center().y()))
-        painter.setPen(QPen(QColor("#8a6d4b"), 4))
+        painter.setPen(QPen(ink_colour, 4))
         painter.drawRect(box)
         ink = QPen(
-            QColor("#1f1a14"),
+            ink_colour,
             max(6.0, box.width() / 40),
             Qt.PenStyle.SolidLine,
             Qt.PenCapStyle.RoundCap,
@@ -142,8 +151,9 @@ class HandwritingPad(QWidget):
             b.setMinimumSize(88, 80)
             self.buttons.append(b)
             grid.addWidget(b, n // 4, n % 4)
-        self.rewrite = button(ctx.tr("handwriting.rewrite"), "", "", self.clear)  # words only: room is short
-        self.delete = button(ctx.tr("handwriting.delete"), "", "", self.backspace.emit)
+        # words only (room is short), never squeezed: the candidates beside them give way first
+        self.rewrite = button(ctx.tr("handwriting.rewrite"), "", "", self.clear, whole_words=True)
+        self.delete = button(ctx.tr("handwriting.delete"), "", "", self.backspace.emit, whole_words=True)
         keys = QHBoxLayout()
         keys.setSpacing(16)
         # The candidates keep their size; 重写 and 删除 take the room that is left, one above the
@@ -156,7 +166,6 @@ class HandwritingPad(QWidget):
             action.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             # No taller than the candidates beside them (the row's height is short on a small panel).
             action.setStyleSheet("QPushButton { padding-top: 2px; padding-bottom: 2px; }")
-            action.installEventFilter(self)  # keeps its words whole at every text size (eventFilter)
             self.action_box.addWidget(action)
         self.action_box.addStretch(1)
         keys.addLayout(self.action_box, 1)
@@ -177,15 +186,6 @@ class HandwritingPad(QWidget):
             self.available = False
             set_text(self.status, ctx.tr("handwriting.unavailable"))
             self.canvas.setEnabled(False)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # The stylesheet's minimum width for a button is a little less than its words need at the
-        # largest text size, and the candidates beside it asked for more room than they need:
-        # after each restyle 重写/删除 claim their words' width, so they are never the ones squeezed.
-        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange, QEvent.Type.Polish):
-            if isinstance(watched, QPushButton) and watched in (self.rewrite, self.delete):
-                watched.setMinimumWidth(watched.sizeHint().width())
-        return super().eventFilter(watched, event)
 
     def set_compact(self, compact: bool) -> None:
         """On a short screen (1366×768) one row of candidates, the best three, so the row still

@@ -102,6 +102,7 @@ class Sizes:
     target: int = 80  # min height of an ordinary button, px
     gap: int = 16  # spacing between controls, px
     tall: int = 110  # min height of a screen's main buttons (提交, 同意 …), px
+    huge_target: int = 220  # min height of the one huge answer (我今天很好, 按住说话), px
     key: int = 72  # min height of a keypad key, px
     key_font: float = 36  # keypad digits, pt
     grow_targets: bool = True  # whether the px heights above grow with the text size as well
@@ -121,6 +122,7 @@ COMPACT = Sizes(
     target=64,
     gap=12,
     tall=72,
+    huge_target=120,
     key=56,
     key_font=26,
     # On a small panel only the words grow with 字号 (a button still grows to fit them): heights
@@ -211,7 +213,7 @@ QPushButton[role="key"] {{ background: {p.card}; color: {p.text}; font-size: {pt
     min-height: {max(64, px(sizes.key, grow))}px; padding: 2px 8px; }}
 QPushButton[role="key"][word="true"] {{ font-size: {pt(sizes.button)}; }}
 QPushButton[role="huge"] {{ background: {p.primary}; color: {p.primary_text}; font-size: {pt(sizes.h1 + 8)};
-    font-weight: bold; border-radius: 24px; min-height: {px(sizes.tall * 2, grow)}px; }}
+    font-weight: bold; border-radius: 24px; min-height: {px(sizes.huge_target, grow)}px; }}
 QPushButton[role="bar"] {{ font-weight: bold; font-size: {pt(sizes.button)}; padding: 4px 12px;
     min-height: {max(64, sizes.target)}px; }}
 QPushButton[tall="true"] {{ min-height: {px(sizes.tall, grow)}px; }}

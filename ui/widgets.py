@@ -75,8 +75,10 @@ def button(
     *,
     name: str | None = None,
     icon_color: str = "",
+    whole_words: bool = False,
 ) -> QPushButton:
-    widget = QPushButton(f"  {text}" if icon and text else text)  # air between icon and word
+    kind = WordButton if whole_words else QPushButton  # see WordButton
+    widget = kind(f"  {text}" if icon and text else text)  # air between icon and word
     widget.setAccessibleName(name or text)
     if role:
         widget.setProperty("role", role)
@@ -139,6 +141,19 @@ def apply_icons(root: QWidget, palette: Palette, scale: float) -> None:
             if isinstance(tile, TileButton):
                 tile._icon_px = -1
                 tile.fit_icon()
+
+
+class WordButton(QPushButton):
+    """A button never narrower than its words. The stylesheet's minimum width is a little less
+    than a word needs at the largest text size, and neighbours that ask for more room than they
+    need (empty candidate buttons, digit keys) then squeezed the word ("모두 지우기" on 1280×800).
+    After each (re)style, which sets the stylesheet's minimum, it claims its words' width."""
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() in (QEvent.Type.Polish, QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self.setMinimumWidth(self.sizeHint().width())
+        return handled
 
 
 class TileButton(QPushButton):
@@ -243,7 +258,7 @@ class Keypad(QWidget):
             text = {"DEL": words["del"], "CLEAR": words["clear"]}.get(key, key)
             icon = {"DEL": "fa5s.backspace", "CLEAR": "fa5s.eraser"}.get(key, "")
             name = words.get(f"name_{key}", text)
-            widget = button(text, icon, "key", name=name)
+            widget = button(text, icon, "key", name=name, whole_words=bool(icon))
             if icon:
                 widget.setProperty("word", True)  # 删除 / 清空: a word, in button size, not a digit
             if key_size is not None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from PySide6.QtWidgets import QGridLayout, QSizePolicy
@@ -24,20 +25,19 @@ def _grid_button(text: str, icon: str, on_click: Any, icon_color: str = "") -> A
 class ChoosePage(StepPage):
     def __init__(self, ctx: Any, flow: Any, step: Any) -> None:
         super().__init__(ctx, flow, step)
-        self.grid = grid = QGridLayout()
-        grid.setSpacing(24)
-        columns = 2 if len(step.options) <= 4 else 3
+        self.grid = QGridLayout()
+        self.grid.setSpacing(24)
         self.options: dict[str, Any] = {}
-        for index, option in enumerate(step.options):
-            widget = _grid_button(
+        for option in step.options:
+            self.options[option.id] = _grid_button(
                 ctx.pick(option.label),
                 option.icon,
                 lambda o=option.id: self.pick(o),
                 icon_color=flow.service.color,
             )
-            grid.addWidget(widget, index // columns, index % columns)
-            self.options[option.id] = widget
-        self.box.addLayout(grid, 1)
+        self.columns = 0
+        self._place(2 if len(step.options) <= 4 else 3)
+        self.box.addLayout(self.grid, 1)
         self.box.addWidget(self.error)
 
     def pick(self, option_id: str) -> None:
@@ -46,6 +46,22 @@ class ChoosePage(StepPage):
     def fit_room(self, height: int) -> None:
         super().fit_room(height)
         self.space(self.grid, 24)
+        # Three columns for five or more choices, unless their words would not fit side by side
+        # (English at the largest text on a small panel): then two, one row more.
+        wanted = 2 if len(self.options) <= 4 else 3
+        widest = max(b.sizeHint().width() for b in self.options.values())
+        if wanted == 3 and 3 * widest + 2 * self.grid.spacing() > self.width():
+            wanted = 2
+        self._place(wanted)
+
+    def _place(self, columns: int) -> None:
+        if columns == self.columns:
+            return
+        self.columns = columns
+        for widget in self.options.values():
+            self.grid.removeWidget(widget)
+        for index, widget in enumerate(self.options.values()):
+            self.grid.addWidget(widget, index // columns, index % columns)
 
     def handle_intent(self, intent: str) -> bool:
         if intent in self.options:
@@ -116,7 +132,7 @@ class DateSlotPage(StepPage):
                     f"{slot.start:%H:%M}–{slot.end:%H:%M}",
                     "fa5s.clock",
                     "option",
-                    lambda s=slot: self.pick(s),
+                    functools.partial(self.pick, slot),
                     name=slot_label(self.ctx.locale, slot).replace("\n", " "),  # day and time, read aloud
                     icon_color=self.flow.service.color,
                 )

@@ -15,7 +15,7 @@ from ui.context import UiContext
 from ui.queries import Slot
 from ui.steps.base import StepPage
 from ui.steps.choose import slot_label
-from ui.theme import gap
+from ui.theme import REGULAR
 from ui.widgets import button, label, set_text
 
 
@@ -149,7 +149,7 @@ class CheckinPage(StepPage):
 
     def fit_room(self, height: int) -> None:
         super().fit_room(height)
-        wanted = gap(self.ctx.sizes, 24)
+        wanted = 24 if self.ctx.sizes == REGULAR else 0  # a small panel: the page's spacing alone
         if self.between.sizeHint().height() != wanted:
             self.between.changeSize(0, wanted)
             self.box.invalidate()
