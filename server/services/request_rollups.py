@@ -31,7 +31,6 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Table, case, delete, func, insert, select, tuple_, type_coerce
-from sqlalchemy.dialects import postgresql, sqlite
 
 from server.db.console_models import (
     CheckinDayCount,
@@ -46,6 +45,7 @@ from server.db.console_models import (
 )
 from server.db.models import RequestHistory, ServiceRequest
 from server.db.types import UtcDateTime
+from server.services import bulk
 
 WORK_KINDS = ("service_request", "help_call")
 CLOSED = ("done", "rejected")
@@ -81,10 +81,6 @@ def hours_between(start: datetime, end: datetime | None) -> float | None:
     return None if end is None else max(0.0, (end - start).total_seconds() / 3600)
 
 
-def _insert(conn: Connection) -> Any:
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-
-
 def _bump(
     conn: Connection, table: Table, keys: list[str], counts: dict[tuple[Any, ...], dict[str, int]]
 ) -> None:
@@ -96,11 +92,8 @@ def _bump(
         {**dict(zip(keys, key, strict=True)), **{c: counts[key].get(c, 0) for c in columns}}
         for key in sorted(counts)  # one lock order for every writer
     ]
-    stmt = _insert(conn)(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=keys, set_={c: table.c[c] + stmt.excluded[c] for c in columns}
-    )
-    conn.execute(stmt, rows)
+    adds = {c: f"{table.name}.{c} + excluded.{c}" for c in columns}
+    bulk.insert_rows(conn, table, rows, conflict=keys, update=adds)  # one statement per table
 
 
 def add(conn: Connection, requests: Sequence[Counted]) -> int:
@@ -119,8 +112,10 @@ def add(conn: Connection, requests: Sequence[Counted]) -> int:
         }
         for r in requests
     ]
-    stmt = _insert(conn)(_stats).on_conflict_do_nothing(index_elements=["request_id"])
-    fresh = {row[0] for row in conn.execute(stmt.returning(_stats.c.request_id), rows)}
+    fresh = {
+        row[0]
+        for row in bulk.insert_rows(conn, _stats, rows, conflict=["request_id"], returning="request_id")
+    }
     days: dict[tuple[Any, ...], dict[str, int]] = {}
     topic_days: Counter[tuple[Any, ...]] = Counter()
     word_days: Counter[tuple[Any, ...]] = Counter()

@@ -24,7 +24,6 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, Table, and_, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from server.core.keys import HubKeys
@@ -89,21 +88,16 @@ class Pushed:
     status: str = "new"  # as stored (a push stores `new`)
 
 
-def index_opened(conn: Connection, keys: HubKeys, station_id: str, opened: Sequence[Any]) -> None:
+def index_opened(
+    conn: Connection, keys: HubKeys, station_id: str, opened: Sequence[Any], received_at: datetime
+) -> None:
     """The push hook: `opened` are services/records.py's freshly stored items (envelope, payload,
-    validated record); audit events (record None) are not requests and are skipped."""
+    validated record), all stored with the hub time `received_at` (the value written to their rows,
+    so a request counts on the same office day everywhere); audit events (record None) are not
+    requests and are skipped."""
     fresh = [o for o in opened if o.record is not None]
     if not fresh:
         return
-    # The hub times exactly as stored, so a request counts on the same office day everywhere.
-    received = dict(
-        conn.execute(
-            select(ServiceRequest.id, ServiceRequest.received_at).where(
-                ServiceRequest.id.in_([str(o.envelope.id) for o in fresh])
-            )
-        ).all()
-    )
-    now = datetime.now(UTC)
     records = [
         Pushed(
             str(o.envelope.id),
@@ -111,7 +105,7 @@ def index_opened(conn: Connection, keys: HubKeys, station_id: str, opened: Seque
             o.envelope.kind.value,
             o.payload,
             assume_utc(o.record.created_at),
-            received.get(str(o.envelope.id), now),
+            received_at,
         )
         for o in fresh
     ]
@@ -215,19 +209,17 @@ def index_pushed(
         for who, row in residents.items()
     }
     _upsert_residents(conn, [residents[k] for k in sorted(residents)])
-    new_days: list[tuple[str, str, date]] = []
-    if checkins:
-        stmt = _insert(conn)(_checkin_days).on_conflict_do_nothing(
-            index_elements=["station_id", "resident_key", "day"]
+    day_keys = ["station_id", "resident_key", "day"]
+    new_days = [
+        (r[0], r[1], r[2])
+        for r in bulk.insert_rows(
+            conn,
+            _checkin_days,
+            [dict(zip(day_keys, day, strict=True)) for day in sorted(checkins)],
+            conflict=day_keys,
+            returning=day_keys,  # only the days this push added count in the rollup
         )
-        c = _checkin_days.c
-        new_days = [
-            (r[0], r[1], r[2])
-            for r in conn.execute(
-                stmt.returning(c.station_id, c.resident_key, c.day),
-                [{"station_id": s, "resident_key": k, "day": d} for s, k, d in sorted(checkins)],
-            )
-        ]
+    ]
     request_rollups.checkins_added(conn, before, after, new_days)
 
 
@@ -254,11 +246,6 @@ _facts = cast(Table, RequestFacts.__table__)
 _topics = cast(Table, RequestTopic.__table__)
 _residents = cast(Table, HubResident.__table__)
 _checkin_days = cast(Table, ResidentCheckin.__table__)
-
-
-def _insert(conn: Connection) -> Any:
-    """The dialect's INSERT (its ON CONFLICT … RETURNING is used for the check-in days)."""
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
 
 def _insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: list[str]) -> None:
