@@ -124,7 +124,7 @@ class DateSlotPage(StepPage):
         for slot in slots:
             by_day.setdefault(slot.start.date(), []).append(slot)
         for row, (day, day_slots) in enumerate(by_day.items()):
-            words = label(i18n.long_date(self.ctx.locale, day), "tile", wrap=False)
+            words = label(i18n.long_date(self.ctx.locale, day), "tile")  # wraps on a portrait kiosk
             self.grid.addWidget(words, row, 0)
             self.days.append(words)
             for column, slot in enumerate(day_slots, start=1):
@@ -135,8 +135,10 @@ class DateSlotPage(StepPage):
                     functools.partial(self.pick, slot),
                     name=slot_label(self.ctx.locale, slot).replace("\n", " "),  # day and time, read aloud
                     icon_color=self.flow.service.color,
+                    whole_words=True,  # a portrait kiosk's narrow row cut "09:00–11:00"
                 )
                 widget.setProperty("tall", True)
+                widget.setProperty("icon_px", 40)  # a word-sized clock: the times need the width
                 widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
                 self.grid.addWidget(widget, row, column)
                 self.buttons.append(widget)
