@@ -11,7 +11,15 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QFrame, QGridLayout, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QGridLayout,
+    QLayout,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ui import i18n, keyboard
 from ui.ask import AskCard
@@ -41,6 +49,10 @@ class KioskWindow(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setWindowTitle("Yizhan 便民驿站")
         outer = QVBoxLayout(self)
+        # The screen decides the window's size, never its content: with the default constraint a
+        # layout that is briefly too wide (English at the largest text, before the bottom bar and
+        # tiles reflow for the width they get) made the window grow past a 1280-px panel for good.
+        outer.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
         self.header = self._build_header()
