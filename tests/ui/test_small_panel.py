@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtWidgets import QPushButton
+
 from tests.ui.conftest import ALONE_ID, Kiosk
 from tests.ui.flows import type_id
 from ui import measure
@@ -42,3 +44,41 @@ def test_id_keypad_and_text_step_fit_a_1366x768_panel(kiosk: Kiosk) -> None:
     controls = [*page.mode_buttons.values(), page.next_button, page.pad.rewrite, page.pad.delete]
     assert [b.text() for b in controls if not (_whole(b) and measure.text_fits(b))] == []
     assert page.one_row  # 下一步 beside the ways in: no second row of buttons to scroll to
+
+
+def test_english_largest_text_never_grows_the_window_past_a_1280x800_panel(
+    qtbot: Any, station_info: Any, monkeypatch: Any
+) -> None:
+    """Built at 1280×800 in English at the largest text, the window stays 1280 wide and every
+    button on the home screen ends inside its right-hand edge. (A layout briefly too wide before
+    the bottom bar and tiles reflowed made the window grow to ~1400 px for good: 一键呼叫 went
+    off-screen.)"""
+    from PySide6.QtCore import QPoint
+
+    from desktop.app import AppContext, close_kiosk
+    from tests.ui.conftest import PASSPHRASE
+    from ui.navigator import ScreenKey
+    from ui.shell import KioskWindow
+    from ui.tour import TEXT_SIZES
+
+    monkeypatch.setenv("YIZHAN_PASSPHRASE", PASSPHRASE)
+    ctx = AppContext(station_info.path, windowed=True)
+    ctx.locale, ctx.locale_forced = "en", True
+    ctx.scale_index = TEXT_SIZES.index("xlarge")
+    window = KioskWindow(ctx)
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    try:
+        qtbot.waitUntil(lambda: window.nav.current_key == ScreenKey.HOME and ctx.db.idle, timeout=30_000)
+        qtbot.wait(50)
+        assert (window.width(), window.height()) == (1280, 800)
+        # nothing runs off the right-hand edge (tiles may scroll vertically, never sideways)
+        beyond = [
+            b.accessibleName()
+            for b in window.findChildren(QPushButton)
+            if b.isVisible() and b.mapTo(window, QPoint(b.width(), 0)).x() > 1280
+        ]
+        assert beyond == []
+    finally:
+        close_kiosk(ctx, window)
