@@ -81,8 +81,11 @@ def test_soak_exactly_once(hub: Hub, enrolled: Callable[..., EnrolledStation]) -
     per_round = RECORDS // ROUNDS + 1
     kills = restarts = 0
     port = int(hub.url.rsplit(":", 1)[1])
+    T = {"submit": 0.0, "status": 0.0, "kill": 0.0, "restart": 0.0, "sync": 0.0}
+    _t = time.monotonic
     with FaultProxy("127.0.0.1", port, stall_seconds=2.0) as proxy:
         for round_no in range(ROUNDS):
+            t0 = _t()
             st = stations[round_no % STATIONS]
             for _ in range(rng.randint(per_round - 5, per_round + 5)):
                 service = rng.choice(SERVICES)
@@ -93,14 +96,16 @@ def test_soak_exactly_once(hub: Hub, enrolled: Callable[..., EnrolledStation]) -
                     urgent=service == "help_call",
                 )
                 submitted[st.name].add(rec.id)
+            T["submit"] += _t() - t0; t0 = _t()
             # Hub staff answer some of what already arrived (these become the station's feed).
             held = list(hub.station_requests(st.name))
             for request_id in rng.sample(held, min(len(held), rng.randint(0, 6))):
                 hub.set_status(request_id, rng.choice(HUB_STATUSES), rng.choice([None, "已处理，谢谢。"]))
+            T["status"] += _t() - t0; t0 = _t()
             proxy.randomize(seed=round_no, weights=FAULTS)
             if round_no % 20 == 7:
                 _kill_mid_sync(st, proxy.url, rng)
-                kills += 1
+                kills += 1; T["kill"] += _t() - t0
             elif round_no % 25 == 11:
                 engine = SyncEngine(st.station, hub_url=proxy.url, client_factory=_factory)
                 worker = threading.Thread(target=engine.run_once)
@@ -109,10 +114,13 @@ def test_soak_exactly_once(hub: Hub, enrolled: Callable[..., EnrolledStation]) -
                 hub.process.restart()
                 restarts += 1
                 worker.join(timeout=120)
-                assert not worker.is_alive()
+                assert not worker.is_alive(); T["restart"] += _t() - t0
             else:
                 SyncEngine(st.station, hub_url=proxy.url, client_factory=_factory).run_once()
+                T["sync"] += _t() - t0
         proxy.clear()
+        print("TIMES", T, dict(proxy.stats))
+        t0 = _t()
         faults_seen = dict(proxy.stats)
 
     total = sum(len(ids) for ids in submitted.values())
@@ -126,6 +134,7 @@ def test_soak_exactly_once(hub: Hub, enrolled: Callable[..., EnrolledStation]) -
         else:
             raise AssertionError(f"{st.name} did not reach a complete sync")
 
+    print("catchup", _t() - t0); t0 = _t()
     for st in stations:
         at_hub = hub.station_requests(st.name)
         assert set(at_hub) == submitted[st.name], f"{st.name}: hub holds a different set of records"
