@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -52,6 +54,27 @@ SERVICES = [
 HUB_STATUSES = ["received", "in_progress", "done", "rejected"]
 
 
+MEMORY = Path("/dev/shm")
+
+
+@pytest.fixture
+def tmp_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The soak's stations (the `enrolled` fixture puts them under tmp_path) live on tmpfs when there
+    is one: each of the ~2,500 saves fsyncs station.db, its WAL and the receipt mark, and waiting on
+    the disk for them was the largest part of the soak's time. What the soak checks — exactly once
+    through faults, restarts and SIGKILL — does not depend on the disk (a SIGKILLed process's writes
+    are in the page cache either way), and models/db.py's synchronous=FULL is unchanged. The test
+    PostgreSQL runs with fsync=off for the same reason."""
+    if MEMORY.is_dir() and os.access(MEMORY, os.W_OK):
+        path = Path(tempfile.mkdtemp(prefix="yizhan-soak-", dir=MEMORY))
+        try:
+            yield path
+        finally:
+            shutil.rmtree(path, ignore_errors=True)
+    else:
+        yield tmp_path_factory.mktemp("soak")
+
+
 def _factory(credential: StationCredential, url: str | None) -> HubClient:
     return HubClient(credential, hub_url=url, connect_timeout=2.0, stall_timeout=1.0)
 
@@ -81,11 +104,8 @@ def test_soak_exactly_once(hub: Hub, enrolled: Callable[..., EnrolledStation]) -
     per_round = RECORDS // ROUNDS + 1
     kills = restarts = 0
     port = int(hub.url.rsplit(":", 1)[1])
-    T = {"submit": 0.0, "status": 0.0, "kill": 0.0, "restart": 0.0, "sync": 0.0}
-    _t = time.monotonic
     with FaultProxy("127.0.0.1", port, stall_seconds=2.0) as proxy:
         for round_no in range(ROUNDS):
-            t0 = _t()
             st = stations[round_no % STATIONS]
             for _ in range(rng.randint(per_round - 5, per_round + 5)):
                 service = rng.choice(SERVICES)
@@ -96,16 +116,14 @@ def test_soak_exactly_once(hub: Hub, enrolled: Callable[..., EnrolledStation]) -
                     urgent=service == "help_call",
                 )
                 submitted[st.name].add(rec.id)
-            T["submit"] += _t() - t0; t0 = _t()
             # Hub staff answer some of what already arrived (these become the station's feed).
             held = list(hub.station_requests(st.name))
             for request_id in rng.sample(held, min(len(held), rng.randint(0, 6))):
                 hub.set_status(request_id, rng.choice(HUB_STATUSES), rng.choice([None, "已处理，谢谢。"]))
-            T["status"] += _t() - t0; t0 = _t()
             proxy.randomize(seed=round_no, weights=FAULTS)
             if round_no % 20 == 7:
                 _kill_mid_sync(st, proxy.url, rng)
-                kills += 1; T["kill"] += _t() - t0
+                kills += 1
             elif round_no % 25 == 11:
                 engine = SyncEngine(st.station, hub_url=proxy.url, client_factory=_factory)
                 worker = threading.Thread(target=engine.run_once)
@@ -114,13 +132,10 @@ def test_soak_exactly_once(hub: Hub, enrolled: Callable[..., EnrolledStation]) -
                 hub.process.restart()
                 restarts += 1
                 worker.join(timeout=120)
-                assert not worker.is_alive(); T["restart"] += _t() - t0
+                assert not worker.is_alive()
             else:
                 SyncEngine(st.station, hub_url=proxy.url, client_factory=_factory).run_once()
-                T["sync"] += _t() - t0
         proxy.clear()
-        print("TIMES", T, dict(proxy.stats))
-        t0 = _t()
         faults_seen = dict(proxy.stats)
 
     total = sum(len(ids) for ids in submitted.values())
@@ -134,7 +149,6 @@ def test_soak_exactly_once(hub: Hub, enrolled: Callable[..., EnrolledStation]) -
         else:
             raise AssertionError(f"{st.name} did not reach a complete sync")
 
-    print("catchup", _t() - t0); t0 = _t()
     for st in stations:
         at_hub = hub.station_requests(st.name)
         assert set(at_hub) == submitted[st.name], f"{st.name}: hub holds a different set of records"
