@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from PySide6.QtCore import QCoreApplication, QEvent, QRect
 from PySide6.QtWidgets import QApplication
@@ -305,39 +305,39 @@ def scale_index_for(scale: float | None, text_size: str | None) -> int:
     return min(range(len(SCALES)), key=lambda i: abs(SCALES[i] - wanted))
 
 
+class TourOptions(TypedDict, total=False):
+    """The text size (by name, or the nearest to `scale`) and the window size of a tour."""
+
+    scale: float | None
+    text_size: str | None
+    size: tuple[int, int]
+
+
 def start_tour(
     ctx: UiContext,
     out: Path,
     passphrase: str,
     *,
     locale: str,
-    scale: float | None = None,
-    text_size: str | None = None,
-    size: tuple[int, int] = SIZE,
     save_png: bool = True,
+    **options: Unpack[TourOptions],
 ) -> Tour:
     """A tour window on `ctx` (not yet run): call `run()` once, then `render()` for more combinations."""
     ctx.locale = locale
     ctx.locale_forced = True
     ctx.no_auto_unlock = True
-    ctx.scale_index = scale_index_for(scale, text_size)
-    tour = Tour(ctx, out, passphrase, size=size, save_png=save_png)
+    ctx.scale_index = scale_index_for(options.get("scale"), options.get("text_size"))
+    tour = Tour(ctx, out, passphrase, size=options.get("size", SIZE), save_png=save_png)
     tour.window.apply_theme()
     tour.window.retranslate()
     return tour
 
 
 def run_tour(
-    ctx: UiContext,
-    out: Path,
-    passphrase: str,
-    *,
-    locale: str,
-    scale: float | None = None,
-    text_size: str | None = None,
-    size: tuple[int, int] = SIZE,
+    ctx: UiContext, out: Path, passphrase: str, *, locale: str, **options: Unpack[TourOptions]
 ) -> Path:
-    tour = start_tour(ctx, out, passphrase, locale=locale, scale=scale, text_size=text_size, size=size)
+    """`yizhan tour`: one combination rendered, the window closed again."""
+    tour = start_tour(ctx, out, passphrase, locale=locale, **options)
     try:
         return tour.run()
     finally:
