@@ -29,10 +29,6 @@ class Ink:
     height: int
     strokes: tuple[tuple[tuple[int, int], ...], ...]
 
-    @property
-    def point_count(self) -> int:
-        return sum(len(s) for s in self.strokes)
-
 
 def _number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):

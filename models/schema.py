@@ -133,6 +133,8 @@ class OutboxItem(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(16), default=OutboxState.QUEUED, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Server failures (5xx) on this envelope in a row, across runs (sync/engine.py splits and parks by it)
+    server_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
@@ -175,6 +177,9 @@ class AppointmentSlot(Base):
 
 
 class CatalogueVersion(Base):
+    """A `catalogue` change from the hub, kept as sent. Reserved: no hub publishes one today and the
+    kiosk runs the catalogue it ships with (models/catalogue.py; docs/sync-protocol.md)."""
+
     __tablename__ = "catalogue_versions"
     version: Mapped[str] = mapped_column(String(64), primary_key=True)
     content: Mapped[str] = mapped_column(Text)

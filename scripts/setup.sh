@@ -96,6 +96,8 @@ case "$MODE" in
     "$VENV/bin/ruff" format --check .
     echo "== mypy"
     "$VENV/bin/mypy" models sync voice server desktop ui handwriting tests bench
+    echo "== vulture (dead code, high confidence)"
+    "$VENV/bin/vulture" models sync voice server desktop ui handwriting --min-confidence 80
     echo "== pytest"
     # Coverage of the project's packages, measured in the test process (hub and kiosk subprocesses
     # are not traced): a summary per file that is not fully covered, and the total.

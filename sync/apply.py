@@ -1,5 +1,6 @@
-"""Apply one pulled page from the hub — statuses and replies, notices, slots, catalogue versions,
-help-call acknowledgements — together with the new cursor, in one transaction: after a crash either
+"""Apply one pulled page from the hub — statuses and replies, notices, slots, consultations, the
+living-alone warning list, help-call acknowledgements (and `catalogue` versions, which are stored
+but reserved: no hub publishes one) — together with the new cursor, in one transaction: after a crash either
 both are on disk or neither is, so the cursor can never skip a change.
 
 Each change applies on its own (a savepoint per change): one that cannot apply is parked with its

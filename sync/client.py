@@ -157,6 +157,9 @@ class StationCredential:
     # a key set announced in an answer that a pinned key signed (rotation).
     hub_signing_keys: tuple[bytes, ...] = ()
     ca_file: str | None = None  # PEM of a private CA that issued the hub's certificate
+    # The receipt prefix the hub gave at enrolment (None: not asked, or a hub from before prefixes
+    # were claimed). `save_credential` makes it the station's; it is not part of the stored JSON.
+    receipt_prefix: str | None = None
     # Called with the updated credential when the hub rotates its signing key (persist the pins).
     on_pins: Callable[[StationCredential], None] | None = field(default=None, compare=False, repr=False)
 
@@ -225,7 +228,7 @@ class HmacAuth(requests.auth.AuthBase):
 
 
 class _Transport:
-    """One requests.Session plus the response rules shared by enrolment and signed calls."""
+    """One requests.Session: every exchange with the hub (enrolment, health, signed calls) is a `send`."""
 
     def __init__(
         self,
@@ -242,28 +245,17 @@ class _Transport:
         if ca_file:
             self.session.verify = ca_file  # a hub certificate from a private CA
 
-    def call(
-        self,
-        method: str,
-        path: str,
-        model: type[M],
-        *,
-        body: bytes | None = None,
-        content_type: str = "application/json",
-        auth: requests.auth.AuthBase | None = None,
-    ) -> M:
-        response = self.send(method, path, body=body, content_type=content_type, auth=auth)
-        return parse_response(response, model)
-
     def send(
         self,
         method: str,
         path: str,
         *,
-        body: bytes | None,
-        content_type: str,
-        auth: requests.auth.AuthBase | None,
+        body: bytes | None = None,
+        content_type: str = "application/json",
+        auth: requests.auth.AuthBase | None = None,
     ) -> requests.Response:
+        """One exchange; transport failures become Offline/Transient. The caller checks the answer
+        (`parse_response`, after `HubClient` has verified a signed one)."""
         headers = {"Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = content_type
@@ -425,17 +417,27 @@ def enrol(
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     stall_timeout: float = DEFAULT_STALL_TIMEOUT,
     session: requests.Session | None = None,
+    receipt_prefix: str | None = None,
+    prefix_fixed: bool = False,
 ) -> StationCredential:
     """Redeem a one-time enrolment code; returns the credential to store (encrypted) on the station.
 
     The code never travels: the station sends a proof derived from it, and accepts the answer only
     if its MAC (keyed by the code) binds the station id, the sealed secret and both hub keys.
+    `receipt_prefix` asks the hub for that prefix (`prefix_fixed`: codes with it are already out);
+    the credential's `receipt_prefix` is the one the hub gave, for the station's next codes
+    (sync/credentials.enrol_station).
     """
     check_hub_address(hub_url, insecure_http=insecure_http)
     transport = _Transport(hub_url, connect_timeout, stall_timeout, session, ca_file)
     digest = enrol_code_digest(code)
-    body = EnrolRequest(code_proof=enrol_proof(digest)).model_dump_json().encode("utf-8")
-    answer = transport.call("POST", "/v1/enrol", EnrolResponse, body=body)
+    request = EnrolRequest(
+        code_proof=enrol_proof(digest), receipt_prefix=receipt_prefix, prefix_fixed=prefix_fixed
+    )
+    # Without a prefix the body is what hubs from before prefix claims know (they refuse unknown keys).
+    unknown_before = {"receipt_prefix", "prefix_fixed"} if receipt_prefix is None else None
+    body = request.model_dump_json(exclude=unknown_before).encode("utf-8")
+    answer = parse_response(transport.send("POST", "/v1/enrol", body=body), EnrolResponse)
     if not hmac.compare_digest(enrol_binding(digest, answer).encode(), answer.binding.encode()):
         raise EnrolmentRefused(
             "the hub's answer is not bound to this enrolment code: its keys were changed on the way. "
@@ -459,6 +461,7 @@ def enrol(
         hub_key_id=answer.hub_key_id,
         hub_signing_keys=tuple(base64.b64decode(k) for k in answer.hub_signing_keys),
         ca_file=ca_file,
+        receipt_prefix=answer.receipt_prefix,
     )
 
 
@@ -504,7 +507,7 @@ class HubClient:
         self.close()
 
     def health(self) -> HealthResponse:
-        return self._transport.call("GET", "/v1/health", HealthResponse)
+        return parse_response(self._transport.send("GET", "/v1/health"), HealthResponse)
 
     def push(self, envelopes: Sequence[Envelope]) -> PushResponse:
         """Send one batch; returns exactly one result per envelope, in order.
@@ -588,14 +591,18 @@ class HubClient:
                 "this station has no pinned hub signing key (enrolled before answers were "
                 "signed): enrol it again with a new code"
             )
-        response = self._transport.send(method, path, body=body, content_type=content_type, auth=self._auth)
-        self._verify_answer(response)
-        if response.status_code == 401 and self._learn_clock(response):
-            # An offline kiosk's clock drifts; retry once with the hub's time (fresh nonce, fresh signature).
+
+        def exchange() -> requests.Response:
             response = self._transport.send(
                 method, path, body=body, content_type=content_type, auth=self._auth
             )
             self._verify_answer(response)
+            return response
+
+        response = exchange()
+        if response.status_code == 401 and self._learn_clock(response):
+            # An offline kiosk's clock drifts; retry once with the hub's time (fresh nonce, fresh signature).
+            response = exchange()
         return parse_response(response, model)
 
     def _verify_answer(self, response: requests.Response) -> None:

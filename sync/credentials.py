@@ -20,7 +20,7 @@ from models.schema import (
     ServiceRequest,
     SyncState,
 )
-from sync.client import StationCredential
+from sync.client import StationCredential, enrol
 
 if TYPE_CHECKING:
     from models.station import Actor, Station
@@ -28,8 +28,38 @@ if TYPE_CHECKING:
 TABLE, COLUMN, ROW = "sync_state", "credential", "1"
 
 
+def enrol_station(
+    station: Station, hub_url: str, code: str, actor: Actor, **options: Any
+) -> StationCredential:
+    """Join a hub, the one way the CLI and the kiosk do it: enrol asking for this station's receipt
+    prefix, keep the credential (taking the prefix the hub gave), remember the hub's address.
+    `options` go to `sync.client.enrol` (insecure_http, ca_file, timeouts)."""
+    prefix = str(station.setting("station_prefix"))
+    credential = enrol(
+        hub_url, code, receipt_prefix=prefix, prefix_fixed=_codes_given_out(station), **options
+    )
+    save_credential(station, credential, actor)
+    station.update_settings(actor, hub_url=credential.hub_url)
+    return credential
+
+
+def _codes_given_out(station: Station) -> bool:
+    """Has this station handed anyone a receipt code yet (its prefix can no longer change)?"""
+    with station.read() as session:
+        return (
+            session.execute(
+                select(ServiceRequest.id).where(ServiceRequest.receipt_code.is_not(None)).limit(1)
+            ).first()
+            is not None
+        )
+
+
 def save_credential(station: Station, credential: StationCredential, actor: Actor) -> None:
+    """Keep the credential, encrypted; a hub that gave this station another receipt prefix than it
+    asked for (another station holds that one) makes it the station's from the next receipt on."""
     with station.write() as session:
+        if credential.receipt_prefix is not None:
+            station.put_setting_raw(session, "station_prefix", credential.receipt_prefix)
         state = session.get(SyncState, 1) or SyncState(id=1, pull_cursor=0)
         new_hub = state.station_id is not None and (
             state.station_id != credential.station_id
@@ -42,7 +72,14 @@ def save_credential(station: Station, credential: StationCredential, actor: Acto
         state.credential_ct = station.cipher.encrypt_text(credential.to_json(), TABLE, COLUMN, ROW)
         state.hub_public_key = credential.hub_public_key.hex()
         session.add(state)
-        station.audit.append(session, actor.label, "enrol", "hub", station_id=credential.station_id)
+        station.audit.append(
+            session,
+            actor.label,
+            "enrol",
+            "hub",
+            station_id=credential.station_id,
+            receipt_prefix=credential.receipt_prefix,
+        )
 
 
 def _forget_previous_hub(session: Any, state: Any) -> None:

@@ -6,7 +6,8 @@ Sync always moves on:
 
 - a batch the hub refuses as a whole (`HubRejected`) is split in halves until the one bad envelope is
   found and quarantined, so one bad record never blocks the others;
-- a batch the hub fails on (5xx) `SERVER_FAILURE_TRIES` times in a row is split the same way, once a
+- a batch the hub fails on (5xx) `SERVER_FAILURE_TRIES` times in a row (counted per envelope in the
+  outbox, so the count survives restarts and `yizhan sync --once` runs) is split the same way, once a
   signed request has shown the hub itself works; an envelope that still fails alone while the hub
   accepts others is quarantined with the reason (a volunteer can send it again);
 - a pulled change that cannot apply is parked for a volunteer and the cursor moves on (sync/apply.py);
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -90,8 +90,6 @@ class SyncEngine:
         self._client_factory = client_factory
         self._client: HubClient | None = None
         self._client_for: StationCredential | None = None
-        # Envelope id → server failures in a row (an ack removes it). Lives as long as the engine.
-        self._server_failures: Counter[uuid.UUID] = Counter()
         self._hub_works = False  # a signed exchange succeeded in this pass
         self._push_worked = False  # a push was acknowledged in this pass
 
@@ -181,25 +179,22 @@ class SyncEngine:
         except Transient as exc:
             if not _server_failed(exc):
                 raise
-            for env in batch:
-                self._server_failures[env.id] += 1
+            # Counted on disk, so runs of `yizhan sync --once` (a new engine each) add up too.
+            tries = max(outbox.note_server_failure(self.station, [e.id for e in batch]).values(), default=0)
             if len(batch) == 1:
                 # Quarantine only what the hub fails on while it takes other records in the same pass:
                 # a hub failing every push (while it still answers pulls) must not empty the outbox.
-                if self._server_failures[batch[0].id] < SERVER_FAILURE_TRIES or not self._push_worked:
+                if tries < SERVER_FAILURE_TRIES or not self._push_worked:
                     raise
                 reason = (
-                    f"the hub failed (HTTP {exc.status}) on this record {self._server_failures[batch[0].id]} "
+                    f"the hub failed (HTTP {exc.status}) on this record {tries} "
                     f"times in a row while it accepted others; 重新发送 tries again"
                 )
                 return [[ItemResult(id=batch[0].id, status=ItemStatus.INVALID, reason=reason)]]
-            tries = max(self._server_failures[e.id] for e in batch)
             if (not splitting and tries < SERVER_FAILURE_TRIES) or not self._hub_alive(client):
                 raise  # the hub may just be down: back off and retry the batch whole
             return self._split(client, batch, splitting=True)
-        self._hub_works = self._push_worked = True
-        for env in batch:
-            self._server_failures.pop(env.id, None)
+        self._hub_works = self._push_worked = True  # apply_results sets the batch's failure counts to 0
         return [results]
 
     def _split(

@@ -4,7 +4,9 @@ wait here until the hub acknowledges them item by item.
 States: QUEUED → SENDING → SENT, or QUARANTINED with the hub's reason (shown to volunteers; it never
 blocks the others). A record is marked SENT only on its explicit per-item ack, in the same
 transaction as the request's own state. SENDING left behind by a crash is simply sent again: the
-hub acknowledges an identical re-push as a duplicate.
+hub acknowledges an identical re-push as a duplicate. Each envelope also counts the hub's server
+failures on it in a row (`server_failures`), by which the engine finds and quarantines a record the hub
+always fails on.
 """
 
 from __future__ import annotations
@@ -240,6 +242,23 @@ def mark_sending(station: Station, ids: Sequence[uuid.UUID]) -> None:
         )
 
 
+def note_server_failure(station: Station, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """The hub failed (5xx) on a batch holding these envelopes: count one more failure in a row for
+    each, on disk (a `yizhan sync --once` station starts a new engine every run), and return the
+    counts. An answer from the hub on the envelope (`apply_results`) sets its count back to 0."""
+    keys = [str(i) for i in ids]
+    with station.write() as session:
+        session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id.in_(keys))
+            .values(server_failures=OutboxItem.server_failures + 1)
+        )
+        rows = session.execute(
+            select(OutboxItem.id, OutboxItem.server_failures).where(OutboxItem.id.in_(keys))
+        ).all()
+    return {uuid.UUID(row_id): count for row_id, count in rows}
+
+
 def apply_results(station: Station, results: Sequence[ItemResult]) -> tuple[int, int]:
     """Record the hub's per-item answers in one transaction; returns (acknowledged, quarantined)."""
     acked = quarantined = 0
@@ -266,6 +285,7 @@ def apply_results(station: Station, results: Sequence[ItemResult]) -> tuple[int,
             if item is None or item.state == OutboxState.SENT:
                 continue
             request = requests.get(item.request_id) if item.request_id else None
+            item.server_failures = 0  # the hub answered on it: the failures in a row are over
             if result.hub_has_it:
                 item.state, item.sent_at, item.last_error = OutboxState.SENT, now, None
                 if result.status is ItemStatus.DUPLICATE:

@@ -119,11 +119,18 @@ class ChangeKind(StrEnum):
 # --- enrolment -------------------------------------------------------------------------------
 
 
+RECEIPT_PREFIX = r"^[^\s\x00-\x1f\x7f-\x9f]{1,24}$"  # what stands before "-NNNN" in a receipt code
+
+
 class EnrolRequest(_Model):
     """The code itself never travels: only a proof derived from it (see `enrol_proof`)."""
 
     protocol: int = PROTOCOL_VERSION
     code_proof: Sha256Hex
+    # The station's receipt-code prefix, to be its alone. `prefix_fixed`: the station has already given
+    # out codes with it, so if the hub gives it another one, its records with this one are still taken.
+    receipt_prefix: Annotated[str, Field(pattern=RECEIPT_PREFIX)] | None = None
+    prefix_fixed: bool = False
 
 
 class EnrolResponse(_Model):
@@ -138,6 +145,9 @@ class EnrolResponse(_Model):
     hub_signing_keys: Annotated[list[Base64Str], Field(min_length=1, max_length=4)]  # Ed25519, current first
     server_time: datetime
     binding: Base64Str  # HMAC-SHA256 under a code-derived key over everything above but the time
+    # The receipt prefix the hub gave this station for its next codes (the one asked for, or a free
+    # one like it); sent only to a station that asked for one, so older stations see the answer they know.
+    receipt_prefix: Annotated[str, Field(pattern=RECEIPT_PREFIX)] | None = None
 
 
 class HealthResponse(_Model):

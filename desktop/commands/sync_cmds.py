@@ -14,8 +14,8 @@ from desktop.errors import UserFacingError
 
 def cmd_enrol(args: argparse.Namespace) -> int:
     from models.station import Actor
-    from sync.client import SyncError, enrol
-    from sync.credentials import save_credential
+    from sync.client import SyncError
+    from sync.credentials import enrol_station
     from sync.demo_guard import DemoStationRefused, check_demo_enrol
 
     if args.insecure_http and not args.hub.startswith("https://"):
@@ -35,17 +35,17 @@ def cmd_enrol(args: argparse.Namespace) -> int:
         except DemoStationRefused as exc:
             raise UserFacingError(str(exc)) from None
         try:
-            credential = enrol(
-                args.hub,
-                args.code,
-                insecure_http=args.insecure_http,
-                ca_file=os.path.abspath(args.ca) if args.ca else None,
-            )
+            with station_errors():
+                credential = enrol_station(
+                    station,
+                    args.hub,
+                    args.code,
+                    Actor("admin", "cli"),
+                    insecure_http=args.insecure_http,
+                    ca_file=os.path.abspath(args.ca) if args.ca else None,
+                )
         except SyncError as exc:
             raise UserFacingError(f"enrolment failed: {exc}") from None
-        with station_errors():
-            save_credential(station, credential, Actor("admin", "cli"))
-            station.update_settings(Actor("admin", "cli"), hub_url=credential.hub_url)
     finally:
         station.close()
     print(f"enrolled with {credential.hub_url} as “{credential.station_name}” ({credential.station_id})")

@@ -1,9 +1,11 @@
 """Per-client-address limits on failed attempts (console logins, enrolment codes).
 
 Lockout per username alone lets anyone lock out the admin and tells which names exist; a limit per
-client address slows a password spray or a code guesser without touching real accounts. Counts
-live in the worker's memory (a sliding window of failure times per address): cheap under attack,
-no database write per guess; with N workers an address gets at most N times the limit.
+client address slows a password spray or a code guesser without touching real accounts. Failures
+are counted in the database (a sliding window of failure times per address, services/attempts.py),
+so every hub process shares one count: with `serve --workers N` an address still gets the limit
+once. A success does not clear the count: one valid account must not reset its owner's guesses at
+the others.
 Behind a reverse proxy, set YIZHAN_HUB_TRUSTED_PROXY to the proxy's address so X-Forwarded-For's
 last hop is used; otherwise the peer address counts.
 """
@@ -11,19 +13,18 @@ last hop is used; otherwise the peer address counts.
 from __future__ import annotations
 
 import os
-import threading
-import time
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 
+from server.core.db import transaction
+from server.services import attempts
 from server.services.errors import HubError
 
 LOGIN_FAILURES = int(os.environ.get("YIZHAN_HUB_LOGIN_FAILURES_PER_ADDRESS", "20"))
 ENROL_FAILURES = int(os.environ.get("YIZHAN_HUB_ENROL_FAILURES_PER_ADDRESS", "10"))
 WINDOW_SECONDS = 15 * 60
-_MAX_ADDRESSES = 50_000
 
 
 class Throttled(HubError):
@@ -36,41 +37,15 @@ class Throttled(HubError):
         self.retry_after = retry_after
 
 
-@dataclass
+@dataclass(frozen=True)
 class FailureLimiter:
+    scope: str  # what is being guessed: the rows of services/attempts.py carry it
     limit: int
     window: float = WINDOW_SECONDS
-    _failures: dict[str, deque[float]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def blocked_for(self, address: str) -> int:
-        """Seconds until this address may try again (0 = now)."""
-        now = time.monotonic()
-        with self._lock:
-            times = self._failures.get(address)
-            if not times:
-                return 0
-            while times and now - times[0] > self.window:
-                times.popleft()
-            if len(times) < self.limit:
-                return 0
-            return int(self.window - (now - times[0])) + 1
-
-    def failed(self, address: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if len(self._failures) >= _MAX_ADDRESSES:
-                self._failures.clear()  # memory stays bounded whatever an attacker spreads over
-            times = self._failures.setdefault(address, deque(maxlen=self.limit))
-            times.append(now)
-
-    def forget(self, address: str) -> None:
-        with self._lock:
-            self._failures.pop(address, None)
 
 
-LOGINS = FailureLimiter(LOGIN_FAILURES)
-ENROLMENTS = FailureLimiter(ENROL_FAILURES)
+LOGINS = FailureLimiter("login", LOGIN_FAILURES)
+ENROLMENTS = FailureLimiter("enrol", ENROL_FAILURES)
 
 
 def client_address(request: Request) -> str:
@@ -84,24 +59,33 @@ def client_address(request: Request) -> str:
 
 @dataclass(frozen=True)
 class AddressThrottle:
+    """One request's view of its address's failures. Each call is a short transaction of its own:
+    call them outside the request's transaction (on SQLite a second writer would wait for it)."""
+
     limiter: FailureLimiter
     address: str
+    sessions: sessionmaker[Session]
 
     def check(self) -> None:
-        wait = self.limiter.blocked_for(self.address)
+        with transaction(self.sessions) as session:
+            wait = attempts.blocked_for(
+                session, self.limiter.scope, self.address, self.limiter.limit, self.limiter.window
+            )
         if wait:
             raise Throttled(wait)
 
     def failed(self) -> None:
-        self.limiter.failed(self.address)
+        with transaction(self.sessions) as session:
+            attempts.record_failure(session, self.limiter.scope, self.address, self.limiter.window)
 
-    def succeeded(self) -> None:
-        self.limiter.forget(self.address)
+
+def _throttle(request: Request, limiter: FailureLimiter) -> AddressThrottle:
+    return AddressThrottle(limiter, client_address(request), request.app.state.hub.sessions)
 
 
 def enrol_throttle(request: Request) -> AddressThrottle:
-    return AddressThrottle(ENROLMENTS, client_address(request))
+    return _throttle(request, ENROLMENTS)
 
 
 def login_throttle(request: Request) -> AddressThrottle:
-    return AddressThrottle(LOGINS, client_address(request))
+    return _throttle(request, LOGINS)

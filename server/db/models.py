@@ -2,7 +2,8 @@
 
 Owned here: stations and their credentials, enrolment codes, replay nonces, the push ledger
 (`envelopes`), requests with their history, staff users, notices, appointment slots, catalogue
-versions, help-call acks, check-ins, the change feed stations pull, and attachments.
+versions, help-call acks, check-ins, the change feed stations pull, attachments, and failed
+login/enrolment attempts per client address (the throttle's shared count).
 Columns ending in `_enc` hold AES-GCM ciphertext under the hub DEK (server/core/keys.py); plain
 columns hold only what the console must filter or count on (service, receipt code, status).
 UUIDs are stored as 36-char strings so SQLite and PostgreSQL share one schema.
@@ -42,9 +43,15 @@ Stamp = UtcDateTime()  # aware UTC on every backend (server/db/types.py)
 
 class Station(Base):
     __tablename__ = "stations"
+    # A receipt prefix belongs to one station: claimed at enrolment (services/stations.py), it is
+    # what the station's records must carry (services/records.py). None: enrolled before claims.
+    # `receipt_prefix_before`: the prefix of codes it gave out before the hub gave it another one.
+    __table_args__ = (Index("ux_stations_receipt_prefix", "receipt_prefix", unique=True),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
+    receipt_prefix: Mapped[str | None] = mapped_column(String(24))
+    receipt_prefix_before: Mapped[str | None] = mapped_column(String(24))
     secret_enc: Mapped[bytes | None] = mapped_column(LargeBinary)  # HMAC key; None until enrolled
     created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
     enrolled_at: Mapped[datetime | None] = mapped_column(Stamp)
@@ -238,3 +245,17 @@ class AttachmentChunk(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     offset: Mapped[int] = mapped_column(BigInteger)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class FailedAttempt(Base):
+    """A failed console login or enrolment-code guess, by client address. The throttle
+    (server/api/throttle.py) counts them here so every hub process (`serve --workers N`) sees the
+    same count; rows older than the window are deleted as new ones come (services/attempts.py)."""
+
+    __tablename__ = "failed_attempts"
+    __table_args__ = (Index("ix_failed_attempts_scope_address_at", "scope", "address", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(String(16))  # "login" or "enrol"
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(Stamp, index=True)

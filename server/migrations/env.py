@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-import server.db.console_models  # registers the console tables
-import server.db.consult_models  # noqa: F401  (registers the consultation tables)
+from server.db import console_models, consult_models  # noqa: F401  (importing registers their tables)
 from server.db.models import Base
 
 config = context.config

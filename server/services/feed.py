@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from server.core.db import lock_change_feed
 from server.core.keys import HubKeys
 from server.db.models import (
-    CatalogueVersion,
     ChangeRow,
     HelpCallAck,
     Notice,
@@ -221,16 +220,6 @@ def publish_notice(
         session, keys, station_id=station_id, kind=ChangeKind.NOTICE, ref_id=str(notice.id), data=data
     )
     return notice
-
-
-def publish_catalogue(session: Session, keys: HubKeys, content: str) -> CatalogueVersion:
-    version = int(session.scalar(select(func.coalesce(func.max(CatalogueVersion.version), 0))) or 0) + 1
-    row = CatalogueVersion(version=version, content=content, published_at=datetime.now(UTC))
-    session.add(row)
-    session.flush()
-    data = {"version": version, "content": content}
-    append_change(session, keys, station_id=None, kind=ChangeKind.CATALOGUE, ref_id=str(version), data=data)
-    return row
 
 
 def ack_help_call(

@@ -25,7 +25,14 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from server.core.keys import HubKeys
-from server.db.models import AppointmentSlot, CheckIn, EnvelopeRow, ServiceRequest, StationAuditEvent
+from server.db.models import (
+    AppointmentSlot,
+    CheckIn,
+    EnvelopeRow,
+    ServiceRequest,
+    Station,
+    StationAuditEvent,
+)
 from server.services import bulk, consult, payload_rules, resident_index
 from sync.protocol import ConsultVotePayload, Envelope, ItemResult, ItemStatus, RecordKind, RecordPayload
 from sync.sealing import SealError, record_aad
@@ -172,24 +179,31 @@ def _open(keys: HubKeys, env: Envelope) -> _Opened | ItemResult:
 
 
 def _station_rules(conn: Connection, station_id: str, opened: Sequence[_Opened]) -> dict[str, ItemResult]:
-    """Rules that depend on who pushes: a receipt code carries this station's own prefix (pinned by
-    its first accepted record, so it can never switch to another's), and a booked slot is one the
-    hub offered to this station."""
+    """Rules that depend on who pushes: a receipt code carries this station's own prefix (the one it
+    claimed at enrolment, or the one it gave out codes with before the hub gave it that one; for a
+    station from before claims, the one its first accepted record pinned), so it can never switch to
+    another's; and a booked slot is one the hub offered to this station."""
     out: dict[str, ItemResult] = {}
     records = [o for o in opened if o.record is not None]
     if not records:
         return out
     first = records[0].record
     assert first is not None
-    prefix = _pinned_prefix(conn, station_id) or payload_rules.receipt_prefix(first.receipt_code)
+    own = _own_prefixes(conn, station_id) or frozenset({payload_rules.receipt_prefix(first.receipt_code)})
+    fresh = False
     offered = _offered_slots(conn, station_id, records)
     for item in records:
         record = item.record
         assert record is not None
         env = item.envelope
-        if payload_rules.receipt_prefix(record.receipt_code) != prefix:
+        prefix = payload_rules.receipt_prefix(record.receipt_code)
+        if prefix not in own and not fresh:  # re-enrolled through another hub process?
+            own, fresh = _own_prefixes(conn, station_id, cached=False) or own, True
+        if prefix not in own:
             out[str(env.id)] = _invalid(
-                env, f"receipt code {record.receipt_code} does not carry this station's own prefix {prefix}"
+                env,
+                f"receipt code {record.receipt_code} does not carry this station's own prefix "
+                f"{' or '.join(sorted(own))}",
             )
             continue
         slot = _slot_of(record)
@@ -198,26 +212,34 @@ def _station_rules(conn: Connection, station_id: str, opened: Sequence[_Opened])
     return out
 
 
-_PINNED: dict[str, str] = {}  # station id → its receipt prefix, once a record of it is stored
+# station id → the receipt prefixes its records may carry, once known (a claim, or a stored record)
+_PINNED: dict[str, frozenset[str]] = {}
 _PINNED_MAX = 50_000
 
 
-def _pinned_prefix(conn: Connection, station_id: str) -> str | None:
-    """The prefix of the station's stored records, or None before its first one. Remembered per
-    process once seen: stored requests never change their receipt code, so the pin never moves."""
-    prefix = _PINNED.get(station_id)
-    if prefix is not None:
-        return prefix
-    pinned = conn.execute(
-        select(_requests.c.receipt_code).where(_requests.c.station_id == station_id).limit(1)
-    ).scalar()
-    if not pinned:
-        return None
-    prefix = payload_rules.receipt_prefix(pinned)
+def _own_prefixes(conn: Connection, station_id: str, *, cached: bool = True) -> frozenset[str] | None:
+    """The prefixes the station claimed at enrolment (services/stations.py: its prefix and any it gave
+    out codes with before), else that of its stored records, or None before its first one.
+    Remembered per process once seen; a station re-enrolled elsewhere is read again on a mismatch."""
+    prefixes = _PINNED.get(station_id) if cached else None
+    if prefixes is not None:
+        return prefixes
+    claim, before = conn.execute(
+        select(Station.receipt_prefix, Station.receipt_prefix_before).where(Station.id == station_id)
+    ).one()
+    if claim is not None:
+        prefixes = frozenset(p for p in (claim, before) if p is not None)
+    else:
+        pinned = conn.execute(
+            select(_requests.c.receipt_code).where(_requests.c.station_id == station_id).limit(1)
+        ).scalar()
+        if not pinned:
+            return None
+        prefixes = frozenset({payload_rules.receipt_prefix(pinned)})
     if len(_PINNED) >= _PINNED_MAX:
         _PINNED.clear()
-    _PINNED[station_id] = prefix
-    return prefix
+    _PINNED[station_id] = prefixes
+    return prefixes
 
 
 def _slot_of(record: RecordPayload) -> str | None:

@@ -1,17 +1,19 @@
-"""Stations: one-time enrolment codes, enrolment, revocation and credential look-up."""
+"""Stations: one-time enrolment codes, enrolment, receipt prefixes, revocation and credential look-up."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.core.keys import HubKeys
-from server.db.models import EnrolmentCode, Station
+from server.db.models import EnrolmentCode, ServiceRequest, Station
 from server.services.errors import HubError
 
 # Crockford base32 without I, L, O, U: nothing a volunteer can misread when typing it in.
@@ -82,6 +84,64 @@ def enrol_digest(session: Session, keys: HubKeys, digest: str) -> tuple[Station,
     station.secret_enc = keys.encrypt(secret, secret_aad(station.id))
     station.enrolled_at = now
     return station, secret
+
+
+def claim_receipt_prefix(session: Session, station: Station, asked: str | None, fixed: bool) -> str | None:
+    """The receipt prefix `station` is to use from now on, claimed for it alone inside the enrolment's
+    transaction: the one it already holds, else the one asked for when it is free (no other station
+    holds it and no other station's stored records carry it), else a free one like it (A01 → A02 …).
+    When the station has already given out codes with the prefix it asked for (`fixed`) and gets
+    another, the asked one is kept as its earlier prefix: the records behind those codes are still
+    taken (services/records.py), and only its new codes change. Never refused, so a station that ran
+    for weeks before its hub existed still joins. None: a station from before prefix claims."""
+    if asked is None:
+        return None
+    granted = station.receipt_prefix or _claim_free(session, station, asked)
+    if fixed and granted != asked:
+        station.receipt_prefix_before = asked
+    return granted
+
+
+def _claim_free(session: Session, station: Station, asked: str) -> str:
+    for candidate in _like(asked):
+        if _held_elsewhere(session, station.id, candidate):
+            continue
+        station.receipt_prefix = candidate
+        try:
+            with session.begin_nested():
+                session.flush()  # the unique index settles two enrolments racing for one prefix
+        except IntegrityError:
+            station.receipt_prefix = None
+            continue
+        return candidate
+    raise HubError(409, "prefix_taken", f"no free receipt prefix like {asked}: give this station another")
+
+
+def _like(prefix: str, tries: int = 200) -> Iterator[str]:
+    """`prefix` itself, then others of its form: trailing digits counted up (A01 → A02 …), or
+    digits added (A → A02 …); never longer than a prefix may be."""
+    stem = prefix.rstrip("0123456789")
+    digits = prefix[len(stem) :]
+    width, start = max(len(digits), 2), int(digits or 1)
+    yield prefix
+    for n in range(start + 1, start + tries):
+        candidate = f"{stem}{n:0{width}d}"
+        if len(candidate) <= 24:
+            yield candidate
+
+
+def _held_elsewhere(session: Session, station_id: str, prefix: str) -> bool:
+    holder = session.scalar(
+        select(Station.id).where(Station.receipt_prefix == prefix, Station.id != station_id).limit(1)
+    ) or session.scalar(
+        select(ServiceRequest.station_id)
+        .where(
+            ServiceRequest.station_id != station_id,
+            ServiceRequest.receipt_code.startswith(prefix + "-", autoescape=True),
+        )
+        .limit(1)
+    )
+    return holder is not None
 
 
 def revoke(session: Session, name_or_id: str) -> Station:

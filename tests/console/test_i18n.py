@@ -13,6 +13,7 @@ import requests
 from server.console import i18n, web
 from server.console.routes import login, password
 from tests.console.conftest import ConsoleHub, login_session
+from tests.console.forms import change_password, form_token
 
 TEMPLATES = Path(i18n.__file__).parent / "templates"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -57,18 +58,7 @@ def test_password_pages_in_english(hub: ConsoleHub) -> None:
     main = page.text.split("<main", 1)[1]
     assert "Change password" in main and "Current password" in main and "Save the new password" in main
     assert not CJK.search(re.sub(r"<[^>]+>", " ", main.split("</main>")[0]))
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token
-    wrong = http.post(
-        hub.url + "/console/password",
-        timeout=30,
-        data={
-            "csrf_token": token.group(1),
-            "old_password": "x",
-            "new_password": "new-password-1",
-            "repeat_password": "new-password-2",
-        },
-    )
+    wrong = change_password(http, hub.url, form_token(page.text), "x", "new-password-1", "new-password-2")
     assert wrong.status_code == 422 and "The two new passwords are not the same" in wrong.text
     admin = _english(hub, "guanli")
     users = admin.get(hub.url + "/console/users", timeout=30).text

@@ -12,36 +12,32 @@ import pytest
 from sqlalchemy import select
 
 from desktop.cli import main as yizhan
-from models.ledger import import_ledger
 from models.station import Station
 from server.db.console_models import RequestTopic
 from sync.engine import SyncEngine
 from tests.console.conftest import PASSPHRASE, VOLUNTEER, ConsoleHub, EnrolledStation, person
+from tests.console.ledgers import import_for_resident, ledger_csv
 
 TODAY = dt.date.today()
 FUTURE = (TODAY + dt.timedelta(days=3)).isoformat()
 
 
-def ledger(known_id: str, stranger_id: str) -> str:
+def ledger(known_id: str, stranger_id: str) -> bytes:
     bad_check = known_id[:17] + ("0" if known_id[17] != "0" else "1")
-    return (
-        "\n".join(
-            [
-                "date,service,id_number,category,description,status,reply",
-                f"2025-03-18,problem_report,{known_id},road_light,村口路灯不亮了,done,已修好",  # 2 good
-                f"2025/04/02,certificate,{known_id},,,received,",  # 3 good
-                f"2025-13-40,problem_report,{known_id},road_light,日期不对,,",  # 4 bad date
-                f"2025-03-18,fly_to_moon,{known_id},,,,",  # 5 unknown service
-                f"2025-03-18,problem_report,{bad_check},road_light,身份证错一位,,",  # 6 check digit
-                f"2025-03-18,problem_report,{stranger_id},road_light,没登记的人,,",  # 7 not registered
-                f"2025-03-18,problem_report,{known_id},moon,类别不对,,",  # 8 bad category
-                f"{FUTURE},problem_report,{known_id},road_light,将来的日期,,",  # 9 future
-                f"2025-03-18,problem_report,{known_id},other,{'长' * 501},,",  # 10 over the kiosk's 500
-                f"2025-03-18,problem_report,{known_id},other,问题,finished,",  # 11 bad status
-            ]
-        )
-        + "\n"
-    )
+    return ledger_csv(
+        [
+            f"2025-03-18,problem_report,{known_id},road_light,村口路灯不亮了,done,已修好",  # 2 good
+            f"2025/04/02,certificate,{known_id},,,received,",  # 3 good
+            f"2025-13-40,problem_report,{known_id},road_light,日期不对,,",  # 4 bad date
+            f"2025-03-18,fly_to_moon,{known_id},,,,",  # 5 unknown service
+            f"2025-03-18,problem_report,{bad_check},road_light,身份证错一位,,",  # 6 check digit
+            f"2025-03-18,problem_report,{stranger_id},road_light,没登记的人,,",  # 7 not registered
+            f"2025-03-18,problem_report,{known_id},moon,类别不对,,",  # 8 bad category
+            f"{FUTURE},problem_report,{known_id},road_light,将来的日期,,",  # 9 future
+            f"2025-03-18,problem_report,{known_id},other,{'长' * 501},,",  # 10 over the kiosk's 500
+            f"2025-03-18,problem_report,{known_id},other,问题,finished,",  # 11 bad status
+        ]
+    )  # GBK, as Excel saves it
 
 
 def test_cli_reports_bad_rows_by_line_and_queues_good_ones(
@@ -52,7 +48,7 @@ def test_cli_reports_bad_rows_by_line_and_queues_good_ones(
     station.residents.add(known, VOLUNTEER)
     station.close()
     csv_file = tmp_path / "taizhang.csv"
-    csv_file.write_bytes(ledger(known.id_number, stranger.id_number).encode("gbk"))  # as Excel saves it
+    csv_file.write_bytes(ledger(known.id_number, stranger.id_number))
     monkeypatch.setenv("YIZHAN_PASSPHRASE", PASSPHRASE)
     code = yizhan(["request", "import", "--data-dir", str(tmp_path / "st"), str(csv_file)])
     out = capsys.readouterr().out
@@ -94,14 +90,7 @@ def test_imported_requests_reach_the_hub_on_their_ledger_date(
     hub: ConsoleHub, make_station: Callable[[ConsoleHub], EnrolledStation]
 ) -> None:
     st = make_station(hub)
-    known = person(503)
-    st.station.residents.add(known, VOLUNTEER)
-    data = (
-        "date,service,id_number,category,description,status,reply\n"
-        f"2025-03-18,problem_report,{known.id_number},road_light,村口路灯不亮了,,\n"
-    ).encode("utf-8-sig")
-    report = import_ledger(st.station, data, VOLUNTEER)
-    assert report.ok and report.imported == 1
+    import_for_resident(st, 503, ["2025-03-18,problem_report,{id},road_light,村口路灯不亮了,,"], "utf-8-sig")
     assert SyncEngine(st.station).run_once().complete
     with hub.session() as session:
         rows = session.scalars(select(RequestTopic).where(RequestTopic.word == "路灯")).all()

@@ -9,12 +9,12 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from models.ledger import import_ledger
 from server.db.console_models import RequestStats
 from server.db.models import RequestHistory, ServiceRequest, Station
 from server.services import ledger_intake
 from sync.engine import SyncEngine
-from tests.console.conftest import VOLUNTEER, ConsoleHub, EnrolledStation, person
+from tests.console.conftest import ConsoleHub, EnrolledStation
+from tests.console.ledgers import import_for_resident
 from tests.console.rollup_check import assert_rollups_match
 
 
@@ -22,17 +22,13 @@ def test_ledger_status_and_reply_applied_by_the_hub(
     hub: ConsoleHub, make_station: Callable[[ConsoleHub], EnrolledStation]
 ) -> None:
     st = make_station(hub)
-    known = person(611)
-    st.station.residents.add(known, VOLUNTEER)
-    data = (
-        "date,service,id_number,category,description,status,reply\n"
-        f"2025-03-18,problem_report,{known.id_number},road_light,村口路灯不亮了,done,已修好\n"
-        f"2025-04-02,certificate,{known.id_number},,,rejected,材料不全请补交\n"
-        f"2025-04-03,certificate,{known.id_number},,,in_progress,\n"
-        f"2025-04-05,problem_report,{known.id_number},other,下水道堵了,,\n"
-    ).encode("gbk")
-    report = import_ledger(st.station, data, VOLUNTEER)
-    assert report.ok and report.imported == 4
+    ledger = [
+        "2025-03-18,problem_report,{id},road_light,村口路灯不亮了,done,已修好",
+        "2025-04-02,certificate,{id},,,rejected,材料不全请补交",
+        "2025-04-03,certificate,{id},,,in_progress,",
+        "2025-04-05,problem_report,{id},other,下水道堵了,,",
+    ]
+    import_for_resident(st, 611, ledger)
     first = SyncEngine(st.station).run_once()
     assert first.complete, repr(first)
     with hub.session() as session:

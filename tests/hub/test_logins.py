@@ -24,9 +24,11 @@ import requests
 from sqlalchemy import select
 
 from server.db.console_models import ConsoleAudit
-from sync.client import SyncError, Transient, enrol
+from sync.client import AuthRefused, SyncError, Transient, enrol
+from tests.console.forms import change_password, form_token
 from tests.hub.test_body_limits import rss_mb
 from tests.support.hubhandle import HubHandle, started_hub
+from tests.support.hubproc import running_hub
 
 PASSWORD = "correct horse 1"
 LIMITS = {"YIZHAN_HUB_LOGIN_FAILURES_PER_ADDRESS": "8", "YIZHAN_HUB_ENROL_FAILURES_PER_ADDRESS": "3"}
@@ -72,13 +74,11 @@ def attempt(
 ) -> requests.Response:
     http = http or requests.Session()
     page = http.get(hub.url + "/console/login", timeout=30)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token
     return http.post(
         hub.url + "/console/login",
         timeout=60,
         allow_redirects=False,
-        data={"username": user, "password": password, "csrf_token": token.group(1)},
+        data={"username": user, "password": password, "csrf_token": form_token(page.text)},
     )
 
 
@@ -134,30 +134,11 @@ def test_password_change_and_reset_are_audited_and_end_sessions(own_hub: HubHand
     other_device = requests.Session()
     assert attempt(own_hub, "zhangsan", PASSWORD, other_device).status_code == 303
     form = staff.get(own_hub.url + "/console/password", timeout=30)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    assert form.status_code == 200 and csrf
-    wrong = staff.post(
-        own_hub.url + "/console/password",
-        timeout=60,
-        data={
-            "csrf_token": csrf.group(1),
-            "old_password": "not it at all",
-            "new_password": "new secret 22",
-            "repeat_password": "new secret 22",
-        },
-    )
+    assert form.status_code == 200
+    csrf = form_token(form.text)
+    wrong = change_password(staff, own_hub.url, csrf, "not it at all", "new secret 22")
     assert wrong.status_code == 403 and "当前密码不对" in wrong.text
-    changed = staff.post(
-        own_hub.url + "/console/password",
-        timeout=60,
-        allow_redirects=False,
-        data={
-            "csrf_token": csrf.group(1),
-            "old_password": PASSWORD,
-            "new_password": "new secret 22",
-            "repeat_password": "new secret 22",
-        },
-    )
+    changed = change_password(staff, own_hub.url, csrf, PASSWORD, "new secret 22", allow_redirects=False)
     assert changed.status_code == 303 and "password_changed" in changed.headers["location"]
     assert (
         other_device.get(own_hub.url + "/console/queue", timeout=30, allow_redirects=False).status_code == 303
@@ -170,14 +151,13 @@ def test_password_change_and_reset_are_audited_and_end_sessions(own_hub: HubHand
     users = admin.get(own_hub.url + "/console/users", timeout=30).text
     assert f"/console/users/{target}/password" in users  # the admin's way in from the account list
     page = admin.get(f"{own_hub.url}/console/users/{target}/password", timeout=30)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert page.status_code == 200 and "zhangsan" in page.text and csrf
+    assert page.status_code == 200 and "zhangsan" in page.text
     reset = admin.post(
         f"{own_hub.url}/console/users/{target}/password",
         timeout=60,
         allow_redirects=False,
         data={
-            "csrf_token": csrf.group(1),
+            "csrf_token": form_token(page.text),
             "new_password": "reset by admin 3",
             "repeat_password": "reset by admin 3",
         },
@@ -233,6 +213,50 @@ def test_enrolment_code_guesses_are_limited_per_address(own_hub: HubHandle) -> N
     with pytest.raises(Transient) as err:
         enrol(own_hub.url, real)
     assert err.value.status == 429 and err.value.code == "too_many_attempts"
+
+
+def test_failures_leave_the_count_when_the_window_passes(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from server.db.models import FailedAttempt
+    from server.services import attempts
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    FailedAttempt.__table__.create(engine)  # type: ignore[attr-defined]
+    start = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
+    with Session(engine) as session, session.begin():
+        for minute in range(3):  # limit 3 in a 15-minute window
+            attempts.record_failure(session, "login", "10.0.0.7", 900, start + timedelta(minutes=minute))
+        attempts.record_failure(session, "enrol", "10.0.0.7", 900, start)  # another scope
+        later = start + timedelta(minutes=5)
+        assert attempts.blocked_for(session, "login", "10.0.0.7", 3, 900, later) == 600 + 1
+        assert attempts.blocked_for(session, "login", "10.0.0.8", 3, 900, later) == 0
+        assert attempts.blocked_for(session, "enrol", "10.0.0.7", 3, 900, later) == 0
+        after = start + timedelta(minutes=15, seconds=30)  # the first failure has left the window
+        assert attempts.blocked_for(session, "login", "10.0.0.7", 3, 900, after) == 0
+        attempts.record_failure(session, "login", "10.0.0.9", 900, start + timedelta(minutes=16))
+        left = session.scalars(select(FailedAttempt.at).order_by(FailedAttempt.at)).all()
+        assert left == [start + timedelta(minutes=2), start + timedelta(minutes=16)]  # 15 min or older went
+    engine.dispose()
+
+
+def test_failure_limits_are_shared_by_every_hub_process(postgres_cluster: Any) -> None:
+    """`serve --workers N` or several hubs on one database: an address gets the limit once, not once
+    per process. Two hub processes on one PostgreSQL database take turns at the guesses."""
+    with started_hub("postgresql", postgres_cluster.create_database(), env=LIMITS) as first:
+        real = first.enrol_code("两个进程站")
+        with running_hub(first.process.home, first.db_url) as second:
+            hubs = [first.url, second.url]
+            for n, guess in enumerate(("AAAA-BBBB-CCCC", "AAAA-BBBB-CCCD", "AAAA-BBBB-CCCE")):
+                with pytest.raises(AuthRefused):  # 3 failures in all, the enrolment limit
+                    enrol(hubs[n % 2], guess)
+            for url in hubs:  # the second process saw one failure itself, and still says wait
+                with pytest.raises(Transient) as err:
+                    enrol(url, real)
+                assert err.value.status == 429 and err.value.code == "too_many_attempts"
 
 
 def test_api_docs_are_off_unless_asked_and_the_sqlite_file_is_private(

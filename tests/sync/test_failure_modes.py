@@ -7,6 +7,7 @@ the others, never a loop that retries a refusal forever.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from models.station import KIOSK, Station
 from sync.engine import SERVER_FAILURE_TRIES, SyncEngine
 from sync.loop import SyncLoop
+from sync.outbox import note_server_failure, requeue_quarantined
 from sync.protocol import PROTOCOL_VERSION
 from tests.support.fakehub import (
     Answer,
@@ -28,6 +30,7 @@ from tests.support.fakehub import (
     fake_station,
     healthy,
 )
+from tests.support.polling import wait_until
 from tests.sync.conftest import PASSPHRASE
 
 
@@ -60,15 +63,6 @@ def _states(station: Station, ids: list[str]) -> set[str]:
     return {station.requests.get(i).state for i in ids}
 
 
-def _wait(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError("condition not reached in time")
-
-
 # --- refusals that stop the loop ---------------------------------------------------------------
 
 STOPS = [
@@ -91,7 +85,7 @@ def test_refusal_stops_the_loop_in_plain_words(
     loop = SyncLoop(st.station, idle_interval=3600)
     loop.start()
     try:
-        _wait(lambda: loop.snapshot.stopped is not None)
+        wait_until(lambda: loop.snapshot.stopped is not None)
         snap = loop.snapshot
         assert snap.stopped == state and not snap.online and not snap.syncing and snap.waiting == 3
         asked = len(fake.requests)
@@ -100,7 +94,7 @@ def test_refusal_stops_the_loop_in_plain_words(
         assert len(fake.seen("/v1/push")) == 1  # refused as a whole: never bisected into quarantine
         fake.answer(healthy)
         loop.trigger()  # 立即同步: a person asked, so one more pass runs — and now goes through
-        _wait(lambda: loop.snapshot.stopped is None and loop.snapshot.waiting == 0)
+        wait_until(lambda: loop.snapshot.stopped is None and loop.snapshot.waiting == 0)
     finally:
         loop.stop()
     assert _states(st.station, ids) == {"SENT"}
@@ -112,7 +106,7 @@ def test_not_enrolled_stops_with_a_state(tmp_path: Path) -> None:
     loop = SyncLoop(station)
     loop.start()
     try:
-        _wait(lambda: loop.snapshot.stopped is not None)
+        wait_until(lambda: loop.snapshot.stopped is not None)
         assert loop.snapshot.stopped == "not_enrolled" and not loop.snapshot.enrolled
     finally:
         loop.stop()
@@ -182,7 +176,7 @@ def test_429_retry_after_sets_the_next_attempt(fake: FakeHub, st: FakeStation) -
     loop = SyncLoop(st.station, idle_interval=3600)
     loop.start()
     try:
-        _wait(lambda: loop.snapshot.failures >= 1 and not loop.snapshot.syncing)
+        wait_until(lambda: loop.snapshot.failures >= 1 and not loop.snapshot.syncing)
         snap = loop.snapshot
         assert snap.stopped is None and 120 <= snap.next_attempt_in <= 121  # not the 1 s back-off
     finally:
@@ -264,6 +258,30 @@ def test_batch_the_hub_keeps_failing_on_is_bisected_after_n_tries(fake: FakeHub,
     engine.close()
 
 
+def test_a_record_the_hub_always_fails_on_is_quarantined_across_once_runs(
+    fake: FakeHub, st: FakeStation
+) -> None:
+    """`yizhan sync --once` from cron makes a new engine every run: the count of server failures in a
+    row must outlive it, or the record the hub chokes on (and every record batched with it) is tried
+    whole forever."""
+    ids = _submit(st.station, 4)
+    poison = ids[1]
+    fake.answer(lambda s: error(500, "internal_error") if poison in s.item_ids else healthy(s))
+    for _ in range(SERVER_FAILURE_TRIES - 1):
+        engine = SyncEngine(st.station)  # one engine per run, as `--once` does
+        assert engine.run_once().quarantined == 0
+        engine.close()
+    engine = SyncEngine(st.station)
+    report = engine.run_once()
+    engine.close()
+    assert report.quarantined == 1 and report.complete
+    assert st.station.requests.get(poison).state == "QUARANTINED"
+    assert _states(st.station, [i for i in ids if i != poison]) == {"SENT"}
+    # 重新发送 gives it a fresh count: the next failure is its first, not its fourth
+    requeue_quarantined(st.station, poison, "volunteer:test")
+    assert note_server_failure(st.station, [uuid.UUID(poison)]) == {uuid.UUID(poison): 1}
+
+
 OUTAGES: dict[str, Callable[[Seen], Answer]] = {
     "everything_503": lambda _s: Answer(503, b"<html>maintenance</html>", "text/html"),
     "every_push_500": lambda s: error(500, "internal_error") if s.path == "/v1/push" else healthy(s),
@@ -302,7 +320,7 @@ def test_one_client_per_engine_keeps_the_learnt_clock_offset(fake: FakeHub, st: 
     loop = SyncLoop(st.station, engine=engine, idle_interval=0.05)
     loop.start()
     try:
-        _wait(lambda: len(fake.seen("/v1/pull")) >= 3)
+        wait_until(lambda: len(fake.seen("/v1/pull")) >= 3)
     finally:
         loop.stop()
     assert len(made) == 1

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable
 
 from models.station import KIOSK
 from sync.engine import SyncEngine
 from sync.loop import MAX_DELAY_S, SyncLoop, SyncSnapshot, backoff_delay
+from tests.support.polling import wait_until
 from tests.sync.conftest import EnrolledStation, Hub
 
 
@@ -22,15 +22,6 @@ def test_backoff_doubles_with_full_jitter_and_caps() -> None:
     assert max(backoff_delay(99, rng) for _ in range(100)) <= MAX_DELAY_S
 
 
-def _wait(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not reached in time")
-
-
 def test_loop_syncs_in_background_and_wakes_on_trigger(
     hub: Hub, enrolled: Callable[..., EnrolledStation]
 ) -> None:
@@ -39,13 +30,13 @@ def test_loop_syncs_in_background_and_wakes_on_trigger(
     loop = SyncLoop(st.station, on_change=snapshots.append, idle_interval=3600)
     loop.start()
     try:
-        _wait(lambda: loop.snapshot.online and not loop.snapshot.syncing)
+        wait_until(lambda: loop.snapshot.online and not loop.snapshot.syncing)
         assert loop.snapshot.last_success is not None and loop.snapshot.waiting == 0
         rec = st.station.requests.submit("problem_report", {"description": "楼道灯坏了"}, KIOSK)
         assert st.station.requests.count_waiting() == 1
         loop.trigger()  # 立即同步: without it the loop would sleep for an hour
-        _wait(lambda: st.station.requests.get(rec.id).state == "SENT")
-        _wait(lambda: loop.snapshot.waiting == 0 and not loop.snapshot.syncing)
+        wait_until(lambda: st.station.requests.get(rec.id).state == "SENT")
+        wait_until(lambda: loop.snapshot.waiting == 0 and not loop.snapshot.syncing)
     finally:
         loop.stop()
     assert any(s.syncing for s in snapshots) and snapshots[-1].online
@@ -58,7 +49,7 @@ def test_loop_reports_offline_and_backs_off(enrolled: Callable[..., EnrolledStat
     loop = SyncLoop(st.station, engine=engine, rng=random.Random(3))
     loop.start()
     try:
-        _wait(lambda: loop.snapshot.failures >= 1 and not loop.snapshot.syncing)
+        wait_until(lambda: loop.snapshot.failures >= 1 and not loop.snapshot.syncing)
         snap = loop.snapshot
         assert not snap.online and snap.waiting == 1 and snap.last_error
         assert 0 <= snap.next_attempt_in <= 1.0  # first retry within the 1 s window

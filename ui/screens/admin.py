@@ -184,15 +184,11 @@ class SettingsScreen(Screen):
         station, actor = self.ctx.require_station(), self.ctx.actor
 
         def op() -> str:
-            from sync.client import enrol
-            from sync.credentials import save_credential
+            from sync.credentials import enrol_station
             from sync.demo_guard import check_demo_enrol
 
             check_demo_enrol(station, hub_url)  # a demo station joins only a demo hub
-            credential = enrol(hub_url, code)
-            save_credential(station, credential, actor)
-            station.update_settings(actor, hub_url=credential.hub_url)
-            return credential.station_name
+            return enrol_station(station, hub_url, code, actor).station_name
 
         def done(name: str) -> None:
             self.enrol_code.clear()

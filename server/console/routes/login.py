@@ -87,7 +87,7 @@ async def login(request: Request, state: StateDep) -> Response:
     ip = client_ip(request)
     throttle = login_throttle(request)
     try:
-        throttle.check()
+        await run_in_threadpool(throttle.check)  # a database query: off the event loop
     except Throttled:
         return _login_page(request, TOO_MANY, status_code=429)
 
@@ -115,7 +115,7 @@ async def login(request: Request, state: StateDep) -> Response:
         return _login_page(request, BUSY, status_code=429)
     if token is None:
         if result is not LoginResult.DISABLED:
-            throttle.failed()
+            await run_in_threadpool(throttle.failed)
         # Disabled shows only after a correct password; unknown, wrong and locked look the same.
         error = "账号已停用，请联系管理员" if result is LoginResult.DISABLED else BAD_LOGIN
         return _login_page(request, error, status_code=401)
