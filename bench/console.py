@@ -6,10 +6,14 @@ loopback, and fills it the way pushes do: N work requests from 40 stations over 
 history on a third of them), R residents (30% living alone) and their daily check-ins for the last
 14 days — each batch indexed by the same push-time hook (resident_index.index_pushed), so residents,
 check-in days and topic words are there as after real pushes. Then it logs in as an admin and times
-every page: queue (a rotation of filters), a request, check-ins, warnings, slots, statistics,
-topics, audit, and the weekly and monthly report (Excel). For each page it reads the hub's own
-`Server-Timing` (time inside the app, rendering included) and the client's wall time. It also times
-the bare SQL of the queue page on a direct connection. Prints one JSON object.
+every page: queue (a rotation of filters, one of them 1,950 rows deep through the "next" link's
+cursor), a request, check-ins, warnings, slots, statistics, topics, audit, and the weekly and
+monthly report (Excel). For each page it reads the hub's own `Server-Timing` (time inside the app,
+rendering included) and the client's wall time. It also times each page's service calls on a
+direct connection (the bare-SQL baseline, no HTTP or template), and the statistics' exact hub-wide
+medians computed live (what the page's background snapshot costs each time it is refreshed).
+Prints a table (stderr: each page's p50/p95 beside its goal and the baseline, with the load
+average before and after) and one JSON object (stdout).
 
     .venv/bin/python bench/console.py [--requests 100000] [--residents 20000] [--rounds 30]
         [--db postgresql|sqlite]
@@ -42,11 +46,14 @@ import requests
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from server.console import audit_words
 from server.core.db import make_engine, session_factory, transaction
 from server.core.keys import HubKeys, load_key_file
 from server.db.console_models import ConsoleAudit
 from server.db.models import AppointmentSlot, EnvelopeRow, RequestHistory, ServiceRequest, Station
 from server.services import (
+    console_audit,
+    console_checkins,
     console_slots,
     console_stats,
     console_warnings,
@@ -54,7 +61,14 @@ from server.services import (
     resident_index,
     topics,
 )
-from server.services.console_queue import Deadlines, QueueFilter, load_queue, open_help_calls
+from server.services.console_queue import (
+    WORK_KINDS,
+    Cursor,
+    Deadlines,
+    QueueFilter,
+    load_queue,
+    open_help_calls,
+)
 from server.services.records import payload_aad
 from server.services.resident_index import Pushed, index_pushed, office_tz
 from server.services.staff import add_user
@@ -285,16 +299,30 @@ def seed(db_url: str, home: Path, n: int, n_residents: int, n_stations: int = 40
                 select(ServiceRequest.id).where(ServiceRequest.kind == "service_request").limit(50)
             )
         )
+        r = ServiceRequest
+        deep = session.execute(  # the row a "next" link 39 pages down continues after
+            select(r.received_at, r.station_created_at, r.id)
+            .where(r.kind.in_(WORK_KINDS))
+            .order_by(r.received_at.desc(), r.station_created_at.desc(), r.id.desc())
+            .offset(1949)
+            .limit(1)
+        ).one()
     engine.dispose()
-    return {"stations": station_ids, "requests": sample, "checkins": checkins, "backfill_s": backfill_s}
+    return {
+        "stations": station_ids,
+        "requests": sample,
+        "checkins": checkins,
+        "backfill_s": backfill_s,
+        "deep_cursor": Cursor(deep.received_at, deep.station_created_at, deep.id, 1950).token(),
+    }
 
 
-def filters(station_ids: list[str]) -> list[dict[str, str]]:
+def filters(station_ids: list[str], deep_cursor: str) -> list[dict[str, str]]:
     return [
         {},  # the default view: every open request, newest first
         {"station": station_ids[3]},
         {"service": "problem_report", "status": "new"},
-        {"status": "all", "page": "40"},
+        {"status": "all", "after": deep_cursor},  # page 40
         {"overdue": "1"},
         {"age": "3d"},
         {"station": station_ids[7], "status": "done", "age": "old"},
@@ -337,44 +365,66 @@ def _queue_filter(f: dict[str, str]) -> QueueFilter:
         status=f.get("status", "open"),
         age=f.get("age"),
         overdue=f.get("overdue") == "1",
-        page=int(f.get("page", "1")),
+        after=Cursor.parse(f.get("after")),
         topic=f.get("topic"),
     )
 
 
-def service_calls(keys: HubKeys, station_ids: list[str]) -> dict[str, list[Callable[[Session], object]]]:
+def service_calls(
+    keys: HubKeys, station_ids: list[str], deep_cursor: str
+) -> dict[str, list[Callable[[Session], object]]]:
     """page name → the service-layer calls its view makes (no HTTP, no template), in rotation."""
     tz = office_tz()
     deadlines = Deadlines(timedelta(days=3), timedelta(minutes=30))
     now = datetime.now(UTC)
     today = now.astimezone(tz).date()
     since = datetime.combine(today, datetime.min.time(), tz).astimezone(UTC)
+    first, last = console_stats.window(now, tz)
+    snapshot: list[tuple[datetime, dict[str, console_stats.Timing]]] = []
 
     def stats(session: Session) -> object:
-        console_stats.compute(session, keys, tz, now=now)
+        if not snapshot:  # the page's background snapshot, taken once (in the untimed warm-up)
+            snapshot.append((now, console_stats.response_times(session, first, last)))
+        console_stats.compute(session, keys, tz, now=now, medians=snapshot[0])
         return resident_index.checkin_rates(session, None, console_stats.checkin_days(now, tz))
 
+    def medians_live(session: Session) -> object:
+        return console_stats.response_times(session, first, last)
+
     def warnings(session: Session) -> object:
-        console_warnings.load(session, keys, None, tz, now)
+        console_warnings.load(session, keys, None, tz, now, limit=console_warnings.PAGE_SIZE)
         return open_help_calls(session, None, deadlines, now)
 
+    def audit(session: Session) -> object:
+        return audit_words.describe(session, console_audit.recent(session, limit=51))
+
     return {
-        "queue": [partial(load_queue, f=_queue_filter(f), deadlines=deadlines) for f in filters(station_ids)],
-        "checkins": [lambda s: resident_index.living_alone_today(s, keys, None, today)],
+        "queue": [
+            partial(load_queue, f=_queue_filter(f), deadlines=deadlines)
+            for f in filters(station_ids, deep_cursor)
+        ],
+        "checkins": [lambda s: console_checkins.load(s, keys, None, today)],
         "warnings": [warnings],
         "slots": [lambda s: console_slots.list_slots(s, since)],
         "stats": [stats],
+        "stats_medians_live": [medians_live],
         "topics": [lambda s: topics.analyse(s), lambda s: topics.analyse(s, stations=[station_ids[5]])],
+        "audit": [audit],
     }
 
 
-def bare_sql(db_url: str, keys: HubKeys, station_ids: list[str], rounds: int) -> dict[str, dict[str, float]]:
+def bare_sql(
+    db_url: str, keys: HubKeys, station_ids: list[str], deep_cursor: str, rounds: int
+) -> dict[str, dict[str, float]]:
     """Each page's service-layer work on a direct connection: what the database and the services
     cost without HTTP and templates (the baseline the page times compare against)."""
     engine = make_engine(db_url, pool_size=1)
     sessions = session_factory(engine)
     out = {}
-    for name, calls in service_calls(keys, station_ids).items():
+    for name, calls in service_calls(keys, station_ids, deep_cursor).items():
+        for call in calls:  # warm-up, as for the pages
+            with sessions() as session:
+                call(session)
         times = []
         for i in range(rounds):
             started = time.perf_counter()
@@ -386,11 +436,33 @@ def bare_sql(db_url: str, keys: HubKeys, station_ids: list[str], rounds: int) ->
     return out
 
 
+def table(out: dict[str, Any]) -> str:
+    """The figures for people: each page's server p50/p95 beside its goal and the bare-SQL baseline."""
+    lines = [
+        f"load average (1/5/15 min): before {out['load_before']}, after {out['load_average_1_5_15']}",
+        f"{'page':<20}{'p50':>8}{'p95':>8}{'goal p95':>10}  {'met':<5}{'bare SQL p50/p95':>18}",
+    ]
+    for name, result in out["pages"].items():
+        server, base = result["server_ms"], out["bare_sql_ms"].get(name)
+        baseline = f"{base['p50']:.0f}/{base['p95']:.0f}" if base else "—"
+        lines.append(
+            f"{name:<20}{server['p50']:>8.0f}{server['p95']:>8.0f}{out['goal_p95_ms'][name]:>10}  "
+            f"{'yes' if out['goal_met'][name] else 'NO':<5}"
+            f"{baseline:>18}"
+        )
+    live = out["bare_sql_ms"].get("stats_medians_live")
+    if live:
+        lines.append(
+            f"(stats medians computed live, the background refresh: {live['p50']:.0f}/{live['p95']:.0f})"
+        )
+    return "\n".join(lines)
+
+
 def pages(seeded: dict[str, Any]) -> dict[str, list[tuple[str, dict[str, str]]]]:
     """page name → the (path, query) rotation it is timed with."""
     reqs = seeded["requests"]
     return {
-        "queue": [("/console/queue", f) for f in filters(seeded["stations"])],
+        "queue": [("/console/queue", f) for f in filters(seeded["stations"], seeded["deep_cursor"])],
         "request": [(f"/console/requests/{rid}", {}) for rid in reqs[:10]],
         "checkins": [("/console/checkins", {})],
         "warnings": [("/console/warnings", {}), ("/console/warnings", {"station": seeded["stations"][2]})],
@@ -446,12 +518,19 @@ def main() -> int:
             except KeyboardInterrupt:
                 return 0
         results: dict[str, Any] = {}
+        load_before = [round(x, 1) for x in os.getloadavg()]
         with running_hub(home, db_url) as hub:
             http = login(hub.url)
             for name, rotation in pages(seeded).items():
                 rounds = args.rounds if not name.startswith("report") else max(5, args.rounds // 3)
                 results[name] = time_page(http, hub.url, rotation, rounds)
-            sql = bare_sql(db_url, load_key_file(home / "hub-keys.json"), seeded["stations"], args.rounds)
+            sql = bare_sql(
+                db_url,
+                load_key_file(home / "hub-keys.json"),
+                seeded["stations"],
+                seeded["deep_cursor"],
+                args.rounds,
+            )
     goals = {name: (200 if not name.startswith("report") else 5000) for name in results}
     out: dict[str, Any] = {
         "backend": args.db,
@@ -460,6 +539,7 @@ def main() -> int:
         "checkins_seeded": seeded["checkins"],
         "seed_seconds": round(seeded_s, 1),
         "rollup_backfill_seconds": round(seeded["backfill_s"], 1),
+        "load_before": load_before,
         "load_average_1_5_15": [round(x, 1) for x in os.getloadavg()],
         "rounds": args.rounds,
         "pages": results,
@@ -467,6 +547,7 @@ def main() -> int:
         "goal_p95_ms": goals,
         "goal_met": {name: results[name]["server_ms"]["p95"] <= goals[name] for name in results},
     }
+    print(table(out), file=sys.stderr)
     print(json.dumps(out, ensure_ascii=False, indent=2))
     return 0
 

@@ -55,7 +55,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -475,40 +475,64 @@ def _cpu_snapshot(target: Target, pg_dir: Path, clients: set[int]) -> dict[str, 
     }
 
 
+@dataclass(frozen=True)
+class Setup:
+    """What every measurement shares: the PostgreSQL data directory, the database, the hub home."""
+
+    pg_dir: Path
+    db_url: str
+    home: Path
+
+
+@dataclass
+class Clients:
+    """Client processes (spawned, preparing their stations) and the queues that release and collect them."""
+
+    procs: list[Any]
+    ready: Any
+    start_at: Any
+    results: Any
+
+
+def spawn_clients(target: Any, argsets: list[tuple[Any, ...]]) -> Clients:
+    """One spawned process per argument tuple, running `target(*args, ready, start_at, results)`."""
+    ctx = mp.get_context("spawn")
+    ready, results = ctx.Queue(), ctx.Queue()
+    start_at = ctx.Value("d", 0.0)
+    procs = [ctx.Process(target=target, args=(*a, ready, start_at, results), daemon=True) for a in argsets]
+    for p in procs:
+        p.start()
+    return Clients(procs, ready, start_at, results)
+
+
 def _measure(
-    target: Target,
-    pg_dir: Path,
-    db_url: str,
-    home: Path,
-    clients: list[Any],
-    results: Any,
-    start_at: Any,
-    ready: Any,
-    cap: float,
-) -> tuple[Tally, float, dict[str, float], int]:
+    target: Target, setup: Setup, clients: Clients, cap: float
+) -> tuple[Tally, float, dict[str, float]]:
     """Release the prepared client processes, collect their tallies; CPU used meanwhile."""
-    for _ in clients:
-        ready.get(timeout=600)  # every station sealed and serialised its batches
-    client_pids = {p.pid for p in clients if p.pid is not None}
+    for _ in clients.procs:
+        clients.ready.get(timeout=600)  # every station sealed and serialised its batches
+    client_pids = {p.pid for p in clients.procs if p.pid is not None}
     stop, updated = threading.Event(), [0]
-    staff = threading.Thread(target=_staff_updates, args=(db_url, home, stop, updated), daemon=True)
+    staff = threading.Thread(
+        target=_staff_updates, args=(setup.db_url, setup.home, stop, updated), daemon=True
+    )
     staff.start()
     time.sleep(0.2)
-    before = _cpu_snapshot(target, pg_dir, client_pids)
+    before = _cpu_snapshot(target, setup.pg_dir, client_pids)
     start = time.time() + 0.5
-    start_at.value = start
+    clients.start_at.value = start
     tally, finished = Tally(), []
-    for _ in clients:
-        ended, part = results.get(timeout=cap + 60)
+    for _ in clients.procs:
+        ended, part = clients.results.get(timeout=cap + 60)
         finished.append(ended)
         tally.merge(part)
     elapsed = max(finished) - start
-    after = _cpu_snapshot(target, pg_dir, client_pids)
+    after = _cpu_snapshot(target, setup.pg_dir, client_pids)
     stop.set()
     staff.join(timeout=10)
-    for p in clients:
+    for p in clients.procs:
         p.join(timeout=10)
-    return tally, elapsed, {k: after[k] - before[k] for k in after}, updated[0]
+    return tally, elapsed, {k: after[k] - before[k] for k in after}
 
 
 def _report(
@@ -540,40 +564,18 @@ def _report(
 
 
 def burst(
-    target: Target,
-    pg_dir: Path,
-    db_url: str,
-    home: Path,
-    creds: list[StationCredential],
-    args: argparse.Namespace,
+    target: Target, setup: Setup, creds: list[StationCredential], args: argparse.Namespace
 ) -> dict[str, Any]:
     """Every station at once: ROUNDS × (push BATCH records, pull to the end), no think time."""
-    procs_n = max(1, min(args.client_procs, len(creds)))
-    ctx = mp.get_context("spawn")
-    ready, results = ctx.Queue(), ctx.Queue()
-    start_at = ctx.Value("d", 0.0)
-    clients = [
-        ctx.Process(
-            target=_client_process,
-            args=(
-                [c.to_json() for c in creds[i::procs_n]],
-                "127.0.0.1",
-                target.port,
-                args.batch,
-                args.rounds,
-                ready,
-                start_at,
-                results,
-            ),
-            daemon=True,
-        )
-        for i in range(procs_n)
-    ]
-    for p in clients:
-        p.start()
-    tally, elapsed, cpu, _ = _measure(
-        target, pg_dir, db_url, home, clients, results, start_at, ready, RUN_CAP_SECONDS
+    n = max(1, min(args.client_procs, len(creds)))
+    clients = spawn_clients(
+        _client_process,
+        [
+            ([c.to_json() for c in creds[i::n]], "127.0.0.1", target.port, args.batch, args.rounds)
+            for i in range(n)
+        ],
     )
+    tally, elapsed, cpu = _measure(target, setup, clients, RUN_CAP_SECONDS)
     return _report(target, tally, elapsed, cpu, len(creds) * args.rounds * args.batch)
 
 
@@ -612,40 +614,18 @@ def _cadence_process(
 
 def cadence(
     target: Target,
-    pg_dir: Path,
-    db_url: str,
-    home: Path,
+    setup: Setup,
     creds: list[StationCredential],
     schedule: list[tuple[float, int]],
     args: argparse.Namespace,
 ) -> dict[str, Any]:
-    procs_n = max(1, args.client_procs)
-    ctx = mp.get_context("spawn")
-    ready, results = ctx.Queue(), ctx.Queue()
-    start_at = ctx.Value("d", 0.0)
+    n = max(1, args.client_procs)
     payload = [c.to_json() for c in creds]
-    clients = [
-        ctx.Process(
-            target=_cadence_process,
-            args=(
-                payload,
-                schedule[i::procs_n],
-                "127.0.0.1",
-                target.port,
-                args.cadence_batch,
-                ready,
-                start_at,
-                results,
-            ),
-            daemon=True,
-        )
-        for i in range(procs_n)
-    ]
-    for p in clients:
-        p.start()
-    tally, elapsed, cpu, _ = _measure(
-        target, pg_dir, db_url, home, clients, results, start_at, ready, args.cadence_seconds + 60
+    clients = spawn_clients(
+        _cadence_process,
+        [(payload, schedule[i::n], "127.0.0.1", target.port, args.cadence_batch) for i in range(n)],
     )
+    tally, elapsed, cpu = _measure(target, setup, clients, args.cadence_seconds + 60)
     return _report(target, tally, elapsed, cpu, len(schedule) * args.cadence_batch)
 
 
@@ -682,6 +662,23 @@ def _ratio(ours: float, base: float) -> float:
     return round(ours / base, 2) if base else float("inf")
 
 
+def side_by_side(
+    setup: Setup, workers: int, measure: Callable[[Target], dict[str, Any]], row: dict[str, Any]
+) -> dict[str, Any]:
+    """The baseline, then the hub, with the same workers, clients, stations and database; and the
+    hub's figures as ratios to the baseline's. The load average beside them: the machine is shared."""
+    row["load_before"] = round(os.getloadavg()[0], 1)
+    with baseline_server(setup.db_url, workers) as target:
+        row["baseline"] = measure(target)
+    with hub_server(setup.home, setup.db_url, workers) as target:
+        row["hub"] = measure(target)
+    row["load_after"] = round(os.getloadavg()[0], 1)
+    hub, base = row["hub"], row["baseline"]
+    row["p95_ratio"] = _ratio(hub["latency_ms"]["all"]["p95"], base["latency_ms"]["all"]["p95"])
+    row["cpu_per_request_ratio"] = _ratio(hub["server_cpu_ms_per_request"], base["server_cpu_ms_per_request"])
+    return row
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {
         "cpus": os.cpu_count(),
@@ -695,55 +692,53 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         db_url = cluster.create_database("bench")
         home = Path(tempfile.mkdtemp(prefix="yizhan-bench-"))
         init_hub(home, db_url)
+        setup = Setup(cluster.data_dir, db_url, home)
         with started_hub(home, db_url, workers=1) as hub:
             creds = enrol_all(hub.url, db_url, home, args.stations, "B")
             cadence_creds = (
                 enrol_all(hub.url, db_url, home, args.cadence_stations, "C") if args.cadence_stations else []
             )
         for workers in args.workers:
-            row: dict[str, Any] = {}
-            # Baseline and hub back to back with the same clients, stations and database.
-            with baseline_server(db_url, workers) as target:
-                row["baseline"] = burst(target, cluster.data_dir, db_url, home, creds, args)
-            with hub_server(home, db_url, workers) as target:
-                row["hub"] = burst(target, cluster.data_dir, db_url, home, creds, args)
-            row["p95_ratio"] = _ratio(
-                row["hub"]["latency_ms"]["all"]["p95"], row["baseline"]["latency_ms"]["all"]["p95"]
+            out["by_workers"][str(workers)] = side_by_side(
+                setup, workers, lambda target: burst(target, setup, creds, args), {}
             )
-            row["cpu_per_request_ratio"] = _ratio(
-                row["hub"]["server_cpu_ms_per_request"], row["baseline"]["server_cpu_ms_per_request"]
-            )
-            out["by_workers"][str(workers)] = row
         if cadence_creds:
             schedule = poisson_schedule(
                 len(cadence_creds), args.cadence_interval, args.cadence_seconds, seed=7
             )
-            workers = args.cadence_workers
             row = {
                 "stations": len(cadence_creds),
                 "interval_s": args.cadence_interval,
                 "duration_s": args.cadence_seconds,
                 "arrivals": len(schedule),
-                "workers": workers,
+                "workers": args.cadence_workers,
             }
-            with baseline_server(db_url, workers) as target:
-                row["baseline"] = cadence(
-                    target, cluster.data_dir, db_url, home, cadence_creds, schedule, args
-                )
-            with hub_server(home, db_url, workers) as target:
-                row["hub"] = cadence(target, cluster.data_dir, db_url, home, cadence_creds, schedule, args)
-            row["p95_ratio"] = _ratio(
-                row["hub"]["latency_ms"]["all"]["p95"], row["baseline"]["latency_ms"]["all"]["p95"]
+            out["cadence"] = side_by_side(
+                setup,
+                args.cadence_workers,
+                lambda target: cadence(target, setup, cadence_creds, schedule, args),
+                row,
             )
-            row["cpu_per_request_ratio"] = _ratio(
-                row["hub"]["server_cpu_ms_per_request"], row["baseline"]["server_cpu_ms_per_request"]
-            )
-            out["cadence"] = row
     return out
 
 
 def _met(ok: bool) -> str:
     return "met" if ok else "NOT met"
+
+
+def _pair(row: dict[str, Any]) -> str:
+    """One line for a hub/baseline pair: latency, CPU per request, and what else ran meanwhile."""
+    hub, base = row["hub"], row["baseline"]
+    cores = hub["cpu_cores_used"]
+    return (
+        f"hub {hub['requests_per_s']:.0f} req/s p50/p95 {hub['latency_ms']['all']['p50']:.0f}/"
+        f"{hub['latency_ms']['all']['p95']:.0f} ms ({hub['server_cpu_ms_per_request']:.2f} ms CPU/req) · "
+        f"baseline {base['requests_per_s']:.0f} req/s p50/p95 {base['latency_ms']['all']['p50']:.0f}/"
+        f"{base['latency_ms']['all']['p95']:.0f} ms ({base['server_cpu_ms_per_request']:.2f} ms CPU/req)\n"
+        f"             load {row['load_before']}→{row['load_after']}; during the hub run the hub used "
+        f"{cores['server']:.2f} cores, PostgreSQL {cores['postgres']:.2f}, clients {cores['clients']:.2f}, "
+        f"whole machine {cores['whole_machine']:.2f} of {os.cpu_count()}"
+    )
 
 
 def print_table(result: dict[str, Any]) -> None:
@@ -752,15 +747,8 @@ def print_table(result: dict[str, Any]) -> None:
         f"{result['cpus']} cores; hub vs bare FastAPI + one psycopg INSERT, same run"
     )
     for workers, row in result["by_workers"].items():
-        hub, base = row["hub"], row["baseline"]
-        print(
-            f"  workers {workers}: hub {hub['requests_per_s']:.0f} req/s "
-            f"p95 {hub['latency_ms']['all']['p95']:.0f} ms "
-            f"({hub['server_cpu_ms_per_request']:.2f} ms CPU/req) · "
-            f"baseline {base['requests_per_s']:.0f} req/s "
-            f"p95 {base['latency_ms']['all']['p95']:.0f} ms "
-            f"({base['server_cpu_ms_per_request']:.2f} ms CPU/req)"
-        )
+        hub = row["hub"]
+        print(f"  workers {workers}: {_pair(row)}")
         print(
             f"             p95 ratio {row['p95_ratio']:.2f}× (goal ≤ 2×: {_met(row['p95_ratio'] <= 2)}) · "
             f"CPU/request ratio {row['cpu_per_request_ratio']:.2f}× "
@@ -770,21 +758,14 @@ def print_table(result: dict[str, Any]) -> None:
         )
     row = result.get("cadence")
     if row:
-        hub, base = row["hub"], row["baseline"]
         print(
             f"cadence: {row['stations']} stations each every ~{row['interval_s']:.0f} s (Poisson), "
             f"{row['duration_s']:.0f} s, {row['arrivals']} syncs, workers {row['workers']}"
         )
-        print(
-            f"  hub p50 {hub['latency_ms']['all']['p50']:.0f} ms "
-            f"p95 {hub['latency_ms']['all']['p95']:.0f} ms, "
-            f"{hub['server_cpu_ms_per_request']:.2f} ms hub CPU/request · baseline p50 "
-            f"{base['latency_ms']['all']['p50']:.0f} ms p95 {base['latency_ms']['all']['p95']:.0f} ms, "
-            f"{base['server_cpu_ms_per_request']:.2f} ms CPU/request"
-        )
+        print(f"  {_pair(row)}")
         print(
             f"  p95 ratio {row['p95_ratio']:.2f}× (goal ≤ 1.5×: {_met(row['p95_ratio'] <= 1.5)}) · "
-            f"errors {hub['errors']}"
+            f"CPU/request ratio {row['cpu_per_request_ratio']:.2f}× · errors {row['hub']['errors']}"
         )
 
 

@@ -40,6 +40,7 @@ class AppContext(UiContext):
         self.windowed = windowed
         self.sync = LocalSyncStatus(weak_method(self._count_waiting, 0))
         self._sync_loop: Any = None
+        self._sync_generation = 0  # bumped by each start and stop: only the newest start may plug in
         self.changed.connect(self._on_changed)
 
     def _on_changed(self, what: str) -> None:
@@ -76,20 +77,48 @@ class AppContext(UiContext):
             self.db.run(lambda: purge(station, SYSTEM), lambda _n: None, lambda _exc: None)
 
     def start_sync(self) -> None:
-        """After unlock: run the background sync loop if the station is enrolled with a hub (reading
-        the credential is database work, so it happens on the DB worker)."""
+        """After unlock, and again after (re-)enrolment: run the background sync loop if the station
+        is enrolled with a hub. One loop at a time: a running one (which holds the previous
+        credential) is stopped first, and a start overtaken by a newer one stops its own loop instead
+        of plugging it in. Reading the credential and stopping a loop (which joins its thread) are
+        done on the DB worker, not here on the UI thread."""
         from desktop.sync_port import start_sync
 
         station = self.require_station()
+        self._sync_generation += 1
+        generation = self._sync_generation
+        previous, self._sync_loop = self._sync_loop, None
+        current = weak_method(self._sync_current, False)
+
+        def op() -> Any:
+            if previous is not None:
+                previous.stop()
+            if not current(generation):
+                return None
+            port = start_sync(station)
+            if port is not None and not current(generation):
+                port.stop()  # overtaken (or closed) while it started
+                return None
+            return port
 
         def plug(port: Any) -> None:
-            if port is not None:
-                self._sync_loop = port
-                self.plug_sync(port)
+            if port is None:
+                if previous is not None and current(generation):
+                    self.sync = LocalSyncStatus(weak_method(self._count_waiting, 0))
+                return
+            if not current(generation):
+                self.db.run(port.stop)
+                return
+            self._sync_loop = port
+            self.plug_sync(port)
 
-        self.db.run(lambda: start_sync(station), plug, lambda _exc: None)
+        self.db.run(op, plug, lambda _exc: None)
+
+    def _sync_current(self, generation: int) -> bool:
+        return generation == self._sync_generation
 
     def stop_sync(self) -> None:
+        self._sync_generation += 1  # a start still on its way stops its loop when it gets there
         if self._sync_loop is not None:
             self._sync_loop.stop()
             self._sync_loop = None

@@ -1,8 +1,9 @@
-"""Kiosk start-up, in the order a station is seen: Qt and a painted cover that looks like the locked
-screen first; then the station's modules (database, crypto, icon fonts) and the real, locked window;
-voice after that on the event loop; sync and retention only after unlock (desktop/app.py).
+"""Kiosk start-up, in the order a station is seen: Qt and the locked window, painted before the
+station's modules (database, crypto, voice) are imported; then those modules, on the event loop while
+the locked screen waits for the passphrase; voice after them; sync and retention only after unlock
+(desktop/app.py).
 
-This module imports nothing heavy at load time — only what painting the cover needs.
+This module imports nothing heavy at load time.
 """
 
 from __future__ import annotations
@@ -28,8 +29,38 @@ def ensure_fonts() -> None:
         QFontDatabase.addApplicationFont(str(path))
 
 
+def lighten_pyside_import_hook() -> bool:
+    """PySide6's import hook (PYSIDE-2029) asks of every module imported after PySide6 whether its
+    source mentions "PySide6", through `inspect.getsource` — which keeps every line of every such
+    file in `linecache`: ≈ 17 MB for SQLAlchemy alone, held for the life of the kiosk, plus the time
+    to split them. The same question is answered here from the file's bytes, nothing kept.
+    False (and nothing changed) when this PySide6 has no such hook."""
+    import linecache
+
+    feature = sys.modules.get("shibokensupport.feature")
+    original = getattr(feature, "_mod_uses_pyside", None)
+    if original is None or getattr(original, "lightened", False):
+        return False
+
+    def uses_pyside(module: Any) -> bool:
+        path = getattr(module, "__file__", None)
+        if isinstance(path, str) and path.endswith(".py"):
+            try:
+                return b"PySide6" in Path(path).read_bytes()
+            except OSError:
+                pass
+        return bool(original(module))
+
+    uses_pyside.lightened = True  # type: ignore[attr-defined]
+    feature._mod_uses_pyside = uses_pyside  # type: ignore[union-attr]
+    linecache.clearcache()  # what the original hook read before this point
+    return True
+
+
 def create_app(argv: list[str] | None = None) -> Any:
     from PySide6.QtWidgets import QApplication
+
+    lighten_pyside_import_hook()
 
     from ui.keyboard import prepare_environment
 
@@ -38,39 +69,6 @@ def create_app(argv: list[str] | None = None) -> Any:
     app.setApplicationName("yizhan")
     ensure_fonts()
     return app
-
-
-def paint_cover(windowed: bool) -> Any:
-    """The locked screen's look — theme background, 驿站正在启动，请志愿者解锁 — in plain Qt widgets, shown
-    and painted at once. The real window needs the database, crypto and icon-font modules (≈ 1–2 s of
-    imports on a village PC); this is on screen while they load, then the real locked screen takes
-    its place. Nothing here touches the station's data."""
-    from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
-
-    from ui import i18n
-    from ui.theme import PALETTES, pick_family, qpalette, stylesheet
-
-    app = QApplication.instance()
-    palette = PALETTES["default"]
-    if isinstance(app, QApplication):
-        app.setPalette(qpalette(palette))
-        app.setStyleSheet(stylesheet(palette, 1.0, pick_family(i18n.DEFAULT)))
-    cover = QWidget()
-    cover.setObjectName("shell")
-    cover.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-    cover.setWindowTitle("Yizhan 便民驿站")
-    column = QVBoxLayout(cover)
-    column.addStretch(1)
-    for key, role in (("locked.title", "h1"), ("locked.hint", "")):
-        text = QLabel(i18n.tr(i18n.DEFAULT, key))
-        text.setProperty("role", role)
-        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        column.addWidget(text)
-    column.addStretch(2)
-    _show(cover, windowed)
-    cover.repaint()  # synchronous: on screen before the heavy imports start
-    return cover
 
 
 def _show(widget: Any, windowed: bool) -> None:
@@ -85,26 +83,74 @@ def _show(widget: Any, windowed: bool) -> None:
     widget.showFullScreen()
 
 
+# Modules the locked screen must be painted without (each costs from a few hundred ms to seconds of
+# imports on a village PC, and memory): tests/ui/test_startup.py checks none is loaded at first paint.
+HEAVY_MODULES = (
+    "sqlalchemy",
+    "cryptography",
+    "models.station",
+    "models.crypto",
+    "qtawesome",
+    "qtpy",
+    "pydantic",
+    "requests",
+    "jieba",
+    "vosk",
+    "sounddevice",
+    "pyttsx3",
+    "voice.recognizer",
+    "sync.client",
+)
+# What unlocking and the home screen need, imported while the locked screen waits for the passphrase:
+# models on the DB worker (where Station.open runs), then the home screen's Qt modules on the UI thread.
+WARM_MODELS = ("models.station", "models.consultations", "models.requests", "models.volunteers")
+WARM_SCREENS = ("ui.screens.home",)
+
+
+def heavy_loaded() -> list[str]:
+    """The HEAVY_MODULES already imported in this process."""
+    return [name for name in HEAVY_MODULES if name in sys.modules]
+
+
+def warm_up(ctx: Any, then: Any = None) -> None:
+    """After the first paint: import what unlock and home need, so the volunteer's 解锁 does not wait
+    for imports. Models on the DB worker (Qt-free); screens on the UI thread when that is done."""
+    import importlib
+
+    def models() -> None:
+        for name in WARM_MODELS:
+            importlib.import_module(name)
+
+    def screens(_result: object = None) -> None:
+        for name in WARM_SCREENS:
+            importlib.import_module(name)
+        if then is not None:
+            then()
+
+    ctx.db.run(models, screens, lambda _exc: screens())
+
+
 def run_kiosk(data_dir: Path, *, windowed: bool) -> int:
-    """Start order: Qt and a painted cover first; then the station's modules and the real (locked)
-    window; voice after that, on the event loop; sync and retention only after unlock."""
+    """Start order: Qt and the real locked window, painted before the station's heavy modules load
+    (database, crypto, voice: see HEAVY_MODULES); then, on the event loop, those modules; voice after
+    them; sync and retention only after unlock (desktop/app.py)."""
     started = time.perf_counter()
     app = create_app()
-    cover = paint_cover(windowed)
-    if os.environ.get("YIZHAN_EXIT_AFTER_FIRST_PAINT"):
-        print(f"first-paint {time.perf_counter() - started:.4f}", flush=True)
+    from PySide6.QtCore import QTimer
+
     from desktop.app import AppContext, close_kiosk
     from ui.shell import KioskWindow
 
     ctx = AppContext(data_dir, windowed=windowed)
     window = KioskWindow(ctx)
     _show(window, windowed)
-    window.repaint()
-    cover.close()
-    cover.deleteLater()
-    from PySide6.QtCore import QTimer
-
-    QTimer.singleShot(0, lambda: ctx.plug_available_voice(window))
+    window.repaint()  # synchronous: the locked screen is on screen before anything heavy loads
+    if os.environ.get("YIZHAN_EXIT_AFTER_FIRST_PAINT"):
+        print(
+            f"first-paint {time.perf_counter() - started:.4f} heavy={','.join(heavy_loaded()) or '-'}",
+            flush=True,
+        )
+    QTimer.singleShot(0, lambda: warm_up(ctx, lambda: ctx.plug_available_voice(window)))
     if os.environ.get("YIZHAN_EXIT_WHEN_HOME"):
         _exit_when_home(app, window, started)
     if os.environ.get("YIZHAN_EXIT_AFTER_FIRST_PAINT"):
@@ -142,15 +188,26 @@ def _exit_after_locked(app: Any, window: Any, started: float) -> None:
 
 
 def _exit_when_home(app: Any, window: Any, started: float) -> None:
-    """For bench/ui.py: print the time until the home screen is painted, then quit."""
+    """For bench/ui.py: print the time until the home screen is painted and the memory then; with
+    YIZHAN_HOME_SETTLE_MS, the memory again after that long at home (sync and retention started)."""
     from PySide6.QtCore import QTimer
 
     from ui.navigator import ScreenKey
 
+    settle_ms = int(os.environ.get("YIZHAN_HOME_SETTLE_MS", "0") or 0)
+
     def on_screen(_screen: Any) -> None:
-        if window.nav.current_key == ScreenKey.HOME:
-            window.repaint()  # synchronous paint: home is on screen now
-            print(f"home-shown {time.perf_counter() - started:.4f} rss_mb={_rss_mb():.1f}", flush=True)
-            QTimer.singleShot(0, lambda: app.exit(0))  # exit(), not quit(): a kiosk window refuses close
+        if window.nav.current_key != ScreenKey.HOME:
+            return
+        window.nav.changed.disconnect(on_screen)
+        window.repaint()  # synchronous paint: home is on screen now
+        shown = time.perf_counter() - started
+        print(f"home-shown {shown:.4f} rss_mb={_rss_mb():.1f}", flush=True)
+
+        def report() -> None:
+            print(f"home-settled rss_mb={_rss_mb():.1f}", flush=True)
+            app.exit(0)  # exit(), not quit(): a kiosk window refuses close
+
+        QTimer.singleShot(settle_ms, report)
 
     window.nav.changed.connect(on_screen)

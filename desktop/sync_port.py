@@ -40,8 +40,20 @@ class LoopSyncPort:
         self._loop.stop()
 
 
+def enrolled(station: Station) -> bool:
+    """The station holds a hub credential. Asked of the database directly, so that a station that
+    was never enrolled does not load the sync client (requests, TLS: ≈ 10 MB) just to learn that."""
+    from models.schema import SyncState
+
+    with station.read() as session:
+        state = session.get(SyncState, 1)
+        return state is not None and state.credential_ct is not None
+
+
 def start_sync(station: Station) -> LoopSyncPort | None:
     """Start the background loop when the station is enrolled; None keeps the offline default."""
+    if not enrolled(station):
+        return None
     from sync.credentials import load_credential
     from sync.loop import SyncLoop
 

@@ -89,7 +89,7 @@ def transition(row: ServiceRequest, new_state: RequestState) -> None:
         row.closed_at = row.closed_at or utcnow()
 
 
-# What `decrypt` reads: list() selects just these columns.
+# What list() selects, in this order: it unpacks the rows by position.
 _LISTED = (
     ServiceRequest.id,
     ServiceRequest.service,
@@ -149,15 +149,7 @@ class RequestRepo:
 
     def decrypt(self, row: ServiceRequest) -> RequestRecord:
         """The readable record. The per-record key is unwrapped once for payload and reply."""
-        key = self._record_key(row) if row.payload_ct is not None or row.reply_ct is not None else b""
-        fields: dict[str, Any] = {}
-        if row.payload_ct is not None:
-            aad = associated_data(TABLE, "payload", row.id)
-            fields = json.loads(self._s.cipher.decrypt_once(row.payload_ct, aad, key))
-        reply = ""
-        if row.reply_ct is not None:
-            aad = associated_data(TABLE, "reply", row.id)
-            reply = self._s.cipher.decrypt_once(row.reply_ct, aad, key).decode("utf-8")
+        fields, reply = self._open(row.id, row.record_key_ct, row.payload_ct, row.reply_ct)
         return RequestRecord(
             id=row.id,
             service=row.service,
@@ -171,6 +163,27 @@ class RequestRepo:
             quarantine_reason=row.quarantine_reason,
             acknowledged_at=row.acknowledged_at,
         )
+
+    def _open(
+        self, row_id: str, key_ct: bytes | None, payload_ct: bytes | None, reply_ct: bytes | None
+    ) -> tuple[dict[str, Any], str]:
+        """A record's fields and reply, its per-record key unwrapped once for both."""
+        if payload_ct is None and reply_ct is None:
+            return {}, ""
+        assert key_ct is not None, "record key was destroyed (purged)"
+        cipher = self._s.cipher
+        key = cipher.decrypt(key_ct, associated_data(TABLE, "record_key", row_id))
+        fields: dict[str, Any] = {}
+        if payload_ct is not None:
+            # Decoded first: json.loads on bytes sniffs the encoding on every call.
+            body = cipher.decrypt_once(payload_ct, associated_data(TABLE, "payload", row_id), key)
+            fields = json.loads(body.decode("utf-8"))
+        reply = ""
+        if reply_ct is not None:
+            reply = cipher.decrypt_once(reply_ct, associated_data(TABLE, "reply", row_id), key).decode(
+                "utf-8"
+            )
+        return fields, reply
 
     # -- drafts and submission --------------------------------------------------------
     def save_draft(
@@ -317,9 +330,28 @@ class RequestRepo:
             query = query.where(ServiceRequest.state.in_(states))
         query = query.order_by(ServiceRequest.created_at.desc()).limit(limit)
         with self._s.read() as session:
-            # Rows carry the same attribute names as ServiceRequest, which is all decrypt() reads.
             rows: builtins.list[Any] = list(session.execute(query).all())
-        return [self.decrypt(r) for r in rows]
+        out = []
+        # Unpacked by position (in _LISTED's order): a Row's attribute look-up by name costs more
+        # than the decryption of a short record.
+        for rid, service, state, receipt, resident, urgent, created, quarantine, acked, *sealed in rows:
+            fields, reply = self._open(rid, *sealed)
+            out.append(
+                RequestRecord(
+                    id=rid,
+                    service=service,
+                    state=state,
+                    receipt_code=receipt,
+                    resident_id=resident,
+                    fields=fields,
+                    reply=reply,
+                    urgent=urgent,
+                    created_at=created,
+                    quarantine_reason=quarantine,
+                    acknowledged_at=acked,
+                )
+            )
+        return out
 
     def open_help_calls(self) -> builtins.list[RequestRecord]:
         query = (

@@ -8,17 +8,19 @@ announced with the `changed` signal so screens never reach into each other.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from models.catalogue import Catalogue, pick
-from models.station import KIOSK, Actor, Station
-from models.volunteers import VolunteerRecord
 from ui import i18n
 from ui.ports import NoVoice, SilentSpeech, SpeechPort, SyncPort, SyncStatus, VoicePort
 from ui.tasks import DbWorker
 from ui.theme import REGULAR, SCALES, Sizes
+
+if TYPE_CHECKING:  # the station's modules (database, crypto) load after the locked screen is painted
+    from models.station import Actor, Station
+    from models.volunteers import VolunteerRecord
 
 
 class UiContext(QObject):
@@ -65,6 +67,8 @@ class UiContext(QObject):
     # -- who acts -----------------------------------------------------------------------
     @property
     def actor(self) -> Actor:
+        from models.station import KIOSK, Actor
+
         if self.staff is not None:
             return Actor(self.staff.role, self.staff.id)
         return KIOSK

@@ -11,7 +11,7 @@ import functools
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import (
     QBoxLayout,
     QGridLayout,
@@ -87,20 +87,29 @@ class InkCanvas(QWidget):
             self.strokes.pop()
             self.update()
 
+    def colours(self) -> tuple[QColor, QColor]:
+        """Paper and ink from the theme (a card's background and the text colour, ≥ 7:1 in both
+        themes): white and near-black by default, black and white in high contrast."""
+        palette = self.palette()
+        return palette.color(QPalette.ColorRole.Base), palette.color(QPalette.ColorRole.Text)
+
     def paintEvent(self, event: QPaintEvent) -> None:
         del event
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         box = self.box()
-        painter.fillRect(box, QColor("#ffffff"))
-        guide = QPen(QColor("#c9b9a6"), 2, Qt.PenStyle.DashLine)
+        paper, ink_colour = self.colours()
+        painter.fillRect(box, paper)
+        # The 田 guide and the frame in the ink's colour, thin and dashed (guide) or thick (frame):
+        # a fixed brown vanished on the high-contrast theme's black paper.
+        guide = QPen(ink_colour, 1, Qt.PenStyle.DashLine)
         painter.setPen(guide)
         painter.drawLine(QPointF(box.center().x(), box.top()), QPointF(box.center().x(), box.bottom()))
         painter.drawLine(QPointF(box.left(), box.center().y()), QPointF(box.right(), box.center().y()))
-        painter.setPen(QPen(QColor("#8a6d4b"), 4))
+        painter.setPen(QPen(ink_colour, 4))
         painter.drawRect(box)
         ink = QPen(
-            QColor("#1f1a14"),
+            ink_colour,
             max(6.0, box.width() / 40),
             Qt.PenStyle.SolidLine,
             Qt.PenCapStyle.RoundCap,
@@ -142,8 +151,9 @@ class HandwritingPad(QWidget):
             b.setMinimumSize(88, 80)
             self.buttons.append(b)
             grid.addWidget(b, n // 4, n % 4)
-        self.rewrite = button(ctx.tr("handwriting.rewrite"), "", "", self.clear)  # words only: room is short
-        self.delete = button(ctx.tr("handwriting.delete"), "", "", self.backspace.emit)
+        # words only (room is short), never squeezed: the candidates beside them give way first
+        self.rewrite = button(ctx.tr("handwriting.rewrite"), "", "", self.clear, whole_words=True)
+        self.delete = button(ctx.tr("handwriting.delete"), "", "", self.backspace.emit, whole_words=True)
         keys = QHBoxLayout()
         keys.setSpacing(16)
         # The candidates keep their size; 重写 and 删除 take the room that is left, one above the
@@ -154,10 +164,12 @@ class HandwritingPad(QWidget):
         self.action_box.setSpacing(12)
         for action in (self.rewrite, self.delete):
             action.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            # No taller than the candidates beside them (the row's height is short on a small panel).
+            action.setStyleSheet("QPushButton { padding-top: 2px; padding-bottom: 2px; }")
             self.action_box.addWidget(action)
         self.action_box.addStretch(1)
         keys.addLayout(self.action_box, 1)
-        right = QVBoxLayout()
+        self.right = right = QVBoxLayout()
         right.setSpacing(8)
         right.addWidget(self.status)
         right.addLayout(keys)
@@ -181,6 +193,7 @@ class HandwritingPad(QWidget):
         self.compact = compact
         direction = QBoxLayout.Direction.LeftToRight if compact else QBoxLayout.Direction.TopToBottom
         self.action_box.setDirection(direction)
+        self.right.setSpacing(2 if compact else 8)
         for b in self.buttons[COMPACT_CANDIDATES:]:
             b.setVisible(not compact)
 

@@ -80,6 +80,7 @@ class Navigator(QObject):
         self.ctx = ctx
         self.stack = stack
         self._screens: dict[ScreenKey, Any] = {}
+        self._built_in: dict[ScreenKey, str] = {}  # the locale each screen's words were built in
         self._history: list[tuple[ScreenKey, dict[str, Any]]] = []
         self.current_key: ScreenKey | None = None
         self.last_transition_ms = 0.0
@@ -99,8 +100,24 @@ class Navigator(QObject):
             compact = self.ctx.sizes is COMPACT
             widget.fit_margins(24 if compact else 40, 8 if compact else 16)
             self._screens[key] = widget
+            self._built_in[key] = self.ctx.locale
             self.stack.addWidget(widget)
         return self._screens[key]
+
+    def prepare(self, key: ScreenKey) -> None:
+        """Build `key` now without showing it (the locked screen builds home while the station's key
+        is derived on the DB worker, so unlocking does not wait for both one after the other)."""
+        self.screen(key)
+
+    def unlocked(self) -> None:
+        """The station was just opened: home. Screens built while locked (the locked screen, a home
+        prepared during unlock) are kept if their words are in the station's language, else built anew;
+        the locked screen goes."""
+        stale = [key for key, locale in self._built_in.items() if locale != self.ctx.locale]
+        if ScreenKey.LOCKED in self._screens and ScreenKey.LOCKED not in stale:
+            stale.append(ScreenKey.LOCKED)  # never shown again: the station stays open until exit
+        self._drop(stale)
+        self.home()
 
     @property
     def current(self) -> Any:
@@ -143,14 +160,20 @@ class Navigator(QObject):
 
     def rebuild(self) -> None:
         """Drop every screen (after a locale change) and show the start again."""
-        for screen in self._screens.values():
+        self._drop(list(self._screens))
+        self.home()
+
+    def _drop(self, keys: list[ScreenKey]) -> None:
+        for key in keys:
+            screen = self._screens.pop(key)
+            del self._built_in[key]
             screen.reset()
             self.stack.removeWidget(screen)
             screen.deleteLater()
-        self._screens.clear()
-        self._history.clear()
-        self.current_key = None
-        self.home()
+        if keys:
+            self._history.clear()
+        if self.current_key in keys:
+            self.current_key = None
 
     def built(self) -> list[QWidget]:
         return list(self._screens.values())

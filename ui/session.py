@@ -3,16 +3,32 @@ with the passphrase on the DB worker, and applying its settings (locale, text si
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from models.keyfile import WrongPassphrase
-from models.station import Station, StationError, read_public_settings
 from ui.context import UiContext
 
+if TYPE_CHECKING:  # imported on the DB worker when first needed: the locked screen paints without them
+    from models.station import Station
 
-def load_public(ctx: UiContext, on_done: Callable[[dict[str, Any]], None]) -> None:
+
+# How long the DB worker waits for the `after` event of load_public (set from the event loop; a
+# window torn down before its event loop ever ran must not hold the worker for ever).
+AFTER_WAIT_S = 2.0
+
+
+def load_public(
+    ctx: UiContext, on_done: Callable[[dict[str, Any]], None], *, after: threading.Event | None = None
+) -> None:
+    """Read the settings a locked station shows (name, language) on the DB worker; with `after`, only
+    once that event is set (the locked screen sets it when it has been painted)."""
+
     def op() -> dict[str, Any]:
+        if after is not None:
+            after.wait(AFTER_WAIT_S)
+        from models.station import StationError, read_public_settings
+
         try:
             return read_public_settings(ctx.data_dir)
         except StationError:
@@ -30,6 +46,8 @@ def unlock(
     keep_locale: bool = False,
 ) -> None:
     def op() -> tuple[Station, dict[str, Any]]:
+        from models.station import Station
+
         station = Station.open(ctx.data_dir, passphrase)
         return station, station.settings()
 
@@ -39,6 +57,9 @@ def unlock(
         on_done()
 
     def failed(exc: BaseException) -> None:
+        from models.keyfile import WrongPassphrase
+        from models.station import StationError
+
         if isinstance(exc, WrongPassphrase):
             on_error(ctx.tr("locked.wrong"))
         elif isinstance(exc, StationError):

@@ -23,7 +23,7 @@ from ui.tap_guard import TapGuard
 from ui.theme import COMPACT, PALETTES, pick_family, qpalette, sizes_for, stylesheet
 from ui.voice_panel import VoicePanel
 from ui.weak import weak_method
-from ui.widgets import LongPressLabel, apply_icons, button, label, set_text
+from ui.widgets import LongPressLabel, apply_icons, button, label, least_height, set_text
 
 STATUS_REFRESH_MS = 10_000
 CLOCK_MS = 5_000  # the minute shown turns over at most 5 s late
@@ -387,7 +387,8 @@ class KioskWindow(QWidget):
             - max(bar, self.bottom_bar.minimumSizeHint().height())
         )
         content = getattr(page, "body", page)  # a screen's content, not its (shrinkable) scroll area
-        panel.setVisible(content.minimumSizeHint().height() + panel.sizeHint().height() <= room)
+        need = least_height(content, content.width())  # wrapped words included
+        panel.setVisible(need + panel.sizeHint().height() <= room)
 
     def refresh_voice(self) -> None:
         """Tell a newly plugged voice port about the screen on show now."""

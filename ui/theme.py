@@ -102,8 +102,10 @@ class Sizes:
     target: int = 80  # min height of an ordinary button, px
     gap: int = 16  # spacing between controls, px
     tall: int = 110  # min height of a screen's main buttons (提交, 同意 …), px
+    huge_target: int = 220  # min height of the one huge answer (我今天很好, 按住说话), px
     key: int = 72  # min height of a keypad key, px
     key_font: float = 36  # keypad digits, pt
+    grow_targets: bool = True  # whether the px heights above grow with the text size as well
 
 
 REGULAR = Sizes()
@@ -120,14 +122,24 @@ COMPACT = Sizes(
     target=64,
     gap=12,
     tall=72,
+    huge_target=120,
     key=56,
     key_font=26,
+    # On a small panel only the words grow with 字号 (a button still grows to fit them): heights
+    # scaled as well left the free-text step no room for its buttons at the largest size.
+    grow_targets=False,
 )
 
 
 def sizes_for(width: int, height: int) -> Sizes:
     """The size set for a window: full sizes from 1600×1000 up, compact below (or when portrait)."""
     return REGULAR if width >= 1600 and height >= 1000 else COMPACT
+
+
+def gap(sizes: Sizes, regular: int) -> int:
+    """Space between the parts of a page: `regular` px with the full sizes, the size set's own
+    (smaller) gap on a small panel, where height is short."""
+    return regular if sizes == REGULAR else min(regular, sizes.gap)
 
 
 def contrast_ratio(a: QColor, b: QColor) -> float:
@@ -159,7 +171,8 @@ def stylesheet(p: Palette, scale: float, family: str, sizes: Sizes = Sizes()) ->
     def pt(v: float) -> str:
         return f"{v * scale:.1f}pt"
 
-    target = px(sizes.target, scale)
+    grow = scale if sizes.grow_targets else 1.0
+    target = px(sizes.target, grow)
     # A backslash at a line's end continues the rule on the next line (keeps lines ≤ 110 columns).
     return f"""
 * {{ font-family: "{family}"; color: {p.text}; }}
@@ -197,13 +210,13 @@ QPushButton[role="option"] {{ font-size: {pt(sizes.tile)}; font-weight: bold; te
 QPushButton[role="urgent"] {{ background: {p.urgent}; color: {p.urgent_text}; border: 2px solid {p.urgent}; }}
 QPushButton[role="key"] {{ background: {p.card}; color: {p.text}; font-size: {pt(sizes.key_font)};\
  font-weight: bold;
-    min-height: {max(64, px(sizes.key, scale))}px; padding: 2px 8px; }}
+    min-height: {max(64, px(sizes.key, grow))}px; padding: 2px 8px; }}
 QPushButton[role="key"][word="true"] {{ font-size: {pt(sizes.button)}; }}
 QPushButton[role="huge"] {{ background: {p.primary}; color: {p.primary_text}; font-size: {pt(sizes.h1 + 8)};
-    font-weight: bold; border-radius: 24px; min-height: {px(sizes.tall * 2, scale)}px; }}
+    font-weight: bold; border-radius: 24px; min-height: {px(sizes.huge_target, grow)}px; }}
 QPushButton[role="bar"] {{ font-weight: bold; font-size: {pt(sizes.button)}; padding: 4px 12px;
     min-height: {max(64, sizes.target)}px; }}
-QPushButton[tall="true"] {{ min-height: {px(sizes.tall, scale)}px; }}
+QPushButton[tall="true"] {{ min-height: {px(sizes.tall, grow)}px; }}
 QPushButton:pressed, QPushButton[role="tile"]:pressed, QPushButton[role="option"]:pressed,
 QPushButton[role="key"]:pressed {{ background: {p.card_border}; border: 4px solid {p.text}; }}
 QPushButton[role="primary"]:pressed, QPushButton[role="huge"]:pressed, QPushButton[role="urgent"]:pressed {{

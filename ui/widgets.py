@@ -9,21 +9,26 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import qtawesome as qta
-from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QMouseEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
+    QLayout,
     QPushButton,
     QSizePolicy,
+    QStackedLayout,
     QVBoxLayout,
     QWidget,
 )
 
+from ui import icons
 from ui.theme import Palette
 
 _ICONS: weakref.WeakKeyDictionary[QLabel, QIcon] = weakref.WeakKeyDictionary()
+# The icon each widget was last given (name, role, colour, text scale): apply_icons runs on every screen
+# change, and most icons are already right.
+_APPLIED: weakref.WeakKeyDictionary[QWidget, tuple[Any, str, str, float, Any]] = weakref.WeakKeyDictionary()
 ICON_PX = {"bar": 32, "primary": 40, "option": 56, "tile": 96, "urgent": 110, "huge": 72, "": 36, "key": 36}
 
 
@@ -73,8 +78,10 @@ def button(
     *,
     name: str | None = None,
     icon_color: str = "",
+    whole_words: bool = False,
 ) -> QPushButton:
-    widget = QPushButton(f"  {text}" if icon and text else text)  # air between icon and word
+    kind = WordButton if whole_words else QPushButton  # see WordButton
+    widget = kind(f"  {text}" if icon and text else text)  # air between icon and word
     widget.setAccessibleName(name or text)
     if role:
         widget.setProperty("role", role)
@@ -123,13 +130,17 @@ def apply_icons(root: QWidget, palette: Palette, scale: float) -> None:
             continue
         role = str(prop(widget, "role") or "")
         color = _role_color(role, palette, str(prop(widget, "icon_color") or ""))
+        applied = (name, role, color, scale, prop(widget, "icon_px"))
+        if _APPLIED.get(widget) == applied:
+            continue  # already so: setting it again would only lay the screen out once more
+        _APPLIED[widget] = applied
         if isinstance(widget, QPushButton):
-            size = round(ICON_PX.get(role, 36) * scale)
-            widget.setIcon(qta.icon(str(name), color=color))
+            size = round(int(prop(widget, "icon_px") or ICON_PX.get(role, 36)) * scale)
+            widget.setIcon(icons.icon(str(name), color))
             widget.setIconSize(QSize(size, size))
         elif isinstance(widget, QLabel):
             size = round(int(prop(widget, "icon_px") or 64) * scale)
-            icon = qta.icon(str(name), color=color)
+            icon = icons.icon(str(name), color)
             widget.setPixmap(icon.pixmap(size, size))
             widget.setProperty("icon_full_px", size)
             _ICONS[widget] = icon  # kept so a tile can redraw it smaller when space is short
@@ -137,6 +148,19 @@ def apply_icons(root: QWidget, palette: Palette, scale: float) -> None:
             if isinstance(tile, TileButton):
                 tile._icon_px = -1
                 tile.fit_icon()
+
+
+class WordButton(QPushButton):
+    """A button never narrower than its words. The stylesheet's minimum width is a little less
+    than a word needs at the largest text size, and neighbours that ask for more room than they
+    need (empty candidate buttons, digit keys) then squeezed the word ("모두 지우기" on 1280×800).
+    After each (re)style, which sets the stylesheet's minimum, it claims its words' width."""
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() in (QEvent.Type.Polish, QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self.setMinimumWidth(self.sizeHint().width())
+        return handled
 
 
 class TileButton(QPushButton):
@@ -241,7 +265,7 @@ class Keypad(QWidget):
             text = {"DEL": words["del"], "CLEAR": words["clear"]}.get(key, key)
             icon = {"DEL": "fa5s.backspace", "CLEAR": "fa5s.eraser"}.get(key, "")
             name = words.get(f"name_{key}", text)
-            widget = button(text, icon, "key", name=name)
+            widget = button(text, icon, "key", name=name, whole_words=bool(icon))
             if icon:
                 widget.setProperty("word", True)  # 删除 / 清空: a word, in button size, not a digit
             if key_size is not None:
@@ -252,6 +276,98 @@ class Keypad(QWidget):
             self.buttons[key] = widget
         for column in range(grid.columnCount()):  # 删除 / 清空 are words: their column is wider
             grid.setColumnStretch(column, 4 if with_x and column == 3 else 3)
+
+
+def relayout(widget: QWidget) -> None:
+    """Lay `widget` and everything in it out again now, innermost first, with every cached size
+    forgotten. Qt does this later from posted layout requests, but one that arrives while a page
+    is busy changing shape can be lost, leaving buttons where the old shape had them."""
+    for child in [*reversed(widget.findChildren(QWidget)), widget]:
+        layout = child.layout()
+        if layout is not None:
+            for inner in layout.findChildren(QLayout):
+                inner.invalidate()
+            layout.invalidate()
+            layout.activate()
+        child.updateGeometry()
+
+
+def least_height(widget: QWidget, width: int, *, remeasure: bool = False) -> int:
+    """The least height `widget`'s content needs at `width` (wrapped words included).
+
+    `remeasure` forgets every cached size under it first: a page that has just hidden a row or
+    split its buttons in two measures its new shape at once, before Qt's posted layout requests run.
+    """
+    if remeasure:
+        relayout(widget)
+    layout = widget.layout()
+    if layout is None:
+        least = widget.minimumSizeHint().height()
+    elif layout.hasHeightForWidth():
+        least = layout.totalMinimumHeightForWidth(width)
+    else:
+        least = layout.totalMinimumSize().height()
+    return max(least, widget.minimumHeight())
+
+
+class _CurrentPageLayout(QStackedLayout):
+    """A QStackedLayout that asks for the room of the page on show only. The stock one takes the
+    largest page, hidden ones included (their height-for-width too), so the tall text step later
+    in a service made the ID keypad before it scroll on a 1366×768 panel (and the voice note's
+    panel made the handwriting pad's taller)."""
+
+    def _current(self) -> QWidget | None:
+        return self.currentWidget()
+
+    def sizeHint(self) -> QSize:
+        page = self._current()
+        return page.sizeHint() if page is not None else super().sizeHint()
+
+    def minimumSize(self) -> QSize:
+        page = self._current()
+        return page.minimumSizeHint().expandedTo(page.minimumSize()) if page is not None else QSize(0, 0)
+
+    def hasHeightForWidth(self) -> bool:
+        page = self._current()
+        return page is not None and page.hasHeightForWidth()
+
+    def heightForWidth(self, width: int) -> int:
+        """The least height the page on show needs at `width`: the screen scrolls only when that
+        does not fit (the page's preferred height would scroll whenever its box or pad could
+        simply be shorter); any room beyond it goes to the page as its stretch."""
+        page = self._current()
+        return least_height(page, width) if page is not None else -1
+
+
+class CurrentPageStack(QWidget):
+    """Pages shown one at a time (a service's steps, the text step's ways in), sized for the one
+    on show (see _CurrentPageLayout)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack = _CurrentPageLayout(self)
+        self.stack.setContentsMargins(0, 0, 0, 0)
+        self.stack.currentChanged.connect(lambda _index: self.updateGeometry())
+
+    def addWidget(self, page: QWidget) -> None:
+        self.stack.addWidget(page)
+        page.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # The page on show changed shape (a row hidden, buttons on two rows): Qt's cached
+        # height-for-width of this stack in the layout above must go too, or the screen scrolls.
+        if event.type() == QEvent.Type.LayoutRequest and watched is self.currentWidget():
+            self.updateGeometry()
+        return super().eventFilter(watched, event)
+
+    def removeWidget(self, page: QWidget) -> None:
+        self.stack.removeWidget(page)
+
+    def setCurrentWidget(self, page: QWidget) -> None:
+        self.stack.setCurrentWidget(page)
+
+    def currentWidget(self) -> QWidget | None:
+        return self.stack.currentWidget()
 
 
 class LongPressLabel(QLabel):

@@ -52,6 +52,13 @@ class ConceptTable:
     concepts: tuple[Concept, ...]
     negation: tuple[str, ...] = ()
     greeting: tuple[str, ...] = ()
+    # everyday words that fold to the same pinyin as a concept word but mean something else (意思 is
+    # not 议事): written exactly so, they never count as its homophone
+    not_homophones: tuple[str, ...] = ()
+    # words a free-speech screen's grammar also offers the decoder (endings and little words people
+    # wrap their request in); see `grammar_words`
+    grammar_words: tuple[str, ...] = ()
+    stems: tuple[str, ...] = ()  # concept words that are only a stem (쓰러): never offered to the grammar
 
     @property
     def intents(self) -> frozenset[str]:
@@ -89,7 +96,7 @@ def _locale_file(locale: str) -> str:
 def parse_table(raw: dict[str, object], locale: str, where: str) -> ConceptTable:
     concepts: list[Concept] = []
     for intent, entries in raw.items():
-        if intent in ("negation", "greeting"):
+        if intent in ("negation", "greeting", "not_homophones", "grammar_words", "stems"):
             continue
         if not isinstance(entries, list):
             raise ConceptError(f"{where}: [[{intent}]] must be an array of tables")
@@ -102,7 +109,13 @@ def parse_table(raw: dict[str, object], locale: str, where: str) -> ConceptTable
             words = tuple(unicodedata.normalize("NFC", str(w)).strip() for w in entry["words"])
             concepts.append(Concept(intent, index, weight, tuple(w for w in words if w)))
     return ConceptTable(
-        locale, tuple(concepts), _word_list(raw, "negation", where), _word_list(raw, "greeting", where)
+        locale,
+        tuple(concepts),
+        _word_list(raw, "negation", where),
+        _word_list(raw, "greeting", where),
+        _word_list(raw, "not_homophones", where),
+        _word_list(raw, "grammar_words", where),
+        _word_list(raw, "stems", where),
     )
 
 
@@ -125,6 +138,31 @@ def concept_table(locale: str, directory: Path = CONCEPTS_DIR) -> ConceptTable:
     except tomllib.TOMLDecodeError as exc:
         raise ConceptError(f"{path.name}: {exc}") from None
     return parse_table(raw, name, path.name)
+
+
+def grammar_words(locale: str, intents: Iterable[str]) -> tuple[str, ...]:
+    """Extra grammar phrases for a free-speech screen, for locales whose concept file lists
+    `grammar_words` (Korean): every concept word of the screen's intents plus those words.
+
+    Why: Vosk can only emit grammar words. With the catalogue phrases alone, a resident's own
+    "공지 있어요" or "넘어졌어요" has no words to come out as, and the decoder stitches other phrases
+    together instead; offering the concept words and the common endings lets it write what was said,
+    and the concept layer then finds the meaning. Empty for locales without the list."""
+    table = concept_table(locale)
+    if not table.grammar_words:
+        return ()
+    offered = set(intents)
+    # whole words of two syllables or more only: stems (쓰러, 받) and one-syllable words became cheap
+    # filler for the decoder and pushed out the catalogue's own phrases ("증명서 발급" came out as
+    # "지내 위험 쓰러 받" on the tuning half)
+    words = [
+        w
+        for c in table.concepts
+        if c.intent in offered
+        for w in c.words
+        if len(w.replace(" ", "")) >= 2 and w not in table.stems
+    ]
+    return tuple(dict.fromkeys([*words, *table.grammar_words]))
 
 
 # ---- per-locale views of an utterance ------------------------------------------------------------
@@ -253,6 +291,7 @@ class ConceptScorer:
                     self._words.append((concept, word, units, folded))
         self._negation = [_word_units(w, self.locale)[0] for w in table.negation]
         self._greeting = {"".join(_word_units(w, self.locale)[0]) for w in table.greeting}
+        self._not_homophones = frozenset(table.not_homophones)
         if self.locale.startswith("zh"):
             add_words([w for _, w, _, _ in self._words] + list(table.negation))
 
@@ -266,7 +305,11 @@ class ConceptScorer:
             single = len(units) == 1
             hits = [(s, 1.0) for s in _find(view.units, units)]
             if not hits and not single and self.locale.startswith("zh"):
-                hits = [(s, PINYIN_QUALITY) for s in _find(view.folded, folded)]
+                hits = [
+                    (s, PINYIN_QUALITY)
+                    for s in _find(view.folded, folded)
+                    if "".join(view.units[s : s + len(units)]) not in self._not_homophones
+                ]
             for start, quality in hits:
                 end = start + len(units)
                 if self.locale.startswith("zh") and not _fits_words(view, start, end):

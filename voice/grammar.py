@@ -36,6 +36,11 @@ class GrammarBuild:
     uncovered: list[Uncovered] = field(default_factory=list)
     unk: str | None = UNK
 
+    def extend(self, other: GrammarBuild) -> None:
+        """Add another build's phrases (not its uncovered list: those words are optional extras)."""
+        self.phrases.extend(p for p in other.phrases if p not in self.phrases)
+        self.segmented.update(other.segmented)
+
     def to_json(self) -> str:
         extra = [self.unk] if self.unk else []
         return json.dumps([*self.phrases, *extra], ensure_ascii=False)

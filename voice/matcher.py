@@ -41,7 +41,8 @@ COMMAND_COVERAGE = 0.4  # share of the words a global command must cover to act 
 COMMAND_INTENTS = frozenset({"back", "home", "repeat", "louder", "slower", "yes", "no"})
 # what does not count against a command's coverage: particles, "say", "please" (per locale)
 COMMAND_PARTICLES = {
-    "zh": frozenset("了的啊吧嘛呢吗呀哦得我你要就说讲话去个些那这刚才"),
+    # (点/一/遍/次/下/来/能: "再说一遍", "从头来", "能不能说慢点" — amounts and frames, not content)
+    "zh": frozenset("了的啊吧嘛呢吗呀哦得我你要就说讲话去个些那这刚才点一遍次下来能"),
     "ko": frozenset("좀말해주세요가줘"),
     "en": frozenset({"please", "the", "a", "to", "me", "could", "can", "you", "i", "want", "would", "go"}),
 }

@@ -27,7 +27,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from voice.endpointer import Endpointer, EndpointerConfig
@@ -36,6 +36,9 @@ from voice.textnorm import strip_unk
 MAX_ALTERNATIVES = 5
 SECOND_PASS_RTF = 0.6  # the second pass may take at most this × the utterance's length …
 SECOND_PASS_MIN_SECONDS = 0.5  # … but never less than this
+# a second pass with a (wider) grammar is a grammar decode, several times faster than free decoding:
+# it may take up to this × the utterance's length, so a busy machine does not silently skip it
+WIDER_RTF = 2.0
 MAX_OVERRUNS = 2  # over budget this many times in a row: this model is too slow for a second pass
 _FEED_BYTES = 3200  # 0.1 s at 16 kHz
 
@@ -56,6 +59,9 @@ class Utterance:
     second_pass: bool = False  # these alternatives come from decoding again without a grammar
     first_pass: Utterance | None = None  # the grammar result the second pass replaced
     second_pass_seconds: float = 0.0  # time spent in the second decode
+    # the second pass used the screen's wider grammar (catalogue phrases plus concept words, Korean)
+    # instead of free decoding: its words are only ever asked about (see VoiceController._decide)
+    wider_grammar: bool = False
 
 
 def grammar_phrases(grammar_json: str | None) -> frozenset[str]:
@@ -111,6 +117,7 @@ class RecognizerWorker:
         self._phrases: frozenset[str] = frozenset()
         self._pending: tuple[str | None] | None = None
         self._second_pass: Callable[[Utterance], bool] | None = None
+        self._second_grammar: str | None = None  # None: the second pass decodes freely
         self._overruns = 0
         self.second_pass_disabled = False  # set when this model's free decoding proved too slow
         self._rate = sample_rate
@@ -122,9 +129,13 @@ class RecognizerWorker:
         """A JSON phrase list (with "[unk]"), or None for free dictation."""
         self._queue.put(("grammar", grammar_json))
 
-    def set_second_pass(self, predicate: Callable[[Utterance], bool] | None) -> None:
-        """Decode weak grammar results again without a grammar when `predicate(utterance)` says so
-        (called in the worker thread); None: grammar results only."""
+    def set_second_pass(
+        self, predicate: Callable[[Utterance], bool] | None, grammar_json: str | None = None
+    ) -> None:
+        """Decode weak grammar results again when `predicate(utterance)` says so (called in the worker
+        thread): without a grammar, or with `grammar_json` (a wider phrase list) when given; None:
+        grammar results only."""
+        self._second_grammar = grammar_json
         self._second_pass = predicate
 
     def set_sample_rate(self, rate: int) -> None:
@@ -293,11 +304,16 @@ class RecognizerWorker:
         stop for this worker and `second_pass_disabled` says so."""
         import vosk
 
-        if self.second_pass_disabled:
+        wider = self._second_grammar
+        if self.second_pass_disabled and wider is None:
             return False
         started = time.perf_counter()
-        budget = max(SECOND_PASS_MIN_SECONDS, SECOND_PASS_RTF * len(pcm) / 2 / self._rate)
-        free = vosk.KaldiRecognizer(self._model, self._rate)
+        rtf = SECOND_PASS_RTF if wider is None else WIDER_RTF
+        budget = max(SECOND_PASS_MIN_SECONDS, rtf * len(pcm) / 2 / self._rate)
+        if wider is None:
+            free = vosk.KaldiRecognizer(self._model, self._rate)
+        else:  # a grammar decode is fast: the budget still guards it
+            free = vosk.KaldiRecognizer(self._model, self._rate, wider)
         free.SetMaxAlternatives(MAX_ALTERNATIVES)
         for offset in range(0, len(pcm), _FEED_BYTES * 2):
             free.AcceptWaveform(pcm[offset : offset + _FEED_BYTES * 2])
@@ -308,25 +324,23 @@ class RecognizerWorker:
         raw = free.FinalResult()
         seconds = time.perf_counter() - started
         self._overruns = 0
-        texts, confidences = parse_result(raw)
         self._on_utterance(
-            Utterance(
-                text=texts[0] if texts else "",
-                alternatives=texts,
-                confidences=confidences,
+            replace(
+                self._utterance(raw, first.endpoint_at),
                 audio_seconds=first.audio_seconds,
                 decode_seconds=first.decode_seconds + seconds,
-                endpoint_at=first.endpoint_at,
                 in_grammar=None,
-                hypotheses=parse_hypotheses(raw),
                 second_pass=True,
                 first_pass=first,
                 second_pass_seconds=seconds,
+                wider_grammar=wider is not None,
             )
         )
         return True
 
     def _utterance(self, raw: str, endpoint_at: float) -> Utterance:
+        """The one place a Vosk result becomes an Utterance (grammar or dictation; the second pass
+        adjusts a few fields of it)."""
         texts, confidences = parse_result(raw)
         return Utterance(
             text=texts[0] if texts else "",
@@ -341,20 +355,8 @@ class RecognizerWorker:
         )
 
     def _deliver(self, raw: str, endpoint_at: float) -> None:
-        texts, confidences = parse_result(raw)
-        if not texts:
-            return
-        self._on_utterance(
-            Utterance(
-                text=texts[0],
-                alternatives=texts,
-                confidences=confidences,
-                dictation=self._grammar is None,
-                audio_seconds=self._audio / 2 / self._rate,
-                decode_seconds=self._decode,
-                endpoint_at=endpoint_at,
-                in_grammar=None if self._grammar is None else texts[0] in self._phrases,
-                hypotheses=parse_hypotheses(raw),
-            )
-        )
+        utterance = self._utterance(raw, endpoint_at)
+        if not utterance.alternatives:
+            return  # only [unk] or silence: nothing was said
+        self._on_utterance(utterance)
         self._decode = 0.0

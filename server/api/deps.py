@@ -55,7 +55,13 @@ def get_state(request: Request) -> HubState:
     return state
 
 
-StateDep = Annotated[HubState, Depends(get_state)]
+async def _state_dependency(request: Request) -> HubState:
+    # async on purpose: FastAPI runs a plain `def` dependency on a worker thread, a thread hop
+    # (and GIL hand-off) per request for one attribute read.
+    return get_state(request)
+
+
+StateDep = Annotated[HubState, Depends(_state_dependency)]
 
 
 def _unauthorised(code: str, message: str) -> HubError:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.db.console_models import ConsoleAudit
 from server.db.models import ServiceRequest, Station
 
 ACTIONS = {
@@ -69,14 +69,14 @@ KINDS = {
 
 @dataclass(frozen=True)
 class AuditLine:
-    entry: ConsoleAudit
+    entry: Any  # a console_audit row (console_audit.recent): id, at, username, action, target, …
     action: str  # Chinese phrase (the template translates it)
     kind: str  # Chinese noun for the target's kind
     target: str  # receipt number, station name, user name … never a bare UUID
     link: str | None
 
 
-def describe(session: Session, entries: Sequence[ConsoleAudit]) -> list[AuditLine]:
+def describe(session: Session, entries: Sequence[Any]) -> list[AuditLine]:
     request_ids = [e.target[8:] for e in entries if e.target.startswith("request:")]
     receipts = (
         dict(

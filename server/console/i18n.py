@@ -51,8 +51,10 @@ EN: dict[str, str] = {
     "前": " ago",
     "共": "",
     "件": "requests",
-    "第": "page",
-    "页": "",
+    "显示": "showing",
+    "回到最新的": "Newest",
+    "回到开头": "Back to the start",
+    "截至": "as of",
     "更新于": "updated",
     "受理号": "Receipt",
     "驿站": "Station",
@@ -64,7 +66,6 @@ EN: dict[str, str] = {
     "紧急": "URGENT",
     "超期": "overdue",
     "没有符合条件的办件": "No requests match",
-    "上一页": "Previous",
     "下一页": "Next",
     "提示音：开": "Sound: on",
     "提示音：关（点此开启）": "Sound: off (click to turn on)",
@@ -399,7 +400,6 @@ EN.update(
         "外出": "Away",
         "其他": "Other",
         "没有需要预警的独居老人。": "No resident living alone needs an alert.",
-        "只显示最需要关注的": "Showing the",
         "各驿站预警天数，发送名单给驿站志愿者": (
             "Alert days per station; send the list to the station's volunteers"
         ),
@@ -410,8 +410,6 @@ EN.update(
         "预警名单已发送给驿站": "Alert list sent to the station",
         "也显示已签到的": "Also show who checked in",
         "今天的独居老人都已签到。": "Everyone living alone has checked in today.",
-        "只显示前": "Showing the first",
-        "人；请按驿站筛选查看其余的。": "people; filter by station to see the others.",
         "有": "",
         "行数据无法显示，已记录在服务器日志，请联系管理员。": (
             "row(s) could not be shown; the server log has them. Please tell an admin."

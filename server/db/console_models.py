@@ -176,6 +176,17 @@ class RequestDayCount(Base):
     closed: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class RequestStatusCount(Base):
+    """Work requests per station, service and current status: the queue's totals without a count(*)."""
+
+    __tablename__ = "request_status_counts"
+
+    station_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    service: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class TopicDayCount(Base):
     """Distinct requests per office day, station and topic (request_topics rolled up)."""
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -102,6 +103,15 @@ class ServiceRequest(Base):
         Index("ix_requests_status_received", "status", "received_at"),
         Index("ix_requests_station_received", "station_id", "received_at"),
         Index("ix_requests_kind_status", "kind", "status"),
+        # Work requests only, in the queue's keyset order (console_queue.py; migration 0009).
+        Index(
+            "ix_requests_work_received",
+            "received_at",
+            "station_created_at",
+            "id",
+            postgresql_where=text("kind IN ('service_request', 'help_call')"),
+            sqlite_where=text("kind IN ('service_request', 'help_call')"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(ForeignKey("envelopes.id"), primary_key=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,8 +46,15 @@ def record(
     )
 
 
-def recent(session: Session, *, limit: int = 200, username: str | None = None) -> list[ConsoleAudit]:
-    query = select(ConsoleAudit).order_by(ConsoleAudit.id.desc()).limit(limit)
+def recent(
+    session: Session, *, limit: int = 200, username: str | None = None, before: int | None = None
+) -> list[Any]:
+    """The newest entries (plain rows, newest first), optionally of one user and older than entry
+    `before` (the page's "next" link: a keyset on the id, so every page is one index range)."""
+    a = ConsoleAudit
+    query = select(a.id, a.at, a.username, a.action, a.target, a.station_id, a.detail, a.ip)
     if username:
-        query = query.where(ConsoleAudit.username == username)
-    return list(session.scalars(query))
+        query = query.where(a.username == username)
+    if before is not None:
+        query = query.where(a.id < before)
+    return list(session.execute(query.order_by(a.id.desc()).limit(limit)))

@@ -1,8 +1,13 @@
-"""The console's work queue: filtered, paginated listings of requests, with open help calls apart.
+"""The console's work queue: filtered listings of requests, 50 at a time, with open help calls apart.
 
-Only plain columns are read (no decryption), through the indexes migration 0002 adds, so a page
-costs the same with 100 or 100,000 requests at the hub. Daily check-ins and ratings are not work
-items and never appear here.
+Only plain columns are read (no decryption). Pages are keyset pages: newest first by (hub receipt,
+station submission, id), and "more" continues after the last row shown (`Cursor`), so page 40 costs
+what page 1 costs, through the work-request index (`ix_requests_work_received`, migration 0009).
+The total is never a count(*) over tens of thousands of rows:
+- filters on station, service and status only: the exact number, summed from the per-status
+  counters the rollups keep at write time (request_rollups.status_counts);
+- with an age, overdue or topic filter: counted up to `COUNT_CAP` rows and shown as "1000+" above.
+Daily check-ins and ratings are not work items and never appear here.
 """
 
 from __future__ import annotations
@@ -12,17 +17,49 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from server.db.models import HelpCallAck, ServiceRequest, Station
-from server.services import topics
+from server.db.types import assume_utc
+from server.services import request_rollups, topics
 
 OPEN = ("new", "received", "in_progress")
 CLOSED = ("done", "rejected")
 WORK_KINDS = ("service_request", "help_call")
 AGES = {"1d": (None, 1), "3d": (None, 3), "7d": (None, 7), "old": (7, None)}
 PAGE_SIZE = 50
+COUNT_CAP = 1000  # filtered totals beyond this show as "1000+"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page ends: the last row's sort key, and how many rows came before (for "51–100")."""
+
+    received_at: datetime
+    created_at: datetime
+    id: str
+    shown: int
+
+    def token(self) -> str:
+        return f"{_micros(self.received_at)}.{_micros(self.created_at)}.{self.shown}.{self.id}"
+
+    @classmethod
+    def parse(cls, token: str | None) -> Cursor | None:
+        """The cursor in a "more" link, or None for anything else (a bad link shows the first page)."""
+        parts = (token or "").split(".", 3)
+        if len(parts) != 4 or not all(p.isdigit() and len(p) < 20 for p in parts[:3]) or len(parts[3]) > 36:
+            return None
+        return cls(_from_micros(int(parts[0])), _from_micros(int(parts[1])), parts[3], int(parts[2]))
+
+
+def _micros(at: datetime) -> int:
+    return (assume_utc(at) - _EPOCH) // timedelta(microseconds=1)
+
+
+def _from_micros(n: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=min(n, 253_000_000_000_000_000))
 
 
 @dataclass(frozen=True)
@@ -32,7 +69,7 @@ class QueueFilter:
     status: str = "open"  # open | closed | all | one HubStatus value
     age: str | None = None  # key of AGES
     overdue: bool = False
-    page: int = 1
+    after: Cursor | None = None  # keyset: continue after this row
     topic: str | None = None  # a topic of services/topics.py (the topics page links here)
     scope: Sequence[str] | None = None  # station ids the viewer may see; None = every station
 
@@ -62,9 +99,11 @@ class QueueRow:
 class QueuePage:
     rows: list[QueueRow]
     total: int
-    page: int
-    pages: int
+    capped: bool  # total is COUNT_CAP and there are more
+    first: int  # 1-based position of the first row shown
+    more: Cursor | None  # the next page's cursor, None on the last page
     help_calls: list[QueueRow] = field(default_factory=list)
+    stations: dict[str, str] = field(default_factory=dict)  # id → name, every station
 
 
 def _conditions(f: QueueFilter, deadlines: Deadlines, now: datetime) -> list[ColumnElement[bool]]:
@@ -143,30 +182,83 @@ def _row(
     )
 
 
+def _order() -> tuple[Any, ...]:
+    r = ServiceRequest
+    return (r.received_at.desc(), r.station_created_at.desc(), r.id.desc())
+
+
+def _total(session: Session, f: QueueFilter, where: list[ColumnElement[bool]]) -> tuple[int, bool]:
+    """The number of rows the filter selects: exact from the maintained per-status counters when it
+    filters on station/service/status only, else counted up to COUNT_CAP (True: there are more)."""
+    if not (f.age or f.overdue or f.topic):
+        statuses = (
+            OPEN
+            if f.status == "open"
+            else CLOSED
+            if f.status == "closed"
+            else None
+            if f.status == "all"
+            else (f.status,)
+        )
+        stations = [f.station] if f.station else None
+        if f.scope is not None:
+            stations = [s for s in (stations or f.scope) if s in f.scope]
+        n = request_rollups.status_counts(
+            session.connection(), stations=stations, service=f.service, statuses=statuses
+        )
+        return n, False
+    capped = select(ServiceRequest.id).where(*where).limit(COUNT_CAP + 1).subquery()
+    n = int(session.scalar(select(func.count()).select_from(capped)) or 0)
+    return min(n, COUNT_CAP), n > COUNT_CAP
+
+
 def load_queue(
     session: Session, f: QueueFilter, deadlines: Deadlines, now: datetime | None = None
 ) -> QueuePage:
     now = now or datetime.now(UTC)
     names = station_names(session)
     where = _conditions(f, deadlines, now)
-    total = int(session.scalar(select(func.count()).select_from(ServiceRequest).where(*where)) or 0)
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, f.page), pages)
-    rows = session.execute(
-        _columns()
-        .where(*where)
-        .order_by(
-            ServiceRequest.received_at.desc(), ServiceRequest.station_created_at.desc(), ServiceRequest.id
+    total, capped = _total(session, f, where)
+    r = ServiceRequest
+    query = _columns().where(*where)
+    if f.after is not None:
+        a = f.after
+        query = query.where(
+            tuple_(r.received_at, r.station_created_at, r.id)
+            < tuple_(
+                literal(a.received_at, r.received_at.type),
+                literal(a.created_at, r.station_created_at.type),
+                literal(a.id, r.id.type),
+            )
         )
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
+    if f.overdue:
+        # Two index range scans (help calls past their short deadline, the rest past theirs) merged
+        # here, instead of one scan that filters days of recent rows away.
+        parts = [
+            query.where(r.kind == "help_call", r.received_at < now - deadlines.help_overdue_after),
+            query.where(r.kind != "help_call", r.received_at < now - deadlines.overdue_after),
+        ]
+        rows = sorted(
+            (row for part in parts for row in session.execute(part.order_by(*_order()).limit(PAGE_SIZE + 1))),
+            key=lambda row: (row.received_at, row.station_created_at, row.id),
+            reverse=True,
+        )[: PAGE_SIZE + 1]
+    else:
+        rows = list(session.execute(query.order_by(*_order()).limit(PAGE_SIZE + 1)))
+    shown = f.after.shown if f.after is not None else 0
+    more = None
+    if len(rows) > PAGE_SIZE:
+        rows = rows[:PAGE_SIZE]
+        last = rows[-1]
+        more = Cursor(last.received_at, last.station_created_at, last.id, shown + PAGE_SIZE)
     return QueuePage(
         rows=[_row(r, names, deadlines, now) for r in rows],
         total=total,
-        page=page,
-        pages=pages,
+        capped=capped,
+        first=shown + 1,
+        more=more,
         help_calls=open_help_calls(session, f.scope, deadlines, now, names),
+        stations=names,
     )
 
 
@@ -179,13 +271,13 @@ def open_help_calls(
 ) -> list[QueueRow]:
     """Help calls nobody has closed yet, newest first: they go above everything else."""
     names = names if names is not None else station_names(session)
-    query = _columns().where(ServiceRequest.kind == "help_call", ServiceRequest.status.in_(OPEN))
+    acked = select(HelpCallAck.request_id).where(HelpCallAck.request_id == ServiceRequest.id).exists()
+    query = (
+        _columns()
+        .add_columns(acked.label("acked"))
+        .where(ServiceRequest.kind == "help_call", ServiceRequest.status.in_(OPEN))
+    )
     if scope is not None:
         query = query.where(ServiceRequest.station_id.in_(list(scope)))
     rows = session.execute(query.order_by(ServiceRequest.received_at.desc()).limit(50)).all()
-    acked = set(
-        session.scalars(
-            select(HelpCallAck.request_id).where(HelpCallAck.request_id.in_([r.id for r in rows]))
-        )
-    )
-    return [_row(r, names, deadlines, now, r.id in acked) for r in rows]
+    return [_row(r, names, deadlines, now, bool(r.acked)) for r in rows]

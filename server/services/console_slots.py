@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from server.core.keys import HubKeys
@@ -74,39 +75,35 @@ def _live_bookings(
     return out
 
 
-def _live_counts(session: Session, slot_ids: Sequence[str]) -> dict[str, int]:
-    """Live bookings per slot (not refused, not rejected), counted by the database."""
-    rows = session.execute(
-        select(RequestFacts.slot_id, func.count())
-        .join(ServiceRequest, ServiceRequest.id == RequestFacts.request_id)
-        .where(
-            RequestFacts.slot_id.in_(list(slot_ids)),
-            ServiceRequest.status != "rejected",
-            or_(RequestFacts.slot_state.is_(None), RequestFacts.slot_state != "refused"),
-        )
-        .group_by(RequestFacts.slot_id)
-    ).all()
-    return {str(sid): int(n) for sid, n in rows}
-
-
 def list_slots(session: Session, since: datetime, *, limit: int = 200) -> list[SlotView]:
-    """Upcoming slots with their live booking counts; the bookings themselves (to settle) only for
-    the overbooked ones, so a busy hub's slot page costs a count per slot, not a row per booking."""
+    """Upcoming slots with their live booking counts and, for the overbooked ones, the bookings to
+    settle. Plain columns only (no ORM objects, no sealed payloads): one query for the slots, one
+    for the live bookings of all of them — bounded by the slots' capacities, not by the hub's size."""
     names = dict(session.execute(select(Station.id, Station.name)).all())
-    slots = list(
-        session.scalars(
-            select(AppointmentSlot)
-            .where(AppointmentSlot.ends_at >= since)
-            .order_by(AppointmentSlot.starts_at, AppointmentSlot.id)
-            .limit(limit)
+    a = AppointmentSlot
+    slots = session.execute(
+        select(a.id, a.station_id, a.option, a.starts_at, a.ends_at, a.capacity)
+        .where(a.ends_at >= since)
+        .order_by(a.starts_at, a.id)
+        .limit(limit)
+    ).all()
+    f, r = RequestFacts, ServiceRequest
+    live: dict[str, list[Any]] = {}
+    for row in session.execute(
+        select(f.slot_id, f.slot_state, r.id, r.receipt_code, r.station_id, r.status, r.station_created_at)
+        .join(r, r.id == f.request_id)
+        .where(
+            f.slot_id.in_([str(s.id) for s in slots]),
+            r.status != "rejected",
+            or_(f.slot_state.is_(None), f.slot_state != "refused"),
         )
-    )
-    counts = _live_counts(session, [str(s.id) for s in slots])
-    over = [str(s.id) for s in slots if counts.get(str(s.id), 0) > s.capacity]
-    booked = _live_bookings(session, over) if over else {}
+        # Who booked first is the hub's receipt order, not a station's (settable) clock (issue 10 §3).
+        .order_by(r.received_at, r.station_created_at, r.id)
+    ):
+        live.setdefault(str(row.slot_id), []).append(row)
     views = []
     for slot in slots:
-        entries = booked.get(str(slot.id), [])[:MAX_BOOKINGS_SHOWN]
+        entries = live.get(str(slot.id), [])
         views.append(
             SlotView(
                 id=slot.id,
@@ -115,19 +112,21 @@ def list_slots(session: Session, since: datetime, *, limit: int = 200) -> list[S
                 starts_at=slot.starts_at,
                 ends_at=slot.ends_at,
                 capacity=slot.capacity,
-                booked=counts.get(str(slot.id), 0),
+                booked=len(entries),
                 bookings=[
                     Booking(
-                        request_id=req.id,
-                        receipt_code=req.receipt_code,
-                        station=names.get(req.station_id, req.station_id),
-                        status=req.status,
-                        booked_at=req.station_created_at,
-                        slot_state=facts.slot_state,
+                        request_id=b.id,
+                        receipt_code=b.receipt_code,
+                        station=names.get(b.station_id, b.station_id),
+                        status=b.status,
+                        booked_at=b.station_created_at,
+                        slot_state=b.slot_state,
                         within_capacity=i < slot.capacity,
                     )
-                    for i, (facts, req) in enumerate(entries)
-                ],
+                    for i, b in enumerate(entries[:MAX_BOOKINGS_SHOWN])
+                ]
+                if len(entries) > slot.capacity
+                else [],
             )
         )
     return views

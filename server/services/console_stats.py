@@ -7,13 +7,23 @@
 Everything is summed from the rollups services/request_rollups.py keeps at push and status-change
 time (per-day counts; per-request first-response and close hours for the medians), so a page
 neither decrypts nor walks weeks of requests and their history. Each table also goes out as CSV.
+
+The hub-wide medians are the one part no rollup can sum: an exact median over eight weeks reads
+every request's hours (~90,000 rows at 100,000 requests). The page takes them from `MEDIANS`, a
+snapshot kept in memory and recomputed in a background thread when a view finds it older than
+`MedianSnapshots.fresh` seconds (the view does not wait; it shows the snapshot's time). Only a
+cold start or a snapshot older than `stale` seconds is computed in the request. Nothing is written
+to the database; a viewer limited to some stations gets their medians computed live (their rows).
 """
 
 from __future__ import annotations
 
+import logging
 import statistics
+import threading
+import time
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -27,6 +37,7 @@ from server.db.types import assume_utc
 from server.services import request_rollups, topics
 
 Timing = tuple[float | None, float | None, int]  # median hours to first response, to close; requests
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -37,6 +48,7 @@ class Stats:
     response_hours: dict[str, Timing] = field(default_factory=dict)
     categories: list[tuple[str, int]] = field(default_factory=list)
     words: list[tuple[str, int]] = field(default_factory=list)  # (topic, requests) best first
+    medians_at: datetime | None = None  # when the medians were taken (a snapshot may be seconds old)
 
 
 def week_start(at: datetime, tz: ZoneInfo) -> date:
@@ -52,7 +64,10 @@ def compute(
     weeks: int = 8,
     scope: Sequence[str] | None = None,
     now: datetime | None = None,
+    medians: tuple[datetime, dict[str, Timing]] | None = None,
 ) -> Stats:
+    """The statistics of the `weeks` office weeks up to today; `medians` (taken at, per service)
+    instead of computing them here (the route passes the background snapshot, MEDIANS)."""
     now = now or datetime.now(UTC)
     today = assume_utc(now).astimezone(tz).date()
     this_week = today - timedelta(days=today.weekday())
@@ -60,14 +75,31 @@ def compute(
     out = Stats(weeks=mondays)
     names = dict(session.execute(select(Station.id, Station.name)).all())
     conn = session.connection()
-    for by, table in (("service", out.by_service), ("station_id", out.by_station)):
-        for (i, key), (n, _closed) in request_rollups.counts_by(
-            conn, mondays[0], today, mondays, scope, by
-        ).items():
-            name = names.get(key, key) if by == "station_id" else key
-            table.setdefault(name, [0] * weeks)[i] += n
-    out.response_hours = response_times(session, mondays[0], today, scope)
-    out.categories = request_rollups.categories(conn, mondays[0], today, scope)
+    if conn.dialect.name == "postgresql":  # one pass over the day rows
+        by_service, by_station, out.categories = request_rollups.period_counts(
+            conn, mondays[0], today, mondays, scope
+        )
+    else:
+        by_service, by_station = (
+            Counter(
+                {
+                    at: n
+                    for at, (n, _closed) in request_rollups.counts_by(
+                        conn, mondays[0], today, mondays, scope, by
+                    ).items()
+                }
+            )
+            for by in ("service", "station_id")
+        )
+        out.categories = request_rollups.categories(conn, mondays[0], today, scope)
+    for counted, table, named in ((by_service, out.by_service, False), (by_station, out.by_station, True)):
+        for (i, key), n in counted.items():
+            if i >= 0:
+                table.setdefault(names.get(key, key) if named else key, [0] * weeks)[i] += n
+    if medians is None:
+        out.medians_at, out.response_hours = now, response_times(session, mondays[0], today, scope)
+    else:
+        out.medians_at, out.response_hours = medians
     out.words = sorted(
         topics.count_by_topic(session, mondays[0], today, scope).items(), key=lambda kv: (-kv[1], kv[0])
     )[:20]
@@ -105,6 +137,62 @@ def response_times(
         )
         for s in counts
     }
+
+
+def window(now: datetime, tz: ZoneInfo, weeks: int = 8) -> tuple[date, date]:
+    """The office days `compute` covers: the Monday `weeks` - 1 weeks back, and today."""
+    today = assume_utc(now).astimezone(tz).date()
+    return today - timedelta(days=today.weekday(), weeks=weeks - 1), today
+
+
+class MedianSnapshots:
+    """Hub-wide medians per window, computed off the request path (stale-while-revalidate)."""
+
+    def __init__(self, fresh: float = 30.0, stale: float = 600.0) -> None:
+        self.fresh, self.stale = fresh, stale
+        self._lock = threading.Lock()
+        self._taken: dict[tuple[date, date], tuple[float, datetime, dict[str, Timing]]] = {}
+        self._running: set[tuple[date, date]] = set()
+
+    def get(
+        self, first: date, last: date, compute: Callable[[], dict[str, Timing]]
+    ) -> tuple[datetime, dict[str, Timing]]:
+        """The window's medians: the snapshot when there is one not older than `stale` seconds (a
+        refresh starts in the background once it is older than `fresh`), else computed now."""
+        key = (first, last)
+        with self._lock:
+            had = self._taken.get(key)
+            age = time.monotonic() - had[0] if had else None
+            refresh = had is not None and age is not None and age > self.fresh and key not in self._running
+            if refresh:
+                self._running.add(key)
+        if had is not None and age is not None and age <= self.stale:
+            if refresh:
+                threading.Thread(target=self._refresh, args=(key, compute), daemon=True).start()
+            return had[1], had[2]
+        return self._take(key, compute)
+
+    def _take(
+        self, key: tuple[date, date], compute: Callable[[], dict[str, Timing]]
+    ) -> tuple[datetime, dict[str, Timing]]:
+        started, at = time.monotonic(), datetime.now(UTC)
+        result = compute()
+        with self._lock:
+            self._taken = {k: v for k, v in self._taken.items() if k == key or k[1] >= key[1]}
+            self._taken[key] = (started, at, result)
+        return at, result
+
+    def _refresh(self, key: tuple[date, date], compute: Callable[[], dict[str, Timing]]) -> None:
+        try:
+            self._take(key, compute)
+        except Exception:
+            log.exception("median snapshot refresh failed")
+        finally:
+            with self._lock:
+                self._running.discard(key)
+
+
+MEDIANS = MedianSnapshots()
 
 
 def checkin_days(now: datetime, tz: ZoneInfo, n: int = 14) -> list[date]:

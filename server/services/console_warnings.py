@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from server.core.keys import HubKeys
@@ -28,7 +28,8 @@ from server.services.resident_index import local_day, open_person
 from sync.protocol import ChangeKind
 
 DEFAULT_DAYS = 2
-MAX_ROWS = 300
+MAX_ROWS = 300  # the list sent to a station, and the export
+PAGE_SIZE = 50  # the console page
 OUTCOMES = {"visited": "已上门", "phoned": "电话联系", "hospital": "住院", "away": "外出", "other": "其他"}
 LEVELS = {1: "注意", 2: "警示", 3: "严重"}
 
@@ -88,8 +89,12 @@ def load(
     now: datetime | None = None,
     *,
     station: str | None = None,
+    offset: int = 0,
+    limit: int = MAX_ROWS,
 ) -> tuple[list[Warning], int]:
-    """Warnings best first (unwell, then days missed), at most MAX_ROWS; and how many there are."""
+    """Warnings best first (open before handled, "我不太好", then level and days missed), `limit` of
+    them from `offset`; and how many there are. The order is worked out on plain columns for every
+    warning; only the names shown are decrypted."""
     now = now or datetime.now(UTC)
     today = now.astimezone(tz).date()
     limits = thresholds(session)
@@ -98,7 +103,7 @@ def load(
     # or whose last check-in said "我不太好".
     cutoff = datetime.combine(today - timedelta(days=smallest - 1), datetime.min.time(), tz).astimezone(UTC)
     r = HubResident
-    query = select(r.station_id, r.resident_key, r.data_enc, r.last_checkin_at, r.seen_at, r.unwell_at).where(
+    query = select(r.station_id, r.resident_key, r.last_checkin_at, r.seen_at, r.unwell_at).where(
         r.living_alone.is_(True),
         or_(r.last_checkin_at < cutoff, r.last_checkin_at.is_(None), r.unwell_at == r.last_checkin_at),
     )
@@ -116,15 +121,25 @@ def load(
         unwell = row.unwell_at is not None and last is not None and row.unwell_at == last
         if unwell or missed >= limits.get(row.station_id, DEFAULT_DAYS):
             found.append((row, missed, unwell))
-    found.sort(key=lambda f: (not f[2], -level_for(f[1], limits.get(f[0].station_id, DEFAULT_DAYS)), -f[1]))
-    visits = _latest_outcomes(session, [(f[0].station_id, f[0].resident_key) for f in found[:MAX_ROWS]])
-    out = []
-    for row, missed, unwell in found[:MAX_ROWS]:
+    visits = _latest_outcomes(session, query, {(f[0].station_id, f[0].resident_key) for f in found})
+    ranked = []
+    for row, missed, unwell in found:
         last = row.last_checkin_at
         visit = visits.get((row.station_id, row.resident_key))
         if visit is not None and last is not None and visit.visited_at < last:
             visit = None  # visited before the last check-in: an older episode
-        person = open_person(keys, row.station_id, row.resident_key, row.data_enc)
+        level = 3 if unwell else level_for(missed, limits.get(row.station_id, DEFAULT_DAYS))
+        ranked.append((row, missed, unwell, level, visit))
+    # Handled warnings (an outcome since the last check-in) go below the open ones; then the most
+    # urgent level, then the most days (levels depend on each station's own threshold).
+    ranked.sort(key=lambda w: (w[4] is not None, not w[2], -w[3], -w[1], w[0].station_id, w[0].resident_key))
+    blobs = _snapshots(
+        session, [(w[0].station_id, w[0].resident_key) for w in ranked[offset : offset + limit]]
+    )
+    out = []
+    for row, missed, unwell, level, visit in ranked[offset : offset + limit]:
+        blob = blobs.get((row.station_id, row.resident_key))
+        person = open_person(keys, row.station_id, row.resident_key, blob) if blob is not None else None
         if person is None:
             person = {"name": "（无法显示）"}  # still listed: this resident may need a visit all the same
         out.append(
@@ -134,29 +149,44 @@ def load(
                 key=row.resident_key,
                 name=str(person.get("name") or "—"),
                 days_missed=missed,
-                last_checkin_at=last,
-                unwell_at=last if unwell else None,
-                level=3 if unwell else level_for(missed, limits.get(row.station_id, DEFAULT_DAYS)),
+                last_checkin_at=row.last_checkin_at,
+                unwell_at=row.last_checkin_at if unwell else None,
+                level=level,
                 outcome=visit.outcome if visit else None,
                 outcome_by=visit.visited_by if visit else None,
                 outcome_at=visit.visited_at if visit else None,
             )
         )
-    # Handled warnings (an outcome since the last check-in) go below the open ones; then the most
-    # urgent level, then the most days (levels depend on each station's own threshold).
-    out.sort(key=lambda w: (w.outcome is not None, not w.unwell, -w.level, -w.days_missed))
     return out, len(found)
 
 
-def _latest_outcomes(session: Session, who: list[tuple[str, str]]) -> dict[tuple[str, str], CheckinVisit]:
+def _snapshots(session: Session, who: list[tuple[str, str]]) -> dict[tuple[str, str], bytes]:
+    """The sealed snapshots of the residents shown (and only theirs)."""
     if not who:
         return {}
-    keys = {k for _s, k in who}
-    latest: dict[tuple[str, str], CheckinVisit] = {}
-    for v in session.scalars(
-        select(CheckinVisit).where(CheckinVisit.resident_key.in_(keys)).order_by(CheckinVisit.id)
+    r = HubResident
+    rows = session.execute(
+        select(r.station_id, r.resident_key, r.data_enc).where(tuple_(r.station_id, r.resident_key).in_(who))
+    )
+    return {(sid, key): blob for sid, key, blob in rows}
+
+
+def _latest_outcomes(
+    session: Session, residents: Any, wanted: set[tuple[str, str]]
+) -> dict[tuple[str, str], Any]:
+    """(station, resident) → the latest recorded visit (outcome, visited_by, visited_at) of the
+    `wanted` ones among the `residents` query's: plain columns, one round trip."""
+    if not wanted:
+        return {}
+    v, listed = CheckinVisit, residents.subquery()
+    latest: dict[tuple[str, str], Any] = {}
+    for row in session.execute(
+        select(v.station_id, v.resident_key, v.outcome, v.visited_by, v.visited_at)
+        .join(listed, (listed.c.station_id == v.station_id) & (listed.c.resident_key == v.resident_key))
+        .order_by(v.id)
     ):
-        latest[(v.station_id, v.resident_key)] = v
+        if (row.station_id, row.resident_key) in wanted:
+            latest[(row.station_id, row.resident_key)] = row
     return latest
 
 

@@ -81,13 +81,14 @@ def ingest(
     results.update(refused)
     opened = [o for o in opened if str(o.envelope.id) not in refused]
     opened = _screen_votes(conn, station_id, opened, results)
-    inserted = _insert_ledger(conn, station_id, opened)
+    now = datetime.now(UTC)  # the hub's receipt time of this batch, in every table it reaches
+    inserted = _insert_ledger(conn, station_id, opened, now)
     fresh = [item for item in opened if str(item.envelope.id) in inserted]
-    _store(conn, keys, station_id, fresh)
+    _store(conn, keys, station_id, fresh, now)
     repeated = consult.store_votes(
         conn, keys, station_id, [(i.envelope, i.vote) for i in fresh if i.vote is not None]
     )
-    resident_index.index_opened(conn, keys, station_id, fresh)  # the console's index, same transaction
+    resident_index.index_opened(conn, keys, station_id, fresh, now)  # the console's index, same transaction
     for item in fresh:
         status = ItemStatus.DUPLICATE if str(item.envelope.id) in repeated else ItemStatus.ACCEPTED
         results[str(item.envelope.id)] = ItemResult(id=item.envelope.id, status=status)
@@ -265,10 +266,9 @@ def _offered_slots(conn: Connection, station_id: str, records: Sequence[_Opened]
     return {str(r) for r in rows}
 
 
-def _insert_ledger(conn: Connection, station_id: str, opened: Sequence[_Opened]) -> set[str]:
+def _insert_ledger(conn: Connection, station_id: str, opened: Sequence[_Opened], now: datetime) -> set[str]:
     if not opened:
         return set()
-    now = datetime.now(UTC)
     rows = [
         {
             "id": str(o.envelope.id),
@@ -284,9 +284,8 @@ def _insert_ledger(conn: Connection, station_id: str, opened: Sequence[_Opened])
     return {row[0] for row in bulk.insert_rows(conn, _ledger, rows, conflict=["id"], returning="id")}
 
 
-def _store(conn: Connection, keys: HubKeys, station_id: str, items: Sequence[_Opened]) -> None:
+def _store(conn: Connection, keys: HubKeys, station_id: str, items: Sequence[_Opened], now: datetime) -> None:
     """Insert the new rows with one multi-row INSERT per table (the ORM unit of work is per row)."""
-    now = datetime.now(UTC)
     audits, requests, checkins = [], [], []
     for item in items:
         env, rid = item.envelope, str(item.envelope.id)

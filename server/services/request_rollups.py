@@ -4,11 +4,13 @@ Three writers keep them, each inside the transaction that changes what they coun
 
 - `add` (from the push hook, resident_index.index_pushed): one `request_stats` row per new work
   request, and +1 on its office day's `request_day_counts`, `topic_day_counts` (once per topic of
-  the request) and `topic_word_day_counts` rows. Only rows `request_stats` did not hold yet are
-  counted, so indexing a request twice never counts it twice.
+  the request) and `topic_word_day_counts` rows, and on its `request_status_counts` row (station,
+  service, status: the queue's totals). Only rows `request_stats` did not hold yet are counted, so
+  indexing a request twice never counts it twice.
 - `status_changed` (from feed.record_status, every status step there is): the first step out of
   `new` and the first into done/rejected set the request's first-response and close times; a
-  step into or out of done/rejected moves `closed` on its day row.
+  step into or out of done/rejected moves `closed` on its day row; the request moves from its old
+  status's `request_status_counts` row to the new one's.
 - `living_alone_before` / `checkins_added` (the push hook again): living-alone residents' check-ins
   per office day, moved with a resident whose living-alone mark a newer snapshot changes.
 - `rebuild`: everything again from the stored tables (requests, history, request facts and topic
@@ -30,8 +32,18 @@ from datetime import date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Table, case, delete, func, insert, select, tuple_, type_coerce
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    tuple_,
+    type_coerce,
+)
 
 from server.db.console_models import (
     CheckinDayCount,
@@ -39,6 +51,7 @@ from server.db.console_models import (
     RequestDayCount,
     RequestFacts,
     RequestStats,
+    RequestStatusCount,
     RequestTopic,
     ResidentCheckin,
     TopicDayCount,
@@ -46,14 +59,17 @@ from server.db.console_models import (
 )
 from server.db.models import RequestHistory, ServiceRequest
 from server.db.types import UtcDateTime
+from server.services import bulk
 
 WORK_KINDS = ("service_request", "help_call")
 CLOSED = ("done", "rejected")
 CATEGORY_PREFIX = "#"  # a problem category counted as a topic word (services/topics.py), never shown
 BATCH = 5000
+STATUS_KEYS = ["station_id", "service", "status"]
 
 _stats = cast(Table, RequestStats.__table__)
 _days = cast(Table, RequestDayCount.__table__)
+_status_counts = cast(Table, RequestStatusCount.__table__)
 _topic_days = cast(Table, TopicDayCount.__table__)
 _word_days = cast(Table, TopicWordDayCount.__table__)
 _checkin_days = cast(Table, CheckinDayCount.__table__)
@@ -81,10 +97,6 @@ def hours_between(start: datetime, end: datetime | None) -> float | None:
     return None if end is None else max(0.0, (end - start).total_seconds() / 3600)
 
 
-def _insert(conn: Connection) -> Any:
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-
-
 def _bump(
     conn: Connection, table: Table, keys: list[str], counts: dict[tuple[Any, ...], dict[str, int]]
 ) -> None:
@@ -96,11 +108,8 @@ def _bump(
         {**dict(zip(keys, key, strict=True)), **{c: counts[key].get(c, 0) for c in columns}}
         for key in sorted(counts)  # one lock order for every writer
     ]
-    stmt = _insert(conn)(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=keys, set_={c: table.c[c] + stmt.excluded[c] for c in columns}
-    )
-    conn.execute(stmt, rows)
+    adds = {c: f"{table.name}.{c} + excluded.{c}" for c in columns}
+    bulk.insert_rows(conn, table, rows, conflict=keys, update=adds)  # one statement per table
 
 
 def add(conn: Connection, requests: Sequence[Counted]) -> int:
@@ -119,9 +128,12 @@ def add(conn: Connection, requests: Sequence[Counted]) -> int:
         }
         for r in requests
     ]
-    stmt = _insert(conn)(_stats).on_conflict_do_nothing(index_elements=["request_id"])
-    fresh = {row[0] for row in conn.execute(stmt.returning(_stats.c.request_id), rows)}
+    fresh = {
+        row[0]
+        for row in bulk.insert_rows(conn, _stats, rows, conflict=["request_id"], returning="request_id")
+    }
     days: dict[tuple[Any, ...], dict[str, int]] = {}
+    statuses: Counter[tuple[Any, ...]] = Counter()
     topic_days: Counter[tuple[Any, ...]] = Counter()
     word_days: Counter[tuple[Any, ...]] = Counter()
     for r in requests:
@@ -131,12 +143,14 @@ def add(conn: Connection, requests: Sequence[Counted]) -> int:
         deltas = days.setdefault((r.day, r.station_id, r.service, r.category), {"n": 0, "closed": 0})
         deltas["n"] += 1
         deltas["closed"] += r.status in CLOSED
+        statuses[(r.station_id, r.service, r.status)] += 1
         for topic in set(r.words.values()):
             topic_days[(r.day, r.station_id, topic)] += 1
         for word, topic in r.words.items():
             if not word.startswith(CATEGORY_PREFIX):
                 word_days[(r.day, r.station_id, topic, word)] += 1
     _bump(conn, _days, ["day", "station_id", "service", "category"], days)
+    _bump(conn, _status_counts, STATUS_KEYS, {k: {"n": v} for k, v in statuses.items()})
     _bump(conn, _topic_days, ["day", "station_id", "topic"], {k: {"n": v} for k, v in topic_days.items()})
     _bump(
         conn, _word_days, ["day", "station_id", "topic", "word"], {k: {"n": v} for k, v in word_days.items()}
@@ -227,6 +241,11 @@ def status_changed(
             ["day", "station_id", "service", "category"],
             {(row.day, row.station_id, row.service, row.category): {"closed": step}},
         )
+    if from_status != to_status:  # after the day row: every writer locks day rows, then these
+        moved = {(row.station_id, row.service, to_status): {"n": 1}}
+        if from_status is not None:
+            moved[(row.station_id, row.service, from_status)] = {"n": -1}
+        _bump(conn, _status_counts, STATUS_KEYS, moved)
 
 
 def local_day(at: datetime, tz: ZoneInfo) -> date:
@@ -236,27 +255,29 @@ def local_day(at: datetime, tz: ZoneInfo) -> date:
         return at.date()
 
 
-def _lock(conn: Connection) -> None:
+def _lock(conn: Connection, tables: Sequence[Table]) -> None:
     """Hold pushes and status changes off the rollups while they are rebuilt (PostgreSQL; SQLite
     already has one writer)."""
     if conn.dialect.name == "postgresql":
-        names = ", ".join(t.name for t in (_stats, _days, _topic_days, _word_days, _checkin_days))
+        names = ", ".join(t.name for t in tables)
         conn.exec_driver_sql(f"LOCK TABLE {names} IN EXCLUSIVE MODE")
 
 
-def rebuild(conn: Connection, tz: ZoneInfo) -> int:
+def rebuild(conn: Connection, tz: ZoneInfo, *, statuses: bool = True) -> int:
     """Recount everything from the stored tables; returns the work requests counted.
 
     A request's office day and ledger mark are kept from its `request_stats` row when it has one
     (only the sealed payload knows a ledger date: `yizhan-hub reindex` re-reads them first); a
-    request without one counts on its receipt day.
+    request without one counts on its receipt day. `statuses=False` leaves `request_status_counts`
+    alone (migration 0006 runs before 0009 creates it; 0009 then calls `recount_statuses`).
     """
-    _lock(conn)
+    tables = [_word_days, _topic_days, _days, *([_status_counts] if statuses else []), _stats, _checkin_days]
+    _lock(conn, tables)
     known = {
         r[0]: (r[1], bool(r[2]))
         for r in conn.execute(select(_stats.c.request_id, _stats.c.day, _stats.c.imported))
     }
-    for table in (_word_days, _topic_days, _days, _stats, _checkin_days):
+    for table in tables:
         conn.execute(delete(table))
     h = RequestHistory
     stamp = UtcDateTime()
@@ -311,7 +332,28 @@ def rebuild(conn: Connection, tz: ZoneInfo) -> int:
         conn.execute(insert(_stats), rows)
         counted, after = counted + len(rows), batch[-1].id
     _recount(conn)
+    if statuses:
+        _recount_statuses(conn)
     return counted
+
+
+def recount_statuses(conn: Connection) -> None:
+    """`request_status_counts` again from `request_stats` and the requests' current statuses."""
+    _lock(conn, [_status_counts])
+    conn.execute(delete(_status_counts))
+    _recount_statuses(conn)
+
+
+def _recount_statuses(conn: Connection) -> None:
+    s, r = _stats.c, ServiceRequest
+    conn.execute(
+        insert(_status_counts).from_select(
+            [*STATUS_KEYS, "n"],
+            select(s.station_id, s.service, r.status, func.count())
+            .join(r, r.id == s.request_id)
+            .group_by(s.station_id, s.service, r.status),
+        )
+    )
 
 
 def _recount(conn: Connection) -> None:
@@ -399,6 +441,35 @@ def counts_by(
         had = out.get(at, (0, 0))
         out[at] = (had[0] + int(n), had[1] + int(closed))
     return out
+
+
+def period_counts(
+    conn: Connection, first: date, last: date, starts: Sequence[date], scope: Sequence[str] | None
+) -> tuple[Counter[tuple[int, str]], Counter[tuple[int, str]], list[tuple[str, int]]]:
+    """PostgreSQL, one pass over the period's day rows (GROUPING SETS): requests per (window index,
+    service), per (window index, station id), and problem reports per category, most first — what
+    `counts_by` twice and `categories` give in three passes."""
+    d = _days.c
+    marker = func.grouping(d.day, d.service, d.station_id, d.category)
+    by_service: Counter[tuple[int, str]] = Counter()
+    by_station: Counter[tuple[int, str]] = Counter()
+    cats: Counter[str] = Counter()
+    for mark, day, service, station_id, category, n in conn.execute(
+        select(marker, d.day, d.service, d.station_id, d.category, func.sum(d.n))
+        .where(*_scoped(d.station_id, first, last, d.day, scope))
+        .group_by(
+            func.grouping_sets(
+                tuple_(d.day, d.service), tuple_(d.day, d.station_id), tuple_(d.service, d.category)
+            )
+        )
+    ):
+        if mark == 0b0011:  # (day, service)
+            by_service[(window_of(day, starts), str(service))] += int(n)
+        elif mark == 0b0101:  # (day, station)
+            by_station[(window_of(day, starts), str(station_id))] += int(n)
+        elif service == "problem_report" and category:
+            cats[str(category)] += int(n)
+    return by_service, by_station, sorted(cats.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def categories(
@@ -490,6 +561,26 @@ def median_timings(
         (service, int(n), None if a is None else float(a), None if b is None else float(b))
         for service, n, a, b in rows
     ]
+
+
+def status_counts(
+    conn: Connection,
+    *,
+    stations: Sequence[str] | None,
+    service: str | None,
+    statuses: Sequence[str] | None,
+) -> int:
+    """Work requests now in `statuses` (None: any) at `stations` (None: all), of `service` (None:
+    any): a sum over at most stations × services × statuses counter rows."""
+    c = _status_counts.c
+    where: list[ColumnElement[bool]] = []
+    if stations is not None:
+        where.append(c.station_id.in_(list(stations)))
+    if service:
+        where.append(c.service == service)
+    if statuses is not None:
+        where.append(c.status.in_(list(statuses)))
+    return int(conn.scalar(select(func.coalesce(func.sum(c.n), 0)).where(*where)) or 0)
 
 
 def checkin_counts(

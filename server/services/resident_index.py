@@ -23,8 +23,7 @@ from datetime import UTC, date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Table, delete, func, select
 from sqlalchemy.orm import Session
 
 from server.core.keys import HubKeys
@@ -89,21 +88,16 @@ class Pushed:
     status: str = "new"  # as stored (a push stores `new`)
 
 
-def index_opened(conn: Connection, keys: HubKeys, station_id: str, opened: Sequence[Any]) -> None:
+def index_opened(
+    conn: Connection, keys: HubKeys, station_id: str, opened: Sequence[Any], received_at: datetime
+) -> None:
     """The push hook: `opened` are services/records.py's freshly stored items (envelope, payload,
-    validated record); audit events (record None) are not requests and are skipped."""
+    validated record), all stored with the hub time `received_at` (the value written to their rows,
+    so a request counts on the same office day everywhere); audit events (record None) are not
+    requests and are skipped."""
     fresh = [o for o in opened if o.record is not None]
     if not fresh:
         return
-    # The hub times exactly as stored, so a request counts on the same office day everywhere.
-    received = dict(
-        conn.execute(
-            select(ServiceRequest.id, ServiceRequest.received_at).where(
-                ServiceRequest.id.in_([str(o.envelope.id) for o in fresh])
-            )
-        ).all()
-    )
-    now = datetime.now(UTC)
     records = [
         Pushed(
             str(o.envelope.id),
@@ -111,7 +105,7 @@ def index_opened(conn: Connection, keys: HubKeys, station_id: str, opened: Seque
             o.envelope.kind.value,
             o.payload,
             assume_utc(o.record.created_at),
-            received.get(str(o.envelope.id), now),
+            received_at,
         )
         for o in fresh
     ]
@@ -215,19 +209,17 @@ def index_pushed(
         for who, row in residents.items()
     }
     _upsert_residents(conn, [residents[k] for k in sorted(residents)])
-    new_days: list[tuple[str, str, date]] = []
-    if checkins:
-        stmt = _insert(conn)(_checkin_days).on_conflict_do_nothing(
-            index_elements=["station_id", "resident_key", "day"]
+    day_keys = ["station_id", "resident_key", "day"]
+    new_days = [
+        (r[0], r[1], r[2])
+        for r in bulk.insert_rows(
+            conn,
+            _checkin_days,
+            [dict(zip(day_keys, day, strict=True)) for day in sorted(checkins)],
+            conflict=day_keys,
+            returning=day_keys,  # only the days this push added count in the rollup
         )
-        c = _checkin_days.c
-        new_days = [
-            (r[0], r[1], r[2])
-            for r in conn.execute(
-                stmt.returning(c.station_id, c.resident_key, c.day),
-                [{"station_id": s, "resident_key": k, "day": d} for s, k, d in sorted(checkins)],
-            )
-        ]
+    ]
     request_rollups.checkins_added(conn, before, after, new_days)
 
 
@@ -254,11 +246,6 @@ _facts = cast(Table, RequestFacts.__table__)
 _topics = cast(Table, RequestTopic.__table__)
 _residents = cast(Table, HubResident.__table__)
 _checkin_days = cast(Table, ResidentCheckin.__table__)
-
-
-def _insert(conn: Connection) -> Any:
-    """The dialect's INSERT (its ON CONFLICT … RETURNING is used for the check-in days)."""
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
 
 def _insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: list[str]) -> None:
@@ -339,14 +326,6 @@ def backfill(session: Session, keys: HubKeys, tz: ZoneInfo | None = None) -> int
         seen, after = seen + len(rows), rows[-1].id
 
 
-@dataclass
-class CheckinList:
-    rows: list[ResidentRow]
-    total: int  # living-alone residents in scope
-    missing: int  # of them, not checked in on the day
-    unreadable: int = 0  # rows that could not be shown (reported on the page, never a 500)
-
-
 def open_person(keys: HubKeys, station_id: str, key: str, blob: bytes) -> dict[str, Any] | None:
     """A resident's snapshot, or None when this one row cannot be read (it is reported, not raised)."""
     try:
@@ -355,77 +334,6 @@ def open_person(keys: HubKeys, station_id: str, key: str, blob: bytes) -> dict[s
         log.warning("resident snapshot %s/%s cannot be opened", station_id, key[:12])
         return None
     return person if isinstance(person, dict) else None
-
-
-def living_alone_today(
-    session: Session,
-    keys: HubKeys,
-    scope: Sequence[str] | None,
-    day: date,
-    *,
-    station: str | None = None,
-    everyone: bool = False,
-    limit: int = 300,
-) -> CheckinList:
-    """Living-alone residents of the stations in scope who have not checked in on `day` (with
-    `everyone`, those who have too), at most `limit`; plus the counts for the whole scope.
-    Only the rows shown are decrypted."""
-    names = dict(session.execute(select(Station.id, Station.name)).all())
-    came = (
-        select(ResidentCheckin.station_id, ResidentCheckin.resident_key)
-        .where(ResidentCheckin.day == day)
-        .subquery()
-    )
-    joined = and_(
-        came.c.station_id == HubResident.station_id, came.c.resident_key == HubResident.resident_key
-    )
-    where: list[ColumnElement[bool]] = [HubResident.living_alone.is_(True)]
-    if scope is not None:
-        where.append(HubResident.station_id.in_(list(scope)))
-    if station:
-        where.append(HubResident.station_id == station)
-    total, checked = session.execute(
-        select(func.count(), func.count(came.c.resident_key))
-        .select_from(HubResident)
-        .outerjoin(came, joined)
-        .where(*where)
-    ).one()
-    query = select(HubResident, came.c.resident_key.is_not(None)).outerjoin(came, joined).where(*where)
-    if not everyone:
-        query = query.where(came.c.resident_key.is_(None))
-    people = session.execute(
-        query.order_by(HubResident.station_id, HubResident.last_checkin_at).limit(limit)
-    ).all()
-    keys_shown = {p.resident_key for p, _ in people}
-    visits = {
-        (v.station_id, v.resident_key): v
-        for v in session.scalars(
-            select(CheckinVisit)
-            .where(CheckinVisit.day == day, CheckinVisit.resident_key.in_(keys_shown))
-            .order_by(CheckinVisit.id)
-        )
-    }
-    out, unreadable = [], 0
-    for p, checked_in in people:
-        person = open_person(keys, p.station_id, p.resident_key, p.data_enc)
-        if person is None:
-            unreadable += 1
-            continue
-        visit = visits.get((p.station_id, p.resident_key))
-        out.append(
-            ResidentRow(
-                station_id=p.station_id,
-                station=names.get(p.station_id, p.station_id),
-                key=p.resident_key,
-                person=person,
-                last_checkin_at=p.last_checkin_at,
-                checked_in=bool(checked_in),
-                visited_by=visit.visited_by if visit else None,
-                visited_at=visit.visited_at if visit else None,
-            )
-        )
-    out.sort(key=lambda r: (r.checked_in, r.visited_by is not None, r.station, str(r.person.get("name"))))
-    return CheckinList(out, int(total), int(total) - int(checked), unreadable)
 
 
 def mark_visited(

@@ -4,8 +4,9 @@ Counted from the stored rows themselves — `requests` (receipt time, current st
 history, the per-request facts and topic words, check-in days and residents' living-alone marks —
 with the office day worked out by the database
 (PostgreSQL `timezone()`; SQLite adds the fixed +8 h of Asia/Shanghai, which has no summer time),
-then compared with what the hooks kept, row for row. Paper-ledger imports count on their ledger
-date, which only the test that imported them knows (`ledger_days`).
+then compared with what the hooks kept, row for row (the queue's per-status totals too).
+Paper-ledger imports count on their ledger date, which only the test that imported them knows
+(`ledger_days`).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ def recount(
     ).all()
     stats: dict[str, tuple[Any, ...]] = {}
     days: dict[tuple[Any, ...], list[int]] = {}
+    statuses: Counter[tuple[Any, ...]] = Counter()
     day_of: dict[str, date] = {}
     for r in rows:
         day = ledger_days.get(r.id) or _day(r.day)
@@ -71,6 +73,7 @@ def recount(
         counts = days.setdefault((day, r.station_id, r.service, r.category), [0, 0])
         counts[0] += 1
         counts[1] += r.status in ("done", "rejected")
+        statuses[(r.station_id, r.service, r.status)] += 1
     topic_requests: dict[tuple[Any, ...], set[str]] = {}
     words: Counter[tuple[Any, ...]] = Counter()
     for rid, station_id, topic, word in conn.execute(
@@ -98,6 +101,7 @@ def recount(
     return {
         "stats": stats,
         "days": {k: tuple(v) for k, v in days.items()},
+        "statuses": dict(statuses),
         "topics": {k: len(v) for k, v in topic_requests.items()},
         "words": dict(words),
         "checkins": checkins,
@@ -125,6 +129,14 @@ def stored(conn: Connection, station_ids: Sequence[str]) -> dict[str, Any]:
             _stations("SELECT * FROM request_day_counts WHERE station_id IN :stations", station_ids)
         )
     }
+    statuses = {
+        (r.station_id, r.service, r.status): r.n
+        for r in conn.execute(
+            _stations(
+                "SELECT * FROM request_status_counts WHERE station_id IN :stations AND n <> 0", station_ids
+            )
+        )
+    }
     topics = {
         (_day(r.day), r.station_id, r.topic): r.n
         for r in conn.execute(
@@ -145,7 +157,14 @@ def stored(conn: Connection, station_ids: Sequence[str]) -> dict[str, Any]:
             )
         )
     }
-    return {"stats": stats, "days": days, "topics": topics, "words": words, "checkins": checkins}
+    return {
+        "stats": stats,
+        "days": days,
+        "statuses": statuses,
+        "topics": topics,
+        "words": words,
+        "checkins": checkins,
+    }
 
 
 def hours(conn: Connection, station_ids: Sequence[str]) -> dict[str, tuple[float | None, float | None]]:
@@ -165,7 +184,7 @@ def assert_rollups_match(
     conn: Connection, station_ids: Sequence[str], ledger_days: dict[str, date] | None = None
 ) -> dict[str, Any]:
     want, have = recount(conn, station_ids, ledger_days), stored(conn, station_ids)
-    for part in ("stats", "days", "topics", "words", "checkins"):
+    for part in ("stats", "days", "statuses", "topics", "words", "checkins"):
         assert have[part] == want[part], (part, _diff(have[part], want[part]))
     return want
 

@@ -19,6 +19,7 @@ from server.db.console_models import (
     CheckinDayCount,
     RequestDayCount,
     RequestStats,
+    RequestStatusCount,
     TopicDayCount,
     TopicWordDayCount,
 )
@@ -224,7 +225,14 @@ def test_concurrent_pushes_count_every_request_once(
             )
         pushes.append(batch if n % 2 else batch[::-1])
     with db.session() as session:  # forget the counts: the concurrent pushes below make them again
-        for model in (RequestStats, RequestDayCount, TopicDayCount, TopicWordDayCount, CheckinDayCount):
+        for model in (
+            RequestStats,
+            RequestDayCount,
+            RequestStatusCount,
+            TopicDayCount,
+            TopicWordDayCount,
+            CheckinDayCount,
+        ):
             session.execute(delete(model))
     errors: list[BaseException] = []
     start = threading.Barrier(len(pushes))

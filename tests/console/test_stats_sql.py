@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import time
+from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -66,3 +67,27 @@ def test_weekly_counts_and_median_times(backend: str, tmp_path: Path, request: p
     assert n == 3 and first_h == pytest.approx(2.0) and close_h == pytest.approx(15.0)
     assert stats.response_hours["problem_report"][:2] == (pytest.approx(1.5), pytest.approx(15.0))
     assert stats.response_hours["certificate"][1] is None
+
+
+def test_median_snapshot_is_refreshed_behind_the_page() -> None:
+    """The hub-wide medians: computed in the request only when there is no snapshot (or it is too
+    old); a snapshot older than `fresh` is still shown while a background thread takes the next."""
+    taken: list[int] = []
+
+    def compute() -> dict[str, console_stats.Timing]:
+        taken.append(len(taken) + 1)
+        return {"*": (float(len(taken)), None, len(taken))}
+
+    snaps, day = console_stats.MedianSnapshots(fresh=0.05, stale=60), date(2026, 1, 5)
+    assert snaps.get(day, day, compute)[1]["*"][0] == 1 and taken == [1]  # cold: computed now
+    assert snaps.get(day, day, compute)[1]["*"][0] == 1 and taken == [1]  # fresh: nothing to do
+    time.sleep(0.1)
+    assert snaps.get(day, day, compute)[1]["*"][0] == 1  # older: the snapshot now, a refresh behind
+    deadline = time.monotonic() + 10
+    while len(taken) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.05)
+    assert snaps.get(day, day, compute)[1]["*"][0] == 2
+    too_old = console_stats.MedianSnapshots(fresh=0, stale=0)
+    too_old.get(day, day, compute)
+    assert too_old.get(day, day, compute)[1]["*"][0] == len(taken)  # past `stale`: computed again

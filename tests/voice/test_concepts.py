@@ -1,4 +1,4 @@
-"""The intent layer on people's own words: the Mandarin corpora (figures reported on the fresh
+"""The intent layer on people's own words: the Mandarin corpora (figures reported on the second fresh
 corpus's held-out half, which was never looked at while tuning), calls for help, negation,
 chit-chat and greetings, Korean and English, and the segmenter's cache staying out of the shared temp
 directory."""
@@ -31,54 +31,76 @@ def zh() -> IntentMatcher:
 def test_corpus_is_big_and_split_once_with_its_seed(tmp_path: Path) -> None:
     whole = read_corpus("zh_home.tsv")
     fresh = read_corpus("zh_fresh.tsv")
+    fresh2 = read_corpus("zh_fresh2.tsv")
     assert len(whole) >= 600
+    assert len(fresh2) >= 200 and sum(1 for _, e in fresh2 if e is None) >= 30
+    assert sum(1 for _, e in fresh2 if e == "help_call") >= 20
+    earlier = {"".join(t.split()) for t, _ in whole + fresh}
+    assert not earlier & {"".join(t.split()) for t, _ in fresh2}  # nothing repeated from seen corpora
     assert sum(1 for _, expected in whole if expected is None) >= 60
     for corpus, tune_name, test_name in (
         (whole, "zh_tune.tsv", "zh_test.tsv"),
         (fresh, "zh_fresh_tune.tsv", "zh_fresh_test.tsv"),
+        (fresh2, "zh_fresh2_tune.tsv", "zh_fresh2_test.tsv"),
     ):
         tune, test = read_corpus(tune_name), read_corpus(test_name)
         assert sorted(tune + test) == sorted(corpus)  # the halves are exactly the corpus, nothing added
         assert abs(len(tune) - len(test)) <= 1
     home = set(screen_intents("home", "zh_CN")) - {"yes", "no"}
-    assert home <= {e for _, e in whole + fresh if e}  # every home intent is there …
-    assert home <= {e for _, e in read_corpus("zh_fresh_test.tsv") if e}  # … and in the reported half
+    commands = set(screen_intents("home", "zh_CN")) - home  # … and every global command, yes/no too
+    assert home | commands <= {e for _, e in fresh2 if e}  # every home intent is there …
+    assert home <= {e for _, e in read_corpus("zh_fresh2_test.tsv") if e}  # … and in the reported half
     # the committed halves are what split.py makes with its fixed seeds: nobody moved cases across
     code = (
         "import tests.voice.corpus.split as s, tests.voice.corpus as c, pathlib, shutil;"
         f"c.HERE = pathlib.Path({str(tmp_path)!r}); s.HERE = c.HERE;"
         f"[shutil.copy(pathlib.Path({str(HERE)!r}) / n, c.HERE / n)"
-        " for n in ('zh_home.tsv', 'zh_fresh.tsv')];"
+        " for n in ('zh_home.tsv', 'zh_fresh.tsv', 'zh_fresh2.tsv')];"
         "s.main()"
     )
     subprocess.run(
         [sys.executable, "-c", code], check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}
     )
-    for name in ("zh_tune.tsv", "zh_test.tsv", "zh_fresh_tune.tsv", "zh_fresh_test.tsv"):
+    for name in [
+        f"{stem}_{half}.tsv" for stem in ("zh", "zh_fresh", "zh_fresh2") for half in ("tune", "test")
+    ]:
         assert (tmp_path / name).read_text("utf-8") == (HERE / name).read_text("utf-8"), name
 
 
-# Measured 2026-11-27 on the fresh corpus's test half (98 utterances, never run before the tables were
-# final; tuned on zh_fresh_tune.tsv and the whole first corpus only): 87/98 = 88.8 % right, 2 wrong
-# actions, help recall 15/15. The issue's goals (≥ 95 %, 0 wrong) are NOT met on unseen speech; the
-# floors below guard the measured level. (The first corpus's test half, 97.1 % / 0 wrong, was read
-# while fixing misses and no longer counts as unseen.)
-HELD_OUT_FLOOR = 0.88
-HELD_OUT_MAX_WRONG = 2
+# Measured 2026-11-27 (session 20) on zh_fresh2_test.tsv, the held-out half of the corpus frozen in
+# commit 4e13967 before anything ran on it (tuned on zh_fresh2_tune.tsv and the seen corpora only, its
+# misses never read): 107/118 = 90.7 % right, 1 wrong action, help recall 12/13 = 92.3 %. The issue's
+# goals (≥ 95 %, 0 wrong, help 100 %) are NOT met on unseen speech; these floors only guard that
+# level. zh_fresh_test.tsv, reported in session 19 (88.8 %, 2 wrong), is seen now: 89/98 = 90.8 %,
+# 2 wrong, help 15/15.
+# After that figure was taken, the coordinator read the one missed call for help ("我 胸口 好 闷": body
+# part and symptom said apart) — a missed help call is a safety defect, not a tuning detail — and added
+# body-part + symptom concepts (zh_CN.toml). Help recall on this half is therefore seen now (13/13) and
+# must stay whole; its accuracy (108/118 = 91.5 % since) and wrong actions still come from unread misses.
+HELD_OUT_FLOOR = 0.90
+HELD_OUT_MAX_WRONG = 1
+HELD_OUT_HELP_FLOOR = 1.0
+SEEN_FRESH_FLOOR = 0.90
+SEEN_FRESH_MAX_WRONG = 2
 
 
 def test_mandarin_held_out_half_figures(zh: IntentMatcher) -> None:
-    figures = evaluate("zh_fresh_test.tsv", zh)
-    print(f"Mandarin held-out (fresh test half): {figures.summary()} — goal ≥ 95 %, 0 wrong, help 100 %")
-    assert figures.help_recall == 1.0, "\n".join(m for m in figures.misses if "help_call" in m)
-    assert len(figures.wrong_actions) <= HELD_OUT_MAX_WRONG, "\n".join(figures.wrong_actions)
-    assert figures.accuracy >= HELD_OUT_FLOOR, "\n".join(figures.misses)
+    figures = evaluate("zh_fresh2_test.tsv", zh)
+    print(f"Mandarin held-out (zh_fresh2 test half): {figures.summary()} — goal ≥ 95 %, 0 wrong, help 100 %")
+    assert figures.help_recall >= HELD_OUT_HELP_FLOOR, "help recall fell"
+    assert len(figures.wrong_actions) <= HELD_OUT_MAX_WRONG, "more wrong actions"
+    assert figures.accuracy >= HELD_OUT_FLOOR, "accuracy fell"
+    # (the misses are not printed: this half stays unread while the tables are tuned)
+    seen = evaluate("zh_fresh_test.tsv", zh)
+    print(f"Mandarin zh_fresh_test.tsv (seen since session 19): {seen.summary()}")
+    assert seen.help_recall == 1.0, "\n".join(m for m in seen.misses if "help_call" in m)
+    assert len(seen.wrong_actions) <= SEEN_FRESH_MAX_WRONG and seen.accuracy >= SEEN_FRESH_FLOOR
 
 
 def test_mandarin_seen_corpus_meets_the_goals(zh: IntentMatcher) -> None:
-    """Everything seen while tuning (both halves of the first corpus, the fresh tuning half): the goals
-    hold there."""
-    for name in ("zh_tune.tsv", "zh_test.tsv", "zh_fresh_tune.tsv"):
+    """Everything seen while tuning (both halves of the first corpus, both fresh tuning halves): the
+    goals hold there."""
+    for name in ("zh_tune.tsv", "zh_test.tsv", "zh_fresh_tune.tsv", "zh_fresh2_tune.tsv"):
         figures = evaluate(name, zh)
         print(f"Mandarin {name} (seen): {figures.summary()}")
         assert figures.wrong_actions == [], "\n".join(figures.wrong_actions)
@@ -100,6 +122,8 @@ def test_mandarin_seen_corpus_meets_the_goals(zh: IntentMatcher) -> None:
         "快 来 人 啊",
         "我 头 疼 得 很",
         "救 命 啊",
+        "我 胸口 好 闷",  # body part and symptom apart: each alone is under the help floor
+        "心口 有点 慌",
     ],
 )
 def test_calls_for_help_act_at_once(zh: IntentMatcher, text: str) -> None:
@@ -139,7 +163,8 @@ def test_words_never_in_the_tables_reach_their_intent(zh: IntentMatcher) -> None
 
 
 def test_chitchat_does_nothing_and_a_greeting_gets_a_hint(zh: IntentMatcher) -> None:
-    for text in ("吃 了 吗", "今天 天气 不错", "下面 播报 天气 预报 今天 晴 转 多云", "买 点 菜 回去"):
+    chitchat = ("吃 了 吗", "家里 闷 得很", "胸口", "今天 天气 不错", "下面 播报 天气 预报 今天 晴 转 多云")
+    for text in (*chitchat, "买 点 菜 回去"):
         assert not zh.match_text(text).acts, text
     greeting = zh.match_text("你 好")
     assert greeting.intent is None and greeting.hint == "greeting"

@@ -135,3 +135,42 @@ def test_recognizer_evidence_gates_acting() -> None:
     assert not recognizer_doubts(
         utt("보조금", True, [("보조금", 70.0), ("연금 얼마", 60.0)]), matcher, "subsidy"
     )
+
+
+def test_wider_grammar_second_pass_only_ever_asks() -> None:
+    """Korean home: the second pass decodes with the catalogue phrases plus the concept words and
+    common endings (voice/concepts.py grammar_words); what it hears is asked about, never acted on,
+    and its best words come before the grammar's own guess. Mandarin has no such list."""
+    from voice.concepts import grammar_words
+    from voice.controller import VoiceController, _Screen
+    from voice.matcher import IntentMatcher
+    from voice.pipeline import Collector
+    from voice.recognizer import Utterance
+    from voice.screens import screen_intents
+
+    home = screen_intents("home", "ko")
+    extra = grammar_words("ko", home)
+    assert {"공지", "있어요", "넘어져"} & set(extra) == {"공지", "있어요"}  # a stem is never offered
+    assert grammar_words("ko", ["back"]) and not set(grammar_words("ko", ["back"])) & {"공지", "연금"}
+    assert grammar_words("zh_CN", screen_intents("home", "zh_CN")) == ()
+
+    collector = Collector()
+    controller = VoiceController(collector.callbacks, two_pass=False, speak_feedback=False)
+    controller._matcher = IntentMatcher(home, "ko")
+    controller._screen = _Screen("home", "ko")
+    first = Utterance("무사 해요", ["무사 해요"], in_grammar=True, hypotheses=[("무사 해요", 80.0)])
+    wider = Utterance(
+        "공지 있어요",
+        ["공지 있어요"],
+        hypotheses=[("공지 있어요", 90.0)],
+        second_pass=True,
+        first_pass=first,
+        wider_grammar=True,
+    )
+    controller._on_utterance(wider)
+    assert collector.outcome.intents == []  # the same words from a free decoding would act
+    assert [c.intent for c in collector.outcome.confirms] == ["notices"]
+    free = Utterance("공지 있어요", ["공지 있어요"], second_pass=True, first_pass=first)
+    controller.new_resident()
+    controller._on_utterance(free)
+    assert [e.intent for e in collector.outcome.intents] == ["notices"]

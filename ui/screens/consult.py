@@ -16,7 +16,6 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSizePolicy
 from models import consultations
 from models.catalogue import Option, Service, Step
 from models.residents import ResidentRecord
-from sync.consult_votes import VoteRefused, cast_vote
 from ui.navigator import ScreenKey
 from ui.screens.base import Screen
 from ui.screens.flow import ServiceScreen
@@ -230,6 +229,9 @@ class ConsultFlowScreen(ServiceScreen):
         id_number = resident.id_number
 
         def vote() -> str:
+            # here, on the DB worker: sync's protocol models (pydantic) are not needed on the home screen
+            from sync.consult_votes import VoteRefused, cast_vote
+
             try:
                 cast_vote(station, c.id, id_number, option, suggestion)
             except VoteRefused as refused:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSize
-from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QStackedLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout
 
 from models.catalogue import Service
 from models.requests import RequestRecord
@@ -16,54 +17,7 @@ from models.schema import new_id
 from ui.navigator import ScreenKey
 from ui.screens.base import Screen
 from ui.steps import StepPage, page_class
-from ui.widgets import label, restyle, set_text
-
-
-class _CurrentPageLayout(QStackedLayout):
-    """A QStackedLayout that asks for the room of the page on show only. The stock one takes the
-    largest page, hidden ones included (their height-for-width too), so the tall text step later
-    in a service made the ID keypad before it scroll on a 1366×768 panel."""
-
-    def _current(self) -> QWidget | None:
-        return self.currentWidget()
-
-    def sizeHint(self) -> QSize:
-        page = self._current()
-        return page.sizeHint() if page is not None else super().sizeHint()
-
-    def minimumSize(self) -> QSize:
-        page = self._current()
-        return page.minimumSizeHint().expandedTo(page.minimumSize()) if page is not None else QSize(0, 0)
-
-    def hasHeightForWidth(self) -> bool:
-        page = self._current()
-        return page is not None and page.hasHeightForWidth()
-
-    def heightForWidth(self, width: int) -> int:
-        page = self._current()
-        return page.heightForWidth(width) if page is not None else -1
-
-
-class CurrentPageStack(QWidget):
-    """The steps of a service, one on show at a time, sized for that one (see _CurrentPageLayout)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.stack = _CurrentPageLayout(self)
-        self.stack.setContentsMargins(0, 0, 0, 0)
-        self.stack.currentChanged.connect(lambda _index: self.stack.invalidate())
-
-    def addWidget(self, page: QWidget) -> None:
-        self.stack.addWidget(page)
-
-    def removeWidget(self, page: QWidget) -> None:
-        self.stack.removeWidget(page)
-
-    def setCurrentWidget(self, page: QWidget) -> None:
-        self.stack.setCurrentWidget(page)
-
-    def currentWidget(self) -> QWidget | None:
-        return self.stack.currentWidget()
+from ui.widgets import CurrentPageStack, label, set_text
 
 
 class ServiceScreen(Screen):
@@ -75,16 +29,14 @@ class ServiceScreen(Screen):
         self.top.setSpacing(20)
         self.title = label("", "h1")
         self.progress = label("", "muted", wrap=False)
-        self.top.addWidget(self.title, 1)
-        self.top.addWidget(self.progress)
-        self.root.addLayout(self.top)
         self.step_title = label("", "h2")
         self.who = label("", "muted")
-        self.root.addWidget(self.step_title)
-        self.root.addWidget(self.who)
+        # Beside the step's question on a compact screen: where the resident is and for whom.
+        self.side = QVBoxLayout()
+        self.side.setSpacing(0)
+        self.root.addLayout(self.top)
         self.pages = CurrentPageStack()
         self.root.addWidget(self.pages, 1)  # a step taller than the window scrolls with the screen
-        self._compact = False
         self.service: Service | None = None
         self.page_list: list[StepPage] = []
         self.index = 0
@@ -92,23 +44,82 @@ class ServiceScreen(Screen):
         self.resident: ResidentRecord | None = None
         self.draft_id: str | None = None
         self._entering = False
+        self._fit_timer = QTimer(self)  # one fit after this turn's events, however many asked
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._fit_now)
+        self._compact: bool | None = None
+        self._arrange_top(compact=False)
+        self.body.installEventFilter(self)
 
     def fit_margins(self, side: int, vertical: int) -> None:
-        """On a compact screen the service name and the step share one row (room for the step)."""
         super().fit_margins(side, vertical)
-        compact = side < 40
+        self._arrange_top(compact=side < 40)
+
+    def _arrange_top(self, *, compact: bool) -> None:
+        """Full size: the service's name (h1) and the progress on one row, the step's question (h2)
+        and for whom below. Compact (the 1366×768 / 1280×800 panels, portrait): the question on
+        the left, and the service's name with the progress above for whom on the right — one row
+        where there were three, so the step keeps its room at the largest text size."""
         if compact == self._compact:
             return
         self._compact = compact
+        for widget in (self.title, self.progress, self.step_title, self.who):
+            self.top.removeWidget(widget)
+            self.side.removeWidget(widget)
+            self.root.removeWidget(widget)
+        self.top.removeItem(self.side)
         if compact:
-            self.root.removeWidget(self.step_title)
-            self.top.insertWidget(1, self.step_title, 1)
-            self.title.setProperty("role", "h2")
+            self.top.addWidget(self.step_title, 1)
+            self.side.addWidget(self.progress, 0, Qt.AlignmentFlag.AlignRight)
+            self.side.addWidget(self.who, 0, Qt.AlignmentFlag.AlignRight)
+            self.top.addLayout(self.side)
         else:
-            self.top.removeWidget(self.step_title)
+            self.top.addWidget(self.title, 1)
+            self.top.addWidget(self.progress)
             self.root.insertWidget(1, self.step_title)
-            self.title.setProperty("role", "h1")
-        restyle(self.title)
+            self.root.insertWidget(2, self.who)
+        self.title.setVisible(not compact)
+        self.who.setWordWrap(not compact)  # compact: its own width, never a premature second line
+        self._show_progress()
+
+    # -- room for the step ---------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.body and event.type() == QEvent.Type.LayoutRequest:
+            self._fit_page()  # new words or a new text size change the rows above the step
+        return super().eventFilter(watched, event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_page()
+
+    def _fit_page(self) -> None:
+        """Fit the step once the events of this turn are done: during a resize the scroll area
+        still has its old height, and the voice strip must not change the window's layout while
+        Qt is in the middle of applying it."""
+        self._fit_timer.start()
+
+    def _fit_now(self) -> None:
+        """Tell the step on show how tall it may be without the screen scrolling: the window's
+        height less the rows above it (never its own height, which follows from its layout)."""
+        page = self.page
+        viewport = self.body.parentWidget()
+        if page is None or viewport is None or not self.isVisible():
+            return
+        self.root.activate()
+        page.fit_room(viewport.height() - self.pages.y() - self.root.contentsMargins().bottom())
+        # A step that filled in later (the date slots) may need the voice strip's room after all.
+        fit_voice_panel = getattr(self.window(), "fit_voice_panel", None)
+        if fit_voice_panel is not None and self.nav.current is self:
+            fit_voice_panel()
+
+    def _show_progress(self) -> None:
+        if self.service is None or not self.page_list:
+            return
+        progress = self.ctx.tr("flow.progress", n=self.index + 1, total=len(self.page_list))
+        if self._compact:
+            progress = f"{self.ctx.pick(self.service.title)} · {progress}"
+        set_text(self.progress, progress)
 
     # -- lifecycle ------------------------------------------------------------------------
     def enter(self, **params: Any) -> None:
@@ -177,8 +188,9 @@ class ServiceScreen(Screen):
             policy = QSizePolicy.Policy.Preferred if other is page else QSizePolicy.Policy.Ignored
             other.setSizePolicy(policy, policy)
         self.pages.setCurrentWidget(page)
+        self._fit_page()
         set_text(self.step_title, page.title())
-        set_text(self.progress, self.ctx.tr("flow.progress", n=self.index + 1, total=len(self.page_list)))
+        self._show_progress()
         who = (
             self.ctx.tr("flow.who", name=self.resident.name, id=self.resident.masked_id)
             if self.resident

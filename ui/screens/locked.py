@@ -6,12 +6,14 @@ Nothing personal is readable until a volunteer unlocks; YIZHAN_PASSPHRASE unlock
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit
 
 from ui import session
+from ui.navigator import ScreenKey
 from ui.screens.base import Screen
 from ui.widgets import button, icon_label, label, set_text
 
@@ -50,7 +52,13 @@ class LockedScreen(Screen):
         self._auto_tried = False
 
     def enter(self, **params: Any) -> None:
-        session.load_public(self.ctx, self._public)
+        # Reading the settings imports the station's database and crypto modules, so the DB worker
+        # starts on it only once the event loop has come round, when this screen is on screen. It is
+        # queued now, so the worker counts as busy from here on (whoever waits for it, waits for the
+        # settings too); an unlock with YIZHAN_PASSPHRASE queues behind it.
+        painted = threading.Event()
+        QTimer.singleShot(0, painted.set)
+        session.load_public(self.ctx, self._public, after=painted)
         env = os.environ.get("YIZHAN_PASSPHRASE")
         if env and not self._auto_tried and not self.ctx.no_auto_unlock:
             self._auto_tried = True
@@ -74,11 +82,18 @@ class LockedScreen(Screen):
         self.unlock_button.setEnabled(False)
         set_text(self.title, self.ctx.tr("locked.opening"))
         session.unlock(self.ctx, passphrase, self._opened, self._failed, keep_locale=self.ctx.locale_forced)
+        # While the DB worker derives the key (scrypt, deliberately slow; it releases the GIL), the UI
+        # thread builds the home screen it will show.
+        QTimer.singleShot(0, self, self._prepare_home)
+
+    def _prepare_home(self) -> None:
+        if self.ctx.station is None:
+            self.nav.prepare(ScreenKey.HOME)
 
     def _opened(self) -> None:
         self.passphrase.clear()
         self.unlock_button.setEnabled(True)
-        self.nav.rebuild()
+        self.nav.unlocked()
 
     def _failed(self, message: str) -> None:
         self.passphrase.clear()

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QGridLayout, QVBoxLayout, QWidget
 
 from models.catalogue import Step
 from models.residents import ResidentRecord
 from ui.context import UiContext
+from ui.theme import gap
 from ui.widgets import label, set_text
 
 
@@ -41,6 +42,7 @@ class StepPage(QWidget):
         self.box.setSpacing(20)
         self.error = label("", "error")
         self.error.hide()
+        self.room = 0  # px the flow has for this page (fit_room); 0 until it is first laid out
 
     def title(self) -> str:
         return self.ctx.pick(self.step.title) if self.step.title else self.ctx.tr(f"step.{self.step.kind}")
@@ -66,6 +68,20 @@ class StepPage(QWidget):
     def handle_intent(self, intent: str) -> bool:
         del intent
         return False
+
+    def fit_room(self, height: int) -> None:
+        """The flow says how tall the page may be before the screen would scroll (on each resize,
+        new step and new text size). Pages whose content can take a shorter shape pick it here;
+        on a small panel every page's parts stand closer together."""
+        self.room = height
+        self.space(self.box, 20)
+
+    def space(self, layout: QBoxLayout | QGridLayout, regular: int) -> None:
+        """`regular` px between the parts of `layout` on a full-size screen, less on a small panel
+        (set only when it changes: each change asks for a new layout, which asks for a new fit)."""
+        wanted = gap(self.ctx.sizes, regular)
+        if layout.spacing() != wanted:
+            layout.setSpacing(wanted)
 
     def center(self, widget: QWidget) -> None:
         self.box.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)

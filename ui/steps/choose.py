@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from PySide6.QtWidgets import QGridLayout, QSizePolicy
@@ -24,24 +25,43 @@ def _grid_button(text: str, icon: str, on_click: Any, icon_color: str = "") -> A
 class ChoosePage(StepPage):
     def __init__(self, ctx: Any, flow: Any, step: Any) -> None:
         super().__init__(ctx, flow, step)
-        grid = QGridLayout()
-        grid.setSpacing(24)
-        columns = 2 if len(step.options) <= 4 else 3
+        self.grid = QGridLayout()
+        self.grid.setSpacing(24)
         self.options: dict[str, Any] = {}
-        for index, option in enumerate(step.options):
-            widget = _grid_button(
+        for option in step.options:
+            self.options[option.id] = _grid_button(
                 ctx.pick(option.label),
                 option.icon,
                 lambda o=option.id: self.pick(o),
                 icon_color=flow.service.color,
             )
-            grid.addWidget(widget, index // columns, index % columns)
-            self.options[option.id] = widget
-        self.box.addLayout(grid, 1)
+        self.columns = 0
+        self._place(2 if len(step.options) <= 4 else 3)
+        self.box.addLayout(self.grid, 1)
         self.box.addWidget(self.error)
 
     def pick(self, option_id: str) -> None:
         self.done.emit({self.step.id: option_id})
+
+    def fit_room(self, height: int) -> None:
+        super().fit_room(height)
+        self.space(self.grid, 24)
+        # Three columns for five or more choices, unless their words would not fit side by side
+        # (English at the largest text on a small panel): then two, one row more.
+        wanted = 2 if len(self.options) <= 4 else 3
+        widest = max(b.sizeHint().width() for b in self.options.values())
+        if wanted == 3 and 3 * widest + 2 * self.grid.spacing() > self.width():
+            wanted = 2
+        self._place(wanted)
+
+    def _place(self, columns: int) -> None:
+        if columns == self.columns:
+            return
+        self.columns = columns
+        for widget in self.options.values():
+            self.grid.removeWidget(widget)
+        for index, widget in enumerate(self.options.values()):
+            self.grid.addWidget(widget, index // columns, index % columns)
 
     def handle_intent(self, intent: str) -> bool:
         if intent in self.options:
@@ -64,16 +84,21 @@ def slot_label(locale: str, slot: Slot) -> str:
 
 
 class DateSlotPage(StepPage):
+    """One row per day: the day in words, then its times as buttons. Day and time on every button
+    made each one two lines tall, and six of them did not fit a 1366×768 panel at the largest text."""
+
     def __init__(self, ctx: Any, flow: Any, step: Any) -> None:
         super().__init__(ctx, flow, step)
         self.note = label("", "muted")
         self.box.addWidget(self.note)
         self.grid = QGridLayout()
         self.grid.setSpacing(24)
-        self.box.addLayout(self.grid, 1)
+        self.box.addLayout(self.grid)
+        self.box.addStretch(1)
         self.box.addWidget(self.error)
         self.slots: list[Slot] = []
         self.buttons: list[Any] = []
+        self.days: list[Any] = []
 
     def refresh(self) -> None:
         super().refresh()
@@ -87,26 +112,44 @@ class DateSlotPage(StepPage):
         self.ctx.db.run(lambda: slots_for(station, service, option, dt.date.today()), self._show)
 
     def _show(self, slots: list[Slot]) -> None:
-        for widget in self.buttons:
+        for widget in [*self.buttons, *self.days]:
             widget.hide()
             widget.deleteLater()
         self.buttons.clear()
+        self.days.clear()
         self.slots = slots
         tentative = any(s.tentative for s in slots)
         set_text(self.note, self.ctx.tr("slot.tentative" if tentative else "slot.synced"))
-        for index, slot in enumerate(slots):
-            widget = _grid_button(
-                slot_label(self.ctx.locale, slot),
-                "fa5s.calendar-alt",
-                lambda s=slot: self.pick(s),
-                icon_color=self.flow.service.color,
-            )
-            self.grid.addWidget(widget, index // 2, index % 2)
-            self.buttons.append(widget)
+        by_day: dict[dt.date, list[Slot]] = {}
+        for slot in slots:
+            by_day.setdefault(slot.start.date(), []).append(slot)
+        for row, (day, day_slots) in enumerate(by_day.items()):
+            words = label(i18n.long_date(self.ctx.locale, day), "tile")  # wraps on a portrait kiosk
+            self.grid.addWidget(words, row, 0)
+            self.days.append(words)
+            for column, slot in enumerate(day_slots, start=1):
+                widget = button(
+                    f"{slot.start:%H:%M}–{slot.end:%H:%M}",
+                    "fa5s.clock",
+                    "option",
+                    functools.partial(self.pick, slot),
+                    name=slot_label(self.ctx.locale, slot).replace("\n", " "),  # day and time, read aloud
+                    icon_color=self.flow.service.color,
+                    whole_words=True,  # a portrait kiosk's narrow row cut "09:00–11:00"
+                )
+                widget.setProperty("tall", True)
+                widget.setProperty("icon_px", 40)  # a word-sized clock: the times need the width
+                widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+                self.grid.addWidget(widget, row, column)
+                self.buttons.append(widget)
         from ui.theme import PALETTES
         from ui.widgets import apply_icons
 
         apply_icons(self, PALETTES[self.ctx.theme], self.ctx.scale)
+
+    def fit_room(self, height: int) -> None:
+        super().fit_room(height)
+        self.space(self.grid, 24)
 
     def pick(self, slot: Slot) -> None:
         self.done.emit(

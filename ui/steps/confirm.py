@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout
+from PySide6.QtWidgets import QHBoxLayout, QSpacerItem
 
 from models.catalogue import Service
 from models.residents import ResidentRecord
@@ -15,6 +15,7 @@ from ui.context import UiContext
 from ui.queries import Slot
 from ui.steps.base import StepPage
 from ui.steps.choose import slot_label
+from ui.theme import REGULAR
 from ui.widgets import button, label, set_text
 
 
@@ -140,10 +141,18 @@ class CheckinPage(StepPage):
         )
         self.unwell.setProperty("tall", True)
         self.unwell.setMinimumWidth(700)
-        self.box.addSpacing(24)
+        self.between = QSpacerItem(0, 24)  # a little more air between the two answers
+        self.box.addItem(self.between)
         self.box.addWidget(self.unwell, 0, Qt.AlignmentFlag.AlignHCenter)
         self.box.addWidget(self.error)
         self.box.addStretch(1)
+
+    def fit_room(self, height: int) -> None:
+        super().fit_room(height)
+        wanted = 24 if self.ctx.sizes == REGULAR else 0  # a small panel: the page's spacing alone
+        if self.between.sizeHint().height() != wanted:
+            self.between.changeSize(0, wanted)
+            self.box.invalidate()
 
     def refresh(self) -> None:
         super().refresh()

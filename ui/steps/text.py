@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QPlainTextEdit,
     QPushButton,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -29,11 +28,10 @@ from PySide6.QtWidgets import (
 from models.validation import ValidationError, clean_text
 from ui.steps.base import StepPage
 from ui.theme import PALETTES
-from ui.widgets import apply_icons, button, label, set_text
+from ui.widgets import CurrentPageStack, apply_icons, button, label, least_height, relayout, set_text
 
-COMPACT_BELOW = 420  # page height in px under which the text step tightens its layout
-STACK_BELOW = 1200  # page width in px under which the text box goes above the pad (portrait kiosks)
 MODES = (("write", "fa5s.pen-fancy"), ("voice", "fa5s.microphone"), ("keys", "fa5s.keyboard"))
+MODE_ICON_PX = 40  # the ways in are words with an icon: a tile-sized icon made their row taller
 
 
 def note_key(step_id: str) -> str:
@@ -66,7 +64,7 @@ class TextPage(StepPage):
         left.setSpacing(12)
         left.addWidget(self.edit, 1)
         left.addWidget(self.note_label)
-        self.panels = QStackedWidget()
+        self.panels = CurrentPageStack()  # sized for the way in on show (the voice note is taller)
         self.panel_by_mode: dict[str, QWidget] = {}
         # Side by side on a landscape screen; on a portrait kiosk the box above the pad, so the pad
         # gets the full width and a canvas big enough for a finger (it was 150 px beside the box).
@@ -76,6 +74,8 @@ class TextPage(StepPage):
         self.work.addWidget(self.panels, 6)
         self.box.addLayout(self.work, 1)
         self.stacked = False
+        self.short = False  # the hint line hidden and one row of candidates (see _fit)
+        self._fitted: tuple[Any, ...] | None = None
         self.box.addWidget(self.error)
         # The three ways in, then 跳过/下一步: on one row when every word fits (a 1366×768 panel has
         # no height for two rows of buttons), else on two rows (a portrait kiosk, the largest text).
@@ -108,6 +108,7 @@ class TextPage(StepPage):
                 self.ctx.tr(f"text.mode_{mode}"), icon, "option", functools.partial(self.set_mode, mode)
             )
             b.setCheckable(True)
+            b.setProperty("icon_px", MODE_ICON_PX)
             group.addButton(b)
             self.mode_buttons[mode] = b
             row.addWidget(b)
@@ -119,12 +120,15 @@ class TextPage(StepPage):
         self.panels.setCurrentWidget(panel)
         self.mode_buttons[mode].setChecked(True)
         self.mode = mode
+        self._fit()  # the voice note's panel is taller than the pad
         palette = PALETTES[self.ctx.theme]
         for b in self.mode_buttons.values():
             # The chosen way in: a thick primary-coloured frame and a tinted face (not colour alone:
-            # the frame is three times as thick).
+            # the frame is three times as thick). Its padding gives back what the frame takes, so
+            # the chosen button is no larger than the others (the row is no taller).
             b.setStyleSheet(
-                f"QPushButton:checked {{ border: 6px solid {palette.primary}; background: {palette.bar}; }}"
+                f"QPushButton:checked {{ border: 6px solid {palette.primary}; background: {palette.bar};"
+                " padding: 2px 18px 2px 24px; }"
             )
         # The docked keyboard (ui/keyboard.py) answers focus on the box only in 打字 mode: with the
         # pad or the voice note in use it would cover them.
@@ -142,7 +146,7 @@ class TextPage(StepPage):
             from ui.handwriting_pad import HandwritingPad
 
             self.pad = panel = HandwritingPad(self.ctx)
-            panel.set_compact(self.height() < COMPACT_BELOW)
+            panel.set_compact(self.short)
             panel.set_wide(self.stacked)
             panel.chosen.connect(self.append)
             panel.backspace.connect(self.backspace)
@@ -226,23 +230,48 @@ class TextPage(StepPage):
         wanted = sum(max(w.sizeHint().width(), w.minimumWidth()) for w in widgets)
         return wanted + self.mode_row.spacing() * len(widgets) <= width
 
+    def _set_short(self, short: bool) -> None:
+        self.short = short
+        self.hint.setVisible(not short)
+        if self.pad is not None:
+            self.pad.set_compact(short)
+
+    def _fit(self) -> None:
+        """Shape the page for its width and the room the flow gives it (fit_room), roomiest first:
+        box beside the pad (above it on a portrait kiosk); buttons on one row when their words fit,
+        else two; the hint line and two rows of candidates while they fit in the room, else
+        neither (the 1366×768 and 1280×800 panels at the largest text size)."""
+        window = self.window()
+        portrait = window.height() > window.width()
+        width = self.width()
+        key = (width, self.room, self.ctx.scale, self.ctx.theme, getattr(self, "mode", ""), portrait)
+        if not self.room or key == self._fitted:
+            return  # nothing changed: the layout requests this page's own changes post end here
+        self._fitted = key
+        self._stack(portrait)
+        self._arrange_buttons(two_rows=not self._fits_one_row(width))
+        self._set_short(False)
+        if least_height(self, width, remeasure=True) > self.room:
+            self._set_short(True)
+            relayout(self)
+        parent = self.parentWidget()
+        if parent is not None:
+            parent.updateGeometry()  # the flow's stack holds this page's old height
+
+    def fit_room(self, height: int) -> None:
+        super().fit_room(height)
+        self._fit()
+
     def event(self, event: QEvent) -> bool:
         # A new text size changes the buttons' words' widths without resizing the page.
-        ready = hasattr(self, "one_row")  # events also arrive while __init__ is building the page
+        ready = hasattr(self, "_fitted")  # events also arrive while __init__ is building the page
         if ready and event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.StyleChange):
-            self._arrange_buttons(two_rows=not self._fits_one_row(self.width()))
+            self._fit()
         return super().event(event)
 
     def resizeEvent(self, event: Any) -> None:
-        """Short screens (1366×768): buttons on one row when they fit; a page still too short drops
-        the hint line and shows one row of candidates."""
-        self._arrange_buttons(two_rows=not self._fits_one_row(event.size().width()))
-        self._stack(event.size().width() < STACK_BELOW)
-        compact = event.size().height() < COMPACT_BELOW
-        self.hint.setVisible(not compact)
-        if self.pad is not None:
-            self.pad.set_compact(compact)
         super().resizeEvent(event)
+        self._fit()
 
     def append(self, text: str) -> None:
         cursor = self.edit.textCursor()

@@ -20,6 +20,7 @@ from server.services import console_audit, staff
 from server.services.errors import HubError
 
 router = APIRouter(include_in_schema=False)
+AUDIT_PAGE = 50  # entries per audit page; "older" continues below the last one
 StateDep = Annotated[HubState, Depends(get_state)]
 
 
@@ -91,8 +92,23 @@ async def update_user(user_id: int, request: Request, viewer: PostViewerDep, sta
 def audit_page(request: Request, viewer: ViewerDep, state: StateDep) -> Response:
     viewer.require("audit")
     who = request.query_params.get("user") or None
+    before = request.query_params.get("before", "")
     with transaction(state.sessions) as session:
-        entries = console_audit.recent(session, limit=300, username=who)
+        entries = console_audit.recent(
+            session,
+            limit=AUDIT_PAGE + 1,
+            username=who,
+            before=int(before) if before.isdigit() and len(before) < 19 else None,
+        )
         names = dict(session.execute(select(Station.id, Station.name)).all())
-        lines = audit_words.describe(session, entries)
-    return render(request, viewer, "audit.html", lines=lines, names=names, who=who or "")
+        lines = audit_words.describe(session, entries[:AUDIT_PAGE])
+    return render(
+        request,
+        viewer,
+        "audit.html",
+        lines=lines,
+        names=names,
+        who=who or "",
+        paged=bool(before),
+        older=entries[AUDIT_PAGE - 1].id if len(entries) > AUDIT_PAGE else None,
+    )

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from server.api.deps import get_state
 from server.api.state import HubState
@@ -14,8 +13,7 @@ from server.console import catalogue
 from server.console.auth import Viewer, ViewerDep, console_settings
 from server.console.web import render
 from server.core.db import transaction
-from server.db.models import Station
-from server.services.console_queue import AGES, Deadlines, QueueFilter, load_queue
+from server.services.console_queue import AGES, Cursor, Deadlines, QueueFilter, load_queue
 
 router = APIRouter(include_in_schema=False)
 StateDep = Annotated[HubState, Depends(get_state)]
@@ -29,25 +27,16 @@ def deadlines(request: Request) -> Deadlines:
 
 def parse_filter(request: Request, viewer: Viewer) -> QueueFilter:
     q = request.query_params
-    page = q.get("page", "1")
     return QueueFilter(
         station=q.get("station") or None,
         service=q.get("service") or None,
         status=q.get("status") or "open" if q.get("status") in STATUSES else "open",
         age=q.get("age") if q.get("age") in AGES else None,
         overdue=q.get("overdue") == "1",
-        page=int(page) if page.isdigit() and len(page) < 7 else 1,
+        after=Cursor.parse(q.get("after")),
         topic=(q.get("topic") or "")[:32] or None,
         scope=viewer.scope,
     )
-
-
-def _stations(state: HubState, viewer: Viewer) -> list[tuple[str, str]]:
-    with transaction(state.sessions) as session:
-        query = select(Station.id, Station.name).order_by(Station.name)
-        if viewer.scope is not None:
-            query = query.where(Station.id.in_(viewer.scope))
-        return [(sid, name) for sid, name in session.execute(query).all()]
 
 
 def _load(request: Request, viewer: Viewer, state: HubState) -> dict[str, Any]:
@@ -56,19 +45,23 @@ def _load(request: Request, viewer: Viewer, state: HubState) -> dict[str, Any]:
     flt = parse_filter(request, viewer)
     with transaction(state.sessions) as session:
         page = load_queue(session, flt, deadlines(request))
-    query = {k: v for k, v in request.query_params.items() if k not in ("page", "flash")}
+    query = {k: v for k, v in request.query_params.items() if k not in ("after", "page", "flash")}
     return {"page": page, "flt": flt, "query": query}
 
 
 @router.get("/console/queue")
 def queue_page(request: Request, viewer: ViewerDep, state: StateDep) -> Response:
     shown = _load(request, viewer, state)
+    names = shown["page"].stations  # read with the rows: no second transaction for the filter
     return render(
         request,
         viewer,
         "queue.html",
         **shown,
-        stations=_stations(state, viewer),
+        stations=sorted(
+            ((sid, name) for sid, name in names.items() if viewer.scope is None or sid in viewer.scope),
+            key=lambda s: s[1],
+        ),
         services=sorted(catalogue.services()),
         statuses=STATUSES,
         ages=list(AGES),

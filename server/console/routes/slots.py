@@ -30,7 +30,10 @@ def slots_page(request: Request, viewer: ViewerDep, state: StateDep) -> Response
     since = datetime.combine(today, time(0), tz).astimezone(UTC)
     with transaction(state.sessions) as session:
         slots = console_slots.list_slots(session, since)
-        stations = [(s.id, s.name) for s in session.scalars(select(Station).order_by(Station.name))]
+        stations = [
+            (sid, name)
+            for sid, name in session.execute(select(Station.id, Station.name).order_by(Station.name))
+        ]
     day, start, end = console_slots.default_times(datetime.now(UTC), tz)
     return render(
         request,

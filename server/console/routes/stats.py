@@ -24,8 +24,17 @@ TABLES = ("by_service", "by_station", "response", "categories", "words", "checki
 def _compute(request: Request, viewer: Viewer, state: HubState) -> tuple[console_stats.Stats, dict, list]:  # type: ignore[type-arg]
     tz = console_settings(request).tz
     now = datetime.now(UTC)
+    medians = None
+    if viewer.scope is None:  # hub-wide: the background snapshot (console_stats.MEDIANS)
+        first, last = console_stats.window(now, tz)
+
+        def take() -> dict[str, console_stats.Timing]:
+            with transaction(state.sessions) as session:
+                return console_stats.response_times(session, first, last)
+
+        medians = console_stats.MEDIANS.get(first, last, take)
     with transaction(state.sessions) as session:
-        stats = console_stats.compute(session, state.keys, tz, scope=viewer.scope, now=now)
+        stats = console_stats.compute(session, state.keys, tz, scope=viewer.scope, now=now, medians=medians)
         days = console_stats.checkin_days(now, tz)
         rates = resident_index.checkin_rates(session, viewer.scope, days)
     return stats, rates, days

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from server.api.deps import get_state
 from server.api.state import HubState
@@ -32,31 +33,58 @@ def _check_station(viewer: Viewer, station_id: str) -> None:
         raise Forbidden("station")
 
 
-def _load(
-    request: Request, viewer: Viewer, state: HubState
-) -> tuple[list[console_warnings.Warning], int, str]:
+def _start(request: Request) -> int:
+    """Where the page starts in the list (the "next" link's `start`); anything odd is the top."""
+    start = request.query_params.get("start", "")
+    return int(start) if start.isdigit() and len(start) < 7 else 0
+
+
+def _list(
+    request: Request, viewer: Viewer, session: Session, station: str, *, page: bool
+) -> tuple[list[console_warnings.Warning], int]:
+    """The warnings (a page of them, or the export's all) — and the audit entry for their viewing:
+    names of residents at risk are personal data (the one write a view makes)."""
+    rows, total = console_warnings.load(
+        session,
+        get_state(request).keys,
+        viewer.scope,
+        console_settings(request).tz,
+        station=station or None,
+        offset=_start(request) if page else 0,
+        limit=console_warnings.PAGE_SIZE if page else console_warnings.MAX_ROWS,
+    )
+    console_audit.record(
+        session,
+        viewer.actor,
+        "view_warnings",
+        "warnings",
+        station_id=station or None,
+        detail=f"{len(rows)} shown",
+    )
+    return rows, total
+
+
+def _station(request: Request, viewer: Viewer) -> str:
     station = request.query_params.get("station") or ""
     if station:
         _check_station(viewer, station)
+    return station
+
+
+def _load(
+    request: Request, viewer: Viewer, state: HubState
+) -> tuple[list[console_warnings.Warning], int, str]:
+    station = _station(request, viewer)
     with transaction(state.sessions) as session:
-        rows, total = console_warnings.load(
-            session, state.keys, viewer.scope, console_settings(request).tz, station=station or None
-        )
-        console_audit.record(
-            session,
-            viewer.actor,
-            "view_warnings",
-            "warnings",
-            station_id=station or None,
-            detail=f"{len(rows)} shown",
-        )
+        rows, total = _list(request, viewer, session, station, page=False)
     return rows, total, station
 
 
 @router.get("/console/warnings")
 def warnings_page(request: Request, viewer: ViewerDep, state: StateDep) -> Response:
     viewer.require("queue")
-    rows, total, station = _load(request, viewer, state)
+    station = _station(request, viewer)
+    start = _start(request)
     reveal = request.query_params.get("phone") or ""
     phone: tuple[str, str, str] | None = None
     if reveal and ":" in reveal:
@@ -74,7 +102,8 @@ def warnings_page(request: Request, viewer: ViewerDep, state: StateDep) -> Respo
                 detail="living-alone warning",
             )
         phone = (sid, key, number)
-    with transaction(state.sessions) as session:
+    with transaction(state.sessions) as session:  # one transaction for the whole page
+        rows, total = _list(request, viewer, session, station, page=True)
         query = select(Station.id, Station.name).order_by(Station.name)
         if viewer.scope is not None:
             query = query.where(Station.id.in_(viewer.scope))
@@ -87,6 +116,8 @@ def warnings_page(request: Request, viewer: ViewerDep, state: StateDep) -> Respo
         "warnings.html",
         rows=rows,
         total=total,
+        start=start,
+        page_size=console_warnings.PAGE_SIZE,
         station=station,
         stations=stations,
         phone=phone,

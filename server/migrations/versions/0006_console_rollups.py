@@ -42,36 +42,10 @@ def upgrade() -> None:
     op.create_index(
         "ix_request_stats_day", "request_stats", ["day", "station_id", "service", "first_h", "close_h"]
     )
-    op.create_table(
-        "request_day_counts",
-        sa.Column("day", sa.Date(), primary_key=True),
-        sa.Column("station_id", sa.String(length=36), primary_key=True),
-        sa.Column("service", sa.String(length=64), primary_key=True),
-        sa.Column("category", sa.String(length=64), primary_key=True),
-        sa.Column("n", sa.Integer(), nullable=False),
-        sa.Column("closed", sa.Integer(), nullable=False),
-    )
-    op.create_table(
-        "topic_day_counts",
-        sa.Column("day", sa.Date(), primary_key=True),
-        sa.Column("station_id", sa.String(length=36), primary_key=True),
-        sa.Column("topic", sa.String(length=32), primary_key=True),
-        sa.Column("n", sa.Integer(), nullable=False),
-    )
-    op.create_table(
-        "topic_word_day_counts",
-        sa.Column("day", sa.Date(), primary_key=True),
-        sa.Column("station_id", sa.String(length=36), primary_key=True),
-        sa.Column("topic", sa.String(length=32), primary_key=True),
-        sa.Column("word", sa.String(length=32), primary_key=True),
-        sa.Column("n", sa.Integer(), nullable=False),
-    )
-    op.create_table(
-        "checkin_day_counts",
-        sa.Column("day", sa.Date(), primary_key=True),
-        sa.Column("station_id", sa.String(length=36), primary_key=True),
-        sa.Column("n", sa.Integer(), nullable=False),
-    )
+    _day_counts("request_day_counts", ("service", 64), ("category", 64), counts=("n", "closed"))
+    _day_counts("topic_day_counts", ("topic", 32))
+    _day_counts("topic_word_day_counts", ("topic", 32), ("word", 32))
+    _day_counts("checkin_day_counts")
     # The pages' remaining lookups: the queue's topic filter (topic → request ids), the latest
     # visit outcome per resident (warnings), who checked in on a day (check-ins, statistics).
     op.create_index("ix_request_topics_topic_request", "request_topics", ["topic", "request_id"])
@@ -83,11 +57,22 @@ def upgrade() -> None:
     _backfill()
 
 
+def _day_counts(name: str, *keys: tuple[str, int], counts: tuple[str, ...] = ("n",)) -> None:
+    """A counter table keyed by office day, station and `keys` (name, length), with integer `counts`."""
+    op.create_table(
+        name,
+        sa.Column("day", sa.Date(), primary_key=True),
+        sa.Column("station_id", sa.String(length=36), primary_key=True),
+        *[sa.Column(key, sa.String(length=length), primary_key=True) for key, length in keys],
+        *[sa.Column(count, sa.Integer(), nullable=False) for count in counts],
+    )
+
+
 def _backfill() -> None:
     from server.services import request_rollups
     from server.services.resident_index import office_tz
 
-    request_rollups.rebuild(op.get_bind(), office_tz())
+    request_rollups.rebuild(op.get_bind(), office_tz(), statuses=False)  # 0009 adds those
 
 
 def downgrade() -> None:

@@ -28,6 +28,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ux_stations_receipt_prefix", "stations")
-    with op.batch_alter_table("stations") as batch:
-        batch.drop_column("receipt_prefix_before")
-        batch.drop_column("receipt_prefix")
+    # A plain ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35 has it): batch mode would copy and drop the
+    # stations table, which other tables' foreign keys refer to, and SQLite refuses that drop.
+    op.drop_column("stations", "receipt_prefix_before")
+    op.drop_column("stations", "receipt_prefix")

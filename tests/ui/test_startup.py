@@ -1,0 +1,225 @@
+"""The kiosk paints first (issue 17): the locked screen is on screen before the station's heavy modules
+are imported; unlocking builds the home screen while the key is derived and nothing else; one sync
+loop at a time; icons drawn without qtawesome look the same; PySide's import hook keeps no sources.
+Timings belong to bench/ui.py; these tests check the structure that makes them short."""
+
+from __future__ import annotations
+
+import linecache
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from PySide6.QtGui import QIcon
+from pytestqt.qtbot import QtBot
+
+from tests.ui.conftest import PASSPHRASE, StationInfo
+from ui.navigator import ScreenKey
+
+ROOT = Path(__file__).resolve().parents[2]
+# Modules a locked screen needs none of (database, crypto, icon-font wrappers, sync client, voice);
+# listed here independently of desktop/launch.py's own list.
+NOT_BEFORE_FIRST_PAINT = (
+    "sqlalchemy",
+    "cryptography",
+    "models.station",
+    "models.crypto",
+    "models.schema",
+    "qtawesome",
+    "qtpy",
+    "pydantic",
+    "requests",
+    "jieba",
+    "vosk",
+    "sounddevice",
+    "pyttsx3",
+    "sync",
+    "voice",
+)
+# Runs the real start-up (desktop.launch.run_kiosk) and reports what is imported at the moment the
+# kiosk window is first shown and painted.
+FIRST_PAINT_SPY = """
+import sys
+from pathlib import Path
+import desktop.launch as launch
+
+real_show = launch._show
+
+def spy(widget, windowed):
+    real_show(widget, windowed)
+    widget.repaint()
+    field = getattr(widget.nav.current, "passphrase", None)
+    print("SCREEN", widget.nav.current_key, int(field is not None and field.isVisible()), flush=True)
+    print("MODULES", " ".join(sorted(sys.modules)), flush=True)
+
+launch._show = spy
+sys.exit(launch.run_kiosk(Path(sys.argv[1]), windowed=True))
+"""
+
+
+def test_locked_screen_is_painted_before_heavy_modules_load(station_info: StationInfo) -> None:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "QT_QPA_PLATFORM": "offscreen",
+        "YIZHAN_NO_VOICE": "1",
+        "YIZHAN_EXIT_AFTER_FIRST_PAINT": "1",
+    }
+    env.pop("YIZHAN_PASSPHRASE", None)
+    run = subprocess.run(
+        [sys.executable, "-c", FIRST_PAINT_SPY, str(station_info.path)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    lines = {line.split(" ", 1)[0]: line.split(" ", 1)[1] for line in run.stdout.splitlines() if " " in line}
+    assert lines["SCREEN"] == "locked 1"  # the real locked screen, its passphrase field shown
+    loaded = set(lines["MODULES"].split())
+    early = sorted(
+        name for name in NOT_BEFORE_FIRST_PAINT if any(m == name or m.startswith(name + ".") for m in loaded)
+    )
+    assert early == [], f"imported before the locked screen was painted: {early}"
+    assert "ui.shell" in loaded and "ui.screens.locked" in loaded  # the spy saw the real window
+
+
+@pytest.fixture
+def locked_kiosk(qtbot: QtBot, station_info: StationInfo, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The real kiosk window, still locked (no YIZHAN_PASSPHRASE), with its public settings read."""
+    from desktop.app import AppContext, close_kiosk
+    from ui.shell import KioskWindow
+
+    monkeypatch.delenv("YIZHAN_PASSPHRASE", raising=False)
+    ctx = AppContext(station_info.path, windowed=True)
+    window = KioskWindow(ctx)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitUntil(lambda: ctx.db.idle, timeout=30_000)
+    try:
+        yield window
+    finally:
+        close_kiosk(ctx, window)
+
+
+def test_unlock_builds_home_during_key_derivation_and_nothing_else(
+    locked_kiosk: Any, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.screens.home import HomeScreen
+
+    window = locked_kiosk
+    built: list[bool] = []  # for each home built: was the station still locked then?
+    real_init = HomeScreen.__init__
+
+    def counting_init(self: HomeScreen, ctx_: Any, nav: Any) -> None:
+        built.append(ctx_.station is None)
+        real_init(self, ctx_, nav)
+
+    monkeypatch.setattr(HomeScreen, "__init__", counting_init)
+    assert window.nav.current_key == ScreenKey.LOCKED
+    locked = window.nav.current
+    locked.passphrase.setText(PASSPHRASE)
+    locked.try_unlock()
+    qtbot.waitUntil(lambda: window.nav.current_key == ScreenKey.HOME, timeout=30_000)
+    # Built once, while the DB worker was still deriving the key — not again after it opened.
+    assert built == [True]
+    assert window.nav.current is window.stack.currentWidget()
+    # Only the screen on show exists: the locked screen is gone, nothing else was built ahead.
+    assert [screen.screen_name for screen in window.nav.built()] == ["home"]
+
+
+def test_home_built_in_another_language_is_built_again(locked_kiosk: Any, station_info: StationInfo) -> None:
+    """If the station's own settings name another language than the one home was prepared in, the
+    home shown after unlock speaks the station's language."""
+    from models.station import Station
+
+    window = locked_kiosk
+    window.nav.prepare(ScreenKey.HOME)
+    prepared = window.nav.screen(ScreenKey.HOME)
+    window.ctx.station = Station.open(station_info.path, PASSPHRASE)  # closed by the fixture
+    window.ctx.locale = "en"  # as the station's settings would set it on unlock
+    window.nav.unlocked()
+    assert window.nav.current_key == ScreenKey.HOME and window.nav.current is not prepared
+    assert window.nav.current.greeting.text().startswith("Good")  # English, not 上午好
+
+
+class FakeLoop:
+    """Stands in for desktop.sync_port.LoopSyncPort: counts which loops are running."""
+
+    running: ClassVar[list[FakeLoop]] = []
+
+    def __init__(self) -> None:
+        FakeLoop.running.append(self)
+
+    def stop(self) -> None:
+        if self in FakeLoop.running:
+            FakeLoop.running.remove(self)
+
+
+def test_only_one_sync_loop_runs_after_re_enrolment(
+    qtbot: QtBot, station_info: StationInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop import sync_port
+    from desktop.app import AppContext
+    from models.station import Station
+
+    FakeLoop.running = []
+    monkeypatch.setattr(sync_port, "start_sync", lambda _station: FakeLoop())
+    ctx = AppContext(station_info.path)
+    ctx.station = Station.open(station_info.path, PASSPHRASE)
+    try:
+        ctx.start_sync()  # after unlock
+        qtbot.waitUntil(lambda: ctx._sync_loop is not None and ctx.db.idle, timeout=10_000)
+        first = ctx._sync_loop
+        ctx.start_sync()  # the admin re-enrols: the loop with the old credential must go
+        qtbot.waitUntil(lambda: ctx._sync_loop is not None and ctx.db.idle, timeout=10_000)
+        assert FakeLoop.running == [ctx._sync_loop] and ctx._sync_loop is not first
+        assert ctx.sync is ctx._sync_loop
+        ctx.start_sync()  # two starts racing (the unlock timer and an enrolment):
+        ctx.start_sync()  # the older one, overtaken, stops its own loop
+        qtbot.waitUntil(lambda: ctx._sync_loop is not None and ctx.db.idle, timeout=10_000)
+        qtbot.waitUntil(lambda: ctx.db.idle, timeout=10_000)
+        assert FakeLoop.running == [ctx._sync_loop]
+    finally:
+        ctx.close()
+    assert FakeLoop.running == []
+
+
+def test_icons_match_qtawesome(qtbot: QtBot) -> None:
+    """The glyphs drawn from qtawesome's font file, pixel for pixel as qtawesome draws them."""
+    del qtbot  # a QApplication
+    import qtawesome
+
+    from ui import icons
+
+    for name, color, size in (("fa5s.home", "#17406B", 32), ("fa5s.lock", "#ffffff", 120)):
+        for mode in (QIcon.Mode.Normal, QIcon.Mode.Disabled):
+            ours = icons.icon(name, color).pixmap(size, size, mode).toImage()
+            theirs = qtawesome.icon(name, color=color).pixmap(size, size, mode).toImage()
+            assert ours == theirs, (name, mode)
+    assert icons.icon("fa5s.home", "#17406B") is icons.icon("fa5s.home", "#17406B")  # one engine, cached
+    with pytest.raises(icons.IconError):
+        icons.icon("fa5s.no-such-icon", "#000000")
+
+
+def test_imports_after_pyside_keep_no_source_lines(tmp_path: Path, qtbot: QtBot) -> None:
+    from desktop.launch import lighten_pyside_import_hook
+
+    del qtbot
+    lighten_pyside_import_hook()
+    module = tmp_path / "kperf_probe_module.py"
+    module.write_text("from __future__ import annotations\nimport os\nVALUE = 42\n" + "# pad\n" * 500)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import kperf_probe_module
+
+        assert kperf_probe_module.VALUE == 42
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("kperf_probe_module", None)
+    assert str(module) not in linecache.cache
