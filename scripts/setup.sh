@@ -102,7 +102,8 @@ case "$MODE" in
     # Coverage of the project's packages, measured in the test process (hub and kiosk subprocesses
     # are not traced): a summary per file that is not fully covered, and the total.
     # Two workers (pytest-xdist), whole files per worker: module fixtures such as the CUPS scheduler and
-    # the offline bundle are built once, and most tests wait on hubs, browsers and subprocesses.
+    # the offline bundle are built once, and most tests wait on hubs, browsers and subprocesses. The
+    # longest files are handed out first (tests/conftest.py; --no-loadscope-reorder in pyproject.toml).
     exec "$VENV/bin/pytest" -q -n "${YIZHAN_TEST_WORKERS:-2}" --dist loadfile \
       --cov=models --cov=sync --cov=voice --cov=server --cov=desktop --cov=ui --cov=handwriting \
       --cov-report=term:skip-covered --durations=40

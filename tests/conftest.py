@@ -1,11 +1,13 @@
 """Suite-wide settings and fixtures: Qt renders offscreen; one throwaway PostgreSQL serves every test
-directory that needs a hub on PostgreSQL (each hub gets its own database in it)."""
+directory that needs a hub on PostgreSQL (each hub gets its own database in it); the longest files
+are handed out first when the suite runs on several workers."""
 
 from __future__ import annotations
 
 import os
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Config folders (the keyboard's pinyin dictionary path among them) go to a scratch place, not ~/.config.
@@ -24,3 +26,31 @@ def postgres_cluster() -> Iterator[pgcluster.PgCluster]:
     assert pgcluster.available(), "PostgreSQL server binaries are missing: run scripts/setup.sh"
     with pgcluster.pg_cluster() as cluster:
         yield cluster
+
+
+# The files that take longest (wall seconds on the 2-core CI machine, longest first). With
+# `--dist loadfile` xdist hands whole files to the workers in collection order (pyproject.toml turns
+# off its own reordering, which puts files with FEW tests last — exactly these), so putting them first
+# lets the many short files fill in behind them and both workers finish together.
+LONGEST_FIRST = (
+    "tests/sync/test_soak.py",
+    "tests/ui/test_tour.py",
+    "tests/voice/test_ko_matrix.py",
+    "tests/deploy/test_bundle.py",
+    "tests/hub/test_openapi_fuzz.py",
+    "tests/core/test_crash_safety.py",
+    "tests/deploy/test_extras.py",
+    "tests/voice/test_concepts.py",
+    "tests/console/test_accessibility.py",
+)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own grouping by parametrised session fixtures
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(config.rootpath)
+
+    def rank(item: pytest.Item) -> int:
+        path = Path(item.path).relative_to(root).as_posix() if Path(item.path).is_relative_to(root) else ""
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: each file's tests, and all other files, keep their order

@@ -18,9 +18,9 @@ import time
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QCoreApplication, QEvent, QRect
 from PySide6.QtWidgets import QApplication
 
 from models.requests import RequestRecord
@@ -53,6 +53,14 @@ def settle(ctx: UiContext, timeout: float = 10.0) -> None:
             return
         time.sleep(0.002)
     raise TimeoutError("background work did not finish")
+
+
+def drop_deleted() -> None:
+    """Delete the widgets `deleteLater()` has marked. Without a running event loop (the tour and the
+    tests drive Qt by `processEvents`) Qt never deletes them: every rebuild's ~800 screen widgets would
+    stay alive, be re-polished by each new stylesheet and searched by every measurement, so each
+    combination rendered in the same window would cost more than the last."""
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -146,6 +154,11 @@ class Tour:
         """Walk the (already unlocked) window through every screen again at another combination."""
         ctx = self.ctx
         self.out, self.size = Path(out), size
+        # Drop the last combination's screens before the new stylesheet, which re-polishes every
+        # widget alive: only the start screen and the bars are restyled, not ~800 widgets.
+        self.window.nav.rebuild()
+        settle(ctx)  # the new start screen's loads land while the old screens are still alive
+        drop_deleted()
         self.window.resize(*size)
         if theme is not None:
             ctx.theme = theme
@@ -155,7 +168,8 @@ class Tour:
         self.scale_index = ctx.scale_index
         self.window.apply_theme()
         self.window.retranslate()
-        self.window.nav.rebuild()
+        self.window.nav.rebuild()  # the start screen again, in the new words
+        drop_deleted()
         settle(ctx)
         return self.run()
 
@@ -291,39 +305,39 @@ def scale_index_for(scale: float | None, text_size: str | None) -> int:
     return min(range(len(SCALES)), key=lambda i: abs(SCALES[i] - wanted))
 
 
+class TourOptions(TypedDict, total=False):
+    """The text size (by name, or the nearest to `scale`) and the window size of a tour."""
+
+    scale: float | None
+    text_size: str | None
+    size: tuple[int, int]
+
+
 def start_tour(
     ctx: UiContext,
     out: Path,
     passphrase: str,
     *,
     locale: str,
-    scale: float | None = None,
-    text_size: str | None = None,
-    size: tuple[int, int] = SIZE,
     save_png: bool = True,
+    **options: Unpack[TourOptions],
 ) -> Tour:
     """A tour window on `ctx` (not yet run): call `run()` once, then `render()` for more combinations."""
     ctx.locale = locale
     ctx.locale_forced = True
     ctx.no_auto_unlock = True
-    ctx.scale_index = scale_index_for(scale, text_size)
-    tour = Tour(ctx, out, passphrase, size=size, save_png=save_png)
+    ctx.scale_index = scale_index_for(options.get("scale"), options.get("text_size"))
+    tour = Tour(ctx, out, passphrase, size=options.get("size", SIZE), save_png=save_png)
     tour.window.apply_theme()
     tour.window.retranslate()
     return tour
 
 
 def run_tour(
-    ctx: UiContext,
-    out: Path,
-    passphrase: str,
-    *,
-    locale: str,
-    scale: float | None = None,
-    text_size: str | None = None,
-    size: tuple[int, int] = SIZE,
+    ctx: UiContext, out: Path, passphrase: str, *, locale: str, **options: Unpack[TourOptions]
 ) -> Path:
-    tour = start_tour(ctx, out, passphrase, locale=locale, scale=scale, text_size=text_size, size=size)
+    """`yizhan tour`: one combination rendered, the window closed again."""
+    tour = start_tour(ctx, out, passphrase, locale=locale, **options)
     try:
         return tour.run()
     finally:

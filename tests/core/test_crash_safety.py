@@ -21,6 +21,14 @@ ROOT = Path(__file__).resolve().parents[2]
 KILLS = 50
 
 
+def _wait_for_a_request(log: Path, errors: Path) -> None:
+    """Until the writer has reported at least one committed request (however slow the machine)."""
+    deadline = time.monotonic() + 120
+    while not any(line.startswith("request ") for line in log.read_text(encoding="utf-8").splitlines()):
+        assert time.monotonic() < deadline, errors.read_text(encoding="utf-8")[-3000:]
+        time.sleep(0.005)
+
+
 @pytest.mark.slow
 def test_sigkill_never_loses_a_committed_record(station: Station, data_dir: Path) -> None:
     station.close()
@@ -28,33 +36,43 @@ def test_sigkill_never_loses_a_committed_record(station: Station, data_dir: Path
     reported_residents: set[str] = set()
     reported_requests: dict[str, str] = {}
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    for round_no in range(KILLS):
-        child = subprocess.Popen(
-            [sys.executable, "-m", "tests.core.crash_writer", str(data_dir), str(round_no * 1000)],
+    errors = data_dir.parent / "writer-errors.txt"
+    # One fork server (tests/core/crash_writer.py --forks) forks each writer: every writer is a fresh
+    # process that opens the station and is SIGKILLed, without an interpreter start-up per kill.
+    with (
+        errors.open("w", encoding="utf-8") as stderr,
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.core.crash_writer", "--forks"],
             cwd=ROOT,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=stderr,
             text=True,
             env=env,
-        )
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == "ready", child.stderr.read() if child.stderr else ""
-        # Let at least one request commit (however slow the machine is), then kill at a random moment.
-        first: list[str] = []
-        while not first or not first[-1].startswith("request"):
-            first.append(child.stdout.readline())
-            assert first[-1], child.stderr.read() if child.stderr else ""
-        time.sleep(rng.uniform(0.0, 0.15))
-        child.send_signal(signal.SIGKILL)
-        rest, _ = child.communicate()
-        out = "".join(first) + rest
-        assert child.returncode == -signal.SIGKILL
-        for line in out.splitlines():
-            parts = line.split()
-            if len(parts) >= 2 and parts[0] == "resident":
-                reported_residents.add(parts[1])
-            elif len(parts) == 3 and parts[0] == "request":
-                reported_requests[parts[1]] = parts[2]
+        ) as forks,
+    ):
+        assert forks.stdin is not None and forks.stdout is not None
+        for round_no in range(KILLS):
+            log = data_dir.parent / f"writer-{round_no}.txt"
+            log.touch()
+            forks.stdin.write(f"{data_dir}\t{round_no * 1000}\t{log}\n")
+            forks.stdin.flush()
+            pid = int(forks.stdout.readline() or 0)
+            assert pid, errors.read_text(encoding="utf-8")[-3000:]
+            _wait_for_a_request(log, errors)
+            time.sleep(rng.uniform(0.0, 0.15))  # then kill at a random moment
+            os.kill(pid, signal.SIGKILL)
+            status = int(forks.stdout.readline())
+            assert os.waitstatus_to_exitcode(status) == -signal.SIGKILL, errors.read_text(encoding="utf-8")
+            out = log.read_text(encoding="utf-8")
+            for line in out[: out.rfind("\n") + 1].splitlines():  # whole lines only
+                parts = line.split()
+                if len(parts) >= 2 and parts[0] == "resident":
+                    reported_residents.add(parts[1])
+                elif len(parts) == 3 and parts[0] == "request":
+                    reported_requests[parts[1]] = parts[2]
+        forks.stdin.close()
+        assert forks.wait(timeout=60) == 0
     assert len(reported_requests) >= KILLS  # the writer really was interrupted mid-stream, many times
 
     with sqlite3.connect(data_dir / "station.db") as conn:

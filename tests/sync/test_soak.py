@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -50,6 +52,27 @@ SERVICES = [
     "daily_checkin",
 ]
 HUB_STATUSES = ["received", "in_progress", "done", "rejected"]
+
+
+MEMORY = Path("/dev/shm")
+
+
+@pytest.fixture
+def tmp_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The soak's stations (the `enrolled` fixture puts them under tmp_path) live on tmpfs when there
+    is one: each of the ~2,500 saves fsyncs station.db, its WAL and the receipt mark, and waiting on
+    the disk for them was the largest part of the soak's time. What the soak checks — exactly once
+    through faults, restarts and SIGKILL — does not depend on the disk (a SIGKILLed process's writes
+    are in the page cache either way), and models/db.py's synchronous=FULL is unchanged. The test
+    PostgreSQL runs with fsync=off for the same reason."""
+    if MEMORY.is_dir() and os.access(MEMORY, os.W_OK):
+        path = Path(tempfile.mkdtemp(prefix="yizhan-soak-", dir=MEMORY))
+        try:
+            yield path
+        finally:
+            shutil.rmtree(path, ignore_errors=True)
+    else:
+        yield tmp_path_factory.mktemp("soak")
 
 
 def _factory(credential: StationCredential, url: str | None) -> HubClient:

@@ -39,8 +39,9 @@ def tour_station(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 class TourRunner:
-    """One station, one unlocked window, walked through each combination in turn (rendering the
-    window once per combination keeps 15 tours inside CI's time)."""
+    """One station, one unlocked window, walked through each combination in turn: unlocking once
+    and re-rendering the same window (ui/tour.py `Tour.render`) keeps each of the 16 tours at a few
+    seconds of CPU."""
 
     def __init__(self, station: Path, out: Path) -> None:
         from desktop.app import AppContext
@@ -230,32 +231,34 @@ def test_measure_flags_cut_offscreen_and_overlapping_widgets(qapp: Any) -> None:
     root.close()
 
 
-def test_tour_command_high_contrast(tour_station: Path, tmp_path: Path) -> None:
-    env = {**os.environ, "YIZHAN_PASSPHRASE": PASSPHRASE, "QT_QPA_PLATFORM": "offscreen"}
-    out = tmp_path / "hc"
-    result = subprocess.run(
+def _tour_command(
+    station: Path, out: Path, *options: str, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """`yizhan tour` on `station` in a child process, as a volunteer runs it."""
+    return subprocess.run(
         [
             sys.executable,
             "-m",
             "desktop.cli",
             "tour",
             "--data-dir",
-            str(tour_station),
+            str(station),
             "--out",
             str(out),
-            "--theme",
-            "high_contrast",
-            "--size",
-            "1080x1920",
-            "--text-size",
-            "large",
+            *options,
         ],
-        env=env,
+        env={**env, "QT_QPA_PLATFORM": "offscreen"},
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+def test_tour_command_high_contrast(tour_station: Path, tmp_path: Path) -> None:
+    out = tmp_path / "hc"
+    options = ("--theme", "high_contrast", "--size", "1080x1920", "--text-size", "large")
+    result = _tour_command(tour_station, out, *options, env={**os.environ, "YIZHAN_PASSPHRASE": PASSPHRASE})
     assert result.returncode == 0, result.stderr[-2000:]
     data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert data["theme"] == "high_contrast" and data["size"] == [1080, 1920] and data["text_size"] == "large"
@@ -264,21 +267,5 @@ def test_tour_command_high_contrast(tour_station: Path, tmp_path: Path) -> None:
 
 def test_tour_without_passphrase_is_refused(tour_station: Path, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "YIZHAN_PASSPHRASE"}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "desktop.cli",
-            "tour",
-            "--data-dir",
-            str(tour_station),
-            "--out",
-            str(tmp_path),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = _tour_command(tour_station, tmp_path, env=env)
     assert result.returncode != 0 and "YIZHAN_PASSPHRASE" in result.stderr
