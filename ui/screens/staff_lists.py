@@ -169,7 +169,8 @@ class StaffListScreen(Screen):
                 )
             )
         if not missing and dt.datetime.now().hour < hour:
-            return [Card([self.ctx.tr("staff.before_deadline", hour=hour)], "fa5s.info-circle")]
+            # today's own list waits for the deadline; the hub's warnings (days missed, 我不太好) never do
+            cards.append(Card([self.ctx.tr("staff.before_deadline", hour=hour)], "fa5s.info-circle"))
         return cards
 
     def _hub_warning_cards(self, station: Station, actor: Actor) -> list[Card]:
