@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TypedDict, Unpack
 
 from PySide6.QtCore import QCoreApplication, QEvent, QRect
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QScrollBar
 
 from models.requests import RequestRecord
 from models.residents import ResidentRecord
@@ -100,10 +100,7 @@ class Tour:
     # -- capture --------------------------------------------------------------------------------
     def shot(self, name: str) -> None:
         settle(self.ctx)
-        app = QApplication.instance()
-        for _ in range(3):  # layout requests of freshly added rows settle over a few turns
-            if app is not None:
-                app.processEvents()
+        self._settle_layout()
         image = self.window.grab().toImage()  # grab() paints the window itself
         png = f"{name}.png"
         if self.save_png:
@@ -115,6 +112,23 @@ class Tour:
                 "widgets": measure.collect(self.window, image, QRect(0, 0, *self.size)),
             }
         )
+
+    def _settle_layout(self, turns: int = 30) -> None:
+        """Let the layout finish: requests of freshly added rows, and a step's fit to its room (a
+        zero-delay timer that can ask for another round), settle over several turns. A scroll bar
+        still shown with nothing to scroll is the sign of a layout not yet done (a 1920×1080 date
+        step was captured with one over its right edge)."""
+        app = QApplication.instance()
+        if app is None:
+            return
+        for turn in range(turns):
+            app.processEvents()
+            stale = any(
+                bar.isVisible() and bar.maximum() == 0 for bar in self.window.findChildren(QScrollBar)
+            )
+            if turn >= 2 and not stale:
+                return
+            time.sleep(0.005)
 
     def run(self) -> Path:
         """Render every screen at the current size and text size into `out` (unlocking first)."""
