@@ -27,7 +27,9 @@ def test_id_keypad_and_text_step_fit_a_1366x768_panel(kiosk: Kiosk) -> None:
     kiosk.click(kiosk.ctx.pick(service.title))
     screen = kiosk.nav.current
     assert kiosk.window.voice_panel.isVisible()  # the strip takes its share of the height
-    # The service's text step is built (hidden) already; it must not lend the keypad its height.
+    # The service's text step built (hidden) beside it must not lend the keypad its height.
+    screen.page_at(next(i for i, step in enumerate(service.steps) if step.kind == "text"))
+    kiosk.settle()
     assert any(isinstance(p, TextPage) for p in screen.page_list)
     keys = screen.page.keypad.buttons
     confirm = kiosk.button(kiosk.tr("identify.confirm"))

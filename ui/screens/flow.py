@@ -1,13 +1,20 @@
 """A service flow rendered from catalogue data: one step page at a time (identify → choose → text →
 date slot → photo → consent → confirm), 返回 steps back without losing answers, every answer kept as
-an encrypted draft, and submission on the DB worker. No per-service screen classes."""
+an encrypted draft, and submission on the DB worker. No per-service screen classes.
+
+Step pages are built when first shown, not all on entering the service: a tile tap builds only the
+first step (the others cost the screen change tens of milliseconds each, on a slow village PC a
+great deal more, and most residents never reach them). The next step is built once the current one
+has been on screen a moment (`PREBUILD_MS`, well within the tap guard's 400 ms, while the resident
+reads), so moving on does not wait for it either."""
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QHideEvent, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout
 
 from models.catalogue import Service
@@ -18,6 +25,13 @@ from ui.navigator import ScreenKey
 from ui.screens.base import Screen
 from ui.steps import StepPage, page_class
 from ui.widgets import CurrentPageStack, label, set_text
+
+if TYPE_CHECKING:
+    from models.station import Station
+
+# After a step is shown, how long before the next one is built (its paint is done by then, and a
+# resident's next tap is still held back by the tap guard for a while longer).
+PREBUILD_MS = 150
 
 
 class ServiceScreen(Screen):
@@ -38,7 +52,7 @@ class ServiceScreen(Screen):
         self.pages = CurrentPageStack()
         self.root.addWidget(self.pages, 1)  # a step taller than the window scrolls with the screen
         self.service: Service | None = None
-        self.page_list: list[StepPage] = []
+        self._pages: dict[int, StepPage] = {}  # step index → its page, built when first needed
         self.index = 0
         self.fields: dict[str, Any] = {}
         self.resident: ResidentRecord | None = None
@@ -48,6 +62,10 @@ class ServiceScreen(Screen):
         self._fit_timer.setSingleShot(True)
         self._fit_timer.setInterval(0)
         self._fit_timer.timeout.connect(self._fit_now)
+        self._prebuild_timer = QTimer(self)  # builds the step after the one on show (see PREBUILD_MS)
+        self._prebuild_timer.setSingleShot(True)
+        self._prebuild_timer.setInterval(PREBUILD_MS)
+        self._prebuild_timer.timeout.connect(self._prebuild_next)
         self._compact: bool | None = None
         self._arrange_top(compact=False)
         self.body.installEventFilter(self)
@@ -114,9 +132,9 @@ class ServiceScreen(Screen):
             fit_voice_panel()
 
     def _show_progress(self) -> None:
-        if self.service is None or not self.page_list:
+        if self.service is None or not self.service.steps:
             return
-        progress = self.ctx.tr("flow.progress", n=self.index + 1, total=len(self.page_list))
+        progress = self.ctx.tr("flow.progress", n=self.index + 1, total=len(self.service.steps))
         if self._compact:
             progress = f"{self.ctx.pick(self.service.title)} · {progress}"
         set_text(self.progress, progress)
@@ -140,13 +158,9 @@ class ServiceScreen(Screen):
         self.start(self.ctx.catalogue.get(service_id))
 
     def start(self, service: Service) -> None:
+        """Begin `service` at its first step; only that step's page is built now."""
         self.service = service
         set_text(self.title, self.ctx.pick(service.title))
-        for step in service.steps:
-            page = page_class(step.kind, step.style)(self.ctx, self, step)
-            page.done.connect(self._step_done)
-            self.pages.addWidget(page)
-            self.page_list.append(page)
         self.index = 0
         self.draft_id = new_id() if service.kind == "form" else None
         self._show_step()
@@ -155,11 +169,13 @@ class ServiceScreen(Screen):
         """Wipe the half-filled form: answers, pages and the encrypted draft."""
         draft, station = self.draft_id, self.ctx.station
         if draft and station is not None and self.resident is not None:
-            self.ctx.db.run(lambda: station.requests.discard_draft(draft))
-        for page in self.page_list:
+            # plain values only: the worker must hold no widget (see ui/weak.py)
+            self.ctx.db.run(partial(_discard_draft, station, draft))
+        self._prebuild_timer.stop()
+        for page in self._pages.values():
             self.pages.removeWidget(page)
             page.deleteLater()
-        self.page_list.clear()
+        self._pages.clear()
         self.fields = {}
         self.resident = None
         self.draft_id = None
@@ -176,19 +192,54 @@ class ServiceScreen(Screen):
 
     # -- steps ----------------------------------------------------------------------------------
     @property
+    def page_list(self) -> list[StepPage]:
+        """The step pages built so far, in step order (the current one is always among them)."""
+        return [self._pages[index] for index in sorted(self._pages)]
+
+    @property
     def page(self) -> StepPage | None:
-        return self.page_list[self.index] if self.page_list else None
+        """The page of the current step (built now if it was not yet)."""
+        if self.service is None or not 0 <= self.index < len(self.service.steps):
+            return None
+        return self.page_at(self.index)
+
+    def page_at(self, index: int) -> StepPage:
+        """The page of step `index` of the service on show, built on first use (hidden until shown)."""
+        page = self._pages.get(index)
+        if page is None:
+            assert self.service is not None
+            step = self.service.steps[index]
+            page = page_class(step.kind, step.style)(self.ctx, self, step)
+            page.done.connect(self._step_done)
+            policy = QSizePolicy.Policy.Ignored  # a hidden step lends the stack none of its height
+            page.setSizePolicy(policy, policy)
+            self.pages.addWidget(page)
+            self._pages[index] = page
+        return page
+
+    def _prebuild_next(self) -> None:
+        """Build the step after the one on show, while the resident reads this one."""
+        service, following = self.service, self.index + 1
+        if service is not None and following < len(service.steps) and self.isVisible():
+            self.page_at(following)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self._prebuild_timer.stop()  # another screen is on show: its time is not ours to take
+        super().hideEvent(event)
 
     def _show_step(self) -> None:
         page = self.page
         if page is None or self.service is None:
             return
         page.refresh()
-        for other in self.page_list:  # only the step on show claims room (the stack sizes to its largest)
+        for (
+            other
+        ) in self._pages.values():  # only the step on show claims room (the stack sizes to its largest)
             policy = QSizePolicy.Policy.Preferred if other is page else QSizePolicy.Policy.Ignored
             other.setSizePolicy(policy, policy)
         self.pages.setCurrentWidget(page)
         self._fit_page()
+        self._prebuild_timer.start()
         set_text(self.step_title, page.title())
         self._show_progress()
         who = (
@@ -207,7 +258,7 @@ class ServiceScreen(Screen):
         self._advance()
 
     def _advance(self) -> None:
-        if self.index + 1 < len(self.page_list):
+        if self.service is not None and self.index + 1 < len(self.service.steps):
             self.index += 1
             self._show_step()
         elif self.service is not None and self.service.id == "my_requests" and self.resident is not None:
@@ -224,7 +275,7 @@ class ServiceScreen(Screen):
         if station is None or service is None or draft is None or self.resident is None:
             return
         fields, resident_id = dict(self.fields), self.resident.id
-        self.ctx.db.run(lambda: station.requests.save_draft(service.id, fields, resident_id, draft))
+        self.ctx.db.run(partial(_save_draft, station, service.id, fields, resident_id, draft))
 
     def in_progress(self) -> bool:
         """Whether leaving now would throw away answers or typed input."""
@@ -312,3 +363,15 @@ class ServiceScreen(Screen):
     def handle_intent(self, intent: str) -> bool:
         page = self.page
         return bool(page is not None and page.handle_intent(intent))
+
+
+# Draft work for the DB worker, as module functions over plain values: a closure made inside a screen
+# method could also capture the screen (its wrapper then freed on the worker thread: ui/weak.py).
+def _discard_draft(station: Station, draft_id: str) -> None:
+    station.requests.discard_draft(draft_id)
+
+
+def _save_draft(
+    station: Station, service_id: str, fields: dict[str, Any], resident_id: str, draft_id: str
+) -> None:
+    station.requests.save_draft(service_id, fields, resident_id, draft_id)

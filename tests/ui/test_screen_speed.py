@@ -1,0 +1,52 @@
+"""Screen changes do only the work the screen on show needs (issue 17: transitions p95 ≤ 50 ms).
+Timings belong to bench/ui.py; these tests check the structure that keeps them short."""
+
+from __future__ import annotations
+
+from pytestqt.qtbot import QtBot
+
+from tests.ui.conftest import Kiosk
+from ui.navigator import ScreenKey
+from ui.screens.flow import PREBUILD_MS, ServiceScreen
+from ui.steps.choose import ChoosePage
+from ui.steps.identify import IdentifyPage
+
+
+def _service(kiosk: Kiosk, service_id: str) -> ServiceScreen:
+    screen = kiosk.nav.go(ScreenKey.SERVICE, service=service_id)
+    assert isinstance(screen, ServiceScreen)
+    return screen
+
+
+def test_entering_a_service_builds_only_its_first_step(kiosk: Kiosk, qtbot: QtBot) -> None:
+    service = kiosk.ctx.catalogue.get("problem_report")  # identify → choose → text → photo → …
+    assert len(service.steps) >= 4
+    screen = _service(kiosk, service.id)
+    assert [type(p) for p in screen.page_list] == [IdentifyPage]  # not one page per step
+    assert kiosk.window.stack.currentWidget() is screen and screen.pages.currentWidget() is screen.page
+    assert screen.progress.text() == kiosk.tr("flow.progress", n=1, total=len(service.steps))
+    # While the resident reads the first step, the next one is built — and no further.
+    qtbot.waitUntil(lambda: len(screen.page_list) == 2, timeout=5000)
+    assert isinstance(screen.page_list[1], ChoosePage) and not screen.page_list[1].isVisible()
+    qtbot.wait(PREBUILD_MS * 2)
+    assert len(screen.page_list) == 2
+    kiosk.nav.home()  # the half-filled form goes, pages and all
+    assert screen.page_list == [] and screen.service is None
+
+
+def test_a_step_shown_out_of_order_is_built_then(kiosk: Kiosk) -> None:
+    """The tour and the layout tests jump to a step by its index: its page is built on demand."""
+    service = kiosk.ctx.catalogue.get("problem_report")
+    screen = _service(kiosk, service.id)
+    screen.index = 2
+    screen._show_step()
+    assert screen.page is not None and screen.page.step is service.steps[2]
+    assert screen.pages.currentWidget() is screen.page
+    assert screen.progress.text() == kiosk.tr("flow.progress", n=3, total=len(service.steps))
+
+
+def test_leaving_before_the_next_step_is_built_builds_nothing(kiosk: Kiosk, qtbot: QtBot) -> None:
+    screen = _service(kiosk, "problem_report")
+    kiosk.nav.go(ScreenKey.NOTICES)  # away at once (a volunteer's 请志愿者帮忙, say)
+    qtbot.wait(PREBUILD_MS * 2)
+    assert len(screen.page_list) == 1  # the hidden flow took none of the notices screen's time
