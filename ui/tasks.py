@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import itertools
 import logging
+import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 
 log = logging.getLogger(__name__)
@@ -101,3 +103,17 @@ class DbWorker(QObject):
     def shutdown(self) -> None:
         self._closed = True
         self._pool.shutdown(wait=True, cancel_futures=False)
+
+
+def while_alive(method: Callable[[T], None]) -> Callable[[T], None]:
+    """A DB worker callback bound to a Qt object that may be gone when the result arrives (a screen
+    rebuilt for a new language, a home tile replaced): called only while that object still exists,
+    otherwise dropped. Held weakly, so a pending task keeps no widget alive either."""
+    ref = weakref.WeakMethod(method)  # a bound method only (TypeError otherwise)
+
+    def call(value: T) -> None:
+        bound: Any = ref()
+        if bound is not None and shiboken6.isValid(bound.__self__):
+            bound(value)
+
+    return call

@@ -8,6 +8,7 @@ and no draft is ever kept, so no answer rests on the station next to the residen
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -19,6 +20,7 @@ from models.residents import ResidentRecord
 from ui.navigator import ScreenKey
 from ui.screens.base import Screen
 from ui.screens.flow import ServiceScreen
+from ui.tasks import while_alive
 from ui.widgets import button, icon_label, label, set_text
 
 CONSULT_COLOR = "#6C3483"
@@ -101,7 +103,8 @@ class ConsultTile(QPushButton):
         if station is None:
             self.hide()
             return
-        self.ctx.db.run(lambda: consultations.open_consultations(station), self._show)
+        # The tile may be gone when the answer comes (home rebuilt for another language).
+        self.ctx.db.run(partial(consultations.open_consultations, station), while_alive(self._show))
 
     def _show(self, open_now: list[consultations.Consultation]) -> None:
         if not open_now:
@@ -138,7 +141,7 @@ class ConsultScreen(Screen):
     def enter(self, **params: Any) -> None:
         station = self.ctx.station
         if station is not None:
-            self.ctx.db.run(lambda: consultations.open_consultations(station), self._loaded)
+            self.ctx.db.run(partial(consultations.open_consultations, station), while_alive(self._loaded))
 
     def _loaded(self, open_now: list[consultations.Consultation]) -> None:
         self.consultation = open_now[0] if open_now else None
@@ -186,6 +189,7 @@ class ConsultFlowScreen(ServiceScreen):
     def __init__(self, ctx: Any, nav: Any) -> None:
         super().__init__(ctx, nav)
         self.consultation: consultations.Consultation | None = None
+        self._identifying: ResidentRecord | None = None  # while asking whether they took part
 
     def _enter(self, params: dict[str, Any]) -> None:
         if params.get("resume") and self.service is not None:
@@ -201,23 +205,27 @@ class ConsultFlowScreen(ServiceScreen):
     def reset(self) -> None:
         super().reset()
         self.consultation = None
+        self._identifying = None
 
     def identified(self, record: ResidentRecord) -> None:
         station, c = self.ctx.station, self.consultation
         if station is None or c is None:
             return
-        id_number = record.id_number
+        self._identifying = record
+        self.ctx.db.run(
+            partial(consultations.participation, station, c.id, record.id_number),
+            while_alive(self._took_part),
+            while_alive(self._submit_failed),
+        )
 
-        def took_part() -> str | None:
-            return consultations.participation(station, c.id, id_number)
-
-        def answer(earlier: str | None) -> None:
-            if earlier is None:
-                super(ConsultFlowScreen, self).identified(record)
-            else:
-                self._finish(earlier)
-
-        self.ctx.db.run(took_part, answer, self._submit_failed)
+    def _took_part(self, earlier: str | None) -> None:
+        record, self._identifying = self._identifying, None
+        if record is None:
+            return  # the flow was left (or wiped) while the answer was on its way
+        if earlier is None:
+            super().identified(record)
+        else:
+            self._finish(earlier)
 
     def submit(self) -> None:
         station, c, resident = self.ctx.station, self.consultation, self.resident
@@ -238,7 +246,7 @@ class ConsultFlowScreen(ServiceScreen):
                 return refused.reason
             return "thanks"
 
-        self.ctx.db.run(vote, self._finish, self._submit_failed)
+        self.ctx.db.run(vote, while_alive(self._finish), while_alive(self._submit_failed))
 
     def _finish(self, outcome: str) -> None:
         self.reset()

@@ -24,6 +24,7 @@ from models.schema import new_id
 from ui.navigator import ScreenKey
 from ui.screens.base import Screen
 from ui.steps import StepPage, page_class
+from ui.tasks import while_alive
 from ui.widgets import CurrentPageStack, label, set_text
 
 if TYPE_CHECKING:
@@ -310,7 +311,8 @@ class ServiceScreen(Screen):
                     service.id, fields, actor, resident_id=resident_id, draft_id=draft
                 )
 
-        self.ctx.db.run(op, self._submitted, self._submit_failed)
+        # while_alive: the screen may be rebuilt (another language) before the answer comes
+        self.ctx.db.run(op, while_alive(self._submitted), while_alive(self._submit_failed))
 
     def submit_unwell(self) -> None:
         """平安签到 "我不太好": checked in (not missing) and an urgent help call with the resident's
@@ -326,12 +328,12 @@ class ServiceScreen(Screen):
                 station.requests.discard_draft(draft)
             return station.requests.help_call(actor, resident_id, note="checkin:unwell", urgent=True)
 
-        def done(call: RequestRecord) -> None:
-            self.draft_id = None
-            self.reset()
-            self.nav.go(ScreenKey.HELP, reason="urgent", record=call)
+        self.ctx.db.run(op, while_alive(self._unwell_sent), while_alive(self._submit_failed))
 
-        self.ctx.db.run(op, done, self._submit_failed)
+    def _unwell_sent(self, call: RequestRecord) -> None:
+        self.draft_id = None
+        self.reset()
+        self.nav.go(ScreenKey.HELP, reason="urgent", record=call)
 
     def _submitted(self, record: RequestRecord) -> None:
         service = self.service
