@@ -133,6 +133,9 @@ class AppContext(UiContext):
         if bridge is not None:
             bridge.close()
         self.db.shutdown()
+        from ui.session import discard_prepared
+
+        discard_prepared(self)  # closed while still locked: the engine prepared for the unlock
         if self.station is not None:
             self.station.close()
         if shiboken6.isValid(self):

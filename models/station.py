@@ -2,6 +2,9 @@
 
 `Station.create` makes a new data folder; `Station.open` unlocks an existing one with the passphrase.
 Until then nothing personal is readable: the kiosk shows its name from `read_public_settings` only.
+`Station.prepare` does, while the passphrase is still being typed, the part of opening that needs no
+key (the file and schema checks, migrations, the database engine), so that after Enter only the key
+derivation and the unlock transaction remain.
 """
 
 from __future__ import annotations
@@ -110,8 +113,52 @@ def read_public_settings(data_dir: Path) -> dict[str, Any]:
     return values
 
 
+def _station_engine(data_dir: Path) -> Engine:
+    engine = db.make_engine(data_dir / db.DB_NAME)
+    event.listen(engine, "connect", _connect_plain)
+    event.listen(engine, "begin", _begin_immediate)
+    return engine
+
+
+class PreparedOpen:
+    """A station folder checked and migrated, with its database engine made, before the passphrase
+    is known: nothing is decrypted or unlocked here (no key exists yet). `Station.open(...,
+    prepared=)` takes the engine over once; until then a wrong passphrase leaves it for the next try."""
+
+    def __init__(self, data_dir: Path, engine: Engine) -> None:
+        self.data_dir = Path(data_dir)
+        self._engine: Engine | None = engine
+
+    def take_engine(self) -> Engine | None:
+        """The engine, to the station that unlocks with it (None once taken or discarded)."""
+        engine, self._engine = self._engine, None
+        return engine
+
+    @property
+    def engine_taken(self) -> bool:
+        return self._engine is None
+
+    def give_back(self, engine: Engine) -> None:
+        """A wrong passphrase: the engine waits for the next try."""
+        self._engine = engine
+
+    def discard(self) -> None:
+        engine = self.take_engine()
+        if engine is not None:
+            engine.dispose()
+
+
 class Station:
-    def __init__(self, data_dir: Path, keyfile: KeyFile, kek: bytes, ring: KeyRing, index_key: bytes) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        keyfile: KeyFile,
+        kek: bytes,
+        ring: KeyRing,
+        index_key: bytes,
+        *,
+        engine: Engine | None = None,
+    ) -> None:
         from models.requests import RequestRepo
         from models.residents import ResidentRepo
         from models.volunteers import VolunteerRepo
@@ -127,9 +174,7 @@ class Station:
         # Mixed into every PIN verifier: without the unlocked keys a stolen database cannot test a PIN.
         self.pin_pepper = self.index.derive("pin-pepper")
         self.seqmark = SeqMark(self.data_dir, self.index.derive("receipt-mark"))
-        self.engine: Engine = db.make_engine(self.data_dir / db.DB_NAME)
-        event.listen(self.engine, "connect", _connect_plain)
-        event.listen(self.engine, "begin", _begin_immediate)
+        self.engine: Engine = engine if engine is not None else _station_engine(self.data_dir)
         self._read = db.session_factory(self.engine)
         self._write: sessionmaker[Session] = sessionmaker(
             self.engine.execution_options(immediate=True), expire_on_commit=False
@@ -167,28 +212,61 @@ class Station:
         return station
 
     @classmethod
-    def open(cls, data_dir: Path, passphrase: str) -> Station:
+    def prepare(cls, data_dir: Path) -> PreparedOpen:
+        """Everything opening needs that no key is needed for: the folder is a station, its file is
+        sound, its schema is migrated to the newest revision, the engine is made and has compiled
+        the statements the unlock transaction reads with. Raises StationError (or DamagedStation)."""
         data_dir = Path(data_dir)
         if not (data_dir / db.DB_NAME).exists():
             raise StationError(
                 f"{data_dir} is not a station data folder (run `yizhan init` or `yizhan demo`)"
             )
-        keyfile = KeyFile.load(data_dir / KEYFILE_NAME)
+        KeyFile.load(data_dir / KEYFILE_NAME)  # a missing or unreadable key file says so now
         db.tighten_permissions(data_dir / db.DB_NAME)
         _check_file(data_dir)
-        engine = db.make_engine(data_dir / db.DB_NAME)
+        migrating = db.make_engine(data_dir / db.DB_NAME)
         try:
-            db.migrate(engine)
+            db.migrate(migrating)
         except DatabaseError as exc:
             raise DamagedStation(data_dir, _damage_reason(exc)) from None
         finally:
-            engine.dispose()
+            migrating.dispose()
+        engine = _station_engine(data_dir)
         try:
+            with Session(engine) as session:  # reads only, of rows stored in the clear
+                session.get(Setting, "failed_unlocks")
+                session.get(Counter, "receipt")
+        except DatabaseError as exc:
+            engine.dispose()
+            raise DamagedStation(data_dir, _damage_reason(exc)) from None
+        return PreparedOpen(data_dir, engine)
+
+    @classmethod
+    def open(cls, data_dir: Path, passphrase: str, *, prepared: PreparedOpen | None = None) -> Station:
+        """Unlock the station with its passphrase. With `prepared` (from `prepare` on the same
+        folder, while the passphrase was typed) only the key derivation and the unlock remain."""
+        data_dir = Path(data_dir)
+        own = prepared is None or prepared.data_dir != data_dir or prepared.engine_taken
+        if own or prepared is None:
+            prepared = cls.prepare(data_dir)
+        engine = prepared.take_engine()
+        assert engine is not None
+        try:
+            keyfile = KeyFile.load(data_dir / KEYFILE_NAME)  # read now: a passphrase changed meanwhile counts
             kek, keys = keyfile.unlock(passphrase)
         except WrongPassphrase:
+            if own:
+                engine.dispose()
+            else:
+                prepared.give_back(engine)  # the caller's, for the next try
             cls._record_failed_unlock(data_dir, keyfile)
             raise
-        station = cls(data_dir, keyfile, kek, KeyRing(keys.data_keys, keys.active_id), keys.index_key)
+        except BaseException:
+            engine.dispose()
+            raise
+        station = cls(
+            data_dir, keyfile, kek, KeyRing(keys.data_keys, keys.active_id), keys.index_key, engine=engine
+        )
         try:
             station._on_unlock()
         except DatabaseError as exc:

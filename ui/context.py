@@ -56,6 +56,8 @@ class UiContext(QObject):
         self.windowed = True
         self.locale_forced = False  # the tour renders a chosen locale, whatever the station's setting
         self.no_auto_unlock = False
+        # models.station.PreparedOpen: the open prepared while locked (ui/session.py; DB worker only)
+        self.prepared_open: Any = None
 
     # -- words ------------------------------------------------------------------------
     def tr(self, key: str, **values: object) -> str:  # type: ignore[override]

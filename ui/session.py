@@ -1,16 +1,22 @@
-"""Unlocking the station from the UI: reading the public settings while locked, opening the station
-with the passphrase on the DB worker, and applying its settings (locale, text size, voice) after."""
+"""Unlocking the station from the UI: reading the public settings while locked, preparing the open
+(schema checked and migrated, engine made: `Station.prepare`) while the passphrase is typed, opening
+the station with the passphrase on the DB worker, and applying its settings (locale, text size,
+voice) after. `ctx.prepared_open` is made and used on the DB worker only."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ui.context import UiContext
 
 if TYPE_CHECKING:  # imported on the DB worker when first needed: the locked screen paints without them
     from models.station import Station
+
+log = logging.getLogger(__name__)
 
 
 # How long the DB worker waits for the `after` event of load_public (set from the event loop; a
@@ -22,7 +28,8 @@ def load_public(
     ctx: UiContext, on_done: Callable[[dict[str, Any]], None], *, after: threading.Event | None = None
 ) -> None:
     """Read the settings a locked station shows (name, language) on the DB worker; with `after`, only
-    once that event is set (the locked screen sets it when it has been painted)."""
+    once that event is set (the locked screen sets it when it has been painted). Then, on the worker
+    too, prepare the open, so that 解锁 waits only for the key derivation and the unlock itself."""
 
     def op() -> dict[str, Any]:
         if after is not None:
@@ -35,6 +42,27 @@ def load_public(
             return {}
 
     ctx.db.run(op, on_done)
+    ctx.db.run(partial(_prepare_open, ctx))
+
+
+def _prepare_open(ctx: UiContext) -> None:
+    """On the DB worker, while locked: everything opening needs that no key is needed for. Nothing
+    is decrypted. A station that cannot be prepared is left to `Station.open`, which says why."""
+    from models.station import Station
+
+    if ctx.prepared_open is not None:
+        return
+    try:
+        ctx.prepared_open = Station.prepare(ctx.data_dir)
+    except Exception as exc:  # noqa: BLE001 — the unlock reports it, in the user's language
+        log.info("station not prepared before unlock: %s", type(exc).__name__)
+
+
+def discard_prepared(ctx: UiContext) -> None:
+    """The kiosk closes still locked: let go of the prepared engine (after the DB worker stopped)."""
+    prepared, ctx.prepared_open = ctx.prepared_open, None
+    if prepared is not None:
+        prepared.discard()
 
 
 def unlock(
@@ -48,7 +76,8 @@ def unlock(
     def op() -> tuple[Station, dict[str, Any]]:
         from models.station import Station
 
-        station = Station.open(ctx.data_dir, passphrase)
+        station = Station.open(ctx.data_dir, passphrase, prepared=ctx.prepared_open)
+        ctx.prepared_open = None  # its engine is the station's now
         return station, station.settings()
 
     def done(result: tuple[Station, dict[str, Any]]) -> None:

@@ -223,3 +223,24 @@ def test_imports_after_pyside_keep_no_source_lines(tmp_path: Path, qtbot: QtBot)
         sys.path.remove(str(tmp_path))
         sys.modules.pop("kperf_probe_module", None)
     assert str(module) not in linecache.cache
+
+
+def test_schema_is_checked_while_locked_and_unlock_only_derives_the_key(
+    locked_kiosk: Any, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the passphrase is typed the DB worker has already checked and migrated the schema and
+    made the engine (decrypting nothing); after Enter it only derives the key and unlocks."""
+    from models import db
+
+    window = locked_kiosk
+    prepared = window.ctx.prepared_open
+    assert prepared is not None and not prepared.engine_taken
+    assert window.ctx.station is None  # nothing unlocked by preparing
+    migrations: list[object] = []
+    monkeypatch.setattr(db, "migrate", migrations.append)
+    locked = window.nav.current
+    locked.passphrase.setText(PASSPHRASE)
+    locked.try_unlock()
+    qtbot.waitUntil(lambda: window.nav.current_key == ScreenKey.HOME, timeout=30_000)
+    assert migrations == []
+    assert prepared.engine_taken and window.ctx.prepared_open is None
