@@ -135,6 +135,12 @@ def collect_earlier_garbage() -> None:
     gc.freeze()
 
 
+@pytest.fixture(autouse=True)
+def _no_earlier_garbage() -> None:
+    """Also for the tests here that build their windows themselves (tour, start-up, small panels)."""
+    collect_earlier_garbage()
+
+
 @contextlib.contextmanager
 def open_kiosk(qtbot: QtBot, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Kiosk]:
     """The real kiosk window on `data_dir`, unlocked through YIZHAN_PASSPHRASE, at 1920×1080, on its
