@@ -6,9 +6,10 @@ volume and text size are reset and the kiosk returns home (WCAG 2.2.1, EN 301 54
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ui.context import UiContext
+from ui.input_watch import unwatch, watch
 from ui.overlay import Overlay
 from ui.widgets import button, label, set_text
 
@@ -31,9 +32,7 @@ class IdleWatcher(QObject):
         self._grace = QTimer(self)
         self._grace.setSingleShot(True)
         self._grace.timeout.connect(self.expired.emit)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
+        self._watching = False
 
     def configure(self, idle_seconds: int, grace_seconds: int) -> None:
         self.idle_seconds = max(5, idle_seconds)
@@ -41,8 +40,15 @@ class IdleWatcher(QObject):
         self.restart()
 
     def set_active(self, active: bool) -> None:
-        """Only screens with something in progress time out; home needs no reset."""
+        """Only screens with something in progress time out; home needs no reset (and no input is
+        watched there). Watching starts after the tap guard's, so it comes first: a press the guard
+        eats still counts as someone being there."""
         self._active = active
+        if active and not self._watching:
+            watch(self)
+        elif not active and self._watching:
+            unwatch(self)
+        self._watching = active
         self.restart()
 
     def restart(self) -> None:
@@ -65,8 +71,8 @@ class IdleWatcher(QObject):
         self._grace.start(self.grace_seconds * 1000)
         self.warn.emit()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in _ACTIVITY and self._active and not self._grace.isActive():
+    def input_event(self, watched: QObject, event: QEvent, kind: QEvent.Type) -> bool:
+        if kind in _ACTIVITY and self._active and not self._grace.isActive():
             self._idle.start(self.idle_seconds * 1000)
         return False
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QEvent, QObject
-from PySide6.QtWidgets import QAbstractButton, QApplication
+from PySide6.QtWidgets import QAbstractButton
+
+from ui.input_watch import unwatch, watch
 
 GUARD_MS = 400
 _PRESS = {QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonDblClick, QEvent.Type.TouchBegin}
@@ -19,7 +21,8 @@ _RELEASE = {QEvent.Type.MouseButtonRelease, QEvent.Type.TouchEnd}
 
 
 class TapGuard(QObject):
-    """An application event filter; `screen_changed()` is called by the window on every change."""
+    """Watches the application's input (ui/input_watch.py); `screen_changed()` is called by the
+    window on every change."""
 
     def __init__(self, parent: QObject, guard_ms: int = GUARD_MS) -> None:
         super().__init__(parent)
@@ -28,9 +31,7 @@ class TapGuard(QObject):
         self._changed_at = 0.0
         self._press_generation: int | None = None
         self._swallowing = False  # the press was eaten: eat its release too
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
+        watch(self)
 
     def screen_changed(self) -> None:
         self.generation += 1
@@ -42,12 +43,10 @@ class TapGuard(QObject):
         return (time.monotonic() - self._changed_at) * 1000 >= self.guard_ms
 
     def remove(self) -> None:
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
+        unwatch(self)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
+    def input_event(self, watched: QObject, event: QEvent, kind: QEvent.Type) -> bool:
+        del event
         if kind in _PRESS:
             if not self.open:
                 self._swallowing = True

@@ -3,6 +3,10 @@ Timings belong to bench/ui.py; these tests check the structure that keeps them s
 
 from __future__ import annotations
 
+import sys
+from types import FrameType
+
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from tests.ui.conftest import Kiosk
@@ -50,3 +54,32 @@ def test_leaving_before_the_next_step_is_built_builds_nothing(kiosk: Kiosk, qtbo
     kiosk.nav.go(ScreenKey.NOTICES)  # away at once (a volunteer's 请志愿者帮忙, say)
     qtbot.wait(PREBUILD_MS * 2)
     assert len(screen.page_list) == 1  # the hidden flow took none of the notices screen's time
+
+
+def test_input_watchers_run_for_input_only(kiosk: Kiosk) -> None:
+    """The tap guard and the idle timer see every input event but no other: a screen change (about a
+    thousand paint, layout and polish events) calls neither; a tap calls them again."""
+    calls: list[str] = []
+
+    def profile(frame: FrameType, event: str, _arg: object) -> None:
+        if event == "call" and frame.f_code.co_filename.endswith(("ui/tap_guard.py", "ui/idle.py")):
+            calls.append(frame.f_code.co_name)
+
+    kiosk.nav.go(ScreenKey.SERVICE, service="problem_report")
+    kiosk.settle()  # the idle timer is watching now (a service is in progress)
+    sys.setprofile(profile)
+    try:
+        kiosk.nav.go(ScreenKey.NOTICES)
+        QApplication.processEvents()
+        kiosk.window.repaint()
+    finally:
+        sys.setprofile(None)
+    assert [c for c in calls if c not in ("screen_changed", "set_active", "restart")] == []
+    kiosk.nav.go(ScreenKey.SERVICE, service="problem_report")
+    kiosk.settle()
+    sys.setprofile(profile)
+    try:
+        kiosk.click(kiosk.tr("keypad.del"))  # a tap: both watchers see it
+    finally:
+        sys.setprofile(None)
+    assert calls.count("input_event") >= 4  # press and release, each to the idle timer and the guard
