@@ -1,16 +1,23 @@
 """The `yizhan` command: one argparse tree; each area registers its subcommands from desktop/commands/.
 
-Handlers import their heavy modules lazily so `yizhan --help` and small admin commands start fast.
+Handlers import their heavy modules lazily so `yizhan --help` and small admin commands start fast;
+`yizhan run` (and `yizhan` alone) imports and registers the kiosk's commands only, so the locked
+screen is painted without waiting for the whole command tree (issue 17).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
-from desktop.commands import handwriting_cmds, kiosk, ledger_cmds, staff, station, sync_cmds, voice_cmds
 from desktop.errors import UserFacingError
+
+# desktop/commands/<module> for each area, in the order `yizhan --help` lists them.
+COMMAND_MODULES = ("kiosk", "station", "staff", "voice_cmds", "sync_cmds", "ledger_cmds", "handwriting_cmds")
+# Commands whose area is registered alone when they are the one asked for.
+ALONE = {"run": "kiosk"}
 
 # Import names that only the `kiosk` extra installs (pyproject.toml).
 KIOSK_PACKAGES = frozenset(
@@ -18,19 +25,20 @@ KIOSK_PACKAGES = frozenset(
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Every area's commands; with `only` (a COMMAND_MODULES name) that area's alone."""
     parser = argparse.ArgumentParser(prog="yizhan", description="Yizhan 便民驿站 station")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (kiosk, station, staff, voice_cmds, sync_cmds, ledger_cmds, handwriting_cmds):
-        module.register(sub)
+    for name in COMMAND_MODULES if only is None else (only,):
+        importlib.import_module(f"desktop.commands.{name}").register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
     if not args_list or (args_list[0].startswith("-") and args_list[0] not in ("-h", "--help")):
         args_list = ["run", *args_list]  # `yizhan` alone starts the kiosk
+    parser = build_parser(ALONE.get(args_list[0]))
     args = parser.parse_args(args_list)
     handler = getattr(args, "handler", None)
     if handler is None:

@@ -244,3 +244,34 @@ def test_schema_is_checked_while_locked_and_unlock_only_derives_the_key(
     qtbot.waitUntil(lambda: window.nav.current_key == ScreenKey.HOME, timeout=30_000)
     assert migrations == []
     assert prepared.engine_taken and window.ctx.prepared_open is None
+
+
+# `yizhan run` through the real CLI, with the kiosk itself replaced: which command areas were loaded.
+CLI_SPY = """
+import sys
+import desktop.launch
+
+def run_kiosk(data_dir, *, windowed):
+    print("AREAS", " ".join(sorted(m for m in sys.modules if m.startswith("desktop.commands."))))
+    return 0
+
+desktop.launch.run_kiosk = run_kiosk
+from desktop import cli
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+def test_yizhan_run_registers_only_the_kiosk_commands(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
+    for argv in (["run", "--windowed", "--data-dir", str(tmp_path)], ["--windowed"]):  # and `yizhan` alone
+        run = subprocess.run(
+            [sys.executable, "-c", CLI_SPY, *argv], env=env, cwd=ROOT, capture_output=True, text=True
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert run.stdout.split() == ["AREAS", "desktop.commands.kiosk"]
+    every = subprocess.run(
+        [sys.executable, "-m", "desktop.cli", "--help"], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    assert every.returncode == 0
+    for command in ("run", "init", "staff", "voice", "sync", "request", "handwriting"):
+        assert f"    {command} " in every.stdout  # `yizhan --help` still lists every area
