@@ -100,6 +100,7 @@ HEAVY_MODULES = (
     "pyttsx3",
     "voice.recognizer",
     "sync.client",
+    "PySide6.QtQuickWidgets",  # the on-screen keyboard's Qt Quick (ui/keyboard.py builds it on first use)
 )
 # What unlocking and the home screen need, imported while the locked screen waits for the passphrase:
 # models on the DB worker (where Station.open runs), then the home screen's Qt modules on the UI thread.

@@ -23,6 +23,7 @@ so the engine runs with its built-in dictionary only and writes nothing.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import logging
 import os
 import shutil
@@ -84,11 +85,12 @@ def available() -> bool:
     """The virtual keyboard input method is active in this process (chosen before QApplication)."""
     if not enabled() or os.environ.get("QT_IM_MODULE") != IM_MODULE or not QML.is_file():
         return False
+    # Found, not imported: importing Qt Quick's bindings costs the locked screen's first paint
+    # ≈ 0.2 s; the panel imports them when it is first built.
     try:
-        from PySide6.QtQuickWidgets import QQuickWidget  # noqa: F401
+        return importlib.util.find_spec("PySide6.QtQuickWidgets") is not None
     except ImportError:
         return False
-    return True
 
 
 def user_dictionary() -> Path:

@@ -38,6 +38,8 @@ NOT_BEFORE_FIRST_PAINT = (
     "pyttsx3",
     "sync",
     "voice",
+    "PySide6.QtQuickWidgets",  # the on-screen keyboard's Qt Quick, built when a field first wants it
+    "PySide6.QtQml",
 )
 # Runs the real start-up (desktop.launch.run_kiosk) and reports what is imported at the moment the
 # kiosk window is first shown and painted.
