@@ -233,9 +233,8 @@ class ServiceScreen(Screen):
         if page is None or self.service is None:
             return
         page.refresh()
-        for (
-            other
-        ) in self._pages.values():  # only the step on show claims room (the stack sizes to its largest)
+        # Only the step on show claims room (the stack sizes to its largest page).
+        for other in self._pages.values():
             policy = QSizePolicy.Policy.Preferred if other is page else QSizePolicy.Policy.Ignored
             other.setSizePolicy(policy, policy)
         self.pages.setCurrentWidget(page)
