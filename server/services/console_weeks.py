@@ -174,3 +174,11 @@ def topic_totals(
     ):
         totals[str(topic)] -= int(n)
     return {topic: n for topic, n in totals.items() if n > 0}
+
+
+def topic_requests(conn: Connection, topic: str, stations: Sequence[str] | None) -> int:
+    """Work requests carrying `topic`, ever, at `stations` (None: all): the queue's exact total for
+    a topic filter, summed from a few hundred week rows instead of counted through request_topics."""
+    t = _topic_weeks.c
+    where = [t.topic == topic, *_scope(t.station_id, stations)]
+    return int(conn.scalar(select(func.coalesce(func.sum(t.n), 0)).where(*where)) or 0)
