@@ -43,11 +43,26 @@ def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _add(conn: Connection, table: Table, keys: list[str], counts: Mapping[tuple[Any, ...], int]) -> None:
-    """Add `counts` (key tuple → requests) to `table`'s `n`, creating rows; one statement, in key
-    order (the lock order every writer of these rows keeps)."""
-    rows = [{**dict(zip(keys, key, strict=True)), "n": n} for key, n in sorted(counts.items()) if n]
-    bulk.insert_rows(conn, table, rows, conflict=keys, update={"n": f"{table.name}.n + excluded.n"})
+WeekBumps = list[tuple[Table, list[str], dict[tuple[Any, ...], dict[str, int]]]]
+
+
+def week_bumps(
+    days: Mapping[tuple[date, str, str, str], int], topic_days: Mapping[tuple[date, str, str], int]
+) -> WeekBumps:
+    """The week-row deltas of newly counted requests, as (table, key columns, key → {"n": delta}):
+    `days` maps (day, station, service, category) and `topic_days` (day, station, topic) to the
+    requests just added to that day row. The shape of request_rollups' own counter bumps, so a
+    writer upserts these after its day rows with the same code (rows in key order)."""
+    weeks: Counter[tuple[Any, ...]] = Counter()
+    for (day, station_id, service, category), n in days.items():
+        weeks[(monday(day), station_id, service, category)] += n
+    topic_weeks: Counter[tuple[Any, ...]] = Counter()
+    for (day, station_id, topic), n in topic_days.items():
+        topic_weeks[(monday(day), station_id, topic)] += n
+    return [
+        (_weeks, REQUEST_KEYS, {k: {"n": n} for k, n in weeks.items() if n}),
+        (_topic_weeks, TOPIC_KEYS, {k: {"n": n} for k, n in topic_weeks.items() if n}),
+    ]
 
 
 def counted(
@@ -55,16 +70,11 @@ def counted(
     days: Mapping[tuple[date, str, str, str], int],
     topic_days: Mapping[tuple[date, str, str], int],
 ) -> None:
-    """Add newly counted requests to their week rows: `days` maps (day, station, service,
-    category) and `topic_days` (day, station, topic) to the requests just added to that day row."""
-    weeks: Counter[tuple[Any, ...]] = Counter()
-    for (day, station_id, service, category), n in days.items():
-        weeks[(monday(day), station_id, service, category)] += n
-    topic_weeks: Counter[tuple[Any, ...]] = Counter()
-    for (day, station_id, topic), n in topic_days.items():
-        topic_weeks[(monday(day), station_id, topic)] += n
-    _add(conn, _weeks, REQUEST_KEYS, weeks)
-    _add(conn, _topic_weeks, TOPIC_KEYS, topic_weeks)
+    """Add newly counted requests to their week rows (`week_bumps`), one statement per table, rows
+    in key order (the lock order every writer of these rows keeps)."""
+    for table, keys, counts in week_bumps(days, topic_days):
+        rows = [{**dict(zip(keys, key, strict=True)), **counts[key]} for key in sorted(counts)]
+        bulk.insert_rows(conn, table, rows, conflict=keys, update={"n": f"{table.name}.n + excluded.n"})
 
 
 def recount(conn: Connection) -> None:
