@@ -45,6 +45,12 @@ class Concept:
     index: int  # position within its intent: a concept counts once however many words match
     weight: float
     words: tuple[str, ...]
+    # parts of one meaning: concepts sharing a `pair` name count only when two of them are said
+    # ("胸口" + "闷", "床上" + "掉下来"); alone each is nothing ("家里闷得很", "两口子去医院")
+    pair: str = ""
+    # words that reach their intent but are never enough to act on alone: said in a sentence they are
+    # often a figure of speech ("热得受不了"), so the kiosk asks once
+    ask: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,7 +134,10 @@ def parse_table(raw: dict[str, object], locale: str, where: str) -> ConceptTable
             if not 0 < weight <= 2:
                 raise ConceptError(f"{where}: {intent}[{index}] weight {weight} outside (0, 2]")
             words = tuple(unicodedata.normalize("NFC", str(w)).strip() for w in entry["words"])
-            concepts.append(Concept(intent, index, weight, tuple(w for w in words if w)))
+            pair, ask = entry.get("pair", ""), entry.get("ask", False)
+            if not isinstance(pair, str) or not isinstance(ask, bool):
+                raise ConceptError(f"{where}: {intent}[{index}] `pair` must be a name, `ask` true or false")
+            concepts.append(Concept(intent, index, weight, tuple(w for w in words if w), pair, ask))
     return ConceptTable(
         locale,
         tuple(concepts),
@@ -340,6 +349,7 @@ class ConceptScorer:
         self._negation = [_word_units(w, self.locale)[0] for w in table.negation]
         self._greeting = {"".join(_word_units(w, self.locale)[0]) for w in table.greeting}
         self._opposites = dict(table.opposites)
+        self._concepts = {(c.intent, c.index): c for c in table.concepts}
         self._broadcast = [(w, _word_units(w, self.locale)[0]) for w in table.broadcast]
         self._not_homophones = frozenset(table.not_homophones)
         if self.locale.startswith("zh"):
@@ -439,7 +449,17 @@ class ConceptScorer:
             if match.written:
                 exact.add(key)
             result.matches.append(match)
+        pairs: dict[tuple[str, str], int] = {}
+        for key in best:
+            concept = self._concepts.get(key)
+            if concept is not None and concept.pair:
+                pairs[(concept.intent, concept.pair)] = pairs.get((concept.intent, concept.pair), 0) + 1
         for (intent, index), quality in best.items():
+            concept = self._concepts.get((intent, index))
+            if concept is not None and concept.pair and pairs[(intent, concept.pair)] < 2:
+                continue  # one part of a pair said alone
+            if concept is not None and concept.ask:
+                exact.discard((intent, index))
             result.scores[intent] = min(
                 SCORE_CAP, result.scores.get(intent, 0.0) + weights[(intent, index)] * quality
             )

@@ -183,6 +183,67 @@ def test_chitchat_does_nothing_and_a_greeting_gets_a_hint(zh: IntentMatcher) -> 
     assert greeting.as_dict()["hint"] == "greeting"
 
 
+def test_parts_of_one_meaning_count_only_together(zh: IntentMatcher) -> None:
+    """A fall, a wound, a call for the doctor said in parts reach help; one part alone does nothing."""
+    for text in (
+        "我 从 凳子 上 掉 下来 了",
+        "腿 上 割破 了 一直 流 血",
+        "快 帮 我 叫 下 大夫",
+        "送 我 去 急诊",
+    ):
+        result = zh.match_text(text)
+        assert result.intent == "help_call" and result.acts, (text, result)
+    for text in (
+        "我们 两口子 明天 去 医院",
+        "床上 的 被子 该 晒 了",
+        "他 叫 我 去 吃饭",
+        "我 给 你 倒 杯 水",
+    ):
+        result = zh.match_text(text)
+        assert result.intent != "help_call", (text, result)
+
+
+def test_figures_of_speech_and_homophones_of_help_are_asked_about(zh: IntentMatcher) -> None:
+    """'热得受不了' or a homophone (南受 ≈ 难受) may be a call for help: asked once, never ignored, never
+    acted on at once; a homophone across word boundaries (那我 ≈ 拉我, 初中了 ≈ 肿了) is no evidence."""
+    for text in ("热 得 受不了", "我 遭 不 住 了", "南 受 得 很"):
+        result = zh.match_text(text)
+        assert result.intent == "help_call" and result.confirm, (text, result)
+    for text in ("那 我 先 走 了", "我 孙女 今年 上 初中 了", "办 到 啥 进度 了"):
+        result = zh.match_text(text)
+        assert not (result.intent == "help_call" and result.acts), (text, result)
+
+
+def test_a_radio_or_television_never_acts(zh: IntentMatcher) -> None:
+    # (without the broadcast register the second one acts as 通知公告)
+    for text in (
+        "各位 观众 晚上 好 欢迎 收看 新闻 联播",
+        "各位 听众 下面 播放 村 里 的 通知",
+        "下面 请 听 天气 预报",
+    ):
+        assert not zh.match_text(text).acts, text
+    assert zh.match_text("最近 有 啥 新闻 没有 村 里 的 通知").intent == "notices"
+
+
+def test_yes_no_and_commands_in_context(zh: IntentMatcher) -> None:
+    for text, intent in [
+        ("不 对 头", "no"),  # a negated yes is a no
+        ("不 中", "no"),
+        ("好 嘞 就 这么 办", "yes"),
+        ("声音 再 响 一点 嘛", "louder"),
+        ("太 快 了 听 不 懂", "slower"),  # the reason said with the command
+        ("啥子 哦 再 说 一 道", "repeat"),  # 一道: a southern 一遍
+        ("直接 回 到 最 前 头", "home"),
+        ("村 里 贴 的 告示 说 啥", "notices"),  # 说啥 inside a sentence is not "repeat"
+        ("刚才 那个 不 对 返回", "back"),  # an answer said with a command: the command
+    ]:
+        result = zh.match_text(text)
+        assert result.intent == intent and result.acts, (text, result)
+    for text in ("今年 收成 还 可以 吧", "我 挺 好 的 你 呢 是 吧", "你 是 哪个 村 的"):
+        result = zh.match_text(text)
+        assert result.intent not in ("yes", "no") or not result.acts, (text, result)
+
+
 def test_korean_particles_and_endings_are_stripped() -> None:
     assert ko_words("연금을 확인해주세요") == ("연금", "확인")
     assert ko_words("처음으로") == ("처음",)
@@ -215,6 +276,10 @@ def test_concept_tables_are_validated() -> None:
         parse_table({"x": [{"weight": 9, "words": ["a"]}]}, "en", "bad.toml")
     with pytest.raises(ConceptError, match="words"):
         parse_table({"x": [{"weight": 1}]}, "en", "bad.toml")
+    with pytest.raises(ConceptError, match="pair"):
+        parse_table({"x": [{"words": ["a"], "pair": 1}]}, "en", "bad.toml")
+    with pytest.raises(ConceptError, match="opposite"):
+        parse_table({"opposites": ["yes", "no"]}, "en", "bad.toml")
 
 
 def test_segmenter_cache_is_private_and_never_in_the_temp_dir(tmp_path: Path) -> None:
