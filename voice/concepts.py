@@ -346,6 +346,12 @@ class ConceptScorer:
                 units, folded = _word_units(word, self.locale)
                 if units:
                     self._words.append((concept, word, units, folded))
+        self._by_unit: dict[str, list[int]] = {}
+        self._by_syllable: dict[str, list[int]] = {}  # words of two or more characters, by first syllable
+        for index, (_, _, units, folded) in enumerate(self._words):
+            self._by_unit.setdefault(units[0], []).append(index)
+            if len(units) > 1:
+                self._by_syllable.setdefault(folded[0], []).append(index)
         self._negation = [_word_units(w, self.locale)[0] for w in table.negation]
         self._greeting = {"".join(_word_units(w, self.locale)[0]) for w in table.greeting}
         self._opposites = dict(table.opposites)
@@ -359,17 +365,34 @@ class ConceptScorer:
     def intents(self) -> frozenset[str]:
         return frozenset(c.intent for c, _, _, _ in self._words)
 
+    def _hits(self, view: _View) -> dict[int, list[tuple[int, float]]]:
+        """Where each concept word (by its index in `_words`) occurs: written, or — for a word of
+        more than one character not written anywhere — as a homophone. Looked up by first unit, so
+        a match costs what the utterance's length does, not what the tables' size does."""
+        exact: dict[int, list[tuple[int, float]]] = {}
+        for start, unit in enumerate(view.units):
+            for index in self._by_unit.get(unit, ()):
+                units = self._words[index][2]
+                if view.units[start : start + len(units)] == units:
+                    exact.setdefault(index, []).append((start, 1.0))
+        if not self.locale.startswith("zh"):
+            return exact
+        homophones: dict[int, list[tuple[int, float]]] = {}
+        for start, syllable in enumerate(view.folded):
+            for index in self._by_syllable.get(syllable, ()):
+                units, folded = self._words[index][2], self._words[index][3]
+                if (
+                    index not in exact
+                    and view.folded[start : start + len(folded)] == folded
+                    and "".join(view.units[start : start + len(units)]) not in self._not_homophones
+                ):
+                    homophones.setdefault(index, []).append((start, PINYIN_QUALITY))
+        return {**homophones, **exact}
+
     def _matches(self, view: _View) -> list[Match]:
         found: list[Match] = []
-        for concept, word, units, folded in self._words:
-            single = len(units) == 1
-            hits = [(s, 1.0) for s in _find(view.units, units)]
-            if not hits and not single and self.locale.startswith("zh"):
-                hits = [
-                    (s, PINYIN_QUALITY)
-                    for s in _find(view.folded, folded)
-                    if "".join(view.units[s : s + len(units)]) not in self._not_homophones
-                ]
+        for index, hits in sorted(self._hits(view).items()):
+            concept, word, units, _ = self._words[index]
             for start, quality in hits:
                 end = start + len(units)
                 if self.locale.startswith("zh") and not _fits_words(view, start, end):
@@ -383,7 +406,8 @@ class ConceptScorer:
         # broadcast words take part in the overlap rule below (新闻联播 is not 新闻 → 通知公告)
         for word, units in self._broadcast:
             found += [Match(BROADCAST, -1, s, s + len(units), 1.0, word) for s in _find(view.units, units)]
-        # overlapping matches of different intents: the longer one wins (打扫卫生 over 卫生)
+        # overlapping matches of different intents: the longer one wins (打扫卫生 over 卫生), and a word
+        # as written wins over a homophone of another word in the same place (嗓门 is not 上门)
         kept = [
             m
             for m in found
@@ -391,7 +415,7 @@ class ConceptScorer:
                 o.intent != m.intent
                 and o.start <= m.start
                 and m.end <= o.end
-                and (o.end - o.start) > (m.end - m.start)
+                and ((o.end - o.start) > (m.end - m.start) or (o.written and not m.written))
                 for o in found
             )
         ]
