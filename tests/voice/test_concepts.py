@@ -1,5 +1,5 @@
-"""The intent layer on people's own words: the Mandarin corpora (figures reported on the second fresh
-corpus's held-out half, which was never looked at while tuning), calls for help, negation,
+"""The intent layer on people's own words: the Mandarin corpora (figures reported on the third fresh
+corpus's held-out half, measured once before and once after tuning), calls for help, negation,
 chit-chat and greetings, Korean and English, and the segmenter's cache staying out of the shared temp
 directory."""
 
@@ -79,40 +79,39 @@ def test_corpus_is_big_and_split_once_with_its_seed(tmp_path: Path) -> None:
         assert (tmp_path / name).read_text("utf-8") == (HERE / name).read_text("utf-8"), name
 
 
-# Measured 2026-11-27 (session 20) on zh_fresh2_test.tsv, the held-out half of the corpus frozen in
-# commit 4e13967 before anything ran on it (tuned on zh_fresh2_tune.tsv and the seen corpora only, its
-# misses never read): 107/118 = 90.7 % right, 1 wrong action, help recall 12/13 = 92.3 %. The issue's
-# goals (≥ 95 %, 0 wrong, help 100 %) are NOT met on unseen speech; these floors only guard that
-# level. zh_fresh_test.tsv, reported in session 19 (88.8 %, 2 wrong), is seen now: 89/98 = 90.8 %,
-# 2 wrong, help 15/15.
-# After that figure was taken, the coordinator read the one missed call for help ("我 胸口 好 闷": body
-# part and symptom said apart) — a missed help call is a safety defect, not a tuning detail — and added
-# body-part + symptom concepts (zh_CN.toml). Help recall on this half is therefore seen now (13/13) and
-# must stay whole; its accuracy (108/118 = 91.5 % since) and wrong actions still come from unread misses.
-HELD_OUT_FLOOR = 0.90
-HELD_OUT_MAX_WRONG = 1
+# Measured 2026-11-28 (session 21) on zh_fresh3_test.tsv, the held-out half of the third fresh corpus:
+# written without looking at the concept tables and split (seed 20261130) and committed in 8684de0
+# BEFORE anything ran on it. Before tuning (code at 8684de0): 124/169 = 73.4 % right, 3 wrong actions,
+# help recall 26/30. The tables and the matcher were then tuned on zh_fresh3_tune.tsv and the older
+# corpora only; at 94c48b1 the test half was measured ONCE more: 150/169 = 88.8 % right, 0 wrong
+# actions, help recall 30/30. The accuracy goal (≥ 95 %) is NOT met on unseen speech (all 19 misses
+# ask a question or do nothing); these floors guard that level. Every earlier corpus is seen.
+HELD_OUT_FLOOR = 0.88
+HELD_OUT_MAX_WRONG = 0
 HELD_OUT_HELP_FLOOR = 1.0
-SEEN_FRESH_FLOOR = 0.90
-SEEN_FRESH_MAX_WRONG = 2
 
 
 def test_mandarin_held_out_half_figures(zh: IntentMatcher) -> None:
-    figures = evaluate("zh_fresh2_test.tsv", zh)
-    print(f"Mandarin held-out (zh_fresh2 test half): {figures.summary()} — goal ≥ 95 %, 0 wrong, help 100 %")
+    figures = evaluate("zh_fresh3_test.tsv", zh)
+    print(f"Mandarin held-out (zh_fresh3 test half): {figures.summary()} — goal ≥ 95 %, 0 wrong, help 100 %")
     assert figures.help_recall >= HELD_OUT_HELP_FLOOR, "help recall fell"
     assert len(figures.wrong_actions) <= HELD_OUT_MAX_WRONG, "more wrong actions"
     assert figures.accuracy >= HELD_OUT_FLOOR, "accuracy fell"
-    # (the misses are not printed: this half stays unread while the tables are tuned)
-    seen = evaluate("zh_fresh_test.tsv", zh)
-    print(f"Mandarin zh_fresh_test.tsv (seen since session 19): {seen.summary()}")
-    assert seen.help_recall == 1.0, "\n".join(m for m in seen.misses if "help_call" in m)
-    assert len(seen.wrong_actions) <= SEEN_FRESH_MAX_WRONG and seen.accuracy >= SEEN_FRESH_FLOOR
+    # (the misses are not printed: a later session may tune on this half only once it says so)
 
 
 def test_mandarin_seen_corpus_meets_the_goals(zh: IntentMatcher) -> None:
-    """Everything seen while tuning (both halves of the first corpus, both fresh tuning halves): the
-    goals hold there."""
-    for name in ("zh_tune.tsv", "zh_test.tsv", "zh_fresh_tune.tsv", "zh_fresh2_tune.tsv"):
+    """Everything seen while tuning (both halves of the first three corpora, the third's tuning
+    half): the goals hold there."""
+    for name in (
+        "zh_tune.tsv",
+        "zh_test.tsv",
+        "zh_fresh_tune.tsv",
+        "zh_fresh_test.tsv",
+        "zh_fresh2_tune.tsv",
+        "zh_fresh2_test.tsv",
+        "zh_fresh3_tune.tsv",
+    ):
         figures = evaluate(name, zh)
         print(f"Mandarin {name} (seen): {figures.summary()}")
         assert figures.wrong_actions == [], "\n".join(figures.wrong_actions)
