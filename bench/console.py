@@ -492,6 +492,103 @@ def time_page(
     return {"server_ms": summary(server), "wall_ms": summary(wall)}
 
 
+class _Clock:
+    """Time one request spends in SQL (cursor executes: psycopg's client-side cursors take the whole
+    result there, so this is the database's time plus the transfer) and in Jinja2 rendering."""
+
+    def __init__(self) -> None:
+        self.sql = self.render = 0.0
+        self.queries = 0
+        self.started: list[float] = []
+
+    def reset(self) -> None:
+        self.sql = self.render = 0.0
+        self.queries = 0
+
+
+def profile(held: dict[str, Any], rounds: int) -> dict[str, dict[str, float]]:
+    """Each page in-process (the app behind a TestClient, no uvicorn): p50/p95 of the total, and the
+    median split into SQL (cursor executes), Jinja2 rendering and the rest (Python: routes,
+    services, charts, auth)."""
+    import jinja2
+    from fastapi.testclient import TestClient
+    from sqlalchemy import event
+
+    from server.core.config import load_settings
+    from server.main import create_app
+
+    clock = _Clock()
+    app = create_app(load_settings(held["home"], held["db"]))
+    engine = app.state.hub.engine
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(*_args: Any) -> None:
+        clock.started.append(time.perf_counter())
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(*_args: Any) -> None:
+        clock.sql += time.perf_counter() - clock.started.pop()
+        clock.queries += 1
+
+    plain_render = jinja2.Template.render
+
+    def timed_render(self: jinja2.Template, *args: Any, **kwargs: Any) -> str:
+        started = time.perf_counter()
+        try:
+            return plain_render(self, *args, **kwargs)
+        finally:
+            clock.render += time.perf_counter() - started
+
+    jinja2.Template.render = timed_render  # type: ignore[method-assign]
+    out: dict[str, dict[str, float]] = {}
+    with TestClient(app) as client:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/console/login").text)
+        assert token
+        client.post(
+            "/console/login",
+            data={"username": "bench", "password": PASSWORD, "csrf_token": token.group(1)},
+            follow_redirects=False,
+        )
+        for name, rotation in pages(held).items():
+            if name.startswith("report"):
+                continue
+            for path, query in rotation:
+                assert client.get(path, params=query).status_code == 200
+            total, sql, render, queries = [], [], [], []
+            for i in range(rounds):
+                path, query = rotation[i % len(rotation)]
+                clock.reset()
+                started = time.perf_counter()
+                client.get(path, params=query)
+                total.append((time.perf_counter() - started) * 1000)
+                sql.append(clock.sql * 1000)
+                render.append(clock.render * 1000)
+                queries.append(float(clock.queries))
+            out[name] = {
+                "p50": pct(total, 0.5),
+                "p95": pct(total, 0.95),
+                "sql_p50": pct(sql, 0.5),
+                "render_p50": pct(render, 0.5),
+                "python_p50": round(pct(total, 0.5) - pct(sql, 0.5) - pct(render, 0.5), 2),
+                "queries": pct(queries, 0.5),
+            }
+    jinja2.Template.render = plain_render  # type: ignore[method-assign]
+    return out
+
+
+def profile_table(out: dict[str, dict[str, float]]) -> str:
+    lines = [
+        f"load average (1/5/15 min): {[round(x, 1) for x in os.getloadavg()]}",
+        f"{'page':<12}{'p50':>7}{'p95':>7}{'SQL':>7}{'render':>8}{'python':>8}{'queries':>9}",
+    ]
+    for name, v in out.items():
+        lines.append(
+            f"{name:<12}{v['p50']:>7.0f}{v['p95']:>7.0f}{v['sql_p50']:>7.0f}{v['render_p50']:>8.0f}"
+            f"{v['python_p50']:>8.0f}{v['queries']:>9.0f}"
+        )
+    return "\n".join(lines)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--requests", type=int, default=100_000)
@@ -503,7 +600,26 @@ def main() -> int:
         action="store_true",
         help="after seeding, print the database URL and hub home and wait (for EXPLAIN by hand); Ctrl-C ends",
     )
+    ap.add_argument(
+        "--attach",
+        metavar="HELD.json",
+        help="no seeding: time the pages on the database a --hold run printed (its JSON line in this "
+        "file), e.g. before and after a change on the same rows; --requests/--residents are not used",
+    )
+    ap.add_argument(
+        "--profile",
+        metavar="HELD.json",
+        help="no seeding: split each page's server time (SQL, template, other Python) on the database "
+        "a --hold run printed (its JSON line saved to this file)",
+    )
     args = ap.parse_args()
+    if args.profile:
+        held = json.loads(Path(args.profile).read_text(encoding="utf-8"))
+        print(profile_table(profile(held, args.rounds)), file=sys.stderr)
+        return 0
+    if args.attach:  # time pages on a database a --hold run seeded (before/after on the same rows)
+        held = json.loads(Path(args.attach).read_text(encoding="utf-8"))
+        return report(args, held["db"], Path(held["home"]), held, None)
     with database(args.db) as db_url:
         home = Path(tempfile.mkdtemp(prefix="yizhan-bench-console-home-"))
         init_hub(home, db_url)
@@ -517,27 +633,53 @@ def main() -> int:
                     time.sleep(3600)
             except KeyboardInterrupt:
                 return 0
-        results: dict[str, Any] = {}
-        load_before = [round(x, 1) for x in os.getloadavg()]
-        with running_hub(home, db_url) as hub:
-            http = login(hub.url)
-            for name, rotation in pages(seeded).items():
-                rounds = args.rounds if not name.startswith("report") else max(5, args.rounds // 3)
-                results[name] = time_page(http, hub.url, rotation, rounds)
-            sql = bare_sql(
-                db_url,
-                load_key_file(home / "hub-keys.json"),
-                seeded["stations"],
-                seeded["deep_cursor"],
-                args.rounds,
-            )
+        return report(args, db_url, home, seeded, seeded_s)
+
+
+def settle(pid: int, timeout: float = 60.0) -> None:
+    """Wait until the hub has finished its start-up work (jieba's dictionary, template compiling,
+    in background threads): timings are of a running hub, not of its first seconds. Settled when
+    the process used under 50 ms of CPU in half a second."""
+
+    def cpu() -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = cpu()
+        time.sleep(0.5)
+        if cpu() - before < 0.05:
+            return
+
+
+def report(
+    args: argparse.Namespace, db_url: str, home: Path, seeded: dict[str, Any], seeded_s: float | None
+) -> int:
+    """Time every page on a real hub over the seeded database; print the table and the JSON."""
+    results: dict[str, Any] = {}
+    load_before = [round(x, 1) for x in os.getloadavg()]
+    with running_hub(home, db_url) as hub:
+        http = login(hub.url)
+        assert hub.proc is not None
+        settle(hub.proc.pid)
+        for name, rotation in pages(seeded).items():
+            rounds = args.rounds if not name.startswith("report") else max(5, args.rounds // 3)
+            results[name] = time_page(http, hub.url, rotation, rounds)
+        sql = bare_sql(
+            db_url,
+            load_key_file(home / "hub-keys.json"),
+            seeded["stations"],
+            seeded["deep_cursor"],
+            args.rounds,
+        )
     goals = {name: (200 if not name.startswith("report") else 5000) for name in results}
     out: dict[str, Any] = {
         "backend": args.db,
         "requests_at_hub": args.requests,
         "residents": args.residents,
         "checkins_seeded": seeded["checkins"],
-        "seed_seconds": round(seeded_s, 1),
+        "seed_seconds": None if seeded_s is None else round(seeded_s, 1),
         "rollup_backfill_seconds": round(seeded["backfill_s"], 1),
         "load_before": load_before,
         "load_average_1_5_15": [round(x, 1) for x in os.getloadavg()],

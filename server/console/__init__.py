@@ -33,11 +33,15 @@ log = logging.getLogger("yizhan.hub")
 
 
 def start_warm_up() -> None:
-    """Load jieba's dictionary (1–3 s of CPU) in the background, off the request path, so the first
-    push (which segments descriptions into topics) rarely waits for it. Called once the app starts
+    """Load jieba's dictionary (1–3 s of CPU) and compile the console's templates in the background,
+    off the request path, so the first push (which segments descriptions into topics) rarely waits
+    for the dictionary and the first view of a page not for its template. Called once the app starts
     (server/main.py's lifespan), not at import or app construction: the worker answers its health
     check without waiting for the dictionary."""
     threading.Thread(target=topics.warm_up, name="jieba-warm-up", daemon=True).start()
+    from server.console.web import compile_all
+
+    threading.Thread(target=compile_all, name="template-warm-up", daemon=True).start()
 
 
 def install(app: FastAPI, settings: ConsoleSettings | None = None) -> None:

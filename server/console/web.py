@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -40,6 +41,17 @@ def _printable(value: Any) -> Any:
 
 
 TEMPLATES.env.finalize = _printable
+# Templates ship with the hub and do not change while it runs: no stat() of every template (and
+# of each one it extends, includes or imports) on every page.
+TEMPLATES.env.auto_reload = False
+
+
+def compile_all() -> None:
+    """Compile every template once (server/console/__init__.py's warm-up, off the request path):
+    the first view of a page then only renders (compiling one costs tens of milliseconds)."""
+    for name in TEMPLATES.env.list_templates(extensions=["html"]):
+        TEMPLATES.env.get_template(name)
+
 
 STATUS_LABELS = {
     "new": "待受理",
@@ -75,12 +87,14 @@ FLASH = {
 }
 
 
-def when(at: datetime | None, request: Request, fmt: str = "%Y-%m-%d %H:%M") -> str:
+def when(at: datetime | None, request: Request | ZoneInfo, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """`at` in the office's time zone (`request`'s console settings, or the zone itself)."""
     if at is None:
         return "—"
     aware = assume_utc(at)  # template values may come from the wire, not only from columns
+    tz = request if isinstance(request, ZoneInfo) else console_settings(request).tz
     try:
-        return aware.astimezone(console_settings(request).tz).strftime(fmt)
+        return aware.astimezone(tz).strftime(fmt)
     except (OverflowError, ValueError):  # e.g. a station clock that said 9999-12-31: show it, do not fail
         return aware.strftime(fmt) + " UTC"
 
@@ -103,6 +117,7 @@ def render(
     request: Request, viewer: Viewer | None, name: str, *, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
     lang = viewer.lang if viewer else language(request)
+    tz = console_settings(request).tz  # once per page, not once per time shown
     flash = request.query_params.get("flash") or ""
     response = TEMPLATES.TemplateResponse(
         request,
@@ -111,7 +126,7 @@ def render(
             "viewer": viewer,
             "lang": lang,
             "_": lambda text: translate(text, lang),
-            "when": lambda at, fmt="%Y-%m-%d %H:%M": when(at, request, fmt),
+            "when": lambda at, fmt="%Y-%m-%d %H:%M": when(at, tz, fmt),
             "age": lambda at: age(at, lang),
             "status_label": lambda s: translate(STATUS_LABELS.get(str(s), str(s)), lang),
             "service_title": lambda s: catalogue.service_title(s, lang),

@@ -16,6 +16,8 @@
   statistics, topics and report pages count, kept by services/request_rollups.py in the same
   transaction as the push that stores a request and the status change that moves it, so a page
   sums a few hundred rollup rows instead of scanning weeks of requests.
+- `request_week_counts`, `topic_week_counts`: the request and topic day rows added up by office
+  week (services/console_weeks.py), kept by the same writers, for the statistics' eight weeks.
 """
 
 from __future__ import annotations
@@ -193,6 +195,30 @@ class TopicDayCount(Base):
     __tablename__ = "topic_day_counts"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    station_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RequestWeekCount(Base):
+    """Work requests per office week (its Monday), station, service and problem category: the day
+    rows added up by week (services/console_weeks.py), which the statistics' eight weeks sum."""
+
+    __tablename__ = "request_week_counts"
+
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    station_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    service: Mapped[str] = mapped_column(String(64), primary_key=True)
+    category: Mapped[str] = mapped_column(String(64), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TopicWeekCount(Base):
+    """Distinct requests per office week, station and topic (topic_day_counts added up by week)."""
+
+    __tablename__ = "topic_week_counts"
+
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
     station_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     topic: Mapped[str] = mapped_column(String(32), primary_key=True)
     n: Mapped[int] = mapped_column(Integer, default=0)

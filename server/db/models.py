@@ -94,6 +94,9 @@ class EnvelopeRow(Base):
     received_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
 
 
+_OPEN_WORK = "kind IN ('service_request', 'help_call') AND status IN ('new', 'received', 'in_progress')"
+
+
 class ServiceRequest(Base):
     __tablename__ = "requests"
     __table_args__ = (
@@ -111,6 +114,15 @@ class ServiceRequest(Base):
             "id",
             postgresql_where=text("kind IN ('service_request', 'help_call')"),
             sqlite_where=text("kind IN ('service_request', 'help_call')"),
+        ),
+        # Open work requests only, same order: the default queue view (migration 0010).
+        Index(
+            "ix_requests_open_work",
+            "received_at",
+            "station_created_at",
+            "id",
+            postgresql_where=text(_OPEN_WORK),
+            sqlite_where=text(_OPEN_WORK),
         ),
     )
 

@@ -6,7 +6,8 @@ what page 1 costs, through the work-request index (`ix_requests_work_received`, 
 The total is never a count(*) over tens of thousands of rows:
 - filters on station, service and status only: the exact number, summed from the per-status
   counters the rollups keep at write time (request_rollups.status_counts);
-- with an age, overdue or topic filter: counted up to `COUNT_CAP` rows and shown as "1000+" above.
+- a topic at any status (the topics page's links): the exact number, from the topic week rows;
+- with an age, overdue or other topic filter: counted up to `COUNT_CAP` rows, "1000+" above.
 Daily check-ins and ratings are not work items and never appear here.
 """
 
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from server.db.models import HelpCallAck, ServiceRequest, Station
 from server.db.types import assume_utc
-from server.services import request_rollups, topics
+from server.services import console_weeks, request_rollups, topics
 
 OPEN = ("new", "received", "in_progress")
 CLOSED = ("done", "rejected")
@@ -189,7 +190,13 @@ def _order() -> tuple[Any, ...]:
 
 def _total(session: Session, f: QueueFilter, where: list[ColumnElement[bool]]) -> tuple[int, bool]:
     """The number of rows the filter selects: exact from the maintained per-status counters when it
-    filters on station/service/status only, else counted up to COUNT_CAP (True: there are more)."""
+    filters on station/service/status only, or from the topic week rows for a topic at any status
+    (the topics page's links); else counted up to COUNT_CAP (True: there are more)."""
+    stations = [f.station] if f.station else None
+    if f.scope is not None:
+        stations = [s for s in (stations or f.scope) if s in f.scope]
+    if f.topic and f.status == "all" and not (f.age or f.overdue or f.service):
+        return console_weeks.topic_requests(session.connection(), f.topic, stations), False
     if not (f.age or f.overdue or f.topic):
         statuses = (
             OPEN
@@ -200,9 +207,6 @@ def _total(session: Session, f: QueueFilter, where: list[ColumnElement[bool]]) -
             if f.status == "all"
             else (f.status,)
         )
-        stations = [f.station] if f.station else None
-        if f.scope is not None:
-            stations = [s for s in (stations or f.scope) if s in f.scope]
         n = request_rollups.status_counts(
             session.connection(), stations=stations, service=f.service, statuses=statuses
         )

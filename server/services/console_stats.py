@@ -5,8 +5,9 @@
 - the most frequent problem categories, and the topics of the period (services/topics.py);
 - daily check-in rates of living-alone residents (see resident_index.checkin_rates).
 Everything is summed from the rollups services/request_rollups.py keeps at push and status-change
-time (per-day counts; per-request first-response and close hours for the medians), so a page
-neither decrypts nor walks weeks of requests and their history. Each table also goes out as CSV.
+time (per-request first-response and close hours for the medians; the weekly counts from their
+per-week sums, services/console_weeks.py), so a page neither decrypts nor walks weeks of requests
+and their history. Each table also goes out as CSV.
 
 The hub-wide medians are the one part no rollup can sum: an exact median over eight weeks reads
 every request's hours (~90,000 rows at 100,000 requests). The page takes them from `MEDIANS`, a
@@ -34,7 +35,7 @@ from sqlalchemy.orm import Session
 from server.core.keys import HubKeys
 from server.db.models import Station
 from server.db.types import assume_utc
-from server.services import request_rollups, topics
+from server.services import console_weeks, request_rollups, topics
 
 Timing = tuple[float | None, float | None, int]  # median hours to first response, to close; requests
 log = logging.getLogger(__name__)
@@ -75,23 +76,7 @@ def compute(
     out = Stats(weeks=mondays)
     names = dict(session.execute(select(Station.id, Station.name)).all())
     conn = session.connection()
-    if conn.dialect.name == "postgresql":  # one pass over the day rows
-        by_service, by_station, out.categories = request_rollups.period_counts(
-            conn, mondays[0], today, mondays, scope
-        )
-    else:
-        by_service, by_station = (
-            Counter(
-                {
-                    at: n
-                    for at, (n, _closed) in request_rollups.counts_by(
-                        conn, mondays[0], today, mondays, scope, by
-                    ).items()
-                }
-            )
-            for by in ("service", "station_id")
-        )
-        out.categories = request_rollups.categories(conn, mondays[0], today, scope)
+    by_service, by_station, out.categories = console_weeks.period_counts(conn, mondays, today, scope)
     for counted, table, named in ((by_service, out.by_service, False), (by_station, out.by_station, True)):
         for (i, key), n in counted.items():
             if i >= 0:
@@ -100,9 +85,8 @@ def compute(
         out.medians_at, out.response_hours = now, response_times(session, mondays[0], today, scope)
     else:
         out.medians_at, out.response_hours = medians
-    out.words = sorted(
-        topics.count_by_topic(session, mondays[0], today, scope).items(), key=lambda kv: (-kv[1], kv[0])
-    )[:20]
+    totals = console_weeks.topic_totals(conn, mondays[0], today, scope, ungrouped=topics.UNGROUPED)
+    out.words = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:20]
     return out
 
 

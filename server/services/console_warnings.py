@@ -91,13 +91,16 @@ def load(
     station: str | None = None,
     offset: int = 0,
     limit: int = MAX_ROWS,
+    limits: dict[str, int] | None = None,
+    names: dict[str, str] | None = None,
 ) -> tuple[list[Warning], int]:
     """Warnings best first (open before handled, "我不太好", then level and days missed), `limit` of
     them from `offset`; and how many there are. The order is worked out on plain columns for every
-    warning; only the names shown are decrypted."""
+    warning; only the names shown are decrypted. `limits` (`thresholds`) and `names` (station id →
+    name, at least the stations in scope) when the caller has read them already."""
     now = now or datetime.now(UTC)
     today = now.astimezone(tz).date()
-    limits = thresholds(session)
+    limits = thresholds(session) if limits is None else limits
     smallest = min([DEFAULT_DAYS, *limits.values()])
     # Anyone whose last check-in (or, never checked in, first sight) is before the earliest cutoff,
     # or whose last check-in said "我不太好".
@@ -111,7 +114,8 @@ def load(
         query = query.where(r.station_id.in_(list(scope)))
     if station:
         query = query.where(r.station_id == station)
-    names = dict(session.execute(select(Station.id, Station.name)).all())
+    if names is None:
+        names = dict(session.execute(select(Station.id, Station.name)).all())
     found: list[tuple[Any, int, bool]] = []
     for row in session.execute(query):
         last = row.last_checkin_at

@@ -59,7 +59,7 @@ from server.db.console_models import (
 )
 from server.db.models import RequestHistory, ServiceRequest
 from server.db.types import UtcDateTime
-from server.services import bulk
+from server.services import bulk, console_weeks
 
 WORK_KINDS = ("service_request", "help_call")
 CLOSED = ("done", "rejected")
@@ -155,6 +155,8 @@ def add(conn: Connection, requests: Sequence[Counted]) -> int:
     _bump(
         conn, _word_days, ["day", "station_id", "topic", "word"], {k: {"n": v} for k, v in word_days.items()}
     )
+    # The statistics' week rows, last: every writer locks them after its day rows (console_weeks.py).
+    console_weeks.counted(conn, {k: v["n"] for k, v in days.items()}, topic_days)
     return sum(d["n"] for d in days.values())
 
 
@@ -334,6 +336,7 @@ def rebuild(conn: Connection, tz: ZoneInfo, *, statuses: bool = True) -> int:
     _recount(conn)
     if statuses:
         _recount_statuses(conn)
+    console_weeks.recount(conn)  # the week rows from the day rows just counted
     return counted
 
 

@@ -4,7 +4,8 @@ Counted from the stored rows themselves — `requests` (receipt time, current st
 history, the per-request facts and topic words, check-in days and residents' living-alone marks —
 with the office day worked out by the database
 (PostgreSQL `timezone()`; SQLite adds the fixed +8 h of Asia/Shanghai, which has no summer time),
-then compared with what the hooks kept, row for row (the queue's per-status totals too).
+then compared with what the hooks kept, row for row (the queue's per-status totals and the
+statistics' week rows too).
 Paper-ledger imports count on their ledger date, which only the test that imported them knows
 (`ledger_days`).
 """
@@ -98,6 +99,12 @@ def recount(
             )
         )
     }
+    weeks: Counter[tuple[Any, ...]] = Counter()  # the week rows: requests by the Monday of their day
+    for (day, station_id, service, category), (n, _closed) in days.items():
+        weeks[(_monday(day), station_id, service, category)] += n
+    topic_weeks: dict[tuple[Any, ...], set[str]] = {}
+    for (day, station_id, topic), ids in topic_requests.items():
+        topic_weeks.setdefault((_monday(day), station_id, topic), set()).update(ids)
     return {
         "stats": stats,
         "days": {k: tuple(v) for k, v in days.items()},
@@ -105,7 +112,13 @@ def recount(
         "topics": {k: len(v) for k, v in topic_requests.items()},
         "words": dict(words),
         "checkins": checkins,
+        "weeks": dict(weeks),
+        "topic_weeks": {k: len(v) for k, v in topic_weeks.items()},
     }
+
+
+def _monday(day: date) -> date:
+    return date.fromordinal(day.toordinal() - day.weekday())
 
 
 def stored(conn: Connection, station_ids: Sequence[str]) -> dict[str, Any]:
@@ -157,6 +170,18 @@ def stored(conn: Connection, station_ids: Sequence[str]) -> dict[str, Any]:
             )
         )
     }
+    weeks = {
+        (_day(r.week), r.station_id, r.service, r.category): r.n
+        for r in conn.execute(
+            _stations("SELECT * FROM request_week_counts WHERE station_id IN :stations", station_ids)
+        )
+    }
+    topic_weeks = {
+        (_day(r.week), r.station_id, r.topic): r.n
+        for r in conn.execute(
+            _stations("SELECT * FROM topic_week_counts WHERE station_id IN :stations", station_ids)
+        )
+    }
     return {
         "stats": stats,
         "days": days,
@@ -164,6 +189,8 @@ def stored(conn: Connection, station_ids: Sequence[str]) -> dict[str, Any]:
         "topics": topics,
         "words": words,
         "checkins": checkins,
+        "weeks": weeks,
+        "topic_weeks": topic_weeks,
     }
 
 
@@ -184,7 +211,7 @@ def assert_rollups_match(
     conn: Connection, station_ids: Sequence[str], ledger_days: dict[str, date] | None = None
 ) -> dict[str, Any]:
     want, have = recount(conn, station_ids, ledger_days), stored(conn, station_ids)
-    for part in ("stats", "days", "statuses", "topics", "words", "checkins"):
+    for part in ("stats", "days", "statuses", "topics", "words", "checkins", "weeks", "topic_weeks"):
         assert have[part] == want[part], (part, _diff(have[part], want[part]))
     return want
 

@@ -20,7 +20,9 @@ from server.db.console_models import (
     RequestDayCount,
     RequestStats,
     RequestStatusCount,
+    RequestWeekCount,
     TopicDayCount,
+    TopicWeekCount,
     TopicWordDayCount,
 )
 from server.db.migrate import alembic_config, upgrade
@@ -232,6 +234,8 @@ def test_concurrent_pushes_count_every_request_once(
             TopicDayCount,
             TopicWordDayCount,
             CheckinDayCount,
+            RequestWeekCount,
+            TopicWeekCount,
         ):
             session.execute(delete(model))
     errors: list[BaseException] = []

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
+from server.db.console_models import RequestWeekCount
 from server.db.models import RequestHistory
 from server.services import console_stats, request_rollups
 from tests.console.seeding import NOW, hub_db
@@ -91,3 +92,32 @@ def test_median_snapshot_is_refreshed_behind_the_page() -> None:
     too_old = console_stats.MedianSnapshots(fresh=0, stale=0)
     too_old.get(day, day, compute)
     assert too_old.get(day, day, compute)[1]["*"][0] == len(taken)  # past `stale`: computed again
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_weekly_counts_stop_at_today(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """The statistics sum week rows (services/console_weeks.py); a paper-ledger date later in the
+    current week than the hub's today (a station's calendar ahead) is in its week row but must not
+    be counted, exactly as the day rows up to today would count."""
+    url = None
+    if backend == "postgresql":
+        cluster: pgcluster.PgCluster = request.getfixturevalue("postgres_cluster")
+        url = cluster.create_database("statsweeks")
+    db = hub_db(tmp_path, url)
+    now = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)  # Wednesday 12:00 in Shanghai
+    water = {"category": "water_power", "description": "家里停水两天了"}
+    db.add("东山村驿站", "problem_report", water, at=now - timedelta(hours=1))
+    ahead = {**water, "imported": True, "ledger_date": "2026-11-26"}  # Thursday: after today
+    db.add("东山村驿站", "problem_report", ahead, at=now - timedelta(hours=1))
+    db.add("东山村驿站", "certificate", {}, at=now - timedelta(days=8))  # last week
+    with db.session() as session:
+        week_rows = session.execute(
+            select(RequestWeekCount.week, func.sum(RequestWeekCount.n)).group_by(RequestWeekCount.week)
+        ).all()
+        stats = console_stats.compute(session, db.keys, TZ, now=now)
+    assert dict(week_rows) == {date(2026, 11, 23): 2, date(2026, 11, 16): 1}  # the rows do hold it
+    assert stats.weeks[-2:] == [date(2026, 11, 16), date(2026, 11, 23)]
+    assert stats.by_service == {"problem_report": [0] * 7 + [1], "certificate": [0] * 6 + [1, 0]}
+    assert stats.by_station == {"东山村驿站": [0] * 6 + [1, 1]}
+    assert stats.categories == [("water_power", 1)]
+    assert dict(stats.words)["供水排水"] == 1

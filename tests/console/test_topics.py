@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from server.services import topics
+from server.services.console_queue import Deadlines, QueueFilter, load_queue
 from tests.console.seeding import NOW, THIS_WEEK, HubDb, hub_db, seed_topics
 
 TODAY = NOW.astimezone(ZoneInfo("Asia/Shanghai")).date()
@@ -93,3 +94,22 @@ def test_reindex_rebuilds_the_same_topics(seeded: HubDb, tmp_path: Path) -> None
     assert seeded.cli("reindex")[0] == 0
     with seeded.session() as session:
         assert session.scalar(select(func.count()).select_from(RequestTopic)) == before
+
+
+def test_queue_total_for_a_topic_is_its_rows(seeded: HubDb) -> None:
+    """A topic link (any status) shows the exact total, summed from the topic week rows: it must be
+    the number of rows the queue then lists, page after page, for the hub and for one station."""
+    deadlines = Deadlines(timedelta(days=3), timedelta(minutes=30))
+    for station in (None, seeded.stations["东山村驿站"]):
+        for topic in ("供水排水", "道路路灯", "噪音扰民"):
+            listed, after, totals = 0, None, set()
+            with seeded.session() as session:
+                while True:
+                    flt = QueueFilter(station=station, status="all", topic=topic, after=after)
+                    page = load_queue(session, flt, deadlines, NOW)
+                    listed += len(page.rows)
+                    totals.add((page.total, page.capped))
+                    if page.more is None:
+                        break
+                    after = page.more
+            assert listed > 0 and totals == {(listed, False)}, (station, topic)

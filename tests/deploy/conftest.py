@@ -3,6 +3,7 @@ environments that see nothing of the test run's own site-packages."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -42,6 +43,19 @@ def run_in(python: Path, code: str, **env: str) -> subprocess.CompletedProcess[s
         env=clean_env(**env),
         cwd=python.parent,
     )
+
+
+# Top-level distributions that must not be present on the other kind of machine.
+KIOSK_ONLY = ("PySide6", "shiboken6", "vosk", "pyttsx3", "sounddevice", "qtawesome")
+HUB_ONLY = ("fastapi", "uvicorn", "psycopg", "starlette", "jinja2")
+
+FIND = "import importlib.util as u, json; print(json.dumps({m: u.find_spec(m) is not None for m in %r}))"
+
+
+def found(python: Path, modules: tuple[str, ...]) -> dict[str, bool]:
+    done = run_in(python, FIND % (modules,))
+    assert done.returncode == 0, done.stderr
+    return dict(json.loads(done.stdout))
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,7 @@
 """The offline USB bundle: scripts/bundle.sh --out DIR, then its install.sh into a fresh prefix with
-pip --no-index (nothing from the network), then `yizhan --help` and `yizhan demo` from that venv."""
+pip --no-index (nothing from the network), then `yizhan --help` and `yizhan demo` from that venv, and
+that venv is a kiosk install (`yizhan[kiosk]`) with none of the hub's packages (the hub side is in
+test_extras.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.conftest import clean_env
+from tests.deploy.conftest import HUB_ONLY, KIOSK_ONLY, clean_env, found, run_in
 
 pytestmark = pytest.mark.slow
 
@@ -54,3 +56,18 @@ def test_offline_install_runs_help_and_demo(kiosk_install: Path, tmp_path: Path)
         timeout=300,
     )
     assert found.returncode == 0 and str(kiosk_install) in found.stdout
+
+
+def test_kiosk_install_has_no_hub_packages_and_starts(kiosk_venv: Path) -> None:
+    assert found(kiosk_venv, HUB_ONLY) == dict.fromkeys(HUB_ONLY, False)
+    assert found(kiosk_venv, KIOSK_ONLY) == dict.fromkeys(KIOSK_ONLY, True)
+    done = run_in(
+        kiosk_venv,
+        (
+            "import desktop.cli, desktop.app, ui.shell, voice.recognizer, sync.client;"
+            "from desktop.app import create_app; app = create_app(); print('qt', app.applicationName())"
+        ),
+        QT_QPA_PLATFORM="offscreen",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "qt yizhan" in done.stdout

@@ -40,7 +40,14 @@ def _start(request: Request) -> int:
 
 
 def _list(
-    request: Request, viewer: Viewer, session: Session, station: str, *, page: bool
+    request: Request,
+    viewer: Viewer,
+    session: Session,
+    station: str,
+    *,
+    page: bool,
+    limits: dict[str, int] | None = None,
+    names: dict[str, str] | None = None,
 ) -> tuple[list[console_warnings.Warning], int]:
     """The warnings (a page of them, or the export's all) — and the audit entry for their viewing:
     names of residents at risk are personal data (the one write a view makes)."""
@@ -52,6 +59,8 @@ def _list(
         station=station or None,
         offset=_start(request) if page else 0,
         limit=console_warnings.PAGE_SIZE if page else console_warnings.MAX_ROWS,
+        limits=limits,
+        names=names,
     )
     console_audit.record(
         session,
@@ -103,13 +112,14 @@ def warnings_page(request: Request, viewer: ViewerDep, state: StateDep) -> Respo
             )
         phone = (sid, key, number)
     with transaction(state.sessions) as session:  # one transaction for the whole page
-        rows, total = _list(request, viewer, session, station, page=True)
         query = select(Station.id, Station.name).order_by(Station.name)
         if viewer.scope is not None:
             query = query.where(Station.id.in_(viewer.scope))
         stations = [(sid, name) for sid, name in session.execute(query).all()]
+        names = dict(stations)  # the viewer's stations: the only ones their warnings and calls name
         limits = console_warnings.thresholds(session)
-        calls = open_help_calls(session, viewer.scope, deadlines(request), datetime.now(UTC))
+        rows, total = _list(request, viewer, session, station, page=True, limits=limits, names=names)
+        calls = open_help_calls(session, viewer.scope, deadlines(request), datetime.now(UTC), names)
     return render(
         request,
         viewer,
