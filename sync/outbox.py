@@ -14,13 +14,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 
 from models.consultations import mark_duplicates
-from models.requests import transition
+from models.requests import CLOSED_ON_ACK, transition
 from models.schema import (
     AuditEvent,
     OutboxAttachment,
@@ -260,49 +260,83 @@ def note_server_failure(station: Station, ids: Sequence[uuid.UUID]) -> dict[uuid
 
 
 def apply_results(station: Station, results: Sequence[ItemResult]) -> tuple[int, int]:
-    """Record the hub's per-item answers in one transaction; returns (acknowledged, quarantined)."""
-    acked = quarantined = 0
-    duplicates: list[str] = []  # consultation votes whose voter had already voted elsewhere
+    """Record the hub's per-item answers in one transaction; returns (acknowledged, quarantined).
+
+    Acknowledged items — nearly every answer — are marked with two set-based UPDATEs (the outbox
+    rows, then their requests), a few statements per batch however long it is; the ORM's unit of
+    work would load, track and flush every row. Refused items take the per-row path (each keeps
+    its own reason)."""
     now = utcnow()
+    duplicates: list[str] = []  # consultation votes whose voter had already voted elsewhere
     with station.write() as session, session.no_autoflush:
-        # Load the batch's rows in two queries; per-item gets would flush and query 4 times an item.
-        items = {
-            i.id: i
-            for i in session.execute(
-                select(OutboxItem).where(OutboxItem.id.in_([str(r.id) for r in results]))
-            ).scalars()
-        }
-        request_ids = [i.request_id for i in items.values() if i.request_id]
-        requests = {
-            r.id: r
-            for r in session.execute(
-                select(ServiceRequest).where(ServiceRequest.id.in_(request_ids))
-            ).scalars()
-        }
-        open_states = (RequestState.QUEUED, RequestState.SENDING)
+        rows = session.execute(
+            select(OutboxItem.id, OutboxItem.state, OutboxItem.request_id).where(
+                OutboxItem.id.in_([str(r.id) for r in results])
+            )
+        ).all()
+        items = {row.id: row for row in rows}
+        acked: dict[str, str | None] = {}  # outbox id → request id
+        refused: dict[str, ItemResult] = {}
         for result in results:
             item = items.get(str(result.id))
-            if item is None or item.state == OutboxState.SENT:
-                continue
-            request = requests.get(item.request_id) if item.request_id else None
-            item.server_failures = 0  # the hub answered on it: the failures in a row are over
+            if item is None or item.state == OutboxState.SENT or item.id in acked:
+                continue  # unknown, already sent, or answered earlier in this list
             if result.hub_has_it:
-                item.state, item.sent_at, item.last_error = OutboxState.SENT, now, None
+                refused.pop(item.id, None)
+                acked[item.id] = item.request_id
                 if result.status is ItemStatus.DUPLICATE:
                     duplicates.append(item.id)
-                if request is not None and request.state in open_states:
-                    transition(request, RequestState.SENT)
-                    request.sent_at = now
-                acked += 1
             else:
-                reason = f"{result.status.value}: {result.reason or 'refused by the hub'}"
-                item.state, item.last_error = OutboxState.QUARANTINED, reason
-                if request is not None and request.state in open_states:
-                    transition(request, RequestState.QUARANTINED)
-                    request.quarantine_reason = reason
-                quarantined += 1
+                refused.setdefault(item.id, result)
+        if acked:
+            _mark_sent(session, acked, now)
+        for item_id, result in refused.items():
+            _quarantine(session, item_id, result)
         mark_duplicates(session, duplicates)
-    return acked, quarantined
+    return len(acked), len(refused)
+
+
+def _mark_sent(session: Any, acked: dict[str, str | None], now: Any) -> None:
+    """SENT for these outbox items, and for their requests still waiting to go (models/requests.py
+    `transition`: QUEUED or SENDING → SENT; a daily check-in or rating closes on the ack)."""
+    for chunk in _chunks(list(acked)):
+        session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id.in_(chunk))
+            .values(state=OutboxState.SENT, sent_at=now, last_error=None, server_failures=0)
+        )
+    request_ids = [r for r in acked.values() if r]
+    closes = case(
+        (ServiceRequest.service.in_(sorted(CLOSED_ON_ACK)), func.coalesce(ServiceRequest.closed_at, now)),
+        else_=ServiceRequest.closed_at,
+    )
+    for chunk in _chunks(request_ids):
+        session.execute(
+            update(ServiceRequest)
+            .where(
+                ServiceRequest.id.in_(chunk),
+                ServiceRequest.state.in_((RequestState.QUEUED, RequestState.SENDING)),
+            )
+            .values(state=RequestState.SENT, updated_at=now, sent_at=now, closed_at=closes)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _quarantine(session: Any, item_id: str, result: ItemResult) -> None:
+    reason = f"{result.status.value}: {result.reason or 'refused by the hub'}"
+    item = session.get(OutboxItem, item_id)
+    item.server_failures = 0  # the hub answered on it: the failures in a row are over
+    item.state, item.last_error = OutboxState.QUARANTINED, reason
+    request = session.get(ServiceRequest, item.request_id) if item.request_id else None
+    if request is not None and request.state in (RequestState.QUEUED, RequestState.SENDING):
+        transition(request, RequestState.QUARANTINED)
+        request.quarantine_reason = reason
+
+
+def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
+    """SQLite binds at most a few thousand parameters per statement; a batch is ≤ 250 items anyway."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def release_sending(station: Station) -> None:
