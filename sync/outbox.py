@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, insert, select, update
 
 from models.consultations import mark_duplicates
 from models.requests import CLOSED_ON_ACK, transition
@@ -32,7 +32,7 @@ from models.schema import (
 )
 from models.station import SYSTEM
 from sync.protocol import Envelope, ItemResult, ItemStatus, RecordKind
-from sync.sealing import record_aad, seal, seal_envelope
+from sync.sealing import record_aad, seal, seal_record
 
 if TYPE_CHECKING:
     from models.station import Station
@@ -61,7 +61,7 @@ def _resident_snapshot(station: Station, resident_id: str | None) -> dict[str, A
     }
 
 
-def fill_outbox(station: Station, hub_public_key: bytes, station_id: str, *, batch: int = 200) -> int:
+def fill_outbox(station: Station, hub_public_key: bytes, station_id: str, *, batch: int = 500) -> int:
     """Seal every QUEUED request that has no envelope yet, and every audit event not yet enqueued."""
     made = 0
     while True:
@@ -77,6 +77,7 @@ def fill_outbox(station: Station, hub_public_key: bytes, station_id: str, *, bat
                     .limit(batch)
                 ).scalars()
             )
+            sealed: list[dict[str, Any]] = []  # outbox rows, sealed once: every retry sends these bytes
             for row in rows:
                 assert row.station_seq is not None and row.receipt_code is not None
                 fields = _detach_photos(session, row.id, station.requests.fields_of(row), hub_public_key)
@@ -88,15 +89,11 @@ def fill_outbox(station: Station, hub_public_key: bytes, station_id: str, *, bat
                     "created_at": row.created_at.isoformat() + "Z",
                     "urgent": row.urgent,
                 }
-                env = seal_envelope(
-                    record_id=uuid.UUID(row.id),
-                    kind=KIND_BY_SERVICE.get(row.service, RecordKind.SERVICE_REQUEST),
-                    station_seq=row.station_seq,
-                    created_at=row.created_at,
-                    payload=payload,
-                    hub_public_key=hub_public_key,
+                kind = KIND_BY_SERVICE.get(row.service, RecordKind.SERVICE_REQUEST)
+                blob, digest = seal_record(
+                    record_id=uuid.UUID(row.id), kind=kind, payload=payload, hub_public_key=hub_public_key
                 )
-                session.add(_item_from(env, row.id))
+                sealed.append(_item_row(row.id, row.id, kind, row.station_seq, row.created_at, blob, digest))
             events = list(
                 session.execute(
                     select(AuditEvent)
@@ -116,16 +113,19 @@ def fill_outbox(station: Station, hub_public_key: bytes, station_id: str, *, bat
                     "prev_mac": event.prev_mac,
                     "mac": event.mac,
                 }
-                env = seal_envelope(
-                    record_id=uuid.uuid5(AUDIT_NAMESPACE, f"{station_id}:{event.seq}:{event.mac}"),
+                record_id = uuid.uuid5(AUDIT_NAMESPACE, f"{station_id}:{event.seq}:{event.mac}")
+                blob, digest = seal_record(
+                    record_id=record_id,
                     kind=RecordKind.AUDIT_EVENT,
-                    station_seq=event.seq,
-                    created_at=event.at,
                     payload=payload,
                     hub_public_key=hub_public_key,
                 )
-                session.add(_item_from(env, None))
+                sealed.append(
+                    _item_row(str(record_id), None, RecordKind.AUDIT_EVENT, event.seq, event.at, blob, digest)
+                )
                 event.synced = True
+            if sealed:  # one multi-row INSERT; the ORM would build, track and flush an object a row
+                session.execute(insert(OutboxItem), sealed)
             made += len(rows) + len(events)
         if len(rows) < batch and len(events) < batch:
             return made
@@ -174,17 +174,28 @@ def mark_uploaded(station: Station, sha256: str) -> None:
             row.uploaded_at = utcnow()
 
 
-def _item_from(env: Envelope, request_id: str | None) -> Any:
-    return OutboxItem(
-        id=str(env.id),
-        request_id=request_id,
-        kind=env.kind.value,
-        station_seq=env.station_seq,
-        created_at=env.created_at.replace(tzinfo=None),
-        sealed_payload=base64.b64decode(env.sealed_payload),
-        sha256=env.sha256,
-        state=OutboxState.QUEUED,
-    )
+def _item_row(
+    item_id: str,
+    request_id: str | None,
+    kind: RecordKind,
+    station_seq: int,
+    created_at: Any,
+    blob: bytes,
+    digest: str,
+) -> dict[str, Any]:
+    """One outbox row (QUEUED) holding a record's sealed bytes; `envelope_of` turns it into the envelope."""
+    return {
+        "id": item_id,
+        "request_id": request_id,
+        "kind": kind.value,
+        "station_seq": station_seq,
+        "created_at": created_at.replace(tzinfo=None),
+        "sealed_payload": blob,
+        "sha256": digest,
+        "state": OutboxState.QUEUED,
+        "attempts": 0,
+        "server_failures": 0,
+    }
 
 
 def envelope_of(item: Any) -> Envelope:
@@ -198,12 +209,23 @@ def envelope_of(item: Any) -> Envelope:
     )
 
 
+_ENVELOPE_COLUMNS = (
+    OutboxItem.id,
+    OutboxItem.kind,
+    OutboxItem.station_seq,
+    OutboxItem.created_at,
+    OutboxItem.sealed_payload,
+    OutboxItem.sha256,
+)
+
+
 def pending(station: Station, limit: int = 5000) -> list[Envelope]:
-    """Envelopes still to send, oldest first; urgent help calls jump the queue."""
+    """Envelopes still to send, oldest first; urgent help calls jump the queue (plain rows: the
+    columns an envelope needs, no tracked ORM objects)."""
     with station.read() as session:
         items = list(
             session.execute(
-                select(OutboxItem)
+                select(*_ENVELOPE_COLUMNS)
                 .where(OutboxItem.state.in_((OutboxState.QUEUED, OutboxState.SENDING)))
                 .order_by(
                     (OutboxItem.kind != RecordKind.HELP_CALL.value),
@@ -211,7 +233,7 @@ def pending(station: Station, limit: int = 5000) -> list[Envelope]:
                     OutboxItem.station_seq,
                 )
                 .limit(limit)
-            ).scalars()
+            )
         )
     return [envelope_of(i) for i in items]
 
