@@ -113,7 +113,7 @@ def main() -> None:
         t0 = time.perf_counter()
         push_report = SyncEngine(station).run_once()
         push_s = time.perf_counter() - t0
-        assert push_report.complete and push_report.acknowledged >= args.records
+        assert push_report.complete and push_report.acknowledged >= args.records, push_report
         breakdown = phases.report()
         print(f"push of {args.records:,} records: {push_s:.2f} s", file=sys.stderr)
         for key, spent in breakdown.items():

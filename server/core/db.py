@@ -37,21 +37,31 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
     engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
-    _ping_when_idle(engine)
+    _pool_hooks(engine)
     return engine
 
 
-def _ping_when_idle(engine: Engine) -> None:
+def _pool_hooks(engine: Engine) -> None:
     """Pre-ping only a connection that sat idle in the pool, where a restarted server or a dropped
     link would have broken it unnoticed: SQLAlchemy's `pool_pre_ping` pings on every checkout, one
     more round trip for each request. A connection libpq already knows to be closed is replaced
-    without a ping. (A link that drops mid-burst fails that one request, which the station retries.)"""
+    without a ping. (A link that drops mid-burst fails that one request, which the station retries.)
+    And undo `begin_pipelined`'s autocommit once its transaction is over."""
 
     @event.listens_for(engine, "checkin")
     def _on_checkin(dbapi_conn: Any, record: Any) -> None:
         record.info["idle_since"] = time.monotonic()
         if record.info.pop("pipelined_begin", False) and not dbapi_conn.closed:
             _autocommit(dbapi_conn, False)  # as begin_pipelined found it
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # A connection used again before it returns to the pool: psycopg must open its transactions
+        # itself again (see begin_pipelined), or each statement would commit on its own.
+        info, pg = conn.connection.info, conn.connection.driver_connection
+        if info.get("pipelined_begin") and pg is not None and pg.info.transaction_status == 0:  # IDLE
+            info.pop("pipelined_begin")
+            _autocommit(pg, False)
 
     @event.listens_for(engine, "checkout")
     def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
@@ -82,11 +92,13 @@ def begin_pipelined(conn: Connection) -> Iterator[Any]:
     its answer, even in a pipeline: one round trip more per request. So for the rest of this
     transaction the psycopg connection is put in autocommit mode (it then sends no BEGIN of its
     own) and BEGIN is queued first in the pipeline; COMMIT and ROLLBACK work as before (psycopg
-    sends them whenever the server says a transaction is open), and the pool turns autocommit
-    off again when the connection comes back (see `_ping_when_idle`).
+    sends them whenever the server says a transaction is open), and autocommit goes off again
+    when the connection comes back to the pool or begins its next transaction (`_pool_hooks`).
     """
     from psycopg import pq
 
+    if not conn.in_transaction():
+        conn.begin()  # as a statement through SQLAlchemy would: its commit() or rollback() ends this one
     fairy = conn.connection
     pg = fairy.driver_connection
     assert pg is not None

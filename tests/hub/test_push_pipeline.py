@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, text
 
 from bench.hub_probe import probe
 from server.api.deps import signed_transaction
 from server.api.state import HubState
 from server.core.config import load_settings
+from server.core.db import begin_pipelined
 from server.db.console_models import RequestFacts
 from server.db.models import EnvelopeRow, ServiceRequest
 from server.services import records, resident_index, stations
@@ -200,3 +201,21 @@ def test_an_index_write_that_fails_costs_the_push_nothing(
     assert p.count(ServiceRequest) == len(items) - 1
     assert p.count(RequestFacts) == len(items) - 1
     p.assert_rollups()
+
+
+def test_a_connection_used_again_opens_its_own_transactions(pg_hub: HubDb) -> None:
+    """begin_pipelined hands BEGIN to the pipeline by putting psycopg in autocommit mode for that
+    one transaction: the next transaction on the same connection (or after the pool) is a real one."""
+    with pg_hub.engine.connect() as conn:
+        with begin_pipelined(conn) as pg:
+            pg.execute("CREATE TEMP TABLE reuse_probe (x int)")
+        conn.commit()
+        conn.execute(text("INSERT INTO reuse_probe VALUES (1)"))
+        conn.rollback()  # must undo the insert: it ran inside a transaction, not on its own
+        assert conn.execute(text("SELECT count(*) FROM reuse_probe")).scalar() == 0
+        conn.rollback()
+        with begin_pipelined(conn) as pg:
+            pg.execute("INSERT INTO reuse_probe VALUES (2)")
+    with pg_hub.engine.connect() as conn:  # back from the pool: autocommit is off again
+        pg_conn = conn.connection.driver_connection
+        assert pg_conn is not None and pg_conn.autocommit is False
