@@ -17,7 +17,8 @@ share the same cores):
   requests; answers are still validated with the protocol models (PushResponse/PullResponse) and
   a push counts as acknowledged only if the results list exactly the batch's ids in order.
 
-Reported: requests/s; end-to-end latency (client send → validated answer, p50/p95/p99, per
+Reported: round trips to PostgreSQL and hub CPU per push and pull, measured in process first
+(bench/hub_probe.py); requests/s; end-to-end latency (client send → validated answer, p50/p95/p99, per
 endpoint); the hub's own time per request from its `Server-Timing` header — `app` (everything
 inside the app, including waiting for a sync thread, but not time queued in the kernel or the
 event loop before the app saw the request) and `txn` (the request's one database transaction);
@@ -64,6 +65,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import hub_probe
 from server.core.db import make_engine, session_factory, transaction
 from server.core.keys import load_key_file
 from server.services import feed, stations
@@ -693,6 +695,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         home = Path(tempfile.mkdtemp(prefix="yizhan-bench-"))
         init_hub(home, db_url)
         setup = Setup(cluster.data_dir, db_url, home)
+        out["probe"] = hub_probe.probe(db_url, home, args.batch)  # round trips and CPU, in process
         with started_hub(home, db_url, workers=1) as hub:
             creds = enrol_all(hub.url, db_url, home, args.stations, "B")
             cadence_creds = (
@@ -742,6 +745,7 @@ def _pair(row: dict[str, Any]) -> str:
 
 
 def print_table(result: dict[str, Any]) -> None:
+    print(f"in process (bench/hub_probe.py): {hub_probe.describe(result['probe'])}")
     print(
         f"{result['stations']} stations at once, {result['rounds']} rounds of push {result['batch']} + pull; "
         f"{result['cpus']} cores; hub vs bare FastAPI + one psycopg INSERT, same run"

@@ -14,13 +14,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, insert, select, update
 
 from models.consultations import mark_duplicates
-from models.requests import transition
+from models.requests import CLOSED_ON_ACK, transition
 from models.schema import (
     AuditEvent,
     OutboxAttachment,
@@ -32,7 +32,7 @@ from models.schema import (
 )
 from models.station import SYSTEM
 from sync.protocol import Envelope, ItemResult, ItemStatus, RecordKind
-from sync.sealing import record_aad, seal, seal_envelope
+from sync.sealing import record_aad, seal, seal_record
 
 if TYPE_CHECKING:
     from models.station import Station
@@ -61,7 +61,7 @@ def _resident_snapshot(station: Station, resident_id: str | None) -> dict[str, A
     }
 
 
-def fill_outbox(station: Station, hub_public_key: bytes, station_id: str, *, batch: int = 200) -> int:
+def fill_outbox(station: Station, hub_public_key: bytes, station_id: str, *, batch: int = 500) -> int:
     """Seal every QUEUED request that has no envelope yet, and every audit event not yet enqueued."""
     made = 0
     while True:
@@ -77,6 +77,7 @@ def fill_outbox(station: Station, hub_public_key: bytes, station_id: str, *, bat
                     .limit(batch)
                 ).scalars()
             )
+            sealed: list[dict[str, Any]] = []  # outbox rows, sealed once: every retry sends these bytes
             for row in rows:
                 assert row.station_seq is not None and row.receipt_code is not None
                 fields = _detach_photos(session, row.id, station.requests.fields_of(row), hub_public_key)
@@ -88,15 +89,11 @@ def fill_outbox(station: Station, hub_public_key: bytes, station_id: str, *, bat
                     "created_at": row.created_at.isoformat() + "Z",
                     "urgent": row.urgent,
                 }
-                env = seal_envelope(
-                    record_id=uuid.UUID(row.id),
-                    kind=KIND_BY_SERVICE.get(row.service, RecordKind.SERVICE_REQUEST),
-                    station_seq=row.station_seq,
-                    created_at=row.created_at,
-                    payload=payload,
-                    hub_public_key=hub_public_key,
+                kind = KIND_BY_SERVICE.get(row.service, RecordKind.SERVICE_REQUEST)
+                blob, digest = seal_record(
+                    record_id=uuid.UUID(row.id), kind=kind, payload=payload, hub_public_key=hub_public_key
                 )
-                session.add(_item_from(env, row.id))
+                sealed.append(_item_row(row.id, row.id, kind, row.station_seq, row.created_at, blob, digest))
             events = list(
                 session.execute(
                     select(AuditEvent)
@@ -116,16 +113,19 @@ def fill_outbox(station: Station, hub_public_key: bytes, station_id: str, *, bat
                     "prev_mac": event.prev_mac,
                     "mac": event.mac,
                 }
-                env = seal_envelope(
-                    record_id=uuid.uuid5(AUDIT_NAMESPACE, f"{station_id}:{event.seq}:{event.mac}"),
+                record_id = uuid.uuid5(AUDIT_NAMESPACE, f"{station_id}:{event.seq}:{event.mac}")
+                blob, digest = seal_record(
+                    record_id=record_id,
                     kind=RecordKind.AUDIT_EVENT,
-                    station_seq=event.seq,
-                    created_at=event.at,
                     payload=payload,
                     hub_public_key=hub_public_key,
                 )
-                session.add(_item_from(env, None))
+                sealed.append(
+                    _item_row(str(record_id), None, RecordKind.AUDIT_EVENT, event.seq, event.at, blob, digest)
+                )
                 event.synced = True
+            if sealed:  # one multi-row INSERT; the ORM would build, track and flush an object a row
+                session.execute(insert(OutboxItem), sealed)
             made += len(rows) + len(events)
         if len(rows) < batch and len(events) < batch:
             return made
@@ -174,17 +174,28 @@ def mark_uploaded(station: Station, sha256: str) -> None:
             row.uploaded_at = utcnow()
 
 
-def _item_from(env: Envelope, request_id: str | None) -> Any:
-    return OutboxItem(
-        id=str(env.id),
-        request_id=request_id,
-        kind=env.kind.value,
-        station_seq=env.station_seq,
-        created_at=env.created_at.replace(tzinfo=None),
-        sealed_payload=base64.b64decode(env.sealed_payload),
-        sha256=env.sha256,
-        state=OutboxState.QUEUED,
-    )
+def _item_row(
+    item_id: str,
+    request_id: str | None,
+    kind: RecordKind,
+    station_seq: int,
+    created_at: Any,
+    blob: bytes,
+    digest: str,
+) -> dict[str, Any]:
+    """One outbox row (QUEUED) holding a record's sealed bytes; `envelope_of` turns it into the envelope."""
+    return {
+        "id": item_id,
+        "request_id": request_id,
+        "kind": kind.value,
+        "station_seq": station_seq,
+        "created_at": created_at.replace(tzinfo=None),
+        "sealed_payload": blob,
+        "sha256": digest,
+        "state": OutboxState.QUEUED,
+        "attempts": 0,
+        "server_failures": 0,
+    }
 
 
 def envelope_of(item: Any) -> Envelope:
@@ -198,12 +209,23 @@ def envelope_of(item: Any) -> Envelope:
     )
 
 
+_ENVELOPE_COLUMNS = (
+    OutboxItem.id,
+    OutboxItem.kind,
+    OutboxItem.station_seq,
+    OutboxItem.created_at,
+    OutboxItem.sealed_payload,
+    OutboxItem.sha256,
+)
+
+
 def pending(station: Station, limit: int = 5000) -> list[Envelope]:
-    """Envelopes still to send, oldest first; urgent help calls jump the queue."""
+    """Envelopes still to send, oldest first; urgent help calls jump the queue (plain rows: the
+    columns an envelope needs, no tracked ORM objects)."""
     with station.read() as session:
         items = list(
             session.execute(
-                select(OutboxItem)
+                select(*_ENVELOPE_COLUMNS)
                 .where(OutboxItem.state.in_((OutboxState.QUEUED, OutboxState.SENDING)))
                 .order_by(
                     (OutboxItem.kind != RecordKind.HELP_CALL.value),
@@ -211,7 +233,7 @@ def pending(station: Station, limit: int = 5000) -> list[Envelope]:
                     OutboxItem.station_seq,
                 )
                 .limit(limit)
-            ).scalars()
+            )
         )
     return [envelope_of(i) for i in items]
 
@@ -260,49 +282,83 @@ def note_server_failure(station: Station, ids: Sequence[uuid.UUID]) -> dict[uuid
 
 
 def apply_results(station: Station, results: Sequence[ItemResult]) -> tuple[int, int]:
-    """Record the hub's per-item answers in one transaction; returns (acknowledged, quarantined)."""
-    acked = quarantined = 0
-    duplicates: list[str] = []  # consultation votes whose voter had already voted elsewhere
+    """Record the hub's per-item answers in one transaction; returns (acknowledged, quarantined).
+
+    Acknowledged items — nearly every answer — are marked with two set-based UPDATEs (the outbox
+    rows, then their requests), a few statements per batch however long it is; the ORM's unit of
+    work would load, track and flush every row. Refused items take the per-row path (each keeps
+    its own reason)."""
     now = utcnow()
+    duplicates: list[str] = []  # consultation votes whose voter had already voted elsewhere
     with station.write() as session, session.no_autoflush:
-        # Load the batch's rows in two queries; per-item gets would flush and query 4 times an item.
-        items = {
-            i.id: i
-            for i in session.execute(
-                select(OutboxItem).where(OutboxItem.id.in_([str(r.id) for r in results]))
-            ).scalars()
-        }
-        request_ids = [i.request_id for i in items.values() if i.request_id]
-        requests = {
-            r.id: r
-            for r in session.execute(
-                select(ServiceRequest).where(ServiceRequest.id.in_(request_ids))
-            ).scalars()
-        }
-        open_states = (RequestState.QUEUED, RequestState.SENDING)
+        rows = session.execute(
+            select(OutboxItem.id, OutboxItem.state, OutboxItem.request_id).where(
+                OutboxItem.id.in_([str(r.id) for r in results])
+            )
+        ).all()
+        items = {row.id: row for row in rows}
+        acked: dict[str, str | None] = {}  # outbox id → request id
+        refused: dict[str, ItemResult] = {}
         for result in results:
             item = items.get(str(result.id))
-            if item is None or item.state == OutboxState.SENT:
-                continue
-            request = requests.get(item.request_id) if item.request_id else None
-            item.server_failures = 0  # the hub answered on it: the failures in a row are over
+            if item is None or item.state == OutboxState.SENT or item.id in acked:
+                continue  # unknown, already sent, or answered earlier in this list
             if result.hub_has_it:
-                item.state, item.sent_at, item.last_error = OutboxState.SENT, now, None
+                refused.pop(item.id, None)
+                acked[item.id] = item.request_id
                 if result.status is ItemStatus.DUPLICATE:
                     duplicates.append(item.id)
-                if request is not None and request.state in open_states:
-                    transition(request, RequestState.SENT)
-                    request.sent_at = now
-                acked += 1
             else:
-                reason = f"{result.status.value}: {result.reason or 'refused by the hub'}"
-                item.state, item.last_error = OutboxState.QUARANTINED, reason
-                if request is not None and request.state in open_states:
-                    transition(request, RequestState.QUARANTINED)
-                    request.quarantine_reason = reason
-                quarantined += 1
+                refused.setdefault(item.id, result)
+        if acked:
+            _mark_sent(session, acked, now)
+        for item_id, result in refused.items():
+            _quarantine(session, item_id, result)
         mark_duplicates(session, duplicates)
-    return acked, quarantined
+    return len(acked), len(refused)
+
+
+def _mark_sent(session: Any, acked: dict[str, str | None], now: Any) -> None:
+    """SENT for these outbox items, and for their requests still waiting to go (models/requests.py
+    `transition`: QUEUED or SENDING → SENT; a daily check-in or rating closes on the ack)."""
+    for chunk in _chunks(list(acked)):
+        session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id.in_(chunk))
+            .values(state=OutboxState.SENT, sent_at=now, last_error=None, server_failures=0)
+        )
+    request_ids = [r for r in acked.values() if r]
+    closes = case(
+        (ServiceRequest.service.in_(sorted(CLOSED_ON_ACK)), func.coalesce(ServiceRequest.closed_at, now)),
+        else_=ServiceRequest.closed_at,
+    )
+    for chunk in _chunks(request_ids):
+        session.execute(
+            update(ServiceRequest)
+            .where(
+                ServiceRequest.id.in_(chunk),
+                ServiceRequest.state.in_((RequestState.QUEUED, RequestState.SENDING)),
+            )
+            .values(state=RequestState.SENT, updated_at=now, sent_at=now, closed_at=closes)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _quarantine(session: Any, item_id: str, result: ItemResult) -> None:
+    reason = f"{result.status.value}: {result.reason or 'refused by the hub'}"
+    item = session.get(OutboxItem, item_id)
+    item.server_failures = 0  # the hub answered on it: the failures in a row are over
+    item.state, item.last_error = OutboxState.QUARANTINED, reason
+    request = session.get(ServiceRequest, item.request_id) if item.request_id else None
+    if request is not None and request.state in (RequestState.QUEUED, RequestState.SENDING):
+        transition(request, RequestState.QUARANTINED)
+        request.quarantine_reason = reason
+
+
+def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
+    """SQLite binds at most a few thousand parameters per statement; a batch is ≤ 250 items anyway."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def release_sending(station: Station) -> None:

@@ -18,6 +18,7 @@ import os
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -55,8 +56,13 @@ def record_aad(record_id: uuid.UUID | str, kind: str) -> bytes:
     return f"yizhan/v1/{record_id}/{kind}".encode()
 
 
+@lru_cache(maxsize=8)
+def _hub_key(hub_public_key: bytes) -> X25519PublicKey:
+    return X25519PublicKey.from_public_bytes(hub_public_key)  # parsed once, not once a record
+
+
 def seal(plaintext: bytes, hub_public_key: bytes, aad: bytes) -> bytes:
-    hub_pub = X25519PublicKey.from_public_bytes(hub_public_key)
+    hub_pub = _hub_key(hub_public_key)
     ephemeral = X25519PrivateKey.generate()
     eph_pub = _raw_public(ephemeral.public_key())
     key = _derive(ephemeral.exchange(hub_pub), eph_pub, hub_public_key)
@@ -102,16 +108,25 @@ def seal_envelope(
     Sealing happens once, before the record enters the outbox: a retry re-sends the same bytes, so
     the hub sees an identical sha256 and acknowledges it as a duplicate instead of a conflict.
     """
-    plaintext = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
-    blob = seal(plaintext, hub_public_key, record_aad(record_id, kind.value))
+    blob, digest = seal_record(record_id=record_id, kind=kind, payload=payload, hub_public_key=hub_public_key)
     return Envelope(
         id=record_id,
         kind=kind,
         station_seq=station_seq,
         created_at=created_at,
         sealed_payload=base64.b64encode(blob).decode("ascii"),
-        sha256=hashlib.sha256(blob).hexdigest(),
+        sha256=digest,
     )
+
+
+def seal_record(
+    *, record_id: uuid.UUID, kind: RecordKind, payload: Mapping[str, Any], hub_public_key: bytes
+) -> tuple[bytes, str]:
+    """A record's sealed bytes and their SHA-256 (hex): what its envelope carries (base64-encoded),
+    for the outbox, which stores the bytes themselves."""
+    plaintext = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
+    blob = seal(plaintext, hub_public_key, record_aad(record_id, kind.value))
+    return blob, hashlib.sha256(blob).hexdigest()
 
 
 def _derive(shared: bytes, eph_pub: bytes, hub_pub: bytes) -> bytes:

@@ -33,9 +33,9 @@ from server.api.state import HubState
 from server.services.errors import HubError
 from server.services.station_auth import (
     Credential,
+    NonceClaim,
     SignedStation,
     bad_signature,
-    claim_nonce,
     load_credential,
     prune_due,
     prune_nonces,
@@ -128,7 +128,11 @@ _limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLi
 
 
 async def run_signed(
-    state: HubState, signed: SignedStation, work: Callable[[Connection], T]
+    state: HubState,
+    signed: SignedStation,
+    work: Callable[[Connection, NonceClaim], T],
+    *,
+    claims: bool = False,
 ) -> tuple[T, float]:
     """`signed_transaction` on a worker thread, at most `_HOT_PATH_THREADS` at a time per process.
 
@@ -144,26 +148,37 @@ async def run_signed(
 
     def timed() -> tuple[T, float]:
         started = time.perf_counter()
-        result = signed_transaction(state, signed, work)
+        result = signed_transaction(state, signed, work, claims=claims)
         return result, (time.perf_counter() - started) * 1000
 
     return await anyio.to_thread.run_sync(timed, limiter=limiter)
 
 
-def signed_transaction(state: HubState, signed: SignedStation, work: Callable[[Connection], T]) -> T:
+def signed_transaction(
+    state: HubState,
+    signed: SignedStation,
+    work: Callable[[Connection, NonceClaim], T],
+    *,
+    claims: bool = False,
+) -> T:
     """Claim the request's nonce and do its work in one transaction (blocking: call off the loop).
 
-    If the work itself is refused (a HubError such as cursor_ahead), its transaction rolls back
-    and the nonce is recorded on its own, so the request stays single-use.
+    The nonce is claimed before the work starts, or, with `claims=True`, by the work itself with
+    its first statements (`NonceClaim.send`, one round trip for both); either way nothing commits
+    unless the claim held. If the work itself is refused (a HubError such as cursor_ahead) after
+    the claim, its transaction rolls back and the nonce is recorded on its own, so the request
+    stays single-use.
     """
-    claimed = False
+    claim = NonceClaim(state.credentials, signed)
     try:
         with state.engine.begin() as conn:
-            claim_nonce(conn, state.credentials, signed)
-            claimed = True
-            result = work(conn)
+            if not claims:
+                claim.claim(conn)
+            result = work(conn, claim)
+            if not claim.claimed:  # a work that promised to claim and did not: never commit it
+                raise RuntimeError("signed work finished without claiming its nonce")
     except HubError:
-        if claimed:
+        if claim.claimed:
             with state.engine.begin() as conn:
                 record_refused_nonce(conn, signed)
         raise
@@ -178,7 +193,7 @@ def signed_transaction(state: HubState, signed: SignedStation, work: Callable[[C
 
 async def authenticated_station(signed: SignedDep, state: StateDep) -> SignedStation:
     """For endpoints off the hot path (attachments): claim the nonce in a transaction of its own."""
-    await run_in_threadpool(signed_transaction, state, signed, lambda _conn: None)
+    await run_in_threadpool(signed_transaction, state, signed, lambda _conn, _claim: None)
     return signed
 
 

@@ -12,12 +12,14 @@ lock: it is what keeps change sequence numbers in commit order (see services/fee
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.core.config import normalise_db_url
@@ -26,11 +28,88 @@ from server.core.config import normalise_db_url
 CHANGE_FEED_LOCK_KEY = 0x59495A48  # "YIZH"
 
 
+# A pooled connection idle for longer than this is pinged before use; one in steady use is not.
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     url = normalise_db_url(url)
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    _pool_hooks(engine)
+    return engine
+
+
+def _pool_hooks(engine: Engine) -> None:
+    """Pre-ping only a connection that sat idle in the pool, where a restarted server or a dropped
+    link would have broken it unnoticed: SQLAlchemy's `pool_pre_ping` pings on every checkout, one
+    more round trip for each request. A connection libpq already knows to be closed is replaced
+    without a ping. (A link that drops mid-burst fails that one request, which the station retries.)
+    And undo `begin_pipelined`'s autocommit once its transaction is over."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+        if record.info.pop("pipelined_begin", False) and not dbapi_conn.closed:
+            _autocommit(dbapi_conn, False)  # as begin_pipelined found it
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # A connection used again before it returns to the pool: psycopg must open its transactions
+        # itself again (see begin_pipelined), or each statement would commit on its own.
+        info, pg = conn.connection.info, conn.connection.driver_connection
+        if info.get("pipelined_begin") and pg is not None and pg.info.transaction_status == 0:  # IDLE
+            info.pop("pipelined_begin")
+            _autocommit(pg, False)
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        if getattr(dbapi_conn, "closed", False) or getattr(dbapi_conn, "broken", False):
+            raise DisconnectionError("connection closed while pooled")
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # any failure means: replace this connection
+            raise DisconnectionError("pooled connection failed its ping") from exc
+
+
+def _autocommit(dbapi_conn: Any, value: bool) -> None:
+    try:
+        dbapi_conn.autocommit = value
+    except Exception:  # noqa: BLE001 — a connection left in a transaction: the pool closes it
+        dbapi_conn.close()
+
+
+@contextmanager
+def begin_pipelined(conn: Connection) -> Iterator[Any]:
+    """A psycopg pipeline on the connection of `conn` (PostgreSQL) whose statements share one
+    round trip with the transaction's BEGIN; yields the psycopg connection.
+
+    psycopg, left to itself, sends BEGIN before the first statement of a transaction and waits for
+    its answer, even in a pipeline: one round trip more per request. So for the rest of this
+    transaction the psycopg connection is put in autocommit mode (it then sends no BEGIN of its
+    own) and BEGIN is queued first in the pipeline; COMMIT and ROLLBACK work as before (psycopg
+    sends them whenever the server says a transaction is open), and autocommit goes off again
+    when the connection comes back to the pool or begins its next transaction (`_pool_hooks`).
+    """
+    from psycopg import pq
+
+    if not conn.in_transaction():
+        conn.begin()  # as a statement through SQLAlchemy would: its commit() or rollback() ends this one
+    fairy = conn.connection
+    pg = fairy.driver_connection
+    assert pg is not None
+    opening = pg.info.transaction_status == pq.TransactionStatus.IDLE and not pg.autocommit
+    if opening:
+        pg.autocommit = True
+        fairy.info["pipelined_begin"] = True
+    with pg.pipeline():
+        if opening:
+            pg.execute("BEGIN")
+        yield pg
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -49,6 +49,29 @@ def insert_rows(
     """
     if not rows:
         return []
+    if conn.dialect.name == "postgresql":
+        cursor = send_rows(conn, table, rows, conflict=conflict, update=update, returning=returning)
+        return cursor.fetchall() if returning else []
+    back = (returning,) if isinstance(returning, str) else tuple(returning)
+    return _executemany(
+        conn, table, _with_defaults(table, rows), conflict, update, tuple(c for c in back if c)
+    )
+
+
+def send_rows(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    conflict: Sequence[str] = (),
+    update: dict[str, str] | None = None,
+    returning: str | Sequence[str] = (),
+) -> Any:
+    """PostgreSQL: `insert_rows`' statement, sent without reading its answer; returns the psycopg
+    cursor (fetch `returning` rows from it). Inside a psycopg pipeline (`conn.connection.
+    driver_connection.pipeline()`) it is queued with the statements around it: one round trip for all.
+    """
+    assert rows and conn.dialect.name == "postgresql"
     back = (returning,) if isinstance(returning, str) else tuple(returning)
     back = tuple(c for c in back if c)
     rows = _with_defaults(table, rows)
@@ -63,8 +86,6 @@ def insert_rows(
             tail = f" ON CONFLICT ({target}) DO NOTHING"
     if back:
         tail += f" RETURNING {', '.join(back)}"
-    if conn.dialect.name != "postgresql":
-        return _executemany(conn, table, rows, conflict, update, back)
     key = (table.name, columns, tail)
     prepared = _SQL.get(key)
     if prepared is None:
@@ -85,8 +106,7 @@ def insert_rows(
         rows = [{**row, **{name: process(row[name]) for name, process in processors.items()}} for row in rows]
     doc = json.dumps(rows, ensure_ascii=False, separators=(",", ":"), default=_json_value)
     # Straight to psycopg (see the module doc): the statement is final text with one parameter.
-    cursor = conn.connection.driver_connection.execute(sql, {"rows": doc})  # type: ignore[union-attr]
-    return cursor.fetchall() if back else []
+    return conn.connection.driver_connection.execute(sql, {"rows": doc})  # type: ignore[union-attr]
 
 
 def _json_value(value: Any) -> Any:

@@ -15,15 +15,18 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import psycopg
 from sqlalchemy import Connection, String, Table, any_, bindparam, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from server.core.db import begin_pipelined
 from server.core.keys import HubKeys
 from server.db.models import (
     AppointmentSlot,
@@ -33,7 +36,9 @@ from server.db.models import (
     Station,
     StationAuditEvent,
 )
-from server.services import bulk, consult, payload_rules, resident_index
+from server.db.types import assume_utc
+from server.services import bulk, consult, ledger_intake, payload_rules, resident_index
+from server.services.station_auth import NonceClaim
 from sync.protocol import ConsultVotePayload, Envelope, ItemResult, ItemStatus, RecordKind, RecordPayload
 from sync.sealing import SealError, record_aad
 
@@ -47,6 +52,7 @@ class _Opened:
     vote: ConsultVotePayload | None = None  # consultation votes only
 
 
+log = logging.getLogger(__name__)
 _ledger = cast(Table, EnvelopeRow.__table__)
 _requests = cast(Table, ServiceRequest.__table__)
 _audits = cast(Table, StationAuditEvent.__table__)
@@ -59,25 +65,47 @@ def _conn(session: Session | Connection) -> Connection:
 
 
 def ingest(
-    session: Session | Connection, keys: HubKeys, station_id: str, items: Sequence[Envelope]
+    session: Session | Connection,
+    keys: HubKeys,
+    station_id: str,
+    items: Sequence[Envelope],
+    claim: NonceClaim | None = None,
 ) -> list[ItemResult]:
+    """Store a push's items; `claim`, when given, is the request's nonce claim, sent with the first
+    statements (PostgreSQL: in the same round trip) and checked before anything is stored."""
     conn = _conn(session)
-    results: dict[str, ItemResult] = {}
     first: dict[str, Envelope] = {}
     for env in items:  # the same id twice in one batch: judge the later copy against the first
         first.setdefault(str(env.id), env)
-    known = _classify_existing(conn, station_id, list(first.values()))
-    results.update(known)
-    opened: list[_Opened] = []
-    for key, env in first.items():
-        if key in results:
-            continue
-        outcome = _open(keys, env)
-        if isinstance(outcome, ItemResult):
-            results[key] = outcome
-        else:
-            opened.append(outcome)
-    refused = _station_rules(conn, station_id, opened)
+    if conn.dialect.name == "postgresql":
+        results = _ingest_pipelined(conn, keys, station_id, first, claim)
+    else:
+        if claim is not None:
+            claim.claim(conn)
+        results = _classify_existing(conn, station_id, list(first.values()))
+        opened: list[_Opened] = []
+        for key, env in first.items():
+            if key in results:
+                continue
+            outcome = _open(keys, env)
+            if isinstance(outcome, ItemResult):
+                results[key] = outcome
+            else:
+                opened.append(outcome)
+        _store_checked(conn, keys, station_id, opened, results, _station_rules(conn, station_id, opened))
+    return [_result_for(env, first[str(env.id)], results[str(env.id)]) for env in items]
+
+
+def _store_checked(
+    conn: Connection,
+    keys: HubKeys,
+    station_id: str,
+    opened: list[_Opened],
+    results: dict[str, ItemResult],
+    refused: dict[str, ItemResult],
+) -> None:
+    """Store the opened items that passed the station rules (`refused` holds those that did not),
+    one statement after another; every item's answer goes into `results`."""
     results.update(refused)
     opened = [o for o in opened if str(o.envelope.id) not in refused]
     opened = _screen_votes(conn, station_id, opened, results)
@@ -94,7 +122,132 @@ def ingest(
         results[str(item.envelope.id)] = ItemResult(id=item.envelope.id, status=status)
     lost_race = [o.envelope for o in opened if str(o.envelope.id) not in inserted]
     results.update(_classify_existing(conn, station_id, lost_race))
-    return [_result_for(env, first[str(env.id)], results[str(env.id)]) for env in items]
+
+
+# --- PostgreSQL: the same steps in two round trips --------------------------------------------
+
+_CLASSIFY_SQL = "SELECT id, station_id, content_sha256, kind FROM envelopes WHERE id = ANY(%(ids)s)"
+_PREFIX_SQL = (
+    "SELECT s.receipt_prefix, s.receipt_prefix_before,"
+    " (SELECT r.receipt_code FROM requests r WHERE r.station_id = s.id LIMIT 1)"
+    " FROM stations s WHERE s.id = %(station)s"
+)
+_SLOTS_SQL = (
+    "SELECT id FROM appointment_slots WHERE id = ANY(%(ids)s)"
+    " AND (station_id IS NULL OR station_id = %(station)s)"
+)
+
+
+def _ingest_pipelined(
+    conn: Connection,
+    keys: HubKeys,
+    station_id: str,
+    first: dict[str, Envelope],
+    claim: NonceClaim | None,
+) -> dict[str, ItemResult]:
+    """PostgreSQL: the steps of the SQLite path with the round trips folded together.
+
+    Every item is opened first (CPU; an id the ledger already holds is answered from the ledger,
+    whatever opening it said). Then one round trip carries BEGIN, the nonce claim, the ledger
+    look-up, the station's receipt prefixes (once per process) and the slots the items book; and
+    one more every write of a plain push (`_send_store`). Anything unusual (a consultation vote, a
+    paper-ledger status, an id another push stored meanwhile, an index that cannot be written)
+    rolls back to a savepoint and takes the step-by-step path, whose answers are the reference.
+    """
+    outcomes = {key: _open(keys, env) for key, env in first.items()}
+    opened = [o for o in outcomes.values() if isinstance(o, _Opened)]
+    records_ = [o for o in opened if o.record is not None]
+    slot_ids = _slot_ids(records_)
+    with begin_pipelined(conn) as pg:
+        if claim is not None:
+            claim.send(conn)
+        known_cursor = pg.execute(_CLASSIFY_SQL, {"ids": list(first)})
+        prefix_cursor = (
+            pg.execute(_PREFIX_SQL, {"station": station_id})
+            if records_ and station_id not in _PINNED
+            else None
+        )
+        slots_cursor = pg.execute(_SLOTS_SQL, {"ids": slot_ids, "station": station_id}) if slot_ids else None
+    if claim is not None:
+        claim.check(conn)
+    if prefix_cursor is not None:
+        row = prefix_cursor.fetchone()
+        if row is not None:
+            _pin(station_id, row[0], row[1], row[2])
+    offered = {str(r[0]) for r in slots_cursor.fetchall()} if slots_cursor is not None else set()
+    results = _classified(station_id, list(first.values()), known_cursor.fetchall())
+    opened = [o for o in opened if str(o.envelope.id) not in results]
+    for key, outcome in outcomes.items():
+        if key not in results and isinstance(outcome, ItemResult):
+            results[key] = outcome
+    refused = _station_rules(conn, station_id, opened, offered)
+    plain = [o for o in opened if str(o.envelope.id) not in refused]
+    if any(o.vote is not None for o in plain) or ledger_intake.wants_status(_pushed(station_id, plain)):
+        _store_checked(conn, keys, station_id, opened, results, refused)
+        return results
+    results.update(refused)
+    if _send_store(conn, keys, station_id, plain):
+        for item in plain:
+            results[str(item.envelope.id)] = ItemResult(id=item.envelope.id, status=ItemStatus.ACCEPTED)
+    else:
+        _store_checked(conn, keys, station_id, plain, results, {})
+    return results
+
+
+def _send_store(conn: Connection, keys: HubKeys, station_id: str, opened: list[_Opened]) -> bool:
+    """Store `opened` (no votes, no ledger statuses) and index them in one pipelined round trip,
+    inside a savepoint. False (after rolling back to it) when an item was not new to the ledger
+    (another push stored it meanwhile) or anything failed: the caller then stores step by step."""
+    if not opened:
+        return True
+    pg = conn.connection.driver_connection
+    assert pg is not None
+    now = datetime.now(UTC)
+    pushed = _pushed(station_id, opened, now)
+    index = resident_index.plan(keys, pushed, resident_index.office_tz()) if pushed else None
+    ids = {str(o.envelope.id) for o in opened}
+    try:
+        with pg.pipeline():
+            pg.execute("SAVEPOINT push_store")
+            ledger = _send_ledger(conn, station_id, opened, now)
+            _store(conn, keys, station_id, opened, now, send=True)
+            finish = resident_index.send_index(conn, index, station_id) if index is not None else None
+        if {row[0] for row in ledger.fetchall()} == ids and (finish is None or finish()):
+            return True
+    except psycopg.Error:
+        log.warning("pipelined push of %d item(s) failed; storing step by step", len(opened), exc_info=True)
+    pg.execute("ROLLBACK TO SAVEPOINT push_store")
+    return False
+
+
+def _pushed(
+    station_id: str, opened: Sequence[_Opened], now: datetime | None = None
+) -> list[resident_index.Pushed]:
+    return [
+        resident_index.Pushed(
+            str(o.envelope.id),
+            station_id,
+            o.envelope.kind.value,
+            o.payload,
+            assume_utc(o.record.created_at),
+            now or datetime.now(UTC),
+        )
+        for o in opened
+        if o.record is not None
+    ]
+
+
+def _classified(station_id: str, envs: Sequence[Envelope], rows: Sequence[Any]) -> dict[str, ItemResult]:
+    """Answers for the items the ledger already holds (`rows`: id, station, sha256, kind)."""
+    stored = {row[0]: row for row in rows}
+    out: dict[str, ItemResult] = {}
+    for env in envs:
+        row = stored.get(str(env.id))
+        if row is None:
+            continue
+        same = row[1] == station_id and row[2] == env.sha256 and row[3] == env.kind.value
+        out[str(env.id)] = ItemResult(id=env.id, status=ItemStatus.DUPLICATE_ACK) if same else _conflict(env)
+    return out
 
 
 def _screen_votes(
@@ -138,15 +291,7 @@ def _classify_existing(conn: Connection, station_id: str, envs: Sequence[Envelop
     else:
         match = _ledger.c.id.in_(ids)
     rows = conn.execute(select(*columns).where(match)).all()
-    stored = {row[0]: row for row in rows}
-    out: dict[str, ItemResult] = {}
-    for env in envs:
-        row = stored.get(str(env.id))
-        if row is None:
-            continue
-        same = row[1] == station_id and row[2] == env.sha256 and row[3] == env.kind.value
-        out[str(env.id)] = ItemResult(id=env.id, status=ItemStatus.DUPLICATE_ACK) if same else _conflict(env)
-    return out
+    return _classified(station_id, envs, rows)
 
 
 def _invalid(env: Envelope, reason: str) -> ItemResult:
@@ -179,11 +324,14 @@ def _open(keys: HubKeys, env: Envelope) -> _Opened | ItemResult:
     return _Opened(envelope=env, plaintext=checked.plaintext, payload=checked.payload, record=checked.record)
 
 
-def _station_rules(conn: Connection, station_id: str, opened: Sequence[_Opened]) -> dict[str, ItemResult]:
+def _station_rules(
+    conn: Connection, station_id: str, opened: Sequence[_Opened], offered: set[str] | None = None
+) -> dict[str, ItemResult]:
     """Rules that depend on who pushes: a receipt code carries this station's own prefix (the one it
     claimed at enrolment, or the one it gave out codes with before the hub gave it that one; for a
     station from before claims, the one its first accepted record pinned), so it can never switch to
-    another's; and a booked slot is one the hub offered to this station."""
+    another's; and a booked slot is one the hub offered to this station (`offered`: those already
+    read, else they are read here)."""
     out: dict[str, ItemResult] = {}
     records = [o for o in opened if o.record is not None]
     if not records:
@@ -192,7 +340,8 @@ def _station_rules(conn: Connection, station_id: str, opened: Sequence[_Opened])
     assert first is not None
     own = _own_prefixes(conn, station_id) or frozenset({payload_rules.receipt_prefix(first.receipt_code)})
     fresh = False
-    offered = _offered_slots(conn, station_id, records)
+    if offered is None:
+        offered = _offered_slots(conn, station_id, records)
     for item in records:
         record = item.record
         assert record is not None
@@ -228,15 +377,23 @@ def _own_prefixes(conn: Connection, station_id: str, *, cached: bool = True) -> 
     claim, before = conn.execute(
         select(Station.receipt_prefix, Station.receipt_prefix_before).where(Station.id == station_id)
     ).one()
-    if claim is not None:
-        prefixes = frozenset(p for p in (claim, before) if p is not None)
-    else:
+    pinned = None
+    if claim is None:
         pinned = conn.execute(
             select(_requests.c.receipt_code).where(_requests.c.station_id == station_id).limit(1)
         ).scalar()
-        if not pinned:
-            return None
+    return _pin(station_id, claim, before, pinned)
+
+
+def _pin(station_id: str, claim: str | None, before: str | None, pinned: str | None) -> frozenset[str] | None:
+    """Remember the station's own prefixes: its claim (and the one before), else its stored
+    records' (`pinned`: any one receipt code of them); None while it has neither."""
+    if claim is not None:
+        prefixes = frozenset(p for p in (claim, before) if p is not None)
+    elif pinned:
         prefixes = frozenset({payload_rules.receipt_prefix(pinned)})
+    else:
+        return None
     if len(_PINNED) >= _PINNED_MAX:
         _PINNED.clear()
     _PINNED[station_id] = prefixes
@@ -253,9 +410,14 @@ def _slot_of(record: RecordPayload) -> str | None:
     return None if text_id.startswith("default-") else text_id
 
 
-def _offered_slots(conn: Connection, station_id: str, records: Sequence[_Opened]) -> set[str]:
+def _slot_ids(records: Sequence[_Opened]) -> list[int]:
+    """The hub slot ids the records book (anything else is not a hub slot and is never offered)."""
     wanted = {s for o in records if o.record is not None and (s := _slot_of(o.record)) is not None}
-    ids = [int(s) for s in wanted if s.isdigit() and len(s) < 18]
+    return sorted(int(s) for s in wanted if s.isdigit() and len(s) < 18)
+
+
+def _offered_slots(conn: Connection, station_id: str, records: Sequence[_Opened]) -> set[str]:
+    ids = _slot_ids(records)
     if not ids:
         return set()
     rows = conn.execute(
@@ -266,10 +428,8 @@ def _offered_slots(conn: Connection, station_id: str, records: Sequence[_Opened]
     return {str(r) for r in rows}
 
 
-def _insert_ledger(conn: Connection, station_id: str, opened: Sequence[_Opened], now: datetime) -> set[str]:
-    if not opened:
-        return set()
-    rows = [
+def _ledger_rows(station_id: str, opened: Sequence[_Opened], now: datetime) -> list[dict[str, Any]]:
+    return [
         {
             "id": str(o.envelope.id),
             "station_id": station_id,
@@ -281,11 +441,32 @@ def _insert_ledger(conn: Connection, station_id: str, opened: Sequence[_Opened],
         }
         for o in opened
     ]
+
+
+def _insert_ledger(conn: Connection, station_id: str, opened: Sequence[_Opened], now: datetime) -> set[str]:
+    if not opened:
+        return set()
+    rows = _ledger_rows(station_id, opened, now)
     return {row[0] for row in bulk.insert_rows(conn, _ledger, rows, conflict=["id"], returning="id")}
 
 
-def _store(conn: Connection, keys: HubKeys, station_id: str, items: Sequence[_Opened], now: datetime) -> None:
-    """Insert the new rows with one multi-row INSERT per table (the ORM unit of work is per row)."""
+def _send_ledger(conn: Connection, station_id: str, opened: Sequence[_Opened], now: datetime) -> Any:
+    """`_insert_ledger` without waiting (PostgreSQL pipeline); the cursor returns the new ids."""
+    rows = _ledger_rows(station_id, opened, now)
+    return bulk.send_rows(conn, _ledger, rows, conflict=["id"], returning="id")
+
+
+def _store(
+    conn: Connection,
+    keys: HubKeys,
+    station_id: str,
+    items: Sequence[_Opened],
+    now: datetime,
+    *,
+    send: bool = False,
+) -> None:
+    """Insert the new rows with one multi-row INSERT per table (the ORM unit of work is per row);
+    `send`: PostgreSQL, queue them in the open pipeline without waiting."""
     audits, requests, checkins = [], [], []
     for item in items:
         env, rid = item.envelope, str(item.envelope.id)
@@ -319,7 +500,9 @@ def _store(conn: Connection, keys: HubKeys, station_id: str, items: Sequence[_Op
             )
     # Parents before children: the check-in rows reference the request rows.
     for table, rows in ((_audits, audits), (_requests, requests), (_checkins, checkins)):
-        if rows:
+        if rows and send:
+            bulk.send_rows(conn, table, rows)
+        elif rows:
             bulk.insert_rows(conn, table, rows)
 
 

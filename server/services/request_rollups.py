@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
@@ -97,26 +97,30 @@ def hours_between(start: datetime, end: datetime | None) -> float | None:
     return None if end is None else max(0.0, (end - start).total_seconds() / 3600)
 
 
+def _bump_rows(
+    table: Table, keys: list[str], counts: dict[tuple[Any, ...], dict[str, int]]
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The upsert rows and SET clause that add `counts` (key tuple → column → delta) to `table`."""
+    columns = sorted({c for deltas in counts.values() for c in deltas})
+    rows = [
+        {**dict(zip(keys, key, strict=True)), **{c: counts[key].get(c, 0) for c in columns}}
+        for key in sorted(counts)  # one lock order for every writer
+    ]
+    return rows, {c: f"{table.name}.{c} + excluded.{c}" for c in columns}
+
+
 def _bump(
     conn: Connection, table: Table, keys: list[str], counts: dict[tuple[Any, ...], dict[str, int]]
 ) -> None:
     """Add `counts` (key tuple → column → delta) to `table`'s rows, creating missing rows."""
     if not counts:
         return
-    columns = sorted({c for deltas in counts.values() for c in deltas})
-    rows = [
-        {**dict(zip(keys, key, strict=True)), **{c: counts[key].get(c, 0) for c in columns}}
-        for key in sorted(counts)  # one lock order for every writer
-    ]
-    adds = {c: f"{table.name}.{c} + excluded.{c}" for c in columns}
+    rows, adds = _bump_rows(table, keys, counts)
     bulk.insert_rows(conn, table, rows, conflict=keys, update=adds)  # one statement per table
 
 
-def add(conn: Connection, requests: Sequence[Counted]) -> int:
-    """Count newly stored work requests (push time); returns how many were new to the rollups."""
-    if not requests:
-        return 0
-    rows = [
+def _stat_rows(requests: Sequence[Counted]) -> list[dict[str, Any]]:
+    return [
         {
             "request_id": r.request_id,
             "station_id": r.station_id,
@@ -128,10 +132,15 @@ def add(conn: Connection, requests: Sequence[Counted]) -> int:
         }
         for r in requests
     ]
-    fresh = {
-        row[0]
-        for row in bulk.insert_rows(conn, _stats, rows, conflict=["request_id"], returning="request_id")
-    }
+
+
+Bumps = list[tuple[Table, list[str], dict[tuple[Any, ...], dict[str, int]]]]
+
+
+def _counts(requests: Sequence[Counted], fresh: set[str]) -> tuple[Bumps, int]:
+    """The counter deltas of the requests in `fresh` (each id once), in the order every writer
+    upserts them (day rows first, then status, topic and word rows); and how many requests counted."""
+    fresh = set(fresh)
     days: dict[tuple[Any, ...], dict[str, int]] = {}
     statuses: Counter[tuple[Any, ...]] = Counter()
     topic_days: Counter[tuple[Any, ...]] = Counter()
@@ -149,15 +158,50 @@ def add(conn: Connection, requests: Sequence[Counted]) -> int:
         for word, topic in r.words.items():
             if not word.startswith(CATEGORY_PREFIX):
                 word_days[(r.day, r.station_id, topic, word)] += 1
-    _bump(conn, _days, ["day", "station_id", "service", "category"], days)
-    _bump(conn, _status_counts, STATUS_KEYS, {k: {"n": v} for k, v in statuses.items()})
-    _bump(conn, _topic_days, ["day", "station_id", "topic"], {k: {"n": v} for k, v in topic_days.items()})
-    _bump(
-        conn, _word_days, ["day", "station_id", "topic", "word"], {k: {"n": v} for k, v in word_days.items()}
+    bumps: Bumps = [
+        (_days, ["day", "station_id", "service", "category"], days),
+        (_status_counts, STATUS_KEYS, {k: {"n": v} for k, v in statuses.items()}),
+        (_topic_days, ["day", "station_id", "topic"], {k: {"n": v} for k, v in topic_days.items()}),
+        (_word_days, ["day", "station_id", "topic", "word"], {k: {"n": v} for k, v in word_days.items()}),
+        # The statistics' week rows, last: every writer locks them after its day rows (console_weeks.py).
+        *console_weeks.week_bumps({k: v["n"] for k, v in days.items()}, topic_days),
+    ]
+    return bumps, sum(d["n"] for d in days.values())
+
+
+def add(conn: Connection, requests: Sequence[Counted]) -> int:
+    """Count newly stored work requests (push time); returns how many were new to the rollups."""
+    if not requests:
+        return 0
+    fresh = {
+        row[0]
+        for row in bulk.insert_rows(
+            conn, _stats, _stat_rows(requests), conflict=["request_id"], returning="request_id"
+        )
+    }
+    bumps, counted = _counts(requests, fresh)
+    for table, keys, counts in bumps:
+        _bump(conn, table, keys, counts)
+    return counted
+
+
+def send_add(conn: Connection, requests: Sequence[Counted]) -> Callable[[], bool]:
+    """PostgreSQL, inside a psycopg pipeline: `add`'s statements sent at once, counting every request
+    as new to the rollups (true of a request the push has just stored). Returns a check to call
+    after the pipeline's round trip: False when `request_stats` already held one of them (then the
+    counters are wrong and the caller must roll them back and call `add`)."""
+    if not requests:
+        return lambda: True
+    ids = {r.request_id for r in requests}
+    cursor = bulk.send_rows(
+        conn, _stats, _stat_rows(requests), conflict=["request_id"], returning="request_id"
     )
-    # The statistics' week rows, last: every writer locks them after its day rows (console_weeks.py).
-    console_weeks.counted(conn, {k: v["n"] for k, v in days.items()}, topic_days)
-    return sum(d["n"] for d in days.values())
+    bumps, _counted = _counts(requests, ids)
+    for table, keys, counts in bumps:
+        if counts:
+            rows, adds = _bump_rows(table, keys, counts)
+            bulk.send_rows(conn, table, rows, conflict=keys, update=adds)
+    return lambda: {row[0] for row in cursor.fetchall()} == ids
 
 
 def living_alone_before(conn: Connection, who: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Any]:

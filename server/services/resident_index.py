@@ -17,7 +17,7 @@ import hashlib
 import hmac
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, cast
@@ -126,17 +126,19 @@ def office_tz() -> ZoneInfo:
     return ZoneInfo(os.environ.get("YIZHAN_CONSOLE_TZ", "Asia/Shanghai"))
 
 
-def index_pushed(
-    conn: Connection, keys: HubKeys, records: Sequence[Pushed], tz: ZoneInfo | None = None
-) -> None:
-    """Bring the index up to date with newly stored requests, inside the push transaction.
+@dataclass
+class IndexPlan:
+    """The rows one batch of pushed requests adds to the index, computed before any is written."""
 
-    Upserts only, keyed by (station, resident): a concurrent push of the same resident keeps the
-    newest snapshot (station time) and the latest check-in, whichever commits first.
-    """
-    if not records:
-        return
-    tz = tz or office_tz()
+    facts: list[dict[str, Any]]
+    topic_rows: list[dict[str, Any]]
+    counted: list[request_rollups.Counted]
+    residents: dict[tuple[str, str], dict[str, Any]]  # (station, resident key) → newest snapshot row
+    checkins: set[tuple[str, str, date]]  # (station, resident key, office day)
+
+
+def plan(keys: HubKeys, records: Sequence[Pushed], tz: ZoneInfo) -> IndexPlan:
+    """What `index_pushed` writes for `records` (pure: jieba and the snapshot encryption run here)."""
     facts, topic_rows, counted = [], [], []
     residents: dict[tuple[str, str], dict[str, Any]] = {}
     checkins: set[tuple[str, str, date]] = set()
@@ -200,27 +202,97 @@ def index_pushed(
             ):
                 row["unwell_at"] = at
             checkins.add((rec.station_id, key, local_day(at, tz)))
-    _insert_ignore(conn, _facts, facts, ["request_id"])
-    _insert_ignore(conn, _topics, topic_rows, ["request_id", "word"])
-    request_rollups.add(conn, counted)
-    before = request_rollups.living_alone_before(conn, list(residents))
-    after = {  # each resident's mark once the upsert below is done (the newer snapshot wins)
+    return IndexPlan(facts, topic_rows, counted, residents, checkins)
+
+
+def _marks_after(
+    residents: dict[tuple[str, str], dict[str, Any]], before: dict[tuple[str, str], Any]
+) -> dict[tuple[str, str], bool]:
+    """Each resident's living-alone mark once the upsert is done (the newer snapshot wins)."""
+    return {
         who: row["living_alone"] if who not in before or row["seen_at"] >= before[who][1] else before[who][0]
         for who, row in residents.items()
     }
-    _upsert_residents(conn, [residents[k] for k in sorted(residents)])
-    day_keys = ["station_id", "resident_key", "day"]
+
+
+_DAY_KEYS = ["station_id", "resident_key", "day"]
+
+
+def index_pushed(
+    conn: Connection, keys: HubKeys, records: Sequence[Pushed], tz: ZoneInfo | None = None
+) -> None:
+    """Bring the index up to date with newly stored requests, inside the push transaction.
+
+    Upserts only, keyed by (station, resident): a concurrent push of the same resident keeps the
+    newest snapshot (station time) and the latest check-in, whichever commits first.
+    """
+    if not records:
+        return
+    p = plan(keys, records, tz or office_tz())
+    _insert_ignore(conn, _facts, p.facts, ["request_id"])
+    _insert_ignore(conn, _topics, p.topic_rows, ["request_id", "word"])
+    request_rollups.add(conn, p.counted)
+    before = request_rollups.living_alone_before(conn, list(p.residents))
+    after = _marks_after(p.residents, before)
+    _upsert_residents(conn, [p.residents[k] for k in sorted(p.residents)])
     new_days = [
         (r[0], r[1], r[2])
         for r in bulk.insert_rows(
             conn,
             _checkin_days,
-            [dict(zip(day_keys, day, strict=True)) for day in sorted(checkins)],
-            conflict=day_keys,
-            returning=day_keys,  # only the days this push added count in the rollup
+            [dict(zip(_DAY_KEYS, day, strict=True)) for day in sorted(p.checkins)],
+            conflict=_DAY_KEYS,
+            returning=_DAY_KEYS,  # only the days this push added count in the rollup
         )
     ]
     request_rollups.checkins_added(conn, before, after, new_days)
+
+
+# Residents a push names, locked in key order until it commits (request_rollups.living_alone_before).
+_BEFORE_SQL = (
+    "SELECT station_id, resident_key, living_alone, seen_at FROM hub_residents"
+    " WHERE station_id = %(station)s AND resident_key = ANY(%(keys)s)"
+    " ORDER BY station_id, resident_key FOR UPDATE"
+)
+
+
+def send_index(conn: Connection, p: IndexPlan, station_id: str) -> Callable[[], bool]:
+    """PostgreSQL, inside a psycopg pipeline: `index_pushed`'s statements for one station's push,
+    sent at once (`p` from `plan`). Returns the step to run after the pipeline's round trip: it
+    counts the new check-in days (a statement only when a resident living alone checked in) and
+    answers False when the rollups already knew a request (the caller then rolls back to its
+    savepoint and indexes with `index_pushed`)."""
+    pg = conn.connection.driver_connection
+    assert pg is not None and all(who[0] == station_id for who in p.residents)
+    if p.facts:
+        bulk.send_rows(conn, _facts, p.facts, conflict=["request_id"])
+    if p.topic_rows:
+        bulk.send_rows(conn, _topics, p.topic_rows, conflict=["request_id", "word"])
+    counted_all = request_rollups.send_add(conn, p.counted)
+    before_cursor = None
+    if p.residents:
+        wanted = sorted(key for _station, key in p.residents)
+        before_cursor = pg.execute(_BEFORE_SQL, {"station": station_id, "keys": wanted})
+        rows = [p.residents[k] for k in sorted(p.residents)]
+        bulk.send_rows(
+            conn, _residents, rows, conflict=["station_id", "resident_key"], update=_RESIDENT_UPDATE
+        )
+    days_cursor = None
+    if p.checkins:
+        days = [dict(zip(_DAY_KEYS, day, strict=True)) for day in sorted(p.checkins)]
+        days_cursor = bulk.send_rows(conn, _checkin_days, days, conflict=_DAY_KEYS, returning=_DAY_KEYS)
+
+    def finish() -> bool:
+        if not counted_all():
+            return False
+        before = {
+            (r[0], r[1]): (bool(r[2]), r[3]) for r in (before_cursor.fetchall() if before_cursor else [])
+        }
+        new_days = [(r[0], r[1], r[2]) for r in (days_cursor.fetchall() if days_cursor else [])]
+        request_rollups.checkins_added(conn, before, _marks_after(p.residents, before), new_days)
+        return True
+
+    return finish
 
 
 def _ledger_time(fields: dict[str, Any]) -> datetime | None:

@@ -36,6 +36,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from server.core.db import begin_pipelined
 from server.core.keys import HubKeys
 from server.db.models import RequestNonce, Station
 from server.services.errors import HubError
@@ -194,6 +195,58 @@ def claim_nonce(conn: Connection, cache: CredentialCache, signed: SignedStation)
     if cache.seen_is_due(signed.station_id):
         # Not on every request: a row write per call would cost throughput.
         conn.execute(update(_stations).where(_stations.c.id == signed.station_id).values(last_seen_at=now))
+
+
+# The claim as psycopg text, for the PostgreSQL hot path (the statement `_claim_statement` builds).
+_CLAIM_SQL = (
+    "INSERT INTO request_nonces (station_id, nonce, seen_at)"
+    " SELECT id, %(nonce)s, %(now)s FROM stations"
+    " WHERE id = %(station)s AND revoked_at IS NULL AND secret_enc = %(secret_enc)s"
+    " ON CONFLICT (station_id, nonce) DO NOTHING RETURNING station_id"
+)
+_SEEN_SQL = "UPDATE stations SET last_seen_at = %(now)s WHERE id = %(station)s"
+
+
+class NonceClaim:
+    """A request's nonce claim (see module doc), made by the work of its transaction.
+
+    `claim` sends it and reads the answer. On PostgreSQL the work can instead `send` it first thing
+    inside a psycopg pipeline, so it shares a round trip with the work's first statements (and the
+    transaction's BEGIN), and `check` the answer after that round trip, before it stores anything.
+    `claimed` says whether the nonce is now held by this transaction.
+    """
+
+    def __init__(self, cache: CredentialCache, signed: SignedStation) -> None:
+        self.cache, self.signed = cache, signed
+        self.claimed = False
+        self._cursor: Any = None
+
+    def claim(self, conn: Connection) -> None:
+        if conn.dialect.name == "postgresql":
+            with begin_pipelined(conn):  # with the transaction's BEGIN: one round trip
+                self.send(conn)
+            self.check(conn)
+            return
+        claim_nonce(conn, self.cache, self.signed)
+        self.claimed = True
+
+    def send(self, conn: Connection) -> None:
+        """PostgreSQL: queue the claim (and, when due, the last-seen stamp) on the connection."""
+        pg = conn.connection.driver_connection
+        assert pg is not None and conn.dialect.name == "postgresql"
+        now = datetime.now(UTC)
+        s = self.signed
+        params = {"nonce": s.nonce, "now": now, "station": s.station_id, "secret_enc": s.secret_enc}
+        self._cursor = pg.execute(_CLAIM_SQL, params)
+        if self.cache.seen_is_due(s.station_id):
+            pg.execute(_SEEN_SQL, {"now": now, "station": s.station_id})
+
+    def check(self, conn: Connection) -> None:
+        """After `send`'s round trip: raise the refusal (replayed, revoked, rotated) if not claimed."""
+        assert self._cursor is not None, "send() first"
+        if self._cursor.fetchone() is None:
+            raise _why_not_claimed(conn, self.cache, self.signed)
+        self.claimed = True
 
 
 def prune_due() -> bool:

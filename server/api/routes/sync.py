@@ -1,7 +1,8 @@
 """POST /v1/push and GET /v1/pull: the two halves of station sync.
 
 Each request is one transaction on one pooled connection: the nonce claim (with its revocation
-re-check) and the work commit together, before the answer is sent (api/deps.py). The answer is
+re-check) and the work commit together, before the answer is sent (api/deps.py); a push sends the
+claim with its own first statements (services/records.py). The answer is
 serialised by pydantic-core straight to JSON bytes; `response_model` still documents it.
 """
 
@@ -17,6 +18,7 @@ from sqlalchemy import Connection
 from server.api.deps import SignedDep, StateDep, run_signed
 from server.api.errors import error_responses, require_protocol
 from server.services import feed, records
+from server.services.station_auth import NonceClaim
 from sync.protocol import (
     DEFAULT_PULL_LIMIT,
     MAX_PULL_LIMIT,
@@ -45,10 +47,10 @@ async def push(body: PushRequest, station: SignedDep, state: StateDep) -> Respon
     """Store each envelope once. The whole batch commits together, so an ack is never premature."""
     require_protocol(body.protocol)
 
-    def work(conn: Connection) -> list[ItemResult]:
-        return records.ingest(conn, state.keys, station.station_id, body.items)
+    def work(conn: Connection, claim: NonceClaim) -> list[ItemResult]:
+        return records.ingest(conn, state.keys, station.station_id, body.items, claim)
 
-    results, txn_ms = await run_signed(state, station, work)
+    results, txn_ms = await run_signed(state, station, work, claims=True)
     return _json(PushResponse(protocol=PROTOCOL_VERSION, results=results), txn_ms)
 
 
@@ -59,7 +61,7 @@ async def pull(
     cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
 ) -> Response:
-    def work(conn: Connection) -> PullResponse:
+    def work(conn: Connection, _claim: NonceClaim) -> PullResponse:
         return feed.pull(conn, state.keys, station.station_id, cursor, limit, state.broadcasts)
 
     page, txn_ms = await run_signed(state, station, work)
