@@ -117,6 +117,8 @@ def text_fits(widget: QWidget) -> bool:
             if need.height() > widget.height() + SLACK_PX or need.width() > widget.width() + SLACK_PX:
                 return False
         return text_fits(tile_label)
+    if isinstance(widget, QComboBox):  # the chosen item's words and the arrow
+        return widget.sizeHint().width() <= widget.width() + SLACK_PX
     if isinstance(widget, QAbstractButton) and widget.text().strip():
         # the width it asks for (text, icon, padding) and the height of its lines of text
         lines = widget.text().count("\n") + 1

@@ -4,12 +4,11 @@ rating with big face buttons."""
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QSizePolicy
+from PySide6.QtWidgets import QHBoxLayout
 
 from models.requests import RequestRecord
 from ui.navigator import ScreenKey
@@ -18,7 +17,7 @@ from ui.queries import Slot
 from ui.screens.base import Screen
 from ui.steps.choose import slot_label
 from ui.theme import pick_family
-from ui.widgets import button, icon_label, label, set_text
+from ui.widgets import TileButton, button, icon_label, label, set_text
 
 THANKS_MS = 2500  # the thank-you stays this long before home
 NO_RATING = {"daily_checkin", "help_call", "my_requests", "notices"}
@@ -160,13 +159,13 @@ class RatingScreen(Screen):
         row.setSpacing(40)
         self.faces: dict[int, Any] = {}
         for score, icon, key in FACES:
-            widget = button(ctx.tr(key), icon, "option", partial(self.rate, score))
-            widget.setProperty("tall", True)
-            widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-            widget.setProperty("icon_px", 96)
+            # the face above its word (a tile): beside it, "Not happy" at the largest text needed
+            # more than a third of a 1280-px panel and a portrait screen's width
+            widget = TileButton(ctx.tr(key), icon, "")
+            widget.clicked.connect(lambda _c=False, s=score: self.rate(s))
             row.addWidget(widget, 1)
             self.faces[score] = widget
-        self.root.addLayout(row)
+        self.root.addLayout(row, 3)  # the faces take the room: a tile's face grows into it
         self.root.addStretch(1)
         self.skip = button(ctx.tr("rating.skip"), "fa5s.forward", "", self.nav.home)
         self.root.addWidget(self.skip, 0, Qt.AlignmentFlag.AlignRight)
