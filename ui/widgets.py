@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QMouseEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QGridLayout,
     QLabel,
     QLayout,
@@ -242,6 +243,30 @@ class TileButton(QPushButton):
         if size != self._icon_px:
             self._icon_px = size
             self.icon_widget.setPixmap(icon.pixmap(size, size) if size >= 24 else QPixmap())
+
+
+class IconHeading(QWidget):
+    """A big icon above a centred heading (the receipt's tick, the help screen's ringing phone);
+    on a short panel the icon, smaller, stands beside the heading instead, so the screen's
+    buttons stay in view (at the largest text the icon alone took a fifth of a 1366×768 panel)."""
+
+    def __init__(self, icon: str, color: str, size: int, name: str, heading: QLabel) -> None:
+        super().__init__()
+        self.size_px = size
+        self.icon = icon_label(icon, color, size, name)
+        self.heading = heading
+        self.box = QBoxLayout(QBoxLayout.Direction.TopToBottom, self)
+        self.box.setContentsMargins(0, 0, 0, 0)
+        self.box.setSpacing(20)
+        self.box.addWidget(self.icon)
+        self.box.addWidget(heading)
+
+    def set_compact(self, compact: bool, small: int = 56) -> None:
+        """Beside (the icon `small` px before the text scale, at the row's start) or above (full size)."""
+        self.icon.setProperty("icon_px", small if compact else self.size_px)  # apply_icons redraws it
+        direction = QBoxLayout.Direction.LeftToRight if compact else QBoxLayout.Direction.TopToBottom
+        self.box.setDirection(direction)
+        self.box.setStretch(1, 1 if compact else 0)  # beside: the heading takes the row, centred in it
 
 
 class Keypad(QWidget):

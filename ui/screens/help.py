@@ -17,12 +17,12 @@ import time
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QWidget
 
 from models.requests import RequestRecord
 from ui.chime import CHIME_PLAYER
 from ui.screens.base import Screen
-from ui.widgets import button, icon_label, label, set_text
+from ui.widgets import IconHeading, button, label, set_text
 
 CANCEL_S = 10  # "按错了，取消" is offered this long
 JOIN_S = 300  # pressing again within this long joins the call already made
@@ -36,27 +36,35 @@ class HelpScreen(Screen):
     def __init__(self, ctx: Any, nav: Any) -> None:
         super().__init__(ctx, nav)
         self.root.addStretch(1)
-        self.root.addWidget(icon_label("fa5s.phone-volume", "#8E0B0B", 130, ctx.tr("help.title")))
         self.title = label("", "h1", align=Qt.AlignmentFlag.AlignCenter)
+        self.head = IconHeading("fa5s.phone-volume", "#8E0B0B", 130, ctx.tr("help.title"), self.title)
         self.detail = label("", "", align=Qt.AlignmentFlag.AlignCenter)
-        self.root.addWidget(self.title)
+        self.root.addWidget(self.head)
         self.root.addWidget(self.detail)
         self.numbers = QWidget()
         numbers = QHBoxLayout(self.numbers)
         numbers.setSpacing(40)
         numbers.addStretch(1)
+        self.number_boxes: list[tuple[QLabel, str, str]] = []
         for number, key in (("110", "help.police"), ("120", "help.ambulance")):
             box = label(f"{ctx.tr(key)}\n{number}", "card", align=Qt.AlignmentFlag.AlignCenter)
             box.setMinimumWidth(260)
             box.setAccessibleName(f"{ctx.tr(key)} {number}")
             numbers.addWidget(box)
+            self.number_boxes.append((box, ctx.tr(key), number))
         numbers.addStretch(1)
         self.root.addWidget(self.numbers)
+        # the call's number above 按错了，取消; side by side on a short panel
+        self.call_row = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self.call_row.setSpacing(20)
         self.code = label("", "muted", align=Qt.AlignmentFlag.AlignCenter)
-        self.root.addWidget(self.code)
-        self.cancel_button = button(ctx.tr("help.cancel"), "fa5s.undo", "", self.cancel_call)
+        self.call_row.addWidget(self.code)
+        self.cancel_button = button(
+            ctx.tr("help.cancel"), "fa5s.undo", "", self.cancel_call, whole_words=True
+        )
         self.cancel_button.setProperty("tall", True)
-        self.root.addWidget(self.cancel_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.call_row.addWidget(self.cancel_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.root.addLayout(self.call_row)
         self.root.addStretch(2)
         self.record: RequestRecord | None = None
         self.urgent = True
@@ -69,6 +77,19 @@ class HelpScreen(Screen):
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self._check)
         self.cancel_button.hide()
+
+    def fit_margins(self, side: int, vertical: int) -> None:
+        """A short panel (1280×800 at the largest English text scrolled by 81 px): the phone beside
+        the heading, each emergency number on one line, the call's number beside 按错了，取消."""
+        super().fit_margins(side, vertical)
+        compact = side < 40
+        self.head.set_compact(compact)
+        for box, what, number in self.number_boxes:
+            box.setText(f"{what}{'  ' if compact else chr(10)}{number}")
+            box.setWordWrap(not compact)  # one line: the box as wide as its words
+        self.call_row.setDirection(
+            QBoxLayout.Direction.LeftToRight if compact else QBoxLayout.Direction.TopToBottom
+        )
 
     def enter(self, **params: Any) -> None:
         if params.get("resume"):
@@ -120,8 +141,20 @@ class HelpScreen(Screen):
         set_text(self.code, self.ctx.tr("help.code", code=record.receipt_code))
         self.code.show()
         self._show_state(record)
+        self._refit()
         self._poll.start()
         self.ctx.say(self.spoken_text())
+
+    def _refit(self) -> None:
+        """The call's number and 按错了，取消 arrive after the screen was shown: on a short panel
+        the voice strip steps aside for them (once this turn's layout is done)."""
+
+        def fit() -> None:
+            fit_voice_panel = getattr(self.window(), "fit_voice_panel", None)
+            if fit_voice_panel is not None and self.nav.current is self:
+                fit_voice_panel()
+
+        QTimer.singleShot(0, self, fit)  # dropped with the screen
 
     def _show_state(self, record: RequestRecord | None) -> None:
         """What is true now: ringing here only, being sent, or received by the centre."""

@@ -17,7 +17,7 @@ from ui.queries import Slot
 from ui.screens.base import Screen
 from ui.steps.choose import slot_label
 from ui.theme import pick_family
-from ui.widgets import TileButton, button, icon_label, label, set_text
+from ui.widgets import IconHeading, TileButton, button, label, set_text
 
 THANKS_MS = 2500  # the thank-you stays this long before home
 NO_RATING = {"daily_checkin", "help_call", "my_requests", "notices"}
@@ -35,15 +35,16 @@ class ReceiptScreen(Screen):
     def __init__(self, ctx: Any, nav: Any) -> None:
         super().__init__(ctx, nav)
         self.root.addStretch(1)
-        self.root.addWidget(icon_label("fa5s.check-circle", "#0B4A1C", 110, ctx.tr("receipt.done")))
         self.title = label("", "h1", align=Qt.AlignmentFlag.AlignCenter)
+        self.head = IconHeading("fa5s.check-circle", "#0B4A1C", 110, ctx.tr("receipt.done"), self.title)
+        self.root.addWidget(self.head)
         self.code_hint = label(ctx.tr("receipt.code_hint"), "", align=Qt.AlignmentFlag.AlignCenter)
         self.code = label("", "huge", align=Qt.AlignmentFlag.AlignCenter)
         self.next_hint = label("", "", align=Qt.AlignmentFlag.AlignCenter)
         self.printed = label("", "muted", align=Qt.AlignmentFlag.AlignCenter)
         self.booked = label("", "h2", align=Qt.AlignmentFlag.AlignCenter)  # an appointment's date and time
         self.booked.hide()
-        for widget in (self.title, self.code_hint, self.code, self.booked, self.next_hint, self.printed):
+        for widget in (self.code_hint, self.code, self.booked, self.next_hint, self.printed):
             self.root.addWidget(widget)
         self.root.addStretch(1)
         row = QHBoxLayout()
@@ -55,6 +56,10 @@ class ReceiptScreen(Screen):
             row.addWidget(action, 1)
         self.root.addLayout(row)
         self.record: RequestRecord | None = None
+
+    def fit_margins(self, side: int, vertical: int) -> None:
+        super().fit_margins(side, vertical)
+        self.head.set_compact(side < 40)  # a short panel: the tick beside the heading
 
     def enter(self, **params: Any) -> None:
         record = params.get("record")
