@@ -4,6 +4,7 @@ a volunteer and an admin), and a real KioskWindow unlocked through YIZHAN_PASSPH
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -120,6 +121,26 @@ class Kiosk:
         return str(self.ctx.tr(key, **values))
 
 
+def collect_earlier_garbage() -> None:
+    """Free what earlier tests left in reference cycles — closed kiosks' dead Qt wrappers, a failed
+    test's frames — here on the UI thread, then freeze the survivors out of later passes.
+
+    Python's cyclic collector runs on whichever thread allocates past its threshold: left alone, this
+    garbage would be collected during the next kiosk's life by its DB worker or sync thread. Once,
+    that pass segfaulted ("Garbage-collecting" on the DB worker, stop 20). One real kiosk leaves
+    nothing behind while it runs (tests/ui/test_gc_cycles.py); many kiosks in one test process do.
+    Freezing keeps each collection to what was made since (the modules and the QApplication are
+    never walked again), so this costs milliseconds per kiosk."""
+    gc.collect()
+    gc.freeze()
+
+
+@pytest.fixture(autouse=True)
+def _no_earlier_garbage() -> None:
+    """Also for the tests here that build their windows themselves (tour, start-up, small panels)."""
+    collect_earlier_garbage()
+
+
 @contextlib.contextmanager
 def open_kiosk(qtbot: QtBot, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Kiosk]:
     """The real kiosk window on `data_dir`, unlocked through YIZHAN_PASSPHRASE, at 1920×1080, on its
@@ -130,6 +151,7 @@ def open_kiosk(qtbot: QtBot, data_dir: Path, monkeypatch: pytest.MonkeyPatch) ->
     from ui.shell import KioskWindow
 
     monkeypatch.setenv("YIZHAN_PASSPHRASE", PASSPHRASE)
+    collect_earlier_garbage()  # before this kiosk's worker threads exist
     ctx = AppContext(data_dir, windowed=True)
     window = KioskWindow(ctx)
     qtbot.addWidget(window)
