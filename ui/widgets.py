@@ -261,9 +261,18 @@ class IconHeading(QWidget):
         self.box.addWidget(self.icon)
         self.box.addWidget(heading)
 
-    def set_compact(self, compact: bool, small: int = 56) -> None:
+    def set_compact(self, compact: bool, small: int = 44) -> None:
         """Beside (the icon `small` px before the text scale, at the row's start) or above (full size)."""
-        self.icon.setProperty("icon_px", small if compact else self.size_px)  # apply_icons redraws it
+        wanted = small if compact else self.size_px
+        was = int(prop(self.icon, "icon_px") or self.size_px)
+        if wanted == was:
+            return
+        self.icon.setProperty("icon_px", wanted)
+        icon, full = _ICONS.get(self.icon), prop(self.icon, "icon_full_px")
+        if icon is not None and full:  # redrawn now at the same text scale (apply_icons agrees)
+            size = round(wanted * int(full) / was)
+            self.icon.setPixmap(icon.pixmap(size, size))
+            self.icon.setProperty("icon_full_px", size)
         direction = QBoxLayout.Direction.LeftToRight if compact else QBoxLayout.Direction.TopToBottom
         self.box.setDirection(direction)
         self.box.setStretch(1, 1 if compact else 0)  # beside: the heading takes the row, centred in it

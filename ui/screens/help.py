@@ -78,17 +78,16 @@ class HelpScreen(Screen):
         self._poll.timeout.connect(self._check)
         self.cancel_button.hide()
 
-    def fit_margins(self, side: int, vertical: int) -> None:
-        """A short panel (1280×800 at the largest English text scrolled by 81 px): the phone beside
-        the heading, each emergency number on one line, the call's number beside 按错了，取消."""
-        super().fit_margins(side, vertical)
-        compact = side < 40
-        self.head.set_compact(compact)
+    def set_short(self, short: bool) -> None:
+        """The short shape, when the roomy one would scroll (1280×800 at the largest English text
+        scrolled by 239 px): the phone beside the heading, each emergency number on one line, the
+        call's number beside 按错了，取消."""
+        self.head.set_compact(short)
         for box, what, number in self.number_boxes:
-            box.setText(f"{what}{'  ' if compact else chr(10)}{number}")
-            box.setWordWrap(not compact)  # one line: the box as wide as its words
+            box.setText(f"{what}{'  ' if short else chr(10)}{number}")
+            box.setWordWrap(not short)  # one line: the box as wide as its words
         self.call_row.setDirection(
-            QBoxLayout.Direction.LeftToRight if compact else QBoxLayout.Direction.TopToBottom
+            QBoxLayout.Direction.LeftToRight if short else QBoxLayout.Direction.TopToBottom
         )
 
     def enter(self, **params: Any) -> None:
@@ -141,20 +140,9 @@ class HelpScreen(Screen):
         set_text(self.code, self.ctx.tr("help.code", code=record.receipt_code))
         self.code.show()
         self._show_state(record)
-        self._refit()
+        self.refit_later()  # the call's number and 按错了，取消 arrived after the screen was shown
         self._poll.start()
         self.ctx.say(self.spoken_text())
-
-    def _refit(self) -> None:
-        """The call's number and 按错了，取消 arrive after the screen was shown: on a short panel
-        the voice strip steps aside for them (once this turn's layout is done)."""
-
-        def fit() -> None:
-            fit_voice_panel = getattr(self.window(), "fit_voice_panel", None)
-            if fit_voice_panel is not None and self.nav.current is self:
-                fit_voice_panel()
-
-        QTimer.singleShot(0, self, fit)  # dropped with the screen
 
     def _show_state(self, record: RequestRecord | None) -> None:
         """What is true now: ringing here only, being sent, or received by the centre."""

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout
 
 from models.requests import RequestRecord
 from ui.navigator import ScreenKey
@@ -17,7 +17,7 @@ from ui.queries import Slot
 from ui.screens.base import Screen
 from ui.steps.choose import slot_label
 from ui.theme import pick_family
-from ui.widgets import IconHeading, TileButton, button, label, set_text
+from ui.widgets import IconHeading, TileButton, button, label, restyle, set_text
 
 THANKS_MS = 2500  # the thank-you stays this long before home
 NO_RATING = {"daily_checkin", "help_call", "my_requests", "notices"}
@@ -40,11 +40,20 @@ class ReceiptScreen(Screen):
         self.root.addWidget(self.head)
         self.code_hint = label(ctx.tr("receipt.code_hint"), "", align=Qt.AlignmentFlag.AlignCenter)
         self.code = label("", "huge", align=Qt.AlignmentFlag.AlignCenter)
+        # "受理编号是" above the code; beside it on a short panel (an appointment's receipt, with
+        # its booked time, scrolled on a 1366×768 panel at the largest text)
+        self.code_row = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self.code_row.setSpacing(20)
+        self.code_row.addStretch(0)
+        self.code_row.addWidget(self.code_hint)
+        self.code_row.addWidget(self.code)
+        self.code_row.addStretch(0)
         self.next_hint = label("", "", align=Qt.AlignmentFlag.AlignCenter)
         self.printed = label("", "muted", align=Qt.AlignmentFlag.AlignCenter)
         self.booked = label("", "h2", align=Qt.AlignmentFlag.AlignCenter)  # an appointment's date and time
         self.booked.hide()
-        for widget in (self.code_hint, self.code, self.booked, self.next_hint, self.printed):
+        self.root.addLayout(self.code_row)
+        for widget in (self.booked, self.next_hint, self.printed):
             self.root.addWidget(widget)
         self.root.addStretch(1)
         row = QHBoxLayout()
@@ -57,9 +66,25 @@ class ReceiptScreen(Screen):
         self.root.addLayout(row)
         self.record: RequestRecord | None = None
 
-    def fit_margins(self, side: int, vertical: int) -> None:
-        super().fit_margins(side, vertical)
-        self.head.set_compact(side < 40)  # a short panel: the tick beside the heading
+    def set_short(self, short: bool) -> None:
+        """The short shape, when the roomy one would scroll (an appointment's receipt on a 1366×768
+        panel, or at 1920×1080 with large text): the tick beside the heading, "受理编号是" beside
+        the code (in heading size), the two buttons at the ordinary height."""
+        self.head.set_compact(short)
+        self.code_row.setDirection(
+            QBoxLayout.Direction.LeftToRight if short else QBoxLayout.Direction.TopToBottom
+        )
+        for spacer in (0, 3):  # beside: the hint and the code centred as a pair
+            self.code_row.setStretch(spacer, 1 if short else 0)
+        self.code_hint.setWordWrap(not short)
+        code_role = "h1" if short else "huge"  # short: the code as big as the heading, still bold
+        if self.code.property("role") != code_role:
+            self.code.setProperty("role", code_role)
+            restyle(self.code)
+        for action in (self.print_button, self.finish):
+            if bool(action.property("tall")) == short:
+                action.setProperty("tall", not short)
+                restyle(action)
 
     def enter(self, **params: Any) -> None:
         record = params.get("record")
@@ -105,6 +130,7 @@ class ReceiptScreen(Screen):
         )
         set_text(self.printed, message)
         self.printed.show()
+        self.refit_later()
         self.ctx.say(message)
 
     def booked_text(self, record: RequestRecord) -> str:
@@ -118,7 +144,9 @@ class ReceiptScreen(Screen):
                     bool(value.get("tentative")),
                 )
                 extra = self.ctx.tr("summary.tentative") if slot.tentative else ""
-                return self.ctx.tr("receipt.booked", slot=slot_label(self.ctx.locale, slot)) + extra
+                # one line when it fits (the slot's label breaks between day and time for a button)
+                when = slot_label(self.ctx.locale, slot).replace("\n", " ")
+                return self.ctx.tr("receipt.booked", slot=when) + extra
         return ""
 
     def done(self) -> None:
