@@ -192,6 +192,8 @@ def collect(root: QWidget, image: QImage | None = None, screen: QRect | None = N
         bg = background_of(image, text_rect if source is not widget else scaled)
         fg = foreground_of(source)
         has_text = bool(_text(source)) or isinstance(widget, QLineEdit | QPlainTextEdit)
+        if scrolled and rect.height() < QFontInfo(font).pixelSize():
+            has_text = False  # scrolled to a sliver: no text in view to read (its border is no background)
         found.append(
             {
                 "accessible_name": widget.accessibleName(),
