@@ -67,7 +67,13 @@ def mandarin_intent_ms() -> list[float]:
     from voice.matcher import IntentMatcher
 
     matcher = IntentMatcher(screen_intents("home", "zh_CN"), "zh_CN")
-    texts = [t for name in ("zh_home.tsv", "zh_fresh.tsv", "zh_fresh2.tsv") for t, _ in read_corpus(name)]
+    names = (
+        "zh_home.tsv",
+        "zh_fresh.tsv",
+        "zh_fresh2.tsv",
+        "zh_fresh3_tune.tsv",
+    )  # (never the held-out half)
+    texts = [t for name in names for t, _ in read_corpus(name)]
     matcher.match_text(texts[0])  # jieba loads its dictionary on first use: not part of a match
     times = []
     for text in texts:
@@ -107,6 +113,9 @@ def main() -> None:
         controller.wait_ready()
         recognizer.SECOND_PASS_RTF = 1e9
         assert controller._worker is not None
+        # a loaded machine may have pushed the wider pass over its budget often enough to switch
+        # second passes off for this worker (the kiosk's guard); this measurement wants them on
+        controller._worker.second_pass_disabled = False
         controller._worker.set_second_pass(lambda utterance: True)
         two_pass = run(controller, collector, wavs[:TWO_PASS_CLIPS])
         controller.close()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import tomllib
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -28,10 +28,11 @@ PINYIN_QUALITY = 0.9  # a homophone is good evidence, a little less than the wri
 # words that may stand between a negation and what it negates: 不想申请补贴, 不用去体检, don't want help
 BRIDGES = frozenset({
     "想", "要", "用", "需要", "能", "会", "去", "再", "是", "申请", "办", "领", "给我", "帮我", "找",
-    "want", "need", "to", "a", "any", "the",
+    "want", "need", "to", "a", "any", "the", "来", "什么", "啥", "任何", "啥子",
 })  # fmt: skip
 SCORE_CAP = 2.5
 HELP = "help_call"
+BROADCAST = "(broadcast)"  # not an intent: the register of radio and television (see `broadcast`)
 
 
 class ConceptError(ValueError):
@@ -44,6 +45,12 @@ class Concept:
     index: int  # position within its intent: a concept counts once however many words match
     weight: float
     words: tuple[str, ...]
+    # parts of one meaning: concepts sharing a `pair` name count only when two of them are said
+    # ("胸口" + "闷", "床上" + "掉下来"); alone each is nothing ("家里闷得很", "两口子去医院")
+    pair: str = ""
+    # words that reach their intent but are never enough to act on alone: said in a sentence they are
+    # often a figure of speech ("热得受不了"), so the kiosk asks once
+    ask: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,12 @@ class ConceptTable:
     # wrap their request in); see `grammar_words`
     grammar_words: tuple[str, ...] = ()
     stems: tuple[str, ...] = ()  # concept words that are only a stem (쓰러): never offered to the grammar
+    # intent → its opposite: a negated concept of the one is evidence for the other (不对头 is a no,
+    # not a cancelled yes)
+    opposites: tuple[tuple[str, str], ...] = ()
+    # the register of radio and television ("欢迎收听", "观众朋友们", "新闻联播"): speech with these words
+    # is a programme in the background, not a resident asking, so it never acts
+    broadcast: tuple[str, ...] = ()
 
     @property
     def intents(self) -> frozenset[str]:
@@ -73,6 +86,8 @@ class Match:
     end: int
     quality: float
     word: str
+    written: bool = True  # the characters themselves, not a homophone
+    straddles: bool = False  # across the segmentation's word boundaries (好的 in 挺好|的)
 
 
 @dataclass
@@ -81,9 +96,13 @@ class ConceptScores:
     negated: set[str] = field(default_factory=set)  # intents with a concept cancelled by negation
     matches: list[Match] = field(default_factory=list)
     greeting: bool = False  # the utterance is only a greeting
+    broadcast: bool = False  # it has the words of a radio or television programme (欢迎收听, 本台记者)
     length: int = 0  # characters (zh, ko) or words (en) said, fillers included
     units: tuple[str, ...] = ()  # those characters or words (match spans index them)
     best: dict[str, float] = field(default_factory=dict)  # scores of the best alternative alone
+    # scores from written words only (no homophone, no word split across the segmentation): a call
+    # for help heard only as a homophone (就命 ≈ 救命, 那我 ≈ 拉我) is asked about, not acted on
+    exact: dict[str, float] = field(default_factory=dict)
 
     def ranked(self) -> list[tuple[str, float]]:
         return sorted(self.scores.items(), key=lambda item: item[1], reverse=True)
@@ -96,7 +115,15 @@ def _locale_file(locale: str) -> str:
 def parse_table(raw: dict[str, object], locale: str, where: str) -> ConceptTable:
     concepts: list[Concept] = []
     for intent, entries in raw.items():
-        if intent in ("negation", "greeting", "not_homophones", "grammar_words", "stems"):
+        if intent in (
+            "negation",
+            "greeting",
+            "not_homophones",
+            "grammar_words",
+            "stems",
+            "opposites",
+            "broadcast",
+        ):
             continue
         if not isinstance(entries, list):
             raise ConceptError(f"{where}: [[{intent}]] must be an array of tables")
@@ -107,7 +134,10 @@ def parse_table(raw: dict[str, object], locale: str, where: str) -> ConceptTable
             if not 0 < weight <= 2:
                 raise ConceptError(f"{where}: {intent}[{index}] weight {weight} outside (0, 2]")
             words = tuple(unicodedata.normalize("NFC", str(w)).strip() for w in entry["words"])
-            concepts.append(Concept(intent, index, weight, tuple(w for w in words if w)))
+            pair, ask = entry.get("pair", ""), entry.get("ask", False)
+            if not isinstance(pair, str) or not isinstance(ask, bool):
+                raise ConceptError(f"{where}: {intent}[{index}] `pair` must be a name, `ask` true or false")
+            concepts.append(Concept(intent, index, weight, tuple(w for w in words if w), pair, ask))
     return ConceptTable(
         locale,
         tuple(concepts),
@@ -116,7 +146,16 @@ def parse_table(raw: dict[str, object], locale: str, where: str) -> ConceptTable
         _word_list(raw, "not_homophones", where),
         _word_list(raw, "grammar_words", where),
         _word_list(raw, "stems", where),
+        _opposites(raw, where),
+        _word_list(raw, "broadcast", where),
     )
+
+
+def _opposites(raw: dict[str, object], where: str) -> tuple[tuple[str, str], ...]:
+    value = raw.get("opposites", {})
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ConceptError(f"{where}: `opposites` must map an intent to its opposite intent")
+    return tuple((str(k), str(v)) for k, v in value.items())
 
 
 def _word_list(raw: dict[str, object], key: str, where: str) -> tuple[str, ...]:
@@ -274,6 +313,24 @@ def _fits_words(view: _View, start: int, end: int) -> bool:
     return inside or not crossing
 
 
+# said around a greeting, these leave it a greeting ("你好啊", "您好您好")
+_GREETING_PARTICLES = frozenset("啊呀哦嘛哈啦呐")
+
+
+def _bare(units: tuple[str, ...]) -> str:
+    """An utterance without particles and with a repeated greeting said once: "您好您好" → "您好"."""
+    text = "".join(u for u in units if u not in _GREETING_PARTICLES) or "".join(units)
+    for size in range(1, len(text) // 2 + 1):
+        if len(text) % size == 0 and text[:size] * (len(text) // size) == text:
+            return text[:size]
+    return text
+
+
+def _part_of(intent: str, start: int, end: int, matches: list[Match]) -> bool:
+    """Is the span covered by a concept word of `intent`?"""
+    return any(m.intent == intent and m.start <= start and end <= m.end for m in matches)
+
+
 class ConceptScorer:
     """Scores utterances against the concept table of one locale, limited to `intents`."""
 
@@ -289,35 +346,68 @@ class ConceptScorer:
                 units, folded = _word_units(word, self.locale)
                 if units:
                     self._words.append((concept, word, units, folded))
+        self._by_unit: dict[str, list[int]] = {}
+        self._by_syllable: dict[str, list[int]] = {}  # words of two or more characters, by first syllable
+        for index, (_, _, units, folded) in enumerate(self._words):
+            self._by_unit.setdefault(units[0], []).append(index)
+            if len(units) > 1:
+                self._by_syllable.setdefault(folded[0], []).append(index)
         self._negation = [_word_units(w, self.locale)[0] for w in table.negation]
         self._greeting = {"".join(_word_units(w, self.locale)[0]) for w in table.greeting}
+        self._opposites = dict(table.opposites)
+        self._concepts = {(c.intent, c.index): c for c in table.concepts}
+        self._broadcast = [(w, _word_units(w, self.locale)[0]) for w in table.broadcast]
         self._not_homophones = frozenset(table.not_homophones)
         if self.locale.startswith("zh"):
-            add_words([w for _, w, _, _ in self._words] + list(table.negation))
+            add_words([w for _, w, _, _ in self._words] + list(table.negation) + list(table.broadcast))
 
     @property
     def intents(self) -> frozenset[str]:
         return frozenset(c.intent for c, _, _, _ in self._words)
 
+    def _hits(self, view: _View) -> dict[int, list[tuple[int, float]]]:
+        """Where each concept word (by its index in `_words`) occurs: written, or — for a word of
+        more than one character not written anywhere — as a homophone. Looked up by first unit, so
+        a match costs what the utterance's length does, not what the tables' size does."""
+        exact: dict[int, list[tuple[int, float]]] = {}
+        for start, unit in enumerate(view.units):
+            for index in self._by_unit.get(unit, ()):
+                units = self._words[index][2]
+                if view.units[start : start + len(units)] == units:
+                    exact.setdefault(index, []).append((start, 1.0))
+        if not self.locale.startswith("zh"):
+            return exact
+        homophones: dict[int, list[tuple[int, float]]] = {}
+        for start, syllable in enumerate(view.folded):
+            for index in self._by_syllable.get(syllable, ()):
+                units, folded = self._words[index][2], self._words[index][3]
+                if (
+                    index not in exact
+                    and view.folded[start : start + len(folded)] == folded
+                    and "".join(view.units[start : start + len(units)]) not in self._not_homophones
+                ):
+                    homophones.setdefault(index, []).append((start, PINYIN_QUALITY))
+        return {**homophones, **exact}
+
     def _matches(self, view: _View) -> list[Match]:
         found: list[Match] = []
-        for concept, word, units, folded in self._words:
-            single = len(units) == 1
-            hits = [(s, 1.0) for s in _find(view.units, units)]
-            if not hits and not single and self.locale.startswith("zh"):
-                hits = [
-                    (s, PINYIN_QUALITY)
-                    for s in _find(view.folded, folded)
-                    if "".join(view.units[s : s + len(units)]) not in self._not_homophones
-                ]
+        for index, hits in sorted(self._hits(view).items()):
+            concept, word, units, _ = self._words[index]
             for start, quality in hits:
                 end = start + len(units)
                 if self.locale.startswith("zh") and not _fits_words(view, start, end):
-                    if len(units) == 1:
-                        continue
+                    if len(units) == 1 or quality < 1.0:
+                        continue  # a homophone across word boundaries (肿了 in 初中|了) is no evidence
                     quality *= STRADDLE_QUALITY  # jieba may have cut wrongly (上|回报|的): weaker evidence
-                found.append(Match(concept.intent, concept.index, start, end, quality, word))
-        # overlapping matches of different intents: the longer one wins (打扫卫生 over 卫生)
+                written, straddles = quality != PINYIN_QUALITY, quality < PINYIN_QUALITY
+                found.append(
+                    Match(concept.intent, concept.index, start, end, quality, word, written, straddles)
+                )
+        # broadcast words take part in the overlap rule below (新闻联播 is not 新闻 → 通知公告)
+        for word, units in self._broadcast:
+            found += [Match(BROADCAST, -1, s, s + len(units), 1.0, word) for s in _find(view.units, units)]
+        # overlapping matches of different intents: the longer one wins (打扫卫生 over 卫生), and a word
+        # as written wins over a homophone of another word in the same place (嗓门 is not 上门)
         kept = [
             m
             for m in found
@@ -325,7 +415,7 @@ class ConceptScorer:
                 o.intent != m.intent
                 and o.start <= m.start
                 and m.end <= o.end
-                and (o.end - o.start) > (m.end - m.start)
+                and ((o.end - o.start) > (m.end - m.start) or (o.written and not m.written))
                 for o in found
             )
         ]
@@ -340,15 +430,16 @@ class ConceptScorer:
                 end = start + len(neg)
                 if end > match.start:
                     continue
-                between = [view.units[a:b] for a, b in view.words if end <= a and b <= match.start]
-                if sum(len(w) for w in between) != match.start - end or any(
-                    "".join(w) not in BRIDGES for w in between
+                between = [(a, b) for a, b in view.words if end <= a and b <= match.start]
+                if sum(b - a for a, b in between) != match.start - end or any(
+                    "".join(view.units[a:b]) not in BRIDGES and not _part_of(match.intent, a, b, covered)
+                    for a, b in between
                 ):
-                    continue
+                    continue  # (a word of the same request may stand between: 不是来开证明的)
                 if start not in view.starts() or (len(neg) == 1 and (start, end) not in view.word_set()):
                     continue  # 没有 inside 有没有 is a question, not a negation
-                if any(c.start <= start and end <= c.end for c in covered):
-                    continue
+                if any(c.start <= start and end <= c.end and c.end - c.start > end - start for c in covered):
+                    continue  # part of a longer concept word (不舒服), not a negation; 不要 itself still is
                 return True
         return False
 
@@ -357,20 +448,47 @@ class ConceptScorer:
         result = ConceptScores(length=len(view.units), units=view.units)
         if not view.units:
             return result
-        joined = "".join(view.units)
-        result.greeting = joined in self._greeting
+        result.greeting = _bare(view.units) in self._greeting
         matches = self._matches(view)
         best: dict[tuple[str, int], float] = {}
+        exact: set[tuple[str, int]] = set()
         weights = {(c.intent, c.index): c.weight for c in self.table.concepts}
+        weights.update({(opposite, -1): 1.0 for _, opposite in self._opposites.items()})
+        result.broadcast = any(m.intent == BROADCAST for m in matches)
+        negated = [m for m in matches if m.intent != BROADCAST and self._negated(m, view, matches)]
         for match in matches:
-            if self._negated(match, view, matches):
-                result.negated.add(match.intent)
+            if match.intent == BROADCAST:
                 continue
+            # a word inside a negated one is negated with it (证明 in 不是来开证明的)
+            if any(
+                n.intent == match.intent and n.start <= match.start and match.end <= n.end for n in negated
+            ):
+                opposite = self._opposites.get(match.intent)
+                if opposite is None or opposite not in self.intents:
+                    result.negated.add(match.intent)
+                    continue
+                match = replace(match, intent=opposite, concept=-1)  # 不对头: a no, at full weight
             key = (match.intent, match.concept)
             best[key] = max(best.get(key, 0.0), match.quality)
+            if match.written:
+                exact.add(key)
             result.matches.append(match)
+        pairs: dict[tuple[str, str], int] = {}
+        for key in best:
+            concept = self._concepts.get(key)
+            if concept is not None and concept.pair:
+                pairs[(concept.intent, concept.pair)] = pairs.get((concept.intent, concept.pair), 0) + 1
         for (intent, index), quality in best.items():
+            concept = self._concepts.get((intent, index))
+            if concept is not None and concept.pair and pairs[(intent, concept.pair)] < 2:
+                continue  # one part of a pair said alone
+            if concept is not None and concept.ask:
+                exact.discard((intent, index))
             result.scores[intent] = min(
                 SCORE_CAP, result.scores.get(intent, 0.0) + weights[(intent, index)] * quality
             )
+            if (intent, index) in exact:
+                result.exact[intent] = min(
+                    SCORE_CAP, result.exact.get(intent, 0.0) + weights[(intent, index)]
+                )
         return result

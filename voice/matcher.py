@@ -37,14 +37,24 @@ CONCEPT_FLOOR = 0.6  # enough to ask
 COMPETES = 0.8  # another intent this strong competes with a call for help: ask once
 HELP_FLOOR = 0.5  # the least help evidence that is never ignored
 SHORT_UTTERANCE = 6  # characters: a command; longer speech needs concept words to be asked about
-COMMAND_COVERAGE = 0.4  # share of the words a global command must cover to act on its own
+COMMAND_COVERAGE = 0.5  # share of the words a global command must cover to act on its own
 COMMAND_INTENTS = frozenset({"back", "home", "repeat", "louder", "slower", "yes", "no"})
+ANSWERS = frozenset({"yes", "no"})
+WEAK_COMMAND = 0.5  # a command's concept score when its words are not what the utterance is about
 # what does not count against a command's coverage: particles, "say", "please" (per locale)
 COMMAND_PARTICLES = {
     # (点/一/遍/次/下/来/能: "再说一遍", "从头来", "能不能说慢点" — amounts and frames, not content)
-    "zh": frozenset("了的啊吧嘛呢吗呀哦得我你要就说讲话去个些那这刚才点一遍次下来能"),
+    # (再/又/还: "声音再响一点"; 伐/噻/咯/嘞/哈/哟/喽/撒/滴: southern and northern sentence-final particles)
+    # (到/上: "回到首页上去")
+    "zh": frozenset(
+        "了的啊吧嘛呢吗呀哦得我你要就说讲话去个些那这刚才点一遍次下来能再又还伐噻咯嘞哈哟喽撒滴到上"
+    ),
     "ko": frozenset("좀말해주세요가줘"),
     "en": frozenset({"please", "the", "a", "to", "me", "could", "can", "you", "i", "want", "would", "go"}),
+}
+# frame words around a command, of more than one character ("直接回到最前头", "麻烦你大声点")
+COMMAND_FRAMES = {
+    "zh": ("直接", "回到", "麻烦", "赶紧", "快点", "帮我", "给我", "请你", "能不能", "可不可以")
 }
 SCORE_CACHE = 64  # texts whose phrase scores a matcher keeps (the last few utterances' alternatives)
 LONG_UTTERANCE = 16  # characters: longer speech (a radio, a chat) only ever asks, never acts
@@ -156,14 +166,15 @@ class IntentMatcher:
                     scored.matches,
                 )
                 merged.units, merged.best = scored.units, dict(scored.scores)
+                merged.exact, merged.broadcast = dict(scored.exact), scored.broadcast
             merged.negated |= scored.negated
             for intent, score in scored.scores.items():
                 merged.scores[intent] = max(merged.scores.get(intent, 0.0), score * weight)
         return merged
 
     def _combine(self, phrase: IntentResult, alternatives: Sequence[str]) -> IntentResult:
-        concepts = self.concept_scores(alternatives)
         heard = alternatives[0]
+        concepts = self._commands_in_context(self.concept_scores(alternatives), heard)
         ranked = concepts.ranked()
         scored = [
             Scored(i, s, heard, " ".join(m.word for m in concepts.matches if m.intent == i))
@@ -173,8 +184,18 @@ class IntentMatcher:
         help_score = concepts.scores.get(HELP, 0.0)
         if help_score >= HELP_FLOOR or HELP in concepts.negated or phrase.intent == HELP:
             return self._help(phrase, concepts, others, scored, heard)
+        if concepts.broadcast:
+            # a radio or television programme in the background: never an action (help is still asked)
+            return IntentResult(None, 0.0, False, phrase.alternatives, heard)
         top, top_score = ranked[0] if ranked else (None, 0.0)
-        runner_up = others[1][1] if len(others) > 1 else 0.0
+        # a command's words inside a sentence about something else do not compete with it: "说啥" in
+        # "村里贴的告示说啥" asks what the notice says, not for the kiosk to repeat itself
+        rivals = [
+            s
+            for i, s in others[1:]
+            if top in COMMAND_INTENTS or i not in COMMAND_INTENTS or self._covers(concepts, i, heard)
+        ]
+        runner_up = max(rivals, default=0.0)
         short = concepts.length <= LONG_UTTERANCE
         if top is None and concepts.greeting:
             return IntentResult(None, 0.0, False, phrase.alternatives, heard, hint="greeting")
@@ -194,8 +215,13 @@ class IntentMatcher:
             from_best = concepts.best.get(top, 0.0) >= CONCEPT_ACT
             sure = agrees and short and covered and from_best
             return IntentResult(top, round(confidence, 4), not sure, scored, heard)
+        if phrase.acts and phrase.intent in concepts.negated and phrase.intent not in concepts.scores:
+            return IntentResult(
+                None, phrase.confidence, False, phrase.alternatives, heard
+            )  # 我不是来开证明的
         if phrase.acts:
-            rival = top is not None and top != phrase.intent and top_score >= CONCEPT_FLOOR
+            # another intent's words as strong as asking needs: a phrase alone does not settle it
+            rival = any(s >= CONCEPT_FLOOR for i, s in ranked if i != phrase.intent)
             return replace(phrase, confirm=rival or not short)
         if top is not None and top_score >= CONCEPT_FLOOR:
             return IntentResult(top, round(min(1.0, top_score / 2), 4), True, scored, heard)
@@ -206,14 +232,44 @@ class IntentMatcher:
             return IntentResult(None, phrase.confidence, False, phrase.alternatives, heard)
         return phrase
 
+    def _commands_in_context(self, concepts: ConceptScores, heard: str) -> ConceptScores:
+        """A command's words that are only a small part of what was said are weak evidence ("可以" in
+        "今年收成还可以吧", "没问题" in "我身体没问题很好"); so is a yes or no said with another
+        command ("不对，返回" asks to go back). Such scores are capped under the floor."""
+        scores = dict(concepts.scores)
+        other_command = any(s >= CONCEPT_ACT for i, s in scores.items() if i in COMMAND_INTENTS - ANSWERS)
+        # a command word across the segmentation's boundaries is part of another word (好的 in 挺好|的)
+        whole = {m.intent for m in concepts.matches if not m.straddles}
+        for intent, score in scores.items():
+            if intent in COMMAND_INTENTS and (
+                (intent in ANSWERS and other_command)
+                or intent not in whole
+                or not self._covers(concepts, intent, heard)
+            ):
+                scores[intent] = min(score, WEAK_COMMAND)
+        return replace(concepts, scores=scores)
+
     def _covers(self, concepts: ConceptScores, intent: str, heard: str) -> bool:
         """A global command acts only when its words are most of what was said: "回去" in
         "买点菜回去" is about going home from the market, not the back button."""
-        spans = {i for m in concepts.matches if m.intent == intent for i in range(m.start, m.end)}
+        # words of any command count as the command's ("太快了听不懂": a reason said with the command)
+        commands = {intent} | (COMMAND_INTENTS if intent in COMMAND_INTENTS else set())
+        spans = {i for m in concepts.matches if m.intent in commands for i in range(m.start, m.end)}
         particles = COMMAND_PARTICLES.get(self.locale[:2], frozenset())
-        content = [u for u in range(concepts.length) if concepts.units[u] not in particles]
-        said = len(content) or concepts.length
-        return len([u for u in content if u in spans]) > COMMAND_COVERAGE * said
+        joined = "".join(concepts.units)
+        framed = {
+            i
+            for frame in COMMAND_FRAMES.get(self.locale[:2], ())
+            for at in _starts(joined, frame)
+            for i in range(at, at + len(frame))
+        }
+        # content: what is not a particle, plus the command's own words ("再说一遍" is all frame words)
+        content = [
+            u
+            for u in range(concepts.length)
+            if u in spans or (concepts.units[u] not in particles and u not in framed)
+        ]
+        return len([u for u in content if u in spans]) > COMMAND_COVERAGE * len(content)
 
     def _partial(self, phrase: IntentResult, heard: str) -> bool:
         """True when the phrase that matched covers less than 60 % of the utterance."""
@@ -233,6 +289,8 @@ class IntentMatcher:
         competes or the help words were negated ("我没有摔倒")."""
         rival = (
             any(score >= COMPETES for _, score in others)
+            or (concepts.exact.get(HELP, 0.0) < HELP_FLOOR and not (phrase.acts and phrase.intent == HELP))
+            or concepts.broadcast
             or (phrase.acts and phrase.intent not in (None, HELP))
             or (concepts.best.get(HELP, 0.0) < HELP_FLOOR and phrase.intent != HELP)  # only an alternative
         )
@@ -290,6 +348,10 @@ class IntentMatcher:
             return None
         top = max(best.values(), key=lambda s: s.score)
         return top.intent if top.score >= FLOOR else None
+
+
+def _starts(text: str, word: str) -> list[int]:
+    return [i for i in range(len(text) - len(word) + 1) if text.startswith(word, i)]
 
 
 def _occurrences(text: Sequence[str], phrase: Sequence[str]) -> list[tuple[int, int]]:

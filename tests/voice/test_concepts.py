@@ -1,5 +1,5 @@
-"""The intent layer on people's own words: the Mandarin corpora (figures reported on the second fresh
-corpus's held-out half, which was never looked at while tuning), calls for help, negation,
+"""The intent layer on people's own words: the Mandarin corpora (figures reported on the third fresh
+corpus's held-out half, measured once before and once after tuning), calls for help, negation,
 chit-chat and greetings, Korean and English, and the segmenter's cache staying out of the shared temp
 directory."""
 
@@ -32,75 +32,86 @@ def test_corpus_is_big_and_split_once_with_its_seed(tmp_path: Path) -> None:
     whole = read_corpus("zh_home.tsv")
     fresh = read_corpus("zh_fresh.tsv")
     fresh2 = read_corpus("zh_fresh2.tsv")
+    fresh3 = read_corpus("zh_fresh3.tsv")
     assert len(whole) >= 600
     assert len(fresh2) >= 200 and sum(1 for _, e in fresh2 if e is None) >= 30
     assert sum(1 for _, e in fresh2 if e == "help_call") >= 20
     earlier = {"".join(t.split()) for t, _ in whole + fresh}
     assert not earlier & {"".join(t.split()) for t, _ in fresh2}  # nothing repeated from seen corpora
+    # the third fresh corpus (session 21): ≥ 300 utterances, ≥ 40 calls for help, ≥ 40 that must do
+    # nothing, none repeated from any earlier corpus or within itself
+    assert len(fresh3) >= 300 and sum(1 for _, e in fresh3 if e is None) >= 40
+    assert sum(1 for _, e in fresh3 if e == "help_call") >= 40
+    said3 = ["".join(t.split()) for t, _ in fresh3]
+    assert len(set(said3)) == len(said3)
+    assert not (earlier | {"".join(t.split()) for t, _ in fresh2}) & set(said3)
     assert sum(1 for _, expected in whole if expected is None) >= 60
     for corpus, tune_name, test_name in (
         (whole, "zh_tune.tsv", "zh_test.tsv"),
         (fresh, "zh_fresh_tune.tsv", "zh_fresh_test.tsv"),
         (fresh2, "zh_fresh2_tune.tsv", "zh_fresh2_test.tsv"),
+        (fresh3, "zh_fresh3_tune.tsv", "zh_fresh3_test.tsv"),
     ):
         tune, test = read_corpus(tune_name), read_corpus(test_name)
         assert sorted(tune + test) == sorted(corpus)  # the halves are exactly the corpus, nothing added
         assert abs(len(tune) - len(test)) <= 1
     home = set(screen_intents("home", "zh_CN")) - {"yes", "no"}
     commands = set(screen_intents("home", "zh_CN")) - home  # … and every global command, yes/no too
-    assert home | commands <= {e for _, e in fresh2 if e}  # every home intent is there …
-    assert home <= {e for _, e in read_corpus("zh_fresh2_test.tsv") if e}  # … and in the reported half
+    for corpus, reported in ((fresh2, "zh_fresh2_test.tsv"), (fresh3, "zh_fresh3_test.tsv")):
+        assert home | commands <= {e for _, e in corpus if e}  # every home intent is there …
+        assert home <= {e for _, e in read_corpus(reported) if e}  # … and in the reported half
     # the committed halves are what split.py makes with its fixed seeds: nobody moved cases across
     code = (
         "import tests.voice.corpus.split as s, tests.voice.corpus as c, pathlib, shutil;"
         f"c.HERE = pathlib.Path({str(tmp_path)!r}); s.HERE = c.HERE;"
         f"[shutil.copy(pathlib.Path({str(HERE)!r}) / n, c.HERE / n)"
-        " for n in ('zh_home.tsv', 'zh_fresh.tsv', 'zh_fresh2.tsv')];"
+        " for n in ('zh_home.tsv', 'zh_fresh.tsv', 'zh_fresh2.tsv', 'zh_fresh3.tsv')];"
         "s.main()"
     )
     subprocess.run(
         [sys.executable, "-c", code], check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}
     )
     for name in [
-        f"{stem}_{half}.tsv" for stem in ("zh", "zh_fresh", "zh_fresh2") for half in ("tune", "test")
+        f"{stem}_{half}.tsv"
+        for stem in ("zh", "zh_fresh", "zh_fresh2", "zh_fresh3")
+        for half in ("tune", "test")
     ]:
         assert (tmp_path / name).read_text("utf-8") == (HERE / name).read_text("utf-8"), name
 
 
-# Measured 2026-11-27 (session 20) on zh_fresh2_test.tsv, the held-out half of the corpus frozen in
-# commit 4e13967 before anything ran on it (tuned on zh_fresh2_tune.tsv and the seen corpora only, its
-# misses never read): 107/118 = 90.7 % right, 1 wrong action, help recall 12/13 = 92.3 %. The issue's
-# goals (≥ 95 %, 0 wrong, help 100 %) are NOT met on unseen speech; these floors only guard that
-# level. zh_fresh_test.tsv, reported in session 19 (88.8 %, 2 wrong), is seen now: 89/98 = 90.8 %,
-# 2 wrong, help 15/15.
-# After that figure was taken, the coordinator read the one missed call for help ("我 胸口 好 闷": body
-# part and symptom said apart) — a missed help call is a safety defect, not a tuning detail — and added
-# body-part + symptom concepts (zh_CN.toml). Help recall on this half is therefore seen now (13/13) and
-# must stay whole; its accuracy (108/118 = 91.5 % since) and wrong actions still come from unread misses.
-HELD_OUT_FLOOR = 0.90
-HELD_OUT_MAX_WRONG = 1
+# Measured 2026-11-28 (session 21) on zh_fresh3_test.tsv, the held-out half of the third fresh corpus:
+# written without looking at the concept tables and split (seed 20261130) and committed in 8684de0
+# BEFORE anything ran on it. Before tuning (code at 8684de0): 124/169 = 73.4 % right, 3 wrong actions,
+# help recall 26/30. The tables and the matcher were then tuned on zh_fresh3_tune.tsv and the older
+# corpora only; at 94c48b1 the test half was measured ONCE more: 150/169 = 88.8 % right, 0 wrong
+# actions, help recall 30/30. The accuracy goal (≥ 95 %) is NOT met on unseen speech (all 19 misses
+# ask a question or do nothing); these floors guard that level. Every earlier corpus is seen.
+HELD_OUT_FLOOR = 0.88
+HELD_OUT_MAX_WRONG = 0
 HELD_OUT_HELP_FLOOR = 1.0
-SEEN_FRESH_FLOOR = 0.90
-SEEN_FRESH_MAX_WRONG = 2
 
 
 def test_mandarin_held_out_half_figures(zh: IntentMatcher) -> None:
-    figures = evaluate("zh_fresh2_test.tsv", zh)
-    print(f"Mandarin held-out (zh_fresh2 test half): {figures.summary()} — goal ≥ 95 %, 0 wrong, help 100 %")
+    figures = evaluate("zh_fresh3_test.tsv", zh)
+    print(f"Mandarin held-out (zh_fresh3 test half): {figures.summary()} — goal ≥ 95 %, 0 wrong, help 100 %")
     assert figures.help_recall >= HELD_OUT_HELP_FLOOR, "help recall fell"
     assert len(figures.wrong_actions) <= HELD_OUT_MAX_WRONG, "more wrong actions"
     assert figures.accuracy >= HELD_OUT_FLOOR, "accuracy fell"
-    # (the misses are not printed: this half stays unread while the tables are tuned)
-    seen = evaluate("zh_fresh_test.tsv", zh)
-    print(f"Mandarin zh_fresh_test.tsv (seen since session 19): {seen.summary()}")
-    assert seen.help_recall == 1.0, "\n".join(m for m in seen.misses if "help_call" in m)
-    assert len(seen.wrong_actions) <= SEEN_FRESH_MAX_WRONG and seen.accuracy >= SEEN_FRESH_FLOOR
+    # (the misses are not printed: a later session may tune on this half only once it says so)
 
 
 def test_mandarin_seen_corpus_meets_the_goals(zh: IntentMatcher) -> None:
-    """Everything seen while tuning (both halves of the first corpus, both fresh tuning halves): the
-    goals hold there."""
-    for name in ("zh_tune.tsv", "zh_test.tsv", "zh_fresh_tune.tsv", "zh_fresh2_tune.tsv"):
+    """Everything seen while tuning (both halves of the first three corpora, the third's tuning
+    half): the goals hold there."""
+    for name in (
+        "zh_tune.tsv",
+        "zh_test.tsv",
+        "zh_fresh_tune.tsv",
+        "zh_fresh_test.tsv",
+        "zh_fresh2_tune.tsv",
+        "zh_fresh2_test.tsv",
+        "zh_fresh3_tune.tsv",
+    ):
         figures = evaluate(name, zh)
         print(f"Mandarin {name} (seen): {figures.summary()}")
         assert figures.wrong_actions == [], "\n".join(figures.wrong_actions)
@@ -171,6 +182,67 @@ def test_chitchat_does_nothing_and_a_greeting_gets_a_hint(zh: IntentMatcher) -> 
     assert greeting.as_dict()["hint"] == "greeting"
 
 
+def test_parts_of_one_meaning_count_only_together(zh: IntentMatcher) -> None:
+    """A fall, a wound, a call for the doctor said in parts reach help; one part alone does nothing."""
+    for text in (
+        "我 从 凳子 上 掉 下来 了",
+        "腿 上 割破 了 一直 流 血",
+        "快 帮 我 叫 下 大夫",
+        "送 我 去 急诊",
+    ):
+        result = zh.match_text(text)
+        assert result.intent == "help_call" and result.acts, (text, result)
+    for text in (
+        "我们 两口子 明天 去 医院",
+        "床上 的 被子 该 晒 了",
+        "他 叫 我 去 吃饭",
+        "我 给 你 倒 杯 水",
+    ):
+        result = zh.match_text(text)
+        assert result.intent != "help_call", (text, result)
+
+
+def test_figures_of_speech_and_homophones_of_help_are_asked_about(zh: IntentMatcher) -> None:
+    """'热得受不了' or a homophone (南受 ≈ 难受) may be a call for help: asked once, never ignored, never
+    acted on at once; a homophone across word boundaries (那我 ≈ 拉我, 初中了 ≈ 肿了) is no evidence."""
+    for text in ("热 得 受不了", "我 遭 不 住 了", "南 受 得 很"):
+        result = zh.match_text(text)
+        assert result.intent == "help_call" and result.confirm, (text, result)
+    for text in ("那 我 先 走 了", "我 孙女 今年 上 初中 了", "办 到 啥 进度 了"):
+        result = zh.match_text(text)
+        assert not (result.intent == "help_call" and result.acts), (text, result)
+
+
+def test_a_radio_or_television_never_acts(zh: IntentMatcher) -> None:
+    # (without the broadcast register the second one acts as 通知公告)
+    for text in (
+        "各位 观众 晚上 好 欢迎 收看 新闻 联播",
+        "各位 听众 下面 播放 村 里 的 通知",
+        "下面 请 听 天气 预报",
+    ):
+        assert not zh.match_text(text).acts, text
+    assert zh.match_text("最近 有 啥 新闻 没有 村 里 的 通知").intent == "notices"
+
+
+def test_yes_no_and_commands_in_context(zh: IntentMatcher) -> None:
+    for text, intent in [
+        ("不 对 头", "no"),  # a negated yes is a no
+        ("不 中", "no"),
+        ("好 嘞 就 这么 办", "yes"),
+        ("声音 再 响 一点 嘛", "louder"),
+        ("太 快 了 听 不 懂", "slower"),  # the reason said with the command
+        ("啥子 哦 再 说 一 道", "repeat"),  # 一道: a southern 一遍
+        ("直接 回 到 最 前 头", "home"),
+        ("村 里 贴 的 告示 说 啥", "notices"),  # 说啥 inside a sentence is not "repeat"
+        ("刚才 那个 不 对 返回", "back"),  # an answer said with a command: the command
+    ]:
+        result = zh.match_text(text)
+        assert result.intent == intent and result.acts, (text, result)
+    for text in ("今年 收成 还 可以 吧", "我 挺 好 的 你 呢 是 吧", "你 是 哪个 村 的"):
+        result = zh.match_text(text)
+        assert result.intent not in ("yes", "no") or not result.acts, (text, result)
+
+
 def test_korean_particles_and_endings_are_stripped() -> None:
     assert ko_words("연금을 확인해주세요") == ("연금", "확인")
     assert ko_words("처음으로") == ("처음",)
@@ -203,6 +275,10 @@ def test_concept_tables_are_validated() -> None:
         parse_table({"x": [{"weight": 9, "words": ["a"]}]}, "en", "bad.toml")
     with pytest.raises(ConceptError, match="words"):
         parse_table({"x": [{"weight": 1}]}, "en", "bad.toml")
+    with pytest.raises(ConceptError, match="pair"):
+        parse_table({"x": [{"words": ["a"], "pair": 1}]}, "en", "bad.toml")
+    with pytest.raises(ConceptError, match="opposite"):
+        parse_table({"opposites": ["yes", "no"]}, "en", "bad.toml")
 
 
 def test_segmenter_cache_is_private_and_never_in_the_temp_dir(tmp_path: Path) -> None:
