@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QScrollBar,
+    QStyle,
+    QStyleOptionFrame,
     QWidget,
 )
 
@@ -34,6 +36,7 @@ from ui.widgets import prop
 INTERACTIVE = (QAbstractButton, QLineEdit, QPlainTextEdit, QComboBox, QAbstractSpinBox, QScrollBar)
 SAMPLE = 16
 SLACK_PX = 1  # rounding between a size hint and the laid-out size
+LINE_EDIT_MARGIN = 2  # QLineEdit's own space on each side of its text (qlineedit_p.h)
 
 
 def background_of(image: QImage, rect: QRect) -> QColor:
@@ -117,6 +120,16 @@ def text_fits(widget: QWidget) -> bool:
             if need.height() > widget.height() + SLACK_PX or need.width() > widget.width() + SLACK_PX:
                 return False
         return text_fits(tile_label)
+    if isinstance(widget, QLineEdit) and widget.displayText():
+        # a line edit wider text scrolls sideways: the start of an ID number goes out of view
+        option = QStyleOptionFrame()
+        widget.initStyleOption(option)
+        inside = widget.style().subElementRect(QStyle.SubElement.SE_LineEditContents, option, widget)
+        text_margins = widget.textMargins()
+        room = inside.width() - text_margins.left() - text_margins.right() - 2 * LINE_EDIT_MARGIN
+        return bool(QFontMetrics(widget.font()).horizontalAdvance(widget.displayText()) <= room + SLACK_PX)
+    if isinstance(widget, QComboBox):  # the chosen item's words and the arrow
+        return bool(widget.sizeHint().width() <= widget.width() + SLACK_PX)
     if isinstance(widget, QAbstractButton) and widget.text().strip():
         # the width it asks for (text, icon, padding) and the height of its lines of text
         lines = widget.text().count("\n") + 1
@@ -179,6 +192,8 @@ def collect(root: QWidget, image: QImage | None = None, screen: QRect | None = N
         bg = background_of(image, text_rect if source is not widget else scaled)
         fg = foreground_of(source)
         has_text = bool(_text(source)) or isinstance(widget, QLineEdit | QPlainTextEdit)
+        if scrolled and rect.height() < QFontInfo(font).pixelSize():
+            has_text = False  # scrolled to a sliver: no text in view to read (its border is no background)
         found.append(
             {
                 "accessible_name": widget.accessibleName(),

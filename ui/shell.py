@@ -367,12 +367,13 @@ class KioskWindow(QWidget):
 
     def _on_screen(self, screen: Any) -> None:
         locked = self.ctx.station is None
+        # icons first: their size counts in the height the screen needs (fit_voice_panel)
+        apply_icons(screen, PALETTES[self.ctx.theme], self.ctx.scale)
         self.voice_panel.screen_changed()
         self.fit_voice_panel()
         for widget in (self.back_button, self.home_button, self.help_button):
             widget.setEnabled(not locked)
         self.back_button.setEnabled(not locked and self.nav.current_key != ScreenKey.HOME)
-        apply_icons(screen, PALETTES[self.ctx.theme], self.ctx.scale)
         focused = QApplication.focusWidget()
         if focused is not None and not self.ctx.assist:
             focused.clearFocus()  # touch kiosk: no stray focus ring until a keyboard is used
@@ -389,18 +390,24 @@ class KioskWindow(QWidget):
         aside rather than squeeze its buttons together (the voice layer still speaks its questions)."""
         page = self.stack.currentWidget()
         panel = self.voice_panel
+        if page is not None and hasattr(page, "fit_shape"):
+            page.fit_shape(self.screen_room())  # its shorter shape first, if the roomy one won't fit
         if self.ctx.station is None or page is None:
             panel.setVisible(False)
             return
+        room = self.screen_room()
+        content = getattr(page, "body", page)  # a screen's content, not its (shrinkable) scroll area
+        need = least_height(content, content.width())  # wrapped words included
+        panel.setVisible(need + panel.sizeHint().height() <= room)
+
+    def screen_room(self) -> int:
+        """The height a screen has between the header and the bottom bar with the voice strip aside."""
         header, bar = self.header.height(), self.bottom_bar.height()
-        room = (
+        return (
             self.height()
             - max(header, self.header.minimumSizeHint().height())
             - max(bar, self.bottom_bar.minimumSizeHint().height())
         )
-        content = getattr(page, "body", page)  # a screen's content, not its (shrinkable) scroll area
-        need = least_height(content, content.width())  # wrapped words included
-        panel.setVisible(need + panel.sizeHint().height() <= room)
 
     def refresh_voice(self) -> None:
         """Tell a newly plugged voice port about the screen on show now."""

@@ -214,6 +214,7 @@ QPushButton[role="key"] {{ background: {p.card}; color: {p.text}; font-size: {pt
 QPushButton[role="key"][word="true"] {{ font-size: {pt(sizes.button)}; }}
 QPushButton[role="huge"] {{ background: {p.primary}; color: {p.primary_text}; font-size: {pt(sizes.h1 + 8)};
     font-weight: bold; border-radius: 24px; min-height: {px(sizes.huge_target, grow)}px; }}
+QPushButton[role="huge"][short="true"] {{ min-height: {px(sizes.tall, grow)}px; }}
 QPushButton[role="bar"] {{ font-weight: bold; font-size: {pt(sizes.button)}; padding: 4px 12px;
     min-height: {max(64, sizes.target)}px; }}
 QPushButton[tall="true"] {{ min-height: {px(sizes.tall, grow)}px; }}

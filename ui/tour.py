@@ -268,13 +268,21 @@ class Tour:
         self.shot("identify-error")
 
     def _receipt(self) -> None:
+        # an appointment's receipt: the tallest, with the booked day and time
+        start = dt.datetime.combine(dt.date.today() + dt.timedelta(days=2), dt.time(9))
+        slot = {
+            "slot_id": "tour",
+            "start": start.isoformat(timespec="minutes"),
+            "end": (start + dt.timedelta(hours=2)).isoformat(timespec="minutes"),
+            "tentative": True,
+        }
         record = RequestRecord(
             id="tour",
-            service="problem_report",
+            service="appointment",
             state="QUEUED",
             receipt_code="A01-0012",
             resident_id=None,
-            fields={},
+            fields={"slot": slot},
             reply="",
             urgent=False,
             created_at=dt.datetime.now(),

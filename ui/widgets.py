@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QMouseEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QGridLayout,
     QLabel,
     QLayout,
@@ -154,13 +155,27 @@ class WordButton(QPushButton):
     """A button never narrower than its words. The stylesheet's minimum width is a little less
     than a word needs at the largest text size, and neighbours that ask for more room than they
     need (empty candidate buttons, digit keys) then squeezed the word ("모두 지우기" on 1280×800).
-    After each (re)style, which sets the stylesheet's minimum, it claims its words' width."""
+    After each (re)style, which sets the stylesheet's minimum, and after each new icon size or
+    text, it claims its words' width: the icon is sized for the text size (apply_icons) after the
+    style's polish, and a minimum taken before that was 51 px short at the largest text size.
+    """
 
     def event(self, event: QEvent) -> bool:
         handled = super().event(event)
         if event.type() in (QEvent.Type.Polish, QEvent.Type.StyleChange, QEvent.Type.FontChange):
-            self.setMinimumWidth(self.sizeHint().width())
+            self._claim()
         return handled
+
+    def setIconSize(self, size: QSize) -> None:
+        super().setIconSize(size)
+        self._claim()
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._claim()
+
+    def _claim(self) -> None:
+        self.setMinimumWidth(self.sizeHint().width())
 
 
 class TileButton(QPushButton):
@@ -178,13 +193,16 @@ class TileButton(QPushButton):
         self.icon_widget = icon_label(icon, color, ICON_PX.get(role, 96))
         self.icon_widget.setProperty("role", role)
         self.icon_widget.setMinimumSize(1, 1)  # the icon shrinks to leave the label room (fit_icon)
+        # The icon takes the room the words leave and asks for none: a tile's height wish is its
+        # words', so a screen of tiles fits a short panel with smaller icons instead of scrolling
+        # (with the full-size icon counted, three rows of tiles scrolled at 1280×800).
+        self.icon_widget.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
         self._icon_px = -1
         self.text_label = label(
             text, "urgent" if role == "urgent" else "tile", align=Qt.AlignmentFlag.AlignCenter
         )
         self.text_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        layout.addStretch(1)
-        layout.addWidget(self.icon_widget)
+        layout.addWidget(self.icon_widget, 1)
         layout.addWidget(self.text_label)
         if subtitle:
             self.subtitle = label(
@@ -192,7 +210,14 @@ class TileButton(QPushButton):
             )
             self.subtitle.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
             layout.addWidget(self.subtitle)
-        layout.addStretch(1)
+
+    def set_margins(self, vertical: int) -> None:
+        """Less air above and below on a short panel (the icon gets the room)."""
+        layout = self.layout()
+        if layout is not None:
+            layout.setContentsMargins(12, vertical, 12, vertical)
+            self._icon_px = -1
+            self.fit_icon()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -218,6 +243,39 @@ class TileButton(QPushButton):
         if size != self._icon_px:
             self._icon_px = size
             self.icon_widget.setPixmap(icon.pixmap(size, size) if size >= 24 else QPixmap())
+
+
+class IconHeading(QWidget):
+    """A big icon above a centred heading (the receipt's tick, the help screen's ringing phone);
+    on a short panel the icon, smaller, stands beside the heading instead, so the screen's
+    buttons stay in view (at the largest text the icon alone took a fifth of a 1366×768 panel)."""
+
+    def __init__(self, icon: str, color: str, size: int, name: str, heading: QLabel) -> None:
+        super().__init__()
+        self.size_px = size
+        self.icon = icon_label(icon, color, size, name)
+        self.heading = heading
+        self.box = QBoxLayout(QBoxLayout.Direction.TopToBottom, self)
+        self.box.setContentsMargins(0, 0, 0, 0)
+        self.box.setSpacing(20)
+        self.box.addWidget(self.icon)
+        self.box.addWidget(heading)
+
+    def set_compact(self, compact: bool, small: int = 44) -> None:
+        """Beside (the icon `small` px before the text scale, at the row's start) or above (full size)."""
+        wanted = small if compact else self.size_px
+        was = int(prop(self.icon, "icon_px") or self.size_px)
+        if wanted == was:
+            return
+        self.icon.setProperty("icon_px", wanted)
+        icon, full = _ICONS.get(self.icon), prop(self.icon, "icon_full_px")
+        if icon is not None and full:  # redrawn now at the same text scale (apply_icons agrees)
+            size = round(wanted * int(full) / was)
+            self.icon.setPixmap(icon.pixmap(size, size))
+            self.icon.setProperty("icon_full_px", size)
+        direction = QBoxLayout.Direction.LeftToRight if compact else QBoxLayout.Direction.TopToBottom
+        self.box.setDirection(direction)
+        self.box.setStretch(1, 1 if compact else 0)  # beside: the heading takes the row, centred in it
 
 
 class Keypad(QWidget):

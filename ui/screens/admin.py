@@ -248,6 +248,7 @@ class VolunteersScreen(Screen):
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setAccessibleName(ctx.tr("admin.vol_pin"))
         self.role = QComboBox()
+        self.role.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # words whole
         self.role.setAccessibleName(ctx.tr("admin.vol_role"))
         for role in ("volunteer", "admin"):
             self.role.addItem(ctx.tr(f"role.{role}"), role)
@@ -255,7 +256,7 @@ class VolunteersScreen(Screen):
         row.addWidget(self.name, 2)
         row.addWidget(label(ctx.tr("admin.vol_pin"), wrap=False))
         row.addWidget(self.pin, 1)
-        row.addWidget(self.role, 1)
+        row.addWidget(self.role)
         row.addWidget(button(ctx.tr("admin.vol_add"), "fa5s.user-plus", "primary", self.add))
         self.root.addLayout(row)
         self.message = label("", "error")

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ui.context import UiContext
-from ui.widgets import label, scrolling
+from ui.widgets import label, least_height, scrolling
 
 if TYPE_CHECKING:
     from ui.navigator import Navigator
@@ -69,6 +69,34 @@ class Screen(QWidget):
         """Narrower margins on compact screens (the window calls this when its size set changes)."""
         self.root.setContentsMargins(side, vertical, side, vertical)
         self.root.setSpacing(12 if side < 40 else 20)
+
+    def fit_shape(self, room: int) -> None:
+        """Screens with a shorter shape (an icon beside its heading rather than above it …) take
+        the roomy one when it fits `room` px of height, else the short one (`set_short`). The
+        window asks on every screen change, resize and text size, before it places the voice strip."""
+        set_short = getattr(self, "set_short", None)
+        if set_short is None:
+            return
+        set_short(False)
+        if self.content_height() > room:
+            set_short(True)
+
+    def refit_later(self) -> None:
+        """Parts shown after the screen was (a help call's number and 取消, 回执已打印): once this
+        turn's layout is done, the window fits the screen's shape and the voice strip again."""
+
+        def fit() -> None:
+            fit_voice_panel = getattr(self.window(), "fit_voice_panel", None)
+            if fit_voice_panel is not None and self.nav.current is self:
+                fit_voice_panel()
+
+        QTimer.singleShot(0, self, fit)  # dropped with the screen
+
+    def content_height(self) -> int:
+        """The height the content needs at the screen's width (wrapped words included), measured
+        afresh: a shape just changed must be measured before Qt's posted layout requests run."""
+        self.body.ensurePolished()  # a screen just built has its stylesheet fonts only once polished
+        return least_height(self.body, self.width(), remeasure=True)
 
     def heading(self, text: str, role: str = "h1") -> QLabel:
         widget = label(text, role)

@@ -17,12 +17,12 @@ import time
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QWidget
 
 from models.requests import RequestRecord
 from ui.chime import CHIME_PLAYER
 from ui.screens.base import Screen
-from ui.widgets import button, icon_label, label, set_text
+from ui.widgets import IconHeading, button, label, set_text
 
 CANCEL_S = 10  # "按错了，取消" is offered this long
 JOIN_S = 300  # pressing again within this long joins the call already made
@@ -36,27 +36,35 @@ class HelpScreen(Screen):
     def __init__(self, ctx: Any, nav: Any) -> None:
         super().__init__(ctx, nav)
         self.root.addStretch(1)
-        self.root.addWidget(icon_label("fa5s.phone-volume", "#8E0B0B", 130, ctx.tr("help.title")))
         self.title = label("", "h1", align=Qt.AlignmentFlag.AlignCenter)
+        self.head = IconHeading("fa5s.phone-volume", "#8E0B0B", 130, ctx.tr("help.title"), self.title)
         self.detail = label("", "", align=Qt.AlignmentFlag.AlignCenter)
-        self.root.addWidget(self.title)
+        self.root.addWidget(self.head)
         self.root.addWidget(self.detail)
         self.numbers = QWidget()
         numbers = QHBoxLayout(self.numbers)
         numbers.setSpacing(40)
         numbers.addStretch(1)
+        self.number_boxes: list[tuple[QLabel, str, str]] = []
         for number, key in (("110", "help.police"), ("120", "help.ambulance")):
             box = label(f"{ctx.tr(key)}\n{number}", "card", align=Qt.AlignmentFlag.AlignCenter)
             box.setMinimumWidth(260)
             box.setAccessibleName(f"{ctx.tr(key)} {number}")
             numbers.addWidget(box)
+            self.number_boxes.append((box, ctx.tr(key), number))
         numbers.addStretch(1)
         self.root.addWidget(self.numbers)
+        # the call's number above 按错了，取消; side by side on a short panel
+        self.call_row = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self.call_row.setSpacing(20)
         self.code = label("", "muted", align=Qt.AlignmentFlag.AlignCenter)
-        self.root.addWidget(self.code)
-        self.cancel_button = button(ctx.tr("help.cancel"), "fa5s.undo", "", self.cancel_call)
+        self.call_row.addWidget(self.code)
+        self.cancel_button = button(
+            ctx.tr("help.cancel"), "fa5s.undo", "", self.cancel_call, whole_words=True
+        )
         self.cancel_button.setProperty("tall", True)
-        self.root.addWidget(self.cancel_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.call_row.addWidget(self.cancel_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.root.addLayout(self.call_row)
         self.root.addStretch(2)
         self.record: RequestRecord | None = None
         self.urgent = True
@@ -69,6 +77,18 @@ class HelpScreen(Screen):
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self._check)
         self.cancel_button.hide()
+
+    def set_short(self, short: bool) -> None:
+        """The short shape, when the roomy one would scroll (1280×800 at the largest English text
+        scrolled by 239 px): the phone beside the heading, each emergency number on one line, the
+        call's number beside 按错了，取消."""
+        self.head.set_compact(short)
+        for box, what, number in self.number_boxes:
+            box.setText(f"{what}{'  ' if short else chr(10)}{number}")
+            box.setWordWrap(not short)  # one line: the box as wide as its words
+        self.call_row.setDirection(
+            QBoxLayout.Direction.LeftToRight if short else QBoxLayout.Direction.TopToBottom
+        )
 
     def enter(self, **params: Any) -> None:
         if params.get("resume"):
@@ -120,6 +140,7 @@ class HelpScreen(Screen):
         set_text(self.code, self.ctx.tr("help.code", code=record.receipt_code))
         self.code.show()
         self._show_state(record)
+        self.refit_later()  # the call's number and 按错了，取消 arrived after the screen was shown
         self._poll.start()
         self.ctx.say(self.spoken_text())
 

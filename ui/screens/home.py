@@ -65,6 +65,16 @@ class HomeScreen(Screen):
             self.urgent_tile = tile
         self.root.addLayout(self.row, 1)
 
+    def fit_margins(self, side: int, vertical: int) -> None:
+        """On a compact panel the tiles stand closer and keep less air inside, so three rows of
+        English tiles at the largest text still leave their icons room on a 1280×800 panel."""
+        super().fit_margins(side, vertical)
+        compact = side < 40
+        self.row.setSpacing(12 if compact else 24)
+        self.grid.setSpacing(12 if compact else 24)
+        for tile in self.tiles.values():
+            tile.set_margins(8 if compact else 18)
+
     def _place_tiles(self, columns: int) -> None:
         if columns == self.columns:
             return

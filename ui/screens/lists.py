@@ -71,8 +71,16 @@ class CardList(QScrollArea):
             widget.setMinimumHeight(height)
             texts.addWidget(widget)
         row.addLayout(texts, 1)
+        # Actions keep their words whole, one above the other: side by side, two long ones
+        # ("Set the PIN typed above", "Deactivate") squeezed each other on a small panel.
+        actions = QVBoxLayout()
+        actions.setSpacing(12)
+        actions.addStretch(1)
         for text, icon, action in card.actions:
-            row.addWidget(button(text, icon, "", action), 0, Qt.AlignmentFlag.AlignVCenter)
+            actions.addWidget(button(text, icon, "", action, whole_words=True))
+        actions.addStretch(1)
+        if card.actions:
+            row.addLayout(actions)
         frame.ensurePolished()
         frame.setMinimumHeight(row.sizeHint().height())
         self.column.insertWidget(self.column.count() - 1, frame)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLineEdit
 from ui import session
 from ui.navigator import ScreenKey
 from ui.screens.base import Screen
-from ui.widgets import button, icon_label, label, set_text
+from ui.widgets import IconHeading, button, label, set_text
 
 
 class LockedScreen(Screen):
@@ -25,11 +25,11 @@ class LockedScreen(Screen):
         super().__init__(ctx, nav)
         self.root.addStretch(1)
         # what it waits for, under a closed padlock (not "正在启动": nothing is starting)
-        self.padlock = icon_label("fa5s.lock", "", 120, ctx.tr("locked.padlock"))
-        self.root.addWidget(self.padlock)
         self.title = label(ctx.tr("locked.waiting"), "h1", align=Qt.AlignmentFlag.AlignCenter)
+        self.head = IconHeading("fa5s.lock", "", 120, ctx.tr("locked.padlock"), self.title)
+        self.padlock = self.head.icon
         self.hint = label(ctx.tr("locked.why"), "", align=Qt.AlignmentFlag.AlignCenter)
-        self.root.addWidget(self.title)
+        self.root.addWidget(self.head)
         self.root.addWidget(self.hint)
         row = QHBoxLayout()
         row.setSpacing(20)
@@ -50,6 +50,10 @@ class LockedScreen(Screen):
         self.root.addWidget(self.message, 0, Qt.AlignmentFlag.AlignHCenter)
         self.root.addStretch(2)
         self._auto_tried = False
+
+    def set_short(self, short: bool) -> None:
+        """When the roomy shape would scroll: the padlock beside the words, not above them."""
+        self.head.set_compact(short)
 
     def enter(self, **params: Any) -> None:
         # Reading the settings imports the station's database and crypto modules, so the DB worker

@@ -4,12 +4,11 @@ rating with big face buttons."""
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QSizePolicy
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout
 
 from models.requests import RequestRecord
 from ui.navigator import ScreenKey
@@ -18,7 +17,7 @@ from ui.queries import Slot
 from ui.screens.base import Screen
 from ui.steps.choose import slot_label
 from ui.theme import pick_family
-from ui.widgets import button, icon_label, label, set_text
+from ui.widgets import IconHeading, TileButton, button, label, restyle, set_text
 
 THANKS_MS = 2500  # the thank-you stays this long before home
 NO_RATING = {"daily_checkin", "help_call", "my_requests", "notices"}
@@ -36,15 +35,25 @@ class ReceiptScreen(Screen):
     def __init__(self, ctx: Any, nav: Any) -> None:
         super().__init__(ctx, nav)
         self.root.addStretch(1)
-        self.root.addWidget(icon_label("fa5s.check-circle", "#0B4A1C", 110, ctx.tr("receipt.done")))
         self.title = label("", "h1", align=Qt.AlignmentFlag.AlignCenter)
+        self.head = IconHeading("fa5s.check-circle", "#0B4A1C", 110, ctx.tr("receipt.done"), self.title)
+        self.root.addWidget(self.head)
         self.code_hint = label(ctx.tr("receipt.code_hint"), "", align=Qt.AlignmentFlag.AlignCenter)
         self.code = label("", "huge", align=Qt.AlignmentFlag.AlignCenter)
+        # "受理编号是" above the code; beside it on a short panel (an appointment's receipt, with
+        # its booked time, scrolled on a 1366×768 panel at the largest text)
+        self.code_row = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self.code_row.setSpacing(20)
+        self.code_row.addStretch(0)
+        self.code_row.addWidget(self.code_hint)
+        self.code_row.addWidget(self.code)
+        self.code_row.addStretch(0)
         self.next_hint = label("", "", align=Qt.AlignmentFlag.AlignCenter)
         self.printed = label("", "muted", align=Qt.AlignmentFlag.AlignCenter)
         self.booked = label("", "h2", align=Qt.AlignmentFlag.AlignCenter)  # an appointment's date and time
         self.booked.hide()
-        for widget in (self.title, self.code_hint, self.code, self.booked, self.next_hint, self.printed):
+        self.root.addLayout(self.code_row)
+        for widget in (self.booked, self.next_hint, self.printed):
             self.root.addWidget(widget)
         self.root.addStretch(1)
         row = QHBoxLayout()
@@ -56,6 +65,26 @@ class ReceiptScreen(Screen):
             row.addWidget(action, 1)
         self.root.addLayout(row)
         self.record: RequestRecord | None = None
+
+    def set_short(self, short: bool) -> None:
+        """The short shape, when the roomy one would scroll (an appointment's receipt on a 1366×768
+        panel, or at 1920×1080 with large text): the tick beside the heading, "受理编号是" beside
+        the code (in heading size), the two buttons at the ordinary height."""
+        self.head.set_compact(short)
+        self.code_row.setDirection(
+            QBoxLayout.Direction.LeftToRight if short else QBoxLayout.Direction.TopToBottom
+        )
+        for spacer in (0, 3):  # beside: the hint and the code centred as a pair
+            self.code_row.setStretch(spacer, 1 if short else 0)
+        self.code_hint.setWordWrap(not short)
+        code_role = "h1" if short else "huge"  # short: the code as big as the heading, still bold
+        if self.code.property("role") != code_role:
+            self.code.setProperty("role", code_role)
+            restyle(self.code)
+        for action in (self.print_button, self.finish):
+            if bool(action.property("tall")) == short:
+                action.setProperty("tall", not short)
+                restyle(action)
 
     def enter(self, **params: Any) -> None:
         record = params.get("record")
@@ -101,6 +130,7 @@ class ReceiptScreen(Screen):
         )
         set_text(self.printed, message)
         self.printed.show()
+        self.refit_later()
         self.ctx.say(message)
 
     def booked_text(self, record: RequestRecord) -> str:
@@ -114,7 +144,9 @@ class ReceiptScreen(Screen):
                     bool(value.get("tentative")),
                 )
                 extra = self.ctx.tr("summary.tentative") if slot.tentative else ""
-                return self.ctx.tr("receipt.booked", slot=slot_label(self.ctx.locale, slot)) + extra
+                # one line when it fits (the slot's label breaks between day and time for a button)
+                when = slot_label(self.ctx.locale, slot).replace("\n", " ")
+                return self.ctx.tr("receipt.booked", slot=when) + extra
         return ""
 
     def done(self) -> None:
@@ -160,13 +192,13 @@ class RatingScreen(Screen):
         row.setSpacing(40)
         self.faces: dict[int, Any] = {}
         for score, icon, key in FACES:
-            widget = button(ctx.tr(key), icon, "option", partial(self.rate, score))
-            widget.setProperty("tall", True)
-            widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-            widget.setProperty("icon_px", 96)
+            # the face above its word (a tile): beside it, "Not happy" at the largest text needed
+            # more than a third of a 1280-px panel and a portrait screen's width
+            widget = TileButton(ctx.tr(key), icon, "")
+            widget.clicked.connect(lambda _c=False, s=score: self.rate(s))
             row.addWidget(widget, 1)
             self.faces[score] = widget
-        self.root.addLayout(row)
+        self.root.addLayout(row, 3)  # the faces take the room: a tile's face grows into it
         self.root.addStretch(1)
         self.skip = button(ctx.tr("rating.skip"), "fa5s.forward", "", self.nav.home)
         self.root.addWidget(self.skip, 0, Qt.AlignmentFlag.AlignRight)

@@ -66,12 +66,16 @@ class StaffHomeScreen(Screen):
             self.buttons[key] = widget
         for widget in widgets:  # icons first: they count in the width each button asks for
             apply_icons(widget, PALETTES[self.ctx.theme], self.ctx.scale)
-        # three columns when the longest label still fits whole, else two (small panels, big text)
+        # as many columns (three at most) as keep the longest label whole: two on small panels with
+        # big text, one on a portrait screen with the largest English text
         room = self.window().width() - 2 * self.root.contentsMargins().left()
         for widget in widgets:
             widget.ensurePolished()
         widest = max(w.sizeHint().width() for w in widgets)
-        columns = 3 if widest * 3 + self.grid.spacing() * 2 <= room else 2
+        columns = next(
+            (n for n in (3, 2) if widest * n + self.grid.spacing() * (n - 1) <= room),
+            1,
+        )
         for index, widget in enumerate(widgets):
             self.grid.addWidget(widget, index // columns, index % columns)
         self._role = role

@@ -3,6 +3,7 @@ which voice intents it answers — and the Flow protocol pages use to reach thei
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from PySide6.QtCore import Qt, Signal
@@ -12,7 +13,7 @@ from models.catalogue import Step
 from models.residents import ResidentRecord
 from ui.context import UiContext
 from ui.theme import gap
-from ui.widgets import label, set_text
+from ui.widgets import label, least_height, relayout, set_text
 
 
 class Flow(Protocol):
@@ -43,6 +44,7 @@ class StepPage(QWidget):
         self.error = label("", "error")
         self.error.hide()
         self.room = 0  # px the flow has for this page (fit_room); 0 until it is first laid out
+        self._short_key: tuple[Any, ...] | None = None  # what the last fit_short decided for
 
     def title(self) -> str:
         return self.ctx.pick(self.step.title) if self.step.title else self.ctx.tr(f"step.{self.step.kind}")
@@ -75,6 +77,19 @@ class StepPage(QWidget):
         on a small panel every page's parts stand closer together."""
         self.room = height
         self.space(self.box, 20)
+
+    def fit_short(self, height: int, set_short: Callable[[bool], None], *content: object) -> None:
+        """Take the roomy shape when it fits `height`, else the short one (`set_short(True)`).
+        Decided again only when the width, the room, the text size, the theme or `content` (what
+        the page shows) changed: each new shape asks for a layout, which asks for a new fit."""
+        key = (self.width(), height, self.ctx.scale, self.ctx.theme, self.ctx.sizes, content)
+        if key == self._short_key:
+            return
+        self._short_key = key
+        set_short(False)
+        if least_height(self, self.width(), remeasure=True) > height:
+            set_short(True)
+            relayout(self)
 
     def space(self, layout: QBoxLayout | QGridLayout, regular: int) -> None:
         """`regular` px between the parts of `layout` on a full-size screen, less on a small panel

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QGridLayout, QSizePolicy
 from ui import i18n
 from ui.queries import Slot, slots_for
 from ui.steps.base import StepPage
-from ui.widgets import button, label, set_text
+from ui.widgets import button, label, restyle, set_text
 
 
 def _grid_button(text: str, icon: str, on_click: Any, icon_color: str = "") -> Any:
@@ -146,10 +146,22 @@ class DateSlotPage(StepPage):
         from ui.widgets import apply_icons
 
         apply_icons(self, PALETTES[self.ctx.theme], self.ctx.scale)
+        self._short_key = None  # new buttons: their height is decided afresh at the next fit
+        if self.room:
+            self.fit_room(self.room)
 
     def fit_room(self, height: int) -> None:
         super().fit_room(height)
         self.space(self.grid, 24)
+        # three days of tall time buttons scrolled at 1920×1080 with the largest text: then the
+        # buttons take the ordinary height (still ≥ 64 px)
+        self.fit_short(height, self._set_short)
+
+    def _set_short(self, short: bool) -> None:
+        for widget in self.buttons:
+            if bool(widget.property("tall")) == short:
+                widget.setProperty("tall", not short)
+                restyle(widget)
 
     def pick(self, slot: Slot) -> None:
         self.done.emit(

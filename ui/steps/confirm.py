@@ -16,7 +16,7 @@ from ui.queries import Slot
 from ui.steps.base import StepPage
 from ui.steps.choose import slot_label
 from ui.theme import REGULAR
-from ui.widgets import button, label, set_text
+from ui.widgets import button, label, restyle, set_text
 
 
 class ConsentPage(StepPage):
@@ -153,6 +153,14 @@ class CheckinPage(StepPage):
         if self.between.sizeHint().height() != wanted:
             self.between.changeSize(0, wanted)
             self.box.invalidate()
+        # the huge 我今天很好 and the tall 我不太好 scrolled at 1920×1080 with the largest text:
+        # then both take a screen's main-button height
+        self.fit_short(height, self._set_short)
+
+    def _set_short(self, short: bool) -> None:
+        if bool(self.fine.property("short")) != short:
+            self.fine.setProperty("short", short)
+            restyle(self.fine)
 
     def refresh(self) -> None:
         super().refresh()

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QHideEvent, QKeyEvent, QResizeEvent, QShowEvent
-from PySide6.QtWidgets import QBoxLayout, QLineEdit, QVBoxLayout
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtGui import QFontMetrics, QHideEvent, QKeyEvent, QResizeEvent, QShowEvent
+from PySide6.QtWidgets import QBoxLayout, QLineEdit, QStyle, QStyleOptionFrame, QVBoxLayout
 
 from models.residents import ResidentRecord
 from models.validation import ValidationError, normalize_id_number
 from ui.id_reader import IdReader
 from ui.steps.base import StepPage
+from ui.theme import COMPACT
 from ui.widgets import Keypad, button, label
 
 ID_LENGTH = 18
@@ -26,6 +27,27 @@ def group_id(raw: str) -> str:
     return " ".join(p for p in parts if p)
 
 
+class IdDisplay(QLineEdit):
+    """The typed number, never scrolled sideways: it asks for the width of a whole grouped number
+    in its own font (at the largest text the start of "110105 19491231 0029" went out of view on a
+    1280×800 panel, and the resident could not check the first digits)."""
+
+    SAMPLE = "000000 00000000 000X"
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        option = QStyleOptionFrame()
+        self.initStyleOption(option)
+        option.rect = QRect(0, 0, 1000, 100)  # measured at any width: what padding and border take
+        inside = self.style().subElementRect(QStyle.SubElement.SE_LineEditContents, option, self)
+        # + the line edit's own 2 px a side, and the focus border's extra 2 px a side
+        need = QFontMetrics(self.font()).horizontalAdvance(self.SAMPLE) + 1000 - inside.width() + 8
+        return QSize(max(hint.width(), need), hint.height())
+
+    def sizeHint(self) -> QSize:
+        return super().sizeHint().expandedTo(self.minimumSizeHint())
+
+
 class IdentifyPage(StepPage):
     def __init__(self, ctx: Any, flow: Any, step: Any) -> None:
         super().__init__(ctx, flow, step)
@@ -35,7 +57,7 @@ class IdentifyPage(StepPage):
         left = QVBoxLayout()
         left.setSpacing(16)
         self.prompt = label(ctx.tr("identify.prompt"), "")
-        self.display = QLineEdit()
+        self.display = IdDisplay()
         self.display.setProperty("role", "display")
         self.display.setAccessibleName(ctx.tr("identify.display"))
         self.display.setMaxLength(ID_LENGTH + 2)
@@ -117,6 +139,20 @@ class IdentifyPage(StepPage):
     def _typed(self, text: str) -> None:
         self.raw = "".join(ch for ch in text.upper() if ch.isdigit() or ch == "X")[:ID_LENGTH]
         self._show()
+
+    def show_error(self, message: str) -> None:
+        """The message says what is wrong and what to do: the count line gives way, and on a small
+        panel the prompt above too, so the page still fits without scrolling (1366×768 and
+        1280×800 at the largest text: a three-line message pushed 확인 below the fold)."""
+        self.count.hide()
+        self.prompt.setVisible(self.ctx.sizes is not COMPACT)
+        super().show_error(message)
+
+    def clear_error(self) -> None:
+        super().clear_error()
+        if hasattr(self, "count"):  # the base class clears before the page is built
+            self.count.show()
+            self.prompt.show()
 
     def _show(self) -> None:
         self.display.setText(group_id(self.raw))
