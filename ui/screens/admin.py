@@ -7,6 +7,7 @@ from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLineEdit,
+    QPushButton,
     QScrollArea,
     QWidget,
 )
@@ -40,24 +42,46 @@ CHOICES: dict[str, tuple[tuple[float, str], ...]] = {
 
 
 class ChoiceRow(QWidget):
-    """One big button per value; exactly one is chosen (a checked button looks pressed)."""
+    """One big button per value; exactly one is chosen (a checked button looks pressed). As many
+    buttons stand side by side as the row's width holds with their words whole (up to three; four
+    choices as 2 × 2): on a portrait panel at the largest text "largest" did not fit a third of it."""
+
+    SPACING = 16
 
     def __init__(self, ctx: Any, choices: tuple[tuple[float, str], ...], name: str) -> None:
         super().__init__()
-        row = QGridLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(16)
-        columns = 3 if len(choices) <= 3 else 2  # four choices as 2 × 2, so a portrait screen holds them
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(self.SPACING)
+        self.most_columns = 3 if len(choices) <= 3 else 2
+        self.columns = 0
         self.group = QButtonGroup(self)
         self.group.setExclusive(True)
         self.values: list[float] = []
+        self.buttons: list[QPushButton] = []
         for value, key in choices:
             widget = button(ctx.tr(key), "", "option", name=f"{name}：{ctx.tr(key)}")
             widget.setCheckable(True)
-            index = len(self.values)
-            self.group.addButton(widget, index)
+            self.group.addButton(widget, len(self.values))
             self.values.append(value)
-            row.addWidget(widget, index // columns, index % columns)
+            self.buttons.append(widget)
+        self._arrange(self.most_columns)
+
+    def _arrange(self, columns: int) -> None:
+        if columns == self.columns:
+            return
+        self.columns = columns
+        for widget in self.buttons:
+            self.grid.removeWidget(widget)
+        for index, widget in enumerate(self.buttons):
+            self.grid.addWidget(widget, index // columns, index % columns)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # Columns follow the width only (never the height), so this settles after one change.
+        widest = max(widget.sizeHint().width() for widget in self.buttons)
+        fits = (event.size().width() + self.SPACING) // (widest + self.SPACING)
+        self._arrange(max(1, min(self.most_columns, fits)))
 
     def value(self) -> float:
         return self.values[max(0, self.group.checkedId())]
