@@ -37,6 +37,10 @@ class AppContext(UiContext):
         app = QCoreApplication.instance()
         if app is not None:
             self.setParent(app)
+        from ui.gc_guard import UiThreadCollector
+
+        # Cyclic garbage is collected on the UI thread only while this context lives (ui/gc_guard.py).
+        self._collector = UiThreadCollector(self)
         self.windowed = windowed
         self.sync = LocalSyncStatus(weak_method(self._count_waiting, 0))
         self._sync_loop: Any = None
@@ -138,6 +142,7 @@ class AppContext(UiContext):
         discard_prepared(self)  # closed while still locked: the engine prepared for the unlock
         if self.station is not None:
             self.station.close()
+        self._collector.release()
         if shiboken6.isValid(self):
             shiboken6.delete(self)
 

@@ -1,4 +1,4 @@
-"""Issue 16: with Python's cyclic collector on in every thread (no process-wide switch any more),
+"""Issue 16: with Python's cyclic collector on in every thread (ui/gc_guard.py switched off here),
 kiosk windows opened, used and closed one after another are destroyed on the UI thread — each
 window and its AppContext (DB worker, timers) — and the process neither crashes nor makes Qt
 complain about an object handled from another thread. The scenario (tests/ui/gc_stress.py) runs
