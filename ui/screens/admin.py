@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -39,6 +39,21 @@ CHOICES: dict[str, tuple[tuple[float, str], ...]] = {
     "text_scale": ((1.0, "size.0"), (1.15, "size.1"), (1.3, "size.2")),
     "tts_volume": ((0.5, "volume.low"), (0.7, "volume.mid"), (0.9, "volume.high"), (1.0, "volume.max")),
 }
+
+
+class FormScroll(QScrollArea):
+    """The settings form's own scroll area. It asks for only a little height and takes the rest of
+    the screen by its stretch, so the heading and 保存设置 stay in view and the form alone scrolls:
+    asking for the form's whole height (Qt's default) made the screen's own scroll area scroll too
+    at the largest text — two scroll bars, and 保存设置 half under the fold at 1920×1080."""
+
+    LEAST_HEIGHT = 160  # about two rows of the form at the largest text
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), self.LEAST_HEIGHT)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(super().minimumSizeHint().width(), self.LEAST_HEIGHT)
 
 
 class ChoiceRow(QWidget):
@@ -98,7 +113,7 @@ class SettingsScreen(Screen):
     def __init__(self, ctx: Any, nav: Any) -> None:
         super().__init__(ctx, nav)
         self.root.addWidget(label(ctx.tr("admin.settings"), "h1"))
-        scroll = QScrollArea()
+        scroll = FormScroll()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.verticalScrollBar().setAccessibleName("scroll")
