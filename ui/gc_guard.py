@@ -34,7 +34,7 @@ def _hold() -> Callable[[], None]:
     global _holders, _enabled_before
     if _holders == 0:
         _enabled_before = gc.isenabled()
-        gc.disable()
+    gc.disable()  # every time: something may have switched it back on while another kiosk lived
     _holders += 1
     released = False
 
@@ -54,6 +54,8 @@ def _hold() -> Callable[[], None]:
 def collect_due() -> int | None:
     """Collect the oldest generation whose count has passed its threshold, as the interpreter's
     own trigger would; returns that generation, or None when nothing is due."""
+    if gc.isenabled():  # switched back on by someone else while a kiosk lives: off again
+        gc.disable()
     counts, thresholds = gc.get_count(), gc.get_threshold()
     for generation in (2, 1, 0):
         if thresholds[generation] and counts[generation] > thresholds[generation]:
