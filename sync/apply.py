@@ -3,10 +3,12 @@ living-alone warning list, help-call acknowledgements (and `catalogue` versions,
 but reserved: no hub publishes one) — together with the new cursor, in one transaction: after a crash either
 both are on disk or neither is, so the cursor can never skip a change.
 
-Each change applies on its own (a savepoint per change): one that cannot apply is parked with its
-reason for a volunteer (sync/parking.py) and the cursor moves on, so one bad change never blocks
-the replies, notices and help-call acknowledgements behind it. Only the station's own database
-failing (disk full, locked) rolls the whole page back.
+Each change applies on its own: one that cannot apply is parked with its reason for a volunteer
+(sync/parking.py) and the cursor moves on, so one bad change never blocks the replies, notices and
+help-call acknowledgements behind it. A page is first tried whole in one savepoint (a page of 500
+statuses costs a few statements, not a few thousand); only if a change in it fails does it go
+again a savepoint per change. Only the station's own database failing (disk full, locked) rolls
+the whole page back.
 
 Only hub-owned facts are written; what the resident submitted is never touched by a pull.
 """
@@ -17,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, insert, select, update
 
 from models import consultations, hub_warnings
 from models.schema import (
@@ -38,6 +40,8 @@ if TYPE_CHECKING:
 
     from models.station import Station
 
+# SQLite binds at most a few thousand parameters per statement; a page is at most 500 changes.
+_IN_CHUNK = 500
 STATUS_MAP = {"received": "RECEIVED", "in_progress": "IN_PROGRESS", "done": "DONE", "rejected": "REJECTED"}
 
 
@@ -53,7 +57,13 @@ class PageResult:
 
 
 def apply_page(station: Station, page: PullResponse, expected_cursor: int) -> PageResult:
-    """Apply the page and store its cursor in one transaction; each change in its own savepoint."""
+    """Apply the page and store its cursor in one transaction.
+
+    The page is tried whole in one savepoint first, with what it needs read up front (which seqs
+    were applied before, the records it names, the open parked changes it may settle): a few
+    statements a page instead of several a change. Only when a change in it cannot apply does the
+    savepoint roll back and the page go again change by change, each in its own savepoint, so the
+    one that fails is parked and every other applies — the same outcome either way."""
     result = PageResult()
     with station.write() as session:
         state = session.get(SyncState, 1)
@@ -62,24 +72,76 @@ def apply_page(station: Station, page: PullResponse, expected_cursor: int) -> Pa
         if state.pull_cursor != expected_cursor:
             # Another sync (kiosk loop vs. CLI) moved on meanwhile; its transaction already holds these.
             return result
-        for change in page.changes:
-            if session.get(PulledChange, change.seq) is not None:
-                continue
-            try:
-                with session.begin_nested():
+        seen = _applied_before(session, [c.seq for c in page.changes])
+        fresh = [c for c in page.changes if c.seq not in seen]
+        records = _load_records(session, fresh)  # held: the identity map keeps only what is referenced
+        try:
+            with session.begin_nested():
+                for change in fresh:
                     _apply_one(station, session, change)
-            except Exception as exc:  # any failure of one change parks that change
-                if parking.is_storage_failure(exc):
-                    raise
-                parking.park(station, session, change, parking.describe(exc))
-                result.parked += 1
-            else:
-                parking.resolve_superseded(session, change)
-                result.applied += 1
+        except Exception as exc:
+            if parking.is_storage_failure(exc):
+                raise
+            result = _apply_one_by_one(station, session, fresh)
+        else:
+            settles = parking.open_keys(session)
+            for change in fresh:
+                if (change.kind.value, change.ref_id[:64]) in settles:
+                    parking.resolve_superseded(session, change)
+            result.applied = len(fresh)
+        del records
+        if fresh:
             # Recorded either way: a parked change lives in parked_changes, never applied twice.
-            session.add(PulledChange(seq=change.seq, kind=change.kind.value, ref_id=change.ref_id[:64]))
+            session.execute(
+                insert(PulledChange),
+                [{"seq": c.seq, "kind": c.kind.value, "ref_id": c.ref_id[:64]} for c in fresh],
+            )
         state.pull_cursor = page.next_cursor
     return result
+
+
+def _apply_one_by_one(station: Station, session: Session, changes: list[Change]) -> PageResult:
+    """The slow, sure path: each change in its own savepoint; one that fails is parked."""
+    result = PageResult()
+    for change in changes:
+        try:
+            with session.begin_nested():
+                _apply_one(station, session, change)
+        except Exception as exc:  # any failure of one change parks that change
+            if parking.is_storage_failure(exc):
+                raise
+            parking.park(station, session, change, parking.describe(exc))
+            result.parked += 1
+        else:
+            parking.resolve_superseded(session, change)
+            result.applied += 1
+    return result
+
+
+def _applied_before(session: Session, seqs: list[int]) -> set[int]:
+    """Which of these seqs an earlier pass already applied (or parked): one query a page."""
+    found: set[int] = set()
+    for start in range(0, len(seqs), _IN_CHUNK):
+        chunk = seqs[start : start + _IN_CHUNK]
+        found.update(session.execute(select(PulledChange.seq).where(PulledChange.seq.in_(chunk))).scalars())
+    return found
+
+
+def _load_records(session: Session, changes: list[Change]) -> list[ServiceRequest]:
+    """The station's records the page's statuses and help-call acks name, in one query, so applying
+    each finds its record in the session instead of asking the database again."""
+    ids = sorted(
+        {
+            str(c.data["record_id"])
+            for c in changes
+            if c.kind in (ChangeKind.STATUS, ChangeKind.HELP_ACK) and "record_id" in c.data
+        }
+    )
+    rows: list[ServiceRequest] = []
+    for start in range(0, len(ids), _IN_CHUNK):
+        chunk = ids[start : start + _IN_CHUNK]
+        rows.extend(session.execute(select(ServiceRequest).where(ServiceRequest.id.in_(chunk))).scalars())
+    return rows
 
 
 def reset_feed(session: Session) -> None:
