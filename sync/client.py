@@ -273,7 +273,7 @@ class _Transport:
         except requests.exceptions.ConnectTimeout as exc:
             raise Offline(f"hub not reachable (connect timed out): {exc}") from exc
         except requests.exceptions.ReadTimeout as exc:
-            raise Transient(f"hub stalled: no data for {self.timeout[1]:.0f} s") from exc
+            raise Transient(f"hub stalled: no data for {self.timeout[1]:g} s") from exc
         except requests.exceptions.ConnectionError as exc:
             if _is_connect_failure(exc):
                 raise Offline(f"hub not reachable: {_reason(exc)}") from exc

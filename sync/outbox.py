@@ -250,18 +250,23 @@ def count_pending(station: Station) -> int:
 
 
 def mark_sending(station: Station, ids: Sequence[uuid.UUID]) -> None:
+    """These envelopes are on their way (one transaction for a whole slice of the queue). SENDING
+    is only informational: a resident sees it as QUEUED, a crash leaves it to be sent again, and
+    `release_sending` returns what was not acknowledged to QUEUED when the pass ends."""
     keys = [str(i) for i in ids]
     with station.write() as session:
-        session.execute(
-            update(OutboxItem)
-            .where(OutboxItem.id.in_(keys), OutboxItem.state == OutboxState.QUEUED)
-            .values(state=OutboxState.SENDING, attempts=OutboxItem.attempts + 1)
-        )
-        session.execute(
-            update(ServiceRequest)
-            .where(ServiceRequest.id.in_(keys), ServiceRequest.state == RequestState.QUEUED)
-            .values(state=RequestState.SENDING)
-        )
+        for chunk in _chunks(keys):
+            session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.id.in_(chunk), OutboxItem.state == OutboxState.QUEUED)
+                .values(state=OutboxState.SENDING, attempts=OutboxItem.attempts + 1)
+            )
+            session.execute(
+                update(ServiceRequest)
+                .where(ServiceRequest.id.in_(chunk), ServiceRequest.state == RequestState.QUEUED)
+                .values(state=RequestState.SENDING)
+                .execution_options(synchronize_session=False)
+            )
 
 
 def note_server_failure(station: Station, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
@@ -356,7 +361,7 @@ def _quarantine(session: Any, item_id: str, result: ItemResult) -> None:
 
 
 def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
-    """SQLite binds at most a few thousand parameters per statement; a batch is ≤ 250 items anyway."""
+    """SQLite binds at most a few thousand parameters per statement (older builds: 999)."""
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
