@@ -57,6 +57,40 @@ def lighten_pyside_import_hook() -> bool:
     return True
 
 
+def hold_early_records() -> Any:
+    """Keep what is logged before the log file opens (the kiosk opens it after its first paint:
+    `logging.handlers` and the log folder's look-up are not on the way to the locked screen)."""
+    import logging
+
+    class EarlyRecords(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__(logging.INFO)
+            self.records: list[logging.LogRecord] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.records.append(record)
+
+    root = logging.getLogger()
+    early = EarlyRecords()
+    root.addHandler(early)
+    root.setLevel(logging.INFO)
+    return early
+
+
+def open_log(early: Any) -> None:
+    """Open the station's log file (desktop/logs.py) and write into it what `early` kept."""
+    import logging
+
+    from desktop import logs
+
+    root = logging.getLogger()
+    root.removeHandler(early)
+    logs.configure()
+    for record in early.records:
+        root.handle(record)  # through the file handler's filter, which masks numbers
+    early.records.clear()
+
+
 def create_app(argv: list[str] | None = None) -> Any:
     from PySide6.QtWidgets import QApplication
 
@@ -136,21 +170,26 @@ def run_kiosk(data_dir: Path, *, windowed: bool) -> int:
     (database, crypto, voice: see HEAVY_MODULES); then, on the event loop, those modules; voice after
     them; sync and retention only after unlock (desktop/app.py)."""
     started = time.perf_counter()
+    early_log = hold_early_records()
     app = create_app()
     from PySide6.QtCore import QTimer
 
     from desktop.app import AppContext, close_kiosk
+    from ui import input_watch
     from ui.shell import KioskWindow
 
     ctx = AppContext(data_dir, windowed=windowed)
-    window = KioskWindow(ctx)
-    _show(window, windowed)
-    window.repaint()  # synchronous: the locked screen is on screen before anything heavy loads
+    with input_watch.held():  # no input can arrive before the event loop runs: watch it from then on
+        window = KioskWindow(ctx)
+        _show(window, windowed)
+        window.repaint()  # synchronous: the locked screen is on screen before anything heavy loads
     if os.environ.get("YIZHAN_EXIT_AFTER_FIRST_PAINT"):
         print(
-            f"first-paint {time.perf_counter() - started:.4f} heavy={','.join(heavy_loaded()) or '-'}",
+            f"first-paint {time.perf_counter() - started:.4f} cpu={time.process_time():.4f} "
+            f"heavy={','.join(heavy_loaded()) or '-'}",
             flush=True,
         )
+    open_log(early_log)
     QTimer.singleShot(0, lambda: warm_up(ctx, lambda: ctx.plug_available_voice(window)))
     if os.environ.get("YIZHAN_EXIT_WHEN_HOME"):
         _exit_when_home(app, window, started)
