@@ -105,9 +105,17 @@ class Navigator(QObject):
         return self._screens[key]
 
     def prepare(self, key: ScreenKey) -> None:
-        """Build `key` now without showing it (the locked screen builds home while the station's key
-        is derived on the DB worker, so unlocking does not wait for both one after the other)."""
-        self.screen(key)
+        """Build `key` now without showing it, styled and laid out at the stack's size, so showing it
+        later costs only its paint (the kiosk builds home while the locked screen waits for the
+        passphrase: desktop/launch.py). Nothing of a station is read: a screen's `enter` does that."""
+        screen = self.screen(key)
+        if screen.isVisible():
+            return
+        screen.ensurePolished()  # the stylesheet's rules for it and every child, now
+        screen.resize(self.stack.size())
+        layout = screen.layout()
+        if layout is not None:
+            layout.activate()
 
     def unlocked(self) -> None:
         """The station was just opened: home. Screens built while locked (the locked screen, a home
