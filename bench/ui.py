@@ -11,6 +11,10 @@ measured in the same run (these machines differ in speed from day to day):
   retention started), beside the bare window's;
 - screen transitions p50/p95 at 1920×1080 and 1366×768.
 
+Beside the wall times it prints CPU times (the process's to first paint, the UI thread's for the
+unlock and each transition) and the key derivation alone: on a machine shared with other work the
+wall times grow with its load and these do not.
+
     .venv/bin/python bench/ui.py [--runs 7] [--transitions 140] [--only cold|unlock|transitions]
 
 Goals (issue 17): first paint ≤ 2× bare; unlock → home ≤ 300 ms; RSS at home ≤ 150 MB;
