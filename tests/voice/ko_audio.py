@@ -98,9 +98,9 @@ def speak(text: str, folder: Path, speed: int = 150, pitch: int = 50, voice: str
         ["sox", "-q", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(padded), "pad", "0.5", "0.8"],
         check=True,
     )
-    voice = _rms(raw)
-    _mix(padded, out, noise_rms=voice * 10 ** (-ROOM_TONE_DB / 20))
-    _voice_rms[out] = voice * 0.5  # the mix halved the voice
+    level = _rms(raw)
+    _mix(padded, out, noise_rms=level * 10 ** (-ROOM_TONE_DB / 20))
+    _voice_rms[out] = level * 0.5  # the mix halved the voice
     raw.unlink()
     padded.unlink()
     return out
