@@ -385,6 +385,13 @@ def _own_prefixes(conn: Connection, station_id: str, *, cached: bool = True) -> 
     return _pin(station_id, claim, before, pinned)
 
 
+def pin_claimed_prefixes(station_id: str, claim: str | None, before: str | None) -> None:
+    """Remember a station's claimed prefixes ahead of its first push (a worker's start-up warm-up);
+    a station that claimed none is read at its first push as before."""
+    if claim is not None:
+        _pin(station_id, claim, before, None)
+
+
 def _pin(station_id: str, claim: str | None, before: str | None, pinned: str | None) -> frozenset[str] | None:
     """Remember the station's own prefixes: its claim (and the one before), else its stored
     records' (`pinned`: any one receipt code of them); None while it has neither."""
