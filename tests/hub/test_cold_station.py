@@ -8,6 +8,7 @@ trip and the receipt rules use that answer (services/records.py), not a second r
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import time
 import uuid
@@ -70,16 +71,15 @@ def test_warm_up_caches_every_station_and_its_claimed_prefixes(db: HubDb) -> Non
     assert plain not in records._PINNED  # no claim: pinned by its first stored record, as before
 
 
-def test_a_station_syncing_every_five_minutes_stays_cached(
-    db: HubDb, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_station_syncing_every_five_minutes_stays_cached(db: HubDb) -> None:
     """The cache is a hint (the nonce claim re-checks revocation and the secret in the database), so
     it outlives a station's sync interval; with the old 60 s every such sync missed."""
     station_id, _secret = _enrol(db, "WARM4")
     state = _state(db)
     warm_up.warm(state)
-    later = time.monotonic() + 5 * 60
-    monkeypatch.setattr(station_auth.time, "monotonic", lambda: later)
+    cached = state.credentials.get(station_id)
+    assert cached is not None
+    state.credentials.put(dataclasses.replace(cached, loaded_at=time.monotonic() - 5 * 60))
     assert state.credentials.get(station_id) is not None
 
 
