@@ -36,7 +36,7 @@ CORNERS = [Condition(speed, pitch, snr) for snr in (None, 10) for speed, pitch i
 # 25.0–46.4 %, 10 dB 21.4–50.0 %, 6 wrong in 504 clips; corners clean 42.9 / 46.4 %, 10 dB 28.6 / 50.0 %.
 # Grammar changes tried on the tuning halves could not lift it: the model decodes espeak-ng's default
 # Korean voice poorly even without a grammar (천천히 → "위치", 연금 → "어유", 처음으로 → nothing), and
-# the right intent was among the grammar's and the wider grammar's answers for only 46 % of the clean
+# the right intent was among the grammar's and the wider grammar's answers for only 45 % of the clean
 # tuning clips. The voice decides more than the grammar: bench/voice_ko_matrix.py --voice ko+f2.
 FLOOR = {None: 0.35, 10: 0.20}
 MAX_WRONG_PER_CONDITION = 2
