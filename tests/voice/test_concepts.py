@@ -33,6 +33,7 @@ def test_corpus_is_big_and_split_once_with_its_seed(tmp_path: Path) -> None:
     fresh = read_corpus("zh_fresh.tsv")
     fresh2 = read_corpus("zh_fresh2.tsv")
     fresh3 = read_corpus("zh_fresh3.tsv")
+    fresh4 = read_corpus("zh_fresh4.tsv")
     assert len(whole) >= 600
     assert len(fresh2) >= 200 and sum(1 for _, e in fresh2 if e is None) >= 30
     assert sum(1 for _, e in fresh2 if e == "help_call") >= 20
@@ -45,19 +46,30 @@ def test_corpus_is_big_and_split_once_with_its_seed(tmp_path: Path) -> None:
     said3 = ["".join(t.split()) for t, _ in fresh3]
     assert len(set(said3)) == len(said3)
     assert not (earlier | {"".join(t.split()) for t, _ in fresh2}) & set(said3)
+    # the fourth (session 22): the same sizes, none repeated from the first four corpora
+    assert len(fresh4) >= 300 and sum(1 for _, e in fresh4 if e is None) >= 40
+    assert sum(1 for _, e in fresh4 if e == "help_call") >= 40
+    said4 = ["".join(t.split()) for t, _ in fresh4]
+    assert len(set(said4)) == len(said4)
+    assert not (earlier | {"".join(t.split()) for t, _ in fresh2} | set(said3)) & set(said4)
     assert sum(1 for _, expected in whole if expected is None) >= 60
     for corpus, tune_name, test_name in (
         (whole, "zh_tune.tsv", "zh_test.tsv"),
         (fresh, "zh_fresh_tune.tsv", "zh_fresh_test.tsv"),
         (fresh2, "zh_fresh2_tune.tsv", "zh_fresh2_test.tsv"),
         (fresh3, "zh_fresh3_tune.tsv", "zh_fresh3_test.tsv"),
+        (fresh4, "zh_fresh4_tune.tsv", "zh_fresh4_test.tsv"),
     ):
         tune, test = read_corpus(tune_name), read_corpus(test_name)
         assert sorted(tune + test) == sorted(corpus)  # the halves are exactly the corpus, nothing added
         assert abs(len(tune) - len(test)) <= 1
     home = set(screen_intents("home", "zh_CN")) - {"yes", "no"}
     commands = set(screen_intents("home", "zh_CN")) - home  # … and every global command, yes/no too
-    for corpus, reported in ((fresh2, "zh_fresh2_test.tsv"), (fresh3, "zh_fresh3_test.tsv")):
+    for corpus, reported in (
+        (fresh2, "zh_fresh2_test.tsv"),
+        (fresh3, "zh_fresh3_test.tsv"),
+        (fresh4, "zh_fresh4_test.tsv"),
+    ):
         assert home | commands <= {e for _, e in corpus if e}  # every home intent is there …
         assert home <= {e for _, e in read_corpus(reported) if e}  # … and in the reported half
     # the committed halves are what split.py makes with its fixed seeds: nobody moved cases across
@@ -65,7 +77,7 @@ def test_corpus_is_big_and_split_once_with_its_seed(tmp_path: Path) -> None:
         "import tests.voice.corpus.split as s, tests.voice.corpus as c, pathlib, shutil;"
         f"c.HERE = pathlib.Path({str(tmp_path)!r}); s.HERE = c.HERE;"
         f"[shutil.copy(pathlib.Path({str(HERE)!r}) / n, c.HERE / n)"
-        " for n in ('zh_home.tsv', 'zh_fresh.tsv', 'zh_fresh2.tsv', 'zh_fresh3.tsv')];"
+        " for n in ('zh_home.tsv', 'zh_fresh.tsv', 'zh_fresh2.tsv', 'zh_fresh3.tsv', 'zh_fresh4.tsv')];"
         "s.main()"
     )
     subprocess.run(
@@ -73,7 +85,7 @@ def test_corpus_is_big_and_split_once_with_its_seed(tmp_path: Path) -> None:
     )
     for name in [
         f"{stem}_{half}.tsv"
-        for stem in ("zh", "zh_fresh", "zh_fresh2", "zh_fresh3")
+        for stem in ("zh", "zh_fresh", "zh_fresh2", "zh_fresh3", "zh_fresh4")
         for half in ("tune", "test")
     ]:
         assert (tmp_path / name).read_text("utf-8") == (HERE / name).read_text("utf-8"), name
