@@ -404,6 +404,7 @@ class ConceptScorer:
         self._broadcast = [(w, _word_units(w, self.locale)[0]) for w in table.broadcast]
         self._not_homophones = frozenset(table.not_homophones)
         self._negatives = frozenset(self._opposites.values())
+        self.outranks = {strong: weaker for strong, weaker in table.outranks}
         self._plain = [
             tuple(_plain(ch) if _is_hanzi(ch) else ch for ch in units) for _, _, units, _ in self._words
         ]
