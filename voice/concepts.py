@@ -61,6 +61,10 @@ class Concept:
     # said anywhere in the utterance, these make the concept mean something else ("摔了" with 碗: a
     # broken bowl, not a fall; "没电" with 手机: a flat phone, not a power cut)
     unless: tuple[str, ...] = ()
+    # a question about something named beside it ("…出来没", "…是哪天"): it belongs to its own intent
+    # (我的办件: "我的证明开出来没") only when no other intent's own words name what is asked about
+    # ("停水的通知出来没" asks for a notice); see `ConceptScores.frames`
+    frame: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,11 @@ class ConceptScores:
     # intents named only by topic words (证明 in "我的证明开好了没"): see `Concept.topic`
     topic_only: set[str] = field(default_factory=set)
     chitchat: bool = False  # it has the words of chit-chat addressed to the kiosk (你几岁了)
+    # intents whose words were said with a word that gives them another meaning (`Concept.unless`)
+    cancelled: set[str] = field(default_factory=set)
+    frames: dict[str, float] = field(default_factory=dict)  # per intent, what its `frame` words add
+    # per intent, what its own request words add (neither topic nor frame words)
+    requests: dict[str, float] = field(default_factory=dict)
 
     def ranked(self) -> list[tuple[str, float]]:
         return sorted(self.scores.items(), key=lambda item: item[1], reverse=True)
@@ -145,16 +154,28 @@ def parse_table(raw: dict[str, object], locale: str, where: str) -> ConceptTable
             if not 0 < weight <= 2:
                 raise ConceptError(f"{where}: {intent}[{index}] weight {weight} outside (0, 2]")
             words = tuple(unicodedata.normalize("NFC", str(w)).strip() for w in entry["words"])
-            pair, ask, topic = entry.get("pair", ""), entry.get("ask", False), entry.get("topic", False)
-            if not isinstance(pair, str) or not isinstance(ask, bool) or not isinstance(topic, bool):
+            pair, ask = entry.get("pair", ""), entry.get("ask", False)
+            topic, frame = entry.get("topic", False), entry.get("frame", False)
+            if not isinstance(pair, str) or not all(isinstance(v, bool) for v in (ask, topic, frame)):
                 raise ConceptError(
-                    f"{where}: {intent}[{index}] `pair` must be a name, `ask` and `topic` true or false"
+                    f"{where}: {intent}[{index}] `pair` must be a name, `ask`, `topic` and `frame` true"
+                    " or false"
                 )
             unless = entry.get("unless", [])
             if not isinstance(unless, list) or not all(isinstance(w, str) and w for w in unless):
                 raise ConceptError(f"{where}: {intent}[{index}] `unless` must be a list of words")
             concepts.append(
-                Concept(intent, index, weight, tuple(w for w in words if w), pair, ask, topic, tuple(unless))
+                Concept(
+                    intent,
+                    index,
+                    weight,
+                    tuple(w for w in words if w),
+                    pair,
+                    ask,
+                    topic,
+                    tuple(unless),
+                    frame,
+                )
             )
     return ConceptTable(
         locale,
@@ -447,12 +468,14 @@ class ConceptScorer:
                     homophones.setdefault(index, []).append((start, False, PINYIN_QUALITY))
         return {**homophones, **exact}
 
-    def _matches(self, view: _View) -> list[Match]:
+    def _matches(self, view: _View, cancelled: set[str] | None = None) -> list[Match]:
         found: list[Match] = []
         joined = "".join(view.units)
         for index, hits in sorted(self._hits(view).items()):
             concept, word, units, _ = self._words[index]
             if any(other in joined for other in concept.unless):
+                if cancelled is not None:
+                    cancelled.add(concept.intent)
                 continue  # said with a word that gives it another meaning (摔了 with 碗)
             for start, written, quality in hits:
                 end = start + len(units)
@@ -518,7 +541,7 @@ class ConceptScorer:
         result.greeting = _bare(view.units) in self._greeting
         joined = "".join(view.units)
         result.chitchat = any(word in joined for word in self.table.chitchat)
-        found = self._matches(view)
+        found = self._matches(view, result.cancelled)
         result.broadcast = any(m.intent == BROADCAST for m in found)
         # a negative answer is not cancelled by another negation word ("没有没有不是" is a no)
         negated = [
@@ -569,6 +592,9 @@ class ConceptScorer:
                 action.add(intent)
             weight = concept.weight if concept is not None else 1.0  # (an opposite counts in full)
             result.scores[intent] = min(SCORE_CAP, result.scores.get(intent, 0.0) + weight * quality)
+            kind = result.frames if concept is not None and concept.frame else result.requests
+            if concept is None or not concept.topic:
+                kind[intent] = kind.get(intent, 0.0) + weight * quality
             if (intent, index) in exact:
                 result.exact[intent] = min(SCORE_CAP, result.exact.get(intent, 0.0) + weight)
         result.topic_only = set(result.scores) - action

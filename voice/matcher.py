@@ -169,6 +169,8 @@ class IntentMatcher:
                 merged.units, merged.best = scored.units, dict(scored.scores)
                 merged.exact, merged.broadcast = dict(scored.exact), scored.broadcast
                 merged.topic_only, merged.chitchat = set(scored.topic_only), scored.chitchat
+                merged.cancelled = set(scored.cancelled)
+                merged.frames, merged.requests = dict(scored.frames), dict(scored.requests)
             merged.negated |= scored.negated
             for intent, score in scored.scores.items():
                 merged.scores[intent] = max(merged.scores.get(intent, 0.0), score * weight)
@@ -228,10 +230,13 @@ class IntentMatcher:
             from_best = concepts.best.get(top, 0.0) >= CONCEPT_ACT
             sure = agrees and short and covered and from_best
             return IntentResult(top, round(confidence, 4), not sure, scored, heard)
-        if phrase.acts and phrase.intent in concepts.negated and phrase.intent not in concepts.scores:
-            return IntentResult(
-                None, phrase.confidence, False, phrase.alternatives, heard
-            )  # 我不是来开证明的
+        if (
+            phrase.acts
+            and phrase.intent in concepts.negated | concepts.cancelled
+            and phrase.intent not in concepts.scores
+        ):
+            # 我不是来开证明的; "没电了" said of a phone (手机没电了) is no power cut
+            return IntentResult(None, phrase.confidence, False, phrase.alternatives, heard)
         if phrase.acts:
             # another intent's words as strong as asking needs: a phrase alone does not settle it
             rival = any(s >= CONCEPT_FLOOR for i, s in ranked if i != phrase.intent)
@@ -248,9 +253,18 @@ class IntentMatcher:
     def _resolve_competition(self, concepts: ConceptScores) -> ConceptScores:
         """Two intents named in one utterance, where one only says what the other is about: an intent
         named only by topic words beside another intent's own request words does not compete
-        ("我的证明开好了没" asks about a request; "停水的通知出来没" asks for a notice), and an intent
+        ("我的证明开好了没" asks about a request; "停水的通知出来没" asks for a notice), a question
+        frame ("…出来没") belongs to the intent whose own words name what is asked about, and an intent
         outranked by another said with it (concept table `outranks`) is only part of that one."""
         scores = dict(concepts.scores)
+        asked_about = [
+            i
+            for i, s in concepts.requests.items()
+            if s >= CONCEPT_FLOOR and i not in COMMAND_INTENTS and i != HELP
+        ]
+        for intent, added in concepts.frames.items():
+            if any(other != intent for other in asked_about):
+                scores[intent] = max(0.0, scores[intent] - added)  # "停水的通知出来没": the notice's
         requests = [
             i
             for i, s in scores.items()
