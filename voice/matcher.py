@@ -56,6 +56,8 @@ COMMAND_PARTICLES = {
 COMMAND_FRAMES = {
     "zh": ("直接", "回到", "麻烦", "赶紧", "快点", "帮我", "给我", "请你", "能不能", "可不可以")
 }
+# another intent's own words this strong name what a question frame ("…下来了吗") asks about
+FRAME_YIELDS = 0.4
 TOPIC_CAP = 0.5  # an intent named only by its topic words, beside another intent's request: no rival
 SCORE_CACHE = 64  # texts whose phrase scores a matcher keeps (the last few utterances' alternatives)
 LONG_UTTERANCE = 16  # characters: longer speech (a radio, a chat) only ever asks, never acts
@@ -260,7 +262,7 @@ class IntentMatcher:
         asked_about = [
             i
             for i, s in concepts.requests.items()
-            if s >= CONCEPT_FLOOR and i not in COMMAND_INTENTS and i != HELP
+            if s >= FRAME_YIELDS and i not in COMMAND_INTENTS and i != HELP
         ]
         for intent, added in concepts.frames.items():
             if any(other != intent for other in asked_about):
