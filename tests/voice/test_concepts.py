@@ -255,6 +255,67 @@ def test_yes_no_and_commands_in_context(zh: IntentMatcher) -> None:
         assert result.intent not in ("yes", "no") or not result.acts, (text, result)
 
 
+def test_topic_words_and_question_frames(zh: IntentMatcher) -> None:
+    """A thing named beside another intent's request is what the request is about; a question frame
+    ("…出来没", "…是哪天") asks about one's own request unless another intent's words name the thing."""
+    for text, intent in [
+        ("我 的 居住 证明 开 出来 没", "my_requests"),  # (without topic words: 开具证明, a wrong action)
+        ("我 约 的 体检 是 哪 天", "my_requests"),
+        ("我 报 的 那个 路灯 有 人 来 修 没", "my_requests"),
+        ("体检 的 通知 下来 了 没有", "notices"),
+        ("停电 的 通知 贴 出来 了 吗", "notices"),
+        ("退休 金 发 下来 了 吗", "pension_inquiry"),
+        ("开 个 在世 证明 拿 去 社保 局", "certificate"),
+    ]:
+        result = zh.match_text(text)
+        assert result.intent == intent and result.acts, (text, result)
+
+
+def test_words_that_another_word_gives_a_new_meaning(zh: IntentMatcher) -> None:
+    """`unless`: 摔了 with a bowl, 没电 with a phone, 回去了 as leaving, 煤气 in a bill are no request."""
+    for text in (
+        "孩子 摔 了 个 碗",
+        "手机 没 电 了 借 个 充电器",
+        "那 我 先 回去 了",
+        "煤气 费 该 交 了",
+        "孩子 把 手机 摔 了 屏幕 裂 了",
+    ):
+        assert not zh.match_text(text).acts, text
+    for text, intent in [("我 把 腿 摔 了", "help_call"), ("家 里 没 电 了", "problem_report")]:
+        result = zh.match_text(text)
+        assert result.intent == intent and result.acts, (text, result)
+
+
+def test_one_intent_outranks_another_and_denied_help_gives_the_request(zh: IntentMatcher) -> None:
+    for text, intent in [
+        ("回 去 最 上 面 那个 页", "home"),  # 回去 is how, 最上面 where
+        ("腿 摔 了 给 我 约 个 看病 的", "help_call"),  # a fall with a doctor's visit: one call for help
+        ("今天 没 啥 不 舒服 的 都 挺 好", "daily_checkin"),  # help said only to deny it
+        ("路 上 有 个 大 坑 差点 绊 倒 人", "problem_report"),  # 差点: it did not happen
+    ]:
+        result = zh.match_text(text)
+        assert result.intent == intent and result.acts, (text, result)
+    denied = zh.match_text("我 没有 摔倒")  # denied with nothing else said: still asked about
+    assert denied.intent == "help_call" and denied.confirm
+
+
+def test_chitchat_with_the_kiosk_gets_the_hint(zh: IntentMatcher) -> None:
+    for text in ("你 几 岁 了 呀", "侬 好", "食 咗 饭 未 呀", "你 叫 什么 名字"):
+        result = zh.match_text(text)
+        assert result.intent is None and result.hint == "greeting", (text, result)
+
+
+def test_exact_homophones_count_and_common_words_are_themselves(zh: IntentMatcher) -> None:
+    """反应 (fǎnyìng) heard for 反映 and 通志 for 通知 count as the word; a near-homophone that is an
+    everyday word (几岁 ≈ 积水, 一直 ≈ 椅子) or sits inside a longer word (院子 in 菜园子) does not."""
+    for text, intent in [("反应 个 事情", "problem_report"), ("村 里 有 啥 通 志 没有", "notices")]:
+        result = zh.match_text(text)
+        assert result.intent == intent and result.acts, (text, result)
+    for text in ("我 去 菜 园子 摘 点 菜", "今天 的 菜 有点 咸"):
+        assert zh.match_text(text).intent is None, text
+    assert zh.concept_scores(["水龙头 一直 滴 水"]).scores.get("help_call") is None
+
+
 def test_korean_particles_and_endings_are_stripped() -> None:
     assert ko_words("연금을 확인해주세요") == ("연금", "확인")
     assert ko_words("처음으로") == ("처음",)
@@ -291,6 +352,19 @@ def test_concept_tables_are_validated() -> None:
         parse_table({"x": [{"words": ["a"], "pair": 1}]}, "en", "bad.toml")
     with pytest.raises(ConceptError, match="opposite"):
         parse_table({"opposites": ["yes", "no"]}, "en", "bad.toml")
+    with pytest.raises(ConceptError, match="topic"):
+        parse_table({"x": [{"words": ["a"], "topic": "yes"}]}, "en", "bad.toml")
+    with pytest.raises(ConceptError, match="unless"):
+        parse_table({"x": [{"words": ["a"], "unless": "b"}]}, "en", "bad.toml")
+    with pytest.raises(ConceptError, match="outranks"):
+        parse_table({"outranks": {"home": "back"}}, "en", "bad.toml")
+    table = parse_table(
+        {"x": [{"words": ["a"], "topic": True, "frame": True, "unless": ["b"]}], "outranks": {"x": ["y"]}},
+        "en",
+        "ok.toml",
+    )
+    assert table.concepts[0].topic and table.concepts[0].frame and table.concepts[0].unless == ("b",)
+    assert table.outranks == (("x", ("y",)),)
 
 
 def test_segmenter_cache_is_private_and_never_in_the_temp_dir(tmp_path: Path) -> None:
