@@ -88,6 +88,10 @@ class ConceptTable:
     broadcast: tuple[str, ...] = ()
     # chit-chat addressed to the kiosk ("你几岁了", "食咗饭未"): nothing to do, a hint of what can be said
     chitchat: tuple[str, ...] = ()
+    # forms of address said around a greeting ("您好啊同志"): the utterance is still only a greeting
+    address: tuple[str, ...] = ()
+    # common words that ASR writes for a concept word of the same sound (反应 for 反映): they count as it
+    asr_homophones: tuple[str, ...] = ()
     # intent → intents it outranks when both are said: "回去最上面那个页" names where to go (首页), and
     # 回去 is only how; a call for help with a doctor's visit is one request ("腿摔了给我约个看病的")
     outranks: tuple[tuple[str, tuple[str, ...]], ...] = ()
@@ -187,15 +191,17 @@ def parse_table(raw: dict[str, object], locale: str, where: str) -> ConceptTable
         _word_list(raw, "stems", where),
         _opposites(raw, where),
         _word_list(raw, "broadcast", where),
-        _word_list(raw, "chitchat", where),
-        _outranks(raw, where),
+        chitchat=_word_list(raw, "chitchat", where),
+        address=_word_list(raw, "address", where),
+        asr_homophones=_word_list(raw, "asr_homophones", where),
+        outranks=_outranks(raw, where),
     )
 
 
 # top-level keys of a concepts file that are not intents
 _LISTS = frozenset({
     "negation", "greeting", "not_homophones", "grammar_words", "stems", "opposites", "broadcast",
-    "chitchat", "outranks",
+    "chitchat", "outranks", "address", "asr_homophones",
 })  # fmt: skip
 
 
@@ -383,9 +389,12 @@ def _fits_words(view: _View, start: int, end: int) -> bool:
 _GREETING_PARTICLES = frozenset("啊呀哦嘛哈啦呐")
 
 
-def _bare(units: tuple[str, ...]) -> str:
-    """An utterance without particles and with a repeated greeting said once: "您好您好" → "您好"."""
+def _bare(units: tuple[str, ...], address: tuple[str, ...] = ()) -> str:
+    """An utterance without particles or forms of address and with a repeated greeting said once:
+    "您好您好" → "您好", "哎您好啊同志" → "您好"."""
     text = "".join(u for u in units if u not in _GREETING_PARTICLES) or "".join(units)
+    for word in address:
+        text = text.replace(word, "") or text
     for size in range(1, len(text) // 2 + 1):
         if len(text) % size == 0 and text[:size] * (len(text) // size) == text:
             return text[:size]
@@ -439,10 +448,10 @@ class ConceptScorer:
     def _hits(self, view: _View) -> dict[int, list[tuple[int, bool, float]]]:
         """Where each concept word (by its index in `_words`) occurs, as (start, written, quality):
         written, or — for a word of more than one character not written anywhere — as a homophone.
-        An exact homophone heard as one word (the same toneless pinyin: 反应 for 反映, 通志 for 通知) is
-        as good as the word; one made of several words (钱|到 ≈ 签到) or equal only after dialect
-        folding is a little weaker, and none at all when the characters are a common word of their
-        own (几岁 is not 积水). Looked up by first unit, so a
+        An exact homophone heard as one word (the same toneless pinyin: 通志 for 通知, 不贴 for 补贴) is
+        as good as the word; one made of several words (钱|到 ≈ 签到), one that is an everyday word
+        itself (同志), or one equal only after dialect folding is a little weaker — and a folded one
+        that is an everyday word counts for nothing (几岁 is not 积水). Looked up by first unit, so a
         match costs what the utterance's length does, not what the tables' size does."""
         exact: dict[int, list[tuple[int, bool, float]]] = {}
         for start, unit in enumerate(view.units):
@@ -461,10 +470,14 @@ class ConceptScorer:
                 said = "".join(view.units[start : start + len(units)])
                 if said in self._not_homophones:
                     continue
-                one_word = (start, start + len(units)) in view.words
-                if one_word and view.plain[start : start + len(units)] == self._plain[index]:
+                same_sound = view.plain[start : start + len(units)] == self._plain[index]
+                # an everyday word in a concept word's sound is itself (几岁 is not 积水) — or, when the
+                # sound is exactly the same, perhaps the concept word (同志 for 通知: asked about);
+                # ASR's known spellings (反应 for 反映) count in full
+                common = zh_word_frequency(said) >= COMMON_WORD and said not in self.table.asr_homophones
+                if same_sound and not common and (start, start + len(units)) in view.words:
                     homophones.setdefault(index, []).append((start, False, 1.0))
-                elif zh_word_frequency(said) < COMMON_WORD:
+                elif same_sound or not common:
                     homophones.setdefault(index, []).append((start, False, PINYIN_QUALITY))
         return {**homophones, **exact}
 
@@ -538,7 +551,7 @@ class ConceptScorer:
         result = ConceptScores(length=len(view.units), units=view.units)
         if not view.units:
             return result
-        result.greeting = _bare(view.units) in self._greeting
+        result.greeting = _bare(view.units, self.table.address) in self._greeting
         joined = "".join(view.units)
         result.chitchat = any(word in joined for word in self.table.chitchat)
         found = self._matches(view, result.cancelled)
