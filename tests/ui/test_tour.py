@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from models.catalogue import bundled_catalogue
 from tests.ui.conftest import PASSPHRASE, create_station
 
 SIZES = ("1920x1080", "1366x768", "1280x800", "1080x1920")
@@ -42,6 +43,10 @@ MIN_GAP_PX = 10
 MIN_BODY_PT = 18
 MIN_HEADING_PT = 30
 MIN_CONTRAST = 7.0
+# A home tile's picture: residents find a service by it before reading. 48 px is a phone launcher
+# icon (Material's 48 dp), ≈ 8 mm on a 10" 1280×800 panel — still a picture at a kiosk's distance.
+MIN_TILE_ICON_PX = 48
+HOME_SCREENS = ("home", "home-again")
 
 
 @pytest.fixture(scope="session")
@@ -139,10 +144,20 @@ def _problems(manifest: dict[str, Any]) -> list[str]:
 
 
 def _fit_problems(manifest: dict[str, Any]) -> list[str]:
-    """Anything cut, outside the window or lying on top of something else, and a resident's screen
-    that scrolls (what lies below the fold is not seen; the tour measures only what is in view)."""
+    """Anything cut, outside the window or lying on top of something else, a resident's screen
+    that scrolls (what lies below the fold is not seen; the tour measures only what is in view),
+    and a home tile whose picture is missing or smaller than MIN_TILE_ICON_PX."""
     problems: list[str] = []
     for screen in manifest["screens"]:
+        if screen["name"] in HOME_SCREENS:
+            tiles = [w for w in screen["widgets"] if w.get("icon_px") is not None]
+            if len(tiles) < len(bundled_catalogue().services):  # a tile per service, 一键呼叫 too
+                problems.append(f"{screen['name']}: {len(tiles)} tiles measured")
+            problems += [
+                f"{screen['name']}: tile {w['accessible_name']!r} icon {w['icon_px']} px"
+                for w in tiles
+                if w["icon_px"] < MIN_TILE_ICON_PX
+            ]
         if not screen["name"].startswith(MAY_SCROLL) and any(
             w["class"] == "QScrollBar" for w in screen["widgets"]
         ):
@@ -172,8 +187,6 @@ def test_every_screen_fits_and_meets_the_numbers(tours: TourRunner, combo: tuple
 
 
 def test_tour_covers_every_screen_and_step(tours: TourRunner) -> None:
-    from models.catalogue import bundled_catalogue
-
     manifest = tours.manifest(COMBOS[0])
     names = {s["name"] for s in manifest["screens"]}
     for required in (
