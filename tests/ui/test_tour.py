@@ -231,21 +231,28 @@ def test_largest_text_enlarges_all_text(tours: TourRunner) -> None:
 
 def test_measure_flags_cut_offscreen_and_overlapping_widgets(qapp: Any) -> None:
     """The checks themselves: a label too narrow for its word, a button past the window's edge and
-    two buttons on top of each other are each reported."""
+    two buttons on top of each other are each reported.
+
+    The widgets carry their own style: the application's stylesheet is whatever the test before
+    left (a tour's, a kiosk's), and a regular-size one gives every button a minimum of 128 × 96 px,
+    which pushed A past the 220 px edge — the test failed whenever it ran after a 1920×1080 or
+    portrait window (in a -n 2 run, by the luck of which tests a worker had run)."""
     from PySide6.QtCore import QRect
     from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
     from ui import measure
 
     root = QWidget()
+    # a parent's stylesheet wins over the application's (Qt's cascade), whatever was left there
+    root.setStyleSheet("* { font-size: 16px; min-width: 0px; min-height: 0px; padding: 0px; margin: 0px; }")
     root.resize(400, 300)
     cut = QLabel("Supercalifragilisticexpialidocious", root)
     cut.setWordWrap(True)
     cut.setAccessibleName("cut")
-    cut.setGeometry(0, 0, 60, 200)
+    cut.setGeometry(0, 0, 60, 170)
     fits = QLabel("ok", root)
     fits.setAccessibleName("fits")
-    fits.setGeometry(0, 180, 200, 110)  # room for "ok" at any text size the tours left set
+    fits.setGeometry(0, 180, 200, 110)
     a = QPushButton("A", root)
     a.setAccessibleName("A")
     a.setGeometry(100, 0, 100, 80)
@@ -253,8 +260,10 @@ def test_measure_flags_cut_offscreen_and_overlapping_widgets(qapp: Any) -> None:
     b.setAccessibleName("B")
     b.setGeometry(150, 40, 100, 80)
     root.show()
+    assert (a.geometry(), b.geometry()) == (QRect(100, 0, 100, 80), QRect(150, 40, 100, 80))
     found = {w["accessible_name"]: w for w in measure.collect(root, screen=QRect(0, 0, 220, 300))}
     assert found["cut"]["clipped"] and not found["fits"]["clipped"]
+    assert found["cut"]["overlaps"] == [] and found["fits"]["overlaps"] == []
     assert found["A"]["overlaps"] == ["B"] and found["B"]["overlaps"] == ["A"]
     assert found["B"]["offscreen"] and not found["A"]["offscreen"]
     root.close()
