@@ -121,15 +121,26 @@ class HomeTile(TileButton):
             size = max(size, MIN_ICON_PX)
         else:
             size = max(0, min(int(full), above))
-        self._set_shape(beside, size)
+        self._set_shape(beside, size, self._centring(inner - size - ICON_GAP_PX) if beside else 0)
         if size != self._icon_px:
             self._icon_px = size
             self.icon_widget.setPixmap(icon.pixmap(size, size) if size >= 24 else QPixmap())
 
-    def _set_shape(self, beside: bool, size: int) -> None:
+    def _centring(self, room: int) -> int:
+        """Beside: the space before the icon that centres icon and words in the tile together, when
+        the words stand on one line in `room` (else 0: they take the whole row)."""
+        widest = self.text_label.fontMetrics().horizontalAdvance(self.text_label.text())
+        subtitle = getattr(self, "subtitle", None)
+        if subtitle is not None:
+            widest = max(widest, subtitle.fontMetrics().horizontalAdvance(subtitle.text()))
+        return (room - widest) // 2 if widest <= room else 0
+
+    def _set_shape(self, beside: bool, size: int, pad: int) -> None:
         align = Qt.AlignmentFlag.AlignLeft if beside else Qt.AlignmentFlag.AlignHCenter
+        # the pad lies inside the icon's own box, so the words keep the width the need was measured at
+        self.icon_widget.setContentsMargins(pad, 0, 0, 0)
         if beside:
-            self.icon_widget.setFixedWidth(size)
+            self.icon_widget.setFixedWidth(size + pad)
         else:
             self.icon_widget.setMinimumWidth(1)
             self.icon_widget.setMaximumWidth(16777215)
