@@ -5,6 +5,7 @@ every clip's outcome and grammar hypotheses as JSON lines (for studying decision
 
     .venv/bin/python bench/voice_ko_matrix.py --half tune --dump /tmp/tune.jsonl
     .venv/bin/python bench/voice_ko_matrix.py --half heldout2         # the figures to report
+    .venv/bin/python bench/voice_ko_matrix.py --half heldout2 --voice ko+f2   # a second speaker
 
 Halves: tune/heldout split the first 87 phrasings (heldout was reported in session 19, so it is seen);
 tune2/heldout2 split the 56 written in session 20 (heldout2 is the unseen half reported from then on).
@@ -18,6 +19,7 @@ import json
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -36,6 +38,7 @@ def main() -> None:
     parser.add_argument("--snr", default="clean,20,10", help="comma list of clean|20|10")
     parser.add_argument("--speeds", default="120,150,180", help="comma list of espeak-ng speeds")
     parser.add_argument("--pitches", default="35,65", help="comma list of espeak-ng pitches")
+    parser.add_argument("--voice", default="ko", help="espeak-ng voice, e.g. ko+f2 (a second speaker)")
     parser.add_argument("--dump", type=Path)
     parser.add_argument("--audio", type=Path, help="folder to keep clips in (default: a temp folder)")
     args = parser.parse_args()
@@ -43,7 +46,11 @@ def main() -> None:
     phrasings = HALVES[args.half]
     speeds = {int(v) for v in args.speeds.split(",")}
     pitches = {int(v) for v in args.pitches.split(",")}
-    conditions = [c for c in CONDITIONS if c.snr in snrs and c.speed in speeds and c.pitch in pitches]
+    conditions = [
+        replace(c, voice=args.voice)
+        for c in CONDITIONS
+        if c.snr in snrs and c.speed in speeds and c.pitch in pitches
+    ]
     collector = Collector()
     controller = VoiceController(collector.callbacks)
     controller.set_screen("home", "ko")

@@ -7,6 +7,7 @@ so it reflects whatever is really behind the text.
 Each widget is also checked for fit: `offscreen` when any part lies outside the window, `clipped`
 when its text (or a tile's icon and label) needs more room than the widget has, `scrolled` when a
 scroll area shows only part of it, and `overlaps` names the measured widgets it collides with.
+A tile also gets `icon_px`, the size its picture is drawn at (0 when the words took all its room).
 """
 
 from __future__ import annotations
@@ -138,6 +139,19 @@ def text_fits(widget: QWidget) -> bool:
     return True
 
 
+def icon_px(widget: QWidget) -> int | None:
+    """The size a tile's picture is drawn at (0 when it gave way to the words), None for a widget
+    that is not a tile."""
+    icon = getattr(widget, "icon_widget", None)
+    if not isinstance(icon, QLabel) or getattr(widget, "text_label", None) is None:
+        return None
+    pixmap = icon.pixmap()
+    if pixmap.isNull() or not icon.isVisibleTo(widget):
+        return 0
+    ratio = pixmap.devicePixelRatio() or 1.0
+    return round(min(pixmap.width(), pixmap.height()) / ratio)
+
+
 def _overlapping(found: list[dict[str, Any]], widgets: list[QWidget]) -> None:
     """Record, per widget, the measured widgets (not its own ancestors or children) it collides with."""
     rects = [QRect(f["x"], f["y"], f["w"], f["h"]) for f in found]
@@ -202,6 +216,7 @@ def collect(root: QWidget, image: QImage | None = None, screen: QRect | None = N
                 "interactive": interactive,
                 "enabled": widget.isEnabled(),
                 "clipped": not text_fits(widget),  # its text (or icon) needs more room than it has
+                "icon_px": icon_px(widget),  # a tile's picture (0: none drawn); None: not a tile
                 "scrolled": scrolled,  # partly scrolled out of view: geometry is the visible part
                 "offscreen": not window.contains(rect),
                 "x": rect.x(),

@@ -20,7 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypedDict, Unpack
 
-from PySide6.QtCore import QCoreApplication, QEvent, QRect
+from PySide6.QtCore import QCoreApplication, QEvent, QRect, QTimer
 from PySide6.QtWidgets import QApplication, QScrollBar
 
 from models.requests import RequestRecord
@@ -113,21 +113,29 @@ class Tour:
             }
         )
 
-    def _settle_layout(self, turns: int = 30) -> None:
+    def _settle_layout(self, turns: int = 60) -> None:
         """Let the layout finish: requests of freshly added rows, and a step's fit to its room (a
-        zero-delay timer that can ask for another round), settle over several turns. A scroll bar
-        still shown with nothing to scroll is the sign of a layout not yet done (a 1920×1080 date
-        step was captured with one over its right edge)."""
+        zero-delay timer that can ask for another round), settle over several turns. Done when no
+        zero-delay timer is pending and the scroll bars and the voice strip stayed as they were for
+        a turn. A scroll bar still shown with nothing to scroll is the sign of a layout not yet done
+        (a 1920×1080 date step was captured with one over its right edge); one that does scroll may
+        be mid-way too: the date slots arrive from the database, refit, and the voice strip steps
+        aside a turn or two later (captured once scrolling at 1920×1080 largest text)."""
         app = QApplication.instance()
         if app is None:
             return
+        before: object = None
         for turn in range(turns):
             app.processEvents()
-            stale = any(
-                bar.isVisible() and bar.maximum() == 0 for bar in self.window.findChildren(QScrollBar)
+            bars = [bar for bar in self.window.findChildren(QScrollBar) if bar.isVisible()]
+            stale = any(bar.maximum() == 0 for bar in bars)
+            pending = any(
+                timer.isActive() and timer.interval() == 0 for timer in self.window.findChildren(QTimer)
             )
-            if turn >= 2 and not stale:
+            state = ([(bar.maximum(), bar.height()) for bar in bars], self.window.voice_panel.isVisible())
+            if turn >= 2 and not stale and not pending and state == before:
                 return
+            before = state
             time.sleep(0.005)
 
     def run(self) -> Path:

@@ -19,12 +19,15 @@ from functools import cache
 from pathlib import Path
 
 from models.catalogue import CATALOGUE_DIR
-from voice.segment import add_words, en_words, ko_stem, ko_words, zh_words
+from voice.segment import add_words, en_words, ko_stem, ko_words, zh_word_frequency, zh_words
 from voice.textnorm import fold_syllable, strip_unk
 
 CONCEPTS_DIR = CATALOGUE_DIR / "concepts"
 STRADDLE_QUALITY = 0.75  # a word across a jieba word boundary (挺好 in 挺|好看) is weaker evidence
-PINYIN_QUALITY = 0.9  # a homophone is good evidence, a little less than the written word
+PINYIN_QUALITY = 0.9  # a near-homophone (equal only after dialect folding) is a little weaker evidence
+# an everyday word this frequent in jieba's dictionary is itself, not an ASR near-homophone of a concept
+# word (几岁 is not 积水, 一直 is not 椅子); exact homophones (反应 for 反映) still count
+COMMON_WORD = 100
 # words that may stand between a negation and what it negates: 不想申请补贴, 不用去体检, don't want help
 BRIDGES = frozenset({
     "想", "要", "用", "需要", "能", "会", "去", "再", "是", "申请", "办", "领", "给我", "帮我", "找",
@@ -51,6 +54,17 @@ class Concept:
     # words that reach their intent but are never enough to act on alone: said in a sentence they are
     # often a figure of speech ("热得受不了"), so the kiosk asks once
     ask: bool = False
+    # words that name what an utterance is about, not what to do with it (证明, 垃圾, 停水): when another
+    # intent's own words say what is wanted ("我的证明开好了没", "停水的通知出来没"), an intent named only
+    # by its topic words does not compete (see `ConceptScores.topic_only`)
+    topic: bool = False
+    # said anywhere in the utterance, these make the concept mean something else ("摔了" with 碗: a
+    # broken bowl, not a fall; "没电" with 手机: a flat phone, not a power cut)
+    unless: tuple[str, ...] = ()
+    # a question about something named beside it ("…出来没", "…是哪天"): it belongs to its own intent
+    # (我的办件: "我的证明开出来没") only when no other intent's own words name what is asked about
+    # ("停水的通知出来没" asks for a notice); see `ConceptScores.frames`
+    frame: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,6 +86,15 @@ class ConceptTable:
     # the register of radio and television ("欢迎收听", "观众朋友们", "新闻联播"): speech with these words
     # is a programme in the background, not a resident asking, so it never acts
     broadcast: tuple[str, ...] = ()
+    # chit-chat addressed to the kiosk ("你几岁了", "食咗饭未"): nothing to do, a hint of what can be said
+    chitchat: tuple[str, ...] = ()
+    # forms of address said around a greeting ("您好啊同志"): the utterance is still only a greeting
+    address: tuple[str, ...] = ()
+    # common words that ASR writes for a concept word of the same sound (反应 for 反映): they count as it
+    asr_homophones: tuple[str, ...] = ()
+    # intent → intents it outranks when both are said: "回去最上面那个页" names where to go (首页), and
+    # 回去 is only how; a call for help with a doctor's visit is one request ("腿摔了给我约个看病的")
+    outranks: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def intents(self) -> frozenset[str]:
@@ -88,6 +111,7 @@ class Match:
     word: str
     written: bool = True  # the characters themselves, not a homophone
     straddles: bool = False  # across the segmentation's word boundaries (好的 in 挺好|的)
+    topic: bool = False  # the concept only names what the utterance is about (see `Concept.topic`)
 
 
 @dataclass
@@ -103,6 +127,14 @@ class ConceptScores:
     # scores from written words only (no homophone, no word split across the segmentation): a call
     # for help heard only as a homophone (就命 ≈ 救命, 那我 ≈ 拉我) is asked about, not acted on
     exact: dict[str, float] = field(default_factory=dict)
+    # intents named only by topic words (证明 in "我的证明开好了没"): see `Concept.topic`
+    topic_only: set[str] = field(default_factory=set)
+    chitchat: bool = False  # it has the words of chit-chat addressed to the kiosk (你几岁了)
+    # intents whose words were said with a word that gives them another meaning (`Concept.unless`)
+    cancelled: set[str] = field(default_factory=set)
+    frames: dict[str, float] = field(default_factory=dict)  # per intent, what its `frame` words add
+    # per intent, what its own request words add (neither topic nor frame words)
+    requests: dict[str, float] = field(default_factory=dict)
 
     def ranked(self) -> list[tuple[str, float]]:
         return sorted(self.scores.items(), key=lambda item: item[1], reverse=True)
@@ -115,15 +147,7 @@ def _locale_file(locale: str) -> str:
 def parse_table(raw: dict[str, object], locale: str, where: str) -> ConceptTable:
     concepts: list[Concept] = []
     for intent, entries in raw.items():
-        if intent in (
-            "negation",
-            "greeting",
-            "not_homophones",
-            "grammar_words",
-            "stems",
-            "opposites",
-            "broadcast",
-        ):
+        if intent in _LISTS:
             continue
         if not isinstance(entries, list):
             raise ConceptError(f"{where}: [[{intent}]] must be an array of tables")
@@ -135,9 +159,28 @@ def parse_table(raw: dict[str, object], locale: str, where: str) -> ConceptTable
                 raise ConceptError(f"{where}: {intent}[{index}] weight {weight} outside (0, 2]")
             words = tuple(unicodedata.normalize("NFC", str(w)).strip() for w in entry["words"])
             pair, ask = entry.get("pair", ""), entry.get("ask", False)
-            if not isinstance(pair, str) or not isinstance(ask, bool):
-                raise ConceptError(f"{where}: {intent}[{index}] `pair` must be a name, `ask` true or false")
-            concepts.append(Concept(intent, index, weight, tuple(w for w in words if w), pair, ask))
+            topic, frame = entry.get("topic", False), entry.get("frame", False)
+            if not isinstance(pair, str) or not all(isinstance(v, bool) for v in (ask, topic, frame)):
+                raise ConceptError(
+                    f"{where}: {intent}[{index}] `pair` must be a name, `ask`, `topic` and `frame` true"
+                    " or false"
+                )
+            unless = entry.get("unless", [])
+            if not isinstance(unless, list) or not all(isinstance(w, str) and w for w in unless):
+                raise ConceptError(f"{where}: {intent}[{index}] `unless` must be a list of words")
+            concepts.append(
+                Concept(
+                    intent,
+                    index,
+                    weight,
+                    tuple(w for w in words if w),
+                    pair,
+                    ask,
+                    topic,
+                    tuple(unless),
+                    frame,
+                )
+            )
     return ConceptTable(
         locale,
         tuple(concepts),
@@ -148,7 +191,27 @@ def parse_table(raw: dict[str, object], locale: str, where: str) -> ConceptTable
         _word_list(raw, "stems", where),
         _opposites(raw, where),
         _word_list(raw, "broadcast", where),
+        chitchat=_word_list(raw, "chitchat", where),
+        address=_word_list(raw, "address", where),
+        asr_homophones=_word_list(raw, "asr_homophones", where),
+        outranks=_outranks(raw, where),
     )
+
+
+# top-level keys of a concepts file that are not intents
+_LISTS = frozenset({
+    "negation", "greeting", "not_homophones", "grammar_words", "stems", "opposites", "broadcast",
+    "chitchat", "outranks", "address", "asr_homophones",
+})  # fmt: skip
+
+
+def _outranks(raw: dict[str, object], where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    value = raw.get("outranks", {})
+    if not isinstance(value, dict) or not all(
+        isinstance(v, list) and all(isinstance(i, str) for i in v) for v in value.values()
+    ):
+        raise ConceptError(f"{where}: `outranks` must map an intent to a list of intents")
+    return tuple((str(k), tuple(v)) for k, v in value.items())
 
 
 def _opposites(raw: dict[str, object], where: str) -> tuple[tuple[str, str], ...]:
@@ -214,6 +277,7 @@ class _View:
     units: tuple[str, ...]
     folded: tuple[str, ...]  # zh: folded pinyin per character; others: the units again
     words: tuple[tuple[int, int], ...]  # (start, end) unit spans of the segmenter's words
+    plain: tuple[str, ...] = ()  # zh: toneless pinyin per character before dialect folding
 
     def word_set(self) -> set[tuple[int, int]]:
         return set(self.words)
@@ -230,11 +294,18 @@ def _is_hanzi(ch: str) -> bool:
 
 
 @cache
-def _pinyin(ch: str) -> str:
+def _plain(ch: str) -> str:
+    """One character's toneless pinyin (the character itself when it has none)."""
     from pypinyin import lazy_pinyin
 
     syllables = lazy_pinyin(ch, errors="ignore")
-    return fold_syllable(syllables[0]) if syllables else ch
+    return syllables[0] if syllables else ch
+
+
+@cache
+def _pinyin(ch: str) -> str:
+    plain = _plain(ch)
+    return fold_syllable(plain) if plain != ch else ch
 
 
 def _zh_view(text: str) -> _View:
@@ -246,7 +317,8 @@ def _zh_view(text: str) -> _View:
         units.extend(word)
         spans.append((start, len(units)))
     folded = tuple(_pinyin(ch) if _is_hanzi(ch) else ch for ch in units)
-    return _View(tuple(units), folded, tuple(spans))
+    plain = tuple(_plain(ch) if _is_hanzi(ch) else ch for ch in units)
+    return _View(tuple(units), folded, tuple(spans), plain)
 
 
 def _ko_view(text: str) -> _View:
@@ -317,9 +389,12 @@ def _fits_words(view: _View, start: int, end: int) -> bool:
 _GREETING_PARTICLES = frozenset("啊呀哦嘛哈啦呐")
 
 
-def _bare(units: tuple[str, ...]) -> str:
-    """An utterance without particles and with a repeated greeting said once: "您好您好" → "您好"."""
+def _bare(units: tuple[str, ...], address: tuple[str, ...] = ()) -> str:
+    """An utterance without particles or forms of address and with a repeated greeting said once:
+    "您好您好" → "您好", "哎您好啊同志" → "您好"."""
     text = "".join(u for u in units if u not in _GREETING_PARTICLES) or "".join(units)
+    for word in address:
+        text = text.replace(word, "") or text
     for size in range(1, len(text) // 2 + 1):
         if len(text) % size == 0 and text[:size] * (len(text) // size) == text:
             return text[:size]
@@ -358,6 +433,11 @@ class ConceptScorer:
         self._concepts = {(c.intent, c.index): c for c in table.concepts}
         self._broadcast = [(w, _word_units(w, self.locale)[0]) for w in table.broadcast]
         self._not_homophones = frozenset(table.not_homophones)
+        self._negatives = frozenset(self._opposites.values())
+        self.outranks = {strong: weaker for strong, weaker in table.outranks}
+        self._plain = [
+            tuple(_plain(ch) if _is_hanzi(ch) else ch for ch in units) for _, _, units, _ in self._words
+        ]
         if self.locale.startswith("zh"):
             add_words([w for _, w, _, _ in self._words] + list(table.negation) + list(table.broadcast))
 
@@ -365,44 +445,67 @@ class ConceptScorer:
     def intents(self) -> frozenset[str]:
         return frozenset(c.intent for c, _, _, _ in self._words)
 
-    def _hits(self, view: _View) -> dict[int, list[tuple[int, float]]]:
-        """Where each concept word (by its index in `_words`) occurs: written, or — for a word of
-        more than one character not written anywhere — as a homophone. Looked up by first unit, so
-        a match costs what the utterance's length does, not what the tables' size does."""
-        exact: dict[int, list[tuple[int, float]]] = {}
+    def _hits(self, view: _View) -> dict[int, list[tuple[int, bool, float]]]:
+        """Where each concept word (by its index in `_words`) occurs, as (start, written, quality):
+        written, or — for a word of more than one character not written anywhere — as a homophone.
+        An exact homophone heard as one word (the same toneless pinyin: 通志 for 通知, 不贴 for 补贴) is
+        as good as the word; one made of several words (钱|到 ≈ 签到), one that is an everyday word
+        itself (同志), or one equal only after dialect folding is a little weaker — and a folded one
+        that is an everyday word counts for nothing (几岁 is not 积水). Looked up by first unit, so a
+        match costs what the utterance's length does, not what the tables' size does."""
+        exact: dict[int, list[tuple[int, bool, float]]] = {}
         for start, unit in enumerate(view.units):
             for index in self._by_unit.get(unit, ()):
                 units = self._words[index][2]
                 if view.units[start : start + len(units)] == units:
-                    exact.setdefault(index, []).append((start, 1.0))
+                    exact.setdefault(index, []).append((start, True, 1.0))
         if not self.locale.startswith("zh"):
             return exact
-        homophones: dict[int, list[tuple[int, float]]] = {}
+        homophones: dict[int, list[tuple[int, bool, float]]] = {}
         for start, syllable in enumerate(view.folded):
             for index in self._by_syllable.get(syllable, ()):
                 units, folded = self._words[index][2], self._words[index][3]
-                if (
-                    index not in exact
-                    and view.folded[start : start + len(folded)] == folded
-                    and "".join(view.units[start : start + len(units)]) not in self._not_homophones
-                ):
-                    homophones.setdefault(index, []).append((start, PINYIN_QUALITY))
+                if index in exact or view.folded[start : start + len(folded)] != folded:
+                    continue
+                said = "".join(view.units[start : start + len(units)])
+                if said in self._not_homophones:
+                    continue
+                same_sound = view.plain[start : start + len(units)] == self._plain[index]
+                # an everyday word in a concept word's sound is itself (几岁 is not 积水) — or, when the
+                # sound is exactly the same, perhaps the concept word (同志 for 通知: asked about);
+                # ASR's known spellings (反应 for 反映) count in full
+                common = zh_word_frequency(said) >= COMMON_WORD and said not in self.table.asr_homophones
+                if same_sound and not common and (start, start + len(units)) in view.words:
+                    homophones.setdefault(index, []).append((start, False, 1.0))
+                elif same_sound or not common:
+                    homophones.setdefault(index, []).append((start, False, PINYIN_QUALITY))
         return {**homophones, **exact}
 
-    def _matches(self, view: _View) -> list[Match]:
+    def _matches(self, view: _View, cancelled: set[str] | None = None) -> list[Match]:
         found: list[Match] = []
+        joined = "".join(view.units)
         for index, hits in sorted(self._hits(view).items()):
             concept, word, units, _ = self._words[index]
-            for start, quality in hits:
+            if any(other in joined for other in concept.unless):
+                if cancelled is not None:
+                    cancelled.add(concept.intent)
+                continue  # said with a word that gives it another meaning (摔了 with 碗)
+            for start, written, quality in hits:
                 end = start + len(units)
+                straddles = False
+                if not written and not (start in view.starts() and end in view.ends()):
+                    continue  # a homophone across or inside words (肿了 in 初中|了, 院子 in 菜园子) is none
                 if self.locale.startswith("zh") and not _fits_words(view, start, end):
-                    if len(units) == 1 or quality < 1.0:
-                        continue  # a homophone across word boundaries (肿了 in 初中|了) is no evidence
+                    if len(units) == 1:
+                        continue
                     quality *= STRADDLE_QUALITY  # jieba may have cut wrongly (上|回报|的): weaker evidence
-                written, straddles = quality != PINYIN_QUALITY, quality < PINYIN_QUALITY
+                    straddles = True
                 found.append(
-                    Match(concept.intent, concept.index, start, end, quality, word, written, straddles)
-                )
+                    Match(
+                        concept.intent, concept.index, start, end, quality, word, written, straddles,
+                        concept.topic,
+                    )
+                )  # fmt: skip
         # broadcast words take part in the overlap rule below (新闻联播 is not 新闻 → 通知公告)
         for word, units in self._broadcast:
             found += [Match(BROADCAST, -1, s, s + len(units), 1.0, word) for s in _find(view.units, units)]
@@ -448,15 +551,19 @@ class ConceptScorer:
         result = ConceptScores(length=len(view.units), units=view.units)
         if not view.units:
             return result
-        result.greeting = _bare(view.units) in self._greeting
-        matches = self._matches(view)
-        best: dict[tuple[str, int], float] = {}
-        exact: set[tuple[str, int]] = set()
-        weights = {(c.intent, c.index): c.weight for c in self.table.concepts}
-        weights.update({(opposite, -1): 1.0 for _, opposite in self._opposites.items()})
-        result.broadcast = any(m.intent == BROADCAST for m in matches)
-        negated = [m for m in matches if m.intent != BROADCAST and self._negated(m, view, matches)]
-        for match in matches:
+        result.greeting = _bare(view.units, self.table.address) in self._greeting
+        joined = "".join(view.units)
+        result.chitchat = any(word in joined for word in self.table.chitchat)
+        found = self._matches(view, result.cancelled)
+        result.broadcast = any(m.intent == BROADCAST for m in found)
+        # a negative answer is not cancelled by another negation word ("没有没有不是" is a no)
+        negated = [
+            m
+            for m in found
+            if m.intent not in (BROADCAST, *self._negatives) and self._negated(m, view, found)
+        ]
+        matches: list[Match] = []
+        for match in found:
             if match.intent == BROADCAST:
                 continue
             # a word inside a negated one is negated with it (证明 in 不是来开证明的)
@@ -467,28 +574,53 @@ class ConceptScorer:
                 if opposite is None or opposite not in self.intents:
                     result.negated.add(match.intent)
                     continue
-                match = replace(match, intent=opposite, concept=-1)  # 不对头: a no, at full weight
+                match = replace(match, intent=opposite, concept=-1, topic=False)  # 不对头: a no
+            matches.append(match)
+        # both parts of a pair said: the words are that meaning, not another intent's word in the same
+        # place (堵 in "心口堵得难受" is the chest, not a blocked drain)
+        complete = self._complete_pairs(matches)
+        paired = [m for m in matches if (m.intent, self._pair_of(m)) in complete]
+        matches = [
+            m
+            for m in matches
+            if not any(p.intent != m.intent and p.start <= m.start and m.end <= p.end for p in paired)
+        ]
+        complete = self._complete_pairs(matches)
+        best: dict[tuple[str, int], float] = {}
+        exact: set[tuple[str, int]] = set()
+        for match in matches:
             key = (match.intent, match.concept)
             best[key] = max(best.get(key, 0.0), match.quality)
             if match.written:
                 exact.add(key)
             result.matches.append(match)
-        pairs: dict[tuple[str, str], int] = {}
-        for key in best:
-            concept = self._concepts.get(key)
-            if concept is not None and concept.pair:
-                pairs[(concept.intent, concept.pair)] = pairs.get((concept.intent, concept.pair), 0) + 1
+        action: set[str] = set()  # intents with a word that says what is wanted, not only a topic
         for (intent, index), quality in best.items():
             concept = self._concepts.get((intent, index))
-            if concept is not None and concept.pair and pairs[(intent, concept.pair)] < 2:
+            if concept is not None and concept.pair and (intent, concept.pair) not in complete:
                 continue  # one part of a pair said alone
             if concept is not None and concept.ask:
                 exact.discard((intent, index))
-            result.scores[intent] = min(
-                SCORE_CAP, result.scores.get(intent, 0.0) + weights[(intent, index)] * quality
-            )
+            if concept is None or not concept.topic:
+                action.add(intent)
+            weight = concept.weight if concept is not None else 1.0  # (an opposite counts in full)
+            result.scores[intent] = min(SCORE_CAP, result.scores.get(intent, 0.0) + weight * quality)
+            kind = result.frames if concept is not None and concept.frame else result.requests
+            if concept is None or not concept.topic:
+                kind[intent] = kind.get(intent, 0.0) + weight * quality
             if (intent, index) in exact:
-                result.exact[intent] = min(
-                    SCORE_CAP, result.exact.get(intent, 0.0) + weights[(intent, index)]
-                )
+                result.exact[intent] = min(SCORE_CAP, result.exact.get(intent, 0.0) + weight)
+        result.topic_only = set(result.scores) - action
         return result
+
+    def _pair_of(self, match: Match) -> str:
+        concept = self._concepts.get((match.intent, match.concept))
+        return concept.pair if concept is not None else ""
+
+    def _complete_pairs(self, matches: list[Match]) -> set[tuple[str, str]]:
+        """(intent, pair) of the pairs with two or more of their concepts said."""
+        said: dict[tuple[str, str], set[int]] = {}
+        for m in matches:
+            if pair := self._pair_of(m):
+                said.setdefault((m.intent, pair), set()).add(m.concept)
+        return {key for key, concepts in said.items() if len(concepts) >= 2}

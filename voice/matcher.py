@@ -56,6 +56,9 @@ COMMAND_PARTICLES = {
 COMMAND_FRAMES = {
     "zh": ("直接", "回到", "麻烦", "赶紧", "快点", "帮我", "给我", "请你", "能不能", "可不可以")
 }
+# another intent's own words this strong name what a question frame ("…下来了吗") asks about
+FRAME_YIELDS = 0.4
+TOPIC_CAP = 0.5  # an intent named only by its topic words, beside another intent's request: no rival
 SCORE_CACHE = 64  # texts whose phrase scores a matcher keeps (the last few utterances' alternatives)
 LONG_UTTERANCE = 16  # characters: longer speech (a radio, a chat) only ever asks, never acts
 
@@ -167,6 +170,9 @@ class IntentMatcher:
                 )
                 merged.units, merged.best = scored.units, dict(scored.scores)
                 merged.exact, merged.broadcast = dict(scored.exact), scored.broadcast
+                merged.topic_only, merged.chitchat = set(scored.topic_only), scored.chitchat
+                merged.cancelled = set(scored.cancelled)
+                merged.frames, merged.requests = dict(scored.frames), dict(scored.requests)
             merged.negated |= scored.negated
             for intent, score in scored.scores.items():
                 merged.scores[intent] = max(merged.scores.get(intent, 0.0), score * weight)
@@ -175,6 +181,7 @@ class IntentMatcher:
     def _combine(self, phrase: IntentResult, alternatives: Sequence[str]) -> IntentResult:
         heard = alternatives[0]
         concepts = self._commands_in_context(self.concept_scores(alternatives), heard)
+        concepts = self._resolve_competition(concepts)
         ranked = concepts.ranked()
         scored = [
             Scored(i, s, heard, " ".join(m.word for m in concepts.matches if m.intent == i))
@@ -182,7 +189,16 @@ class IntentMatcher:
         ]
         others = [(i, s) for i, s in ranked if i != HELP]
         help_score = concepts.scores.get(HELP, 0.0)
-        if help_score >= HELP_FLOOR or HELP in concepts.negated or phrase.intent == HELP:
+        # help said only to deny it, beside a clear request ("今天没啥不舒服的，都挺好"): the request
+        denied = (
+            help_score < HELP_FLOOR
+            and HELP in concepts.negated
+            and not concepts.broadcast
+            and bool(others)
+            and others[0][1] >= CONCEPT_ACT
+            and others[0][1] - max((s for _, s in others[1:]), default=0.0) >= CONCEPT_MARGIN
+        )
+        if not denied and (help_score >= HELP_FLOOR or HELP in concepts.negated or phrase.intent == HELP):
             return self._help(phrase, concepts, others, scored, heard)
         if concepts.broadcast:
             # a radio or television programme in the background: never an action (help is still asked)
@@ -197,7 +213,8 @@ class IntentMatcher:
         ]
         runner_up = max(rivals, default=0.0)
         short = concepts.length <= LONG_UTTERANCE
-        if top is None and concepts.greeting:
+        if (top is None or top_score < CONCEPT_ACT) and (concepts.greeting or concepts.chitchat):
+            # a greeting, or chit-chat with the kiosk ("你几岁了呀"): tell the resident what can be said
             return IntentResult(None, 0.0, False, phrase.alternatives, heard, hint="greeting")
         if top is not None and top_score >= CONCEPT_ACT and top_score - runner_up >= CONCEPT_MARGIN:
             # a phrase match elsewhere only counts against the concepts if it covers most of what was
@@ -215,10 +232,13 @@ class IntentMatcher:
             from_best = concepts.best.get(top, 0.0) >= CONCEPT_ACT
             sure = agrees and short and covered and from_best
             return IntentResult(top, round(confidence, 4), not sure, scored, heard)
-        if phrase.acts and phrase.intent in concepts.negated and phrase.intent not in concepts.scores:
-            return IntentResult(
-                None, phrase.confidence, False, phrase.alternatives, heard
-            )  # 我不是来开证明的
+        if (
+            phrase.acts
+            and phrase.intent in concepts.negated | concepts.cancelled
+            and phrase.intent not in concepts.scores
+        ):
+            # 我不是来开证明的; "没电了" said of a phone (手机没电了) is no power cut
+            return IntentResult(None, phrase.confidence, False, phrase.alternatives, heard)
         if phrase.acts:
             # another intent's words as strong as asking needs: a phrase alone does not settle it
             rival = any(s >= CONCEPT_FLOOR for i, s in ranked if i != phrase.intent)
@@ -231,6 +251,37 @@ class IntentMatcher:
             # a fuzzy phrase somewhere in a sentence that names no concept at all: chat, not a request
             return IntentResult(None, phrase.confidence, False, phrase.alternatives, heard)
         return phrase
+
+    def _resolve_competition(self, concepts: ConceptScores) -> ConceptScores:
+        """Two intents named in one utterance, where one only says what the other is about: an intent
+        named only by topic words beside another intent's own request words does not compete
+        ("我的证明开好了没" asks about a request; "停水的通知出来没" asks for a notice), a question
+        frame ("…出来没") belongs to the intent whose own words name what is asked about, and an intent
+        outranked by another said with it (concept table `outranks`) is only part of that one."""
+        scores = dict(concepts.scores)
+        asked_about = [
+            i
+            for i, s in concepts.requests.items()
+            if s >= FRAME_YIELDS and i not in COMMAND_INTENTS and i != HELP
+        ]
+        for intent, added in concepts.frames.items():
+            if any(other != intent for other in asked_about):
+                scores[intent] = max(0.0, scores[intent] - added)  # "停水的通知出来没": the notice's
+        requests = [
+            i
+            for i, s in scores.items()
+            if s >= CONCEPT_ACT and i not in concepts.topic_only and i not in COMMAND_INTENTS and i != HELP
+        ]
+        for intent in concepts.topic_only:
+            if intent != HELP and any(r != intent for r in requests):
+                scores[intent] = min(scores[intent], TOPIC_CAP)
+        assert self._concepts is not None
+        for strong, weaker in self._concepts.outranks.items():
+            if scores.get(strong, 0.0) >= CONCEPT_ACT:
+                for intent in weaker:
+                    if intent in scores:
+                        scores[intent] = min(scores[intent], TOPIC_CAP)
+        return replace(concepts, scores=scores)
 
     def _commands_in_context(self, concepts: ConceptScores, heard: str) -> ConceptScores:
         """A command's words that are only a small part of what was said are weak evidence ("可以" in

@@ -114,3 +114,8 @@ def en_stem(word: str) -> str:
 def en_words(text: str) -> tuple[str, ...]:
     cleaned = _NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).lower().replace("’", "'"))
     return tuple(en_stem(w.strip("'")) for w in cleaned.split() if w.strip("'"))
+
+
+def zh_word_frequency(word: str) -> int:
+    """How often jieba's dictionary has seen `word` as a word (0 when it is not one of its words)."""
+    return int(_jieba().FREQ.get(word) or 0)

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from models.catalogue import bundled_catalogue
 from tests.ui.conftest import PASSPHRASE, create_station
 
 SIZES = ("1920x1080", "1366x768", "1280x800", "1080x1920")
@@ -42,6 +43,11 @@ MIN_GAP_PX = 10
 MIN_BODY_PT = 18
 MIN_HEADING_PT = 30
 MIN_CONTRAST = 7.0
+# A home tile's picture: residents find a service by it before reading. 48 px is a phone launcher
+# icon (Material's 48 dp), ≈ 8 mm on a 10" 1280×800 panel — still a picture at a kiosk's distance.
+MIN_TILE_ICON_PX = 48
+HOME_SCREENS = ("home", "home-again")
+PICTURE_SCREENS = (*HOME_SCREENS, "rating")  # the rating faces are pictures too
 
 
 @pytest.fixture(scope="session")
@@ -139,10 +145,22 @@ def _problems(manifest: dict[str, Any]) -> list[str]:
 
 
 def _fit_problems(manifest: dict[str, Any]) -> list[str]:
-    """Anything cut, outside the window or lying on top of something else, and a resident's screen
-    that scrolls (what lies below the fold is not seen; the tour measures only what is in view)."""
+    """Anything cut, outside the window or lying on top of something else, a resident's screen
+    that scrolls (what lies below the fold is not seen; the tour measures only what is in view),
+    and a home tile or rating face whose picture is missing or smaller than MIN_TILE_ICON_PX."""
     problems: list[str] = []
     for screen in manifest["screens"]:
+        if screen["name"] in PICTURE_SCREENS:
+            tiles = [w for w in screen["widgets"] if w.get("icon_px") is not None]
+            # a tile per service (一键呼叫 too) at home, three faces on the rating screen
+            expected = len(bundled_catalogue().services) if screen["name"] in HOME_SCREENS else 3
+            if len(tiles) < expected:
+                problems.append(f"{screen['name']}: {len(tiles)} tiles measured")
+            problems += [
+                f"{screen['name']}: tile {w['accessible_name']!r} icon {w['icon_px']} px"
+                for w in tiles
+                if w["icon_px"] < MIN_TILE_ICON_PX
+            ]
         if not screen["name"].startswith(MAY_SCROLL) and any(
             w["class"] == "QScrollBar" for w in screen["widgets"]
         ):
@@ -172,8 +190,6 @@ def test_every_screen_fits_and_meets_the_numbers(tours: TourRunner, combo: tuple
 
 
 def test_tour_covers_every_screen_and_step(tours: TourRunner) -> None:
-    from models.catalogue import bundled_catalogue
-
     manifest = tours.manifest(COMBOS[0])
     names = {s["name"] for s in manifest["screens"]}
     for required in (
@@ -218,21 +234,28 @@ def test_largest_text_enlarges_all_text(tours: TourRunner) -> None:
 
 def test_measure_flags_cut_offscreen_and_overlapping_widgets(qapp: Any) -> None:
     """The checks themselves: a label too narrow for its word, a button past the window's edge and
-    two buttons on top of each other are each reported."""
+    two buttons on top of each other are each reported.
+
+    The widgets carry their own style: the application's stylesheet is whatever the test before
+    left (a tour's, a kiosk's), and a regular-size one gives every button a minimum of 128 × 96 px,
+    which pushed A past the 220 px edge — the test failed whenever it ran after a 1920×1080 or
+    portrait window (in a -n 2 run, by the luck of which tests a worker had run)."""
     from PySide6.QtCore import QRect
     from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
     from ui import measure
 
     root = QWidget()
+    # a parent's stylesheet wins over the application's (Qt's cascade), whatever was left there
+    root.setStyleSheet("* { font-size: 16px; min-width: 0px; min-height: 0px; padding: 0px; margin: 0px; }")
     root.resize(400, 300)
     cut = QLabel("Supercalifragilisticexpialidocious", root)
     cut.setWordWrap(True)
     cut.setAccessibleName("cut")
-    cut.setGeometry(0, 0, 60, 200)
+    cut.setGeometry(0, 0, 60, 170)
     fits = QLabel("ok", root)
     fits.setAccessibleName("fits")
-    fits.setGeometry(0, 180, 200, 110)  # room for "ok" at any text size the tours left set
+    fits.setGeometry(0, 180, 200, 110)
     a = QPushButton("A", root)
     a.setAccessibleName("A")
     a.setGeometry(100, 0, 100, 80)
@@ -240,8 +263,10 @@ def test_measure_flags_cut_offscreen_and_overlapping_widgets(qapp: Any) -> None:
     b.setAccessibleName("B")
     b.setGeometry(150, 40, 100, 80)
     root.show()
+    assert (a.geometry(), b.geometry()) == (QRect(100, 0, 100, 80), QRect(150, 40, 100, 80))
     found = {w["accessible_name"]: w for w in measure.collect(root, screen=QRect(0, 0, 220, 300))}
     assert found["cut"]["clipped"] and not found["fits"]["clipped"]
+    assert found["cut"]["overlaps"] == [] and found["fits"]["overlaps"] == []
     assert found["A"]["overlaps"] == ["B"] and found["B"]["overlaps"] == ["A"]
     assert found["B"]["offscreen"] and not found["A"]["offscreen"]
     root.close()

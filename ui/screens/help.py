@@ -14,6 +14,7 @@ emergency numbers 110 and 120; 请志愿者帮忙 just brings a volunteer over.
 from __future__ import annotations
 
 import time
+import weakref
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -28,6 +29,12 @@ CANCEL_S = 10  # "按错了，取消" is offered this long
 JOIN_S = 300  # pressing again within this long joins the call already made
 POLL_MS = 2000  # how often the screen looks whether the hub has acknowledged the call
 HUB_STATES = {"SENT", "RECEIVED", "IN_PROGRESS", "DONE"}
+# The last call per kiosk (its UI context), with the station it was stored in: (monotonic time,
+# record, urgent). Kept beside the screen, not in it: a language switch rebuilds every screen, and a
+# second press after switching to Korean made a second call at the centre.
+_LAST_CALLS: weakref.WeakKeyDictionary[Any, tuple[Any, tuple[float, RequestRecord, bool]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class HelpScreen(Screen):
@@ -69,7 +76,6 @@ class HelpScreen(Screen):
         self.record: RequestRecord | None = None
         self.urgent = True
         self.cancelled = False
-        self._last_call: tuple[float, RequestRecord, bool] | None = None  # (monotonic, record, urgent)
         self._cancel_timer = QTimer(self)
         self._cancel_timer.setSingleShot(True)
         self._cancel_timer.timeout.connect(self.cancel_button.hide)
@@ -129,6 +135,18 @@ class HelpScreen(Screen):
             self._stored,
             self._failed,
         )
+
+    @property
+    def _last_call(self) -> tuple[float, RequestRecord, bool] | None:
+        station, last = _LAST_CALLS.get(self.ctx, (None, None))
+        return last if station is not None and station is self.ctx.station else None
+
+    @_last_call.setter
+    def _last_call(self, value: tuple[float, RequestRecord, bool] | None) -> None:
+        if value is None:
+            _LAST_CALLS.pop(self.ctx, None)
+        else:
+            _LAST_CALLS[self.ctx] = (self.ctx.station, value)
 
     def _stored(self, record: RequestRecord, joined: bool = False) -> None:
         self.record = record

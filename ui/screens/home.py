@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QBoxLayout, QGridLayout, QHBoxLayout
 from models.catalogue import Service
 from ui.navigator import ScreenKey
 from ui.screens.base import Screen
-from ui.widgets import TileButton, button, label
+from ui.screens.home_tile import HomeTile
+from ui.widgets import button, label
 
 COLUMNS = 4  # at most
 LANGUAGES = (("zh_CN", "中文"), ("en", "English"), ("ko", "한국어"))
@@ -42,10 +43,10 @@ class HomeScreen(Screen):
         self.row.setSpacing(24)
         self.grid = QGridLayout()
         self.grid.setSpacing(24)
-        self.tiles: dict[str, TileButton] = {}
-        self.service_tiles: list[TileButton] = []
+        self.tiles: dict[str, HomeTile] = {}
+        self.service_tiles: list[HomeTile] = []
         for service in (s for s in ctx.catalogue.services if s.kind != "urgent"):
-            tile = TileButton(ctx.pick(service.title), service.icon, service.color)
+            tile = HomeTile(ctx.pick(service.title), service.icon, service.color)
             tile.setAccessibleDescription(ctx.pick(service.prompt))
             tile.clicked.connect(lambda _c=False, s=service: self.open_service(s))
             self.tiles[service.id] = tile
@@ -53,10 +54,10 @@ class HomeScreen(Screen):
         self.columns = 0
         self._place_tiles(COLUMNS)
         self.row.addLayout(self.grid, 4)
-        self.urgent_tile: TileButton | None = None
+        self.urgent_tile: HomeTile | None = None
         urgent = next((s for s in ctx.catalogue.services if s.kind == "urgent"), None)
         if urgent is not None:
-            tile = TileButton(
+            tile = HomeTile(
                 ctx.pick(urgent.title), urgent.icon, "", "urgent", subtitle=ctx.tr("home.urgent_hint")
             )
             tile.clicked.connect(lambda _c=False: self.nav.go(ScreenKey.HELP, reason="urgent"))

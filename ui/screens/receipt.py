@@ -15,9 +15,10 @@ from ui.navigator import ScreenKey
 from ui.printing import print_receipt, receipt_lines
 from ui.queries import Slot
 from ui.screens.base import Screen
+from ui.screens.home_tile import HomeTile
 from ui.steps.choose import slot_label
 from ui.theme import pick_family
-from ui.widgets import IconHeading, TileButton, button, label, restyle, set_text
+from ui.widgets import IconHeading, button, label, restyle, set_text
 
 THANKS_MS = 2500  # the thank-you stays this long before home
 NO_RATING = {"daily_checkin", "help_call", "my_requests", "notices"}
@@ -192,9 +193,9 @@ class RatingScreen(Screen):
         row.setSpacing(40)
         self.faces: dict[int, Any] = {}
         for score, icon, key in FACES:
-            # the face above its word (a tile): beside it, "Not happy" at the largest text needed
-            # more than a third of a 1280-px panel and a portrait screen's width
-            widget = TileButton(ctx.tr(key), icon, "")
+            # a tile: the face above its word, or beside it on a short panel (a HomeTile keeps the
+            # face ≥ 48 px; as a plain tile it vanished at the largest text on 1280×800 and 1366×768)
+            widget = HomeTile(ctx.tr(key), icon, "")
             widget.clicked.connect(lambda _c=False, s=score: self.rate(s))
             row.addWidget(widget, 1)
             self.faces[score] = widget
