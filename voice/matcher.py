@@ -21,7 +21,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from voice.concepts import HELP, ConceptScorer, ConceptScores, concept_table
+from voice.concepts import COMMON_WORD, HELP, ConceptScorer, ConceptScores, concept_table
+from voice.segment import zh_word_frequency
 from voice.similarity import phrase_score
 from voice.textnorm import tokens
 
@@ -242,7 +243,13 @@ class IntentMatcher:
         if phrase.acts:
             # another intent's words as strong as asking needs: a phrase alone does not settle it
             rival = any(s >= CONCEPT_FLOOR for i, s in ranked if i != phrase.intent)
-            return replace(phrase, confirm=rival or not short)
+            # the phrase heard only as an everyday word in its sound ("同志" for 通知): asked about
+            own = [m for m in concepts.matches if m.intent == phrase.intent]
+            everyday = bool(own) and all(
+                not m.written and zh_word_frequency("".join(concepts.units[m.start : m.end])) >= COMMON_WORD
+                for m in own
+            )
+            return replace(phrase, confirm=rival or not short or everyday)
         if top is not None and top_score >= CONCEPT_FLOOR:
             return IntentResult(top, round(min(1.0, top_score / 2), 4), True, scored, heard)
         if phrase.intent is None and concepts.greeting:

@@ -324,6 +324,10 @@ def test_exact_homophones_count_and_common_words_are_themselves(zh: IntentMatche
     assert 0 < zh.concept_scores(["同志 在 吗"]).scores["notices"] < 1.0
     assert zh.concept_scores(["反应"]).scores["problem_report"] == 1.0
     assert zh.concept_scores(["水龙头 一直 滴 水"]).scores.get("help_call") is None
+    # …and a catalogue phrase heard only as such a word (通知 as 同志) is asked about, not acted on
+    for text in ("同志", "哎 同志"):
+        result = zh.match_text(text)
+        assert result.intent == "notices" and result.confirm, (text, result)
 
 
 def test_korean_particles_and_endings_are_stripped() -> None:
