@@ -65,7 +65,6 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import hub_probe
 from server.core.db import make_engine, session_factory, transaction
 from server.core.keys import load_key_file
 from server.services import feed, stations
@@ -94,32 +93,34 @@ RUN_CAP_SECONDS = 120.0
 # --- one station ---------------------------------------------------------------------------
 
 
+def push_body(public_key: bytes, prefix: str, batch: int, round_: int) -> tuple[bytes, list[uuid.UUID]]:
+    """One push of `batch` sealed service requests with receipt codes PREFIX-RRRIII, serialised as a
+    station sends it, and the ids in order (bench/hub_probe.py pushes the same bodies in process)."""
+    items = []
+    for i in range(batch):
+        payload = {
+            "service": "subsidy_application",
+            "receipt_code": f"{prefix}-{round_:03d}{i:03d}",
+            "resident": {"name": "张秀英", "phone": "13800138000"},
+            "fields": {"reason": "高龄补贴"},
+            "created_at": datetime.now(UTC).isoformat(),
+        }
+        items.append(
+            seal_envelope(
+                record_id=uuid.uuid4(),
+                kind=RecordKind.SERVICE_REQUEST,
+                station_seq=round_ * batch + i,
+                created_at=datetime.now(UTC),
+                payload=payload,
+                hub_public_key=public_key,
+            )
+        )
+    return PushRequest(items=items).model_dump_json().encode("utf-8"), [e.id for e in items]
+
+
 def _push_bodies(cred: StationCredential, batch: int, rounds: int) -> list[tuple[bytes, list[uuid.UUID]]]:
     """Seal every record and serialise every push body up front (station-side work)."""
-    out = []
-    for r in range(rounds):
-        items = []
-        for i in range(batch):
-            payload = {
-                "service": "subsidy_application",
-                "receipt_code": f"{cred.station_name}-{r:02d}{i:03d}",
-                "resident": {"name": "张秀英", "phone": "13800138000"},
-                "fields": {"reason": "高龄补贴"},
-                "created_at": datetime.now(UTC).isoformat(),
-            }
-            items.append(
-                seal_envelope(
-                    record_id=uuid.uuid4(),
-                    kind=RecordKind.SERVICE_REQUEST,
-                    station_seq=r * batch + i,
-                    created_at=datetime.now(UTC),
-                    payload=payload,
-                    hub_public_key=cred.hub_public_key,
-                )
-            )
-        body = PushRequest(items=items).model_dump_json().encode("utf-8")
-        out.append((body, [e.id for e in items]))
-    return out
+    return [push_body(cred.hub_public_key, cred.station_name, batch, r) for r in range(rounds)]
 
 
 @dataclass
@@ -695,6 +696,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         home = Path(tempfile.mkdtemp(prefix="yizhan-bench-"))
         init_hub(home, db_url)
         setup = Setup(cluster.data_dir, db_url, home)
+        from bench import hub_probe  # here: hub_probe imports this module's push bodies
+
         out["probe"] = hub_probe.probe(db_url, home, args.batch)  # round trips and CPU, in process
         with started_hub(home, db_url, workers=1) as hub:
             creds = enrol_all(hub.url, db_url, home, args.stations, "B")
@@ -745,6 +748,8 @@ def _pair(row: dict[str, Any]) -> str:
 
 
 def print_table(result: dict[str, Any]) -> None:
+    from bench import hub_probe
+
     print(f"in process (bench/hub_probe.py): {hub_probe.describe(result['probe'])}")
     print(
         f"{result['stations']} stations at once, {result['rounds']} rounds of push {result['batch']} + pull; "

@@ -24,7 +24,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from psycopg import pq
 from sqlalchemy import Connection, event
 
+from bench.hub_load import push_body
 from server.api.deps import signed_transaction
 from server.api.routes import sync as sync_routes
 from server.api.state import HubState
@@ -41,8 +41,7 @@ from server.core.db import session_factory, transaction
 from server.main import create_app
 from server.services import feed, records, stations
 from server.services.station_auth import NonceClaim, SignedStation
-from sync.protocol import PushRequest, RecordKind
-from sync.sealing import seal_envelope
+from sync.protocol import PushRequest
 
 assert sync_routes  # the routes whose work is reproduced below
 
@@ -86,29 +85,6 @@ class Trace:
             counts["statements"] += kind in ("Query", "Execute") and '"BEGIN"' not in line
 
 
-def _body(public_key: bytes, prefix: str, batch: int, round_: int) -> bytes:
-    items = []
-    for i in range(batch):
-        payload = {
-            "service": "subsidy_application",
-            "receipt_code": f"{prefix}-{round_:03d}{i:03d}",
-            "resident": {"name": "张秀英", "phone": "13800138000"},
-            "fields": {"reason": "高龄补贴"},
-            "created_at": datetime.now(UTC).isoformat(),
-        }
-        items.append(
-            seal_envelope(
-                record_id=uuid.uuid4(),
-                kind=RecordKind.SERVICE_REQUEST,
-                station_seq=round_ * batch + i,
-                created_at=datetime.now(UTC),
-                payload=payload,
-                hub_public_key=public_key,
-            )
-        )
-    return PushRequest(items=items).model_dump_json().encode()
-
-
 def probe(db_url: str, home: Path, batch: int = 20, pushes: int = 30) -> dict[str, Any]:
     """Round trips, statements and hub CPU per push (of `batch` new records), per duplicate push
     and per pull, through the routes' own transaction code on a fresh station of this hub."""
@@ -125,7 +101,7 @@ def probe(db_url: str, home: Path, batch: int = 20, pushes: int = 30) -> dict[st
             station.receipt_prefix,
         )
     assert secret_enc is not None
-    bodies = [_body(state.keys.public_key, prefix or "P01", batch, r) for r in range(pushes)]
+    bodies = [push_body(state.keys.public_key, prefix or "P01", batch, r)[0] for r in range(pushes)]
 
     def signed() -> SignedStation:
         return SignedStation(station_id, name, secrets.token_hex(16), secret_enc)

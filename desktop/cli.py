@@ -18,6 +18,8 @@ from desktop.errors import UserFacingError
 COMMAND_MODULES = ("kiosk", "station", "staff", "voice_cmds", "sync_cmds", "ledger_cmds", "handwriting_cmds")
 # Commands whose area is registered alone when they are the one asked for.
 ALONE = {"run": "kiosk"}
+# Commands that open the log file themselves: the kiosk after its first paint (desktop/launch.py).
+OWN_LOG = frozenset({"run"})
 
 # Import names that only the `kiosk` extra installs (pyproject.toml).
 KIOSK_PACKAGES = frozenset(
@@ -44,9 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 2
-    from desktop import logs
+    if args.command not in OWN_LOG:
+        from desktop import logs
 
-    logs.configure()
+        logs.configure()
     try:
         return int(handler(args) or 0)
     except UserFacingError as exc:

@@ -13,7 +13,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import console
-from server.api import errors
+from server.api import errors, warm_up
 from server.api.answer_signing import AnswerSigningMiddleware
 from server.api.body_limits import BodyLimitMiddleware
 from server.api.routes import attachments, enrol, health, sync
@@ -55,9 +55,10 @@ def create_app(settings: HubSettings) -> FastAPI:
 
 
 @asynccontextmanager
-async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Background work that start-up need not wait for: the worker serves as soon as it is imported.
     console.start_warm_up()
+    warm_up.start(app.state.hub)
     yield
 
 

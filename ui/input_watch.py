@@ -11,6 +11,8 @@ them eats the event.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Protocol
 
 import shiboken6
@@ -30,7 +32,8 @@ class InputWatch(QObject):
     def __init__(self, app: QApplication) -> None:
         super().__init__(app)
         self._listeners: list[weakref.ReferenceType[QObject]] = []
-        app.installEventFilter(self)
+        if not _HELD:
+            app.installEventFilter(self)
 
     def add(self, listener: QObject) -> None:
         self._listeners.append(weakref.ref(listener))
@@ -52,6 +55,25 @@ class InputWatch(QObject):
 
 
 _WATCH: InputWatch | None = None
+_HELD = False
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """Install the filter only when the block ends. The first events a Python application filter
+    sees make PySide create the Python types (and their ≈ 190 enums) of every class in QtCore and
+    QtWidgets — ≈ 90 ms of CPU; the kiosk builds and paints its locked screen inside this block, when
+    no input can arrive yet (no event loop has run), and pays that after its first paint."""
+    global _HELD
+    _HELD = True
+    try:
+        yield
+    finally:
+        _HELD = False
+        if _WATCH is not None and shiboken6.isValid(_WATCH):
+            app = _WATCH.parent()
+            if isinstance(app, QApplication):
+                app.installEventFilter(_WATCH)
 
 
 def watch(listener: QObject) -> None:

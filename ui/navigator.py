@@ -81,6 +81,7 @@ class Navigator(QObject):
         self.stack = stack
         self._screens: dict[ScreenKey, Any] = {}
         self._built_in: dict[ScreenKey, str] = {}  # the locale each screen's words were built in
+        self._prepared: set[ScreenKey] = set()  # screens drawn ahead (prepare) and not shown since
         self._history: list[tuple[ScreenKey, dict[str, Any]]] = []
         self.current_key: ScreenKey | None = None
         self.last_transition_ms = 0.0
@@ -105,9 +106,17 @@ class Navigator(QObject):
         return self._screens[key]
 
     def prepare(self, key: ScreenKey) -> None:
-        """Build `key` now without showing it (the locked screen builds home while the station's key
-        is derived on the DB worker, so unlocking does not wait for both one after the other)."""
-        self.screen(key)
+        """Build `key` now without showing it, styled, laid out and drawn once at the stack's size, so
+        showing it later costs only its paint (the kiosk builds home while the locked screen waits for the
+        passphrase: desktop/launch.py). Nothing of a station is read: a screen's `enter` does that."""
+        screen = self.screen(key)
+        if screen.isVisible() or key in self._prepared:
+            return  # once is enough: showing it lays it out again for the size it then gets
+        self._prepared.add(key)
+        screen.resize(self.stack.size())
+        # Drawn once into a pixmap that is thrown away: styled, laid out (its resize events sent,
+        # the tiles' icons fitted) and its words' glyphs rasterised, as showing it would.
+        screen.grab()
 
     def unlocked(self) -> None:
         """The station was just opened: home. Screens built while locked (the locked screen, a home
@@ -167,6 +176,7 @@ class Navigator(QObject):
         for key in keys:
             screen = self._screens.pop(key)
             del self._built_in[key]
+            self._prepared.discard(key)
             screen.reset()
             self.stack.removeWidget(screen)
             screen.deleteLater()

@@ -31,7 +31,7 @@ from ui.tap_guard import TapGuard
 from ui.theme import COMPACT, PALETTES, pick_family, qpalette, sizes_for, stylesheet
 from ui.voice_panel import VoicePanel
 from ui.weak import weak_method
-from ui.widgets import LongPressLabel, apply_icons, button, label, least_height, set_text
+from ui.widgets import LongPressLabel, apply_icons, button, label, least_height, set_role, set_text
 
 STATUS_REFRESH_MS = 10_000
 CLOCK_MS = 5_000  # the minute shown turns over at most 5 s late
@@ -271,8 +271,7 @@ class KioskWindow(QWidget):
         if status.last_success is not None:
             words.append(ctx.tr("status.last_sync", time=i18n.short_time(ctx.locale, status.last_success)))
         set_text(self.status_label, " · ".join(words))
-        self.status_label.setProperty("role", "online" if status.online else "offline")
-        self.status_label.style().polish(self.status_label)
+        set_role(self.status_label, "online" if status.online else "offline")
 
     # -- bottom bar actions -------------------------------------------------------------------
     def in_service(self) -> bool:

@@ -34,10 +34,8 @@ ICON_PX = {"bar": 32, "primary": 40, "option": 56, "tile": 96, "urgent": 110, "h
 
 
 def prop(obj: QObject, name: str) -> Any:
-    """A dynamic property, or None when unset (QObject.property() of an unset name drops a reference
-    to None: see ui/immortal.py)."""
-    if name.encode() not in {bytes(n.data()) for n in obj.dynamicPropertyNames()}:
-        return None
+    """A dynamic property, or None when unset. (QObject.property() of an unset name drops a
+    reference to None; the `ui` package keeps None alive against that on import: ui/immortal.py.)"""
     return obj.property(name)
 
 
@@ -45,6 +43,15 @@ def restyle(widget: QWidget) -> None:
     style = widget.style()
     style.unpolish(widget)
     style.polish(widget)
+
+
+def set_role(widget: QWidget, role: str) -> None:
+    """Give a widget another stylesheet role, re-polished only when the role changes: a polish asks
+    the stylesheet again for every rule (and the first one makes PySide build QStyle's Python enums,
+    which the locked screen's first paint has no need of)."""
+    if prop(widget, "role") != role:
+        widget.setProperty("role", role)
+        restyle(widget)
 
 
 def label(

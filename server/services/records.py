@@ -170,17 +170,22 @@ def _ingest_pipelined(
         slots_cursor = pg.execute(_SLOTS_SQL, {"ids": slot_ids, "station": station_id}) if slot_ids else None
     if claim is not None:
         claim.check(conn)
+    read: frozenset[str] | None = None
     if prefix_cursor is not None:
         row = prefix_cursor.fetchone()
         if row is not None:
-            _pin(station_id, row[0], row[1], row[2])
+            read = _pin(station_id, row[0], row[1], row[2])
     offered = {str(r[0]) for r in slots_cursor.fetchall()} if slots_cursor is not None else set()
     results = _classified(station_id, list(first.values()), known_cursor.fetchall())
     opened = [o for o in opened if str(o.envelope.id) not in results]
     for key, outcome in outcomes.items():
         if key not in results and isinstance(outcome, ItemResult):
             results[key] = outcome
-    refused = _station_rules(conn, station_id, opened, offered)
+    # When the round trip above read the station's prefixes, the rules use what it found (None: no
+    # claim and no stored record yet) instead of reading the same row again.
+    refused = _station_rules(
+        conn, station_id, opened, offered, prefixes=(read,) if prefix_cursor is not None else None
+    )
     plain = [o for o in opened if str(o.envelope.id) not in refused]
     if any(o.vote is not None for o in plain) or ledger_intake.wants_status(_pushed(station_id, plain)):
         _store_checked(conn, keys, station_id, opened, results, refused)
@@ -325,20 +330,27 @@ def _open(keys: HubKeys, env: Envelope) -> _Opened | ItemResult:
 
 
 def _station_rules(
-    conn: Connection, station_id: str, opened: Sequence[_Opened], offered: set[str] | None = None
+    conn: Connection,
+    station_id: str,
+    opened: Sequence[_Opened],
+    offered: set[str] | None = None,
+    *,
+    prefixes: tuple[frozenset[str] | None] | None = None,
 ) -> dict[str, ItemResult]:
     """Rules that depend on who pushes: a receipt code carries this station's own prefix (the one it
     claimed at enrolment, or the one it gave out codes with before the hub gave it that one; for a
     station from before claims, the one its first accepted record pinned), so it can never switch to
     another's; and a booked slot is one the hub offered to this station (`offered`: those already
-    read, else they are read here)."""
+    read, else they are read here; likewise `prefixes`, the station's own prefixes as the caller has
+    just read them, in a 1-tuple: `(None,)` for a station with no claim and no stored record)."""
     out: dict[str, ItemResult] = {}
     records = [o for o in opened if o.record is not None]
     if not records:
         return out
     first = records[0].record
     assert first is not None
-    own = _own_prefixes(conn, station_id) or frozenset({payload_rules.receipt_prefix(first.receipt_code)})
+    known = prefixes[0] if prefixes is not None else _own_prefixes(conn, station_id)
+    own = known or frozenset({payload_rules.receipt_prefix(first.receipt_code)})
     fresh = False
     if offered is None:
         offered = _offered_slots(conn, station_id, records)
@@ -383,6 +395,13 @@ def _own_prefixes(conn: Connection, station_id: str, *, cached: bool = True) -> 
             select(_requests.c.receipt_code).where(_requests.c.station_id == station_id).limit(1)
         ).scalar()
     return _pin(station_id, claim, before, pinned)
+
+
+def pin_claimed_prefixes(station_id: str, claim: str | None, before: str | None) -> None:
+    """Remember a station's claimed prefixes ahead of its first push (a worker's start-up warm-up);
+    a station that claimed none is read at its first push as before."""
+    if claim is not None:
+        _pin(station_id, claim, before, None)
 
 
 def _pin(station_id: str, claim: str | None, before: str | None, pinned: str | None) -> frozenset[str] | None:

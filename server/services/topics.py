@@ -26,7 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -86,9 +86,25 @@ def warm_up() -> None:
 
 
 def segment(text: str) -> list[str]:
+    if len(text) <= _CACHED_TEXT:
+        return list(_segment_short(text))
+    return _segment(text)
+
+
+def _segment(text: str) -> list[str]:
     with _lock:  # jieba builds its tables lazily and is not safe to initialise from two threads
         tok = _tokenizer()
     return [w for w in tok.lcut(text) if w.strip()]
+
+
+_CACHED_TEXT = 32  # characters: short texts (a reason, a chosen phrase) recur from push to push
+
+
+@lru_cache(maxsize=4096)
+def _segment_short(text: str) -> tuple[str, ...]:
+    """`_segment` of a short text, remembered per worker (jieba is the costliest step of indexing a
+    pushed request, and the same few words come back in many requests; at most 4096 × 32 chars)."""
+    return tuple(_segment(text))
 
 
 def _is_cjk_word(word: str) -> bool:

@@ -9,7 +9,7 @@ from types import FrameType
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from tests.ui.conftest import Kiosk
+from tests.ui.conftest import ALONE_ID, Kiosk
 from ui.navigator import ScreenKey
 from ui.screens.flow import PREBUILD_MS, ServiceScreen
 from ui.steps.choose import ChoosePage
@@ -83,3 +83,36 @@ def test_input_watchers_run_for_input_only(kiosk: Kiosk) -> None:
     finally:
         sys.setprofile(None)
     assert calls.count("input_event") >= 4  # press and release, each to the idle timer and the guard
+
+
+def test_the_id_keypad_is_kept_between_services_with_nothing_of_the_last_resident(kiosk: Kiosk) -> None:
+    """Starting a service builds no ID keypad page (the last one, wiped, serves again): nothing
+    typed stays, not even in the field's undo history, and the page speaks for its new service."""
+    first = _service(kiosk, "problem_report")
+    page = first.page
+    assert isinstance(page, IdentifyPage)
+    for digit in "110105":
+        page.press(digit)
+    assert page.display.text() == "110105"
+    kiosk.nav.home()
+    assert page.raw == "" and page.display.text() == "" and not page.display.isUndoAvailable()
+    second = _service(kiosk, "appointment")
+    assert second.page is page
+    assert page.step is kiosk.ctx.catalogue.get("appointment").steps[0]
+    assert second.pages.currentWidget() is page and page.isVisible()
+
+
+def test_a_look_up_sent_before_home_identifies_nobody_in_the_next_service(kiosk: Kiosk) -> None:
+    """The resident confirmed a number and went home before the answer came: the kept keypad must
+    not hand that resident to whoever starts the next service."""
+    first = _service(kiosk, "problem_report")
+    page = first.page
+    assert isinstance(page, IdentifyPage)
+    for key in ALONE_ID:
+        page.press(key)
+    page.confirm()  # answered on the DB worker, delivered on a later event-loop turn
+    kiosk.nav.home()
+    second = _service(kiosk, "appointment")
+    kiosk.settle()
+    assert second.resident is None and second.index == 0 and second.page is page
+    assert page.confirm_button.isEnabled()

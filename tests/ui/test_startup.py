@@ -40,9 +40,12 @@ NOT_BEFORE_FIRST_PAINT = (
     "voice",
     "PySide6.QtQuickWidgets",  # the on-screen keyboard's Qt Quick, built when a field first wants it
     "PySide6.QtQml",
+    "logging.handlers",  # the log file opens after the first paint (desktop/launch.py)
 )
 # Runs the real start-up (desktop.launch.run_kiosk) and reports what is imported at the moment the
 # kiosk window is first shown and painted.
+# Also: the input watchers (tap guard, idle timer) see no event until the first paint, and every
+# input event from the first event-loop turn on.
 FIRST_PAINT_SPY = """
 import sys
 from pathlib import Path
@@ -50,12 +53,37 @@ import desktop.launch as launch
 
 real_show = launch._show
 
+def probe_input(widget):
+    from PySide6.QtCore import QEvent, QObject, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+    from ui import input_watch
+
+    seen = []
+
+    class Probe(QObject):
+        def input_event(self, watched, event, kind):
+            seen.append(kind)
+            return False
+
+    probe = Probe(widget)
+    input_watch.watch(probe)
+    move = QMouseEvent(QEvent.Type.MouseMove, QPointF(5, 5), QPointF(5, 5), Qt.MouseButton.NoButton,
+                       Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, move)
+    input_watch.unwatch(probe)
+    return int(bool(seen))
+
 def spy(widget, windowed):
+    from PySide6.QtCore import QTimer
+
     real_show(widget, windowed)
     widget.repaint()
     field = getattr(widget.nav.current, "passphrase", None)
     print("SCREEN", widget.nav.current_key, int(field is not None and field.isVisible()), flush=True)
     print("MODULES", " ".join(sorted(sys.modules)), flush=True)
+    print("WATCHED_BEFORE_PAINT", probe_input(widget), flush=True)
+    QTimer.singleShot(0, lambda: print("WATCHED_AFTER", probe_input(widget), flush=True))
 
 launch._show = spy
 sys.exit(launch.run_kiosk(Path(sys.argv[1]), windowed=True))
@@ -88,6 +116,7 @@ def test_locked_screen_is_painted_before_heavy_modules_load(station_info: Statio
     )
     assert early == [], f"imported before the locked screen was painted: {early}"
     assert "ui.shell" in loaded and "ui.screens.locked" in loaded  # the spy saw the real window
+    assert (lines["WATCHED_BEFORE_PAINT"], lines["WATCHED_AFTER"]) == ("0", "1")
 
 
 @pytest.fixture
@@ -277,3 +306,30 @@ def test_yizhan_run_registers_only_the_kiosk_commands(tmp_path: Path) -> None:
     assert every.returncode == 0
     for command in ("run", "init", "staff", "voice", "sync", "request", "handwriting"):
         assert f"    {command} " in every.stdout  # `yizhan --help` still lists every area
+
+
+def test_what_is_logged_before_the_log_file_opens_is_written_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kiosk opens its log file after the first paint; records from before are kept and written
+    then, through the file's filter (numbers masked)."""
+    import logging
+
+    from desktop import launch
+
+    monkeypatch.setenv("YIZHAN_LOG_DIR", str(tmp_path))
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    early = launch.hold_early_records()
+    try:
+        logging.getLogger("ui.navigator").info("screen %s, typed 110105194912310021", "locked")
+        assert not (tmp_path / "yizhan.log").exists()
+    finally:
+        launch.open_log(early)
+        for handler in [h for h in root.handlers if h not in handlers]:
+            root.removeHandler(handler)
+            handler.close()
+        root.setLevel(level)
+    text = (tmp_path / "yizhan.log").read_text(encoding="utf-8")
+    assert "ui.navigator: screen locked, typed [number]" in text
+    assert "110105194912310021" not in text and early not in root.handlers

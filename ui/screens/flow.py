@@ -54,6 +54,8 @@ class ServiceScreen(Screen):
         self.root.addWidget(self.pages, 1)  # a step taller than the window scrolls with the screen
         self.service: Service | None = None
         self._pages: dict[int, StepPage] = {}  # step index → its page, built when first needed
+        # A page wiped by reset() and kept for the next service that needs its kind (StepPage.reusable)
+        self._spare: StepPage | None = None
         self.index = 0
         self.fields: dict[str, Any] = {}
         self.resident: ResidentRecord | None = None
@@ -174,6 +176,11 @@ class ServiceScreen(Screen):
             self.ctx.db.run(partial(_discard_draft, station, draft))
         self._prebuild_timer.stop()
         for page in self._pages.values():
+            if page.reusable and self._spare is None:
+                page.reset()  # wiped now (typed input and all), not at its next use
+                page.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+                self._spare = page
+                continue
             self.pages.removeWidget(page)
             page.deleteLater()
         self._pages.clear()
@@ -210,11 +217,18 @@ class ServiceScreen(Screen):
         if page is None:
             assert self.service is not None
             step = self.service.steps[index]
-            page = page_class(step.kind, step.style)(self.ctx, self, step)
-            page.done.connect(self._step_done)
-            policy = QSizePolicy.Policy.Ignored  # a hidden step lends the stack none of its height
-            page.setSizePolicy(policy, policy)
-            self.pages.addWidget(page)
+            kind = page_class(step.kind, step.style)
+            if type(self._spare) is kind:
+                # The last service's page of this kind, wiped when it ended: built, styled and laid
+                # out already, so starting a service (an ID keypad first) costs no page build.
+                page, self._spare = self._spare, None
+                page.step = step
+            else:
+                page = kind(self.ctx, self, step)
+                page.done.connect(self._step_done)
+                policy = QSizePolicy.Policy.Ignored  # a hidden step lends the stack none of its height
+                page.setSizePolicy(policy, policy)
+                self.pages.addWidget(page)
             self._pages[index] = page
         return page
 

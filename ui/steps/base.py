@@ -32,6 +32,9 @@ class Flow(Protocol):
 
 class StepPage(QWidget):
     done = Signal(dict)  # field updates; the flow stores them and moves on
+    # Whether the flow may keep this page, wiped by reset(), for its next service's step of the same
+    # kind (with that step set as `step`): reset() must then leave nothing of the last resident.
+    reusable = False
 
     def __init__(self, ctx: UiContext, flow: Flow, step: Step) -> None:
         super().__init__()

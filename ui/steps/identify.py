@@ -49,6 +49,9 @@ class IdDisplay(QLineEdit):
 
 
 class IdentifyPage(StepPage):
+    # Every service starts with it: the flow keeps it between services (see reset and _lookups).
+    reusable = True
+
     def __init__(self, ctx: Any, flow: Any, step: Any) -> None:
         super().__init__(ctx, flow, step)
         row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
@@ -81,6 +84,7 @@ class IdentifyPage(StepPage):
         self.box.addLayout(row, 1)
         self.raw = ""
         self._busy = False
+        self._lookups = 0  # bumped by reset: a look-up still on its way then belongs to nobody
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # so a physical keyboard's keys reach keyPressEvent
         self.reader = IdReader(self)
         self.reader.scanned.connect(self.scanned)
@@ -164,10 +168,14 @@ class IdentifyPage(StepPage):
         station = self.ctx.station
         if station is None or self._busy:
             return
-        number, actor = self.raw, self.ctx.actor
+        number, actor, lookup = self.raw, self.ctx.actor, self._lookups
         self._busy = True
         self.confirm_button.setEnabled(False)
-        self.ctx.db.run(lambda: station.residents.find_by_id_number(number, actor), self._found, self._failed)
+        self.ctx.db.run(
+            lambda: station.residents.find_by_id_number(number, actor),
+            lambda record: self._found(record) if lookup == self._lookups else None,
+            lambda exc: self._failed(exc) if lookup == self._lookups else None,
+        )
 
     def _found(self, record: ResidentRecord | None) -> None:
         self._busy = False
@@ -196,8 +204,11 @@ class IdentifyPage(StepPage):
 
     def reset(self) -> None:
         super().reset()
+        self._lookups += 1  # the answer to a look-up sent before now goes nowhere
+        self._busy = False
+        self.confirm_button.setEnabled(True)
         self.raw = ""
-        self._show()
+        self._show()  # setText: the field's undo history (the typed number) goes too
 
     def spoken_text(self) -> str:
         return self.ctx.tr("identify.prompt")
