@@ -85,8 +85,13 @@ class HubHandle:
 
         with self.session() as session:
             sid = session.execute(select(HubStation.id).where(HubStation.name == station_name)).scalar_one()
-            rows = session.execute(select(ServiceRequest).where(ServiceRequest.station_id == sid)).scalars()
-            return {r.id: (r.receipt_code, r.status) for r in rows}
+            # Three columns, not whole rows: the soak asks once a round, of a table that keeps growing.
+            rows = session.execute(
+                select(ServiceRequest.id, ServiceRequest.receipt_code, ServiceRequest.status).where(
+                    ServiceRequest.station_id == sid
+                )
+            )
+            return {rid: (code, status) for rid, code, status in rows}
 
     def feed_seqs(self, station_name: str) -> set[int]:
         """Sequence numbers of every change in this station's feed (its own and broadcasts)."""

@@ -181,7 +181,11 @@ def open_kiosk(qtbot: QtBot, data_dir: Path, monkeypatch: pytest.MonkeyPatch) ->
     collect_earlier_garbage()  # before this kiosk's worker threads exist
     ctx = AppContext(data_dir, windowed=True)
     window = KioskWindow(ctx)
-    qtbot.addWidget(window)
+    # Not registered with qtbot.addWidget: close_kiosk below destroys the window itself. A registered
+    # window destroyed inside the test (a `with open_kiosk(...)` block) made pytest-qt's teardown call
+    # close() on a wrapper whose C++ object was gone whenever a reference cycle still held the
+    # wrapper ("Internal C++ object (KioskWindow) already deleted", then "previous item was not torn
+    # down properly" for the next test).
     window.resize(1920, 1080)
     window.show()
     qtbot.waitUntil(lambda: window.nav.current_key == ScreenKey.HOME and ctx.db.idle, timeout=30_000)
