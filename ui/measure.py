@@ -102,6 +102,16 @@ def _longest_word_px(widget: QLabel) -> int:
     return max((metrics.horizontalAdvance(p) for p in pieces if p.isascii()), default=0)
 
 
+def text_lines(widget: QWidget) -> int | None:
+    """How many lines a word-wrapping label's text takes at its width (None: not such a label)."""
+    if not (isinstance(widget, QLabel) and widget.wordWrap() and widget.text()):
+        return None
+    metrics = QFontMetrics(widget.font())
+    box = QRect(0, 0, max(1, widget.contentsRect().width() - 2 * widget.margin()), 1 << 20)
+    height = metrics.boundingRect(box, int(Qt.TextFlag.TextWordWrap), widget.text()).height()
+    return max(1, round(height / metrics.lineSpacing()))
+
+
 def text_fits(widget: QWidget) -> bool:
     """Whether everything the widget shows fits inside it, nothing cut or pushed out of its box."""
     if isinstance(widget, QLabel) and widget.text():
@@ -217,6 +227,7 @@ def collect(root: QWidget, image: QImage | None = None, screen: QRect | None = N
                 "enabled": widget.isEnabled(),
                 "clipped": not text_fits(widget),  # its text (or icon) needs more room than it has
                 "icon_px": icon_px(widget),  # a tile's picture (0: none drawn); None: not a tile
+                "lines": text_lines(widget),  # a word-wrapping label's lines of text
                 "scrolled": scrolled,  # partly scrolled out of view: geometry is the visible part
                 "offscreen": not window.contains(rect),
                 "x": rect.x(),

@@ -111,29 +111,54 @@ class KioskWindow(QWidget):
         self.demo_label.hide()
         self.staff_exit = button("", "fa5s.sign-out-alt", "", self.sign_out)
         self.staff_exit.hide()
-        self._header_stacked: bool | None = None
+        self._header_layout: tuple[bool, bool] | None = None
         self._arrange_header(False)
         return frame
 
     def _arrange_header(self, stacked: bool) -> None:
-        """Name, date and status in one row; on compact screens date above status, beside the name."""
-        if stacked == self._header_stacked:
+        """Name, date and status in one row; on compact screens date above status, beside the name.
+
+        A name too long for one line beside the date and status (a long station name at the largest
+        text on a portrait kiosk) gets the header's first row to itself: wrapped beside them it broke
+        inside a word ("幸福村便民服务驿 / 站").
+        """
+        layout = (stacked, stacked and not self._name_fits_beside())
+        if layout == self._header_layout:
             return
-        self._header_stacked = stacked
+        self._header_layout = layout
         grid = self.header_grid
         for widget in (self.name_label, self.staff_exit, self.date_label, self.status_label, self.demo_label):
             grid.removeWidget(widget)
-        grid.addWidget(self.name_label, 0, 0, 2 if stacked else 1, 1)
-        grid.addWidget(self.demo_label, 0, 4, 2 if stacked else 1, 1)  # 演示 on a demo station
-        grid.addWidget(self.staff_exit, 0, 1, 2 if stacked else 1, 1)
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        if stacked:
-            grid.addWidget(self.date_label, 0, 2, right)
-            grid.addWidget(self.status_label, 1, 2, right)
+        if layout[1]:  # the name above; sign-out, date and status below it
+            grid.addWidget(self.name_label, 0, 0, 1, 3)
+            grid.addWidget(self.demo_label, 0, 4)
+            grid.addWidget(self.staff_exit, 1, 1, 2, 1)
+            grid.addWidget(self.date_label, 1, 2, 1, 3, right)
+            grid.addWidget(self.status_label, 2, 2, 1, 3, right)
         else:
-            grid.addWidget(self.date_label, 0, 2)
-            grid.addWidget(self.status_label, 0, 3)
+            grid.addWidget(self.name_label, 0, 0, 2 if stacked else 1, 1)
+            grid.addWidget(self.demo_label, 0, 4, 2 if stacked else 1, 1)  # 演示 on a demo station
+            grid.addWidget(self.staff_exit, 0, 1, 2 if stacked else 1, 1)
+            if stacked:
+                grid.addWidget(self.date_label, 0, 2, right)
+                grid.addWidget(self.status_label, 1, 2, right)
+            else:
+                grid.addWidget(self.date_label, 0, 2)
+                grid.addWidget(self.status_label, 0, 3)
         grid.setColumnStretch(0, 1)
+
+    def _name_fits_beside(self) -> bool:
+        """Whether the station name fits on one line beside the stacked date and status."""
+        margins = self.header_grid.contentsMargins()
+        spacing = self.header_grid.horizontalSpacing()
+        room = self.width() - margins.left() - margins.right() - spacing
+        room -= max(self.date_label.sizeHint().width(), self.status_label.sizeHint().width())
+        for extra in (self.staff_exit, self.demo_label):
+            if not extra.isHidden():
+                room -= extra.sizeHint().width() + spacing
+        self.name_label.ensurePolished()  # its h1 font comes from the stylesheet
+        return self.name_label.fontMetrics().horizontalAdvance(self.name_label.text()) <= room
 
     def _build_bottom_bar(self) -> QFrame:
         frame = QFrame()
@@ -272,6 +297,8 @@ class KioskWindow(QWidget):
             words.append(ctx.tr("status.last_sync", time=i18n.short_time(ctx.locale, status.last_success)))
         set_text(self.status_label, " · ".join(words))
         set_role(self.status_label, "online" if status.online else "offline")
+        if self._header_layout is not None:  # a longer status or name may want the name's own row
+            self._arrange_header(self._header_layout[0])
 
     # -- bottom bar actions -------------------------------------------------------------------
     def in_service(self) -> bool:
