@@ -120,7 +120,8 @@ class Tour:
         a turn. A scroll bar still shown with nothing to scroll is the sign of a layout not yet done
         (a 1920×1080 date step was captured with one over its right edge); one that does scroll may
         be mid-way too: the date slots arrive from the database, refit, and the voice strip steps
-        aside a turn or two later (captured once scrolling at 1920×1080 largest text)."""
+        aside a turn or two later (captured once scrolling at 1920×1080 largest text) — so the
+        database worker must be idle too."""
         app = QApplication.instance()
         if app is None:
             return
@@ -133,7 +134,9 @@ class Tour:
                 timer.isActive() and timer.interval() == 0 for timer in self.window.findChildren(QTimer)
             )
             state = ([(bar.maximum(), bar.height()) for bar in bars], self.window.voice_panel.isVisible())
-            if turn >= 2 and not stale and not pending and state == before:
+            # a fit may ask the database again (the date slots): its answer refits the step
+            busy = not self.ctx.db.idle
+            if turn >= 2 and not stale and not pending and not busy and state == before:
                 return
             before = state
             time.sleep(0.005)
