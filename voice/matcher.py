@@ -8,11 +8,20 @@ Two kinds of evidence, combined in `match`:
 - concepts (voice/concepts.py): weighted concept words with synonyms and colloquial variants from
   assets/catalogue/concepts/, so "门口的下水道又堵了" reaches 反映问题 without being a listed phrase.
 
+- a statistical model (voice/intent_model.py, Mandarin home screen): what labelled speech like this
+  meant, from character n-grams, words and toneless pinyin — it generalises past the word lists.
+
 Safety first: anything that sounds like a call for help reaches `help_call` — acting at once, or
 asking once when another intent competes or the words were negated. Otherwise the best intent acts
 when it is confident and clearly ahead of the runner-up; when the margin is small or the score
 middling the kiosk asks "您是要办理……吗？"; below the floor nothing happens (a lone greeting gets a
 spoken hint instead, `IntentResult.hint == "greeting"`).
+
+The model only adjusts the rules' decision, conservatively (`_blend`): the rules' help detection
+stays and the model may only add to it (a likely call for help is asked about); it turns a rule "ask"
+or "nothing" into an action only when it is confident and the rules do not point elsewhere; when it
+confidently disagrees with a rule action, the kiosk asks instead of acting; it never answers a yes/no
+question and never acts on greetings, chit-chat or a radio.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from voice.concepts import COMMON_WORD, HELP, ConceptScorer, ConceptScores, concept_table
+from voice.intent_model import NONE, IntentModel, intent_model
 from voice.segment import zh_word_frequency
 from voice.similarity import phrase_score
 from voice.textnorm import tokens
@@ -62,6 +72,15 @@ FRAME_YIELDS = 0.4
 TOPIC_CAP = 0.5  # an intent named only by its topic words, beside another intent's request: no rival
 SCORE_CACHE = 64  # texts whose phrase scores a matcher keeps (the last few utterances' alternatives)
 LONG_UTTERANCE = 16  # characters: longer speech (a radio, a chat) only ever asks, never acts
+# the statistical model's probabilities (voice/intent_model.py), chosen on leave-one-corpus-out runs
+# against the rule layer of commits that had not seen the held-out corpus (see the stop note)
+MODEL_HELP_ASK = 0.5  # this likely a call for help: asked about, whatever the rules said
+MODEL_HELP_ACT = 0.8  # … acted on when the rules heard nothing else
+MODEL_ACT = 0.7  # a rule "ask"/"nothing" becomes an action …
+MODEL_AGREE = 0.6  # … or, when the rules asked about the same intent, this much
+MODEL_ACT_LONG = 0.9  # … for speech longer than LONG_UTTERANCE, only this sure and with the rules
+MODEL_DISAGREE = 0.8  # this sure that nothing was asked for: a rule action is asked about instead
+MODEL_DISAGREE_OTHER = 0.9  # … this sure of another intent: likewise
 
 
 @dataclass(frozen=True)
@@ -110,8 +129,20 @@ NOTHING = IntentResult(None, 0.0, False)
 class IntentMatcher:
     """Scores utterances against one screen's intent table in one locale."""
 
-    def __init__(self, table: Mapping[str, Sequence[str]], locale: str, concepts: bool = True) -> None:
+    def __init__(
+        self,
+        table: Mapping[str, Sequence[str]],
+        locale: str,
+        concepts: bool = True,
+        use_model: bool = True,
+        model: IntentModel | None = None,
+    ) -> None:
+        """`model`: the statistical model to combine with the rules (default: the bundled Mandarin
+        one, loaded on first use — after the kiosk's first paint); `use_model=False`: rules only."""
         self.locale = locale
+        self._intents = frozenset(table)
+        self._use_model = use_model and concepts and locale.startswith("zh")
+        self._model = model
         self._phrases = [
             (intent, phrase, tokens(phrase, locale))
             for intent, phrases in table.items()
@@ -150,11 +181,27 @@ class IntentMatcher:
         return best
 
     def match(self, alternatives: Sequence[str]) -> IntentResult:
-        """`alternatives` best first (Vosk order); every one is scored, by phrases and by concepts."""
+        """`alternatives` best first (Vosk order); every one is scored, by phrases and by concepts,
+        and the best one by the statistical model where the screen has one."""
         phrase = self.match_phrases(alternatives)
         if self._concepts is None or not self._concepts.intents or not alternatives:
             return phrase
-        return self._combine(phrase, alternatives)
+        concepts = self.concept_scores(alternatives)
+        result = self._combine(phrase, alternatives, concepts)
+        model = self.model()
+        if model is None:
+            return result
+        return _blend(result, model.probabilities(alternatives[0]), concepts)
+
+    def model(self) -> IntentModel | None:
+        """The statistical model for this screen: only where it knows every intent the screen offers
+        and the screen offers every intent it knows (the home screen), else None."""
+        if not self._use_model:
+            return None
+        model = self._model if self._model is not None else intent_model()
+        if model is None or set(model.classes) - {NONE} != self._intents:
+            return None
+        return model
 
     def concept_scores(self, alternatives: Sequence[str]) -> ConceptScores:
         """Concept scores over all alternatives (a lower-ranked one counts a little less)."""
@@ -179,9 +226,9 @@ class IntentMatcher:
                 merged.scores[intent] = max(merged.scores.get(intent, 0.0), score * weight)
         return merged
 
-    def _combine(self, phrase: IntentResult, alternatives: Sequence[str]) -> IntentResult:
+    def _combine(self, phrase: IntentResult, alternatives: Sequence[str], raw: ConceptScores) -> IntentResult:
         heard = alternatives[0]
-        concepts = self._commands_in_context(self.concept_scores(alternatives), heard)
+        concepts = self._commands_in_context(raw, heard)
         concepts = self._resolve_competition(concepts)
         ranked = concepts.ranked()
         scored = [
@@ -406,6 +453,60 @@ class IntentMatcher:
             return None
         top = max(best.values(), key=lambda s: s.score)
         return top.intent if top.score >= FLOOR else None
+
+
+def _blend(rules: IntentResult, probabilities: Mapping[str, float], concepts: ConceptScores) -> IntentResult:
+    """The rules' decision, adjusted by the statistical model's probabilities — conservatively:
+
+    - a call for help the rules found stays (acting or asking); when the model is sure the speech is
+      nothing at all ("坐这儿喘口气歇会儿"), an action becomes one question — never dropped;
+    - the model may add a call for help: likely (≥ MODEL_HELP_ASK) → asked about, whatever else;
+    - greetings, chit-chat and radio or television stay as the rules left them;
+    - a rule action the model is sure is something else (or nothing) is asked about instead;
+    - a rule "ask" or "nothing" becomes the model's action only when it is confident, the rules
+      do not point to another intent (their question, or concept words of another intent as strong
+      as asking needs, or that intent's words negated or given another meaning: 手机没电了), and the
+      answer is not yes/no (the model never answers the kiosk's question).
+    """
+    top = max(probabilities, key=lambda c: probabilities[c])
+    sure = probabilities[top]
+    help_p = probabilities.get(HELP, 0.0)
+    confidence = round(sure, 4)
+    if rules.intent == HELP:
+        if rules.acts and top == NONE and sure >= MODEL_DISAGREE:
+            return replace(rules, confirm=True)
+        return rules
+    if help_p >= MODEL_HELP_ASK:
+        help_scored = Scored(HELP, help_p, rules.text, "")
+        act = (
+            rules.intent is None
+            and not rules.hint
+            and not concepts.broadcast
+            and help_p >= MODEL_HELP_ACT
+            and not any(s >= CONCEPT_FLOOR for i, s in concepts.scores.items() if i != HELP)
+        )
+        return IntentResult(HELP, round(help_p, 4), not act, [help_scored, *rules.alternatives], rules.text)
+    if rules.hint or concepts.broadcast:
+        return rules
+    if rules.acts:
+        if top != rules.intent and sure >= (MODEL_DISAGREE if top == NONE else MODEL_DISAGREE_OTHER):
+            return replace(rules, confirm=True)  # the two disagree: ask, never act
+        return rules
+    if top == NONE or top in ANSWERS or rules.intent not in (None, top):
+        return rules
+    if top in concepts.negated | concepts.cancelled:
+        return rules  # the rules heard it denied (我不是来开证明的) or meant otherwise (手机没电了)
+    long = concepts.length > LONG_UTTERANCE
+    if rules.intent == top and sure >= MODEL_AGREE and (not long or sure >= MODEL_ACT_LONG):
+        return replace(rules, confidence=max(rules.confidence, confidence), confirm=False)
+    if (
+        rules.intent is None
+        and sure >= MODEL_ACT
+        and not long
+        and not any(s >= CONCEPT_FLOOR for i, s in concepts.scores.items() if i != top)
+    ):
+        return IntentResult(top, confidence, False, [Scored(top, sure, rules.text, "")], rules.text)
+    return rules
 
 
 def _starts(text: str, word: str) -> list[int]:

@@ -6,6 +6,7 @@ question that is not the expected one. Help recall counts help calls that reache
 or asking (asking once is allowed; missing one is not).
 
     python -m tests.voice.corpus.evaluate zh_tune.tsv   # prints the misses (tune half only!)
+    python -m tests.voice.corpus.evaluate --blind X.tsv # figures and misses per intent, no texts
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class Figures:
     help_reached: int = 0
     wrong_actions: list[str] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)
+    missed: dict[str, int] = field(default_factory=dict)  # expected intent → misses (no texts)
 
     @property
     def accuracy(self) -> float:
@@ -43,14 +45,19 @@ class Figures:
 
 
 def evaluate(name: str, matcher: IntentMatcher | None = None) -> Figures:
+    return evaluate_cases(read_corpus(name), matcher)
+
+
+def evaluate_cases(cases: list[tuple[str, str | None]], matcher: IntentMatcher | None = None) -> Figures:
     matcher = matcher or IntentMatcher(screen_intents("home", "zh_CN"), "zh_CN")
     figures = Figures()
-    for text, expected in read_corpus(name):
+    for text, expected in cases:
         result = matcher.match_text(text)
         figures.total += 1
         ok = result.intent is None if expected is None else (result.intent == expected and result.acts)
         figures.right += ok
         if not ok:
+            figures.missed[expected or "-"] = figures.missed.get(expected or "-", 0) + 1
             figures.misses.append(
                 f"{text!r}: expected {expected}, got {result.intent} confirm={result.confirm}"
             )
@@ -63,7 +70,12 @@ def evaluate(name: str, matcher: IntentMatcher | None = None) -> Figures:
 
 
 if __name__ == "__main__":
-    figures = evaluate(sys.argv[1] if len(sys.argv) > 1 else "zh_tune.tsv")
+    blind = "--blind" in sys.argv  # a held-out half: count its misses, never print what was said
+    names = [a for a in sys.argv[1:] if a != "--blind"] or ["zh_tune.tsv"]
+    figures = evaluate(names[0])
+    if blind:
+        print(figures.summary(), "misses per expected intent:", dict(sorted(figures.missed.items())))
+        raise SystemExit(0)
     print("\n".join(figures.misses))
     print("WRONG:\n" + "\n".join(figures.wrong_actions))
     print(figures.summary())
