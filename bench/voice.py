@@ -13,6 +13,8 @@ downloaded at run time), so the Mandarin two-pass path is measured in its Mandar
 intent layer (jieba segmentation, concepts, pinyin folding) on the free decoding's text, for every
 utterance of the Mandarin corpora, timed per call (`zh_intent_ms_p50/p95`). End of speech → intent
 for Mandarin = that + the Vosk decodes, whose cost for the small Chinese model is not measured here.
+`--zh` prints only that part, in CPU time, with and without the statistical model (voice/intent_model.py)
+and the model's load cost: steadier figures on a loaded machine.
 """
 
 from __future__ import annotations
@@ -61,12 +63,14 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
 
 
-def mandarin_intent_ms() -> list[float]:
-    """Wall time of one Mandarin intent match (what the second pass adds after Vosk), per utterance."""
+def mandarin_intent_ms(cpu: bool = False, use_model: bool = True) -> list[float]:
+    """Time of one Mandarin intent match (what the second pass adds after Vosk), per utterance: wall
+    time, or with `cpu` the process's CPU time (steadier on a loaded machine)."""
     from tests.voice.corpus import read_corpus
     from voice.matcher import IntentMatcher
 
-    matcher = IntentMatcher(screen_intents("home", "zh_CN"), "zh_CN")
+    clock = time.process_time if cpu else time.perf_counter
+    matcher = IntentMatcher(screen_intents("home", "zh_CN"), "zh_CN", use_model=use_model)
     names = (
         "zh_home.tsv",
         "zh_fresh.tsv",
@@ -75,13 +79,30 @@ def mandarin_intent_ms() -> list[float]:
         "zh_fresh4_tune.tsv",
     )  # (never the held-out half)
     texts = [t for name in names for t, _ in read_corpus(name)]
-    matcher.match_text(texts[0])  # jieba loads its dictionary on first use: not part of a match
+    matcher.match_text(texts[0])  # jieba and the model load on first use: not part of a match
     times = []
     for text in texts:
-        started = time.perf_counter()
+        started = clock()
         matcher.match([text.replace(" ", ""), text])  # unspaced and spaced, like Vosk alternatives
-        times.append((time.perf_counter() - started) * 1000)
+        times.append((clock() - started) * 1000)
     return times
+
+
+def mandarin_only() -> None:
+    """`bench/voice.py --zh`: the Mandarin intent layer alone (no Korean model), CPU ms per match with
+    the statistical model and with the rules alone, plus the model's load cost."""
+    from voice.intent_model import MODEL_FILE, IntentModel
+
+    started = time.process_time()
+    IntentModel.from_json(json.loads(MODEL_FILE.read_text(encoding="utf-8")))
+    load_ms = (time.process_time() - started) * 1000
+    figures: dict[str, object] = {"zh_model_load_cpu_ms": round(load_ms, 1)}
+    for name, use_model in (("zh_intent", True), ("zh_intent_rules_only", False)):
+        times = mandarin_intent_ms(cpu=True, use_model=use_model)
+        figures[f"{name}_utterances"] = len(times)
+        figures[f"{name}_cpu_ms_p50"] = round(percentile(times, 0.5), 2)
+        figures[f"{name}_cpu_ms_p95"] = round(percentile(times, 0.95), 2)
+    print(json.dumps(figures))
 
 
 def run(controller: VoiceController, collector: Collector, wavs: list[Path]) -> list[Outcome]:
@@ -168,4 +189,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    mandarin_only() if "--zh" in sys.argv[1:] else main()
