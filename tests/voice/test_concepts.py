@@ -105,20 +105,27 @@ def test_corpus_is_big_and_split_once_with_its_seed(tmp_path: Path) -> None:
         assert (tmp_path / name).read_text("utf-8") == (HERE / name).read_text("utf-8"), name
 
 
-# Session 22, on zh_fresh4_test.tsv, the held-out half of the fourth fresh corpus: written without
-# looking at the concept tables, split (seed 20261201) and committed in 77bac74 BEFORE anything ran on
-# it. Before tuning (code at 77bac74): 140/166 = 84.3 % right, 5 wrong actions, help recall 27/28.
-# The tables and the matcher were then tuned on zh_fresh3 (both halves), zh_fresh4_tune.tsv and three
-# throw-away probe sets written during the session; at 61a5271 the test half was measured ONCE:
-# 147/166 = 88.6 % right, 3 wrong actions, help recall 27/28 — the figure on unseen speech. Because a
-# wrong action and a missed call for help are safety faults, only those four utterances were then read
-# and fixed in a general way (a greeting with 同志, 我先回家做饭去了, a status question after 申请了,
-# 喊下值班的人); the other misses were not looked at. Since then: 151/166 = 91.0 %, 0 wrong, 28/28 —
-# the accuracy goal (≥ 95 %) is NOT met; the floors guard this level. Every other corpus is seen.
-HELD_OUT = "zh_fresh4_test.tsv"
-HELD_OUT_FLOOR = 0.90
+# Session 23, on zh_fresh5_test.tsv, the held-out half of the fifth fresh corpus: written by another
+# engineer (zhcorpus23) who did not tune, split (seed in split.py) and merged BEFORE anything ran on it;
+# the statistical intent model is trained without it (tests/voice/corpus/training.py). With the code
+# finished and committed (2ec5e93 + bench, merged with main at 92013cc) both halves were measured ONCE,
+# blind (figures and per-intent counts only):
+#   test half: rules + model 181/220 = 82.3 %, 5 wrong actions, help recall 36/40 (rules alone 78.6 %,
+#              4 wrong, 35/40; the model alone, its top class, 87.3 %)
+#   tune half: rules + model 184/219 = 84.0 %, 6 wrong, 37/38 (rules alone 81.7 %, 5 wrong, 35/38)
+# — the figure on unseen speech; the goal (≥ 95 %, 0 wrong, 100 % help) is NOT met. Only the safety
+# faults of the test half (5 wrong actions, 4 missed calls) were then read and fixed in a general way:
+# fire and gas words (unless a drill or news retold), Cantonese falls (跌低, 起唔到身, 嚟人), news from a
+# paper and a play on a stage as broadcast register, a compliment to someone else (您老…硬朗) no
+# check-in; the model no longer acts on a call for help alone (it asks) and needs 0.7 to act with the
+# rules asking the same. Since then: test half 188/220 = 85.5 %, 0 wrong, 40/40; the tune half (all its
+# misses may be read now) 185/219 = 84.5 %, 2 wrong (医保 policy questions labelled 居民议事), 38/38.
+# Floors: accuracy at the first-sight level; wrong actions and help recall at the goal, met since the fix.
+HELD_OUT = "zh_fresh5_test.tsv"
+HELD_OUT_FLOOR = 0.82
 HELD_OUT_MAX_WRONG = 0
 HELD_OUT_HELP_FLOOR = 1.0
+TUNE_FIVE_FLOOR, TUNE_FIVE_MAX_WRONG = 0.84, 2  # zh_fresh5_tune.tsv, first sight / after the fixes
 
 
 def test_mandarin_held_out_half_figures(zh: IntentMatcher) -> None:
@@ -128,11 +135,16 @@ def test_mandarin_held_out_half_figures(zh: IntentMatcher) -> None:
     assert len(figures.wrong_actions) <= HELD_OUT_MAX_WRONG, "more wrong actions"
     assert figures.accuracy >= HELD_OUT_FLOOR, "accuracy fell"
     # (the misses are not printed: a later session may tune on this half only once it says so)
+    tune = evaluate("zh_fresh5_tune.tsv", zh)
+    print(f"Mandarin zh_fresh5_tune.tsv: {tune.summary()}")
+    assert tune.help_recall == 1.0, "\n".join(m for m in tune.misses if "help_call" in m)
+    assert len(tune.wrong_actions) <= TUNE_FIVE_MAX_WRONG, "\n".join(tune.wrong_actions)
+    assert tune.accuracy >= TUNE_FIVE_FLOOR, "\n".join(tune.misses)
 
 
 def test_mandarin_seen_corpus_meets_the_goals(zh: IntentMatcher) -> None:
-    """Everything seen while tuning (both halves of the first four corpora, the fifth's tuning half):
-    the goals hold there."""
+    """Everything seen while tuning (both halves of the first five corpora, which the statistical model
+    is also trained on): the goals hold there."""
     for name in (
         "zh_tune.tsv",
         "zh_test.tsv",
@@ -143,6 +155,7 @@ def test_mandarin_seen_corpus_meets_the_goals(zh: IntentMatcher) -> None:
         "zh_fresh3_tune.tsv",
         "zh_fresh3_test.tsv",
         "zh_fresh4_tune.tsv",
+        "zh_fresh4_test.tsv",
     ):
         figures = evaluate(name, zh)
         print(f"Mandarin {name} (seen): {figures.summary()}")
@@ -496,16 +509,15 @@ def test_the_model_never_acts_against_the_rules_on_help() -> None:
     ):
         blended = _blend(rules, _sure(HELP, 0.6), plain)
         assert blended.intent == HELP and blended.confirm, rules  # a likely call: asked about, never dropped
-    # sure of help where the rules heard nothing else: acts; beside another intent's words: asks
-    assert _blend(_rules(None), _sure(HELP), plain).acts
-    rival = ConceptScores(scores={"appointment": 0.8}, length=6)
-    assert not _blend(_rules(None), _sure(HELP), rival).acts
+    # however sure, a call for help the model alone hears is asked about ("我妈以前老说人老了就怕摔")
+    assert _blend(_rules(None), _sure(HELP, 0.99), plain).confirm
 
 
 def test_the_model_acts_only_where_the_rules_leave_room() -> None:
     plain = ConceptScores(length=6)
     assert _blend(_rules(None), _sure("pension_inquiry"), plain).intent == "pension_inquiry"
-    assert _blend(_rules("pension_inquiry", True), _sure("pension_inquiry", 0.65), plain).acts  # agree
+    assert _blend(_rules("pension_inquiry", True), _sure("pension_inquiry", 0.75), plain).acts  # agree
+    assert not _blend(_rules("problem_report", True), _sure("problem_report", 0.66), plain).acts
     # the rules point elsewhere: their question, or another intent's words as strong as asking needs
     assert _blend(_rules("notices", True), _sure("pension_inquiry"), plain) == _rules("notices", True)
     elsewhere = ConceptScores(scores={"notices": 0.7}, length=6)
@@ -538,6 +550,30 @@ def test_chitchat_stays_silent_with_the_model(zh: IntentMatcher) -> None:
         "你 这个 机器 还 挺 好看 的",
         "吃 过 饭 出去 走走",
         "下午 去 打 麻将 不",
+    ):
+        result = zh.match_text(text)
+        assert not result.acts, (text, result)
+
+
+def test_fire_gas_and_cantonese_falls_and_what_only_talks_about_them(zh: IntentMatcher) -> None:
+    """The fifth corpus's safety faults, fixed in general (none of these phrasings is in a corpus)."""
+    for text in (
+        "厨房 着火 了",
+        "屋里 全是 烟",
+        "燃气 灶 那边 漏气 了",
+        "阿爷 跌 低 咗",
+        "快 啲 嚟 人",
+        "救救 俺 吧",
+    ):
+        result = zh.match_text(text)
+        assert result.intent == HELP and result.acts, (text, result)
+    for text in (
+        "消防 演习 的 时候 说 着火 了 要 往 外 跑",
+        "新闻 里 讲 那边 山上 起火 了",
+        "自行车 轮胎 漏气 了",
+        "您老 身体 真 硬朗",
+        "晚报 上 说 养老金 要 涨",
+        "我 想 问 个 问题",
     ):
         result = zh.match_text(text)
         assert not result.acts, (text, result)
