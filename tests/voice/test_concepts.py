@@ -144,9 +144,10 @@ def test_mandarin_held_out_half_figures(zh: IntentMatcher) -> None:
 
 def test_mandarin_seen_corpus_meets_the_goals(zh: IntentMatcher) -> None:
     """Everything seen while tuning (both halves of the first five corpora, which the statistical model
-    is also trained on): the goals hold there."""
+    is also trained on): the goals hold there. (Not the first corpus's tuning half, zh_tune.tsv: the
+    phrasings closest to the catalogue's own, which test_zh_intents.py covers too — left out so this
+    test stays cheaper than before zh_fresh4_test joined it: 1,414 utterances, not 1,560.)"""
     for name in (
-        "zh_tune.tsv",
         "zh_test.tsv",
         "zh_fresh_tune.tsv",
         "zh_fresh_test.tsv",
