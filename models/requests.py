@@ -164,6 +164,10 @@ class RequestRepo:
             acknowledged_at=row.acknowledged_at,
         )
 
+    def open_fields(self, row_id: str, key_ct: bytes | None, payload_ct: bytes | None) -> dict[str, Any]:
+        """A record's fields from its stored columns (sealing reads plain rows, not ORM objects)."""
+        return self._open(row_id, key_ct, payload_ct, None)[0]
+
     def _open(
         self, row_id: str, key_ct: bytes | None, payload_ct: bytes | None, reply_ct: bytes | None
     ) -> tuple[dict[str, Any], str]:

@@ -194,6 +194,18 @@ class ResidentRepo:
         bi = self._s.index("id_number", id_number)
         return session.connection().execute(_BY_ID_NUMBER, {"bi": bi}).first()
 
+    def snapshots(self, session: Session, resident_ids: set[str]) -> dict[str, ResidentRecord]:
+        """These residents decrypted, read in one query on the caller's session and not audited:
+        what sync seals for the hub with their requests (the system reading, no person)."""
+        found: dict[str, ResidentRecord] = {}
+        ids = sorted(resident_ids)
+        for start in range(0, len(ids), 500):
+            query = select(_residents).where(_residents.c.id.in_(ids[start : start + 500]))
+            rows: list[Any] = list(session.connection().execute(query))  # Resident's column names
+            for row in rows:
+                found[row.id] = self.decrypt(row)
+        return found
+
     def find_by_id_number(self, id_number: str, actor: Actor) -> ResidentRecord | None:
         """Look a resident up by the number they typed (raises ValidationError for a bad number)."""
         number = normalize_id_number(id_number)
