@@ -62,6 +62,9 @@ class Utterance:
     # the second pass used the screen's wider grammar (catalogue phrases plus concept words, Korean)
     # instead of free decoding: its words are only ever asked about (see VoiceController._decide)
     wider_grammar: bool = False
+    # the best hypothesis word by word as (word, start s, end s) from the segment's start, unknown-word
+    # tokens kept ("[unk]"): how much of the speech the words explain (see VoiceController)
+    words: list[tuple[str, float, float]] = field(default_factory=list)
 
 
 def grammar_phrases(grammar_json: str | None) -> frozenset[str]:
@@ -80,6 +83,16 @@ def parse_hypotheses(raw: str) -> list[tuple[str, float]]:
     return [
         (" ".join(strip_unk(str(item.get("text", ""))).split()), float(item.get("confidence", 0.0)))
         for item in items
+    ]
+
+
+def parse_words(raw: str) -> list[tuple[str, float, float]]:
+    """Vosk JSON (with `SetWords(True)`) → the best hypothesis's words as (word, start, end)."""
+    data = json.loads(raw)
+    items = data.get("alternatives") or [data]
+    return [
+        (str(w.get("word", "")), float(w.get("start", 0.0)), float(w.get("end", 0.0)))
+        for w in (items[0].get("result") or [] if items else [])
     ]
 
 
@@ -173,6 +186,7 @@ class RecognizerWorker:
         else:
             self._rec = vosk.KaldiRecognizer(self._model, self._rate, self._grammar)
         self._rec.SetMaxAlternatives(MAX_ALTERNATIVES)
+        self._rec.SetWords(True)
         self._rec_has_grammar = self._grammar is not None
 
     def _apply_grammar(self, grammar: str | None) -> None:
@@ -315,6 +329,7 @@ class RecognizerWorker:
         else:  # a grammar decode is fast: the budget still guards it
             free = vosk.KaldiRecognizer(self._model, self._rate, wider)
         free.SetMaxAlternatives(MAX_ALTERNATIVES)
+        free.SetWords(True)
         for offset in range(0, len(pcm), _FEED_BYTES * 2):
             free.AcceptWaveform(pcm[offset : offset + _FEED_BYTES * 2])
             if time.perf_counter() - started > budget:
@@ -352,6 +367,7 @@ class RecognizerWorker:
             endpoint_at=endpoint_at,
             in_grammar=None if self._grammar is None or not texts else texts[0] in self._phrases,
             hypotheses=parse_hypotheses(raw),
+            words=parse_words(raw),
         )
 
     def _deliver(self, raw: str, endpoint_at: float) -> None:
