@@ -97,6 +97,8 @@ def record(args: argparse.Namespace) -> None:
     conditions = [c for c in CONDITIONS if c.snr in snrs]
     if args.corners:
         conditions = [c for c in conditions if (c.speed, c.pitch) in ((120, 35), (180, 65))]
+    if args.only:
+        conditions = [c for c in CONDITIONS if c.name in args.only.split(",")]
     records: list[Record] = []
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -174,6 +176,7 @@ def main() -> None:
     rec.add_argument("--snr", default="clean,20,10")
     rec.add_argument("--corners", action="store_true", help="only the two corner voices")
     rec.add_argument("--audio", type=Path)
+    rec.add_argument("--only", help="comma list of condition names, e.g. 'speed 150 pitch 65 10dB'")
     rec.add_argument("--out", type=Path, required=True)
     rec.add_argument("--models-dir", type=Path, help="a folder holding vosk-model-small-ko-0.22 (a variant)")
     rep = sub.add_parser("replay")

@@ -65,6 +65,8 @@ class Utterance:
     # the best hypothesis word by word as (word, start s, end s) from the segment's start, unknown-word
     # tokens kept ("[unk]"): how much of the speech the words explain (see VoiceController)
     words: list[tuple[str, float, float]] = field(default_factory=list)
+    # a second pass was asked for but abandoned over its time budget: this is the grammar result alone
+    second_pass_skipped: bool = False
 
 
 def grammar_phrases(grammar_json: str | None) -> frozenset[str]:
@@ -289,17 +291,20 @@ class RecognizerWorker:
         held, self._held = self._held, []
         pcm, self._utterance_pcm = b"".join(self._utterance_pcm), []
         predicate = self._second_pass if self._grammar is not None else None
+        skipped = False
         if predicate is not None and pcm:
             judged = raw
             if held:  # Vosk cut the utterance itself: judge the whole of it
                 judged = json.dumps({"text": " ".join(parse_hypotheses(r)[0][0] for r in [*held, raw])})
             first = self._utterance(judged, endpoint_at)
-            if predicate(first) and self._deliver_second_pass(first, pcm):
-                self._finish_utterance()
-                return
+            if predicate(first):
+                if self._deliver_second_pass(first, pcm):
+                    self._finish_utterance()
+                    return
+                skipped = True
         for earlier in held:
-            self._deliver(earlier, endpoint_at)
-        self._deliver(raw, endpoint_at)
+            self._deliver(earlier, endpoint_at, skipped)
+        self._deliver(raw, endpoint_at, skipped)
         self._finish_utterance()
 
     def _finish_utterance(self) -> None:
@@ -370,8 +375,10 @@ class RecognizerWorker:
             words=parse_words(raw),
         )
 
-    def _deliver(self, raw: str, endpoint_at: float) -> None:
+    def _deliver(self, raw: str, endpoint_at: float, second_pass_skipped: bool = False) -> None:
         utterance = self._utterance(raw, endpoint_at)
+        if second_pass_skipped:
+            utterance = replace(utterance, second_pass_skipped=True)
         if not utterance.alternatives:
             return  # only [unk] or silence: nothing was said
         self._on_utterance(utterance)
