@@ -18,6 +18,7 @@ from pathlib import Path
 from models.catalogue import Catalogue, bundled_catalogue
 from voice.audio import SAMPLE_RATE, AudioSource, AudioUnavailable, MicrophoneSource
 from voice.concepts import grammar_words
+from voice.decoding import KOREAN_LATTICE_BEAM, with_lattice_beam
 from voice.endpointer import EndpointerConfig
 from voice.grammar import GrammarBuild, Uncovered, build_grammar
 from voice.matcher import NOTHING, IntentMatcher, IntentResult
@@ -213,6 +214,8 @@ class VoiceController:
         self._ready.clear()
         try:
             path = locate_model(locale, self.models_dir)
+            if locale == "ko" and KOREAN_LATTICE_BEAM:
+                path = with_lattice_beam(path, KOREAN_LATTICE_BEAM)
         except ModelMissing as missing:
             self._set_status(False, missing.reason, locale, detail=str(missing))
             self._ready.set()

@@ -4,7 +4,10 @@ same audio names another intent, or when that confirming decode ran out of time.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from voice.controller import VoiceController, _Screen, unexplained_speech
+from voice.decoding import with_lattice_beam
 from voice.matcher import IntentMatcher
 from voice.pipeline import Collector
 from voice.recognizer import Utterance
@@ -104,3 +107,24 @@ def test_twice_not_understood_offers_to_call_staff() -> None:
         controller._on_utterance(utterance)
     assert [c.intent for c in collector.outcome.confirms] == ["help_call"]
     assert collector.outcome.intents == []
+
+
+def test_a_wider_lattice_beam_without_copying_the_model(tmp_path: Path) -> None:
+    model = tmp_path / "model"
+    (model / "am").mkdir(parents=True)
+    (model / "conf").mkdir()
+    (model / "am" / "final.mdl").write_bytes(b"acoustic model")
+    (model / "conf" / "mfcc.conf").write_text("--use-energy=false\n")
+    (model / "conf" / "model.conf").write_text("--beam=10.0\n--lattice-beam=2.0\n--acoustic-scale=1.0\n")
+    seen = with_lattice_beam(model, 6.0, cache=tmp_path / "cache")
+    assert seen != model and (seen / "am" / "final.mdl").read_bytes() == b"acoustic model"
+    assert (seen / "conf" / "model.conf").read_text().split() == [
+        "--beam=10.0",
+        "--lattice-beam=6.0",
+        "--acoustic-scale=1.0",
+    ]
+    assert (seen / "conf" / "mfcc.conf").is_file()
+    assert (model / "conf" / "model.conf").read_text().count("2.0") == 1  # the model is untouched
+    assert with_lattice_beam(model, 6.0, cache=tmp_path / "cache") == seen  # made once
+    assert with_lattice_beam(seen, 6.0) == seen  # already so
+    assert with_lattice_beam(tmp_path / "nothing", 6.0) == tmp_path / "nothing"
