@@ -50,6 +50,12 @@ ASK_FIRST: dict[str, frozenset[str]] = {"ko": frozenset({"무사 해요", "뒤�
 # stayed under 0.46 s per syllable even at espeak-ng's slowest speed; residents who speak slowly are
 # asked, not refused.
 MAX_SECONDS_PER_SYLLABLE = 0.55
+# … and the other way round: a phrase far longer than the speech (fewer seconds per syllable than this)
+# is words invented over a short burst — e.g. the tail of a phrase the endpointer cut in two. Right
+# answers on the tuning halves stayed above 0.084 s per syllable (espeak-ng's fastest speed at 10 dB).
+# Added after the held-out matrix showed such a fragment ("투표 하기", 4 syllables in 0.19 s of
+# speech) act on a question's answer; checked on the tuning halves first (no right action lost).
+MIN_SECONDS_PER_SYLLABLE = 0.07
 _PADDING = EndpointerConfig().preroll + EndpointerConfig().hangover
 # Korean home screen: act only when a second, wider decode (catalogue phrases plus concept words) of
 # the same audio names the same intent; otherwise ask. See VoiceController._needs_second_pass.
@@ -66,11 +72,13 @@ def _syllables(text: str) -> int:
 
 
 def unexplained_speech(utterance: Utterance, padding: float = _PADDING) -> bool:
-    """True when the heard words are far too few for the length of speech (see MAX_SECONDS_PER_SYLLABLE)."""
+    """True when the heard words do not fit the length of the speech: far too few for it, or far too
+    many (see MAX_SECONDS_PER_SYLLABLE and MIN_SECONDS_PER_SYLLABLE)."""
     syllables = _syllables(utterance.text)
     if not syllables or not utterance.audio_seconds:
         return False
-    return (utterance.audio_seconds - padding) / syllables > MAX_SECONDS_PER_SYLLABLE
+    per_syllable = (utterance.audio_seconds - padding) / syllables
+    return not MIN_SECONDS_PER_SYLLABLE <= per_syllable <= MAX_SECONDS_PER_SYLLABLE
 
 
 def recognizer_doubts(utterance: Utterance, matcher: IntentMatcher, intent: str) -> bool:
@@ -80,7 +88,7 @@ def recognizer_doubts(utterance: Utterance, matcher: IntentMatcher, intent: str)
     - a close alternative names another intent, or nothing (only [unk]/no phrase), i.e. the
       decoder could not separate them, or
     - it is a phrase the decoder is known to confuse (ASK_FIRST), or
-    - (Korean) the phrase is far too short for the speech it was heard in.
+    - (Korean) the phrase is far too short, or far too long, for the speech it was heard in.
     """
     if utterance.in_grammar is False:
         return True

@@ -53,6 +53,9 @@ def test_a_phrase_far_shorter_than_the_speech_is_not_trusted() -> None:
     assert not unexplained_speech(_grammar_pass("민원", 1.4))
     # 공지사항 (4 syllables) in 2.4 s: 0.41 s each, a slow but whole phrase
     assert not unexplained_speech(_grammar_pass("공지사항", 2.4))
+    # 투표 하기 (4 syllables) in a 0.94 s segment: 0.05 s each — words invented over a short burst
+    assert unexplained_speech(_grammar_pass("투표 하기", 0.94))
+    assert not unexplained_speech(_grammar_pass("투표 하기", 1.4))
     controller, collector = _home()
     controller._on_utterance(_grammar_pass("민원", 2.2))  # no second decode reached the controller
     assert collector.outcome.intents == []
