@@ -72,13 +72,26 @@ def unlock(
     on_error: Callable[[str], None],
     *,
     keep_locale: bool = False,
+    on_lost: Callable[[str], None] | None = None,
 ) -> None:
+    """Open the station on the DB worker, then `on_done()` on the UI thread (home is shown then).
+    The unlock transaction (`Station.finish_unlock`: audit entry, receipt-mark check, upgrades that
+    need the key) is queued right behind the open, so it runs on the worker while the UI thread shows
+    home, and before any database work home or the resident asks for. Should it fail (a damaged
+    database), the station is closed again and `on_lost(message)` says why (else `on_error`)."""
+    opened: list[Station] = []  # the station opened by `op`, for `finish` (the worker's only)
+
     def op() -> tuple[Station, dict[str, Any]]:
         from models.station import Station
 
-        station = Station.open(ctx.data_dir, passphrase, prepared=ctx.prepared_open)
+        station = Station.open(ctx.data_dir, passphrase, prepared=ctx.prepared_open, finish_later=True)
         ctx.prepared_open = None  # its engine is the station's now
+        opened.append(station)
         return station, station.settings()
+
+    def finish() -> None:
+        if opened:
+            opened.pop().finish_unlock()
 
     def done(result: tuple[Station, dict[str, Any]]) -> None:
         station, settings = result
@@ -86,17 +99,27 @@ def unlock(
         on_done()
 
     def failed(exc: BaseException) -> None:
-        from models.keyfile import WrongPassphrase
-        from models.station import StationError
+        on_error(unlock_message(ctx, exc))
 
-        if isinstance(exc, WrongPassphrase):
-            on_error(ctx.tr("locked.wrong"))
-        elif isinstance(exc, StationError):
-            on_error(ctx.tr("locked.no_station", detail=str(exc)))
-        else:
-            on_error(ctx.tr("locked.failed", detail=type(exc).__name__))
+    def lost(exc: BaseException) -> None:
+        log.warning("unlock transaction failed: %s", type(exc).__name__)
+        ctx.station = None  # finish_unlock closed it
+        (on_lost or on_error)(unlock_message(ctx, exc))
 
     ctx.db.run(op, done, failed)
+    ctx.db.run(finish, None, lost)
+
+
+def unlock_message(ctx: UiContext, exc: BaseException) -> str:
+    """Why unlocking failed, in the kiosk's language."""
+    from models.keyfile import WrongPassphrase
+    from models.station import StationError
+
+    if isinstance(exc, WrongPassphrase):
+        return ctx.tr("locked.wrong")
+    if isinstance(exc, StationError):
+        return ctx.tr("locked.no_station", detail=str(exc))
+    return ctx.tr("locked.failed", detail=type(exc).__name__)
 
 
 def apply_station(

@@ -333,3 +333,54 @@ def test_what_is_logged_before_the_log_file_opens_is_written_to_it(
     text = (tmp_path / "yizhan.log").read_text(encoding="utf-8")
     assert "ui.navigator: screen locked, typed [number]" in text
     assert "110105194912310021" not in text and early not in root.handlers
+
+
+def test_unlock_transaction_runs_behind_the_open_before_any_later_database_work(
+    locked_kiosk: Any, qtbot: QtBot
+) -> None:
+    """Home is shown without waiting for the unlock transaction (audit entry, receipt mark), which
+    the DB worker runs right behind the open: the first database work asked for once home is
+    current already finds the unlock recorded."""
+    from models.schema import AuditEvent
+
+    window = locked_kiosk
+    seen: list[list[str]] = []
+
+    def on_home(_screen: object) -> None:
+        if window.nav.current_key == ScreenKey.HOME and not seen:
+            station = window.ctx.station
+
+            def actions() -> list[str]:
+                with station.read() as session:
+                    return [e.action for e in session.query(AuditEvent).order_by(AuditEvent.seq)]
+
+            window.ctx.db.run(actions, seen.append)
+
+    window.nav.changed.connect(on_home)
+    locked = window.nav.current
+    locked.passphrase.setText(PASSPHRASE)
+    locked.try_unlock()
+    qtbot.waitUntil(lambda: bool(seen), timeout=30_000)
+    assert seen[0][-1] == "unlock"
+
+
+def test_a_failed_unlock_transaction_locks_the_kiosk_again_and_says_why(
+    locked_kiosk: Any, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from models.station import Station
+
+    def damaged(_station: Station) -> None:
+        raise OperationalError("UPDATE", {}, Exception("database disk image is malformed"))
+
+    monkeypatch.setattr(Station, "_on_unlock", damaged)
+    window = locked_kiosk
+    locked = window.nav.current
+    locked.passphrase.setText(PASSPHRASE)
+    locked.try_unlock()
+    qtbot.waitUntil(lambda: window.nav.current_key == ScreenKey.LOCKED and window.ctx.db.idle, timeout=30_000)
+    qtbot.waitUntil(lambda: window.nav.current.message.isVisible(), timeout=5_000)
+    assert window.ctx.station is None
+    assert window.nav.current is not locked  # a new locked screen: the old one went with the unlock
+    assert window.nav.current.message.text().startswith(window.ctx.tr("locked.no_station", detail=""))
