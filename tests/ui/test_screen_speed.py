@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from types import FrameType
 
+import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -116,3 +117,29 @@ def test_a_look_up_sent_before_home_identifies_nobody_in_the_next_service(kiosk:
     kiosk.settle()
     assert second.resident is None and second.index == 0 and second.page is page
     assert page.confirm_button.isEnabled()
+
+
+def test_a_screens_voice_commands_are_built_once_per_language(
+    kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each screen change hands the voice layer the screen's commands; the table is built once per
+    screen and language, and is what voice.screens builds for it."""
+    import voice.screens
+    from ui.screens import base
+
+    expected = voice.screens.screen_intents("home", kiosk.ctx.locale, kiosk.ctx.catalogue)
+    built: list[str] = []
+    real = voice.screens.screen_intents
+
+    def counting(screen_id: str, *args: object, **kwargs: object) -> object:
+        built.append(screen_id)
+        return real(screen_id, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(base, "_INTENTS", {})
+    monkeypatch.setattr(voice.screens, "screen_intents", counting)
+    home = kiosk.nav.go(ScreenKey.HOME)
+    first = home.voice_intents()
+    first["louder"] = ("changed by a caller",)  # a copy: the next screen change gets the real one
+    assert home.voice_intents() == expected and built == ["home"]
+    monkeypatch.setattr(kiosk.ctx, "locale", "en")
+    assert home.voice_intents() == real("home", "en", kiosk.ctx.catalogue) and built == ["home", "home"]
