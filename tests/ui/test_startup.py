@@ -41,6 +41,7 @@ NOT_BEFORE_FIRST_PAINT = (
     "PySide6.QtQuickWidgets",  # the on-screen keyboard's Qt Quick, built when a field first wants it
     "PySide6.QtQml",
     "logging.handlers",  # the log file opens after the first paint (desktop/launch.py)
+    "ui.keyboard",  # the on-screen keyboard is docked on the first event-loop turn (ui/shell.py)
 )
 # Runs the real start-up (desktop.launch.run_kiosk) and reports what is imported at the moment the
 # kiosk window is first shown and painted.
