@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from types import FrameType
+from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QApplication
@@ -143,3 +144,47 @@ def test_a_screens_voice_commands_are_built_once_per_language(
     assert home.voice_intents() == expected and built == ["home"]
     monkeypatch.setattr(kiosk.ctx, "locale", "en")
     assert home.voice_intents() == real("home", "en", kiosk.ctx.catalogue) and built == ["home", "home"]
+
+
+def test_the_slot_step_holds_its_grids_room_before_the_slots_arrive(
+    kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The date-slot step is laid out at once for the slots it will show (the offline default
+    slots, unseen), so their arrival from the database neither grows the step nor scrolls it."""
+    import threading
+
+    from PySide6.QtWidgets import QScrollArea
+
+    from ui.steps import choose
+
+    answer = threading.Event()
+    real = choose.slots_for  # type: ignore[attr-defined]
+
+    def slow_slots(*args: Any) -> Any:
+        answer.wait(10)
+        return real(*args)
+
+    monkeypatch.setattr(choose, "slots_for", slow_slots)
+    service = kiosk.ctx.catalogue.get("appointment")
+    index = next(i for i, step in enumerate(service.steps) if step.kind == "date_slot")
+    screen = _service(kiosk, service.id)
+    for step in service.steps[:index]:
+        if step.options:
+            screen.fields[step.id] = step.options[0].id
+    screen.index = index
+    screen._show_step()
+    page = screen.page
+    assert isinstance(page, choose.DateSlotPage)
+    area = screen.findChild(QScrollArea)
+    assert area is not None
+    for _ in range(5):
+        QApplication.processEvents()
+    before = (page.grid.geometry(), area.verticalScrollBar().maximum())
+    assert page.slots == [] and page.buttons and not any(b.isVisible() for b in page.buttons)
+    answer.set()
+    kiosk.qtbot.waitUntil(lambda: bool(page.slots), timeout=10_000)
+    for _ in range(5):
+        QApplication.processEvents()
+    assert all(b.isVisible() for b in page.buttons)
+    assert (page.grid.geometry(), area.verticalScrollBar().maximum()) == before
+    assert before[0].height() > 0
