@@ -59,12 +59,13 @@ def test_leaving_before_the_next_step_is_built_builds_nothing(kiosk: Kiosk, qtbo
 
 
 def test_input_watchers_run_for_input_only(kiosk: Kiosk) -> None:
-    """The tap guard and the idle timer see every input event but no other: a screen change (about a
-    thousand paint, layout and polish events) calls neither; a tap calls them again."""
+    """The tap guard, the idle timer and the ID card reader see every input event but no other: a
+    screen change (about a thousand paint, layout and polish events) calls none; a tap calls them."""
     calls: list[str] = []
 
     def profile(frame: FrameType, event: str, _arg: object) -> None:
-        if event == "call" and frame.f_code.co_filename.endswith(("ui/tap_guard.py", "ui/idle.py")):
+        watchers = ("ui/tap_guard.py", "ui/idle.py", "ui/id_reader.py")
+        if event == "call" and frame.f_code.co_filename.endswith(watchers):
             calls.append(frame.f_code.co_name)
 
     kiosk.nav.go(ScreenKey.SERVICE, service="problem_report")
@@ -76,9 +77,17 @@ def test_input_watchers_run_for_input_only(kiosk: Kiosk) -> None:
         kiosk.window.repaint()
     finally:
         sys.setprofile(None)
-    assert [c for c in calls if c not in ("screen_changed", "set_active", "restart")] == []
+    # (the card reader stops as its page leaves the screen)
+    assert [c for c in calls if c not in ("screen_changed", "set_active", "restart", "stop", "flush")] == []
     kiosk.nav.go(ScreenKey.SERVICE, service="problem_report")
     kiosk.settle()
+    calls.clear()
+    sys.setprofile(profile)
+    try:
+        kiosk.window.repaint()  # the ID keypad on show, its card reader listening: paints only
+    finally:
+        sys.setprofile(None)
+    assert calls == []
     sys.setprofile(profile)
     try:
         kiosk.click(kiosk.tr("keypad.del"))  # a tap: both watchers see it
