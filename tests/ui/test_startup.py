@@ -337,11 +337,11 @@ def test_what_is_logged_before_the_log_file_opens_is_written_to_it(
 
 
 def test_unlock_transaction_runs_behind_the_open_before_any_later_database_work(
-    locked_kiosk: Any, qtbot: QtBot
+    locked_kiosk: Any, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Home is shown without waiting for the unlock transaction (audit entry, receipt mark), which
-    the DB worker runs right behind the open: the first database work asked for once home is
-    current already finds the unlock recorded."""
+    the DB worker runs right behind the open once home is on screen: the first database work asked
+    for once home is current already finds the unlock recorded."""
     from models.schema import AuditEvent
 
     window = locked_kiosk
@@ -357,12 +357,23 @@ def test_unlock_transaction_runs_behind_the_open_before_any_later_database_work(
 
             window.ctx.db.run(actions, seen.append)
 
+    from models.station import Station
+
+    shown_then: list[object] = []  # the screen on show when the unlock transaction began
+    real_finish = Station.finish_unlock
+
+    def finish_unlock(station: Station) -> None:
+        shown_then.append(window.nav.current_key)
+        real_finish(station)
+
+    monkeypatch.setattr(Station, "finish_unlock", finish_unlock)
     window.nav.changed.connect(on_home)
     locked = window.nav.current
     locked.passphrase.setText(PASSPHRASE)
     locked.try_unlock()
     qtbot.waitUntil(lambda: bool(seen), timeout=30_000)
     assert seen[0][-1] == "unlock"
+    assert shown_then == [ScreenKey.HOME]  # not beside the UI thread while it was showing home
 
 
 def test_a_failed_unlock_transaction_locks_the_kiosk_again_and_says_why(
