@@ -189,6 +189,20 @@ class RequestStatusCount(Base):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class TopicQueue(Base):
+    """A pushed work request whose topic words are still to be found (services/topic_queue.py):
+    written in the push transaction, deleted by the transaction that segments it and adds its
+    words to `request_topics` and the topic rollups. The request's texts are read back from its
+    encrypted payload, so nothing personal is kept here."""
+
+    __tablename__ = "topic_queue"
+
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), primary_key=True)
+    station_id: Mapped[str] = mapped_column(String(36))
+    day: Mapped[date] = mapped_column(Date)  # the office day the request counts on
+    topic_at: Mapped[datetime] = mapped_column(Stamp)  # request_topics.received_at (ledger time or receipt)
+
+
 class TopicDayCount(Base):
     """Distinct requests per office day, station and topic (request_topics rolled up)."""
 

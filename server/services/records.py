@@ -209,7 +209,9 @@ def _send_store(conn: Connection, keys: HubKeys, station_id: str, opened: list[_
     assert pg is not None
     now = datetime.now(UTC)
     pushed = _pushed(station_id, opened, now)
-    index = resident_index.plan(keys, pushed, resident_index.office_tz()) if pushed else None
+    index = (
+        resident_index.plan(keys, pushed, resident_index.office_tz(), queue_topics=True) if pushed else None
+    )
     ids = {str(o.envelope.id) for o in opened}
     try:
         with pg.pipeline():

@@ -204,6 +204,27 @@ def send_add(conn: Connection, requests: Sequence[Counted]) -> Callable[[], bool
     return lambda: {row[0] for row in cursor.fetchall()} == ids
 
 
+def add_topics(conn: Connection, segmented: Sequence[tuple[date, str, dict[str, str]]]) -> None:
+    """Count requests just segmented (services/topic_queue.py): each (office day, station, topic
+    words new to `request_topics`) adds 1 to its day's topic rows (once per topic), its word rows
+    and its week's topic rows, in the order every writer upserts them (day rows, then week rows)."""
+    topic_days: Counter[tuple[Any, ...]] = Counter()
+    word_days: Counter[tuple[Any, ...]] = Counter()
+    for day, station_id, words in segmented:
+        for topic in set(words.values()):
+            topic_days[(day, station_id, topic)] += 1
+        for word, topic in words.items():
+            if not word.startswith(CATEGORY_PREFIX):
+                word_days[(day, station_id, topic, word)] += 1
+    bumps: Bumps = [
+        (_topic_days, ["day", "station_id", "topic"], {k: {"n": v} for k, v in topic_days.items()}),
+        (_word_days, ["day", "station_id", "topic", "word"], {k: {"n": v} for k, v in word_days.items()}),
+        *console_weeks.week_bumps({}, topic_days)[1:],
+    ]
+    for table, keys, counts in bumps:
+        _bump(conn, table, keys, counts)
+
+
 def living_alone_before(conn: Connection, who: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Any]:
     """(station id, resident key) → (living_alone, seen_at) of residents already known, row-locked
     in key order until the push commits (so the change computed from them cannot race)."""

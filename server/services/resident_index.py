@@ -18,7 +18,7 @@ import hmac
 import logging
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -34,10 +34,11 @@ from server.db.console_models import (
     RequestStats,
     RequestTopic,
     ResidentCheckin,
+    TopicQueue,
 )
 from server.db.models import ServiceRequest, Station
 from server.db.types import assume_utc
-from server.services import bulk, ledger_intake, request_rollups, topics
+from server.services import bulk, ledger_intake, request_rollups, topic_queue, topics
 
 BATCH = 2000
 log = logging.getLogger(__name__)
@@ -115,7 +116,7 @@ def index_opened(
     # stored and acknowledged; `yizhan-hub reindex` can index them later).
     try:
         with conn.begin_nested():
-            index_pushed(conn, keys, records)
+            index_pushed(conn, keys, records, queue_topics=True)
     except Exception:
         log.exception("console index not updated for %d pushed record(s)", len(records))
     ledger_intake.apply(conn, keys, records)
@@ -135,11 +136,14 @@ class IndexPlan:
     counted: list[request_rollups.Counted]
     residents: dict[tuple[str, str], dict[str, Any]]  # (station, resident key) → newest snapshot row
     checkins: set[tuple[str, str, date]]  # (station, resident key, office day)
+    queued: list[dict[str, Any]] = field(default_factory=list)  # topic_queue rows (queue_topics)
 
 
-def plan(keys: HubKeys, records: Sequence[Pushed], tz: ZoneInfo) -> IndexPlan:
-    """What `index_pushed` writes for `records` (pure: jieba and the snapshot encryption run here)."""
-    facts, topic_rows, counted = [], [], []
+def plan(keys: HubKeys, records: Sequence[Pushed], tz: ZoneInfo, *, queue_topics: bool = False) -> IndexPlan:
+    """What `index_pushed` writes for `records` (pure: the snapshot encryption runs here, and jieba
+    too unless `queue_topics`, which leaves each work request's topic words to services/
+    topic_queue.py: a queue row instead of its words and topic counts)."""
+    facts, topic_rows, counted, queued = [], [], [], []
     residents: dict[tuple[str, str], dict[str, Any]] = {}
     checkins: set[tuple[str, str, date]] = set()
     for rec in records:
@@ -158,19 +162,26 @@ def plan(keys: HubKeys, records: Sequence[Pushed], tz: ZoneInfo) -> IndexPlan:
             }
         )
         if rec.kind in request_rollups.WORK_KINDS:
-            words = topics.words_of(fields)  # jieba runs here, once per request
             ledger_at = _ledger_time(fields)
             # A request imported from a paper ledger counts on its ledger date, not on import day.
-            topic_rows.extend(topics.topic_rows(rec.id, rec.station_id, ledger_at or rec.received_at, words))
+            day = date.fromisoformat(fields["ledger_date"]) if ledger_at else local_day(rec.received_at, tz)
+            words: dict[str, str] = {}
+            if queue_topics:
+                queued.append(
+                    topic_queue.queue_row(rec.id, rec.station_id, day, ledger_at or rec.received_at)
+                )
+            else:
+                words = topics.words_of(fields)  # jieba runs here, once per request
+                topic_rows.extend(
+                    topics.topic_rows(rec.id, rec.station_id, ledger_at or rec.received_at, words)
+                )
             counted.append(
                 request_rollups.Counted(
                     request_id=rec.id,
                     station_id=rec.station_id,
                     service=str(rec.payload.get("service") or "")[:64],
                     category=str(fields["category"])[:64] if fields.get("category") else "",
-                    day=date.fromisoformat(fields["ledger_date"])
-                    if ledger_at
-                    else local_day(rec.received_at, tz),
+                    day=day,
                     received_at=rec.received_at,
                     imported=ledger_at is not None,
                     status=rec.status,
@@ -202,7 +213,7 @@ def plan(keys: HubKeys, records: Sequence[Pushed], tz: ZoneInfo) -> IndexPlan:
             ):
                 row["unwell_at"] = at
             checkins.add((rec.station_id, key, local_day(at, tz)))
-    return IndexPlan(facts, topic_rows, counted, residents, checkins)
+    return IndexPlan(facts, topic_rows, counted, residents, checkins, queued)
 
 
 def _marks_after(
@@ -219,18 +230,25 @@ _DAY_KEYS = ["station_id", "resident_key", "day"]
 
 
 def index_pushed(
-    conn: Connection, keys: HubKeys, records: Sequence[Pushed], tz: ZoneInfo | None = None
+    conn: Connection,
+    keys: HubKeys,
+    records: Sequence[Pushed],
+    tz: ZoneInfo | None = None,
+    *,
+    queue_topics: bool = False,
 ) -> None:
     """Bring the index up to date with newly stored requests, inside the push transaction.
 
     Upserts only, keyed by (station, resident): a concurrent push of the same resident keeps the
-    newest snapshot (station time) and the latest check-in, whichever commits first.
+    newest snapshot (station time) and the latest check-in, whichever commits first. Topic words
+    are found here, or with `queue_topics` (the push) queued for services/topic_queue.py.
     """
     if not records:
         return
-    p = plan(keys, records, tz or office_tz())
+    p = plan(keys, records, tz or office_tz(), queue_topics=queue_topics)
     _insert_ignore(conn, _facts, p.facts, ["request_id"])
     _insert_ignore(conn, _topics, p.topic_rows, ["request_id", "word"])
+    _insert_ignore(conn, _queue, p.queued, ["request_id"])
     request_rollups.add(conn, p.counted)
     before = request_rollups.living_alone_before(conn, list(p.residents))
     after = _marks_after(p.residents, before)
@@ -268,6 +286,8 @@ def send_index(conn: Connection, p: IndexPlan, station_id: str) -> Callable[[], 
         bulk.send_rows(conn, _facts, p.facts, conflict=["request_id"])
     if p.topic_rows:
         bulk.send_rows(conn, _topics, p.topic_rows, conflict=["request_id", "word"])
+    if p.queued:
+        bulk.send_rows(conn, _queue, p.queued, conflict=["request_id"])
     counted_all = request_rollups.send_add(conn, p.counted)
     before_cursor = None
     if p.residents:
@@ -316,6 +336,7 @@ local_day = request_rollups.local_day  # the office day of a timestamp (check-in
 
 _facts = cast(Table, RequestFacts.__table__)
 _topics = cast(Table, RequestTopic.__table__)
+_queue = cast(Table, TopicQueue.__table__)
 _residents = cast(Table, HubResident.__table__)
 _checkin_days = cast(Table, ResidentCheckin.__table__)
 

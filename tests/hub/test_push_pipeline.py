@@ -24,7 +24,7 @@ from server.core.config import load_settings
 from server.core.db import begin_pipelined
 from server.db.console_models import RequestFacts
 from server.db.models import EnvelopeRow, ServiceRequest
-from server.services import records, resident_index, stations
+from server.services import records, resident_index, stations, topics
 from server.services.station_auth import NonceClaim, SignedStation
 from sync.protocol import Envelope, ItemResult, ItemStatus, RecordKind
 from sync.sealing import seal_envelope
@@ -83,6 +83,10 @@ class Pusher:
             return int(conn.scalar(select(func.count()).select_from(model)) or 0)
 
     def assert_rollups(self) -> None:
+        """The rollups after a read of the topic figures, as the topics page makes it: the pushed
+        requests' topic words (queued by the push) count from that read on."""
+        with self.db.session() as session:
+            topics.analyse(session)
         with self.db.engine.connect() as conn:
             assert_rollups_match(conn, [self.station_id])
 

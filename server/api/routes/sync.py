@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 
 from server.api.deps import SignedDep, StateDep, run_signed
 from server.api.errors import error_responses, require_protocol
-from server.services import feed, records
+from server.services import feed, records, topic_queue
 from server.services.station_auth import NonceClaim
 from sync.protocol import (
     DEFAULT_PULL_LIMIT,
@@ -51,6 +51,7 @@ async def push(body: PushRequest, station: SignedDep, state: StateDep) -> Respon
         return records.ingest(conn, state.keys, station.station_id, body.items, claim)
 
     results, txn_ms = await run_signed(state, station, work, claims=True)
+    topic_queue.notify(state.engine)  # the pushed requests' topic words, off the request path
     return _json(PushResponse(protocol=PROTOCOL_VERSION, results=results), txn_ms)
 
 
