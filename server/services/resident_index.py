@@ -274,33 +274,35 @@ _BEFORE_SQL = (
 )
 
 
-def send_index(conn: Connection, p: IndexPlan, station_id: str) -> Callable[[], bool]:
-    """PostgreSQL, inside a psycopg pipeline: `index_pushed`'s statements for one station's push,
-    sent at once (`p` from `plan`). Returns the step to run after the pipeline's round trip: it
-    counts the new check-in days (a statement only when a resident living alone checked in) and
-    answers False when the rollups already knew a request (the caller then rolls back to its
-    savepoint and indexes with `index_pushed`)."""
+def send_index(conn: Connection, p: IndexPlan, station_id: str, writes: bulk.Statement) -> Callable[[], bool]:
+    """PostgreSQL, inside a psycopg pipeline: `index_pushed`'s writes for one station's push (`p`
+    from `plan`). Its request rows and counters join `writes` (the push's statement, sent here);
+    then the residents it names are locked and upserted with their check-in days, in one more
+    statement. Returns the step to run after the pipeline's round trip: it counts the new check-in
+    days (a statement only when a resident living alone checked in) and answers False when the
+    rollups already knew a request (the caller then rolls back to its savepoint and indexes with
+    `index_pushed`)."""
     pg = conn.connection.driver_connection
     assert pg is not None and all(who[0] == station_id for who in p.residents)
-    if p.facts:
-        bulk.send_rows(conn, _facts, p.facts, conflict=["request_id"])
-    if p.topic_rows:
-        bulk.send_rows(conn, _topics, p.topic_rows, conflict=["request_id", "word"])
-    if p.queued:
-        bulk.send_rows(conn, _queue, p.queued, conflict=["request_id"])
-    counted_all = request_rollups.send_add(conn, p.counted)
+    writes.add(_facts, p.facts, conflict=["request_id"])
+    writes.add(_topics, p.topic_rows, conflict=["request_id", "word"])
+    writes.add(_queue, p.queued, conflict=["request_id"])
+    counted_all = request_rollups.send_add(conn, p.counted, writes)
+    writes.send()
     before_cursor = None
+    residents = bulk.Statement(conn)
+    days_part = None
     if p.residents:
         wanted = sorted(key for _station, key in p.residents)
+        # Locked before the upsert, as its own statement: a WITH part would read the rows the
+        # upsert in the same statement changes, in no defined order.
         before_cursor = pg.execute(_BEFORE_SQL, {"station": station_id, "keys": wanted})
         rows = [p.residents[k] for k in sorted(p.residents)]
-        bulk.send_rows(
-            conn, _residents, rows, conflict=["station_id", "resident_key"], update=_RESIDENT_UPDATE
-        )
-    days_cursor = None
+        residents.add(_residents, rows, conflict=["station_id", "resident_key"], update=_RESIDENT_UPDATE)
     if p.checkins:
         days = [dict(zip(_DAY_KEYS, day, strict=True)) for day in sorted(p.checkins)]
-        days_cursor = bulk.send_rows(conn, _checkin_days, days, conflict=_DAY_KEYS, returning=_DAY_KEYS)
+        days_part = residents.add(_checkin_days, days, conflict=_DAY_KEYS, returning=_DAY_KEYS)
+    residents.send()
 
     def finish() -> bool:
         if not counted_all():
@@ -308,7 +310,7 @@ def send_index(conn: Connection, p: IndexPlan, station_id: str) -> Callable[[], 
         before = {
             (r[0], r[1]): (bool(r[2]), r[3]) for r in (before_cursor.fetchall() if before_cursor else [])
         }
-        new_days = [(r[0], r[1], r[2]) for r in (days_cursor.fetchall() if days_cursor else [])]
+        new_days = [(r[0], r[1], date.fromisoformat(r[2])) for r in residents.rows(days_part)]
         request_rollups.checkins_added(conn, before, _marks_after(p.residents, before), new_days)
         return True
 

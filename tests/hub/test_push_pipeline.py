@@ -24,7 +24,7 @@ from server.core.config import load_settings
 from server.core.db import begin_pipelined
 from server.db.console_models import RequestFacts
 from server.db.models import EnvelopeRow, ServiceRequest
-from server.services import records, resident_index, stations, topics
+from server.services import bulk, records, resident_index, stations, topics
 from server.services.station_auth import NonceClaim, SignedStation
 from sync.protocol import Envelope, ItemResult, ItemStatus, RecordKind
 from sync.sealing import seal_envelope
@@ -193,8 +193,10 @@ def test_an_index_write_that_fails_costs_the_push_nothing(
     p = _pusher(pg_hub, "PIPE3")
     real = resident_index.send_index
 
-    def failing(conn: Connection, plan: resident_index.IndexPlan, station_id: str) -> Any:
-        finish = real(conn, plan, station_id)
+    def failing(
+        conn: Connection, plan: resident_index.IndexPlan, station_id: str, writes: bulk.Statement
+    ) -> Any:
+        finish = real(conn, plan, station_id, writes)
         conn.connection.driver_connection.execute("SELECT 1 / 0")  # type: ignore[union-attr]
         return finish
 
