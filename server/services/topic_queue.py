@@ -41,6 +41,10 @@ from server.services import bulk, request_rollups, topics
 
 BATCH = 200  # requests per claim: one transaction, one statement per table
 POLL_SECONDS = float(os.environ.get("YIZHAN_HUB_TOPIC_POLL", "5"))  # rows other processes left
+# After a push wakes it, the worker waits this long so one drain covers the pushes meanwhile (a
+# transaction and a statement per table for many requests, not for each): nobody waits for it,
+# since readers of topic figures drain whatever is still queued first.
+GATHER_SECONDS = float(os.environ.get("YIZHAN_HUB_TOPIC_GATHER", "1"))
 log = logging.getLogger(__name__)
 _queue = cast(Table, TopicQueue.__table__)
 _requests = cast(Table, ServiceRequest.__table__)
@@ -165,7 +169,8 @@ class TopicWorker:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self._wake.wait(POLL_SECONDS)
+            if self._wake.wait(POLL_SECONDS) and self._stop.wait(GATHER_SECONDS):
+                return
             self._wake.clear()
             if self._stop.is_set():
                 return
