@@ -9,13 +9,15 @@
   payloads (the hub learns residents only from what stations push). Names and contacts stay
   encrypted (`data_enc`); plain columns are what the check-in page and statistics filter on.
 - `checkin_visits`: the "visited" action on a missing daily check-in.
-- `request_topics`: topic words per request (services/topics.py), written at push time.
+- `request_topics`: topic words per request (services/topics.py), written after the push by
+  services/topic_queue.py; `topic_queue`: the pushed requests whose words are still to be found.
 - `console_state`: small key/value facts such as per-station warning thresholds.
 - `request_stats`, `request_day_counts`, `topic_day_counts`, `topic_word_day_counts`,
   `checkin_day_counts`: what the
   statistics, topics and report pages count, kept by services/request_rollups.py in the same
-  transaction as the push that stores a request and the status change that moves it, so a page
-  sums a few hundred rollup rows instead of scanning weeks of requests.
+  transaction as the push that stores a request and the status change that moves it (the topic
+  rows: as the request leaves `topic_queue`), so a page sums a few hundred rollup rows instead of
+  scanning weeks of requests.
 - `request_week_counts`, `topic_week_counts`: the request and topic day rows added up by office
   week (services/console_weeks.py), kept by the same writers, for the statistics' eight weeks.
 """

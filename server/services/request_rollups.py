@@ -219,8 +219,16 @@ def add_topics(conn: Connection, segmented: Sequence[tuple[date, str, dict[str, 
         (_word_days, ["day", "station_id", "topic", "word"], {k: {"n": v} for k, v in word_days.items()}),
         *console_weeks.week_bumps({}, topic_days)[1:],
     ]
+    if conn.dialect.name != "postgresql":
+        for table, keys, counts in bumps:
+            _bump(conn, table, keys, counts)
+        return
+    writes = bulk.Statement(conn)  # PostgreSQL: the three upserts as one statement, in this order
     for table, keys, counts in bumps:
-        _bump(conn, table, keys, counts)
+        if counts:
+            rows, adds = _bump_rows(table, keys, counts)
+            writes.add(table, rows, conflict=keys, update=adds)
+    writes.send()
 
 
 def living_alone_before(conn: Connection, who: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Any]:

@@ -3,12 +3,13 @@
 The hub has no resident register: a resident exists here because a station sent a request with a
 `resident` snapshot (name, id_number, phone, address, living_alone, emergency_contact).
 `index_pushed` runs inside the push transaction (called from services/records.py) with the payloads
-the push just opened, so no page ever decrypts requests or writes to build it: per station and
+the push just opened, so no page ever decrypts requests to build it: per station and
 resident the newest snapshot (encrypted), the latest check-in and "我不太好" check-in
 (`fields.feeling == "unwell"`), the check-in days, each request's non-personal facts (problem
-category, booked slot), its topic words (services/topics.py, segmented once here) and the
-statistics rollups (services/request_rollups.py). A request imported from a paper ledger then
-takes the ledger's status and reply (services/ledger_intake.py). Indexing a request twice is
+category, booked slot), its topic words (services/topics.py: segmented here for `backfill`; a push
+queues them for services/topic_queue.py, off the request path) and the statistics rollups
+(services/request_rollups.py). A request imported from a paper ledger then takes the ledger's
+status and reply (services/ledger_intake.py). Indexing a request twice is
 harmless (`backfill` re-reads everything for records older than this index)."""
 
 from __future__ import annotations

@@ -97,22 +97,39 @@ def drain(conn_or_session: Connection | Session, *, wait: bool = True) -> int:
         done += len(rows)
 
 
+# PostgreSQL: claim a batch and take it off the queue in one statement (the rows stay locked, and
+# come back if the transaction rolls back); the request's sealed payload comes with each row.
+_CLAIM_SQL = (
+    "DELETE FROM topic_queue q USING requests r WHERE r.id = q.request_id AND q.request_id IN ("
+    " SELECT request_id FROM topic_queue ORDER BY request_id LIMIT {batch} FOR UPDATE{skip})"
+    " RETURNING q.request_id, q.station_id, q.day, q.topic_at, r.payload_enc"
+)
+
+
 def _claim(conn: Connection, wait: bool) -> Sequence[Any]:
-    q = _queue.c
-    query = (
+    """Up to `BATCH` queued requests (id, station, day, topic time, sealed payload), taken off the
+    queue in the caller's transaction. PostgreSQL: `wait=False` skips rows another transaction
+    holds (SKIP LOCKED); `wait=True` waits for it, then skips those it took."""
+    if conn.dialect.name == "postgresql":
+        pg = conn.connection.driver_connection
+        assert pg is not None
+        sql = _CLAIM_SQL.format(batch=BATCH, skip="" if wait else " SKIP LOCKED")
+        return sorted(pg.execute(sql).fetchall())
+    q = _queue.c  # SQLite: one writer at a time, nothing to skip
+    rows = conn.execute(
         select(q.request_id, q.station_id, q.day, q.topic_at, _requests.c.payload_enc)
         .join(_requests, _requests.c.id == q.request_id)
         .order_by(q.request_id)
         .limit(BATCH)
-    )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(of=_queue, skip_locked=not wait)
-    return conn.execute(query).all()
+    ).all()
+    if rows:
+        conn.execute(delete(_queue).where(_queue.c.request_id.in_([row[0] for row in rows])))
+    return rows
 
 
 def segment(conn: Connection, keys: HubKeys, rows: Sequence[Any]) -> None:
     """Find the topic words of claimed queue rows (request id, station, day, topic time, sealed
-    payload), store and count the ones not stored yet, and take the rows off the queue."""
+    payload, already taken off the queue by `_claim`): store and count the words not stored yet."""
     topic_rows: list[dict[str, Any]] = []
     day_of: dict[str, tuple[date, str]] = {}
     for row in rows:
@@ -138,7 +155,6 @@ def segment(conn: Connection, keys: HubKeys, rows: Sequence[Any]) -> None:
     request_rollups.add_topics(
         conn, [(day_of[rid][0], day_of[rid][1], words) for rid, words in sorted(words_by.items())]
     )
-    conn.execute(delete(_queue).where(_queue.c.request_id.in_([row[0] for row in rows])))
 
 
 def pending(conn: Connection) -> int:

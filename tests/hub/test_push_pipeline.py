@@ -135,9 +135,12 @@ def _mixed(p: Pusher) -> list[Envelope]:
 
 def test_a_push_takes_three_round_trips(pg_hub: HubDb) -> None:
     """BEGIN + nonce claim + ledger look-up, then every write, then COMMIT; a duplicate push and a
-    pull need no more than the claim round trip, their statement and COMMIT (15 before pipelining)."""
+    pull need no more than the claim round trip, their statement and COMMIT (15 before pipelining).
+    The writes are one statement (bulk.Statement) besides the savepoint and the residents' lock and
+    upsert: 6 statements in all, where one INSERT per table made 16."""
     result = probe(pg_hub.url, pg_hub.home, batch=5, pushes=4)
     assert result["push"]["round_trips"] == 3, result
+    assert result["push"]["statements"] <= 6, result
     assert result["duplicate_push"]["round_trips"] == 2, result
     assert result["pull"]["round_trips"] <= 3, result
 
