@@ -34,6 +34,7 @@ def test_corpus_is_big_and_split_once_with_its_seed(tmp_path: Path) -> None:
     fresh2 = read_corpus("zh_fresh2.tsv")
     fresh3 = read_corpus("zh_fresh3.tsv")
     fresh4 = read_corpus("zh_fresh4.tsv")
+    fresh5 = read_corpus("zh_fresh5.tsv")
     assert len(whole) >= 600
     assert len(fresh2) >= 200 and sum(1 for _, e in fresh2 if e is None) >= 30
     assert sum(1 for _, e in fresh2 if e == "help_call") >= 20
@@ -52,6 +53,13 @@ def test_corpus_is_big_and_split_once_with_its_seed(tmp_path: Path) -> None:
     said4 = ["".join(t.split()) for t, _ in fresh4]
     assert len(set(said4)) == len(said4)
     assert not (earlier | {"".join(t.split()) for t, _ in fresh2} | set(said3)) & set(said4)
+    # the fifth (session 23, written by an engineer who did not tune): ≥ 420 utterances, ≥ 70 calls for
+    # help, ≥ 65 that must do nothing, none repeated from the first five corpora or within itself
+    assert len(fresh5) >= 420 and sum(1 for _, e in fresh5 if e is None) >= 65
+    assert sum(1 for _, e in fresh5 if e == "help_call") >= 70
+    said5 = ["".join(t.split()) for t, _ in fresh5]
+    assert len(set(said5)) == len(said5)
+    assert not (earlier | {"".join(t.split()) for t, _ in fresh2} | set(said3) | set(said4)) & set(said5)
     assert sum(1 for _, expected in whole if expected is None) >= 60
     for corpus, tune_name, test_name in (
         (whole, "zh_tune.tsv", "zh_test.tsv"),
@@ -59,6 +67,7 @@ def test_corpus_is_big_and_split_once_with_its_seed(tmp_path: Path) -> None:
         (fresh2, "zh_fresh2_tune.tsv", "zh_fresh2_test.tsv"),
         (fresh3, "zh_fresh3_tune.tsv", "zh_fresh3_test.tsv"),
         (fresh4, "zh_fresh4_tune.tsv", "zh_fresh4_test.tsv"),
+        (fresh5, "zh_fresh5_tune.tsv", "zh_fresh5_test.tsv"),
     ):
         tune, test = read_corpus(tune_name), read_corpus(test_name)
         assert sorted(tune + test) == sorted(corpus)  # the halves are exactly the corpus, nothing added
@@ -69,6 +78,7 @@ def test_corpus_is_big_and_split_once_with_its_seed(tmp_path: Path) -> None:
         (fresh2, "zh_fresh2_test.tsv"),
         (fresh3, "zh_fresh3_test.tsv"),
         (fresh4, "zh_fresh4_test.tsv"),
+        (fresh5, "zh_fresh5_test.tsv"),
     ):
         assert home | commands <= {e for _, e in corpus if e}  # every home intent is there …
         assert home <= {e for _, e in read_corpus(reported) if e}  # … and in the reported half
@@ -77,7 +87,8 @@ def test_corpus_is_big_and_split_once_with_its_seed(tmp_path: Path) -> None:
         "import tests.voice.corpus.split as s, tests.voice.corpus as c, pathlib, shutil;"
         f"c.HERE = pathlib.Path({str(tmp_path)!r}); s.HERE = c.HERE;"
         f"[shutil.copy(pathlib.Path({str(HERE)!r}) / n, c.HERE / n)"
-        " for n in ('zh_home.tsv', 'zh_fresh.tsv', 'zh_fresh2.tsv', 'zh_fresh3.tsv', 'zh_fresh4.tsv')];"
+        " for n in ('zh_home.tsv', 'zh_fresh.tsv', 'zh_fresh2.tsv', 'zh_fresh3.tsv', 'zh_fresh4.tsv',"
+        " 'zh_fresh5.tsv')];"
         "s.main()"
     )
     subprocess.run(
@@ -85,7 +96,7 @@ def test_corpus_is_big_and_split_once_with_its_seed(tmp_path: Path) -> None:
     )
     for name in [
         f"{stem}_{half}.tsv"
-        for stem in ("zh", "zh_fresh", "zh_fresh2", "zh_fresh3", "zh_fresh4")
+        for stem in ("zh", "zh_fresh", "zh_fresh2", "zh_fresh3", "zh_fresh4", "zh_fresh5")
         for half in ("tune", "test")
     ]:
         assert (tmp_path / name).read_text("utf-8") == (HERE / name).read_text("utf-8"), name
