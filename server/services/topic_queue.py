@@ -197,13 +197,15 @@ class TopicWorker:
 
     def run_once(self) -> int:
         """Drain in batches of `BATCH`, one transaction each (a reader waiting on a batch waits for
-        one batch, not the whole backlog)."""
+        one batch, not the whole backlog), until a batch comes back short: rows queued after it
+        wake the worker again, so no transaction is spent finding the queue empty."""
         done = 0
         while True:
             with self._engine.begin() as conn:
                 keys = _keys.get(self._engine)
                 rows = _claim(conn, wait=False) if keys is not None else []
-                if not rows or keys is None:
-                    return done
-                segment(conn, keys, rows)
+                if rows and keys is not None:
+                    segment(conn, keys, rows)
             done += len(rows)
+            if len(rows) < BATCH:
+                return done
