@@ -119,8 +119,27 @@ def _insert_sql(
         prepared = _SQL[key] = (sql, processors)
     sql, processors = prepared
     if processors:
-        rows = [{**row, **{name: process(row[name]) for name, process in processors.items()}} for row in rows]
+        # A push's rows share their values (its receipt time in every row of every table): each
+        # distinct value object is processed and written as text once per statement, not per row.
+        done: dict[tuple[str, int], Any] = {}
+
+        def value(name: str, process: Any, raw: Any) -> Any:
+            key = (name, id(raw))  # `raw` lives in `rows` until the document is written: ids hold
+            out = done.get(key)
+            if out is None:
+                out = done[key] = _text_of(process(raw))
+            return out
+
+        rows = [
+            {**row, **{name: value(name, process, row[name]) for name, process in processors.items()}}
+            for row in rows
+        ]
     return sql, json.dumps(rows, ensure_ascii=False, separators=(",", ":"), default=_json_value)
+
+
+def _text_of(value: Any) -> Any:
+    """A processed value as json.dumps would write it through `_json_value` (dates and times)."""
+    return value.isoformat() if isinstance(value, datetime | date | time) else value
 
 
 class Statement:
