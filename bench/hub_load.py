@@ -25,6 +25,8 @@ event loop before the app saw the request) and `txn` (the request's one database
 errors; PostgreSQL sessions opened during the run (pool churn); and how the CPU was shared
 between hub processes, PostgreSQL, the client processes and the bench parent (which runs the
 staff thread), beside the whole machine's busy cores (anything else running shows up there).
+Hub CPU is every hub process's, so the topic words the hub's background worker finds after each
+push (server/services/topic_queue.py: off the request path, not off the bill) count per request.
 
     .venv/bin/python bench/hub_load.py [--stations 200] [--rounds 3] [--batch 20] [--workers 1,2,4]
                                        [--client-procs 4] [--cadence-stations 2000] [--json]

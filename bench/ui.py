@@ -30,7 +30,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -157,6 +159,38 @@ def _window(station: Path, size: tuple[int, int]):  # type: ignore[no-untyped-de
     return ctx, window
 
 
+def paint_of(widget: Any) -> Callable[[], int]:
+    """A function that runs the event loop until `widget` has been painted (as the kiosk's own
+    event loop paints it: only what changed, not the whole window) and says how many turns it took."""
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication
+
+    class Painted(QObject):
+        seen = False
+
+        def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                self.seen = True
+            return False
+
+    spy = Painted()
+    widget.installEventFilter(spy)
+
+    def wait() -> int:
+        app = QApplication.instance()
+        turns = 0
+        deadline = time.monotonic() + 5
+        while not spy.seen and time.monotonic() < deadline:
+            app.processEvents()  # type: ignore[union-attr]
+            turns += 1
+        widget.removeEventFilter(spy)
+        if not spy.seen:
+            raise RuntimeError(f"{type(widget).__name__} was not painted")
+        return turns
+
+    return wait
+
+
 def _close(ctx, window) -> None:  # type: ignore[no-untyped-def]
     window.shutdown()
     ctx.db.shutdown()
@@ -176,11 +210,21 @@ def key_derivation_ms(station: Path) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def unlock_to_home(station: Path, tries: int) -> tuple[list[float], list[float], list[float], list[float]]:
+def _worker_cpu_ms(ctx) -> float:  # type: ignore[no-untyped-def]
+    """CPU time of the DB worker's thread so far (the thread that derives the key and opens)."""
+    threads = list(ctx.db._pool._threads)
+    if not threads or threads[0].ident is None:
+        return 0.0
+    return time.clock_gettime(time.pthread_getcpuclockid(threads[0].ident)) * 1000
+
+
+def unlock_to_home(station: Path, tries: int) -> dict[str, list[float]]:
     """Passphrase entered on the locked screen → home built, painted and taking input: in all, and
     from the moment the station is open (after the deliberately slow scrypt key derivation); the
-    key derivation alone, between the tries (the same machine load); and the UI thread's CPU time
-    for the whole unlock (what that thread itself did, however loaded the machine)."""
+    key derivation alone, between the tries (the same machine load); the UI thread's CPU time for
+    the whole unlock (what that thread itself did, however loaded the machine); and the critical
+    path's CPU time: the DB worker's until the station is open (key derivation, open, settings),
+    then the UI thread's until home is painted — the wall time an idle machine would take."""
     from PySide6.QtWidgets import QApplication
 
     from ui.navigator import ScreenKey
@@ -188,17 +232,23 @@ def unlock_to_home(station: Path, tries: int) -> tuple[list[float], list[float],
 
     app = QApplication.instance() or QApplication([])
     os.environ.pop("YIZHAN_PASSPHRASE", None)
-    times, after_open, kdf, ui_cpu = [], [], [], []
+    out: dict[str, list[float]] = {k: [] for k in ("total", "after_open", "kdf", "ui_cpu", "path_cpu")}
     for _ in range(tries):
-        kdf.append(key_derivation_ms(station))
+        out["kdf"].append(key_derivation_ms(station))
         ctx, window = _window(station, SIZES[0])
         settle(ctx)
-        opened: list[float] = []
+        opened: list[tuple[float, float, float]] = []  # wall, UI thread CPU, worker CPU
         ctx.changed.connect(
-            lambda what, opened=opened: opened.append(time.perf_counter()) if what == "station" else None
+            lambda what, opened=opened, ctx=ctx: (
+                opened.append((time.perf_counter(), time.thread_time() * 1000, _worker_cpu_ms(ctx)))
+                if what == "station"
+                else None
+            )
         )
         assert window.nav.current_key == ScreenKey.LOCKED
         locked = window.nav.current
+        home_painted = paint_of(window.nav.screen(ScreenKey.HOME))  # built while locked (prepared)
+        worker_started = _worker_cpu_ms(ctx)
         started, cpu_started = time.perf_counter(), time.thread_time()
         locked.passphrase.setText(PASSPHRASE)
         locked.try_unlock()
@@ -206,15 +256,15 @@ def unlock_to_home(station: Path, tries: int) -> tuple[list[float], list[float],
         while window.nav.current_key != ScreenKey.HOME and time.monotonic() < deadline:
             app.processEvents()
             time.sleep(0.001)
-        window.repaint()
-        app.processEvents()
-        ended = time.perf_counter()
-        ui_cpu.append((time.thread_time() - cpu_started) * 1000)
-        times.append((ended - started) * 1000)
-        after_open.append((ended - opened[0]) * 1000)
+        home_painted()  # home's first paint: painted by the event loop, as the kiosk's is
+        ended, cpu_ended = time.perf_counter(), time.thread_time() * 1000
+        out["ui_cpu"].append(cpu_ended - cpu_started * 1000)
+        out["total"].append((ended - started) * 1000)
+        out["after_open"].append((ended - opened[0][0]) * 1000)
+        out["path_cpu"].append(opened[0][2] - worker_started + cpu_ended - opened[0][1])
         settle(ctx)
         _close(ctx, window)
-    return times, after_open, kdf, ui_cpu
+    return out
 
 
 def transitions(station: Path, count: int, size: tuple[int, int]) -> tuple[list[float], list[float]]:
@@ -225,7 +275,7 @@ def transitions(station: Path, count: int, size: tuple[int, int]) -> tuple[list[
     from ui.navigator import ScreenKey
     from ui.tour import drop_deleted, settle
 
-    app = QApplication.instance() or QApplication([])
+    QApplication.instance() or QApplication([])
     os.environ["YIZHAN_PASSPHRASE"] = PASSPHRASE
     ctx, window = _window(station, size)
     while window.nav.current_key != ScreenKey.HOME:
@@ -248,8 +298,9 @@ def transitions(station: Path, count: int, size: tuple[int, int]) -> tuple[list[
         key, params = route[i % len(route)]
         started, cpu_started = time.perf_counter(), time.thread_time()
         window.nav.go(key, **params) if key != ScreenKey.HOME else window.nav.home()
-        app.processEvents()
-        window.repaint()  # include painting the new screen
+        # Until the new screen is painted, as the kiosk's event loop paints it: what changed (the
+        # stacked area, a button of the bottom bar), not a forced repaint of the whole window.
+        paint_of(window.nav.current)()
         times.append((time.perf_counter() - started) * 1000)
         cpu.append((time.thread_time() - cpu_started) * 1000)
         settle(ctx)
@@ -300,16 +351,23 @@ def print_cold(cold: dict[str, list[float]], heavy: list[str]) -> None:
     print(f"  3 s later (sync, retention) median {settled:.0f} MB      ≤ 150 MB: {verdict(settled <= 150)}")
 
 
-def print_unlock(total: list[float], after_open: list[float], kdf: list[float], ui_cpu: list[float]) -> None:
-    u, o, k = statistics.median(total), statistics.median(after_open), statistics.median(kdf)
+def print_unlock(runs: dict[str, list[float]]) -> None:
+    med = {k: statistics.median(v) for k, v in runs.items()}
+    u, o, k = med["total"], med["after_open"], med["kdf"]
     print(
-        f"unlock → home interactive     median {u:.0f} ms (runs: {', '.join(f'{t:.0f}' for t in total)})"
+        f"unlock → home interactive     median {u:.0f} ms "
+        f"(runs: {', '.join(f'{t:.0f}' for t in runs['total'])})"
         f"      goal ≤ 300 ms: {verdict(u <= 300)}"
     )
     print(
         f"  the key derivation alone (scrypt, same run) median {k:.0f} ms; unlock less that: {u - k:.0f} ms"
     )
-    print(f"  UI thread CPU time for the unlock median {statistics.median(ui_cpu):.0f} ms")
+    print(f"  UI thread CPU time for the unlock median {med['ui_cpu']:.0f} ms")
+    print(
+        f"  critical path CPU (DB worker to open, then UI thread to home painted) median "
+        f"{med['path_cpu']:.0f} ms (runs: {', '.join(f'{t:.0f}' for t in runs['path_cpu'])})"
+        f"      ≤ 300 ms: {verdict(med['path_cpu'] <= 300)}"
+    )
     print(
         f"  of which after the key derivation (station open → home painted) median {o:.0f} ms"
         f"      ≤ 300 ms: {verdict(o <= 300)}"
@@ -344,7 +402,7 @@ def main() -> None:
         if args.only in (None, "cold"):
             print_cold(*cold_start(station, args.runs))
         if args.only in (None, "unlock"):
-            print_unlock(*unlock_to_home(station, args.unlocks))
+            print_unlock(unlock_to_home(station, args.unlocks))
         if args.only in (None, "transitions"):
             print_transitions({size: transitions(station, args.transitions, size) for size in SIZES})
     print(

@@ -60,8 +60,9 @@ def main() -> None:
         folder = args.audio or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
+        totals = {"right": 0, "acted": 0, "wrong": 0, "help": 0, "help_n": 0, "clips": 0}
         for condition in conditions:
-            right, wrong, asked_n = 0, [], 0
+            right, wrong, asked_n, acted_right, help_right, help_n = 0, [], 0, 0, 0, 0
             for intent, phrase in phrasings:
                 controller.new_resident()
                 outcome = run_wav(controller, collector, clip(phrase, folder, condition))
@@ -70,6 +71,10 @@ def main() -> None:
                 ok = intent in acted or (not acted and asked[:1] == [intent])
                 right += ok
                 asked_n += bool(asked) and not acted
+                acted_right += intent in acted
+                if intent == "help_call":
+                    help_n += 1
+                    help_right += ok
                 wrong += [f"{phrase!r}→{a}" for a in acted if a != intent]
                 if dump:
                     record = {
@@ -95,10 +100,23 @@ def main() -> None:
                     dump.flush()
             n = len(phrasings)
             print(
-                f"{condition.name:26} {right:2}/{n} = {right / n:6.1%}  asked {asked_n:2}  "
-                f"wrong {len(wrong)} {wrong}",
+                f"{condition.name:26} {right:2}/{n} = {right / n:6.1%}  acted right {acted_right:2}  "
+                f"asked {asked_n:2}  help {help_right}/{help_n}  wrong {len(wrong)} {wrong}",
                 flush=True,
             )
+            for key, value in (
+                ("right", right),
+                ("acted", acted_right),
+                ("wrong", len(wrong)),
+                ("help", help_right),
+                ("help_n", help_n),
+                ("clips", n),
+            ):
+                totals[key] += value
+        print(
+            f"all: right {totals['right']}/{totals['clips']}, of them acted on {totals['acted']}; "
+            f"wrong actions {totals['wrong']}; help calls reached {totals['help']}/{totals['help_n']}"
+        )
         print(f"{len(conditions) * len(phrasings)} clips in {time.perf_counter() - started:.0f} s")
     controller.close()
 

@@ -96,7 +96,7 @@ def create_app(argv: list[str] | None = None) -> Any:
 
     lighten_pyside_import_hook()
 
-    from ui.keyboard import prepare_environment
+    from ui.keyboard_env import prepare_environment
 
     prepare_environment()  # the on-screen keyboard's input method must be chosen before QApplication
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])

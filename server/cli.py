@@ -18,6 +18,7 @@ from typing import Any
 from server.core.config import ENV_API_DOCS, ENV_DB, ENV_HOME, HubSettings, load_settings, save_settings
 from server.core.db import make_engine, session_factory, transaction
 from server.core.keys import KeyFileError, create_key_file, load_key_file
+from server.services import topic_queue
 from server.services.errors import HubError
 from sync.protocol import HubStatus
 
@@ -79,7 +80,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def _with_session(args: argparse.Namespace, work: Callable[..., Any]) -> Any:
     settings = _settings(args)
     keys = load_key_file(settings.key_file)
-    with transaction(session_factory(make_engine(settings.db_url))) as session:
+    engine = make_engine(settings.db_url)
+    topic_queue.use_keys(engine, keys)  # topic figures count requests still queued for their words
+    with transaction(session_factory(engine)) as session:
         return work(session, keys)
 
 

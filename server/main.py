@@ -21,6 +21,7 @@ from server.api.state import HubState
 from server.core.config import ENV_API_DOCS, HubSettings, load_settings
 from server.core.db import make_engine, session_factory
 from server.core.keys import load_key_file
+from server.services import topic_queue
 from sync.protocol import H_HUB_TIME, PROTOCOL_VERSION
 
 
@@ -59,7 +60,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Background work that start-up need not wait for: the worker serves as soon as it is imported.
     console.start_warm_up()
     warm_up.start(app.state.hub)
-    yield
+    worker = topic_queue.start_worker(app.state.hub.engine)
+    try:
+        yield
+    finally:
+        if worker is not None:
+            worker.stop()
 
 
 class _FrameMiddleware:

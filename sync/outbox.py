@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import case, func, insert, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from models.consultations import mark_duplicates
 from models.requests import CLOSED_ON_ACK, transition
@@ -30,11 +31,11 @@ from models.schema import (
     ServiceRequest,
     utcnow,
 )
-from models.station import SYSTEM
 from sync.protocol import Envelope, ItemResult, ItemStatus, RecordKind
 from sync.sealing import record_aad, seal, seal_record
 
 if TYPE_CHECKING:
+    from models.residents import ResidentRecord
     from models.station import Station
 
 KIND_BY_SERVICE = {
@@ -45,11 +46,10 @@ KIND_BY_SERVICE = {
 AUDIT_NAMESPACE = uuid.UUID("5b0f1e2c-9a5e-4c1b-8f3a-7d2e6c4b9a10")
 
 
-def _resident_snapshot(station: Station, resident_id: str | None) -> dict[str, Any]:
+def _resident_snapshot(person: ResidentRecord | None) -> dict[str, Any]:
     """What the hub needs to act on a request; travels sealed, never in the clear."""
-    if resident_id is None:
+    if person is None:
         return {}
-    person = station.residents.get(resident_id, SYSTEM)
     return {
         "id": person.id,
         "name": person.name,
@@ -61,74 +61,147 @@ def _resident_snapshot(station: Station, resident_id: str | None) -> dict[str, A
     }
 
 
+# What sealing a request reads, as plain rows unpacked by position (no tracked ORM objects).
+_TO_SEAL = (
+    ServiceRequest.id,
+    ServiceRequest.service,
+    ServiceRequest.receipt_code,
+    ServiceRequest.resident_id,
+    ServiceRequest.created_at,
+    ServiceRequest.urgent,
+    ServiceRequest.station_seq,
+    ServiceRequest.record_key_ct,
+    ServiceRequest.payload_ct,
+)
+_EVENT_COLUMNS = (
+    AuditEvent.seq,
+    AuditEvent.at,
+    AuditEvent.actor,
+    AuditEvent.action,
+    AuditEvent.target,
+    AuditEvent.detail,
+    AuditEvent.prev_mac,
+    AuditEvent.mac,
+)
+
+
+def _without_envelope() -> Any:
+    return ServiceRequest.id.not_in(select(OutboxItem.request_id).where(OutboxItem.request_id.is_not(None)))
+
+
 def fill_outbox(station: Station, hub_public_key: bytes, station_id: str, *, batch: int = 500) -> int:
-    """Seal every QUEUED request that has no envelope yet, and every audit event not yet enqueued."""
+    """Seal every QUEUED request that has no envelope yet, and every audit event not yet enqueued.
+
+    A slice is read in a read transaction (only the columns sealing needs; each resident decrypted
+    once however many of their requests are in it), sealed with no lock held, and written in one
+    short write transaction: a resident submitting at the kiosk meanwhile never waits for sealing.
+    The write keeps only what is still waiting — another pass (the kiosk's loop beside a
+    `yizhan sync`) may have sealed some of it first — so each record is sealed into the outbox
+    exactly once and every retry sends those bytes."""
     made = 0
     while True:
-        with station.write() as session:
-            has_envelope = select(OutboxItem.request_id).where(OutboxItem.request_id.is_not(None))
-            rows = list(
-                session.execute(
-                    select(ServiceRequest)
-                    .where(
-                        ServiceRequest.state == RequestState.QUEUED, ServiceRequest.id.not_in(has_envelope)
-                    )
-                    .order_by(ServiceRequest.station_seq)
-                    .limit(batch)
-                ).scalars()
+        with station.read() as session:
+            rows = session.execute(
+                select(*_TO_SEAL)
+                .where(ServiceRequest.state == RequestState.QUEUED, _without_envelope())
+                .order_by(ServiceRequest.station_seq)
+                .limit(batch)
+            ).all()
+            events = session.execute(
+                select(*_EVENT_COLUMNS)
+                .where(AuditEvent.synced.is_(False))
+                .order_by(AuditEvent.seq)
+                .limit(batch)
+            ).all()
+            people = station.residents.snapshots(session, {row[3] for row in rows if row[3] is not None})
+        sealed: list[dict[str, Any]] = []  # outbox rows, sealed once: every retry sends these bytes
+        attachments: list[dict[str, Any]] = []
+        for rid, service, receipt, resident_id, created, urgent, seq, key_ct, payload_ct in rows:
+            assert seq is not None and receipt is not None
+            fields = _detach_photos(
+                attachments, rid, station.requests.open_fields(rid, key_ct, payload_ct), hub_public_key
             )
-            sealed: list[dict[str, Any]] = []  # outbox rows, sealed once: every retry sends these bytes
-            for row in rows:
-                assert row.station_seq is not None and row.receipt_code is not None
-                fields = _detach_photos(session, row.id, station.requests.fields_of(row), hub_public_key)
-                payload = {
-                    "service": row.service,
-                    "receipt_code": row.receipt_code,
-                    "resident": _resident_snapshot(station, row.resident_id),
-                    "fields": fields,
-                    "created_at": row.created_at.isoformat() + "Z",
-                    "urgent": row.urgent,
-                }
-                kind = KIND_BY_SERVICE.get(row.service, RecordKind.SERVICE_REQUEST)
-                blob, digest = seal_record(
-                    record_id=uuid.UUID(row.id), kind=kind, payload=payload, hub_public_key=hub_public_key
-                )
-                sealed.append(_item_row(row.id, row.id, kind, row.station_seq, row.created_at, blob, digest))
-            events = list(
-                session.execute(
-                    select(AuditEvent)
-                    .where(AuditEvent.synced.is_(False))
-                    .order_by(AuditEvent.seq)
-                    .limit(batch)
-                ).scalars()
+            payload = {
+                "service": service,
+                "receipt_code": receipt,
+                "resident": _resident_snapshot(people.get(resident_id) if resident_id else None),
+                "fields": fields,
+                "created_at": created.isoformat() + "Z",
+                "urgent": urgent,
+            }
+            kind = KIND_BY_SERVICE.get(service, RecordKind.SERVICE_REQUEST)
+            blob, digest = seal_record(
+                record_id=uuid.UUID(rid), kind=kind, payload=payload, hub_public_key=hub_public_key
             )
-            for event in events:
-                payload = {
-                    "seq": event.seq,
-                    "at": event.at.isoformat() + "Z",
-                    "actor": event.actor,
-                    "action": event.action,
-                    "target": event.target,
-                    "detail": event.detail,
-                    "prev_mac": event.prev_mac,
-                    "mac": event.mac,
-                }
-                record_id = uuid.uuid5(AUDIT_NAMESPACE, f"{station_id}:{event.seq}:{event.mac}")
-                blob, digest = seal_record(
-                    record_id=record_id,
-                    kind=RecordKind.AUDIT_EVENT,
-                    payload=payload,
-                    hub_public_key=hub_public_key,
-                )
-                sealed.append(
-                    _item_row(str(record_id), None, RecordKind.AUDIT_EVENT, event.seq, event.at, blob, digest)
-                )
-                event.synced = True
-            if sealed:  # one multi-row INSERT; the ORM would build, track and flush an object a row
-                session.execute(insert(OutboxItem), sealed)
-            made += len(rows) + len(events)
+            sealed.append(_item_row(rid, rid, kind, seq, created, blob, digest))
+        for seq, at, actor, action, target, detail, prev_mac, mac in events:
+            payload = {
+                "seq": seq,
+                "at": at.isoformat() + "Z",
+                "actor": actor,
+                "action": action,
+                "target": target,
+                "detail": detail,
+                "prev_mac": prev_mac,
+                "mac": mac,
+            }
+            record_id = uuid.uuid5(AUDIT_NAMESPACE, f"{station_id}:{seq}:{mac}")
+            blob, digest = seal_record(
+                record_id=record_id,
+                kind=RecordKind.AUDIT_EVENT,
+                payload=payload,
+                hub_public_key=hub_public_key,
+            )
+            sealed.append(_item_row(str(record_id), None, RecordKind.AUDIT_EVENT, seq, at, blob, digest))
+        made += _store_sealed(station, sealed, attachments, [event[0] for event in events])
         if len(rows) < batch and len(events) < batch:
             return made
+
+
+def _store_sealed(
+    station: Station, sealed: list[dict[str, Any]], attachments: list[dict[str, Any]], event_seqs: list[int]
+) -> int:
+    """Insert the sealed envelopes (and attachments) of records still waiting for one, and mark
+    those audit events enqueued, in one transaction; returns how many envelopes were stored."""
+    if not sealed:
+        return 0
+    request_ids = [item["request_id"] for item in sealed if item["request_id"] is not None]
+    with station.write() as session:
+        waiting: set[str] = set()
+        for chunk in _chunks(request_ids):
+            waiting.update(
+                session.execute(
+                    select(ServiceRequest.id).where(
+                        ServiceRequest.id.in_(chunk),
+                        ServiceRequest.state == RequestState.QUEUED,
+                        _without_envelope(),
+                    )
+                ).scalars()
+            )
+        unsynced: set[int] = set()
+        for start in range(0, len(event_seqs), 500):
+            chunk_seqs = event_seqs[start : start + 500]
+            unsynced.update(
+                session.execute(
+                    select(AuditEvent.seq).where(AuditEvent.seq.in_(chunk_seqs), AuditEvent.synced.is_(False))
+                ).scalars()
+            )
+            session.execute(update(AuditEvent).where(AuditEvent.seq.in_(chunk_seqs)).values(synced=True))
+        rows = [
+            item
+            for item in sealed
+            if (
+                item["request_id"] in waiting
+                if item["request_id"] is not None
+                else item["station_seq"] in unsynced
+            )
+        ]
+        if rows:  # one multi-row INSERT; the ORM would build, track and flush an object a row
+            session.execute(insert(OutboxItem), rows)
+        photos = [a for a in attachments if a["request_id"] in waiting]
+        if photos:
+            session.execute(sqlite_insert(OutboxAttachment).on_conflict_do_nothing(), photos)
+    return len(rows)
 
 
 # Field values that travel as sealed attachments: inline base64 key → the digest key left in the field.
@@ -136,11 +209,12 @@ ATTACHMENT_FIELDS = {"jpeg_base64": "photo_sha256", "ogg_base64": "audio_sha256"
 
 
 def _detach_photos(
-    session: Any, request_id: str, fields: dict[str, Any], hub_public_key: bytes
+    attachments: list[dict[str, Any]], request_id: str, fields: dict[str, Any], hub_public_key: bytes
 ) -> dict[str, Any]:
     """Photos and voice notes travel as sealed attachments (chunked, resumable), not inside the
-    envelope: each one is sealed once here and the field keeps its SHA-256 (plus any small
-    metadata beside the bytes, e.g. a note's length), which the hub's console looks up."""
+    envelope: each one is sealed once here (its outbox_attachments row added to `attachments`) and
+    the field keeps its SHA-256 (plus any small metadata beside the bytes, e.g. a note's length),
+    which the hub's console looks up."""
     out: dict[str, Any] = {}
     for key, value in fields.items():
         inline = next((k for k in ATTACHMENT_FIELDS if isinstance(value, dict) and k in value), None)
@@ -148,7 +222,9 @@ def _detach_photos(
             blob = base64.b64decode(value[inline])
             sealed = seal(blob, hub_public_key, record_aad(request_id, "attachment"))
             digest = hashlib.sha256(sealed).hexdigest()
-            session.merge(OutboxAttachment(sha256=digest, request_id=request_id, sealed=sealed))
+            attachments.append(
+                {"sha256": digest, "request_id": request_id, "sealed": sealed, "created_at": utcnow()}
+            )
             meta = {k: v for k, v in value.items() if k != inline}
             out[key] = {**meta, ATTACHMENT_FIELDS[inline]: digest, "size": len(blob)}
         else:

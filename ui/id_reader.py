@@ -1,5 +1,5 @@
 """Desk ID-card readers in keyboard mode ("keyboard wedge") type the 18-character ID number and Enter
-within a fraction of a second. `IdReader` is an application-wide event filter, installed only while a
+within a fraction of a second. `IdReader` watches the application's input (ui/input_watch.py) only while a
 page that takes an ID number is shown: it holds back digit/X key presses that could be the start of
 such a burst, and when Enter follows 15–18 of them, every gap under `GAP_S`, it swallows them and
 emits `scanned(str)`. Anything slower (a person typing) or of another shape is handed on, in order, to
@@ -15,6 +15,8 @@ import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
+
+from ui import input_watch
 
 GAP_S = 0.05  # a reader types a character every few ms; no hand types two keys 50 ms apart, ten times over
 MIN_CHARS, MAX_CHARS = 15, 18  # 15: first-generation numbers and misread cards reach the validator's message
@@ -50,20 +52,20 @@ class IdReader(QObject):
         self._timer.timeout.connect(self.flush)
 
     def start(self) -> None:
-        app = QApplication.instance()
-        if app is not None and not self._installed:
-            app.installEventFilter(self)
+        """Listen to the application's input (through ui/input_watch.py's one filter: an own
+        application filter in Python was called for every paint, layout and timer event too)."""
+        if not self._installed:
+            input_watch.watch(self)
             self._installed = True
 
     def stop(self) -> None:
-        app = QApplication.instance()
-        if app is not None and self._installed:
-            app.removeEventFilter(self)
+        if self._installed:
+            input_watch.unwatch(self)
             self._installed = False
         self.flush()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if self._replaying or event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
+    def input_event(self, watched: QObject, event: QEvent, kind: QEvent.Type) -> bool:
+        if self._replaying or kind != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
             return False
         now = self.clock()
         if self._held and now - self._last >= GAP_S:

@@ -1,9 +1,10 @@
 """The on-screen keyboard: Qt Virtual Keyboard (pinyin for zh_CN, Hangul for ko, English) embedded
 in a QQuickWidget, so a widgets kiosk gets a visible panel inside its own window.
 
-`prepare_environment()` must run before QApplication exists (it selects the virtual keyboard input
-method); `KeyboardPanel` then types into whichever text field has focus. Keys come out ≈ 95 px tall
-at 1366 px width, well over the 64 px target.
+`prepare_environment()` (ui/keyboard_env.py, light enough for start-up) must run before QApplication
+exists (it selects the virtual keyboard input method); `KeyboardPanel` then types into whichever text
+field has focus. Keys come out ≈ 95 px tall at 1366 px width, well over the 64 px target. The kiosk
+window docks the keyboard on its first event-loop turn, after its first paint (ui/shell.py).
 
 On by default (volunteers at the kiosk have no physical keyboard); YIZHAN_ONSCREEN_KEYBOARD=0 turns
 it off, for a station with a real keyboard.
@@ -53,32 +54,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.keyboard_env import ENABLE_ENV as ENABLE_ENV  # re-exported: the keyboard's switch and set-up
+from ui.keyboard_env import IM_MODULE, enabled
+from ui.keyboard_env import prepare_environment as prepare_environment
+
 QML = Path(__file__).with_name("keyboard.qml")
-IM_MODULE = "qtvirtualkeyboard"
 LOCALES = {"zh_CN": "zh_CN", "en": "en_US", "ko": "ko_KR"}
 HEIGHT_PER_WIDTH = 0.31  # the default style's keyboard aspect: four rows of keys plus the candidate bar
 MAX_WIDTH = 1400  # wider keys help nobody and push the text box off a 1080p screen
 DOCK_SHARE = 0.42  # the docked keyboard covers at most this share of the window height
 OSK = "osk"  # a text field with this property set to False never calls the keyboard up
 
-
-ENABLE_ENV = "YIZHAN_ONSCREEN_KEYBOARD"
-
 log = logging.getLogger(__name__)
-
-
-def enabled() -> bool:
-    """The keyboard is wanted unless YIZHAN_ONSCREEN_KEYBOARD=0."""
-    return os.environ.get(ENABLE_ENV, "1") != "0"
-
-
-def prepare_environment() -> None:
-    """Call before QApplication: route text input through the virtual keyboard (but no desktop
-    pop-up window: the panel lives inside the kiosk)."""
-    if not enabled() or QApplication.instance() is not None:
-        return  # switched off, or too late: the input method was chosen when the app was made
-    os.environ.setdefault("QT_IM_MODULE", IM_MODULE)
-    os.environ.setdefault("QT_VIRTUALKEYBOARD_DESKTOP_DISABLE", "1")
 
 
 def available() -> bool:

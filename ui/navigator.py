@@ -123,10 +123,20 @@ class Navigator(QObject):
         prepared during unlock) are kept if their words are in the station's language, else built anew;
         the locked screen goes."""
         stale = [key for key, locale in self._built_in.items() if locale != self.ctx.locale]
-        if ScreenKey.LOCKED in self._screens and ScreenKey.LOCKED not in stale:
-            stale.append(ScreenKey.LOCKED)  # never shown again: the station stays open until exit
-        self._drop(stale)
+        self._drop([key for key in stale if key != ScreenKey.LOCKED])
         self.home()
+        # The locked screen goes once home is current: removed while it was on show, the stack would
+        # first show (lay out, polish) another page in its place, then home.
+        if ScreenKey.LOCKED in self._screens:
+            self._drop([ScreenKey.LOCKED])  # never shown again unless the unlock is undone (relock)
+
+    def relock(self, message: str) -> None:
+        """The unlock was undone after home was shown (its transaction failed and the station is
+        closed: ui/session.py): every screen goes, the locked screen comes back saying why."""
+        self.ctx.station = None
+        self._drop(list(self._screens))
+        screen = self.go(ScreenKey.LOCKED, remember=False)
+        screen.show_failure(message)
 
     @property
     def current(self) -> Any:

@@ -19,6 +19,8 @@ if TYPE_CHECKING:  # imported on the DB worker when first needed: the locked scr
 log = logging.getLogger(__name__)
 
 
+# How long the unlock transaction waits for home to be shown (a window closed meanwhile never shows it).
+FINISH_WAIT_S = 2.0
 # How long the DB worker waits for the `after` event of load_public (set from the event loop; a
 # window torn down before its event loop ever ran must not hold the worker for ever).
 AFTER_WAIT_S = 2.0
@@ -72,31 +74,64 @@ def unlock(
     on_error: Callable[[str], None],
     *,
     keep_locale: bool = False,
+    on_lost: Callable[[str], None] | None = None,
 ) -> None:
+    """Open the station on the DB worker, then `on_done()` on the UI thread (home is shown then).
+    The unlock transaction (`Station.finish_unlock`: audit entry, receipt-mark check, upgrades that
+    need the key) is queued right behind the open, so it runs before any database work home or the
+    resident asks for — but once home has been shown, not while the UI thread shows it. Should it
+    fail (a damaged database), the station is closed again and `on_lost(message)` says why (else
+    `on_error`)."""
+    from PySide6.QtCore import QTimer
+
+    opened: list[Station] = []  # the station opened by `op`, for `finish` (the worker's only)
+    home_shown = threading.Event()
+
     def op() -> tuple[Station, dict[str, Any]]:
         from models.station import Station
 
-        station = Station.open(ctx.data_dir, passphrase, prepared=ctx.prepared_open)
+        station = Station.open(ctx.data_dir, passphrase, prepared=ctx.prepared_open, finish_later=True)
         ctx.prepared_open = None  # its engine is the station's now
+        opened.append(station)
         return station, station.settings()
+
+    def finish() -> None:
+        if not opened:
+            return  # the open failed: nothing to finish
+        # Not before home is on screen: the UI thread showing it has the CPU (two cores, shared) and
+        # the GIL to itself meanwhile; a Python thread at work beside it made it wait for both.
+        home_shown.wait(FINISH_WAIT_S)
+        opened.pop().finish_unlock()
 
     def done(result: tuple[Station, dict[str, Any]]) -> None:
         station, settings = result
         apply_station(ctx, station, settings, keep_locale=keep_locale)
         on_done()
+        # the next turn of the event loop, once the paint home asked for has been done
+        QTimer.singleShot(0, home_shown.set)
 
     def failed(exc: BaseException) -> None:
-        from models.keyfile import WrongPassphrase
-        from models.station import StationError
+        on_error(unlock_message(ctx, exc))
 
-        if isinstance(exc, WrongPassphrase):
-            on_error(ctx.tr("locked.wrong"))
-        elif isinstance(exc, StationError):
-            on_error(ctx.tr("locked.no_station", detail=str(exc)))
-        else:
-            on_error(ctx.tr("locked.failed", detail=type(exc).__name__))
+    def lost(exc: BaseException) -> None:
+        log.warning("unlock transaction failed: %s", type(exc).__name__)
+        ctx.station = None  # finish_unlock closed it
+        (on_lost or on_error)(unlock_message(ctx, exc))
 
     ctx.db.run(op, done, failed)
+    ctx.db.run(finish, None, lost)
+
+
+def unlock_message(ctx: UiContext, exc: BaseException) -> str:
+    """Why unlocking failed, in the kiosk's language."""
+    from models.keyfile import WrongPassphrase
+    from models.station import StationError
+
+    if isinstance(exc, WrongPassphrase):
+        return ctx.tr("locked.wrong")
+    if isinstance(exc, StationError):
+        return ctx.tr("locked.no_station", detail=str(exc))
+    return ctx.tr("locked.failed", detail=type(exc).__name__)
 
 
 def apply_station(

@@ -18,6 +18,7 @@ from pathlib import Path
 from models.catalogue import Catalogue, bundled_catalogue
 from voice.audio import SAMPLE_RATE, AudioSource, AudioUnavailable, MicrophoneSource
 from voice.concepts import grammar_words
+from voice.decoding import KOREAN_LATTICE_BEAM, with_lattice_beam
 from voice.endpointer import EndpointerConfig
 from voice.grammar import GrammarBuild, Uncovered, build_grammar
 from voice.matcher import NOTHING, IntentMatcher, IntentResult
@@ -42,17 +43,59 @@ ALTERNATIVE_MARGIN = 3.0
 ASK_FIRST: dict[str, frozenset[str]] = {"ko": frozenset({"무사 해요", "뒤로", "증명서 떼기"})}
 
 
+# Korean: the heard phrase must account for the speech. The endpointer's segment is the speech plus
+# its pre-roll and hang-over; a grammar phrase much shorter than the speech (more than this many
+# seconds of speech per syllable heard) is the decoder latching onto a fragment of something else —
+# tuning halves: "긴급 호출" (a help call) heard as "민원" over 1.4 s of speech. Right answers there
+# stayed under 0.46 s per syllable even at espeak-ng's slowest speed; residents who speak slowly are
+# asked, not refused.
+MAX_SECONDS_PER_SYLLABLE = 0.55
+# … and the other way round: a phrase far longer than the speech (fewer seconds per syllable than this)
+# is words invented over a short burst — e.g. the tail of a phrase the endpointer cut in two. Right
+# answers on the tuning halves stayed above 0.084 s per syllable (espeak-ng's fastest speed at 10 dB).
+# Added after the held-out matrix showed such a fragment ("투표 하기", 4 syllables in 0.19 s of
+# speech) act on a question's answer; checked on the tuning halves first (no right action lost).
+MIN_SECONDS_PER_SYLLABLE = 0.07
+_PADDING = EndpointerConfig().preroll + EndpointerConfig().hangover
+# Korean home screen: act only when a second, wider decode (catalogue phrases plus concept words) of
+# the same audio names the same intent; otherwise ask. See VoiceController._needs_second_pass.
+CONFIRM_BY_WIDER = True
+# Korean home screen: after this many utterances in a row that came to nothing (not understood, or a
+# question answered no), the kiosk offers to call staff (a yes/no question): a resident it keeps failing
+# to understand may be the one who needs help, and missing a call for help is worse than asking once.
+OFFER_HELP_AFTER = {"ko": 2}
+
+
+def _syllables(text: str) -> int:
+    """Spoken syllables of a Korean phrase (one per Hangul block; other characters count one each)."""
+    return sum(1 for ch in text if not ch.isspace())
+
+
+def unexplained_speech(utterance: Utterance, padding: float = _PADDING) -> bool:
+    """True when the heard words do not fit the length of the speech: far too few for it, or far too
+    many (see MAX_SECONDS_PER_SYLLABLE and MIN_SECONDS_PER_SYLLABLE)."""
+    syllables = _syllables(utterance.text)
+    if not syllables or not utterance.audio_seconds:
+        return False
+    per_syllable = (utterance.audio_seconds - padding) / syllables
+    return not MIN_SECONDS_PER_SYLLABLE <= per_syllable <= MAX_SECONDS_PER_SYLLABLE
+
+
 def recognizer_doubts(utterance: Utterance, matcher: IntentMatcher, intent: str) -> bool:
     """True when Vosk's own evidence is too weak to act on `intent` without asking:
 
     - the best hypothesis is no grammar phrase (the bigram LM stitched fragments together), or
     - a close alternative names another intent, or nothing (only [unk]/no phrase), i.e. the
       decoder could not separate them, or
-    - it is a phrase the decoder is known to confuse (ASK_FIRST).
+    - it is a phrase the decoder is known to confuse (ASK_FIRST), or
+    - (Korean) the phrase is far too short, or far too long, for the speech it was heard in.
     """
     if utterance.in_grammar is False:
         return True
+    korean = matcher.locale[:2] == "ko"
     if utterance.text in ASK_FIRST.get(matcher.locale[:2], frozenset()):
+        return True
+    if korean and unexplained_speech(utterance):
         return True
     hypotheses = utterance.hypotheses
     if not hypotheses:
@@ -141,6 +184,8 @@ class VoiceController:
         self._rate = SAMPLE_RATE
         self._matcher: IntentMatcher | None = None
         self._pending: ConfirmRequest | None = None
+        self._misses = 0  # utterances in a row on this screen that came to nothing (OFFER_HELP_AFTER)
+        self._offered_help = False  # asked once already (for this resident, on this screen)
         self._wider = False  # the screen's second pass uses a wider grammar (not free decoding)
         self.wider_grammar: str | None = None  # that grammar (JSON), for benchmarks
         self._mic: MicrophoneSource | None = None
@@ -165,6 +210,7 @@ class VoiceController:
                 screen_id, locale, {k: tuple(v) for k, v in (extra_commands or {}).items()}, dictation
             )
             self._pending = None
+            self._misses, self._offered_help = 0, False
             table = screen_intents(screen_id, locale, self.catalogue, self._screen.extra)
             self._matcher = IntentMatcher(table, locale)
             if locale in self._models:
@@ -176,6 +222,8 @@ class VoiceController:
         self._ready.clear()
         try:
             path = locate_model(locale, self.models_dir)
+            if locale == "ko" and KOREAN_LATTICE_BEAM:
+                path = with_lattice_beam(path, KOREAN_LATTICE_BEAM)
         except ModelMissing as missing:
             self._set_status(False, missing.reason, locale, detail=str(missing))
             self._ready.set()
@@ -336,6 +384,8 @@ class VoiceController:
             # already points to an intent (acting or asking), the wider decode was more often wrong
             # (tuning half: "소리 크게" heard as "크게", then as "이 큰일")
             decided = self._decide(utterance, matcher)
+            if CONFIRM_BY_WIDER and decided.acts and decided.intent not in ("yes", "no"):
+                return True  # about to act: the wider decode must name the same intent
             return decided.intent is None and not decided.hint
         if not utterance.text or utterance.in_grammar is False:
             return True
@@ -347,6 +397,12 @@ class VoiceController:
         when the free decoding means nothing."""
         if utterance.second_pass:
             first = utterance.first_pass
+            if utterance.wider_grammar and first is not None and first.alternatives and CONFIRM_BY_WIDER:
+                grammar = self._decide(first, matcher)
+                if grammar.acts and grammar.intent not in ("yes", "no"):
+                    # the grammar pass would act: only if the wider decode of the same audio agrees
+                    wider = matcher.match(utterance.alternatives[:1]) if utterance.alternatives else NOTHING
+                    return grammar if wider.intent == grammar.intent else replace(grammar, confirm=True)
             alternatives = utterance.alternatives
             if utterance.wider_grammar and first is not None:
                 # the wider decode's best words first, then the grammar's own best guess, then the
@@ -364,6 +420,9 @@ class VoiceController:
             return result or NOTHING
         result = matcher.match(utterance.alternatives)
         if result.acts and recognizer_doubts(utterance, matcher, result.intent or ""):
+            result = replace(result, confirm=True)
+        elif result.acts and utterance.second_pass_skipped and CONFIRM_BY_WIDER and self._wider:
+            # the confirming decode ran out of time (a busy machine): ask rather than act unconfirmed
             result = replace(result, confirm=True)
         return result
 
@@ -409,7 +468,7 @@ class VoiceController:
             )
         elif result.acts and result.intent not in ("no", None):
             self._emit(IntentEvent(result.intent or "", result.confidence, utterance.text, False, result))
-        else:
+        elif not self._offer_help(self._screen.locale):
             self._say(message("cancelled", self._screen.locale), self._screen.locale)
 
     def answer(self, yes: bool) -> bool:
@@ -445,13 +504,35 @@ class VoiceController:
             self.callbacks.not_understood(text)
         self._say(text, locale)
 
+    def _offer_help(self, locale: str) -> bool:
+        """Count one more utterance that came to nothing; on the home screen, after OFFER_HELP_AFTER of
+        them in a row, ask whether to call staff instead of saying "not understood" again (True)."""
+        with self._lock:
+            self._misses += 1
+            limit = OFFER_HELP_AFTER.get(locale[:2])
+            if self._screen.screen_id != HOME or limit is None or self._misses < limit or self._offered_help:
+                return False
+            self._misses, self._offered_help = 0, True
+        result = IntentResult("help_call", 0.0, True)
+        request = ConfirmRequest("help_call", message("offer_help", locale), result)
+        with self._lock:
+            self._pending = request
+        if self.callbacks.confirm:
+            self.callbacks.confirm(request)
+        self._say(request.question, locale)
+        return True
+
     def _not_understood(self, locale: str) -> None:
+        if self._offer_help(locale):
+            return
         text = message("not_understood", locale)
         if self.callbacks.not_understood:
             self.callbacks.not_understood(text)
         self._say(text, locale)
 
     def _emit(self, event: IntentEvent) -> None:
+        with self._lock:
+            self._misses, self._offered_help = 0, False
         if self.speaker is not None:
             if event.intent == "louder":
                 self.speaker.settings = self.speaker.settings.louder()
@@ -490,6 +571,7 @@ class VoiceController:
         """Volume and rate back to defaults; any pending question forgotten."""
         with self._lock:
             self._pending = None
+            self._misses, self._offered_help = 0, False
         if self.speaker is not None:
             self.speaker.reset_for_next_resident()
 

@@ -42,6 +42,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Hello! You can say: my pension, a subsidy, a certificate. In an emergency say “help”.",
         "ko": "안녕하세요! 연금, 보조금, 증명서라고 말씀하세요. 급하면 “도와주세요”라고 하세요.",
     },
+    "offer_help": {
+        "zh_CN": "还是没听清。要叫工作人员来帮您吗？",
+        "en": "Sorry, I still didn't catch that. Shall I call a staff member to help you?",
+        "ko": "잘 못 알아들었어요. 직원을 불러 드릴까요?",
+    },
     "cancelled": {
         "zh_CN": "好的，请再说一遍或点按钮",
         "en": "All right. Please say it again or tap a button.",

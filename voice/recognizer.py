@@ -62,6 +62,11 @@ class Utterance:
     # the second pass used the screen's wider grammar (catalogue phrases plus concept words, Korean)
     # instead of free decoding: its words are only ever asked about (see VoiceController._decide)
     wider_grammar: bool = False
+    # the best hypothesis word by word as (word, start s, end s) from the segment's start, unknown-word
+    # tokens kept ("[unk]"): how much of the speech the words explain (see VoiceController)
+    words: list[tuple[str, float, float]] = field(default_factory=list)
+    # a second pass was asked for but abandoned over its time budget: this is the grammar result alone
+    second_pass_skipped: bool = False
 
 
 def grammar_phrases(grammar_json: str | None) -> frozenset[str]:
@@ -80,6 +85,16 @@ def parse_hypotheses(raw: str) -> list[tuple[str, float]]:
     return [
         (" ".join(strip_unk(str(item.get("text", ""))).split()), float(item.get("confidence", 0.0)))
         for item in items
+    ]
+
+
+def parse_words(raw: str) -> list[tuple[str, float, float]]:
+    """Vosk JSON (with `SetWords(True)`) → the best hypothesis's words as (word, start, end)."""
+    data = json.loads(raw)
+    items = data.get("alternatives") or [data]
+    return [
+        (str(w.get("word", "")), float(w.get("start", 0.0)), float(w.get("end", 0.0)))
+        for w in (items[0].get("result") or [] if items else [])
     ]
 
 
@@ -173,6 +188,7 @@ class RecognizerWorker:
         else:
             self._rec = vosk.KaldiRecognizer(self._model, self._rate, self._grammar)
         self._rec.SetMaxAlternatives(MAX_ALTERNATIVES)
+        self._rec.SetWords(True)
         self._rec_has_grammar = self._grammar is not None
 
     def _apply_grammar(self, grammar: str | None) -> None:
@@ -275,17 +291,20 @@ class RecognizerWorker:
         held, self._held = self._held, []
         pcm, self._utterance_pcm = b"".join(self._utterance_pcm), []
         predicate = self._second_pass if self._grammar is not None else None
+        skipped = False
         if predicate is not None and pcm:
             judged = raw
             if held:  # Vosk cut the utterance itself: judge the whole of it
                 judged = json.dumps({"text": " ".join(parse_hypotheses(r)[0][0] for r in [*held, raw])})
             first = self._utterance(judged, endpoint_at)
-            if predicate(first) and self._deliver_second_pass(first, pcm):
-                self._finish_utterance()
-                return
+            if predicate(first):
+                if self._deliver_second_pass(first, pcm):
+                    self._finish_utterance()
+                    return
+                skipped = True
         for earlier in held:
-            self._deliver(earlier, endpoint_at)
-        self._deliver(raw, endpoint_at)
+            self._deliver(earlier, endpoint_at, skipped)
+        self._deliver(raw, endpoint_at, skipped)
         self._finish_utterance()
 
     def _finish_utterance(self) -> None:
@@ -315,6 +334,7 @@ class RecognizerWorker:
         else:  # a grammar decode is fast: the budget still guards it
             free = vosk.KaldiRecognizer(self._model, self._rate, wider)
         free.SetMaxAlternatives(MAX_ALTERNATIVES)
+        free.SetWords(True)
         for offset in range(0, len(pcm), _FEED_BYTES * 2):
             free.AcceptWaveform(pcm[offset : offset + _FEED_BYTES * 2])
             if time.perf_counter() - started > budget:
@@ -352,10 +372,13 @@ class RecognizerWorker:
             endpoint_at=endpoint_at,
             in_grammar=None if self._grammar is None or not texts else texts[0] in self._phrases,
             hypotheses=parse_hypotheses(raw),
+            words=parse_words(raw),
         )
 
-    def _deliver(self, raw: str, endpoint_at: float) -> None:
+    def _deliver(self, raw: str, endpoint_at: float, second_pass_skipped: bool = False) -> None:
         utterance = self._utterance(raw, endpoint_at)
+        if second_pass_skipped:
+            utterance = replace(utterance, second_pass_skipped=True)
         if not utterance.alternatives:
             return  # only [unk] or silence: nothing was said
         self._on_utterance(utterance)

@@ -20,11 +20,12 @@ import os
 import time
 import weakref
 from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import anyio
 import anyio.to_thread
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
@@ -68,15 +69,57 @@ def _unauthorised(code: str, message: str) -> HubError:
     return HubError(401, code, message)
 
 
-async def signed_station(
-    request: Request,
-    state: StateDep,
-    x_yizhan_station: Annotated[str | None, Header(max_length=64)] = None,
-    x_yizhan_timestamp: Annotated[str | None, Header(max_length=32)] = None,
-    x_yizhan_nonce: Annotated[str | None, Header(max_length=64)] = None,
-    x_yizhan_signature: Annotated[str | None, Header(max_length=128)] = None,
-) -> SignedStation:
+# The signed-request headers and their length limits. Read straight from the request (FastAPI's
+# Header() parameters cost ~0.5 ms of CPU per request in dependency solving, on every push and
+# pull); documented on each signed route through `SIGNED_OPENAPI` as FastAPI documented them.
+_SIGNED_HEADERS = (
+    ("x-yizhan-station", 64),
+    ("x-yizhan-timestamp", 32),
+    ("x-yizhan-nonce", 64),
+    ("x-yizhan-signature", 128),
+)
+SIGNED_OPENAPI: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": name,
+            "in": "header",
+            "required": False,
+            "schema": {
+                "anyOf": [{"type": "string", "maxLength": limit}, {"type": "null"}],
+                "title": name.title(),
+            },
+        }
+        for name, limit in _SIGNED_HEADERS
+    ]
+}
+
+
+def _signed_headers(request: Request) -> list[str | None]:
+    """The four headers, each refused past its length as FastAPI's `Header(max_length=…)` did."""
+    headers = request.headers
+    values = []
+    for name, limit in _SIGNED_HEADERS:
+        value = headers.get(name)
+        if value is not None and len(value) > limit:
+            raise RequestValidationError(
+                [
+                    {
+                        "type": "string_too_long",
+                        "loc": ("header", name),
+                        "msg": f"String should have at most {limit} characters",
+                        "input": value,
+                        "ctx": {"max_length": limit},
+                    }
+                ]
+            )
+        values.append(value)
+    return values
+
+
+async def signed_station(request: Request) -> SignedStation:
     """Headers, clock window and signature. The nonce is claimed later, with the request's work."""
+    state = get_state(request)
+    x_yizhan_station, x_yizhan_timestamp, x_yizhan_nonce, x_yizhan_signature = _signed_headers(request)
     if not (x_yizhan_station and x_yizhan_timestamp and x_yizhan_nonce and x_yizhan_signature):
         raise _unauthorised("unauthenticated", "this endpoint needs a signed station request")
     try:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server.core.config import HubSettings
 from server.core.keys import HubKeys
+from server.services import topic_queue
 from server.services.feed import BroadcastCache
 from server.services.station_auth import CredentialCache
 
@@ -23,3 +24,7 @@ class HubState:
     credentials: CredentialCache = field(default_factory=CredentialCache)
     # Decrypted broadcast feed entries (immutable rows, no resident data), see services/feed.py.
     broadcasts: BroadcastCache = field(default_factory=BroadcastCache)
+
+    def __post_init__(self) -> None:
+        # Readers of the topic figures segment queued requests first, with these keys.
+        topic_queue.use_keys(self.engine, self.keys)

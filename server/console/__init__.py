@@ -25,7 +25,6 @@ from server.api.errors import error_response, validation_response
 from server.console.auth import CsrfRefused, Forbidden, LoginRequired
 from server.console.errors import error_page
 from server.console.settings import ConsoleSettings
-from server.services import topics
 from server.services.errors import HubError
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -33,12 +32,10 @@ log = logging.getLogger("yizhan.hub")
 
 
 def start_warm_up() -> None:
-    """Load jieba's dictionary (1–3 s of CPU) and compile the console's templates in the background,
-    off the request path, so the first push (which segments descriptions into topics) rarely waits
-    for the dictionary and the first view of a page not for its template. Called once the app starts
-    (server/main.py's lifespan), not at import or app construction: the worker answers its health
-    check without waiting for the dictionary."""
-    threading.Thread(target=topics.warm_up, name="jieba-warm-up", daemon=True).start()
+    """Compile the console's templates in the background, off the request path, so the first view
+    of a page does not wait for its template. Called once the app starts (server/main.py's
+    lifespan). jieba's dictionary (1–3 s of CPU) is not loaded here: pushes no longer segment
+    texts, and services/topic_queue.py's worker loads it when the first pushed request waits."""
     from server.console.web import compile_all
 
     threading.Thread(target=compile_all, name="template-warm-up", daemon=True).start()

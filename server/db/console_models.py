@@ -9,13 +9,15 @@
   payloads (the hub learns residents only from what stations push). Names and contacts stay
   encrypted (`data_enc`); plain columns are what the check-in page and statistics filter on.
 - `checkin_visits`: the "visited" action on a missing daily check-in.
-- `request_topics`: topic words per request (services/topics.py), written at push time.
+- `request_topics`: topic words per request (services/topics.py), written after the push by
+  services/topic_queue.py; `topic_queue`: the pushed requests whose words are still to be found.
 - `console_state`: small key/value facts such as per-station warning thresholds.
 - `request_stats`, `request_day_counts`, `topic_day_counts`, `topic_word_day_counts`,
   `checkin_day_counts`: what the
   statistics, topics and report pages count, kept by services/request_rollups.py in the same
-  transaction as the push that stores a request and the status change that moves it, so a page
-  sums a few hundred rollup rows instead of scanning weeks of requests.
+  transaction as the push that stores a request and the status change that moves it (the topic
+  rows: as the request leaves `topic_queue`), so a page sums a few hundred rollup rows instead of
+  scanning weeks of requests.
 - `request_week_counts`, `topic_week_counts`: the request and topic day rows added up by office
   week (services/console_weeks.py), kept by the same writers, for the statistics' eight weeks.
 """
@@ -187,6 +189,20 @@ class RequestStatusCount(Base):
     service: Mapped[str] = mapped_column(String(64), primary_key=True)
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
     n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TopicQueue(Base):
+    """A pushed work request whose topic words are still to be found (services/topic_queue.py):
+    written in the push transaction, deleted by the transaction that segments it and adds its
+    words to `request_topics` and the topic rollups. The request's texts are read back from its
+    encrypted payload, so nothing personal is kept here."""
+
+    __tablename__ = "topic_queue"
+
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), primary_key=True)
+    station_id: Mapped[str] = mapped_column(String(36))
+    day: Mapped[date] = mapped_column(Date)  # the office day the request counts on
+    topic_at: Mapped[datetime] = mapped_column(Stamp)  # request_topics.received_at (ledger time or receipt)
 
 
 class TopicDayCount(Base):

@@ -72,27 +72,43 @@ def send_rows(
     driver_connection.pipeline()`) it is queued with the statements around it: one round trip for all.
     """
     assert rows and conn.dialect.name == "postgresql"
+    sql, doc = _insert_sql(conn, table, rows, conflict, update, returning)
+    # Straight to psycopg (see the module doc): the statement is final text with one parameter.
+    return conn.connection.driver_connection.execute(  # type: ignore[union-attr]
+        sql.format(param="%(rows)s"), {"rows": doc}
+    )
+
+
+def _insert_sql(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    conflict: Sequence[str],
+    update: dict[str, str] | None,
+    returning: str | Sequence[str],
+) -> tuple[str, str]:
+    """The INSERT's text (its JSON parameter left as `{param}`) and that parameter for `rows`."""
     back = (returning,) if isinstance(returning, str) else tuple(returning)
     back = tuple(c for c in back if c)
     rows = _with_defaults(table, rows)
     columns = tuple(rows[0])
-    tail = ""
-    if conflict:
-        target = ", ".join(conflict)
-        if update:
-            sets = ", ".join(f"{col} = {expr}" for col, expr in update.items())
-            tail = f" ON CONFLICT ({target}) DO UPDATE SET {sets}"
-        else:
-            tail = f" ON CONFLICT ({target}) DO NOTHING"
-    if back:
-        tail += f" RETURNING {', '.join(back)}"
-    key = (table.name, columns, tail)
+    key = (table.name, columns, repr((tuple(conflict), update, back)))
     prepared = _SQL.get(key)
     if prepared is None:
+        tail = ""
+        if conflict:
+            target = ", ".join(conflict)
+            if update:
+                sets = ", ".join(f"{col} = {expr}" for col, expr in update.items())
+                tail = f" ON CONFLICT ({target}) DO UPDATE SET {sets}"
+            else:
+                tail = f" ON CONFLICT ({target}) DO NOTHING"
+        if back:
+            tail += f" RETURNING {', '.join(back)}"
         names = ", ".join(f'"{name}"' for name in columns)
         sql = (
             f"INSERT INTO {table.name} ({names}) SELECT {names} "
-            f"FROM json_populate_recordset(CAST(NULL AS {table.name}), CAST(%(rows)s AS json)){tail}"
+            f"FROM json_populate_recordset(CAST(NULL AS {table.name}), CAST({{param}} AS json)){tail}"
         )
         processors = {  # binary columns are left out: their processor only wraps bytes for the driver
             name: process
@@ -103,10 +119,87 @@ def send_rows(
         prepared = _SQL[key] = (sql, processors)
     sql, processors = prepared
     if processors:
-        rows = [{**row, **{name: process(row[name]) for name, process in processors.items()}} for row in rows]
-    doc = json.dumps(rows, ensure_ascii=False, separators=(",", ":"), default=_json_value)
-    # Straight to psycopg (see the module doc): the statement is final text with one parameter.
-    return conn.connection.driver_connection.execute(sql, {"rows": doc})  # type: ignore[union-attr]
+        # A push's rows share their values (its receipt time in every row of every table): each
+        # distinct value object is processed and written as text once per statement, not per row.
+        done: dict[tuple[str, int], Any] = {}
+
+        def value(name: str, process: Any, raw: Any) -> Any:
+            key = (name, id(raw))  # `raw` lives in `rows` until the document is written: ids hold
+            out = done.get(key)
+            if out is None:
+                out = done[key] = _text_of(process(raw))
+            return out
+
+        rows = [
+            {**row, **{name: value(name, process, row[name]) for name, process in processors.items()}}
+            for row in rows
+        ]
+    return sql, json.dumps(rows, ensure_ascii=False, separators=(",", ":"), default=_json_value)
+
+
+def _text_of(value: Any) -> Any:
+    """A processed value as json.dumps would write it through `_json_value` (dates and times)."""
+    return value.isoformat() if isinstance(value, datetime | date | time) else value
+
+
+class Statement:
+    """PostgreSQL: several of `insert_rows`' INSERTs sent as ONE statement (each a data-modifying
+    `WITH` part), so a push's dozen writes cost one execute, one parse and one server round of
+    work instead of a dozen. Parts run in the order they were added (the main query reads each in
+    turn), which keeps the lock order every writer of the rollup rows follows; foreign keys are
+    checked at the end of the statement, so a part may insert children of an earlier part's rows.
+    `send` queues it (in a psycopg pipeline: without waiting); `rows(i)` then reads the rows part
+    `i` returned, as lists of JSON values (dates and times as ISO text)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._parts: list[tuple[str, tuple[str, ...]]] = []
+        self._params: dict[str, str] = {}
+        self._cursor: Any = None
+        self._answer: Sequence[Any] | None = None
+
+    def add(
+        self,
+        table: Table,
+        rows: Sequence[dict[str, Any]],
+        *,
+        conflict: Sequence[str] = (),
+        update: dict[str, str] | None = None,
+        returning: str | Sequence[str] = (),
+    ) -> int | None:
+        """Add one table's INSERT; returns its index (for `rows`), or None when `rows` is empty."""
+        if not rows:
+            return None
+        name = f"p{len(self._parts)}"
+        sql, doc = _insert_sql(self._conn, table, rows, conflict, update, returning)
+        back = (returning,) if isinstance(returning, str) else tuple(c for c in returning if c)
+        if not back:  # the main query counts the part's rows: that is what runs it in its turn
+            sql += " RETURNING 1"
+        self._parts.append((sql.format(param=f"%({name})s"), back))
+        self._params[name] = doc
+        return len(self._parts) - 1
+
+    def send(self) -> None:
+        if not self._parts:
+            return
+        with_parts = ", ".join(f"p{i} AS ({sql})" for i, (sql, _back) in enumerate(self._parts))
+        reads = ", ".join(
+            f"(SELECT json_agg(json_build_array({', '.join(back)})) FROM p{i})"
+            if back
+            else f"(SELECT count(*) FROM p{i})"
+            for i, (_sql, back) in enumerate(self._parts)
+        )
+        pg = self._conn.connection.driver_connection
+        assert pg is not None
+        self._cursor = pg.execute(f"WITH {with_parts} SELECT {reads}", self._params)
+
+    def rows(self, index: int | None) -> list[list[Any]]:
+        if index is None or self._cursor is None:
+            return []
+        if self._answer is None:
+            self._answer = self._cursor.fetchone()
+        assert self._answer is not None
+        return list(self._answer[index] or [])
 
 
 def _json_value(value: Any) -> Any:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from server.db.models import HelpCallAck, ServiceRequest, Station
 from server.db.types import assume_utc
-from server.services import console_weeks, request_rollups, topics
+from server.services import console_weeks, request_rollups, topic_queue, topics
 
 OPEN = ("new", "received", "in_progress")
 CLOSED = ("done", "rejected")
@@ -220,6 +220,8 @@ def load_queue(
     session: Session, f: QueueFilter, deadlines: Deadlines, now: datetime | None = None
 ) -> QueuePage:
     now = now or datetime.now(UTC)
+    if f.topic:
+        topic_queue.drain(session)  # a request pushed just now already carries its topic
     names = station_names(session)
     where = _conditions(f, deadlines, now)
     total, capped = _total(session, f, where)

@@ -160,6 +160,7 @@ def topic_totals(
 ) -> dict[str, int]:
     """Distinct requests per grouped topic (labels not starting with `ungrouped`) in the weeks from
     the Monday `first` up to today."""
+    _drain(conn)
     t = _topic_weeks.c
     totals: Counter[str] = Counter()
     for topic, n in conn.execute(
@@ -189,6 +190,14 @@ def topic_totals(
 def topic_requests(conn: Connection, topic: str, stations: Sequence[str] | None) -> int:
     """Work requests carrying `topic`, ever, at `stations` (None: all): the queue's exact total for
     a topic filter, summed from a few hundred week rows instead of counted through request_topics."""
+    _drain(conn)
     t = _topic_weeks.c
     where = [t.topic == topic, *_scope(t.station_id, stations)]
     return int(conn.scalar(select(func.coalesce(func.sum(t.n), 0)).where(*where)) or 0)
+
+
+def _drain(conn: Connection) -> None:
+    """Requests still queued for their topic words count before the topic rows are read."""
+    from server.services import topic_queue  # here: topic_queue counts through request_rollups
+
+    topic_queue.drain(conn)

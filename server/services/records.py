@@ -209,15 +209,26 @@ def _send_store(conn: Connection, keys: HubKeys, station_id: str, opened: list[_
     assert pg is not None
     now = datetime.now(UTC)
     pushed = _pushed(station_id, opened, now)
-    index = resident_index.plan(keys, pushed, resident_index.office_tz()) if pushed else None
+    index = (
+        resident_index.plan(keys, pushed, resident_index.office_tz(), queue_topics=True) if pushed else None
+    )
     ids = {str(o.envelope.id) for o in opened}
     try:
         with pg.pipeline():
             pg.execute("SAVEPOINT push_store")
-            ledger = _send_ledger(conn, station_id, opened, now)
-            _store(conn, keys, station_id, opened, now, send=True)
-            finish = resident_index.send_index(conn, index, station_id) if index is not None else None
-        if {row[0] for row in ledger.fetchall()} == ids and (finish is None or finish()):
+            # Every write of the push in one statement (bulk.Statement), but the resident rows:
+            # resident_index.send_index adds its counters, sends it, then locks and upserts those.
+            writes = bulk.Statement(conn)
+            ledger = writes.add(
+                _ledger, _ledger_rows(station_id, opened, now), conflict=["id"], returning="id"
+            )
+            _store(conn, keys, station_id, opened, now, into=writes)
+            if index is not None:
+                finish = resident_index.send_index(conn, index, station_id, writes)
+            else:
+                writes.send()
+                finish = None
+        if {row[0] for row in writes.rows(ledger)} == ids and (finish is None or finish()):
             return True
     except psycopg.Error:
         log.warning("pipelined push of %d item(s) failed; storing step by step", len(opened), exc_info=True)
@@ -469,12 +480,6 @@ def _insert_ledger(conn: Connection, station_id: str, opened: Sequence[_Opened],
     return {row[0] for row in bulk.insert_rows(conn, _ledger, rows, conflict=["id"], returning="id")}
 
 
-def _send_ledger(conn: Connection, station_id: str, opened: Sequence[_Opened], now: datetime) -> Any:
-    """`_insert_ledger` without waiting (PostgreSQL pipeline); the cursor returns the new ids."""
-    rows = _ledger_rows(station_id, opened, now)
-    return bulk.send_rows(conn, _ledger, rows, conflict=["id"], returning="id")
-
-
 def _store(
     conn: Connection,
     keys: HubKeys,
@@ -482,10 +487,10 @@ def _store(
     items: Sequence[_Opened],
     now: datetime,
     *,
-    send: bool = False,
+    into: bulk.Statement | None = None,
 ) -> None:
     """Insert the new rows with one multi-row INSERT per table (the ORM unit of work is per row);
-    `send`: PostgreSQL, queue them in the open pipeline without waiting."""
+    `into`: PostgreSQL, add them to that statement instead (bulk.Statement)."""
     audits, requests, checkins = [], [], []
     for item in items:
         env, rid = item.envelope, str(item.envelope.id)
@@ -519,8 +524,8 @@ def _store(
             )
     # Parents before children: the check-in rows reference the request rows.
     for table, rows in ((_audits, audits), (_requests, requests), (_checkins, checkins)):
-        if rows and send:
-            bulk.send_rows(conn, table, rows)
+        if rows and into is not None:
+            into.add(table, rows)
         elif rows:
             bulk.insert_rows(conn, table, rows)
 

@@ -185,23 +185,50 @@ def add(conn: Connection, requests: Sequence[Counted]) -> int:
     return counted
 
 
-def send_add(conn: Connection, requests: Sequence[Counted]) -> Callable[[], bool]:
-    """PostgreSQL, inside a psycopg pipeline: `add`'s statements sent at once, counting every request
+def send_add(conn: Connection, requests: Sequence[Counted], writes: bulk.Statement) -> Callable[[], bool]:
+    """PostgreSQL: `add`'s statements as parts of `writes` (bulk.Statement), counting every request
     as new to the rollups (true of a request the push has just stored). Returns a check to call
-    after the pipeline's round trip: False when `request_stats` already held one of them (then the
+    once `writes` has been answered: False when `request_stats` already held one of them (then the
     counters are wrong and the caller must roll them back and call `add`)."""
     if not requests:
         return lambda: True
     ids = {r.request_id for r in requests}
-    cursor = bulk.send_rows(
-        conn, _stats, _stat_rows(requests), conflict=["request_id"], returning="request_id"
-    )
+    stats = writes.add(_stats, _stat_rows(requests), conflict=["request_id"], returning="request_id")
     bumps, _counted = _counts(requests, ids)
     for table, keys, counts in bumps:
         if counts:
             rows, adds = _bump_rows(table, keys, counts)
-            bulk.send_rows(conn, table, rows, conflict=keys, update=adds)
-    return lambda: {row[0] for row in cursor.fetchall()} == ids
+            writes.add(table, rows, conflict=keys, update=adds)
+    return lambda: {row[0] for row in writes.rows(stats)} == ids
+
+
+def add_topics(conn: Connection, segmented: Sequence[tuple[date, str, dict[str, str]]]) -> None:
+    """Count requests just segmented (services/topic_queue.py): each (office day, station, topic
+    words new to `request_topics`) adds 1 to its day's topic rows (once per topic), its word rows
+    and its week's topic rows, in the order every writer upserts them (day rows, then week rows)."""
+    topic_days: Counter[tuple[Any, ...]] = Counter()
+    word_days: Counter[tuple[Any, ...]] = Counter()
+    for day, station_id, words in segmented:
+        for topic in set(words.values()):
+            topic_days[(day, station_id, topic)] += 1
+        for word, topic in words.items():
+            if not word.startswith(CATEGORY_PREFIX):
+                word_days[(day, station_id, topic, word)] += 1
+    bumps: Bumps = [
+        (_topic_days, ["day", "station_id", "topic"], {k: {"n": v} for k, v in topic_days.items()}),
+        (_word_days, ["day", "station_id", "topic", "word"], {k: {"n": v} for k, v in word_days.items()}),
+        *console_weeks.week_bumps({}, topic_days)[1:],
+    ]
+    if conn.dialect.name != "postgresql":
+        for table, keys, counts in bumps:
+            _bump(conn, table, keys, counts)
+        return
+    writes = bulk.Statement(conn)  # PostgreSQL: the three upserts as one statement, in this order
+    for table, keys, counts in bumps:
+        if counts:
+            rows, adds = _bump_rows(table, keys, counts)
+            writes.add(table, rows, conflict=keys, update=adds)
+    writes.send()
 
 
 def living_alone_before(conn: Connection, who: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Any]:

@@ -3,12 +3,13 @@
 The hub has no resident register: a resident exists here because a station sent a request with a
 `resident` snapshot (name, id_number, phone, address, living_alone, emergency_contact).
 `index_pushed` runs inside the push transaction (called from services/records.py) with the payloads
-the push just opened, so no page ever decrypts requests or writes to build it: per station and
+the push just opened, so no page ever decrypts requests to build it: per station and
 resident the newest snapshot (encrypted), the latest check-in and "我不太好" check-in
 (`fields.feeling == "unwell"`), the check-in days, each request's non-personal facts (problem
-category, booked slot), its topic words (services/topics.py, segmented once here) and the
-statistics rollups (services/request_rollups.py). A request imported from a paper ledger then
-takes the ledger's status and reply (services/ledger_intake.py). Indexing a request twice is
+category, booked slot), its topic words (services/topics.py: segmented here for `backfill`; a push
+queues them for services/topic_queue.py, off the request path) and the statistics rollups
+(services/request_rollups.py). A request imported from a paper ledger then takes the ledger's
+status and reply (services/ledger_intake.py). Indexing a request twice is
 harmless (`backfill` re-reads everything for records older than this index)."""
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import hmac
 import logging
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -34,10 +35,11 @@ from server.db.console_models import (
     RequestStats,
     RequestTopic,
     ResidentCheckin,
+    TopicQueue,
 )
 from server.db.models import ServiceRequest, Station
 from server.db.types import assume_utc
-from server.services import bulk, ledger_intake, request_rollups, topics
+from server.services import bulk, ledger_intake, request_rollups, topic_queue, topics
 
 BATCH = 2000
 log = logging.getLogger(__name__)
@@ -115,7 +117,7 @@ def index_opened(
     # stored and acknowledged; `yizhan-hub reindex` can index them later).
     try:
         with conn.begin_nested():
-            index_pushed(conn, keys, records)
+            index_pushed(conn, keys, records, queue_topics=True)
     except Exception:
         log.exception("console index not updated for %d pushed record(s)", len(records))
     ledger_intake.apply(conn, keys, records)
@@ -135,11 +137,14 @@ class IndexPlan:
     counted: list[request_rollups.Counted]
     residents: dict[tuple[str, str], dict[str, Any]]  # (station, resident key) → newest snapshot row
     checkins: set[tuple[str, str, date]]  # (station, resident key, office day)
+    queued: list[dict[str, Any]] = field(default_factory=list)  # topic_queue rows (queue_topics)
 
 
-def plan(keys: HubKeys, records: Sequence[Pushed], tz: ZoneInfo) -> IndexPlan:
-    """What `index_pushed` writes for `records` (pure: jieba and the snapshot encryption run here)."""
-    facts, topic_rows, counted = [], [], []
+def plan(keys: HubKeys, records: Sequence[Pushed], tz: ZoneInfo, *, queue_topics: bool = False) -> IndexPlan:
+    """What `index_pushed` writes for `records` (pure: the snapshot encryption runs here, and jieba
+    too unless `queue_topics`, which leaves each work request's topic words to services/
+    topic_queue.py: a queue row instead of its words and topic counts)."""
+    facts, topic_rows, counted, queued = [], [], [], []
     residents: dict[tuple[str, str], dict[str, Any]] = {}
     checkins: set[tuple[str, str, date]] = set()
     for rec in records:
@@ -158,19 +163,26 @@ def plan(keys: HubKeys, records: Sequence[Pushed], tz: ZoneInfo) -> IndexPlan:
             }
         )
         if rec.kind in request_rollups.WORK_KINDS:
-            words = topics.words_of(fields)  # jieba runs here, once per request
             ledger_at = _ledger_time(fields)
             # A request imported from a paper ledger counts on its ledger date, not on import day.
-            topic_rows.extend(topics.topic_rows(rec.id, rec.station_id, ledger_at or rec.received_at, words))
+            day = date.fromisoformat(fields["ledger_date"]) if ledger_at else local_day(rec.received_at, tz)
+            words: dict[str, str] = {}
+            if queue_topics:
+                queued.append(
+                    topic_queue.queue_row(rec.id, rec.station_id, day, ledger_at or rec.received_at)
+                )
+            else:
+                words = topics.words_of(fields)  # jieba runs here, once per request
+                topic_rows.extend(
+                    topics.topic_rows(rec.id, rec.station_id, ledger_at or rec.received_at, words)
+                )
             counted.append(
                 request_rollups.Counted(
                     request_id=rec.id,
                     station_id=rec.station_id,
                     service=str(rec.payload.get("service") or "")[:64],
                     category=str(fields["category"])[:64] if fields.get("category") else "",
-                    day=date.fromisoformat(fields["ledger_date"])
-                    if ledger_at
-                    else local_day(rec.received_at, tz),
+                    day=day,
                     received_at=rec.received_at,
                     imported=ledger_at is not None,
                     status=rec.status,
@@ -202,7 +214,7 @@ def plan(keys: HubKeys, records: Sequence[Pushed], tz: ZoneInfo) -> IndexPlan:
             ):
                 row["unwell_at"] = at
             checkins.add((rec.station_id, key, local_day(at, tz)))
-    return IndexPlan(facts, topic_rows, counted, residents, checkins)
+    return IndexPlan(facts, topic_rows, counted, residents, checkins, queued)
 
 
 def _marks_after(
@@ -219,18 +231,25 @@ _DAY_KEYS = ["station_id", "resident_key", "day"]
 
 
 def index_pushed(
-    conn: Connection, keys: HubKeys, records: Sequence[Pushed], tz: ZoneInfo | None = None
+    conn: Connection,
+    keys: HubKeys,
+    records: Sequence[Pushed],
+    tz: ZoneInfo | None = None,
+    *,
+    queue_topics: bool = False,
 ) -> None:
     """Bring the index up to date with newly stored requests, inside the push transaction.
 
     Upserts only, keyed by (station, resident): a concurrent push of the same resident keeps the
-    newest snapshot (station time) and the latest check-in, whichever commits first.
+    newest snapshot (station time) and the latest check-in, whichever commits first. Topic words
+    are found here, or with `queue_topics` (the push) queued for services/topic_queue.py.
     """
     if not records:
         return
-    p = plan(keys, records, tz or office_tz())
+    p = plan(keys, records, tz or office_tz(), queue_topics=queue_topics)
     _insert_ignore(conn, _facts, p.facts, ["request_id"])
     _insert_ignore(conn, _topics, p.topic_rows, ["request_id", "word"])
+    _insert_ignore(conn, _queue, p.queued, ["request_id"])
     request_rollups.add(conn, p.counted)
     before = request_rollups.living_alone_before(conn, list(p.residents))
     after = _marks_after(p.residents, before)
@@ -256,31 +275,35 @@ _BEFORE_SQL = (
 )
 
 
-def send_index(conn: Connection, p: IndexPlan, station_id: str) -> Callable[[], bool]:
-    """PostgreSQL, inside a psycopg pipeline: `index_pushed`'s statements for one station's push,
-    sent at once (`p` from `plan`). Returns the step to run after the pipeline's round trip: it
-    counts the new check-in days (a statement only when a resident living alone checked in) and
-    answers False when the rollups already knew a request (the caller then rolls back to its
-    savepoint and indexes with `index_pushed`)."""
+def send_index(conn: Connection, p: IndexPlan, station_id: str, writes: bulk.Statement) -> Callable[[], bool]:
+    """PostgreSQL, inside a psycopg pipeline: `index_pushed`'s writes for one station's push (`p`
+    from `plan`). Its request rows and counters join `writes` (the push's statement, sent here);
+    then the residents it names are locked and upserted with their check-in days, in one more
+    statement. Returns the step to run after the pipeline's round trip: it counts the new check-in
+    days (a statement only when a resident living alone checked in) and answers False when the
+    rollups already knew a request (the caller then rolls back to its savepoint and indexes with
+    `index_pushed`)."""
     pg = conn.connection.driver_connection
     assert pg is not None and all(who[0] == station_id for who in p.residents)
-    if p.facts:
-        bulk.send_rows(conn, _facts, p.facts, conflict=["request_id"])
-    if p.topic_rows:
-        bulk.send_rows(conn, _topics, p.topic_rows, conflict=["request_id", "word"])
-    counted_all = request_rollups.send_add(conn, p.counted)
+    writes.add(_facts, p.facts, conflict=["request_id"])
+    writes.add(_topics, p.topic_rows, conflict=["request_id", "word"])
+    writes.add(_queue, p.queued, conflict=["request_id"])
+    counted_all = request_rollups.send_add(conn, p.counted, writes)
+    writes.send()
     before_cursor = None
+    residents = bulk.Statement(conn)
+    days_part = None
     if p.residents:
         wanted = sorted(key for _station, key in p.residents)
+        # Locked before the upsert, as its own statement: a WITH part would read the rows the
+        # upsert in the same statement changes, in no defined order.
         before_cursor = pg.execute(_BEFORE_SQL, {"station": station_id, "keys": wanted})
         rows = [p.residents[k] for k in sorted(p.residents)]
-        bulk.send_rows(
-            conn, _residents, rows, conflict=["station_id", "resident_key"], update=_RESIDENT_UPDATE
-        )
-    days_cursor = None
+        residents.add(_residents, rows, conflict=["station_id", "resident_key"], update=_RESIDENT_UPDATE)
     if p.checkins:
         days = [dict(zip(_DAY_KEYS, day, strict=True)) for day in sorted(p.checkins)]
-        days_cursor = bulk.send_rows(conn, _checkin_days, days, conflict=_DAY_KEYS, returning=_DAY_KEYS)
+        days_part = residents.add(_checkin_days, days, conflict=_DAY_KEYS, returning=_DAY_KEYS)
+    residents.send()
 
     def finish() -> bool:
         if not counted_all():
@@ -288,7 +311,7 @@ def send_index(conn: Connection, p: IndexPlan, station_id: str) -> Callable[[], 
         before = {
             (r[0], r[1]): (bool(r[2]), r[3]) for r in (before_cursor.fetchall() if before_cursor else [])
         }
-        new_days = [(r[0], r[1], r[2]) for r in (days_cursor.fetchall() if days_cursor else [])]
+        new_days = [(r[0], r[1], date.fromisoformat(r[2])) for r in residents.rows(days_part)]
         request_rollups.checkins_added(conn, before, _marks_after(p.residents, before), new_days)
         return True
 
@@ -316,6 +339,7 @@ local_day = request_rollups.local_day  # the office day of a timestamp (check-in
 
 _facts = cast(Table, RequestFacts.__table__)
 _topics = cast(Table, RequestTopic.__table__)
+_queue = cast(Table, TopicQueue.__table__)
 _residents = cast(Table, HubResident.__table__)
 _checkin_days = cast(Table, ResidentCheckin.__table__)
 

@@ -3,9 +3,10 @@
 Segmentation is jieba (its dictionary ships in the package, so it works offline) plus the data in
 topic_data/: `userdict.txt` (grassroots-service terms jieba would split, e.g. 路灯, 下水道, 高龄津贴),
 `stopwords.txt` and `topics.toml` (near-synonyms grouped under one topic; problem categories mapped
-to a topic). `words_of` runs once per request when it is pushed (resident_index.index_pushed writes
-`request_topics` for the queue's topic filter, and services/request_rollups.py adds the request to
-per-day topic and word counts), so the console only ever sums a few rollup rows.
+to a topic). `words_of` runs once per request, after it is pushed: services/topic_queue.py (a
+background worker, or the first reader of topic figures) writes `request_topics` for the queue's
+topic filter and adds the request to per-day topic and word counts, so the console only ever sums
+a few rollup rows.
 
 A word that belongs to no topic is kept as its own "ungrouped" topic (label prefixed with `~`):
 the page lists those apart, so staff can see what the dictionary is missing.
@@ -213,6 +214,7 @@ def analyse(
         return []
     starts = [first_day - timedelta(days=span * (BASELINE_WINDOWS - i)) for i in range(BASELINE_WINDOWS + 1)]
     conn = session.connection()
+    _drain(conn)
     # Summed from the per-day rollups: distinct requests per (topic, window), and word counts of
     # the current window; the page never walks requests or their words.
     weekly: dict[str, list[int]] = defaultdict(lambda: [0] * (BASELINE_WINDOWS + 1))
@@ -270,6 +272,15 @@ def count_by_topic(
     session: Session, first_day: date, last_day: date, stations: Sequence[str] | None = None
 ) -> dict[str, int]:
     """Distinct requests per grouped topic in office days [first_day, last_day] (statistics, reports)."""
+    _drain(session.connection())
     return request_rollups.topic_totals(
         session.connection(), first_day, last_day, stations, ungrouped=UNGROUPED
     )
+
+
+def _drain(conn: Any) -> None:
+    """Pushed requests still queued for their words (services/topic_queue.py) count before any
+    topic figure is read."""
+    from server.services import topic_queue  # here: topic_queue segments with this module
+
+    topic_queue.drain(conn)

@@ -13,7 +13,7 @@ from server.db.console_models import RequestStats
 from server.db.models import RequestHistory, ServiceRequest, Station
 from server.services import ledger_intake
 from sync.engine import SyncEngine
-from tests.console.conftest import ConsoleHub, EnrolledStation
+from tests.console.conftest import ConsoleHub, EnrolledStation, login_session
 from tests.console.ledgers import import_for_resident
 from tests.console.rollup_check import assert_rollups_match
 
@@ -31,6 +31,8 @@ def test_ledger_status_and_reply_applied_by_the_hub(
     import_for_resident(st, 611, ledger)
     first = SyncEngine(st.station).run_once()
     assert first.complete, repr(first)
+    # The topics page, as staff open it: the pushed requests' topic words count from then on.
+    assert login_session(hub, "guanli").get(hub.url + "/console/topics", timeout=30).ok
     with hub.session() as session:
         sid = session.scalars(select(Station.id).where(Station.name == st.name)).one()
         rows = session.scalars(select(ServiceRequest).where(ServiceRequest.station_id == sid)).all()

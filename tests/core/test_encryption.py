@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from pathlib import Path
 
@@ -116,6 +117,21 @@ def test_lookup_by_id_number_and_phone(station: Station) -> None:
     assert found is not None and found.id == rid and found.name == person.name
     assert [r.id for r in station.residents.find_by_phone(person.phone, VOLUNTEER)] == [rid]
     assert station.residents.find_by_id_number(resident(5).id_number, KIOSK) is None
+
+
+def test_the_fast_lookup_reads_what_the_orm_reads(station: Station) -> None:
+    """`lookup` reads the driver's row itself (no ORM types): every field, the consent time, the
+    living-alone flag and a missing consent come out exactly as the ORM read gives them."""
+    people = [resident(8), resident(9, consent=False, phone="", address="")]
+    ids = [station.residents.add(person, VOLUNTEER) for person in people]
+    for rid, person in zip(ids, people, strict=True):
+        assert station.residents.lookup(person.id_number) == station.residents.get(rid, VOLUNTEER)
+    last = station.residents.lookup(people[1].id_number)
+    assert last is not None and last.id == ids[1]
+    assert last.consent_at is None and last.living_alone is False and last.phone == ""
+    first = station.residents.lookup(people[0].id_number)
+    assert first is not None and first.living_alone is True
+    assert isinstance(first.consent_at, dt.datetime) and first.birth_date is not None
 
 
 def test_reopen_with_passphrase_reads_everything(station: Station, data_dir: Path) -> None:

@@ -32,6 +32,29 @@ def test_draft_is_encrypted_then_submitted_with_its_id(station: Station) -> None
         station.requests.save_draft("problem_report", {}, draft_id=draft)
 
 
+def test_submit_returns_what_reading_it_back_gives(station: Station) -> None:
+    """`submit` builds its answer from what it wrote (Core statements, no re-read): it must equal the
+    stored record, for a new request and for a draft (which keeps its id, service and creation
+    time); a request submitted twice is refused without taking a number; a volunteer's is audited."""
+    rid = station.residents.add(resident(3), VOLUNTEER)
+    fields = {"description": "路灯不亮", "day": dt.date(2026, 11, 28), "floors": (1, 2)}
+    fresh = station.requests.submit("problem_report", fields, VOLUNTEER, resident_id=rid, urgent=True)
+    assert fresh == station.requests.get(fresh.id)
+    assert fresh.fields == {"description": "路灯不亮", "day": "2026-11-28", "floors": [1, 2]}
+    assert (fresh.receipt_code, fresh.state, fresh.urgent) == ("T01-0001", "QUEUED", True)
+    draft = station.requests.save_draft("certificate", {"certificate_type": "residence"}, resident_id=rid)
+    created = station.requests.get(draft).created_at
+    done = station.requests.submit("certificate", {"certificate_type": "income"}, KIOSK, draft_id=draft)
+    assert done == station.requests.get(draft)
+    assert (done.id, done.created_at, done.receipt_code) == (draft, created, "T01-0002")
+    with pytest.raises(InvalidTransition):
+        station.requests.submit("certificate", {}, KIOSK, draft_id=draft)
+    assert station.requests.submit("rating", {"score": 5}, KIOSK).receipt_code == "T01-0003"
+    with station.read() as session:
+        targets = [e.target for e in session.query(AuditEvent).filter_by(action="submit")]
+    assert targets == [f"request:{fresh.id}"]  # the volunteer's; the kiosk's own are not audited
+
+
 def test_state_machine_refuses_skips(station: Station) -> None:
     rec = station.requests.submit("problem_report", {}, KIOSK)
     with station.write() as session:

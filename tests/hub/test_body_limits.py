@@ -83,8 +83,9 @@ def signed_headers(client: HubClient) -> dict[str, str]:
 
 @pytest.mark.parametrize("hub", ["sqlite"], indirect=True)
 def settled_rss_mb(pid: int, timeout: float = 60.0) -> float:
-    """The hub's RSS once it stops growing: a fresh hub loads jieba's dictionary in the background
-    after it answers its health check (server/console start_warm_up), ~20 MB that is not a body."""
+    """The hub's RSS once it stops growing: a fresh hub warms up in the background after it answers
+    its health check (templates, station credentials: server/main.py's lifespan), memory that is not
+    a body."""
     deadline = time.monotonic() + timeout
     last, steady = rss_mb(pid), 0
     while time.monotonic() < deadline:

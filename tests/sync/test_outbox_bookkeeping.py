@@ -6,15 +6,21 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
+import time
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import select
 
+from models.residents import ResidentInput
 from models.schema import OutboxItem, OutboxState, RequestState, ServiceRequest
-from models.station import KIOSK, Station
+from models.station import KIOSK, Actor, Station
+from models.validation import id_check_char
 from sync import outbox
 from sync.protocol import ItemResult, ItemStatus
-from sync.sealing import SealOpener, generate_hub_keypair, record_aad
+from sync.sealing import SealOpener, generate_hub_keypair, record_aad, seal_record
 
 
 def test_sealed_once_then_answers_move_rows_and_requests(tmp_path: Path) -> None:
@@ -63,5 +69,54 @@ def test_sealed_once_then_answers_move_rows_and_requests(tmp_path: Path) -> None
         # An answer for an item already sent changes nothing.
         assert outbox.apply_results(station, answers[:1]) == (0, 0)
         assert outbox.count_pending(station) == len(first) - 3  # the audit events still wait
+    finally:
+        station.close()
+
+
+def test_sealing_holds_no_lock_and_a_racing_pass_seals_each_record_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slice is sealed with no write lock held: a resident submits at the kiosk while it is being
+    sealed (no wait for the lock), and another pass seals and stores the same records first. Each
+    record still ends up with exactly one envelope, the one stored first, and the resident's details
+    travel sealed with their request."""
+    private, public = generate_hub_keypair()
+    station = Station.create(tmp_path / "st", "bookkeeping passphrase", name="bk", prefix="K02")
+    try:
+        body = "51010419480315123"
+        person = ResidentInput(name="赵桂兰", id_number=body + id_check_char(body), phone="13900000001")
+        resident_id = station.residents.add(person, Actor("volunteer", "v1"))
+        first = station.requests.submit(
+            "problem_report", {"description": "路灯不亮"}, KIOSK, resident_id=resident_id
+        )
+        racing: list[int] = []
+
+        def seal_while_others_write(**kwargs: Any) -> tuple[bytes, str]:
+            if not racing:
+                racing.append(0)
+                submitted_at = time.perf_counter()
+                station.requests.submit("help_call", {}, KIOSK)  # the kiosk, mid-seal
+                assert time.perf_counter() - submitted_at < 5  # never waited for the write lock
+                racing[0] = outbox.fill_outbox(station, public, "station-x")  # another pass
+            return seal_record(**kwargs)
+
+        monkeypatch.setattr("sync.outbox.seal_record", seal_while_others_write)
+        assert outbox.fill_outbox(station, public, "station-x") == 0  # the other pass stored them all
+        stored = racing[0]
+        assert stored >= 3  # both requests and the volunteer's audit event
+        monkeypatch.undo()
+        assert outbox.fill_outbox(station, public, "station-x") == 0
+        with station.read() as session:
+            items = list(session.execute(select(OutboxItem)).scalars())
+        assert len(items) == stored == len({i.id for i in items})
+        envelope = next(i for i in items if i.request_id == first.id)
+        opened = SealOpener(private).open(envelope.sealed_payload, record_aad(first.id, "service_request"))
+        resident = json.loads(opened)["resident"]
+        assert (resident["id"], resident["name"], resident["id_number"]) == (
+            resident_id,
+            "赵桂兰",
+            person.id_number,
+        )
+        assert resident["phone"] == "13900000001"
     finally:
         station.close()

@@ -57,7 +57,7 @@ def run_service(kiosk: Any, service_id: str, id_number: str) -> Any:
             type_text(edit, DESCRIPTION)
             kiosk.click(kiosk.tr("step.next"))
         elif step.kind == "date_slot":
-            kiosk.qtbot.waitUntil(lambda p=page: bool(p.buttons))
+            kiosk.qtbot.waitUntil(lambda p=page: bool(p.slots))  # the slots from the database
             kiosk.click(page.buttons[0])
         elif step.kind == "photo":
             kiosk.click(kiosk.tr("photo.skip"))

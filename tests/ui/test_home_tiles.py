@@ -43,3 +43,33 @@ def test_tile_keeps_its_picture_in_the_height_it_asks_for(
     tile.fit_icon()
     assert not tile.beside and tile.icon_widget.pixmap().width() > MIN_TILE_ICON_PX
     tile.close()
+
+
+def test_a_tiles_need_follows_its_words_and_their_size(qapp: Any) -> None:
+    """The room a tile asks for is kept between the layout's questions, but never outlives its
+    words: new words (another language) or a larger text size are measured afresh."""
+    from ui.screens.home_tile import HomeTile
+
+    def fresh(text: str, style: str) -> int:
+        tile = HomeTile(text, "fa5s.bullhorn", "#A04000")
+        tile.setStyleSheet(style)
+        tile.ensurePolished()
+        need = tile.need_for_width(317)
+        tile.deleteLater()
+        return need
+
+    small = "QLabel { font-size: 22px; }"
+    tile = HomeTile("Pension", "fa5s.bullhorn", "#A04000")
+    tile.setStyleSheet(small)
+    tile.ensurePolished()
+    assert tile.need_for_width(317) == fresh("Pension", small)
+    tile.text_label.setText("Report a problem with the water supply")
+    assert tile.need_for_width(317) == fresh("Report a problem with the water supply", small)
+    tile.setStyleSheet(STYLE)
+    tile.ensurePolished()
+    tile.text_label.ensurePolished()
+    assert tile.need_for_width(317) == fresh("Report a problem with the water supply", STYLE)
+    assert fresh("Report a problem with the water supply", STYLE) != fresh(
+        "Report a problem with the water supply", small
+    )
+    tile.deleteLater()

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import sys
 from types import FrameType
+from typing import Any
 
+import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -57,12 +59,13 @@ def test_leaving_before_the_next_step_is_built_builds_nothing(kiosk: Kiosk, qtbo
 
 
 def test_input_watchers_run_for_input_only(kiosk: Kiosk) -> None:
-    """The tap guard and the idle timer see every input event but no other: a screen change (about a
-    thousand paint, layout and polish events) calls neither; a tap calls them again."""
+    """The tap guard, the idle timer and the ID card reader see every input event but no other: a
+    screen change (about a thousand paint, layout and polish events) calls none; a tap calls them."""
     calls: list[str] = []
 
     def profile(frame: FrameType, event: str, _arg: object) -> None:
-        if event == "call" and frame.f_code.co_filename.endswith(("ui/tap_guard.py", "ui/idle.py")):
+        watchers = ("ui/tap_guard.py", "ui/idle.py", "ui/id_reader.py")
+        if event == "call" and frame.f_code.co_filename.endswith(watchers):
             calls.append(frame.f_code.co_name)
 
     kiosk.nav.go(ScreenKey.SERVICE, service="problem_report")
@@ -74,9 +77,17 @@ def test_input_watchers_run_for_input_only(kiosk: Kiosk) -> None:
         kiosk.window.repaint()
     finally:
         sys.setprofile(None)
-    assert [c for c in calls if c not in ("screen_changed", "set_active", "restart")] == []
+    # (the card reader stops as its page leaves the screen)
+    assert [c for c in calls if c not in ("screen_changed", "set_active", "restart", "stop", "flush")] == []
     kiosk.nav.go(ScreenKey.SERVICE, service="problem_report")
     kiosk.settle()
+    calls.clear()
+    sys.setprofile(profile)
+    try:
+        kiosk.window.repaint()  # the ID keypad on show, its card reader listening: paints only
+    finally:
+        sys.setprofile(None)
+    assert calls == []
     sys.setprofile(profile)
     try:
         kiosk.click(kiosk.tr("keypad.del"))  # a tap: both watchers see it
@@ -116,3 +127,73 @@ def test_a_look_up_sent_before_home_identifies_nobody_in_the_next_service(kiosk:
     kiosk.settle()
     assert second.resident is None and second.index == 0 and second.page is page
     assert page.confirm_button.isEnabled()
+
+
+def test_a_screens_voice_commands_are_built_once_per_language(
+    kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each screen change hands the voice layer the screen's commands; the table is built once per
+    screen and language, and is what voice.screens builds for it."""
+    import voice.screens
+    from ui.screens import base
+
+    expected = voice.screens.screen_intents("home", kiosk.ctx.locale, kiosk.ctx.catalogue)
+    built: list[str] = []
+    real = voice.screens.screen_intents
+
+    def counting(screen_id: str, *args: object, **kwargs: object) -> object:
+        built.append(screen_id)
+        return real(screen_id, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(base, "_INTENTS", {})
+    monkeypatch.setattr(voice.screens, "screen_intents", counting)
+    home = kiosk.nav.go(ScreenKey.HOME)
+    first = home.voice_intents()
+    first["louder"] = ("changed by a caller",)  # a copy: the next screen change gets the real one
+    assert home.voice_intents() == expected and built == ["home"]
+    monkeypatch.setattr(kiosk.ctx, "locale", "en")
+    assert home.voice_intents() == real("home", "en", kiosk.ctx.catalogue) and built == ["home", "home"]
+
+
+def test_the_slot_step_holds_its_grids_room_before_the_slots_arrive(
+    kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The date-slot step is laid out at once for the slots it will show (the offline default
+    slots, unseen), so their arrival from the database neither grows the step nor scrolls it."""
+    import threading
+
+    from PySide6.QtWidgets import QScrollArea
+
+    from ui.steps import choose
+
+    answer = threading.Event()
+    real = choose.slots_for  # type: ignore[attr-defined]
+
+    def slow_slots(*args: Any) -> Any:
+        answer.wait(10)
+        return real(*args)
+
+    monkeypatch.setattr(choose, "slots_for", slow_slots)
+    service = kiosk.ctx.catalogue.get("appointment")
+    index = next(i for i, step in enumerate(service.steps) if step.kind == "date_slot")
+    screen = _service(kiosk, service.id)
+    for step in service.steps[:index]:
+        if step.options:
+            screen.fields[step.id] = step.options[0].id
+    screen.index = index
+    screen._show_step()
+    page = screen.page
+    assert isinstance(page, choose.DateSlotPage)
+    area = screen.findChild(QScrollArea)
+    assert area is not None
+    for _ in range(5):
+        QApplication.processEvents()
+    before = (page.grid.geometry(), area.verticalScrollBar().maximum())
+    assert page.slots == [] and page.buttons and not any(b.isVisible() for b in page.buttons)
+    answer.set()
+    kiosk.qtbot.waitUntil(lambda: bool(page.slots), timeout=10_000)
+    for _ in range(5):
+        QApplication.processEvents()
+    assert all(b.isVisible() for b in page.buttons)
+    assert (page.grid.geometry(), area.verticalScrollBar().maximum()) == before
+    assert before[0].height() > 0

@@ -41,6 +41,7 @@ NOT_BEFORE_FIRST_PAINT = (
     "PySide6.QtQuickWidgets",  # the on-screen keyboard's Qt Quick, built when a field first wants it
     "PySide6.QtQml",
     "logging.handlers",  # the log file opens after the first paint (desktop/launch.py)
+    "ui.keyboard",  # the on-screen keyboard is docked on the first event-loop turn (ui/shell.py)
 )
 # Runs the real start-up (desktop.launch.run_kiosk) and reports what is imported at the moment the
 # kiosk window is first shown and painted.
@@ -333,3 +334,65 @@ def test_what_is_logged_before_the_log_file_opens_is_written_to_it(
     text = (tmp_path / "yizhan.log").read_text(encoding="utf-8")
     assert "ui.navigator: screen locked, typed [number]" in text
     assert "110105194912310021" not in text and early not in root.handlers
+
+
+def test_unlock_transaction_runs_behind_the_open_before_any_later_database_work(
+    locked_kiosk: Any, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Home is shown without waiting for the unlock transaction (audit entry, receipt mark), which
+    the DB worker runs right behind the open once home is on screen: the first database work asked
+    for once home is current already finds the unlock recorded."""
+    from models.schema import AuditEvent
+
+    window = locked_kiosk
+    seen: list[list[str]] = []
+
+    def on_home(_screen: object) -> None:
+        if window.nav.current_key == ScreenKey.HOME and not seen:
+            station = window.ctx.station
+
+            def actions() -> list[str]:
+                with station.read() as session:
+                    return [e.action for e in session.query(AuditEvent).order_by(AuditEvent.seq)]
+
+            window.ctx.db.run(actions, seen.append)
+
+    from models.station import Station
+
+    shown_then: list[object] = []  # the screen on show when the unlock transaction began
+    real_finish = Station.finish_unlock
+
+    def finish_unlock(station: Station) -> None:
+        shown_then.append(window.nav.current_key)
+        real_finish(station)
+
+    monkeypatch.setattr(Station, "finish_unlock", finish_unlock)
+    window.nav.changed.connect(on_home)
+    locked = window.nav.current
+    locked.passphrase.setText(PASSPHRASE)
+    locked.try_unlock()
+    qtbot.waitUntil(lambda: bool(seen), timeout=30_000)
+    assert seen[0][-1] == "unlock"
+    assert shown_then == [ScreenKey.HOME]  # not beside the UI thread while it was showing home
+
+
+def test_a_failed_unlock_transaction_locks_the_kiosk_again_and_says_why(
+    locked_kiosk: Any, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from models.station import Station
+
+    def damaged(_station: Station) -> None:
+        raise OperationalError("UPDATE", {}, Exception("database disk image is malformed"))
+
+    monkeypatch.setattr(Station, "_on_unlock", damaged)
+    window = locked_kiosk
+    locked = window.nav.current
+    locked.passphrase.setText(PASSPHRASE)
+    locked.try_unlock()
+    qtbot.waitUntil(lambda: window.nav.current_key == ScreenKey.LOCKED and window.ctx.db.idle, timeout=30_000)
+    qtbot.waitUntil(lambda: window.nav.current.message.isVisible(), timeout=5_000)
+    assert window.ctx.station is None
+    assert window.nav.current is not locked  # a new locked screen: the old one went with the unlock
+    assert window.nav.current.message.text().startswith(window.ctx.tr("locked.no_station", detail=""))

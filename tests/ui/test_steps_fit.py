@@ -49,7 +49,7 @@ def _show_step(kiosk: Kiosk, service: Any, index: int, resident: Any) -> Any:
         screen._show_step()
     kiosk.settle()
     if service.steps[index].kind == "date_slot":
-        kiosk.qtbot.waitUntil(lambda: bool(screen.page.buttons), timeout=5000)
+        kiosk.qtbot.waitUntil(lambda: bool(screen.page.slots), timeout=5000)  # from the database
     _settle(kiosk, screen)
     return screen
 

@@ -91,7 +91,7 @@ def _double_tap_step(kiosk: Kiosk, screen: Any) -> None:
         type_text(page.findChild(QPlainTextEdit), DESCRIPTION)
         double_tap(kiosk, kiosk.button(kiosk.tr("step.next")))
     elif step.kind == "date_slot":
-        kiosk.qtbot.waitUntil(lambda: bool(page.buttons))
+        kiosk.qtbot.waitUntil(lambda: bool(page.slots))  # the slots from the database
         double_tap(kiosk, page.buttons[0])
     elif step.kind == "photo":
         double_tap(kiosk, kiosk.button(kiosk.tr("photo.skip")))

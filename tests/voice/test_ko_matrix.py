@@ -38,8 +38,14 @@ CORNERS = [Condition(speed, pitch, snr) for snr in (None, 10) for speed, pitch i
 # Korean voice poorly even without a grammar (천천히 → "위치", 연금 → "어유", 처음으로 → nothing), and
 # the right intent was among the grammar's and the wider grammar's answers for only 45 % of the clean
 # tuning clips. The voice decides more than the grammar: bench/voice_ko_matrix.py --voice ko+f2.
+# Session 23: the controller asks instead of acting when the heard phrase does not fit the length of
+# the speech or the wider second decode names another intent (voice/controller.py, chosen on the tuning
+# halves with bench/voice_ko_evidence.py). All 18 conditions: clean 39.3–57.1 %, 20 dB 25.0–46.4 %,
+# 10 dB 21.4–50.0 % (189/504 right, as before), 0 wrong actions in 504 clips (6 before), help calls
+# reached 38/90; the corners: clean 42.9 / 42.9 %, 10 dB 32.1 / 50.0 %, help calls 7/20.
 FLOOR = {None: 0.35, 10: 0.20}
-MAX_WRONG_PER_CONDITION = 2
+MAX_WRONG_PER_CONDITION = 0  # the goal, met since session 23
+HELP_FLOOR = 0.25  # help calls acted on or asked about, of the 20 at the corners (measured 7/20)
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +73,7 @@ def test_korean_held_out_commands_across_voices_and_noise(
 ) -> None:
     controller, collector = ko_pipeline
     lines, failures = [], []
+    help_reached, help_calls = 0, 0
     for condition in CORNERS:
         right, wrong = 0, []
         for intent, phrase in KO2_HELDOUT:
@@ -74,15 +81,21 @@ def test_korean_held_out_commands_across_voices_and_noise(
             outcome = run_wav(controller, collector, clips[(condition, phrase)])
             acted = [e.intent for e in outcome.intents]
             asked = [c.intent for c in outcome.confirms]
-            right += intent in acted or (not acted and asked[:1] == [intent])
+            ok = intent in acted or (not acted and asked[:1] == [intent])
+            right += ok
             wrong += [f"{phrase!r} → {a}" for a in acted if a != intent]
+            if intent == "help_call":
+                help_calls += 1
+                help_reached += ok
         accuracy = right / len(KO2_HELDOUT)
         lines.append(
             f"{condition.name:26} {right:2}/{len(KO2_HELDOUT)} = {accuracy:6.1%}  wrong {len(wrong)} {wrong}"
         )
         if accuracy < FLOOR[condition.snr] or len(wrong) > MAX_WRONG_PER_CONDITION:
             failures.append(lines[-1])
+    lines.append(f"help calls reached (acted on or asked about): {help_reached}/{help_calls}")
     print(
         "\nKorean held-out commands per condition (goal ≥ 90 % clean, ≥ 80 % at 10 dB):\n" + "\n".join(lines)
     )
     assert not failures, "\n".join(failures)
+    assert help_reached >= HELP_FLOOR * help_calls, lines[-1]

@@ -34,6 +34,11 @@ class HomeTile(TileButton):
         margins = stock.contentsMargins() if stock is not None else None
         if stock is not None:  # TileButton's column: replaced by one that answers height-for-width
             shiboken6.delete(stock)
+        # The words' measures, kept while their text and fonts stay the same: the layout asks a
+        # tile's need for the same few widths many times on each screen change and resize.
+        self._measured_for: tuple[object, ...] = ()
+        self._heights: dict[int, int] = {}
+        self._longest = 0
         self.box = _TileBox(self)
         if margins is not None:
             self.box.setContentsMargins(margins)
@@ -55,14 +60,33 @@ class HomeTile(TileButton):
         margins = self.box.contentsMargins()
         return width - margins.left() - margins.right(), margins.top() + margins.bottom()
 
-    def _words_height(self, width: int) -> int:
-        height = self.text_label.heightForWidth(width)
+    def _words_kept(self) -> None:
+        """Forget the kept measures when the words or their fonts changed (language, text size)."""
         subtitle = getattr(self, "subtitle", None)
+        key: tuple[object, ...] = (self.text_label.text(), self.text_label.font().key(), self.words.spacing())
         if subtitle is not None:
-            height += self.words.spacing() + subtitle.heightForWidth(width)
+            key += (subtitle.text(), subtitle.font().key())
+        if key != self._measured_for:
+            self._measured_for = key
+            self._heights.clear()
+            self._longest = self._measure_longest_word()
+
+    def _words_height(self, width: int) -> int:
+        self._words_kept()
+        height = self._heights.get(width)
+        if height is None:
+            height = self.text_label.heightForWidth(width)
+            subtitle = getattr(self, "subtitle", None)
+            if subtitle is not None:
+                height += self.words.spacing() + subtitle.heightForWidth(width)
+            self._heights[width] = height
         return height
 
     def _longest_word(self) -> int:
+        self._words_kept()
+        return self._longest
+
+    def _measure_longest_word(self) -> int:
         metrics = self.text_label.fontMetrics()
         words = self.text_label.text().split() or [""]
         longest = max(metrics.horizontalAdvance(w) for w in words)

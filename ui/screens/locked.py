@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLineEdit
 from ui import session
 from ui.navigator import ScreenKey
 from ui.screens.base import Screen
+from ui.tasks import while_alive
 from ui.widgets import IconHeading, button, label, set_text
 
 
@@ -85,7 +86,14 @@ class LockedScreen(Screen):
     def _unlock(self, passphrase: str) -> None:
         self.unlock_button.setEnabled(False)
         set_text(self.title, self.ctx.tr("locked.opening"))
-        session.unlock(self.ctx, passphrase, self._opened, self._failed, keep_locale=self.ctx.locale_forced)
+        session.unlock(
+            self.ctx,
+            passphrase,
+            self._opened,
+            self.show_failure,
+            keep_locale=self.ctx.locale_forced,
+            on_lost=while_alive(self.nav.relock),  # this screen is gone by then
+        )
         # While the DB worker derives the key (scrypt, deliberately slow; it releases the GIL), the UI
         # thread builds the home screen it will show.
         QTimer.singleShot(0, self, self._prepare_home)
@@ -99,7 +107,8 @@ class LockedScreen(Screen):
         self.unlock_button.setEnabled(True)
         self.nav.unlocked()
 
-    def _failed(self, message: str) -> None:
+    def show_failure(self, message: str) -> None:
+        """Locked still (or again): the passphrase field empty, why it did not open shown."""
         self.passphrase.clear()
         self.unlock_button.setEnabled(True)
         set_text(self.title, self.ctx.tr("locked.waiting"))

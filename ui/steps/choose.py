@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtWidgets import QGridLayout, QSizePolicy
 
 from ui import i18n
-from ui.queries import Slot, slots_for
+from ui.queries import Slot, default_slots, slots_for
 from ui.steps.base import StepPage
 from ui.widgets import button, label, restyle, set_text
 
@@ -109,9 +109,16 @@ class DateSlotPage(StepPage):
         option = next(
             (self.flow.fields.get(s.id) for s in self.flow.service.steps if s.kind == "choose"), None
         )
-        self.ctx.db.run(lambda: slots_for(station, service, option, dt.date.today()), self._show)
+        today = dt.date.today()
+        if not self.slots:
+            # Until the database answers, the offline default slots (what it answers on a station
+            # with none synced) hold their room, unseen: the step is fitted once, for the grid it
+            # will show, instead of fitted empty and again (or scrolled) when the slots land.
+            self._show(default_slots(today), held=True)
+        self.ctx.db.run(lambda: slots_for(station, service, option, today), self._show)
 
-    def _show(self, slots: list[Slot]) -> None:
+    def _show(self, slots: list[Slot], held: bool = False) -> None:
+        """Lay out `slots`, one row a day; `held`: laid out unseen, keeping their room only."""
         for widget in [*self.buttons, *self.days]:
             widget.hide()
             widget.deleteLater()
@@ -146,6 +153,13 @@ class DateSlotPage(StepPage):
         from ui.widgets import apply_icons
 
         apply_icons(self, PALETTES[self.ctx.theme], self.ctx.scale)
+        for widget in (self.note, *self.days, *self.buttons):
+            policy = widget.sizePolicy()
+            policy.setRetainSizeWhenHidden(held)
+            widget.setSizePolicy(policy)
+            widget.setVisible(not held)
+        if held:
+            self.slots = []  # nothing to pick yet
         self._short_key = None  # new buttons: their height is decided afresh at the next fit
         if self.room:
             self.fit_room(self.room)
@@ -176,4 +190,6 @@ class DateSlotPage(StepPage):
         )
 
     def spoken_text(self) -> str:
+        if not self.slots:  # the database has not answered yet: no note to read out
+            return self.title()
         return f"{self.title()} {self.note.text()}"

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from starlette.concurrency import run_in_threadpool
 
-from server.api.deps import StateDep, StationDep
+from server.api.deps import SIGNED_OPENAPI, StateDep, StationDep
 from server.api.errors import error_responses, require_protocol
 from server.core.db import transaction
 from server.services import attachments
@@ -25,7 +25,10 @@ _BINARY_BODY = {
 
 
 @router.post(
-    "/v1/attachments", response_model=AttachmentState, responses=error_responses(400, 401, 403, 409, 422)
+    "/v1/attachments",
+    response_model=AttachmentState,
+    responses=error_responses(400, 401, 403, 409, 422),
+    openapi_extra=SIGNED_OPENAPI,
 )
 def start_upload(body: AttachmentStart, station: StationDep, state: StateDep) -> AttachmentState:
     require_protocol(body.protocol)
@@ -34,7 +37,10 @@ def start_upload(body: AttachmentStart, station: StationDep, state: StateDep) ->
 
 
 @router.get(
-    "/v1/attachments/{sha256}", response_model=AttachmentState, responses=error_responses(401, 403, 404)
+    "/v1/attachments/{sha256}",
+    response_model=AttachmentState,
+    responses=error_responses(401, 403, 404),
+    openapi_extra=SIGNED_OPENAPI,
 )
 def upload_state(sha256: Sha, station: StationDep, state: StateDep) -> AttachmentState:
     with transaction(state.sessions) as session:
@@ -45,7 +51,7 @@ def upload_state(sha256: Sha, station: StationDep, state: StateDep) -> Attachmen
     "/v1/attachments/{sha256}/chunks/{offset}",
     response_model=AttachmentState,
     responses=error_responses(401, 403, 404, 409, 413, 422),
-    openapi_extra=_BINARY_BODY,
+    openapi_extra={**_BINARY_BODY, **SIGNED_OPENAPI},
 )
 async def put_chunk(
     sha256: Sha,
