@@ -105,10 +105,6 @@ class IntentModel:
     def features(self) -> tuple[str, ...]:
         return tuple(self._row)
 
-    def row(self, feature: str) -> tuple[float, ...]:
-        at, width = self._row[feature], len(self.classes)
-        return tuple(self._flat[at : at + width])
-
     def probabilities(self, text: str) -> dict[str, float]:
         """P(class | utterance) for every class (softmax over the summed weights)."""
         logits = list(self.bias)
