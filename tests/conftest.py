@@ -28,20 +28,21 @@ def postgres_cluster() -> Iterator[pgcluster.PgCluster]:
         yield cluster
 
 
-# The files that take longest (wall seconds on the 2-core CI machine, longest first). With
+# The files that take longest (wall seconds on the 2-core CI machine, longest first; measured
+# 2026-11-28 with --durations). With
 # `--dist loadfile` xdist hands whole files to the workers in collection order (pyproject.toml turns
 # off its own reordering, which puts files with FEW tests last — exactly these), so putting them first
 # lets the many short files fill in behind them and both workers finish together.
 LONGEST_FIRST = (
     "tests/sync/test_soak.py",
     "tests/ui/test_tour.py",
-    "tests/voice/test_ko_matrix.py",
+    "tests/voice/test_concepts.py",
     "tests/deploy/test_bundle.py",
     "tests/hub/test_openapi_fuzz.py",
-    "tests/core/test_crash_safety.py",
+    "tests/voice/test_ko_matrix.py",
     "tests/deploy/test_extras.py",
-    "tests/voice/test_concepts.py",
     "tests/console/test_accessibility.py",
+    "tests/core/test_crash_safety.py",
 )
 
 
